@@ -1,0 +1,3 @@
+from ldscene.cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""Load whatever a command was given — an LDraw model or a scene file — the same way everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ldscene.ldraw.library import find_library
+from ldscene.ldraw.loader import load_model
+from ldscene.ldraw.model import Model
+
+SCENE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class LoadedInput:
+    """A model plus, for scenes, what the scene adds (cameras, render defaults, entries)."""
+
+    model: Model
+    scene: Any = None  # ldscene.scene Scene, when the input was a scene file
+    extra: dict = field(default_factory=dict)
+
+
+def is_scene(path: Path) -> bool:
+    return Path(path).suffix.lower() in SCENE_SUFFIXES
+
+
+def load_input(path: Path | str, library: Path | str | None = None, strict: bool = False,
+               use_cache: bool = True) -> LoadedInput:
+    """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`."""
+    path = Path(path)
+    if is_scene(path):
+        from ldscene.scene import load_scene
+
+        scene = load_scene(path, library=library, strict=strict, use_cache=use_cache)
+        return LoadedInput(scene.model, scene)
+    lib = find_library(library)
+    return LoadedInput(load_model(path, library=lib, strict=strict, use_cache=use_cache))

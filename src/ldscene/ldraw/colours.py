@@ -1,0 +1,149 @@
+"""LDraw colours: `!COLOUR` definitions from LDConfig.ldr and model files."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
+
+#: Shown for colour codes nobody defines: loud magenta, so the problem is visible.
+UNKNOWN_RGB = (1.0, 0.0, 1.0)
+
+_FINISHES = ("CHROME", "PEARLESCENT", "RUBBER", "MATTE_METALLIC", "METAL")
+
+
+@dataclass(frozen=True)
+class Colour:
+    """One LDraw colour; RGB values are sRGB in 0..1."""
+
+    code: int
+    name: str
+    rgb: tuple[float, float, float]
+    edge_rgb: tuple[float, float, float]
+    alpha: float = 1.0
+    luminance: float = 0.0
+    finish: str = ""  # "", chrome, pearlescent, rubber, matte_metallic, metal, glitter, speckle
+
+    @property
+    def is_transparent(self) -> bool:
+        return self.alpha < 1.0
+
+    @property
+    def rgba(self) -> tuple[float, float, float, float]:
+        return (*self.rgb, self.alpha)
+
+
+def _hex_rgb(text: str) -> tuple[float, float, float]:
+    text = text.lstrip("#")
+    return tuple(int(text[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+@dataclass
+class ColourTable:
+    """Colour code → `Colour`, with the LDraw rules for 16, 24, edge codes and direct colours."""
+
+    colours: dict[int, Colour] = field(default_factory=dict)
+    unknown: set[int] = field(default_factory=set)
+
+    def copy(self) -> ColourTable:
+        return ColourTable(dict(self.colours), set(self.unknown))
+
+    def add_meta(self, text: str) -> None:
+        """Add the definition in a `0 !COLOUR ...` meta line (the text after `0 `)."""
+        colour = parse_colour_line(text, self)
+        if colour is not None:
+            self.colours[colour.code] = colour
+
+    def __contains__(self, code: int) -> bool:
+        return code in self.colours or _is_direct(code)
+
+    def get(self, code: int) -> Colour:
+        """The colour for `code`; negative codes ``-c-1`` give colour c's edge colour."""
+        if code < 0:
+            base = self.get(-code - 1)
+            return Colour(code, f"{base.name} edge", base.edge_rgb, base.edge_rgb, 1.0)
+        found = self.colours.get(code)
+        if found is not None:
+            return found
+        if _is_direct(code):
+            return _direct_colour(code)
+        if code not in self.unknown:
+            self.unknown.add(code)
+            warnings.warn(f"unknown colour code {code}: drawn in magenta", stacklevel=2)
+        return Colour(code, f"Unknown {code}", UNKNOWN_RGB, (0.2, 0.2, 0.2))
+
+    def name(self, code: int) -> str:
+        return self.get(code).name
+
+
+def _is_direct(code: int) -> bool:
+    return 0x2000000 <= code <= 0x5FFFFFF
+
+
+def _direct_colour(code: int) -> Colour:
+    """Direct colours: 0x2RRGGBB solid; 0x3/0x4/0x5 dithered forms averaged sensibly."""
+    kind, value = code >> 24, code & 0xFFFFFF
+    if kind == 2:
+        rgb = _hex_rgb(f"{value:06x}")
+        return Colour(code, f"#{value:06X}", rgb, (0.2, 0.2, 0.2))
+    # 0x3RGBRGB dithered (two 12-bit colours mixed), 0x4RGB000 / 0x5000RGB half transparent
+    first = ((value >> 12) & 0xFFF) if kind != 5 else (value & 0xFFF)
+    second = (value & 0xFFF) if kind == 3 else first
+    def expand(c: int) -> tuple[float, float, float]:
+        return tuple(((c >> s) & 0xF) * 17 / 255.0 for s in (8, 4, 0))  # type: ignore[return-value]
+    a, b = expand(first), expand(second)
+    rgb = tuple((x + y) / 2 for x, y in zip(a, b))  # type: ignore[assignment]
+    alpha = 1.0 if kind == 3 else 0.5
+    return Colour(code, f"Dithered 0x{code:X}", rgb, (0.2, 0.2, 0.2), alpha)
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def parse_colour_line(text: str, table: ColourTable | None = None) -> Colour | None:
+    """Parse `!COLOUR name CODE c VALUE v EDGE e [ALPHA a] [LUMINANCE l] [finish...]`."""
+    tokens = _TOKEN.findall(text)
+    if len(tokens) < 2 or tokens[0].upper() != "!COLOUR":
+        return None
+    name = tokens[1]
+    upper = [t.upper() for t in tokens]
+    try:
+        code = int(tokens[upper.index("CODE") + 1])
+        rgb = _hex_rgb(tokens[upper.index("VALUE") + 1])
+    except (ValueError, IndexError):
+        return None
+    edge_rgb = (0.2, 0.2, 0.2)
+    if "EDGE" in upper:
+        edge = tokens[upper.index("EDGE") + 1]
+        if edge.startswith("#") or edge.lower().startswith("0x"):
+            edge_rgb = _hex_rgb(edge.replace("0x", "#", 1))
+        elif table is not None and edge.lstrip("-").isdigit():
+            edge_code = int(edge)
+            edge_rgb = rgb if edge_code == code else table.get(edge_code).rgb
+    alpha, luminance = 1.0, 0.0
+    try:
+        if "ALPHA" in upper:
+            alpha = int(tokens[upper.index("ALPHA") + 1]) / 255.0
+        if "LUMINANCE" in upper:
+            luminance = int(tokens[upper.index("LUMINANCE") + 1]) / 255.0
+    except (ValueError, IndexError):
+        pass
+    finish = ""
+    for candidate in _FINISHES:
+        if candidate in upper:
+            finish = candidate.lower()
+    if "MATERIAL" in upper:
+        material = upper[upper.index("MATERIAL") + 1] if upper.index("MATERIAL") + 1 < len(
+            upper) else ""
+        finish = {"GLITTER": "glitter", "SPECKLE": "speckle"}.get(material, "material")
+    return Colour(code, name, rgb, edge_rgb, alpha, luminance, finish)
+
+
+def default_main_colours(table: ColourTable) -> None:
+    """Make sure 16 and 24 exist even with a library whose LDConfig lacks them."""
+    table.colours.setdefault(MAIN_COLOUR, Colour(MAIN_COLOUR, "Main_Colour", (1.0, 1.0, 0.5),
+                                                 (0.2, 0.2, 0.2)))
+    table.colours.setdefault(EDGE_COLOUR, Colour(EDGE_COLOUR, "Edge_Colour", (0.5, 0.5, 0.5),
+                                                 (0.5, 0.5, 0.5)))

@@ -1,0 +1,206 @@
+"""Finding the LDraw parts library and looking files up in it, case-insensitively.
+
+A library is a folder or a `complete.zip`-style archive (read in place).  Both are indexed once
+by lower-cased relative path (``parts/s/3001s01.dat``), so each lookup is a dict probe.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ldscene.errors import LibraryNotFoundError
+
+#: Library folders searched, in order, for a referenced name (after the model's own folders).
+SEARCH_FOLDERS = ("parts/", "p/", "models/", "unofficial/parts/", "unofficial/p/")
+
+LIBRARY_HELP = (
+    "point --library or LDRAWDIR at an LDraw library folder or complete.zip, "
+    "or run `ldscene library install` to download the official one"
+)
+
+
+def normalise(name: str) -> str:
+    """LDraw reference name → index key: lower case, `/` separators, no leading `./`."""
+    key = name.strip().replace("\\", "/").lower()
+    while key.startswith("./"):
+        key = key[2:]
+    return key
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a referenced file was found."""
+
+    key: str  # unique id: "lib:parts/3001.dat", "fs:/abs/path", "mpd:<file>#<block>"
+    display: str  # human readable location
+    is_part: bool | None  # True/False from the library folder; None: decide from the header
+
+
+class Library:
+    """An indexed LDraw library folder or zip archive."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.is_zip = self.root.is_file()
+        self._zip: zipfile.ZipFile | None = None
+        self._prefix = ""
+        self.index: dict[str, str] = {}  # lower-case relative path → real member/file path
+        if self.is_zip:
+            self._index_zip()
+        else:
+            self._index_folder()
+
+    # -- indexing ---------------------------------------------------------------------------
+    def _index_folder(self) -> None:
+        todo = [("", "")]  # (lower-case prefix, real prefix) relative to the root
+        while todo:
+            low_prefix, real_prefix = todo.pop()
+            with os.scandir(os.path.join(self.root, real_prefix)) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if entry.is_dir():
+                        todo.append((low_prefix + name.lower() + "/", real_prefix + name + "/"))
+                    else:
+                        self.index[low_prefix + name.lower()] = real_prefix + name
+
+    def _index_zip(self) -> None:
+        try:
+            self._zip = zipfile.ZipFile(self.root)
+        except (zipfile.BadZipFile, OSError) as err:
+            raise LibraryNotFoundError(f"{self.root} is not a readable zip archive ({err})",
+                                       hint=LIBRARY_HELP) from None
+        names = self._zip.namelist()
+        # The official complete.zip has one top folder "ldraw/"; accept a flat archive too.
+        lowered = [n.lower() for n in names]
+        if not any(n == "ldconfig.ldr" or n.startswith("parts/") for n in lowered):
+            tops = {n.split("/", 1)[0] for n in lowered if "/" in n}
+            if len(tops) == 1:
+                self._prefix = tops.pop() + "/"
+        cut = len(self._prefix)
+        for name, low in zip(names, lowered):
+            if not name.endswith("/") and low.startswith(self._prefix):
+                self.index[low[cut:]] = name
+
+    # -- queries ----------------------------------------------------------------------------
+    def is_valid(self) -> bool:
+        return "ldconfig.ldr" in self.index or any(k.startswith("parts/") for k in self.index)
+
+    @property
+    def n_parts(self) -> int:
+        return sum(1 for k in self.index if k.startswith("parts/") and k.endswith(".dat")
+                   and not k.startswith("parts/s/"))
+
+    def find(self, name: str) -> Source | None:
+        """Resolve a reference through the library folders in LDraw's usual order."""
+        key = normalise(name)
+        for folder in SEARCH_FOLDERS:
+            rel = folder + key
+            if rel in self.index:
+                is_part = None
+                if folder.endswith("parts/"):
+                    is_part = not key.startswith("s/")
+                elif folder == "p/" or folder == "unofficial/p/":
+                    is_part = False
+                return Source("lib:" + rel, f"{self.root}/{self.index[rel]}", is_part)
+        return None
+
+    def read(self, rel: str) -> bytes:
+        """Bytes of the file at index key `rel`."""
+        real = self.index[rel]
+        if self._zip is not None:
+            return self._zip.read(real)
+        with open(os.path.join(self.root, real), "rb") as handle:
+            return handle.read()
+
+    def stat_key(self, rel: str) -> tuple[int, int]:
+        """(size, mtime_ns) identifying a file's version, for the disk cache."""
+        if self._zip is not None:
+            info = self._zip.getinfo(self.index[rel])
+            return info.file_size, info.CRC
+        st = os.stat(os.path.join(self.root, self.index[rel]))
+        return st.st_size, st.st_mtime_ns
+
+    def fingerprint(self) -> str:
+        """Identifies this library for cache keys."""
+        if self.is_zip:
+            st = self.root.stat()
+            return f"zip:{self.root.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+        return f"dir:{self.root.resolve()}"
+
+
+# -- locating a library ---------------------------------------------------------------------
+
+def config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")
+    return Path(base) / "ldscene" / "config.yaml"
+
+
+def data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "ldscene"
+
+
+def _configured_library() -> Path | None:
+    """`library: PATH` from the user's config file, read without a YAML dependency."""
+    path = config_path()
+    if not path.is_file():
+        return None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "library" and value.strip():
+            return Path(os.path.expanduser(value.strip().strip("'\"")))
+    return None
+
+
+def _candidates(explicit: Path | None) -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
+    if explicit is not None:
+        return [("--library", Path(explicit))]
+    if os.environ.get("LDRAWDIR"):
+        return [("LDRAWDIR", Path(os.environ["LDRAWDIR"]))]
+    configured = _configured_library()
+    if configured is not None:
+        found.append((str(config_path()), configured))
+    home = Path.home()
+    for place in (home / "ldraw", home / ".ldraw", Path("/usr/share/ldraw"), data_dir() / "ldraw"):
+        found.append(("default location", place))
+    return found
+
+
+def _open(path: Path) -> Library | None:
+    if path.is_file() and zipfile.is_zipfile(path):
+        library = Library(path)
+        return library if library.is_valid() else None
+    if path.is_dir():
+        library = Library(path)
+        if library.is_valid():
+            return library
+        inner = path / "ldraw"  # an unzipped complete.zip: the library is one folder down
+        if inner.is_dir():
+            library = Library(inner)
+            return library if library.is_valid() else None
+    return None
+
+
+_OPENED: dict[str, Library] = {}
+
+
+def find_library(explicit: Path | str | None = None) -> Library:
+    """The library to use: --library, then $LDRAWDIR, then the config file, then usual places."""
+    candidates = _candidates(Path(explicit) if explicit is not None else None)
+    for origin, path in candidates:
+        path = Path(os.path.expanduser(str(path)))
+        cache_key = str(path.resolve()) if path.exists() else str(path)
+        if cache_key in _OPENED:
+            return _OPENED[cache_key]
+        library = _open(path)
+        if library is not None:
+            _OPENED[cache_key] = library
+            return library
+        if origin in ("--library", "LDRAWDIR"):
+            what = "does not exist" if not path.exists() else "is not an LDraw library"
+            raise LibraryNotFoundError(f"{origin} {path} {what}", hint=LIBRARY_HELP)
+    raise LibraryNotFoundError("no LDraw library found", hint=LIBRARY_HELP)

@@ -1,0 +1,386 @@
+"""Parse LDraw text (`.dat`, `.ldr`, `.mpd`) into numpy arrays per file.
+
+Speed matters here: a large model touches thousands of files and hundreds of thousands of lines.
+Each drawing line is only appended to a list while scanning; numbers are converted in bulk with
+numpy afterwards, and a line-by-line validating path runs only when the bulk path finds a fault.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ldscene.errors import ModelError
+
+# np.fromstring reports malformed text with this warning; the caller checks the count instead.
+warnings.filterwarnings("ignore", "string or file could not be read to its end")
+
+#: How many numbers follow the colour on each drawing line type.
+_NUMBERS = {2: 6, 3: 9, 4: 12, 5: 12}
+
+
+@dataclass
+class References:
+    """The type-1 lines of a file, as parallel arrays."""
+
+    names: list[str]
+    lines: list[int]
+    colour: np.ndarray  # (R,) int64
+    matrix: np.ndarray  # (R, 4, 4) float64
+    invert: np.ndarray  # (R,) bool: BFC INVERTNEXT preceded the line
+    clip: np.ndarray  # (R,) bool: BFC CLIP state (False after NOCLIP)
+    step: np.ndarray  # (R,) int32
+
+
+@dataclass
+class LDrawFile:
+    """One parsed LDraw file (or one MPD block)."""
+
+    name: str
+    title: str = ""
+    org_type: str = ""  # from `0 !LDRAW_ORG`: Part, Subpart, Primitive, Unofficial_Part, ...
+    category: str = ""
+    keywords: list[str] = field(default_factory=list)
+    certified: bool = False
+    refs: References | None = None
+    triangles: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, 3)))
+    triangle_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    triangle_clip: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    n_quads: int = 0
+    edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 3)))
+    edge_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cond_lines: np.ndarray = field(default_factory=lambda: np.zeros((0, 4, 3)))
+    cond_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    colour_meta: list[str] = field(default_factory=list)  # `!COLOUR ...` lines, in order
+    texmaps: list[tuple[int, str]] = field(default_factory=list)  # (line, `!TEXMAP ...`)
+    steps: int = 0
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+
+    @property
+    def is_part_by_header(self) -> bool:
+        kind = self.org_type.lower().removeprefix("unofficial_")
+        return kind in ("part", "shortcut")
+
+
+@dataclass
+class Block:
+    """A block of an MPD file: a `0 FILE` model or part, or `0 !DATA` bytes."""
+
+    name: str
+    first_line: int  # 1-based line number of its first line in the container
+    lines: list[str] | None = None
+    data: bytes | None = None
+
+
+def decode_text(raw: bytes, path: str) -> str:
+    """Bytes → text: UTF-8 (BOM or not), falling back to Latin-1; binary files are refused."""
+    if b"\0" in raw[:8192]:
+        raise ModelError("not a text file (binary data)", path=path,
+                         hint="give an LDraw .ldr, .mpd or .dat file")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Split MPD text into `0 FILE` / `0 !DATA` blocks; a plain file is one unnamed block."""
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    current: Block | None = None
+    has_files = False
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped[:1] == "0":
+            words = stripped.split(None, 2)
+            head = words[1].upper() if len(words) > 1 else ""
+            if head in ("FILE", "!DATA"):
+                has_files = True
+                name = words[2].strip() if len(words) > 2 else ""
+                current = Block(name, number + 1, [] if head == "FILE" else None,
+                                b"" if head == "!DATA" else None)
+                if head == "!DATA":
+                    current.lines = []
+                    current.data = b"\0"  # marker: decode below
+                blocks.append(current)
+                continue
+            if head == "NOFILE":
+                current = None
+                continue
+        if current is not None:
+            current.lines.append(line)  # type: ignore[union-attr]
+    if not has_files:
+        return [Block("", 1, lines)]
+    for block in blocks:
+        if block.data is not None:
+            block.data = _decode_data(block.lines or [])
+            block.lines = None
+    return blocks
+
+
+def _decode_data(lines: list[str]) -> bytes:
+    payload = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("0 !:"):
+            payload.append(stripped[4:].strip())
+    try:
+        return base64.b64decode("".join(payload), validate=False)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _float(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        raise ValueError(token)
+    return value
+
+
+def _colour(token: str) -> int:
+    return int(token, 0) if token[:2].lower() == "0x" else int(token)
+
+
+def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
+    """Parse the lines of one file (or MPD block) into an `LDrawFile`."""
+    result = LDrawFile(name)
+    problems = result.warnings
+
+    # Drawing lines collected as text per type, with per-line state for BFC.
+    drawing: dict[str, list[str]] = {"2": [], "3": [], "4": [], "5": []}
+    drawing_no: dict[str, list[int]] = {"2": [], "3": [], "4": [], "5": []}
+    drawing_cw: dict[str, list[bool]] = {"3": [], "4": []}
+    drawing_clip: dict[str, list[bool]] = {"3": [], "4": []}
+    ref_text: list[str] = []
+    ref_names: list[str] = []
+    ref_lines: list[int] = []
+    ref_invert: list[bool] = []
+    ref_clip: list[bool] = []
+    ref_step: list[int] = []
+
+    certify: bool | None = None  # None: no BFC statement seen before the first drawing line
+    drawn = False
+    cw = False
+    clip = True
+    invert_next = False
+    step = 0
+    title_seen = False
+
+    for offset, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        kind = line[0]
+        number = first_line + offset
+        if kind in "345" or kind == "2":
+            if len(line) > 1 and line[1] not in " \t":
+                problems.append((number, f"unknown line type '{line.split()[0]}'"))
+                continue
+            drawn = True
+            drawing[kind].append(line)
+            drawing_no[kind].append(number)
+            if kind in "34":
+                drawing_cw[kind].append(cw)
+                drawing_clip[kind].append(clip)
+            continue
+        if kind == "1" and (len(line) == 1 or line[1] in " \t"):
+            drawn = True
+            tokens = line.split(None, 14)
+            if len(tokens) < 15 or not tokens[14].strip():
+                problems.append((number, "type-1 line needs a colour, 12 numbers and a file name"))
+                invert_next = False
+                continue
+            ref_text.append(" ".join(tokens[1:14]))
+            ref_names.append(tokens[14].strip())
+            ref_lines.append(number)
+            ref_invert.append(invert_next)
+            ref_clip.append(clip)
+            ref_step.append(step)
+            invert_next = False
+            continue
+        if kind != "0":
+            continue  # unknown line types are ignored, as the spec says
+        # -- meta and comment lines ---------------------------------------------------------
+        body = line[1:].strip()
+        if not title_seen:
+            title_seen = True
+            if not body.upper().startswith(("BFC", "!", "NAME:", "AUTHOR:", "FILE", "STEP")):
+                result.title = body
+                continue
+        word, _, rest = body.partition(" ")
+        upper = word.upper()
+        if upper == "BFC":
+            options = rest.upper().split()
+            if "NOCERTIFY" in options:
+                certify = False
+            elif "CERTIFY" in options:
+                if certify is None and not drawn:
+                    certify = True
+                cw = "CW" in options
+            else:
+                if "CW" in options:
+                    cw = True
+                if "CCW" in options:
+                    cw = False
+            if "INVERTNEXT" in options:
+                invert_next = True
+            if "NOCLIP" in options:
+                clip = False
+            elif "CLIP" in options:
+                clip = True
+        elif upper == "STEP":
+            step += 1
+        elif upper == "!LDRAW_ORG":
+            result.org_type = rest.split()[0] if rest.split() else ""
+        elif upper == "!COLOUR":
+            result.colour_meta.append(body)
+        elif upper == "!CATEGORY":
+            result.category = rest.strip()
+        elif upper == "!KEYWORDS":
+            result.keywords.extend(k.strip() for k in rest.split(",") if k.strip())
+        elif upper == "!TEXMAP":
+            result.texmaps.append((number, body))
+        elif upper == "NAME:" and not result.name:
+            result.name = rest.strip()
+    result.certified = bool(certify)
+    result.steps = step
+
+    _fill_drawing(result, drawing, drawing_no, drawing_cw, drawing_clip)
+    result.refs = _references(ref_text, ref_names, ref_lines, ref_invert, ref_clip, ref_step,
+                              problems)
+    return result
+
+
+def _bulk_numbers(lines: list[str], kind: int) -> np.ndarray | None:
+    """All numbers of `lines` as a (n, 2 + count) array, or None if any line is malformed."""
+    width = 2 + _NUMBERS[kind]
+    if not lines:
+        return np.zeros((0, width))
+    joined = " ".join(lines)
+    if "0x" in joined or "0X" in joined:
+        return None
+    values = np.fromstring(joined, sep=" ")
+    if values.size != width * len(lines):
+        return None
+    values = values.reshape(len(lines), width)
+    if not (values[:, 0] == kind).all() or not np.isfinite(values).all():
+        return None
+    return values
+
+
+def _line_by_line(lines: list[str], numbers: list[int], kind: int,
+                  problems: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validating slow path: returns (colours, coordinates, kept-mask) and records warnings."""
+    count = _NUMBERS[kind]
+    colours, coords, kept = [], [], []
+    for line, number in zip(lines, numbers):
+        tokens = line.split()
+        if len(tokens) < count + 2:
+            problems.append((number, f"type-{kind} line needs a colour and {count} numbers, "
+                                     f"found {len(tokens) - 1} values"))
+            kept.append(False)
+            continue
+        try:
+            colour = _colour(tokens[1])
+            values = [_float(t) for t in tokens[2 : 2 + count]]
+        except ValueError:
+            problems.append((number, f"type-{kind} line has a value that is not a finite number"))
+            kept.append(False)
+            continue
+        colours.append(colour)
+        coords.append(values)
+        kept.append(True)
+    return (np.array(colours, np.int64), np.array(coords, np.float64).reshape(-1, count),
+            np.array(kept, bool))
+
+
+def _drawing_arrays(lines: list[str], numbers: list[int], kind: int,
+                    problems: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    bulk = _bulk_numbers(lines, kind)
+    if bulk is not None:
+        return bulk[:, 1].astype(np.int64), bulk[:, 2:], np.ones(len(lines), bool)
+    return _line_by_line(lines, numbers, kind, problems)
+
+
+def _fill_drawing(result: LDrawFile, drawing, drawing_no, drawing_cw, drawing_clip) -> None:
+    problems = result.warnings
+    tri_parts, colour_parts, clip_parts, cw_parts = [], [], [], []
+    for kind_text, kind in (("3", 3), ("4", 4)):
+        colours, coords, kept = _drawing_arrays(drawing[kind_text], drawing_no[kind_text], kind,
+                                                problems)
+        cw = np.array(drawing_cw[kind_text], bool)[kept]
+        clip = np.array(drawing_clip[kind_text], bool)[kept]
+        points = coords.reshape(-1, kind, 3)
+        if kind == 4:
+            result.n_quads = len(points)
+            # (a, b, c, d) → (a, b, c) and (a, c, d)
+            points = np.concatenate([points[:, [0, 1, 2]], points[:, [0, 2, 3]]])
+            colours, cw, clip = (np.concatenate([a, a]) for a in (colours, cw, clip))
+        tri_parts.append(points)
+        colour_parts.append(colours)
+        clip_parts.append(clip)
+        cw_parts.append(cw)
+    triangles = np.concatenate(tri_parts)
+    cw = np.concatenate(cw_parts)
+    if cw.any():  # CW-wound lines are turned counter-clockwise
+        triangles[cw] = triangles[cw][:, [0, 2, 1]]
+    result.triangles = triangles
+    result.triangle_colours = np.concatenate(colour_parts)
+    result.triangle_clip = np.concatenate(clip_parts)
+
+    colours, coords, _ = _drawing_arrays(drawing["2"], drawing_no["2"], 2, problems)
+    result.edges, result.edge_colours = coords.reshape(-1, 2, 3), colours
+    colours, coords, _ = _drawing_arrays(drawing["5"], drawing_no["5"], 5, problems)
+    result.cond_lines, result.cond_colours = coords.reshape(-1, 4, 3), colours
+
+
+def _references(text: list[str], names: list[str], lines: list[int], invert: list[bool],
+                clip: list[bool], step: list[int],
+                problems: list[tuple[int, str]]) -> References:
+    count = len(text)
+    values = None
+    if count:
+        joined = " ".join(text)
+        if "0x" not in joined and "0X" not in joined:
+            flat = np.fromstring(joined, sep=" ")
+            if flat.size == 13 * count and np.isfinite(flat).all():
+                values = flat.reshape(count, 13)
+    keep = np.ones(count, bool)
+    colours = np.zeros(count, np.int64)
+    if values is None:
+        values = np.zeros((count, 13))
+        for i, (line, number) in enumerate(zip(text, lines)):
+            tokens = line.split()
+            try:
+                colours[i] = _colour(tokens[0])
+                values[i, 1:] = [_float(t) for t in tokens[1:13]]
+            except ValueError:
+                problems.append((number, "type-1 line has a value that is not a finite number"))
+                keep[i] = False
+    else:
+        colours = values[:, 0].astype(np.int64)
+    matrix = np.zeros((count, 4, 4))
+    matrix[:, :3, :3] = values[:, 4:13].reshape(count, 3, 3)
+    matrix[:, :3, 3] = values[:, 1:4]
+    matrix[:, 3, 3] = 1.0
+    zero = keep & ~matrix[:, :3, :3].reshape(count, 9).any(axis=1)
+    for i in np.flatnonzero(zero):
+        problems.append((lines[i], f"type-1 line for '{names[i]}' has an all-zero matrix"))
+    keep &= ~zero
+    index = np.flatnonzero(keep)
+    return References(
+        names=[names[i] for i in index],
+        lines=[lines[i] for i in index],
+        colour=colours[index],
+        matrix=matrix[index],
+        invert=np.array(invert, bool)[index] if count else np.zeros(0, bool),
+        clip=np.array(clip, bool)[index] if count else np.zeros(0, bool),
+        step=np.array(step, np.int32)[index] if count else np.zeros(0, np.int32),
+    )
