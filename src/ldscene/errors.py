@@ -6,8 +6,15 @@ from __future__ import annotations
 class LdsceneError(Exception):
     """A user-facing error: the CLI prints `str(err)` and exits with code 1."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 column: int | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.message = message
         self.path = path
         self.line = line

@@ -26,8 +26,12 @@ def is_scene(path: Path) -> bool:
     return Path(path).suffix.lower() in SCENE_SUFFIXES
 
 
-def load_input(path: Path | str, library: Path | str | None = None, strict: bool = False,
-               use_cache: bool = True) -> LoadedInput:
+def load_input(
+    path: Path | str,
+    library: Path | str | None = None,
+    strict: bool = False,
+    use_cache: bool = True,
+) -> LoadedInput:
     """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`."""
     path = Path(path)
     if is_scene(path):

@@ -91,8 +91,10 @@ def _direct_colour(code: int) -> Colour:
     # 0x3RGBRGB dithered (two 12-bit colours mixed), 0x4RGB000 / 0x5000RGB half transparent
     first = ((value >> 12) & 0xFFF) if kind != 5 else (value & 0xFFF)
     second = (value & 0xFFF) if kind == 3 else first
+
     def expand(c: int) -> tuple[float, float, float]:
         return tuple(((c >> s) & 0xF) * 17 / 255.0 for s in (8, 4, 0))  # type: ignore[return-value]
+
     a, b = expand(first), expand(second)
     rgb = tuple((x + y) / 2 for x, y in zip(a, b))  # type: ignore[assignment]
     alpha = 1.0 if kind == 3 else 0.5
@@ -135,15 +137,18 @@ def parse_colour_line(text: str, table: ColourTable | None = None) -> Colour | N
         if candidate in upper:
             finish = candidate.lower()
     if "MATERIAL" in upper:
-        material = upper[upper.index("MATERIAL") + 1] if upper.index("MATERIAL") + 1 < len(
-            upper) else ""
+        material = (
+            upper[upper.index("MATERIAL") + 1] if upper.index("MATERIAL") + 1 < len(upper) else ""
+        )
         finish = {"GLITTER": "glitter", "SPECKLE": "speckle"}.get(material, "material")
     return Colour(code, name, rgb, edge_rgb, alpha, luminance, finish)
 
 
 def default_main_colours(table: ColourTable) -> None:
     """Make sure 16 and 24 exist even with a library whose LDConfig lacks them."""
-    table.colours.setdefault(MAIN_COLOUR, Colour(MAIN_COLOUR, "Main_Colour", (1.0, 1.0, 0.5),
-                                                 (0.2, 0.2, 0.2)))
-    table.colours.setdefault(EDGE_COLOUR, Colour(EDGE_COLOUR, "Edge_Colour", (0.5, 0.5, 0.5),
-                                                 (0.5, 0.5, 0.5)))
+    table.colours.setdefault(
+        MAIN_COLOUR, Colour(MAIN_COLOUR, "Main_Colour", (1.0, 1.0, 0.5), (0.2, 0.2, 0.2))
+    )
+    table.colours.setdefault(
+        EDGE_COLOUR, Colour(EDGE_COLOUR, "Edge_Colour", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+    )

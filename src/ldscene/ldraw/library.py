@@ -70,8 +70,9 @@ class Library:
         try:
             self._zip = zipfile.ZipFile(self.root)
         except (zipfile.BadZipFile, OSError) as err:
-            raise LibraryNotFoundError(f"{self.root} is not a readable zip archive ({err})",
-                                       hint=LIBRARY_HELP) from None
+            raise LibraryNotFoundError(
+                f"{self.root} is not a readable zip archive ({err})", hint=LIBRARY_HELP
+            ) from None
         names = self._zip.namelist()
         # The official complete.zip has one top folder "ldraw/"; accept a flat archive too.
         lowered = [n.lower() for n in names]
@@ -90,8 +91,11 @@ class Library:
 
     @property
     def n_parts(self) -> int:
-        return sum(1 for k in self.index if k.startswith("parts/") and k.endswith(".dat")
-                   and not k.startswith("parts/s/"))
+        return sum(
+            1
+            for k in self.index
+            if k.startswith("parts/") and k.endswith(".dat") and not k.startswith("parts/s/")
+        )
 
     def find(self, name: str) -> Source | None:
         """Resolve a reference through the library folders in LDraw's usual order."""
@@ -132,6 +136,7 @@ class Library:
 
 
 # -- locating a library ---------------------------------------------------------------------
+
 
 def config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")

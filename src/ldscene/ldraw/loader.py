@@ -81,8 +81,13 @@ def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
 class Loader:
     """Resolves, parses and expands files for one run; keeps every result in memory."""
 
-    def __init__(self, library: Library | None, extra_paths: list[Path] | tuple = (),
-                 strict: bool = False, cache: DiskCache | None = None) -> None:
+    def __init__(
+        self,
+        library: Library | None,
+        extra_paths: list[Path] | tuple = (),
+        strict: bool = False,
+        cache: DiskCache | None = None,
+    ) -> None:
         self.library = library
         self.extra = [FolderIndex(p) for p in extra_paths if Path(p).is_dir()]
         self.strict = strict
@@ -91,7 +96,8 @@ class Loader:
         self.geometries: dict[str, PartGeometry] = {}
         self.titles: dict[str, str] = {}
         self.leaf_kinds: dict[str, str] = {}
-        self.blocks: dict[str, dict[str, tuple[str, list[str], int]]] = {}  # container → blocks
+        # container key → normalised block name → (block key, lines, first line, name as written)
+        self.blocks: dict[str, dict[str, tuple[str, list[str], int, str]]] = {}
         self.folders: dict[str, FolderIndex] = {}
         self.missing: list[MissingReference] = []
         self.warnings: list[str] = []
@@ -129,39 +135,50 @@ class Loader:
         blocks = split_blocks(text)
         source = Source(key, str(path), None)
         if len(blocks) == 1 and not blocks[0].name:
-            self._add_record(key, str(path), parse_lines(blocks[0].lines or [], path.name),
-                             source, None, path.parent)
+            self._add_record(
+                key,
+                str(path),
+                parse_lines(blocks[0].lines or [], path.name),
+                source,
+                None,
+                path.parent,
+            )
             return key
         container = key
-        table: dict[str, tuple[str, list[str], int]] = {}
-        first = None
+        table: dict[str, tuple[str, list[str], int, str]] = {}
         for block in blocks:
             if block.data is not None or block.lines is None:
                 continue  # !DATA blocks hold textures, which are not drawn yet
             name = normalise(block.name)
             block_key = f"mpd:{path}#{name}"
-            table.setdefault(name, (block_key, block.lines, block.first_line))
-            first = first or block_key
+            table.setdefault(name, (block_key, block.lines, block.first_line, block.name))
         self.blocks[container] = table
-        if first is None:
+        if not table:
             raise ModelError("MPD file has no `0 FILE` model block", path=str(path))
         # The container's own key means its first block, the main model.
-        block_key, lines, first_line = next(iter(table.values()))
-        self._register_block(container, block_key, lines, first_line, path)
-        self.records[key] = self.records[block_key]
+        main = self._register_block(container, *next(iter(table.values())), path)
+        self.records[key] = main
         return key
 
-    def _register_block(self, container: str, key: str, lines: list[str], first_line: int,
-                        path: Path) -> Record:
+    def _register_block(
+        self, container: str, key: str, lines: list[str], first_line: int, name: str, path: Path
+    ) -> Record:
         if key in self.records:
             return self.records[key]
-        name = key.split("#", 1)[1]
         parsed = parse_lines(lines, name, first_line)
-        return self._add_record(key, str(path), parsed, Source(key, str(path), None), container,
-                                path.parent)
+        return self._add_record(
+            key, str(path), parsed, Source(key, str(path), None), container, path.parent
+        )
 
-    def _add_record(self, key: str, display: str, parsed: LDrawFile, source: Source,
-                    container: str | None, folder: Path | None) -> Record:
+    def _add_record(
+        self,
+        key: str,
+        display: str,
+        parsed: LDrawFile,
+        source: Source,
+        container: str | None,
+        folder: Path | None,
+    ) -> Record:
         for number, message in parsed.warnings:
             self._warn(f"{display}:{number}: {message}")
         refs = parsed.refs
@@ -172,9 +189,12 @@ class Loader:
 
     def _warn(self, text: str) -> None:
         if self.strict:
-            raise ModelError(text.split(": ", 1)[1], path=text.split(": ", 1)[0].rsplit(":", 1)[0],
-                             line=int(text.split(": ", 1)[0].rsplit(":", 1)[1]),
-                             hint="fix the line, or drop --strict to skip it")
+            raise ModelError(
+                text.split(": ", 1)[1],
+                path=text.split(": ", 1)[0].rsplit(":", 1)[0],
+                line=int(text.split(": ", 1)[0].rsplit(":", 1)[1]),
+                hint="fix the line, or drop --strict to skip it",
+            )
         self.warnings.append(text)
 
     def _resolve(self, name: str, container: str | None, folder: Path | None) -> Source | None:
@@ -216,9 +236,10 @@ class Loader:
             return self.records[source.key]
         if kind == "mpd":
             container_path, _, name = rest.partition("#")
-            block_key, lines, first_line = self.blocks[f"fs:{container_path}"][name]
-            return self._register_block(f"fs:{container_path}", block_key, lines, first_line,
-                                        Path(container_path))
+            container = f"fs:{container_path}"
+            return self._register_block(
+                container, *self.blocks[container][name], Path(container_path)
+            )
         raise ModelError(f"internal: unknown source {source.key}")  # pragma: no cover
 
     # -- classification --------------------------------------------------------------------
@@ -284,9 +305,11 @@ class Loader:
                     chain.append(name)
         name = self.records[child.key].parsed.name if child.key in self.records else child.display
         start = chain.index(name) if name in chain else 0
-        raise ModelError("reference cycle: " + " -> ".join([*chain[start:], name]),
-                         path=self.records[stack[0].key].display,
-                         hint="a file must not include itself, directly or through others")
+        raise ModelError(
+            "reference cycle: " + " -> ".join([*chain[start:], name]),
+            path=self.records[stack[0].key].display,
+            hint="a file must not include itself, directly or through others",
+        )
 
     def _build(self, record: Record) -> PartGeometry:
         parsed = record.parsed
@@ -363,8 +386,9 @@ class Loader:
             return False
         for name, rel, stamp in entry["deps"]:
             found = self.library.find(name) if name else None  # type: ignore[union-attr]
-            if (name and (found is None or found.key != "lib:" + rel)) or self._stat(
-                    rel) != tuple(stamp):
+            if (name and (found is None or found.key != "lib:" + rel)) or self._stat(rel) != tuple(
+                stamp
+            ):
                 return False
         for name, display, line in entry["missing"]:
             if self.library.find(name) is not None:  # type: ignore[union-attr]
@@ -400,10 +424,16 @@ class Loader:
                     seen.add(child.key)
                     todo.append((child, normalise(refs.names[i])))
             warnings.extend(f"{record.display}:{n}: {m}" for n, m in record.parsed.warnings)
-        self.cache.put(key, {  # type: ignore[union-attr]
-            "geometry": self.geometries[source.key], "title": self.titles[source.key],
-            "deps": deps, "missing": missing, "warnings": warnings,
-        })
+        self.cache.put(
+            key,
+            {  # type: ignore[union-attr]
+                "geometry": self.geometries[source.key],
+                "title": self.titles[source.key],
+                "deps": deps,
+                "missing": missing,
+                "warnings": warnings,
+            },
+        )
 
     # -- flattening ------------------------------------------------------------------------
     def flatten(self, root_key: str) -> Model:
@@ -459,12 +489,29 @@ class Loader:
             remap = self._local_colours(parsed, remap)
             if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
                 own = source.key + "#own"
-                self.records.setdefault(own, Record(own, record.display, LDrawFile(
-                    parsed.name, parsed.title, triangles=parsed.triangles,
-                    triangle_colours=parsed.triangle_colours, triangle_clip=parsed.triangle_clip,
-                    certified=parsed.certified, n_quads=parsed.n_quads, edges=parsed.edges,
-                    edge_colours=parsed.edge_colours, cond_lines=parsed.cond_lines,
-                    cond_colours=parsed.cond_colours), [], source, None))
+                self.records.setdefault(
+                    own,
+                    Record(
+                        own,
+                        record.display,
+                        LDrawFile(
+                            parsed.name,
+                            parsed.title,
+                            triangles=parsed.triangles,
+                            triangle_colours=parsed.triangle_colours,
+                            triangle_clip=parsed.triangle_clip,
+                            certified=parsed.certified,
+                            n_quads=parsed.n_quads,
+                            edges=parsed.edges,
+                            edge_colours=parsed.edge_colours,
+                            cond_lines=parsed.cond_lines,
+                            cond_colours=parsed.cond_colours,
+                        ),
+                        [],
+                        source,
+                        None,
+                    ),
+                )
                 self.leaf_kinds[own] = "leaf"
                 inst_leaf.append(np.array([leaf_id(own, parsed.name or "model", False)]))
                 inst_colour.append(np.array([colour]))
@@ -490,17 +537,30 @@ class Loader:
                 kind = self.kind(child)
                 if kind == "model":
                     if child.key in on_path:
-                        chain = [self.records[s[1].key].parsed.name for s in stack
-                                 if s[0] == "enter"]
+                        chain = [
+                            self.records[s[1].key].parsed.name for s in stack if s[0] == "enter"
+                        ]
                         raise ModelError(
                             f"reference cycle: {parsed.name} -> {refs.names[i]}",
-                            path=record.display, line=refs.lines[i],
+                            path=record.display,
+                            line=refs.lines[i],
                             hint="a model must not include itself, directly or through others"
-                                 + (f" (pending: {', '.join(chain[:3])})" if chain else ""))
-                    name = self.records[child.key].parsed.name if child.key in self.records \
+                            + (f" (pending: {', '.join(chain[:3])})" if chain else ""),
+                        )
+                    name = (
+                        self.records[child.key].parsed.name
+                        if child.key in self.records
                         else refs.names[i]
-                    submodels.append((child, world[i], int(ref_colour[i]),
-                                      path_id(paths[pid] + (name or refs.names[i],)), remap))
+                    )
+                    submodels.append(
+                        (
+                            child,
+                            world[i],
+                            int(ref_colour[i]),
+                            path_id(paths[pid] + (name or refs.names[i],)),
+                            remap,
+                        )
+                    )
                 else:
                     name = normalise(refs.names[i]).replace("/", "\\")
                     leaves_here.append(leaf_id(child.key, name, kind == "part"))
@@ -573,9 +633,13 @@ class Loader:
         return remap
 
 
-def load_model(path: Path | str, library: Library | None = None,
-               extra_paths: list[Path] | tuple = (), strict: bool = False,
-               use_cache: bool = True) -> Model:
+def load_model(
+    path: Path | str,
+    library: Library | None = None,
+    extra_paths: list[Path] | tuple = (),
+    strict: bool = False,
+    use_cache: bool = True,
+) -> Model:
     """Load an `.ldr`, `.mpd` or `.dat` file and flatten it to instances.
 
     `library` defaults to `find_library()`; `extra_paths` are searched (case-insensitively)
@@ -591,7 +655,11 @@ def load_model(path: Path | str, library: Library | None = None,
     if strict and model.missing:
         names = sorted({m.name for m in model.missing})
         first = model.missing[0]
-        raise ModelError(f"{len(names)} missing part(s): {', '.join(names[:10])}"
-                         + (" ..." if len(names) > 10 else ""), path=first.path, line=first.line,
-                         hint="install the parts or add their folder with --library/parts_path")
+        raise ModelError(
+            f"{len(names)} missing part(s): {', '.join(names[:10])}"
+            + (" ..." if len(names) > 10 else ""),
+            path=first.path,
+            line=first.line,
+            hint="install the parts or add their folder with --library/parts_path",
+        )
     return model

@@ -17,7 +17,7 @@ import numpy as np
 
 from ldscene.errors import ModelError
 
-# np.fromstring reports malformed text with this warning; the caller checks the count instead.
+# Older numpy reports malformed text with this warning; the callers check the count instead.
 warnings.filterwarnings("ignore", "string or file could not be read to its end")
 
 #: How many numbers follow the colour on each drawing line type.
@@ -80,8 +80,9 @@ class Block:
 def decode_text(raw: bytes, path: str) -> str:
     """Bytes → text: UTF-8 (BOM or not), falling back to Latin-1; binary files are refused."""
     if b"\0" in raw[:8192]:
-        raise ModelError("not a text file (binary data)", path=path,
-                         hint="give an LDraw .ldr, .mpd or .dat file")
+        raise ModelError(
+            "not a text file (binary data)", path=path, hint="give an LDraw .ldr, .mpd or .dat file"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -104,8 +105,12 @@ def split_blocks(text: str) -> list[Block]:
             if head in ("FILE", "!DATA"):
                 has_files = True
                 name = words[2].strip() if len(words) > 2 else ""
-                current = Block(name, number + 1, [] if head == "FILE" else None,
-                                b"" if head == "!DATA" else None)
+                current = Block(
+                    name,
+                    number + 1,
+                    [] if head == "FILE" else None,
+                    b"" if head == "!DATA" else None,
+                )
                 if head == "!DATA":
                     current.lines = []
                     current.data = b"\0"  # marker: decode below
@@ -253,9 +258,18 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
     result.steps = step
 
     _fill_drawing(result, drawing, drawing_no, drawing_cw, drawing_clip)
-    result.refs = _references(ref_text, ref_names, ref_lines, ref_invert, ref_clip, ref_step,
-                              problems)
+    result.refs = _references(
+        ref_text, ref_names, ref_lines, ref_invert, ref_clip, ref_step, problems
+    )
     return result
+
+
+def _fromstring(text: str) -> np.ndarray | None:
+    """Whitespace-separated numbers, or None when some token is not a number."""
+    try:
+        return np.fromstring(text, sep=" ")
+    except ValueError:  # numpy >= 2.3; older versions warn and stop early (count checked)
+        return None
 
 
 def _bulk_numbers(lines: list[str], kind: int) -> np.ndarray | None:
@@ -266,7 +280,9 @@ def _bulk_numbers(lines: list[str], kind: int) -> np.ndarray | None:
     joined = " ".join(lines)
     if "0x" in joined or "0X" in joined:
         return None
-    values = np.fromstring(joined, sep=" ")
+    values = _fromstring(joined)
+    if values is None:
+        return None
     if values.size != width * len(lines):
         return None
     values = values.reshape(len(lines), width)
@@ -275,16 +291,22 @@ def _bulk_numbers(lines: list[str], kind: int) -> np.ndarray | None:
     return values
 
 
-def _line_by_line(lines: list[str], numbers: list[int], kind: int,
-                  problems: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _line_by_line(
+    lines: list[str], numbers: list[int], kind: int, problems: list[tuple[int, str]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validating slow path: returns (colours, coordinates, kept-mask) and records warnings."""
     count = _NUMBERS[kind]
     colours, coords, kept = [], [], []
     for line, number in zip(lines, numbers):
         tokens = line.split()
         if len(tokens) < count + 2:
-            problems.append((number, f"type-{kind} line needs a colour and {count} numbers, "
-                                     f"found {len(tokens) - 1} values"))
+            problems.append(
+                (
+                    number,
+                    f"type-{kind} line needs a colour and {count} numbers, "
+                    f"found {len(tokens) - 1} values",
+                )
+            )
             kept.append(False)
             continue
         try:
@@ -297,12 +319,16 @@ def _line_by_line(lines: list[str], numbers: list[int], kind: int,
         colours.append(colour)
         coords.append(values)
         kept.append(True)
-    return (np.array(colours, np.int64), np.array(coords, np.float64).reshape(-1, count),
-            np.array(kept, bool))
+    return (
+        np.array(colours, np.int64),
+        np.array(coords, np.float64).reshape(-1, count),
+        np.array(kept, bool),
+    )
 
 
-def _drawing_arrays(lines: list[str], numbers: list[int], kind: int,
-                    problems: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _drawing_arrays(
+    lines: list[str], numbers: list[int], kind: int, problems: list[tuple[int, str]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     bulk = _bulk_numbers(lines, kind)
     if bulk is not None:
         return bulk[:, 1].astype(np.int64), bulk[:, 2:], np.ones(len(lines), bool)
@@ -313,8 +339,9 @@ def _fill_drawing(result: LDrawFile, drawing, drawing_no, drawing_cw, drawing_cl
     problems = result.warnings
     tri_parts, colour_parts, clip_parts, cw_parts = [], [], [], []
     for kind_text, kind in (("3", 3), ("4", 4)):
-        colours, coords, kept = _drawing_arrays(drawing[kind_text], drawing_no[kind_text], kind,
-                                                problems)
+        colours, coords, kept = _drawing_arrays(
+            drawing[kind_text], drawing_no[kind_text], kind, problems
+        )
         cw = np.array(drawing_cw[kind_text], bool)[kept]
         clip = np.array(drawing_clip[kind_text], bool)[kept]
         points = coords.reshape(-1, kind, 3)
@@ -341,16 +368,22 @@ def _fill_drawing(result: LDrawFile, drawing, drawing_no, drawing_cw, drawing_cl
     result.cond_lines, result.cond_colours = coords.reshape(-1, 4, 3), colours
 
 
-def _references(text: list[str], names: list[str], lines: list[int], invert: list[bool],
-                clip: list[bool], step: list[int],
-                problems: list[tuple[int, str]]) -> References:
+def _references(
+    text: list[str],
+    names: list[str],
+    lines: list[int],
+    invert: list[bool],
+    clip: list[bool],
+    step: list[int],
+    problems: list[tuple[int, str]],
+) -> References:
     count = len(text)
     values = None
     if count:
         joined = " ".join(text)
         if "0x" not in joined and "0X" not in joined:
-            flat = np.fromstring(joined, sep=" ")
-            if flat.size == 13 * count and np.isfinite(flat).all():
+            flat = _fromstring(joined)
+            if flat is not None and flat.size == 13 * count and np.isfinite(flat).all():
                 values = flat.reshape(count, 13)
     keep = np.ones(count, bool)
     colours = np.zeros(count, np.int64)

@@ -6,6 +6,7 @@ import numpy as np
 
 from ldscene.ldraw.model import Model
 
+
 def distinct_corners(triangles: np.ndarray) -> np.ndarray:
     """Triangle corners without duplicates (points closer than 1/1024 LDU count as one)."""
     points = triangles.reshape(-1, 3).astype(np.float64)
@@ -43,8 +44,9 @@ def bounding_box(model: Model, mask: np.ndarray | None = None) -> tuple[np.ndarr
         aligned = _axis_aligned(placed_transforms[:, :3, :3])
         corners = triangles.reshape(-1, 3)
         box_low, box_high = corners.min(axis=0), corners.max(axis=0)
-        box = np.array([[(box_low, box_high)[(i >> a) & 1][a] for a in range(3)]
-                        for i in range(8)], np.float64)
+        box = np.array(
+            [[(box_low, box_high)[(i >> a) & 1][a] for a in range(3)] for i in range(8)], np.float64
+        )
         for points, chosen in ((box, aligned), (None, ~aligned)):
             if not chosen.any():
                 continue
@@ -64,8 +66,13 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
     leaf = model.leaf if mask is None else model.leaf[mask]
     colour = model.colour if mask is None else model.colour[mask]
     is_part = np.array([x.is_part for x in model.leaves], bool)
-    counts = np.array([(x.geometry.n_triangles, len(x.geometry.edges), len(x.geometry.cond_lines))
-                       for x in model.leaves], np.int64).reshape(-1, 3)
+    counts = np.array(
+        [
+            (x.geometry.n_triangles, len(x.geometry.edges), len(x.geometry.cond_lines))
+            for x in model.leaves
+        ],
+        np.int64,
+    ).reshape(-1, 3)
     part_instances = is_part[leaf] if len(leaf) else np.zeros(0, bool)
     low, high = bounding_box(model, mask)
     has_box = bool(np.isfinite(low).all())
@@ -77,8 +84,10 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
         "triangles": int(counts[leaf, 0].sum()) if len(leaf) else 0,
         "lines": int(counts[leaf, 1].sum()) if len(leaf) else 0,
         "cond_lines": int(counts[leaf, 2].sum()) if len(leaf) else 0,
-        "bbox": {"min": [round(float(v), 4) for v in low] if has_box else None,
-                 "max": [round(float(v), 4) for v in high] if has_box else None},
+        "bbox": {
+            "min": [round(float(v), 4) for v in low] if has_box else None,
+            "max": [round(float(v), 4) for v in high] if has_box else None,
+        },
         "missing": sorted({m.name for m in model.missing}),
         "colours": {str(c): model.colours.name(c) for c in colours_used},
     }

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real LDraw library (installed the way a user would) and the OMR models."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+OMR = SHARED / "models" / "omr"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+COMPLETE_ZIP = SHARED / "ldraw" / "complete.zip"
+
+
+def _library_dir(tmp_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("LDRAWDIR"):
+        return Path(os.environ["LDRAWDIR"])
+    target = tmp_factory.mktemp("ldraw-library")
+    with zipfile.ZipFile(COMPLETE_ZIP) as archive:
+        archive.extractall(target)
+    return target / "ldraw"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def library_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The LDraw library folder; exported as LDRAWDIR for the code under test."""
+    path = _library_dir(tmp_path_factory)
+    os.environ["LDRAWDIR"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keep the on-disk cache of the test run away from the user's."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def library(library_path: Path):
+    from ldscene.ldraw.library import Library
+
+    return Library(library_path)
+
+
+def omr_models() -> list[Path]:
+    return sorted(OMR.glob("*.mpd"))
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    """Write an LDraw fixture file with CRLF-free text (tests add CRLF/BOM themselves)."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.strip("\n") + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,123 @@
+"""`ldscene info`, `library`, `cache` from the outside: exit codes, JSON, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import OMR, write
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ldscene", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def assert_clean_error(result: subprocess.CompletedProcess, *needles: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+
+
+def test_info_json_is_one_object_with_the_keys():
+    result = run("info", str(OMR / "6879-1 - Blizzard Baron.mpd"), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    for key in ("parts", "unique_parts", "triangles", "lines", "cond_lines", "bbox", "missing"):
+        assert key in data
+    assert data["parts"] == 89 and data["missing"] == []
+
+
+def test_info_human_summary():
+    result = run("info", str(OMR / "6879-1 - Blizzard Baron.mpd"))
+    assert result.returncode == 0
+    assert "parts" in result.stdout and "triangles" in result.stdout and "studs" in result.stdout
+
+
+def test_missing_path_empty_and_binary_files(tmp_path):
+    assert_clean_error(run("info", str(tmp_path / "nope.ldr")), "nope.ldr", "no such file")
+    (tmp_path / "empty.ldr").write_text("")
+    assert_clean_error(run("info", str(tmp_path / "empty.ldr")), "empty.ldr", "empty")
+    (tmp_path / "image.ldr").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    assert_clean_error(run("info", str(tmp_path / "image.ldr")), "not a text file")
+
+
+def test_missing_part_listed_by_name_and_strict_fails(tmp_path):
+    path = write(
+        tmp_path,
+        "m.ldr",
+        "0 M\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 zzz-missing.dat\n",
+    )
+    result = run("info", str(path), "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["missing"] == ["zzz-missing.dat"]
+    assert "zzz-missing.dat" in result.stderr and "m.ldr:3" in result.stderr
+    assert_clean_error(run("info", str(path), "--strict"), "zzz-missing.dat")
+
+
+def test_cycle_is_a_clean_error(tmp_path):
+    write(tmp_path, "a.ldr", "0 A\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 a.ldr\n")
+    assert_clean_error(run("info", str(tmp_path / "a.ldr")), "cycle", "a.ldr")
+
+
+def test_many_warnings_are_summarised(tmp_path):
+    bad = "\n".join("3 4 0 0 0 1 0" for _ in range(500))
+    path = write(tmp_path, "m.ldr", "0 Bad\n" + bad)
+    result = run("info", str(path), "--json")
+    assert result.returncode == 0
+    assert len(result.stderr.splitlines()) < 10
+    assert "more warnings" in result.stderr
+
+
+def test_no_library_gives_a_clear_way_out(tmp_path):
+    path = write(tmp_path, "m.ldr", "0 M\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    result = run("info", str(path), env={"LDRAWDIR": str(tmp_path / "none")})
+    assert_clean_error(result, "LDRAWDIR", "library install")
+    env = {
+        "LDRAWDIR": "",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "c"),
+        "XDG_DATA_HOME": str(tmp_path / "d"),
+    }
+    assert_clean_error(run("info", str(path), env=env), "no LDraw library found")
+
+
+def test_library_command_and_install_from_zip(tmp_path, library):
+    result = run("library")
+    assert result.returncode == 0 and "parts:" in result.stdout
+    archive = tmp_path / "complete.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("ldraw/LDConfig.ldr", library.read("ldconfig.ldr"))
+        out.writestr("ldraw/parts/3001.dat", library.read("parts/3001.dat"))
+        out.writestr("ldraw/parts/s/3001s01.dat", library.read("parts/s/3001s01.dat"))
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "LDRAWDIR": ""}
+    result = run("library", "install", "--from", str(archive), "-q", env=env)
+    assert result.returncode == 0, result.stderr
+    installed = tmp_path / "data" / "ldscene" / "ldraw"
+    assert (installed / "parts" / "3001.dat").read_bytes() == library.read("parts/3001.dat")
+    # Found with no LDRAWDIR, in the user data folder where install put it.
+    shown = run("library", env={**env, "HOME": str(tmp_path)})
+    assert shown.returncode == 0 and str(installed) in shown.stdout
+    not_zip = write(tmp_path, "x.zip", "hello")
+    assert_clean_error(
+        run("library", "install", "--from", str(not_zip), "-q", env=env), "not a zip"
+    )
+
+
+def test_cache_clear(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    assert run("info", str(OMR / "6814-1 - Ice Tunnelator.mpd"), "--json", env=env).returncode == 0
+    assert any(Path(tmp_path, "ldscene").rglob("*.bin"))
+    result = run("cache", "clear", env=env)
+    assert result.returncode == 0 and "removed" in result.stdout
+    assert not any(Path(tmp_path).rglob("*.bin"))
