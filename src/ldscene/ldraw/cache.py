@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 #: Bump when the cached data's meaning changes; older entries are then ignored.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _MAGIC = b"LDSC"
 _HEADER = struct.Struct("<4sIQI")  # magic, version, payload length, crc32
 

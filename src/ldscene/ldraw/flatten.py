@@ -1,0 +1,234 @@
+"""Flatten a model tree (MPD sub-models, `.ldr` files) into placed leaf instances.
+
+The walk is iterative (deep nesting is legal) and records one instance per leaf reference with
+its composed transform, resolved colour and sub-model path; leaf geometry is never copied.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ldscene.errors import ModelError
+from ldscene.ldraw.colours import ColourTable, parse_colour_line
+from ldscene.ldraw.expand import Expander
+from ldscene.ldraw.geometry import MAIN_COLOUR
+from ldscene.ldraw.library import Source, normalise
+from ldscene.ldraw.model import Leaf, Model
+from ldscene.ldraw.parser import LDrawFile
+from ldscene.ldraw.resolver import Files, Record
+
+#: Codes handed out when a model file redefines a colour code differently from LDConfig.
+_PRIVATE_COLOUR_BASE = 0x6000000
+
+
+class Flattener:
+    """Turns the model tree under a root file into a `Model`."""
+
+    def __init__(self, files: Files, expander: Expander, colours: ColourTable) -> None:
+        self.files = files
+        self.expander = expander
+        self.colours = colours
+
+    def flatten(self, root_key: str) -> Model:
+        """Walk the model tree from `root_key` and return its placed instances."""
+        root = self.files.records[root_key]
+        leaf_keys: list[str] = []
+        leaf_index: dict[str, int] = {}
+        leaf_is_part: list[bool] = []
+        leaf_names: list[str] = []
+        inst_leaf: list[np.ndarray] = []
+        inst_colour: list[np.ndarray] = []
+        inst_transform: list[np.ndarray] = []
+        inst_path: list[np.ndarray] = []
+        inst_step: list[np.ndarray] = []
+        paths: list[tuple[str, ...]] = [()]
+        path_ids: dict[tuple[str, ...], int] = {(): 0}
+
+        def leaf_id(key: str, name: str, is_part: bool) -> int:
+            found = leaf_index.get(key)
+            if found is None:
+                found = leaf_index[key] = len(leaf_keys)
+                leaf_keys.append(key)
+                leaf_is_part.append(is_part)
+                leaf_names.append(name)
+            return found
+
+        def path_id(path: tuple[str, ...]) -> int:
+            found = path_ids.get(path)
+            if found is None:
+                found = path_ids[path] = len(paths)
+                paths.append(path)
+            return found
+
+        on_path: set[str] = set()
+        stack: list[tuple] = [("enter", root.source, np.eye(4), MAIN_COLOUR, 0, {})]
+        if self.files.kind(root.source) == "part":  # a part file given as the model: one instance
+            stack = []
+            inst_leaf.append(np.array([leaf_id(root.key, root.parsed.name, True)], np.int32))
+            inst_colour.append(np.array([MAIN_COLOUR]))
+            inst_transform.append(np.eye(4)[None])
+            inst_path.append(np.zeros(1, np.int32))
+            inst_step.append(np.zeros(1, np.int32))
+        while stack:
+            item = stack.pop()
+            if item[0] == "exit":
+                on_path.discard(item[1])
+                continue
+            _, source, transform, colour, pid, remap = item
+            record = self.files.record(source)
+            on_path.add(source.key)
+            stack.append(("exit", source.key))
+            parsed = record.parsed
+            remap = self._local_colours(parsed, remap)
+            if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
+                own = source.key + "#own"
+                self.files.records.setdefault(
+                    own,
+                    Record(
+                        own,
+                        record.display,
+                        LDrawFile(
+                            parsed.name,
+                            parsed.title,
+                            triangles=parsed.triangles,
+                            triangle_colours=parsed.triangle_colours,
+                            triangle_clip=parsed.triangle_clip,
+                            certified=parsed.certified,
+                            n_quads=parsed.n_quads,
+                            edges=parsed.edges,
+                            edge_colours=parsed.edge_colours,
+                            cond_lines=parsed.cond_lines,
+                            cond_colours=parsed.cond_colours,
+                        ),
+                        [],
+                        source,
+                        None,
+                    ),
+                )
+                self.files.kinds[own] = "leaf"
+                inst_leaf.append(np.array([leaf_id(own, parsed.name or "model", False)]))
+                inst_colour.append(np.array([colour]))
+                inst_transform.append(transform[None])
+                inst_path.append(np.array([pid]))
+                inst_step.append(np.zeros(1, np.int32))
+            refs = parsed.refs
+            if refs is None or not len(refs.names):
+                continue
+            world = transform @ refs.matrix
+            ref_colour = refs.colour.copy()
+            if remap:
+                for old, new in remap.items():
+                    ref_colour[ref_colour == old] = new
+            ref_colour[ref_colour == MAIN_COLOUR] = colour
+            leaves_here: list[int] = []
+            leaf_refs: list[int] = []
+            submodels = []
+            for i, child in enumerate(record.children):
+                if child is None:
+                    self.files.problems.missing_reference(
+                        refs.names[i], record.display, refs.lines[i]
+                    )
+                    continue
+                kind = self.files.kind(child)
+                if kind == "model":
+                    if child.key in on_path:
+                        chain = [
+                            self.files.records[s[1].key].parsed.name
+                            for s in stack
+                            if s[0] == "enter"
+                        ]
+                        raise ModelError(
+                            f"reference cycle: {parsed.name} -> {refs.names[i]}",
+                            path=record.display,
+                            line=refs.lines[i],
+                            hint="a model must not include itself, directly or through others"
+                            + (f" (pending: {', '.join(chain[:3])})" if chain else ""),
+                        )
+                    name = (
+                        self.files.records[child.key].parsed.name
+                        if child.key in self.files.records
+                        else refs.names[i]
+                    )
+                    submodels.append(
+                        (
+                            child,
+                            world[i],
+                            int(ref_colour[i]),
+                            path_id(paths[pid] + (name or refs.names[i],)),
+                            remap,
+                        )
+                    )
+                else:
+                    name = normalise(refs.names[i]).replace("/", "\\")
+                    leaves_here.append(leaf_id(child.key, name, kind == "part"))
+                    leaf_refs.append(i)
+            if leaf_refs:
+                inst_leaf.append(np.array(leaves_here, np.int32))
+                inst_colour.append(ref_colour[leaf_refs])
+                inst_transform.append(world[leaf_refs])
+                inst_path.append(np.full(len(leaf_refs), pid, np.int32))
+                inst_step.append(refs.step[leaf_refs])
+            for sub in reversed(submodels):
+                stack.append(("enter", *sub))
+
+        leaves = []
+        for key, name, is_part in zip(leaf_keys, leaf_names, leaf_is_part):
+            source = self.files.records[key].source if key.endswith("#own") else None
+            if source is not None:
+                geometry = self.expander.geometries.get(key) or self.expander.build(
+                    self.files.records[key]
+                )
+                self.expander.geometries[key] = geometry
+                title = self.files.records[key].parsed.title
+            else:
+                geometry = self.expander.geometry(self._source_for(key))
+                title = self.expander.titles.get(key, "")
+            leaves.append(Leaf(name, title, is_part, geometry))
+
+        def stack_or(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
+
+        return Model(
+            name=root.parsed.name or Path(root.display).name,
+            leaves=leaves,
+            leaf=stack_or(inst_leaf, (0,), np.int32),
+            colour=stack_or(inst_colour, (0,), np.int64),
+            transform=stack_or(inst_transform, (0, 4, 4), np.float64),
+            path=stack_or(inst_path, (0,), np.int32),
+            step=stack_or(inst_step, (0,), np.int32),
+            paths=paths,
+            colours=self.colours,
+            missing=self.files.problems.missing,
+            warnings=self.files.problems.warnings,
+        )
+
+    def _source_for(self, key: str) -> Source:
+        record = self.files.records.get(key)
+        if record is not None:
+            return record.source
+        kind, _, rest = key.partition(":")
+        is_part = None
+        if kind == "lib":
+            is_part = rest.startswith(("parts/", "unofficial/parts/")) and "/s/" not in rest
+            is_part = is_part if not rest.startswith(("p/", "unofficial/p/")) else False
+        return Source(key, rest, is_part)
+
+    def _local_colours(self, parsed: LDrawFile, remap: dict[int, int]) -> dict[int, int]:
+        """Apply a model file's own `!COLOUR` lines: to this file and its children."""
+        if not parsed.colour_meta:
+            return remap
+        remap = dict(remap)
+        for text in parsed.colour_meta:
+            colour = parse_colour_line(text, self.colours)
+            if colour is None:
+                continue
+            existing = self.colours.colours.get(colour.code)
+            if existing is None or existing == colour:
+                self.colours.colours[colour.code] = colour
+                continue
+            private = _PRIVATE_COLOUR_BASE + len(self.colours.colours)
+            self.colours.colours[private] = colour
+            remap[colour.code] = private
+        return remap

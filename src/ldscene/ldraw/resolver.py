@@ -1,0 +1,238 @@
+"""Which file a reference means, and what is in it.
+
+References resolve, case-insensitively, through the referencing MPD file's own blocks, the
+referencing file's folder, extra folders (a scene's `parts/`), then the library.  Library files
+resolve inside the library only.  Each file is read and parsed once per run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ldscene.errors import ModelError
+from ldscene.ldraw.library import Library, Source, normalise
+from ldscene.ldraw.model import MissingReference
+from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks
+
+_LEAF_TYPES = {"subpart", "primitive", "8_primitive", "48_primitive", "helper"}
+_SUBFOLDERS = {"s", "parts", "p", "48", "8"}
+
+
+@dataclass
+class Problems:
+    """Missing references and malformed lines met during a run; `strict` makes them errors."""
+
+    strict: bool = False
+    missing: list[MissingReference] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def missing_reference(self, name: str, display: str, line: int) -> None:
+        self.missing.append(MissingReference(name, display, line))
+
+    def warn(self, display: str, line: int, message: str) -> None:
+        if self.strict:
+            raise ModelError(
+                message, path=display, line=line, hint="fix the line, or drop --strict to skip it"
+            )
+        self.warnings.append(f"{display}:{line}: {message}")
+
+
+class FolderIndex:
+    """Case-insensitive index of a user folder (a model's folder or a scene's `parts/`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.index: dict[str, str] = {}
+        self._walk(str(self.folder), "")
+
+    def _walk(self, folder: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            low = entry.name.lower()
+            if entry.is_file():
+                self.index[prefix + low] = entry.path
+            elif entry.is_dir() and low in _SUBFOLDERS and prefix.count("/") < 2:
+                self._walk(entry.path, prefix + low + "/")
+
+    def find(self, key: str) -> str | None:
+        for candidate in (key, "parts/" + key, "p/" + key):
+            if candidate in self.index:
+                return self.index[candidate]
+        return None
+
+
+@dataclass
+class Record:
+    """A parsed file and where each of its type-1 references resolved."""
+
+    key: str
+    display: str
+    parsed: LDrawFile
+    children: list[Source | None]
+    source: Source
+    container: str | None  # MPD file whose blocks this file sees first
+
+
+class Files:
+    """Resolves references and parses files for one run; keeps every record in memory."""
+
+    def __init__(
+        self,
+        library: Library | None,
+        extra_paths: list[Path] | tuple = (),
+        problems: Problems | None = None,
+    ) -> None:
+        self.library = library
+        self.extra = [FolderIndex(p) for p in extra_paths if Path(p).is_dir()]
+        self.problems = problems or Problems()
+        self.records: dict[str, Record] = {}
+        self.kinds: dict[str, str] = {}
+        # container key → normalised block name → (block key, lines, first line, name as written)
+        self.blocks: dict[str, dict[str, tuple[str, list[str], int, str]]] = {}
+        self.folders: dict[str, FolderIndex] = {}
+
+    def open_root(self, path: Path) -> str:
+        """Read a model file from disk; returns the key of its main model."""
+        path = Path(path)
+        if not path.exists():
+            raise ModelError("no such file", path=str(path), hint="check the path")
+        if path.is_dir():
+            raise ModelError("is a folder, not an LDraw file", path=str(path))
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            raise ModelError(f"cannot read ({err.strerror})", path=str(path)) from None
+        text = decode_text(raw, str(path))
+        if not text.strip():
+            raise ModelError("empty file", path=str(path), hint="an LDraw model needs lines")
+        return self._register_fs(path.resolve(), text)
+
+    def _register_fs(self, path: Path, text: str) -> str:
+        key = f"fs:{path}"
+        if key in self.records:
+            return key
+        blocks = split_blocks(text)
+        source = Source(key, str(path), None)
+        if len(blocks) == 1 and not blocks[0].name:
+            self._add_record(
+                key,
+                str(path),
+                parse_lines(blocks[0].lines or [], path.name),
+                source,
+                None,
+                path.parent,
+            )
+            return key
+        container = key
+        table: dict[str, tuple[str, list[str], int, str]] = {}
+        for block in blocks:
+            if block.data is not None or block.lines is None:
+                continue  # !DATA blocks hold textures, which are not drawn yet
+            name = normalise(block.name)
+            block_key = f"mpd:{path}#{name}"
+            table.setdefault(name, (block_key, block.lines, block.first_line, block.name))
+        self.blocks[container] = table
+        if not table:
+            raise ModelError("MPD file has no `0 FILE` model block", path=str(path))
+        # The container's own key means its first block, the main model.
+        main = self._register_block(container, *next(iter(table.values())), path)
+        self.records[key] = main
+        return key
+
+    def _register_block(
+        self, container: str, key: str, lines: list[str], first_line: int, name: str, path: Path
+    ) -> Record:
+        if key in self.records:
+            return self.records[key]
+        parsed = parse_lines(lines, name, first_line)
+        return self._add_record(
+            key, str(path), parsed, Source(key, str(path), None), container, path.parent
+        )
+
+    def _add_record(
+        self,
+        key: str,
+        display: str,
+        parsed: LDrawFile,
+        source: Source,
+        container: str | None,
+        folder: Path | None,
+    ) -> Record:
+        for number, message in parsed.warnings:
+            self.problems.warn(display, number, message)
+        refs = parsed.refs
+        children = [self.resolve(name, container, folder) for name in refs.names] if refs else []
+        record = Record(key, display, parsed, children, source, container)
+        self.records[key] = record
+        return record
+
+    def resolve(self, name: str, container: str | None, folder: Path | None) -> Source | None:
+        key = normalise(name)
+        if container is not None:
+            block = self.blocks[container].get(key)
+            if block is not None:
+                return Source(block[0], name, None)
+        if folder is not None:
+            index = self.folders.get(str(folder))
+            if index is None:
+                index = self.folders[str(folder)] = FolderIndex(folder)
+            found = index.find(key)
+            if found is not None:
+                return Source(f"fs:{Path(found).resolve()}", found, None)
+        for extra in self.extra:
+            found = extra.find(key)
+            if found is not None:
+                return Source(f"fs:{Path(found).resolve()}", found, None)
+        if self.library is not None:
+            return self.library.find(key)
+        return None
+
+    def record(self, source: Source) -> Record:
+        """The parsed record for a resolved source, reading it on first use."""
+        record = self.records.get(source.key)
+        if record is not None:
+            return record
+        kind, _, rest = source.key.partition(":")
+        if kind == "lib":
+            assert self.library is not None
+            text = decode_text(self.library.read(rest), source.display)
+            parsed = parse_lines(text.splitlines(), rest.rsplit("/", 1)[-1])
+            return self._add_record(source.key, source.display, parsed, source, None, None)
+        if kind == "fs":
+            path = Path(rest)
+            text = decode_text(path.read_bytes(), str(path))
+            self._register_fs(path, text)
+            return self.records[source.key]
+        if kind == "mpd":
+            container_path, _, name = rest.partition("#")
+            container = f"fs:{container_path}"
+            return self._register_block(
+                container, *self.blocks[container][name], Path(container_path)
+            )
+        raise ModelError(f"internal: unknown source {source.key}")  # pragma: no cover
+
+    def kind(self, source: Source) -> str:
+        """'part', 'leaf' (geometry placed as is, not a brick) or 'model' (flattened)."""
+        known = self.kinds.get(source.key)
+        if known is not None:
+            return known
+        if source.is_part is True:
+            kind = "part"
+        elif source.is_part is False:
+            kind = "leaf"
+        else:
+            parsed = self.record(source).parsed
+            org = parsed.org_type.lower().removeprefix("unofficial_")
+            if parsed.is_part_by_header:
+                kind = "part"
+            elif org in _LEAF_TYPES:
+                kind = "leaf"
+            else:
+                kind = "model"
+        self.kinds[source.key] = kind
+        return kind
