@@ -14,11 +14,12 @@ import shutil
 import struct
 import tempfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 #: Bump when the cached data's meaning changes; older entries are then ignored.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _MAGIC = b"LDSC"
 _HEADER = struct.Struct("<4sIQI")  # magic, version, payload length, crc32
 
@@ -35,10 +36,11 @@ class DiskCache:
         self.folder = Path(folder) if folder is not None else cache_dir() / "geometry"
         self.hits = 0
         self.misses = 0
+        self._writer: ThreadPoolExecutor | None = None
 
     def _path(self, key: str) -> Path:
         digest = hashlib.sha1(f"{FORMAT_VERSION}\0{key}".encode()).hexdigest()
-        return self.folder / digest[:2] / f"{digest}.bin"
+        return self.folder / f"{digest}.bin"
 
     def get(self, key: str) -> Any | None:
         """The stored value, or None when absent, stale in format, truncated or corrupt."""
@@ -71,6 +73,18 @@ class DiskCache:
         except Exception:  # noqa: BLE001 - any unpickling failure means a bad entry
             return None
         return value if stored_key == key else None
+
+    def put_later(self, key: str, value: Any) -> None:
+        """Store in a background thread (file writes release the GIL); see `flush`."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ldscene-cache")
+        self._writer.submit(self.put, key, value)
+
+    def flush(self) -> None:
+        """Wait for writes queued by `put_later`."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def put(self, key: str, value: Any) -> None:
         """Store atomically; failures (read-only disk, full disk) are ignored: it is a cache."""

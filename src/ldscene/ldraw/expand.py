@@ -197,7 +197,7 @@ class Expander:
                     seen.add(child.key)
                     todo.append((child, normalise(refs.names[i])))
             warnings.extend((record.display, n, m) for n, m in record.parsed.warnings)
-        self.cache.put(
+        self.cache.put_later(
             key,
             {  # type: ignore[union-attr]
                 "geometry": self.geometries[source.key],

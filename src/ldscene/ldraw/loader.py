@@ -43,9 +43,14 @@ def load_model(
     if library is None:
         library = find_library()
     files = Files(library, extra_paths, Problems(strict))
-    expander = Expander(files, DiskCache() if use_cache else None)
+    cache = DiskCache() if use_cache else None
+    expander = Expander(files, cache)
     root = files.open_root(Path(path))
-    model = Flattener(files, expander, library_colours(library)).flatten(root)
+    try:
+        model = Flattener(files, expander, library_colours(library)).flatten(root)
+    finally:
+        if cache is not None:
+            cache.flush()
     if strict and model.missing:
         names = sorted({m.name for m in model.missing})
         first = model.missing[0]
