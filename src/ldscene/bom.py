@@ -1,0 +1,205 @@
+"""Bill of materials: what parts, in which colours, how many; as a table, CSV or shop lists.
+
+Only leaves the loader marks `is_part` are counted, so sub-parts and primitives never appear
+and a minifigure counts as the real pieces its LDraw model is built from (torso, arms, hands,
+hips, legs, head, ...).
+
+Colour ids for the shops come from data files built from Rebrickable's colour list, whose
+`external_ids` give each colour's LDraw and BrickLink numbers (Rebrickable API
+`/api/v3/lego/colors/`, as stored in the public repository fjmoeller/flosrocketbricks,
+`src/assets/ldr/lists/rebr_colors.json`), joined with the codes in LDraw's LDConfig.ldr:
+
+* ``data/bricklink_colours.csv`` (ldraw_code, ldraw_name, bricklink_id, bricklink_name).
+  BrickLink numbers its colours independently (LDraw 4 Red is BrickLink 5, 0 Black is 11,
+  15 White is 1, 71 Light Bluish Gray is 86 ...).  LDraw's rubber colours are listed by
+  Rebrickable only for Rubber_Black; the others are mapped to their base colour, following
+  LDConfig's own rule that "rubber colours got their value from the corresponding solid or
+  transparent colour" (BrickLink lists tyres and bands in the plain colour).
+* ``data/rebrickable_colours.csv`` (ldraw_code, ldraw_name, rebrickable_id, rebrickable_name).
+  Rebrickable ids equal LDraw codes for most solid colours.  Exceptions: most transparent
+  colours (LDraw 37 Trans_Dark_Pink is Rebrickable 45, 38 → 57, 39 → 43, 41 → 143, 43 → 41,
+  44 → 236, 45 → 230, 57 → 182), the opal, glitter and newer metallic colours (Rebrickable
+  1000-1103), some newer solids (LDraw 326 Yellowish_Green → 158, 330 Olive_Green → 326,
+  128 Dark_Nougat → 1067, 353 Coral → 1050, 370/371 → 1088/1089, 508-510 Fabuland → 1064,
+  1012, 1077) and the rubber colours (mapped to the base colour).  The CSV spells them all out.
+
+LDConfig colours with no verified equivalent are left out of the files and reported by the
+`parts` command, never guessed; their rows get no BrickLink COLOR (any colour) and Rebrickable
+colour 9999 ("[No Color/Any Color]").  Unmapped for BrickLink: 16, 24, 32 Trans_Black_IR_Lens,
+147, 176, 200, 234, 293, 295, 367, 493-495, 507, 508, 10045-10047, 10049, 10351, 10366.
+Unmapped for Rebrickable: 16, 24, 147, 176, 367, 493-495, 507, 10045-10047, 10049, 10351,
+10366.
+
+Part ids: LDraw file names without ``.dat``.  BrickLink mostly uses the same base numbers
+(3001, 3626c).  LDraw printed and stickered variants (``973p01``, ``3626bp05``, ``3001d01``)
+have BrickLink numbers of their own that LDraw does not record, so the BrickLink list names
+the unprinted base part (973, 3626b) and the print must be chosen there by hand.  Assembly
+suffixes (``c01``) are kept, and the "<set> - " prefix under which OMR files embed unofficial
+parts ("6285 - 2528p31") is dropped for both shops.  Known gap: BrickLink sells a minifig
+torso with arms and hands as one item (973pb..c01) while LDraw models count torso, arms and
+hands separately.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from ldscene.ldraw.model import Model
+
+#: Rebrickable's "[No Color/Any Color]".
+REBRICKABLE_ANY_COLOUR = 9999
+
+_PRINTED = re.compile(r"^(?P<base>\d+[a-z]?)(?:p[0-9a-z]{2,4}|d[0-9]{2,3})$")
+_OMR_EMBEDDED = re.compile(r"^\d+(?:-\d+)? - (?P<part>\S+)$")
+
+
+@dataclass(frozen=True)
+class BomLine:
+    part: str  # LDraw part id without .dat ("3001", "3626bp01")
+    description: str
+    colour: int  # LDraw colour code
+    colour_name: str
+    quantity: int
+
+
+def part_id(name: str) -> str:
+    """LDraw file name → part id: last path component, no `.dat`."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base[:-4] if base.lower().endswith(".dat") else base
+
+
+def shop_part_id(part: str) -> str:
+    """Part id as shops know it: OMR files embed unofficial parts as "<set> - <part>"."""
+    match = _OMR_EMBEDDED.match(part)
+    return match.group("part") if match else part
+
+
+def bricklink_part_id(part: str) -> str:
+    """BrickLink item number for an LDraw part id: printed/stickered variants → base part."""
+    part = shop_part_id(part)
+    match = _PRINTED.match(part.lower())
+    return match.group("base") if match else part
+
+
+def bill_of_materials(model: Model) -> list[BomLine]:
+    """One line per (part, colour), sorted by part id then colour code."""
+    mask = model.part_mask()
+    if not mask.any():
+        return []
+    pairs = np.stack([model.leaf[mask].astype(np.int64), model.colour[mask].astype(np.int64)], 1)
+    unique, counts = np.unique(pairs, axis=0, return_counts=True)
+    lines = []
+    for (leaf_index, code), count in zip(unique.tolist(), counts.tolist(), strict=True):
+        leaf = model.leaves[leaf_index]
+        name = model.colours.get(code).name.replace("_", " ")
+        description = " ".join(leaf.description.split())  # LDraw pads sizes: "Brick  2 x  4"
+        lines.append(BomLine(part_id(leaf.name), description, code, name, count))
+    # Two leaves can share a part id (same file found in two places): merge them.
+    merged: dict[tuple[str, int], BomLine] = {}
+    for line in lines:
+        key = (line.part.lower(), line.colour)
+        if key in merged:
+            old = merged[key]
+            line = BomLine(
+                old.part, old.description, old.colour, old.colour_name, old.quantity + line.quantity
+            )
+        merged[key] = line
+    return sorted(merged.values(), key=lambda b: (_natural(b.part), b.colour))
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text.lower()))
+
+
+def total(lines: list[BomLine]) -> int:
+    return sum(line.quantity for line in lines)
+
+
+@cache
+def _colour_map(file: str, id_column: str, name_column: str) -> dict[int, tuple[int, str]]:
+    text = resources.files("ldscene").joinpath("data", file).read_text("utf-8")
+    return {
+        int(row["ldraw_code"]): (int(row[id_column]), row[name_column])
+        for row in csv.DictReader(io.StringIO(text))
+    }
+
+
+def bricklink_colours() -> dict[int, tuple[int, str]]:
+    """LDraw colour code → (BrickLink colour id, BrickLink name)."""
+    return _colour_map("bricklink_colours.csv", "bricklink_id", "bricklink_name")
+
+
+def rebrickable_colours() -> dict[int, tuple[int, str]]:
+    """LDraw colour code → (Rebrickable colour id, Rebrickable name)."""
+    return _colour_map("rebrickable_colours.csv", "rebrickable_id", "rebrickable_name")
+
+
+def to_csv(lines: list[BomLine]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["part", "description", "colour_code", "colour_name", "quantity"])
+    for b in lines:
+        writer.writerow([b.part, b.description, b.colour, b.colour_name, b.quantity])
+    return out.getvalue()
+
+
+def _unmapped(lines: list[BomLine], table: dict[int, tuple[int, str]]) -> list[tuple[int, str]]:
+    return sorted({(b.colour, b.colour_name) for b in lines if b.colour not in table})
+
+
+def to_rebrickable(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
+    """Rebrickable part-list CSV (Part,Color,Quantity) and the LDraw colours it could not map."""
+    table = rebrickable_colours()
+    quantities: dict[tuple[str, int], int] = {}
+    for b in lines:
+        colour = table.get(b.colour, (REBRICKABLE_ANY_COLOUR, ""))[0]
+        key = (shop_part_id(b.part), colour)
+        quantities[key] = quantities.get(key, 0) + b.quantity
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Part", "Color", "Quantity"])
+    for (part, colour), quantity in quantities.items():
+        writer.writerow([part, colour, quantity])
+    return out.getvalue(), _unmapped(lines, table)
+
+
+def to_bricklink(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
+    """BrickLink wanted-list XML and the LDraw colours without a BrickLink colour."""
+    table = bricklink_colours()
+    quantities: dict[tuple[str, int | None], int] = {}
+    for b in lines:
+        colour = table[b.colour][0] if b.colour in table else None
+        key = (bricklink_part_id(b.part), colour)
+        quantities[key] = quantities.get(key, 0) + b.quantity
+    root = ET.Element("INVENTORY")
+    for (item, colour), quantity in quantities.items():
+        node = ET.SubElement(root, "ITEM")
+        ET.SubElement(node, "ITEMTYPE").text = "P"
+        ET.SubElement(node, "ITEMID").text = item
+        if colour is not None:
+            ET.SubElement(node, "COLOR").text = str(colour)
+        ET.SubElement(node, "MINQTY").text = str(quantity)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode") + "\n", _unmapped(lines, table)
+
+
+def rich_table(lines: list[BomLine], title: str = ""):
+    """A `rich` table of the BOM with a total row."""
+    from rich.table import Table
+
+    table = Table(title=title or None, show_footer=True)
+    table.add_column("Part", footer="Total")
+    table.add_column("Description")
+    table.add_column("Colour", footer=f"{len(lines)} lots")
+    table.add_column("Qty", justify="right", footer=str(total(lines)))
+    for b in lines:
+        table.add_row(b.part, b.description, f"{b.colour_name} ({b.colour})", str(b.quantity))
+    return table

@@ -1,0 +1,282 @@
+"""The `ldscene` command line: a thin click layer over the library modules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ldscene import __version__
+from ldscene.errors import LdsceneError
+
+
+class LdsceneGroup(click.Group):
+    """Turns `LdsceneError` into one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except LdsceneError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+library_option = click.option(
+    "--library", "library", type=click.Path(path_type=Path), default=None,
+    help="LDraw library folder or complete.zip (default: $LDRAWDIR, config, usual places).")
+
+
+@click.group(cls=LdsceneGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ldscene")
+def cli() -> None:
+    """Assemble LEGO dioramas from LDraw models and render them."""
+
+
+def report_problems(model, quiet: bool = False, limit: int = 5) -> None:
+    """Missing parts by name (with who asked), then warnings, summarised past `limit`."""
+    if quiet:
+        return
+    if model.missing:
+        names: dict[str, object] = {}
+        for item in model.missing:
+            names.setdefault(item.name, item)
+        click.echo(f"warning: {len(names)} missing part(s), drawn as nothing:", err=True)
+        for name, item in list(names.items())[:limit * 4]:
+            click.echo(f"  {name}  (asked for by {item.path}:{item.line})", err=True)
+        if len(names) > limit * 4:
+            click.echo(f"  ... and {len(names) - limit * 4} more", err=True)
+    for text in model.warnings[:limit]:
+        click.echo(f"warning: {text}", err=True)
+    if len(model.warnings) > limit:
+        click.echo(f"warning: ... and {len(model.warnings) - limit} more warnings", err=True)
+
+
+strict_option = click.option("--strict", is_flag=True,
+                             help="Treat missing parts and malformed lines as errors.")
+cache_option = click.option("--no-cache", "no_cache", is_flag=True,
+                            help="Do not read or write the on-disk geometry cache.")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@library_option
+@strict_option
+@cache_option
+def info(input_path: Path, as_json: bool, library: Path | None, strict: bool,
+         no_cache: bool) -> None:
+    """Counts, size and colours of a model or scene."""
+    import json
+
+    from ldscene.inputs import load_input
+    from ldscene.ldraw.stats import model_stats
+
+    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
+    stats = model_stats(loaded.model)
+    if loaded.scene is not None and hasattr(loaded.scene, "entry_stats"):
+        stats["models"] = loaded.scene.entry_stats()
+    report_problems(loaded.model, quiet=as_json and False)
+    if as_json:
+        click.echo(json.dumps(stats))
+        return
+    _print_info(input_path, stats)
+
+
+def _print_info(path: Path, stats: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{path.name}", show_header=False, box=None)
+    low, high = stats["bbox"]["min"], stats["bbox"]["max"]
+    size = [h - lo for lo, h in zip(low, high)] if low else [0, 0, 0]
+    table.add_row("parts", f"{stats['parts']:,}  ({stats['unique_parts']:,} unique)")
+    table.add_row("triangles", f"{stats['triangles']:,}")
+    table.add_row("edge lines", f"{stats['lines']:,}  (+{stats['cond_lines']:,} conditional)")
+    table.add_row("size (studs)", " x ".join(f"{v / 20:.1f}" for v in (size[0], size[2], size[1]))
+                  + "  (width x depth x height)")
+    table.add_row("size (cm)", " x ".join(f"{v * 0.04:.1f}" for v in (size[0], size[2], size[1])))
+    table.add_row("colours", ", ".join(stats["colours"].values()) or "-")
+    table.add_row("missing", ", ".join(stats["missing"]) or "none")
+    for name, entry in stats.get("models", {}).items():
+        table.add_row(f"  {name}", f"{entry['parts']:,} parts, {entry['triangles']:,} triangles")
+    Console().print(table)
+
+
+@cli.group()
+def cache() -> None:
+    """The on-disk geometry cache."""
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Empty the cache."""
+    from ldscene.ldraw.cache import clear_cache
+
+    folder, count = clear_cache()
+    click.echo(f"removed {count} cached entries from {folder}")
+
+
+@cli.group(invoke_without_command=True)
+@library_option
+@click.pass_context
+def library(ctx: click.Context, library: Path | None) -> None:
+    """Show which LDraw library is used (see `library install` to get one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ldscene.ldraw.library import find_library
+
+    lib = find_library(library)
+    kind = "zip archive" if lib.is_zip else "folder"
+    click.echo(f"LDraw library: {lib.root} ({kind})")
+    click.echo(f"parts: {lib.n_parts:,}  files: {len(lib.index):,}")
+
+
+@library.command("install")
+@click.option("--from", "source", default=None, metavar="PATH_OR_URL",
+              help="A local complete.zip or a URL (default: the official LDraw download).")
+@click.option("--to", "target", type=click.Path(path_type=Path), default=None,
+              help="Folder to install into (default: the user data folder).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def library_install(source: str | None, target: Path | None, quiet: bool) -> None:
+    """Download (or copy) and unpack the official LDraw parts library."""
+    from ldscene.ldraw.install import install_library
+
+    folder = install_library(source, target, progress=not quiet)
+    click.echo(f"installed the LDraw library in {folder}")
+    click.echo(f"ldscene finds it there by itself; or set LDRAWDIR={folder}")
+
+
+@cli.command("export")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="Output file; its extension picks the format: .glb .gltf .obj .stl .mpd")
+@click.option("--units", type=click.Choice(["ldu", "mm", "cm", "m"]), default="ldu",
+              show_default=True, help="Length unit of mesh formats (1 LDU = 0.4 mm).")
+@library_option
+@strict_option
+@cache_option
+def export_command(input_path: Path, output: Path, units: str, library: Path | None,
+                   strict: bool, no_cache: bool) -> None:
+    """Export a model or scene as glTF/GLB, OBJ, STL or one LDraw MPD file."""
+    from ldscene.exchange import export_model
+    from ldscene.inputs import load_input
+    from ldscene.ldraw.library import find_library
+
+    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
+    report_problems(loaded.model)
+    lib = None
+    if output.suffix.lower() in (".mpd", ".ldr"):
+        lib = find_library(library)
+        if units != "ldu":
+            click.echo("note: LDraw files are always in LDU; --units is ignored", err=True)
+    export_model(loaded.model, output, units=units, library=lib)
+    click.echo(f"wrote {output} ({int(loaded.model.part_mask().sum()):,} parts)")
+
+
+@cli.command("parts")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "rebrickable", "bricklink"]),
+              default="table", show_default=True,
+              help="table; csv; rebrickable (CSV import: Part,Color,Quantity); "
+                   "bricklink (XML wanted list).")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@library_option
+@strict_option
+@cache_option
+def parts_command(input_path: Path, fmt: str, output: Path | None, library: Path | None,
+                  strict: bool, no_cache: bool) -> None:
+    """Bill of materials: part, description, colour and quantity."""
+    from ldscene import bom
+    from ldscene.inputs import load_input
+
+    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
+    report_problems(loaded.model)
+    lines = bom.bill_of_materials(loaded.model)
+    if fmt == "table" and output is None:
+        from rich.console import Console
+
+        Console().print(bom.rich_table(lines, input_path.name))
+        return
+    unmapped: list[tuple[int, str]] = []
+    if fmt in ("table", "csv"):
+        text = bom.to_csv(lines)
+    elif fmt == "rebrickable":
+        text, unmapped = bom.to_rebrickable(lines)
+    else:
+        text, unmapped = bom.to_bricklink(lines)
+    if unmapped:
+        shop = "Rebrickable" if fmt == "rebrickable" else "BrickLink"
+        listed = ", ".join(f"{code} {name}" for code, name in unmapped)
+        click.echo(f"warning: no {shop} colour for LDraw colour(s) {listed}; "
+                   "those parts are listed without a colour", err=True)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from ldscene.exchange.mesh import write_atomic
+
+    data = text.encode("utf-8")
+    write_atomic(output, lambda handle: handle.write(data))
+    click.echo(f"wrote {output} ({bom.total(lines):,} parts in {len(lines):,} lots)", err=True)
+
+
+@cli.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of scene files (see docs/scene-format.md)."""
+    from ldscene.scene.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+@cli.command("render")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Image file (.png .jpg .webp); default renders/<input-stem>.png. "
+                   "With several views, -<view> is added to the name.")
+@click.option("--view", "views", multiple=True, metavar="NAME",
+              help="iso, front, back, left, right, top, bottom; repeat for several images.")
+@click.option("--lat", type=float, default=None, help="Camera elevation in degrees (-90..90).")
+@click.option("--lon", type=float, default=None,
+              help="Camera turn in degrees from the front towards the right.")
+@click.option("--camera", "cameras", multiple=True, metavar="NAME",
+              help="A named camera of a scene file; repeatable.")
+@click.option("--fov", type=float, default=None, help="Vertical field of view (default 30).")
+@click.option("--ortho", is_flag=True, help="Orthographic projection.")
+@click.option("--width", type=int, default=None, help="Image width (default 1600).")
+@click.option("--height", type=int, default=None, help="Image height (default 1200).")
+@click.option("--aa", type=int, default=2, show_default=True,
+              help="Supersampling factor per axis (1 = no anti-aliasing).")
+@click.option("--background", default=None, metavar="#RRGGBB", help="Background colour.")
+@click.option("--transparent", is_flag=True, help="Transparent background (PNG/WebP alpha).")
+@click.option("--ground", is_flag=True, help="Catch the model's shadow on the ground.")
+@click.option("--edges/--no-edges", default=None, help="Draw LDraw edge lines (default on).")
+@click.option("--no-shadows", is_flag=True, help="No shadows (faster).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary.")
+@library_option
+@strict_option
+@cache_option
+def render_command(input_path: Path, output: Path | None, views: tuple[str, ...],
+                   lat: float | None, lon: float | None, cameras: tuple[str, ...],
+                   fov: float | None, ortho: bool, width: int | None, height: int | None,
+                   aa: int, background: str | None, transparent: bool, ground: bool,
+                   edges: bool | None, no_shadows: bool, quiet: bool, library: Path | None,
+                   strict: bool, no_cache: bool) -> None:
+    """Render a model or scene to an image, offscreen (no display needed)."""
+    from ldscene.render.command import RenderRequest, run_render
+
+    request = RenderRequest(
+        input_path=input_path, output=output, views=list(views), cameras=list(cameras),
+        lat=lat, lon=lon, fov=fov, ortho=ortho, width=width, height=height, aa=aa,
+        background=background, transparent=transparent, ground=ground, edges=edges,
+        shadows=not no_shadows, quiet=quiet, library=library, strict=strict,
+        use_cache=not no_cache)
+    run_render(request, echo=click.echo,
+               on_loaded=lambda model: report_problems(model, quiet=quiet))
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,60 @@
+"""Exporters: a loaded `Model` to glTF/GLB, OBJ, STL or LDraw MPD, chosen by file extension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ldscene.errors import LdsceneError
+from ldscene.exchange.mesh import UNITS
+from ldscene.ldraw.model import Model
+
+#: Extension → what it writes (for help texts and errors).
+FORMATS = {
+    ".glb": "binary glTF 2.0",
+    ".gltf": "glTF 2.0 (JSON, buffer embedded)",
+    ".obj": "Wavefront OBJ + .mtl",
+    ".stl": "binary STL (Z up)",
+    ".mpd": "LDraw multi-part document",
+    ".ldr": "LDraw multi-part document",
+}
+
+
+def export_model(model: Model, out: Path | str, units: str = "ldu", library=None) -> Path:
+    """Write `model` to `out` in the format its extension names; returns the path written.
+
+    `units` (ldu, mm, cm, m) applies to the mesh formats; LDraw output is always in LDU.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise LdsceneError(
+            f"cannot export to {suffix or 'a file without extension'}",
+            path=str(out),
+            hint="use one of " + ", ".join(FORMATS),
+        )
+    if units not in UNITS:
+        raise LdsceneError(f"unknown units {units!r}", hint="use one of " + ", ".join(UNITS))
+    if suffix == ".glb":
+        from ldscene.exchange.gltf import write_glb
+
+        write_glb(model, out, units)
+    elif suffix == ".gltf":
+        from ldscene.exchange.gltf import write_gltf
+
+        write_gltf(model, out, units)
+    elif suffix == ".obj":
+        from ldscene.exchange.obj import write_obj
+
+        write_obj(model, out, units)
+    elif suffix == ".stl":
+        from ldscene.exchange.stl import write_stl
+
+        write_stl(model, out, units)
+    else:
+        from ldscene.exchange.mpd import write_mpd
+
+        write_mpd(model, out, library)
+    return out
+
+
+__all__ = ["FORMATS", "UNITS", "export_model"]

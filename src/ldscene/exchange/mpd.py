@@ -1,0 +1,269 @@
+"""Write a model (or a composed scene) as one LDraw MPD file, readable by LDView and LeoCAD.
+
+A `Model` is flat: every instance carries its full placement and the chain of sub-model
+names it was reached through.  The writer rebuilds one `0 FILE` block per distinct chain; each
+block lists its own parts at their world placements, in STEP order, and references its child
+blocks with the identity matrix.  The geometry is therefore exact, and the sub-model names and
+grouping survive, but a sub-model placed N times under one parent becomes one block holding all
+N copies (the flat model no longer knows the individual placements of a sub-model).
+
+Library parts are referenced by name.  Leaves the library does not have (parts embedded in the
+original MPD, loose triangles a model file draws itself, directly placed primitives when no
+library is at hand) are written out as blocks of their own from their expanded geometry, so the
+file stands alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ldscene import __version__
+from ldscene.exchange.mesh import write_atomic
+from ldscene.ldraw.colours import Colour, ColourTable
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
+from ldscene.ldraw.model import Leaf, Model
+
+_IDENTITY = "1 0 0 0 1 0 0 0 1"
+
+
+def _num(value: float) -> str:
+    """Compact LDraw number: up to 6 decimals, no trailing zeros, no '-0'."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _nums(values: np.ndarray) -> str:
+    return " ".join(_num(float(v)) for v in values)
+
+
+def _colour_token(code: int, colours: ColourTable) -> str:
+    """LDraw colour token; an 'edge colour of c' code becomes a direct colour."""
+    if code < 0:
+        r, g, b = (round(c * 255) for c in colours.get(code).rgb)
+        return f"0x2{r:02X}{g:02X}{b:02X}"
+    if code >= 0x2000000:
+        return f"0x{code:X}"
+    return str(code)
+
+
+def _ref_line(colour: str, transform: np.ndarray, name: str) -> str:
+    t = transform
+    return f"1 {colour} {_nums(t[:3, 3])} {_nums(t[:3, :3].ravel())} {name}"
+
+
+def _colour_meta(colour: Colour) -> str:
+    def hexrgb(rgb: tuple[float, float, float]) -> str:
+        return "#" + "".join(f"{round(c * 255):02X}" for c in rgb)
+
+    line = (
+        f"0 !COLOUR {colour.name.replace(' ', '_')} CODE {colour.code} "
+        f"VALUE {hexrgb(colour.rgb)} EDGE {hexrgb(colour.edge_rgb)}"
+    )
+    if colour.alpha < 1.0:
+        line += f" ALPHA {round(colour.alpha * 255)}"
+    if colour.luminance:
+        line += f" LUMINANCE {round(colour.luminance * 255)}"
+    if colour.finish in ("chrome", "pearlescent", "rubber", "matte_metallic", "metal"):
+        line += " " + colour.finish.upper()
+    return line
+
+
+def _geometry_lines(
+    geometry: PartGeometry, colours: ColourTable, token: Callable[[int], str]
+) -> list[str]:
+    """Type 2/3/5 lines (plus BFC meta) reproducing an expanded geometry."""
+    lines: list[str] = []
+    clipped = ~geometry.two_sided
+    if clipped.any():
+        lines.append("0 BFC CERTIFY CCW")
+    for keep, prefix in ((clipped, []), (~clipped, ["0 BFC NOCLIP"] if clipped.any() else [])):
+        if not keep.any():
+            continue
+        lines += prefix
+        for tri, code in zip(
+            geometry.triangles[keep], geometry.triangle_colours[keep], strict=True
+        ):
+            lines.append(f"3 {token(int(code))} {_nums(tri.ravel())}")
+    if clipped.any() and (~clipped).any():
+        lines.append("0 BFC CLIP")
+    for edge, code in zip(geometry.edges, geometry.edge_colours, strict=True):
+        lines.append(f"2 {token(int(code))} {_nums(edge.ravel())}")
+    for cond, code in zip(geometry.cond_lines, geometry.cond_colours, strict=True):
+        lines.append(f"5 {token(int(code))} {_nums(cond.ravel())}")
+    return lines
+
+
+def _library_has(library, name: str) -> bool:
+    if library is None:
+        return True
+    try:
+        return library.find(name) is not None
+    except Exception:  # noqa: BLE001 - an odd name is simply "not in the library"
+        return False
+
+
+def _standard_codes(library) -> set[int] | None:
+    """Colour codes LDConfig.ldr defines, or None when there is no library to read."""
+    if library is None:
+        return None
+    try:
+        text = library.read("ldconfig.ldr").decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001
+        return None
+    table = ColourTable()
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("0 ") and "!COLOUR" in stripped.upper():
+            table.add_meta(stripped[2:].strip())
+    return set(table.colours)
+
+
+class _Names:
+    """Unique block names (LDraw names compare case-insensitively)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, wanted: str, suffix: str = ".ldr") -> str:
+        base = wanted.strip().replace("\\", "/").split("/")[-1] or "model"
+        if base.lower().endswith(".mpd"):  # a block is one model: .ldr
+            base = base[:-4] + ".ldr"
+        stem = base
+        if not base.lower().endswith((".ldr", ".dat")):
+            base += suffix
+        name, n = base, 2
+        while name.lower() in self.used:
+            root = stem.rsplit(".", 1)[0] if "." in stem else stem
+            name = f"{root} ({n}){suffix}"
+            n += 1
+        self.used.add(name.lower())
+        return name
+
+
+def mpd_text(model: Model, library=None) -> str:
+    """The MPD text for `model`.  `library` (a `Library`) decides which leaves are referenced
+    by name; without one every part is assumed to be a library part."""
+    names = _Names()
+    main = names.take(model.name or "model.ldr")
+    colours = model.colours
+
+    # paths[0] is () for the main model; sub-models are (name,), (name, child), ...
+    chains = (
+        [tuple(model.paths[int(p)]) for p in model.path]
+        if len(model.paths)
+        else [()] * model.n_instances
+    )
+
+    # Leaves written as blocks of their own (not referenced from the library).
+    leaf_block: dict[int, str] = {}
+    inline: list[tuple[str, Leaf]] = []
+    for index in sorted(set(int(v) for v in model.leaf)):
+        leaf = model.leaves[index]
+        library_file = leaf.is_part or leaf.name.lower().endswith(".dat")
+        if library_file and _library_has(library, leaf.name):
+            continue  # a library part, or a primitive placed directly
+        block = names.take(
+            leaf.name if leaf.is_part else f"{Path(leaf.name).stem} geometry",
+            ".dat" if leaf.is_part else ".ldr",
+        )
+        leaf_block[index] = block
+        inline.append((block, leaf))
+
+    # One block per sub-model chain, children referenced from their parent chain's block.
+    block_of: dict[tuple[str, ...], str] = {(): main}
+    members: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    kids: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+
+    def ensure(chain: tuple[str, ...]) -> None:
+        if chain in block_of:
+            return
+        ensure(chain[:-1])
+        block_of[chain] = names.take(chain[-1])
+        kids[chain[:-1]].append(chain)
+
+    for i, chain in enumerate(chains):
+        ensure(chain)
+        members[chain].append(i)
+
+    # Colours LDConfig does not define get a `!COLOUR` line in the main block.  The loader
+    # keeps a model's private redefinitions of standard codes at codes beyond LDraw's range;
+    # those are renumbered into free codes here.
+    standard = _standard_codes(library)
+    used = {int(c) for c in model.colour}
+    for _, leaf in inline:
+        g = leaf.geometry
+        used |= {
+            int(c) for c in np.concatenate([g.triangle_colours, g.edge_colours, g.cond_colours])
+        }
+    renumber: dict[int, int] = {}
+    taken = used | (standard or set()) | set(colours.colours)
+    free = 20000
+    for code in sorted(c for c in used if c > 0x5FFFFFF and c in colours.colours):
+        while free in taken:
+            free += 1
+        renumber[code] = free
+        taken.add(free)
+    custom = sorted(
+        c
+        for c in used
+        if 0 <= c < 0x2000000
+        and c in colours.colours
+        and c not in (MAIN_COLOUR, EDGE_COLOUR)
+        and (standard is not None and c not in standard)
+    )
+    custom_meta = [_colour_meta(colours.get(c)) for c in custom]
+    custom_meta += [
+        _colour_meta(dataclasses.replace(colours.get(old), code=new))
+        for old, new in renumber.items()
+    ]
+
+    def token(code: int) -> str:
+        return _colour_token(renumber.get(int(code), int(code)), colours)
+
+    out: list[str] = []
+    for chain, block in block_of.items():
+        out += [
+            f"0 FILE {block}",
+            f"0 {Path(block).stem}",
+            f"0 Name: {block}",
+            f"0 Author: ldscene {__version__} export",
+        ]
+        if chain == ():
+            out += custom_meta
+        out.append("0 BFC CERTIFY CCW")
+        rows = sorted(members.get(chain, []), key=lambda i: (int(model.step[i]), i))
+        previous = None
+        for i in rows:
+            step = int(model.step[i])
+            if previous is not None and step != previous:
+                out.append("0 STEP")
+            previous = step
+            leaf = model.leaves[int(model.leaf[i])]
+            ref = leaf_block.get(int(model.leaf[i]), leaf.name)
+            out.append(_ref_line(token(int(model.colour[i])), model.transform[i], ref))
+        for child in kids.get(chain, []):
+            out.append(f"1 16 0 0 0 {_IDENTITY} {block_of[child]}")
+        out += ["0 NOFILE", ""]
+
+    for block, leaf in inline:
+        out += [
+            f"0 FILE {block}",
+            f"0 {leaf.description or Path(block).stem}",
+            f"0 Name: {block}",
+            f"0 Author: ldscene {__version__} export",
+        ]
+        if leaf.is_part:
+            out.append("0 !LDRAW_ORG Unofficial_Part")
+        out += _geometry_lines(leaf.geometry, colours, token)
+        out += ["0 NOFILE", ""]
+    return "\n".join(out)
+
+
+def write_mpd(model: Model, out: Path, library=None) -> None:
+    text = mpd_text(model, library).replace("\n", "\r\n").encode("utf-8")
+    write_atomic(out, lambda handle: handle.write(text))

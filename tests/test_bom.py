@@ -1,0 +1,194 @@
+"""Bill of materials: counts, shop formats and the colour tables behind them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ldscene import bom
+from ldscene.cli import cli
+from ldscene.ldraw import find_library, load_model
+from ldscene.ldraw.colours import ColourTable
+
+OMR = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "omr"
+BUGGY = OMR / "1180-1 - Space Port Moon Buggy.mpd"  # 29 parts incl. a minifig sub-model
+TUNNELATOR = OMR / "6814-1 - Ice Tunnelator.mpd"
+
+#: LDConfig colours without a verified BrickLink colour (see ldscene.bom).
+UNMAPPED_BRICKLINK = {
+    16,
+    24,
+    32,
+    147,
+    176,
+    200,
+    234,
+    293,
+    295,
+    367,
+    493,
+    494,
+    495,
+    507,
+    508,
+    10045,
+    10046,
+    10047,
+    10049,
+    10351,
+    10366,
+}
+
+
+@pytest.fixture(scope="module")
+def library():
+    return find_library()
+
+
+@pytest.fixture(scope="module", params=[BUGGY, TUNNELATOR], ids=["buggy", "tunnelator"])
+def model(request, library):
+    return load_model(request.param, library=library)
+
+
+@pytest.fixture(scope="module")
+def ldconfig(library) -> ColourTable:
+    table = ColourTable()
+    for line in library.read("ldconfig.ldr").decode("utf-8").splitlines():
+        if "!COLOUR" in line:
+            table.add_meta(line.strip()[2:])
+    return table
+
+
+def test_totals_equal_part_count(model):
+    lines = bom.bill_of_materials(model)
+    assert bom.total(lines) == int(model.part_mask().sum())
+    assert len({(b.part, b.colour) for b in lines}) == len(lines)  # one line per part+colour
+
+
+def test_only_real_parts_and_minifig_pieces(library):
+    lines = bom.bill_of_materials(load_model(BUGGY, library=library))
+    parts = {b.part: b for b in lines}
+    assert not any(p.startswith("s\\") or p.endswith(".ldr") for p in parts)
+    # the minifig counts its pieces: torso, arms, two hands, hips+legs, head
+    assert {"973p8e", "3818", "3819", "3820", "3815c02", "3626bp69"} <= set(parts)
+    assert parts["3820"].quantity == 2
+    assert parts["3795"].description == "Plate 2 x 6"  # titles, whitespace tidied
+
+
+def test_csv_format(model):
+    lines = bom.bill_of_materials(model)
+    rows = list(csv.DictReader(io.StringIO(bom.to_csv(lines))))
+    assert list(rows[0]) == ["part", "description", "colour_code", "colour_name", "quantity"]
+    assert sum(int(r["quantity"]) for r in rows) == int(model.part_mask().sum())
+
+
+def test_bricklink_xml_is_well_formed(model):
+    lines = bom.bill_of_materials(model)
+    text, unmapped = bom.to_bricklink(lines)
+    root = ET.fromstring(text)
+    assert root.tag == "INVENTORY"
+    items = root.findall("ITEM")
+    assert items and all(i.findtext("ITEMTYPE") == "P" for i in items)
+    assert sum(int(i.findtext("MINQTY")) for i in items) == int(model.part_mask().sum())
+    assert not unmapped
+    colours = {(i.findtext("ITEMID"), i.findtext("COLOR")) for i in items}
+    assert len(colours) == len(items)  # same item and colour merged
+
+
+def test_bricklink_red_is_5(library):
+    lines = [
+        bom.BomLine("3001", "Brick 2 x 4", 4, "Red", 3),
+        bom.BomLine("3001", "Brick 2 x 4", 32, "Trans Black IR Lens", 1),
+    ]
+    text, unmapped = bom.to_bricklink(lines)
+    items = ET.fromstring(text).findall("ITEM")
+    assert (
+        items[0].findtext("ITEMID"),
+        items[0].findtext("COLOR"),
+        items[0].findtext("MINQTY"),
+    ) == ("3001", "5", "3")
+    assert items[1].find("COLOR") is None  # no BrickLink colour: any colour, and reported
+    assert unmapped == [(32, "Trans Black IR Lens")]
+
+
+def test_bricklink_colour_table_examples():
+    table = bom.bricklink_colours()
+    expected = {
+        4: 5,
+        1: 7,
+        0: 11,
+        15: 1,
+        71: 86,
+        72: 85,
+        14: 3,
+        2: 6,
+        19: 2,
+        70: 88,
+        28: 69,
+        288: 80,
+        47: 12,
+    }
+    assert {code: table[code][0] for code in expected} == expected
+    assert table[4][1] == "Red" and table[71][1] == "Light Bluish Gray"
+
+
+def test_bricklink_table_covers_ldconfig(ldconfig):
+    table = bom.bricklink_colours()
+    assert set(table) <= set(ldconfig.colours)  # nothing invented
+    assert set(ldconfig.colours) - set(table) == UNMAPPED_BRICKLINK
+    assert all(bl_id > 0 and name for bl_id, name in table.values())
+
+
+def test_rebrickable_ids_and_exceptions(ldconfig):
+    table = bom.rebrickable_colours()
+    assert set(table) <= set(ldconfig.colours)
+    assert table[4][0] == 4 and table[71][0] == 71  # the usual case: same number
+    assert table[43][0] == 41 and table[41][0] == 143  # transparent blues swap around
+    lines = [
+        bom.BomLine("3001", "Brick 2 x 4", 43, "Trans Light Blue", 2),
+        bom.BomLine("3001", "Brick 2 x 4", 16, "Main Colour", 1),
+    ]
+    text, unmapped = bom.to_rebrickable(lines)
+    assert text.splitlines() == [
+        "Part,Color,Quantity",
+        "3001,41,2",
+        f"3001,{bom.REBRICKABLE_ANY_COLOUR},1",
+    ]
+    assert unmapped == [(16, "Main Colour")]
+
+
+@pytest.mark.parametrize(
+    "ldraw, bricklink",
+    [
+        ("3001", "3001"),
+        ("973p8e", "973"),
+        ("3626bp69", "3626b"),
+        ("3829c01", "3829c01"),
+        ("3001d01", "3001"),
+        ("2412b", "2412b"),
+        ("30027a", "30027a"),
+        ("6285 - 2528p31", "2528"),
+        ("10252 - 6153754c", "6153754c"),
+    ],
+)
+def test_bricklink_part_ids(ldraw, bricklink):
+    assert bom.bricklink_part_id(ldraw) == bricklink
+
+
+def test_cli_parts_formats(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["parts", str(BUGGY), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert sum(int(r["quantity"]) for r in rows) == 29
+    out = tmp_path / "wanted.xml"
+    result = runner.invoke(cli, ["parts", str(BUGGY), "--format", "bricklink", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ET.parse(out).getroot().tag == "INVENTORY"
+    result = runner.invoke(cli, ["parts", str(BUGGY)])
+    assert result.exit_code == 0 and "Total" in result.output and "29" in result.output
