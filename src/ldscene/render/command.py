@@ -1,0 +1,214 @@
+"""The work behind `ldscene render`: check arguments, load once, render every view, save.
+
+Kept apart from cli.py so the click layer stays thin and this stays testable.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ldscene.errors import LdsceneError
+from ldscene.render.offscreen import FORMATS
+from ldscene.render.options import RenderOptions, View, parse_colour
+
+
+@dataclass
+class RenderRequest:
+    input_path: Path
+    output: Path | None = None
+    views: list[str] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)  # scene camera names
+    all_cameras: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    fov: float | None = None
+    ortho: bool = False
+    width: int | None = None
+    height: int | None = None
+    aa: int = 2
+    background: str | None = None
+    transparent: bool = False
+    ground: bool = False
+    edges: bool | None = None
+    shadows: bool = True
+    quiet: bool = False
+    library: Path | None = None
+    strict: bool = False
+    use_cache: bool = True
+
+
+def default_output(input_path: Path) -> Path:
+    return Path("renders") / f"{input_path.stem}.png"
+
+
+def output_paths(base: Path, views: list[View]) -> list[Path]:
+    """One path per view: `base` itself for one view, else `stem-<view>.suffix`."""
+    if len(views) == 1:
+        return [base]
+    return [base.with_name(f"{base.stem}-{view.name}{base.suffix}") for view in views]
+
+
+def check_output(path: Path) -> None:
+    """Fail before any work if `path` cannot be written (format, folder, permissions)."""
+    if path.suffix.lower() not in FORMATS:
+        raise LdsceneError(
+            f"unsupported image format {path.suffix or '(none)'!r}",
+            path=str(path),
+            hint="use .png, .jpg or .webp",
+        )
+    if path.exists() and path.is_dir():
+        raise LdsceneError("output is a folder, not a file", path=str(path))
+    folder = path.parent
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise LdsceneError("cannot write the image here: folder is not writable", path=str(path))
+    if path.exists() and not os.access(path, os.W_OK):
+        raise LdsceneError("cannot overwrite the image: file is read-only", path=str(path))
+
+
+def build_views(req: RenderRequest, scene=None, model=None) -> list[View]:
+    """Views from --view/--lat/--lon/--camera; a scene's first camera, else iso."""
+    views: list[View] = []
+    for name in req.views:
+        views.append(View.named(name))
+    if req.lat is not None or req.lon is not None:
+        views.append(
+            View.angles(
+                req.lat if req.lat is not None else 30.0, req.lon if req.lon is not None else 45.0
+            )
+        )
+    names = list(req.cameras)
+    if req.all_cameras:
+        if scene is None:
+            raise LdsceneError("--all-cameras needs a scene file (.yaml)", hint="use --view")
+        names += [c.name for c in scene.cameras if c.name not in names]
+    for name in names:
+        if scene is None:
+            raise LdsceneError("--camera needs a scene file (.yaml)", hint="use --view")
+        views.append(scene_view(scene.camera(name), model))
+    if not views:
+        if scene is not None and getattr(scene, "cameras", None):
+            views.append(scene_view(scene.camera(None), model))
+        else:
+            views.append(View.named("iso"))
+    names = [v.name for v in views]
+    if len(set(names)) != len(names):
+        raise LdsceneError("the same view is asked for twice: " + ", ".join(names))
+    return views
+
+
+def scene_view(camera, model) -> View:
+    """A scene camera as a View: auto-framed orbit when it gives no distance, else fixed."""
+    if camera.kind == "orbit" and camera.distance is None and camera.target is None:
+        return View(camera.name, float(camera.lat or 0.0), float(camera.lon or 0.0), fov=camera.fov)
+    from ldscene.ldraw.stats import model_stats
+
+    bbox = model_stats(model)["bbox"]
+    eye, target, up = camera.eye_target(bbox["min"], bbox["max"])
+    return View.look(camera.name, eye, target, up, fov=camera.fov)
+
+
+def build_options(req: RenderRequest, scene=None) -> RenderOptions:
+    defaults = getattr(scene, "render", None)
+    width, height = req.width, req.height
+    if defaults is not None and defaults.size and width is None and height is None:
+        width, height = defaults.size
+    opts = RenderOptions()
+    opts.width = opts.width if width is None else width
+    opts.height = opts.height if height is None else height
+    opts.aa = req.aa
+    if req.fov is not None:
+        opts.fov = req.fov
+    opts.ortho = req.ortho
+    background = req.background
+    if background is None and defaults is not None and defaults.background is not None:
+        background = defaults.background
+    if isinstance(background, str):
+        opts.background = parse_colour(background)
+    elif background is not None:
+        values = tuple(float(v) for v in background)
+        opts.background = tuple(v / 255.0 if max(values) > 1 else v for v in values[:3])
+    opts.transparent = req.transparent
+    opts.ground = req.ground
+    edges = req.edges
+    if edges is None and defaults is not None and defaults.edges is not None:
+        edges = defaults.edges
+    opts.edges = True if edges is None else edges
+    opts.shadows = req.shadows
+    opts.validate()
+    return opts
+
+
+def _preload_gl() -> None:
+    """Import pyrender (about 1 s: trimesh, scipy) in the background while the model loads.
+
+    Failures are ignored here; the renderer's own import reports them properly.
+    """
+    import threading
+
+    def work() -> None:
+        try:
+            from ldscene.render.gl import import_pyrender
+
+            import_pyrender()
+        except Exception:  # noqa: BLE001 - reported again, properly, by the real import
+            pass
+
+    threading.Thread(target=work, name="ldscene-gl-preload", daemon=True).start()
+
+
+def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
+    """Do the whole `ldscene render`; returns the written paths."""
+    from ldscene.inputs import is_scene, load_input
+    from ldscene.render.offscreen import ModelRenderer, save_image
+    from ldscene.render.progress import ProgressLine
+
+    # Cheap checks first: a bad size or path must not cost a model load.
+    if req.width is not None or req.height is not None:
+        RenderOptions(width=req.width or 1600, height=req.height or 1200, aa=req.aa).validate()
+    for name in req.views:
+        View.named(name)
+    base = req.output or default_output(req.input_path)
+    check_output(base)
+    if not req.input_path.exists():
+        raise LdsceneError("no such file", path=str(req.input_path))
+    if not req.input_path.is_file():
+        raise LdsceneError("not a file", path=str(req.input_path))
+
+    _preload_gl()
+    progress = ProgressLine(enabled=None if not req.quiet else False)
+    timings: dict[str, float] = {}
+    try:
+        progress("loading")
+        start = time.perf_counter()
+        loaded = load_input(req.input_path, req.library, req.strict, use_cache=req.use_cache)
+        timings["load"] = time.perf_counter() - start
+        if on_loaded is not None:
+            progress.done()
+            on_loaded(loaded.model)
+        scene = loaded.scene if is_scene(req.input_path) else None
+        options = build_options(req, scene)
+        views = build_views(req, scene, loaded.model)
+        paths = output_paths(base, views)
+        for path in paths:
+            check_output(path)
+        written = []
+        with ModelRenderer(loaded.model, options, progress, use_cache=req.use_cache) as renderer:
+            timings["mesh"] = renderer.timings["mesh"]
+            for view, path in zip(views, paths, strict=True):
+                image = renderer.render(view)
+                save_image(image, path, background=options.background)
+                written.append(path)
+            timings.update(renderer.timings)
+    finally:
+        progress.done()
+    if not req.quiet:
+        for path, view in zip(written, views, strict=True):
+            seconds = timings.get(f"render:{view.name}", 0.0)
+            echo(f"wrote {path} ({options.width}x{options.height}, {view.name}, {seconds:.1f} s)")
+    return written

@@ -1,0 +1,336 @@
+"""Model -> GPU batches: one instanced mesh per (leaf, resolved colour), never one per brick.
+
+Each leaf's geometry is prepared once (smooth normals, two-sided triangles doubled, vertices
+shared) and then drawn with the poses of every instance that uses it in a colour.  Triangles
+in a fixed colour are shared by all instances of the leaf; triangles in colour 16/24 get one
+batch per instance colour.  Mirrored instances (negative determinant) get their own batch with
+the winding reversed so back-face culling stays right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ldscene.ldraw.colours import ColourTable
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
+from ldscene.ldraw.model import Model
+from ldscene.ldraw.normals import smooth_normals
+from ldscene.render.camera import to_gl
+from ldscene.render.materials import srgb_to_linear
+
+#: Inherit classes: a triangle/line coded 16 or 24 takes its colour from the instance.
+_INHERIT = (MAIN_COLOUR, EDGE_COLOUR)
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class LeafMesh:
+    """One leaf's drawable geometry in its own (LDraw) frame."""
+
+    positions: np.ndarray  # (V, 3) float32, shared vertices
+    normals: np.ndarray  # (V, 3) float32
+    triangles: np.ndarray  # (T, 3) int32 indices, two-sided triangles already doubled
+    tri_codes: np.ndarray  # (T,) int64 raw LDraw codes (16/24 inherit)
+    edges: np.ndarray  # (E, 2, 3) float32
+    edge_codes: np.ndarray  # (E,)
+    cond: np.ndarray  # (C, 4, 3) float32
+    cond_codes: np.ndarray  # (C,)
+    hull: np.ndarray  # (H, 3) float64: points whose convex hull holds the leaf
+    centre: np.ndarray  # (3,) float64
+
+    def subset(self, mask: np.ndarray, mirrored: bool) -> tuple[np.ndarray, ...]:
+        """Compact (positions, normals, indices) for the triangles in `mask`."""
+        tris = self.triangles[mask]
+        if mirrored:
+            tris = tris[:, ::-1]
+        used, inverse = np.unique(tris, return_inverse=True)
+        indices = inverse.reshape(-1, 3).astype(np.uint32)
+        return self.positions[used], self.normals[used], indices
+
+
+@dataclass
+class Batch:
+    """A drawable group: leaf triangles (or lines) of one resolved colour, with instances."""
+
+    leaf: int
+    kind: str  # "tri" or "edge"
+    code: int  # resolved LDraw colour code (tri); the instance colour (edge, inherit) or 16
+    mirrored: bool
+    instances: np.ndarray  # indices into the model's instance arrays
+    tri_class: int | None = None  # raw code of the triangles drawn (tri batches)
+
+
+@dataclass
+class ModelMeshes:
+    """Everything the renderer needs from a model, built once and reused for every view."""
+
+    model: Model
+    leaves: dict[int, LeafMesh]
+    batches: list[Batch]
+    poses: np.ndarray  # (P, 4, 4) GL-space instance poses
+    frame_points: np.ndarray  # (N, 3) GL world points whose hull holds the visible model
+    bounds: np.ndarray  # (2, 3) GL world AABB of the visible model
+    n_triangles: int  # drawn triangles (instances x leaf triangles)
+    _cond_world: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return not self.batches
+
+    def conditional_lines(self) -> tuple[np.ndarray, np.ndarray]:
+        """All conditional lines in GL world space (C, 4, 3) and their linear RGB (C, 3)."""
+        if self._cond_world is None:
+            self._cond_world = _world_conditional_lines(self)
+        return self._cond_world
+
+
+def resolve_codes(codes: np.ndarray, instance_colour: int) -> np.ndarray:
+    """LDraw codes with 16 -> the instance colour and 24 -> its edge colour (`-c-1`)."""
+    codes = np.asarray(codes, np.int64)
+    out = np.where(codes == MAIN_COLOUR, instance_colour, codes)
+    return np.where(codes == EDGE_COLOUR, -int(instance_colour) - 1, out)
+
+
+def linear_rgb(table: ColourTable, codes: np.ndarray) -> np.ndarray:
+    """(N, 3) linear RGB for resolved codes."""
+    unique, inverse = np.unique(np.asarray(codes, np.int64), return_inverse=True)
+    rgb = np.array([srgb_to_linear(table.get(int(c)).rgb) for c in unique], np.float32)
+    return rgb.reshape(-1, 3)[inverse.reshape(-1)]
+
+
+def _hull_points(points: np.ndarray) -> np.ndarray:
+    """Vertices of the convex hull of `points` (all points if qhull cannot build one)."""
+    pts = np.asarray(points, np.float64).reshape(-1, 3)
+    if len(pts) <= 8:
+        return pts
+    try:
+        from scipy.spatial import ConvexHull
+
+        return pts[ConvexHull(pts).vertices]
+    except Exception:  # flat or degenerate leaf: its AABB corners are enough
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        return np.array(
+            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        )
+
+
+#: Bump when what prepare_leaves computes changes (cached results are then ignored).
+MESH_CACHE_VERSION = 1
+
+
+def _leaf_key(geom) -> str:
+    """Content hash of everything a LeafMesh is computed from."""
+    digest = hashlib.sha1(f"leafmesh/{MESH_CACHE_VERSION}".encode())
+    for array in (geom.triangles, geom.triangle_colours, geom.two_sided, geom.edges):
+        a = np.ascontiguousarray(array)
+        digest.update(str(a.shape).encode() + str(a.dtype).encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+def _mesh_cache():
+    from ldscene.ldraw.cache import DiskCache, cache_dir
+
+    return DiskCache(cache_dir() / "render-meshes")
+
+
+def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> dict[int, LeafMesh]:
+    """LeafMesh for each leaf index in `wanted`, from the disk cache or computed (vectorised)."""
+    result: dict[int, LeafMesh] = {}
+    cache = _mesh_cache() if use_cache else None
+    keys = {i: _leaf_key(model.leaves[i].geometry) for i in wanted} if cache else {}
+    missing = []
+    for i in wanted:
+        stored = cache.get(keys[i]) if cache else None
+        if stored is None:
+            missing.append(i)
+            continue
+        geom = model.leaves[i].geometry
+        result[i] = LeafMesh(
+            **stored,
+            edges=np.asarray(geom.edges, np.float32),
+            edge_codes=np.asarray(geom.edge_colours, np.int64),
+            cond=np.asarray(geom.cond_lines, np.float32),
+            cond_codes=np.asarray(geom.cond_colours, np.int64),
+        )
+    if missing:
+        computed = _compute_leaves(model, missing)
+        result.update(computed)
+        if cache:
+            for i, lm in computed.items():
+                cache.put_later(
+                    keys[i],
+                    {
+                        "positions": lm.positions,
+                        "normals": lm.normals,
+                        "triangles": lm.triangles,
+                        "tri_codes": lm.tri_codes,
+                        "hull": lm.hull,
+                        "centre": lm.centre,
+                    },
+                )
+            cache.flush()
+    return result
+
+
+def _compute_leaves(model: Model, wanted: list[int]) -> dict[int, LeafMesh]:
+    """LeafMesh for each leaf index in `wanted`; smooth normals computed in one vectorised call."""
+    geoms = [model.leaves[i].geometry for i in wanted]
+    counts = np.array([len(g.triangles) for g in geoms], np.int64)
+    ecounts = np.array([len(g.edges) for g in geoms], np.int64)
+    if counts.sum():
+        tris = np.concatenate([g.triangles for g in geoms if len(g.triangles)]).astype(np.float32)
+        edges = (
+            np.concatenate([g.edges for g in geoms if len(g.edges)])
+            if ecounts.sum()
+            else np.zeros((0, 2, 3))
+        )
+        normals, fans = smooth_normals(
+            tris,
+            edges,
+            group=np.repeat(np.arange(len(geoms)), counts),
+            edge_group=np.repeat(np.arange(len(geoms)), ecounts),
+            return_groups=True,
+        )
+    else:
+        tris = np.zeros((0, 3, 3), np.float32)
+        normals, fans = np.zeros((0, 3, 3), np.float32), np.zeros((0, 3), np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    n_fans = int(fans.max()) + 1 if fans.size else 0
+    result: dict[int, LeafMesh] = {}
+    for k, (leaf_index, geom) in enumerate(zip(wanted, geoms, strict=True)):
+        t = tris[offsets[k] : offsets[k + 1]]
+        n = normals[offsets[k] : offsets[k + 1]]
+        f = fans[offsets[k] : offsets[k + 1]]
+        codes = np.asarray(geom.triangle_colours, np.int64)
+        two = np.asarray(geom.two_sided, bool)
+        if two.any():  # both faces: a reversed copy with flipped normals (own vertices)
+            t = np.concatenate([t, t[two][:, ::-1]])
+            n = np.concatenate([n, -n[two][:, ::-1]])
+            f = np.concatenate([f, f[two][:, ::-1] + n_fans])
+            codes = np.concatenate([codes, codes[two]])
+        # Corners of one smooth fan share position (merged) and normal: one GPU vertex.
+        fan_ids, first, inverse = np.unique(f.reshape(-1), return_index=True, return_inverse=True)
+        positions = t.reshape(-1, 3)[first]
+        vertex_normals = n.reshape(-1, 3)[first]
+        pts = [p for p in (positions, geom.edges.reshape(-1, 3)) if len(p)]
+        hull = _hull_points(np.concatenate(pts) if pts else np.zeros((1, 3)))
+        result[leaf_index] = LeafMesh(
+            positions=np.ascontiguousarray(positions, np.float32),
+            normals=np.ascontiguousarray(vertex_normals, np.float32),
+            triangles=inverse.reshape(-1, 3).astype(np.int32),
+            tri_codes=codes,
+            edges=np.asarray(geom.edges, np.float32),
+            edge_codes=np.asarray(geom.edge_colours, np.int64),
+            cond=np.asarray(geom.cond_lines, np.float32),
+            cond_codes=np.asarray(geom.cond_colours, np.int64),
+            hull=hull,
+            centre=(hull.min(axis=0) + hull.max(axis=0)) / 2,
+        )
+    return result
+
+
+def build_model_meshes(
+    model: Model, progress: Progress | None = None, use_cache: bool = True
+) -> ModelMeshes:
+    """Group the model's instances into batches and prepare every leaf they use."""
+    n = model.n_instances
+    leaf_of = np.asarray(model.leaf, np.int64)
+    colour_of = np.asarray(model.colour, np.int64)
+    transforms = np.asarray(model.transform, np.float64).reshape(-1, 4, 4)
+    poses = to_gl(transforms) if n else np.zeros((0, 4, 4))
+    mirrored = np.linalg.det(transforms[:, :3, :3]) < 0 if n else np.zeros(0, bool)
+
+    wanted = [int(i) for i in np.unique(leaf_of) if not model.leaves[i].geometry.is_empty()]
+    if progress:
+        progress("meshing", 0.0)
+    leaves = prepare_leaves(model, wanted, use_cache)
+
+    batches: list[Batch] = []
+    order = np.argsort(leaf_of, kind="stable")
+    bounds_at = np.searchsorted(leaf_of[order], wanted + [len(model.leaves)])
+    frame_chunks: list[np.ndarray] = []
+    n_triangles = 0
+    for k, leaf_index in enumerate(wanted):
+        idx = order[bounds_at[k] : bounds_at[k + 1]]
+        lm = leaves[leaf_index]
+        n_triangles += len(lm.triangles) * len(idx)
+        if len(lm.triangles) or len(lm.edges):
+            hull_world = _apply(poses[idx], lm.hull)
+            frame_chunks.append(hull_world.reshape(-1, 3))
+        classes = np.unique(lm.tri_codes)
+        cols = colour_of[idx]
+        mir = mirrored[idx]
+        for m in (False, True):
+            sel_m = mir == m
+            if not sel_m.any():
+                continue
+            for cls in classes:
+                if cls in _INHERIT:
+                    for c in np.unique(cols[sel_m]):
+                        inst = idx[sel_m & (cols == c)]
+                        code = int(resolve_codes(np.array([cls]), int(c))[0])
+                        batches.append(Batch(leaf_index, "tri", code, m, inst, int(cls)))
+                else:
+                    batches.append(Batch(leaf_index, "tri", int(cls), m, idx[sel_m], int(cls)))
+        if len(lm.edges):
+            if np.isin(lm.edge_codes, _INHERIT).any():
+                for c in np.unique(cols):
+                    batches.append(Batch(leaf_index, "edge", int(c), False, idx[cols == c]))
+            else:
+                batches.append(Batch(leaf_index, "edge", MAIN_COLOUR, False, idx))
+    if progress:
+        progress("meshing", 1.0)
+
+    points = np.concatenate(frame_chunks) if frame_chunks else np.zeros((0, 3))
+    bounds = np.stack([points.min(axis=0), points.max(axis=0)]) if len(points) else np.zeros((2, 3))
+    return ModelMeshes(model, leaves, batches, poses, points, bounds, n_triangles)
+
+
+def _apply(poses: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(N, 4, 4) poses applied to (K, 3) points -> (N, K, 3), via batched matmul (BLAS)."""
+    rotated = np.matmul(points.astype(poses.dtype), poses[:, :3, :3].transpose(0, 2, 1))
+    return rotated + poses[:, None, :3, 3]
+
+
+def _world_conditional_lines(meshes: ModelMeshes) -> tuple[np.ndarray, np.ndarray]:
+    model = meshes.model
+    leaf_of = np.asarray(model.leaf, np.int64)
+    colour_of = np.asarray(model.colour, np.int64)
+    chunks, colours = [], []
+    for leaf_index, lm in meshes.leaves.items():
+        if not len(lm.cond):
+            continue
+        idx = np.flatnonzero(leaf_of == leaf_index)
+        pose = meshes.poses[idx].astype(np.float32)
+        world = _apply(pose, lm.cond.reshape(-1, 3))
+        chunks.append(world.reshape(-1, 4, 3))
+        inst = colour_of[idx][:, None]
+        raw = np.broadcast_to(lm.cond_codes[None, :], (len(idx), len(lm.cond_codes)))
+        codes = np.where(raw == MAIN_COLOUR, inst, np.where(raw == EDGE_COLOUR, -inst - 1, raw))
+        colours.append(linear_rgb(model.colours, codes.reshape(-1)))
+    if not chunks:
+        return np.zeros((0, 4, 3), np.float32), np.zeros((0, 3), np.float32)
+    return np.concatenate(chunks), np.concatenate(colours)
+
+
+def visible_conditional_lines(
+    lines: np.ndarray, eye: np.ndarray, forward: np.ndarray, ortho: bool
+) -> np.ndarray:
+    """Mask of conditional lines to draw: both control points on the same side of the line.
+
+    The test is done in 3D against the plane through the line and the eye (perspective) or
+    the view direction (orthographic), which equals LDraw's screen-space rule.
+    """
+    p1, p2, c1, c2 = lines[:, 0], lines[:, 1], lines[:, 2], lines[:, 3]
+    along = p2 - p1
+    towards = np.broadcast_to(forward, p1.shape) if ortho else p1 - eye
+    normal = np.cross(along, towards)
+    s1 = np.einsum("ij,ij->i", normal, c1 - p1)
+    s2 = np.einsum("ij,ij->i", normal, c2 - p1)
+    return s1 * s2 > 0

@@ -1,0 +1,440 @@
+"""Offscreen rendering of a model: scene set-up once, then any number of views, then images.
+
+    with ModelRenderer(model, options) as renderer:
+        images = [renderer.render(view) for view in views]
+
+`render_model` wraps exactly that; `save_image` writes a PIL image atomically in the format
+its suffix names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ldscene.errors import LdsceneError
+from ldscene.ldraw.model import Model
+from ldscene.render.camera import Framing, frame_points
+from ldscene.render.lights import LightRig, light_poses
+from ldscene.render.materials import (
+    line_material,
+    pyrender_material,
+    shadow_catcher_material,
+)
+from ldscene.render.meshes import (
+    ModelMeshes,
+    build_model_meshes,
+    linear_rgb,
+    resolve_codes,
+    visible_conditional_lines,
+)
+from ldscene.render.options import RenderOptions, View
+
+Progress = Callable[[str, float], None]
+
+#: Output formats by suffix (Pillow format name, supports alpha).
+FORMATS: dict[str, tuple[str, bool]] = {
+    ".png": ("PNG", True),
+    ".jpg": ("JPEG", False),
+    ".jpeg": ("JPEG", False),
+    ".webp": ("WEBP", True),
+}
+
+
+#: Above this many transparent part instances, glass is drawn instanced (per batch) instead
+#: of one sortable node per instance: per-node draw calls would cost more than they fix.
+GLASS_NODE_LIMIT = 2000
+
+
+class ModelRenderer:
+    """Holds one GL context and one pyrender scene for a model; renders views on demand.
+
+    Meshes are built and uploaded once; each view only moves the camera and lights and
+    re-selects the conditional lines that are silhouettes from there.
+    """
+
+    def __init__(
+        self,
+        model: Model | ModelMeshes,
+        options: RenderOptions | None = None,
+        progress: Progress | None = None,
+        rig: LightRig | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        self.options = options or RenderOptions()
+        self.options.validate()
+        self.progress = progress
+        self.rig = rig or LightRig()
+        self.timings: dict[str, float] = {}
+        start = time.perf_counter()
+        self.meshes = (
+            model
+            if isinstance(model, ModelMeshes)
+            else build_model_meshes(model, progress, use_cache=use_cache)
+        )
+        self.timings["mesh"] = time.perf_counter() - start
+        if self.meshes.empty:
+            raise LdsceneError(
+                "nothing to render: the model has no visible geometry",
+                path=getattr(self.meshes.model, "name", None),
+            )
+        self._platform = None
+        self._renderer = None
+        self._scene = None
+        self._cond_node = None
+        self._camera_node = None
+        self._scene_started = False
+
+    # -------------------------------------------------------------- context management
+    def __enter__(self) -> ModelRenderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Free GL resources; always called (renderers left alive break the next context)."""
+        if self._platform is not None:
+            try:
+                self._platform.make_current()
+                if self._renderer is not None:
+                    self._renderer.delete()
+            finally:
+                try:
+                    self._platform.delete_context()
+                finally:
+                    self._platform = None
+                    self._renderer = None
+
+    # -------------------------------------------------------------- set-up
+    def _start(self) -> None:
+        from ldscene.render.gl import create_platform, import_pyrender
+
+        pyrender = import_pyrender()
+        from ldscene.render.glrenderer import LdRenderer, make_shadow_texture
+
+        opts = self.options
+        start = time.perf_counter()
+        w, h = opts.width * opts.aa, opts.height * opts.aa
+        self._platform = create_platform(w, h)
+        self._renderer = LdRenderer(w, h, samples=0, line_width=opts.line_width * opts.aa)
+        bg = (*opts.background, 0.0 if opts.transparent else 1.0)
+        self._scene = pyrender.Scene(
+            bg_color=np.array(bg, float), ambient_light=np.full(3, self.rig.ambient)
+        )
+        self._add_meshes(pyrender)
+        key = pyrender.DirectionalLight(
+            color=np.ones(3), intensity=self.rig.key_intensity, name="key"
+        )
+        if opts.shadows:
+            key.shadow_texture = make_shadow_texture(opts.shadow_size)
+        self._key = self._scene.add(key, name="key")
+        self._fill_light = pyrender.PointLight(color=np.ones(3), intensity=1.0, name="fill")
+        self._fill = self._scene.add(self._fill_light, name="fill")
+        lo, hi = self.meshes.bounds
+        corners = np.array(
+            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        )
+        self._renderer.shadow_points = corners
+        self.timings["setup"] = time.perf_counter() - start
+
+    def _add_meshes(self, pyrender) -> None:
+        m = self.meshes
+        table = m.model.colours
+        scene, renderer = self._scene, self._renderer
+        geometry_cache: dict[tuple, tuple] = {}
+        n_glass = sum(
+            len(b.instances) for b in m.batches if b.kind == "tri" and table.get(b.code).alpha < 1.0
+        )
+        glass_instanced = n_glass > GLASS_NODE_LIMIT
+        total = len(m.batches)
+        for i, batch in enumerate(m.batches):
+            if self.progress and i % 200 == 0:
+                self.progress("uploading", i / max(total, 1))
+            lm = m.leaves[batch.leaf]
+            poses = m.poses[batch.instances]
+            if batch.kind == "tri":
+                key = (batch.leaf, batch.tri_class, batch.mirrored)
+                if key not in geometry_cache:
+                    geometry_cache[key] = lm.subset(lm.tri_codes == batch.tri_class, batch.mirrored)
+                positions, normals, indices = geometry_cache[key]
+                colour = table.get(batch.code)
+                material = pyrender_material(colour)
+                if material.alphaMode == "BLEND" and glass_instanced:
+                    # Very many glass parts: instanced; batches sorted by their centre only.
+                    prim = pyrender.Primitive(
+                        positions, normals, indices=indices, material=material, poses=poses
+                    )
+                    node = scene.add(pyrender.Mesh([prim]))
+                    centres = poses[:, :3, :3] @ lm.centre + poses[:, :3, 3]
+                    renderer.node_centres[node] = centres.mean(axis=0)
+                elif material.alphaMode == "BLEND":
+                    # Glass: one node per instance so it can be sorted back to front.
+                    prim = pyrender.Primitive(
+                        positions, normals, indices=indices, material=material
+                    )
+                    mesh = pyrender.Mesh([prim])
+                    for pose in poses:
+                        node = scene.add(mesh, pose=pose)
+                        renderer.node_centres[node] = pose[:3, :3] @ lm.centre + pose[:3, 3]
+                else:
+                    prim = pyrender.Primitive(
+                        positions, normals, indices=indices, material=material, poses=poses
+                    )
+                    scene.add(pyrender.Mesh([prim]))
+            elif self.options.edges:
+                codes = resolve_codes(lm.edge_codes, batch.code)
+                rgb = linear_rgb(table, codes)
+                colours = np.repeat(
+                    np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1), 2, axis=0
+                )
+                vertices, indices = shared_line_vertices(lm.edges.reshape(-1, 3), colours)
+                prim = pyrender.Primitive(
+                    vertices[:, :3],
+                    color_0=vertices[:, 3:],
+                    indices=indices,
+                    material=line_material(),
+                    mode=1,
+                    poses=poses,
+                )
+                scene.add(pyrender.Mesh([prim]))
+        if self.options.ground:
+            self._add_ground(pyrender)
+
+    def _add_ground(self, pyrender) -> None:
+        lo, hi = self.meshes.bounds
+        height = hi[1] - lo[1]
+        half = 0.5 * max(hi[0] - lo[0], hi[2] - lo[2]) + 1.5 * height + 1.0
+        cx, cz = (lo[0] + hi[0]) / 2, (lo[2] + hi[2]) / 2
+        y = lo[1] - 0.05
+        positions = np.array(
+            [
+                [cx - half, y, cz - half],
+                [cx - half, y, cz + half],
+                [cx + half, y, cz + half],
+                [cx + half, y, cz - half],
+            ],
+            np.float32,
+        )
+        normals = np.tile(np.array([0.0, 1.0, 0.0], np.float32), (4, 1))
+        prim = pyrender.Primitive(
+            positions,
+            normals,
+            indices=np.array([[0, 1, 2], [0, 2, 3]]),
+            material=shadow_catcher_material(),
+        )
+        self._ground_points = positions
+        self._scene.add(pyrender.Mesh([prim]), name="ground")
+
+    # -------------------------------------------------------------- per view
+    def framing(self, view: View) -> Framing:
+        opts = self.options
+        fov = view.fov if view.fov is not None else opts.fov
+        ortho = view.ortho if view.ortho is not None else opts.ortho
+        return frame_points(
+            self.meshes.frame_points,
+            view,
+            opts.width / opts.height,
+            fov,
+            ortho,
+            opts.margin,
+            getattr(self, "_ground_points", None),
+        )
+
+    def render_array(self, view: View) -> np.ndarray:
+        """Render one view; (H, W, 4) uint8 RGBA, straight alpha, at the output size."""
+        if self._platform is None:
+            self._start()
+        from pyrender.constants import RenderFlags
+
+        opts = self.options
+        start = time.perf_counter()
+        scene = self._scene
+        frame = self.framing(view)
+        if self._camera_node is not None:
+            scene.remove_node(self._camera_node)
+        camera = frame.make_camera(opts.width / opts.height)
+        self._camera_node = scene.add(camera, pose=frame.pose, name="camera")
+        scene.main_camera_node = self._camera_node
+        centre = self.meshes.bounds.mean(axis=0)
+        scale = float(np.linalg.norm(self.meshes.bounds[1] - self.meshes.bounds[0]))
+        key_pose, fill_pose, fill_intensity = light_poses(self.rig, view.longitude, centre, scale)
+        scene.set_pose(self._key, key_pose)
+        scene.set_pose(self._fill, fill_pose)
+        self._fill_light.intensity = fill_intensity
+        if opts.edges and opts.conditional_lines:
+            self._update_conditional_lines(frame)
+
+        flags = RenderFlags.OFFSCREEN | RenderFlags.RGBA
+        if opts.shadows:
+            flags |= RenderFlags.SHADOWS_DIRECTIONAL
+        self._platform.make_current()
+        if self.progress:
+            self.progress(f"rendering {view.name}", 0.0)
+        color, _ = self._renderer.render(scene, flags)
+        image = downsample(color, opts.aa)
+        self.timings[f"render:{view.name}"] = time.perf_counter() - start
+        return image
+
+    def render(self, view: View):
+        """Render one view to a PIL image (RGBA with --transparent, else RGB)."""
+        from PIL import Image
+
+        array = self.render_array(view)
+        if self.options.transparent:
+            return Image.fromarray(array, "RGBA")
+        return Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB")
+
+    def _update_conditional_lines(self, frame: Framing) -> None:
+        import pyrender
+
+        lines, rgb = self.meshes.conditional_lines()
+        if self._cond_node is not None:
+            self._scene.remove_node(self._cond_node)
+            self._cond_node = None
+        if not len(lines):
+            return
+        show = visible_conditional_lines(
+            lines, frame.position.astype(np.float32), frame.forward.astype(np.float32), frame.ortho
+        )
+        if not show.any():
+            return
+        positions = np.ascontiguousarray(lines[show][:, :2].reshape(-1, 3))
+        colours = np.repeat(
+            np.concatenate([rgb[show], np.ones((int(show.sum()), 1), np.float32)], axis=1),
+            2,
+            axis=0,
+        )
+        prim = pyrender.Primitive(positions, color_0=colours, material=line_material(), mode=1)
+        self._cond_node = self._scene.add(pyrender.Mesh([prim]), name="conditional-lines")
+
+
+def shared_line_vertices(points: np.ndarray, colours: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Line end points (2E, 3) + colours (2E, 4) -> unique vertex rows (V, 7) and (E, 2) indices.
+
+    Edge lines share most end points; indexed lines halve llvmpipe's (single-threaded)
+    vertex work for them.
+    """
+    rows = np.ascontiguousarray(np.concatenate([points, colours], axis=1), np.float32)
+    view = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
+    return rows[first], inverse.reshape(-1, 2).astype(np.uint32)
+
+
+def downsample(color: np.ndarray, factor: int) -> np.ndarray:
+    """Box-filter a premultiplied RGBA uint8 image by `factor`; returns straight alpha."""
+    h, w = color.shape[0] // factor, color.shape[1] // factor
+    c = color[: h * factor, : w * factor]
+    if factor == 1:
+        acc, n = c.astype(np.uint32), 1
+    else:
+        acc = np.zeros((h, w, 4), np.uint32)
+        for i in range(factor):
+            for j in range(factor):
+                acc += c[i::factor, j::factor]
+        n = factor * factor
+    alpha = acc[..., 3:4]
+    if alpha.min() == 255 * n:  # opaque everywhere: a plain mean
+        return ((acc + n // 2) // n).astype(np.uint8)
+    rgb = (acc[..., :3] * 255 + alpha // 2) // np.maximum(alpha, 1)
+    out = np.concatenate([rgb, (alpha + n // 2) // n], axis=-1)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def render_model(
+    model: Model,
+    views: Sequence[View],
+    options: RenderOptions | None = None,
+    progress: Progress | None = None,
+) -> list:
+    """Render `views` of `model`; the model is meshed and uploaded once for all of them."""
+    with ModelRenderer(model, options, progress) as renderer:
+        return [renderer.render(view) for view in views]
+
+
+def render_turntable(
+    model: Model,
+    frames: int,
+    options: RenderOptions | None = None,
+    latitude: float = 30.0,
+    start_longitude: float = 45.0,
+    progress: Progress | None = None,
+) -> list:
+    """`frames` images turning the camera once around the model at `latitude`.
+
+    The framing is computed once for the widest view so the model does not pulse in size.
+    """
+    if frames < 1:
+        raise LdsceneError(f"a turntable needs at least one frame, not {frames}")
+    if not -90.0 <= latitude <= 90.0:
+        raise LdsceneError(f"latitude {latitude:g} is outside -90..90 degrees")
+    from ldscene.render.camera import orbit_views
+
+    with ModelRenderer(model, options, progress) as renderer:
+        opts = renderer.options
+        views = orbit_views(
+            renderer.meshes.frame_points,
+            frames,
+            opts.width / opts.height,
+            opts.fov,
+            opts.margin,
+            latitude,
+            start_longitude,
+        )
+        return [renderer.render(view) for view in views]
+
+
+def save_image(
+    image,
+    path: str | os.PathLike,
+    background: tuple[float, float, float] = (1, 1, 1),
+    quality: int = 92,
+) -> Path:
+    """Write `image` to `path` atomically; the suffix picks PNG, JPEG or WebP."""
+    from PIL import Image
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise LdsceneError(
+            f"unsupported image format {path.suffix or '(none)'!r}",
+            path=str(path),
+            hint="use .png, .jpg or .webp",
+        )
+    fmt, alpha_ok = FORMATS[suffix]
+    if image.mode == "RGBA" and not alpha_ok:
+        flat = Image.new("RGB", image.size, tuple(int(round(c * 255)) for c in background))
+        flat.paste(image, mask=image.getchannel("A"))
+        image = flat
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LdsceneError(
+            f"cannot create the output folder: {err.strerror or err}", path=str(path.parent)
+        ) from None
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would surprise users
+        with os.fdopen(fd, "wb") as handle:
+            kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {"optimize": False}
+            image.save(handle, format=fmt, **kwargs)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as err:
+        raise LdsceneError(
+            f"cannot write the image: {err.strerror or err}", path=str(path)
+        ) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return path

@@ -1,0 +1,129 @@
+"""What to render: views and render options, validated before any GL work starts."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from ldscene.errors import LdsceneError
+
+#: Largest image side accepted (GL renderbuffers above this are not portable).
+MAX_SIZE = 16384
+
+#: Named views as (latitude, longitude) in degrees.  Latitude is the camera's elevation above
+#: the horizontal plane; longitude turns the camera from the model's front (LDraw -Z side)
+#: towards its right side (LDraw +X).  "iso" is LDraw's customary 3/4 view.
+NAMED_VIEWS: dict[str, tuple[float, float]] = {
+    "iso": (30.0, 45.0),
+    "front": (0.0, 0.0),
+    "right": (0.0, 90.0),
+    "back": (0.0, 180.0),
+    "left": (0.0, -90.0),
+    "top": (90.0, 0.0),
+    "bottom": (-90.0, 0.0),
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """A camera direction (degrees), auto-framed; `name` is used in output file names."""
+
+    name: str = "iso"
+    latitude: float = 30.0
+    longitude: float = 45.0
+    fov: float | None = None  # vertical field of view in degrees; None: the options' fov
+    ortho: bool | None = None  # None: the options' choice
+    # An explicit camera (LDraw axes) instead of auto-framing: eye, target and up vector.
+    eye: tuple[float, float, float] | None = None
+    target: tuple[float, float, float] | None = None
+    up: tuple[float, float, float] | None = None
+
+    @classmethod
+    def named(cls, name: str) -> View:
+        key = name.strip().lower()
+        if key not in NAMED_VIEWS:
+            raise LdsceneError(
+                f"unknown view {name!r}", hint="choose from " + ", ".join(NAMED_VIEWS)
+            )
+        lat, lon = NAMED_VIEWS[key]
+        return cls(key, lat, lon)
+
+    @classmethod
+    def look(cls, name: str, eye, target, up=(0.0, -1.0, 0.0), fov: float | None = None) -> View:
+        """A fixed camera at `eye` looking at `target` (LDraw axes and units)."""
+        eye_t = tuple(float(v) for v in eye)
+        target_t = tuple(float(v) for v in target)
+        if eye_t == target_t:
+            raise LdsceneError(f"camera {name!r} looks at its own position")
+        # Latitude/longitude of the viewing direction, for lights that follow the camera.
+        d = [e - t for e, t in zip(eye_t, target_t, strict=True)]
+        horizontal = math.hypot(d[0], d[2])
+        lat = math.degrees(math.atan2(-d[1], horizontal))
+        lon = math.degrees(math.atan2(d[0], -d[2])) if horizontal > 1e-9 else 0.0
+        return cls(
+            name, lat, lon, fov=fov, eye=eye_t, target=target_t, up=tuple(float(v) for v in up)
+        )
+
+    @classmethod
+    def angles(cls, latitude: float, longitude: float) -> View:
+        if not (math.isfinite(latitude) and math.isfinite(longitude)):
+            raise LdsceneError("view angles must be finite numbers")
+        if not -90.0 <= latitude <= 90.0:
+            raise LdsceneError(f"latitude {latitude:g} is outside -90..90 degrees")
+        name = f"lat{latitude:g}_lon{longitude:g}"
+        return cls(re.sub(r"[^\w.-]", "_", name), latitude, longitude)
+
+
+@dataclass
+class RenderOptions:
+    """How to render; defaults give a 1600x1200 anti-aliased PNG with edges and shadows."""
+
+    width: int = 1600
+    height: int = 1200
+    aa: int = 2  # supersampling factor per axis (1 = off)
+    fov: float = 30.0  # vertical field of view, degrees
+    ortho: bool = False
+    margin: float = 0.04  # free border on each side, as a fraction of the image size
+    edges: bool = True
+    conditional_lines: bool = True
+    shadows: bool = True
+    ground: bool = False  # shadow-catcher plane under the model
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0)  # sRGB 0..1
+    transparent: bool = False  # alpha background (PNG/WebP)
+    line_width: float = 1.0  # edge line width in output pixels
+    shadow_map_size: int | None = None  # None: 1024, or 2048 for outputs over 1280 px
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def shadow_size(self) -> int:
+        if self.shadow_map_size:
+            return int(self.shadow_map_size)
+        return 2048 if max(self.width, self.height) > 1280 else 1024
+
+    def validate(self) -> None:
+        for label, value in (("width", self.width), ("height", self.height)):
+            if not isinstance(value, int) or value <= 0 or value > MAX_SIZE:
+                raise LdsceneError(
+                    f"impossible image {label} {value!r}", hint=f"use 1..{MAX_SIZE} pixels"
+                )
+        if not isinstance(self.aa, int) or not 1 <= self.aa <= 8:
+            raise LdsceneError(f"anti-aliasing factor {self.aa!r} is outside 1..8")
+        if self.width * self.aa > MAX_SIZE or self.height * self.aa > MAX_SIZE:
+            # Too large to supersample: fall back to the largest factor that fits.
+            self.aa = max(1, min(MAX_SIZE // self.width, MAX_SIZE // self.height))
+        if not 1.0 <= self.fov <= 150.0:
+            raise LdsceneError(f"field of view {self.fov:g} is outside 1..150 degrees")
+        if not 0.0 <= self.margin < 0.45:
+            raise LdsceneError(f"margin {self.margin:g} is outside 0..0.45")
+
+
+def parse_colour(text: str) -> tuple[float, float, float]:
+    """`#rrggbb`, `rrggbb`, `#rgb` or a few names -> sRGB 0..1."""
+    names = {"white": "ffffff", "black": "000000", "grey": "808080", "gray": "808080"}
+    raw = names.get(text.strip().lower(), text.strip().lstrip("#"))
+    if re.fullmatch(r"[0-9a-fA-F]{3}", raw):
+        raw = "".join(c * 2 for c in raw)
+    if not re.fullmatch(r"[0-9a-fA-F]{6}", raw):
+        raise LdsceneError(f"cannot read colour {text!r}", hint="use #rrggbb")
+    return tuple(int(raw[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]

@@ -1,0 +1,199 @@
+#version 330 core
+// ldscene mesh fragment shader (adapted from pyrender's mesh.frag, MIT licence).
+// Metallic-roughness BRDF with one shadowed key light (hardware 2x2 PCF taps), point fill
+// lights, a sky/ground hemisphere ambient, a procedural environment for reflections,
+// unlit vertex-coloured lines and a ground shadow catcher.  Output is linear and
+// premultiplied; the framebuffer is sRGB, so GL encodes (and blends) correctly.
+
+struct DirectionalLight {
+    vec3 color;
+    float intensity;
+    vec3 direction;
+#ifdef DIRECTIONAL_LIGHT_SHADOWS
+    sampler2DShadow shadow_map;
+    mat4 light_matrix;
+#endif
+};
+
+struct PointLight {
+    vec3 color;
+    float intensity;
+    float range;
+    vec3 position;
+};
+
+struct Material {
+    vec3 emissive_factor;
+    vec4 base_color_factor;
+    float metallic_factor;
+    float roughness_factor;
+};
+
+uniform Material material;
+uniform PointLight point_lights[MAX_POINT_LIGHTS];
+uniform int n_point_lights;
+uniform DirectionalLight directional_lights[MAX_DIRECTIONAL_LIGHTS];
+uniform int n_directional_lights;
+uniform vec3 cam_pos;
+uniform vec3 ambient_light;
+uniform int draw_mode;  // 0 surface, 1 unlit vertex-coloured lines, 2 shadow catcher
+uniform float shadow_texel;  // 1 / shadow map size
+
+in vec3 frag_position;
+#ifdef NORMAL_LOC
+in vec3 frag_normal;
+#endif
+#ifdef COLOR_0_LOC
+in vec4 color_multiplier;
+#endif
+
+// Dual-source blending: dst = frag_color + dst * frag_transmit (glass tints what is behind it).
+layout(location = 0, index = 0) out vec4 frag_color;
+layout(location = 0, index = 1) out vec4 frag_transmit;
+
+const float PI = 3.141592653589793;
+const float min_roughness = 0.04;
+
+vec3 get_normal()
+{
+#ifdef NORMAL_LOC
+    return normalize(frag_normal);
+#else
+    return normalize(cam_pos - frag_position);
+#endif
+}
+
+vec3 brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 f0, vec3 c_diff, vec3 radiance)
+{
+    vec3 h = normalize(l + v);
+    float nl = clamp(dot(n, l), 0.001, 1.0);
+    float nv = clamp(abs(dot(n, v)), 0.001, 1.0);
+    float nh = clamp(dot(n, h), 0.0, 1.0);
+    float vh = clamp(dot(v, h), 0.0, 1.0);
+    vec3 F = f0 + (1.0 - f0) * pow(clamp(1.0 - vh, 0.0, 1.0), 5.0);
+    float r = roughness + 1.0;
+    float k = r * r / 8.0;
+    float G = (nv / (nv * (1.0 - k) + k)) * (nl / (nl * (1.0 - k) + k));
+    float a = roughness * roughness;
+    float a2 = a * a;
+    float denom = nh * nh * (a2 - 1.0) + 1.0;
+    float D = a2 / (PI * denom * denom);
+    vec3 diffuse = (1.0 - F) * c_diff / PI;
+    vec3 spec = F * G * D / (4.0 * nl * nv + 0.001);
+    return nl * radiance * (diffuse + spec);
+}
+
+// Studio environment for reflections: dark floor, bright sky, a softbox band above the
+// horizon and a hot spot towards the key light, so chrome and metal read as shiny.
+vec3 environment(vec3 r, vec3 key)
+{
+    float y = r.y;
+    float sky = mix(0.8, 1.4, clamp(y, 0.0, 1.0));
+    float band = 1.2 * exp(-pow((y - 0.22) / 0.08, 2.0));
+    float spot = 2.5 * pow(max(dot(r, key), 0.0), 24.0);
+    float floor_c = 0.06;
+    float c = mix(floor_c, sky + band + spot, smoothstep(-0.04, 0.04, y));
+    return vec3(c);
+}
+
+#ifdef DIRECTIONAL_LIGHT_SHADOWS
+float shadow_calc(mat4 light_matrix, sampler2DShadow shadow_map, float nl)
+{
+    vec4 proj = light_matrix * vec4(frag_position, 1.0);
+    vec3 lc = proj.xyz / proj.w * 0.5 + 0.5;
+    float bias = shadow_texel * (1.5 + 3.0 * (1.0 - nl));
+    float depth = min(lc.z - bias, 1.0);
+    vec2 o = vec2(shadow_texel * 1.25);
+    float lit = texture(shadow_map, vec3(lc.xy + vec2(-o.x, -o.y * 0.4), depth))
+              + texture(shadow_map, vec3(lc.xy + vec2(o.x * 0.4, -o.y), depth))
+              + texture(shadow_map, vec3(lc.xy + vec2(o.x, o.y * 0.4), depth))
+              + texture(shadow_map, vec3(lc.xy + vec2(-o.x * 0.4, o.y), depth));
+    return 1.0 - lit * 0.25;
+}
+#endif
+
+void main()
+{
+#ifdef COLOR_0_LOC
+    if (draw_mode == 1) {
+        frag_color = vec4(color_multiplier.rgb, 1.0);
+        frag_transmit = vec4(0.0);
+        return;
+    }
+#endif
+    vec3 n = get_normal();
+    vec3 v = normalize(cam_pos - frag_position);
+
+    if (draw_mode == 2) {
+        float shadow = 0.0;
+#ifdef DIRECTIONAL_LIGHT_SHADOWS
+        if (n_directional_lights > 0) {
+            shadow = shadow_calc(directional_lights[0].light_matrix,
+                                 directional_lights[0].shadow_map, 1.0);
+        }
+#endif
+        float dark = shadow * material.base_color_factor.a;
+        frag_color = vec4(0.0, 0.0, 0.0, dark);
+        frag_transmit = vec4(vec3(1.0 - dark), 0.0);
+        return;
+    }
+
+    float roughness = clamp(material.roughness_factor, min_roughness, 1.0);
+    float metallic = clamp(material.metallic_factor, 0.0, 1.0);
+    vec4 base_color = material.base_color_factor;
+    vec3 c_diff = base_color.rgb * (1.0 - min_roughness) * (1.0 - metallic);
+    vec3 f0 = mix(vec3(min_roughness), base_color.rgb, metallic);
+
+    vec3 color = vec3(0.0);
+    for (int i = 0; i < n_directional_lights; i++) {
+        vec3 l = normalize(-directional_lights[i].direction);
+        vec3 radiance = directional_lights[i].intensity * directional_lights[i].color;
+        vec3 res = brdf(n, v, l, roughness, f0, c_diff, radiance);
+#ifdef DIRECTIONAL_LIGHT_SHADOWS
+        if (i == 0) {
+            float nl = clamp(dot(n, l), 0.0, 1.0);
+            res *= 1.0 - shadow_calc(directional_lights[i].light_matrix,
+                                     directional_lights[i].shadow_map, nl);
+        }
+#endif
+        color += res;
+    }
+    for (int i = 0; i < n_point_lights; i++) {
+        vec3 d = point_lights[i].position - frag_position;
+        float dist2 = max(dot(d, d), 1e-6);
+        vec3 l = d * inversesqrt(dist2);
+        vec3 radiance = point_lights[i].intensity / dist2 * point_lights[i].color;
+        color += brdf(n, v, l, roughness, f0, c_diff, radiance);
+    }
+
+    // Hemisphere ambient: full from the sky, less from the floor.
+    float up = n.y * 0.5 + 0.5;
+    color += c_diff / (1.0 - min_roughness) * ambient_light * mix(0.45, 1.0, up);
+
+    // Environment reflection, strongest for metals and at grazing angles.
+    float nv = clamp(dot(n, v), 0.0, 1.0);
+    vec3 fres = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow(1.0 - nv, 5.0);
+    vec3 key = n_directional_lights > 0 ? normalize(-directional_lights[0].direction)
+                                        : vec3(0.0, 1.0, 0.0);
+    vec3 env = environment(reflect(-v, n), key);
+    color += env * fres * mix(1.0, 0.35, roughness) * mix(0.35, 1.0, metallic);
+
+    color += material.emissive_factor;
+
+    float opacity = base_color.a;
+    if (opacity < 1.0) {
+        // Glass: light passing through is filtered by the colour (normalised so the strongest
+        // channel passes almost fully); the surface itself adds reflections and some body
+        // colour.  Grazing angles reflect more and transmit less.
+        vec3 tint = base_color.rgb / max(max(base_color.r, base_color.g), max(base_color.b, 1e-4));
+        float grazing = pow(1.0 - nv, 3.0);
+        vec3 transmit = mix(vec3(1.0), tint, 0.85) * (1.0 - 0.55 * grazing) * (1.0 - 0.15 * opacity);
+        vec3 reflected = color * (0.45 + 0.5 * grazing);
+        float coverage = clamp(1.0 - dot(transmit, vec3(0.2126, 0.7152, 0.0722)), 0.0, 1.0);
+        frag_color = vec4(reflected, coverage);
+        frag_transmit = vec4(transmit, 0.0);
+        return;
+    }
+    frag_color = vec4(color, 1.0);
+    frag_transmit = vec4(0.0);
+}

@@ -1,0 +1,314 @@
+"""Offscreen renderer: pixels of small real-library fixtures, CLI errors, every OMR model.
+
+Renders run on the CPU (Mesa llvmpipe through EGL) at small sizes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import omr_models, write
+
+from ldscene.cli import cli
+from ldscene.errors import LdsceneError
+from ldscene.ldraw import load_model
+from ldscene.ldraw.normals import smooth_normals
+from ldscene.render import ModelRenderer, RenderOptions, View, render_model, render_turntable
+from ldscene.render.camera import frame_points, view_axes
+from ldscene.render.meshes import visible_conditional_lines
+from ldscene.render.offscreen import downsample, save_image
+
+LDCONFIG_RED = np.array([0xB4, 0x00, 0x00])  # LDConfig.ldr: Red VALUE #B40000
+
+SMALL = dict(width=200, height=150, aa=2)
+
+
+def brick_file(folder: Path, colour: int = 4, name: str = "brick.ldr") -> Path:
+    return write(folder, name, f"0 brick\n1 {colour} 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+
+
+def render_one(path: Path, view: str = "front", **options) -> np.ndarray:
+    model = load_model(path)
+    opts = RenderOptions(**{**SMALL, **options})
+    (image,) = render_model(model, [View.named(view)], opts)
+    return np.asarray(image)
+
+
+def foreground(img: np.ndarray, background=(255, 255, 255), tolerance: int = 12) -> np.ndarray:
+    if img.shape[-1] == 4:
+        return img[..., 3] > 0
+    return (np.abs(img[..., :3].astype(int) - background) > tolerance).any(axis=-1)
+
+
+# ---------------------------------------------------------------------------- no GL at import
+def test_import_does_not_load_gl():
+    code = (
+        "import sys, ldscene, ldscene.cli, ldscene.render, ldscene.render.command\n"
+        "bad = [m for m in ('pyrender', 'OpenGL', 'pyglet') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------- pixels
+def test_red_brick_front_is_lego_red_and_framed(tmp_path):
+    img = render_one(brick_file(tmp_path), "front")
+    h, w, _ = img.shape
+    centre = img[int(h * 0.6), w // 2, :3].astype(int)  # the brick's front face
+    assert np.abs(centre - LDCONFIG_RED).max() < 40, centre
+    assert centre[0] > 3 * max(centre[1], centre[2], 1)
+    mask = foreground(img)
+    cols = np.flatnonzero(mask.any(axis=0))
+    rows = np.flatnonzero(mask.any(axis=1))
+    span = (cols[-1] - cols[0] + 1) / w
+    assert span > 0.8, span  # fills most of the width ...
+    assert cols[0] > 0 and cols[-1] < w - 1  # ... and stays inside the frame
+    assert rows[0] > 0 and rows[-1] < h - 1
+
+
+def test_transparent_part_shows_the_part_behind(tmp_path):
+    # A red brick behind (LDraw +Z is away from a front camera) a clear or an opaque white one.
+    text = (
+        "0 glass\n1 {front} 0 0 -20 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 4 0 0 60 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    clear = write(tmp_path, "clear.ldr", text.format(front=47))  # Trans_Clear
+    white = write(tmp_path, "white.ldr", text.format(front=15))
+    a = render_one(clear, "front").astype(int)
+    b = render_one(white, "front").astype(int)
+    h, w, _ = a.shape
+    pa, pb = a[int(h * 0.6), w // 2, :3], b[int(h * 0.6), w // 2, :3]
+    assert pa[0] - pa[1] > 50, pa  # red shows through the clear brick
+    assert abs(pb[0] - pb[1]) < 25, pb  # the white brick hides it
+
+
+def test_transparent_background_has_alpha(tmp_path):
+    img = render_one(brick_file(tmp_path), "iso", transparent=True)
+    assert img.shape[-1] == 4
+    for y, x in ((0, 0), (0, -1), (-1, 0), (-1, -1)):
+        assert img[y, x, 3] == 0
+    assert img[img.shape[0] // 2, img.shape[1] // 2, 3] == 255
+
+
+def test_edges_darken_the_outline(tmp_path):
+    path = brick_file(tmp_path, colour=15)  # white brick on white
+    with_edges = render_one(path, "iso", edges=True).astype(int).sum(axis=-1)
+    without = render_one(path, "iso", edges=False).astype(int).sum(axis=-1)
+    assert (with_edges < 300).sum() > (without < 300).sum() + 100
+    assert with_edges.mean() < without.mean()
+
+
+def test_iso_and_front_differ(tmp_path):
+    path = brick_file(tmp_path)
+    iso, front = render_one(path, "iso"), render_one(path, "front")
+    assert np.abs(iso.astype(int) - front.astype(int)).mean() > 10
+
+
+def test_several_views_share_one_model(tmp_path):
+    model = load_model(brick_file(tmp_path))
+    with ModelRenderer(model, RenderOptions(**SMALL)) as renderer:
+        top = np.asarray(renderer.render(View.named("top")))
+        left = np.asarray(renderer.render(View.named("left")))
+        angled = np.asarray(renderer.render(View.angles(20, 200)))
+    assert renderer.timings["mesh"] >= 0 and "render:left" in renderer.timings
+    assert top.shape == left.shape == angled.shape == (150, 200, 3)
+    assert np.abs(top.astype(int) - left.astype(int)).mean() > 5
+
+
+def test_turntable_frames_turn(tmp_path):
+    model = load_model(brick_file(tmp_path))
+    frames = render_turntable(model, 4, RenderOptions(width=96, height=72, aa=1))
+    arrays = [np.asarray(f).astype(int) for f in frames]
+    assert len(arrays) == 4
+    assert np.abs(arrays[0] - arrays[1]).mean() > 3
+
+
+def test_ground_shadow_catcher_darkens_the_floor(tmp_path):
+    path = brick_file(tmp_path, colour=15)
+    plain = render_one(path, "iso", transparent=True, edges=False)
+    ground = render_one(path, "iso", transparent=True, edges=False, ground=True)
+    # The shadow adds semi-transparent pixels outside the brick.
+    assert (ground[..., 3] > 0).sum() > (plain[..., 3] > 0).sum()
+
+
+def test_nothing_visible_is_an_error(tmp_path):
+    path = write(tmp_path, "empty.ldr", "0 nothing here\n0 // really\n")
+    with pytest.raises(LdsceneError, match="nothing to render"):
+        render_model(load_model(path), [View.named("iso")], RenderOptions(**SMALL))
+
+
+# ---------------------------------------------------------------------------- CLI
+def test_cli_renders_several_views(tmp_path):
+    path = brick_file(tmp_path)
+    out = tmp_path / "out" / "b.webp"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "render",
+            str(path),
+            "-o",
+            str(out),
+            "--view",
+            "iso",
+            "--view",
+            "top",
+            "--width",
+            "64",
+            "--height",
+            "48",
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "b-iso.webp").is_file()
+    assert (tmp_path / "out" / "b-top.webp").is_file()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--view", "sideways"], "unknown view"),
+        (["--width", "0"], "impossible image width"),
+        (["--height", "-5"], "impossible image height"),
+        (["--width", "16385"], "impossible image width"),
+        (["-o", "{tmp}/afile.txt/x.png"], "cannot write"),
+        (["-o", "{tmp}/x.gif"], "unsupported image format"),
+        (["--lat", "100"], "latitude"),
+    ],
+)
+def test_cli_bad_input_is_one_line(tmp_path, args, message):
+    path = brick_file(tmp_path)
+    (tmp_path / "afile.txt").write_text("x")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    out = tmp_path / "never.png"
+    if "-o" not in args:
+        args += ["-o", str(out)]
+    result = CliRunner().invoke(cli, ["render", str(path), *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_empty_model_leaves_no_file(tmp_path):
+    path = write(tmp_path, "empty.ldr", "0 nothing\n")
+    out = tmp_path / "empty.png"
+    result = CliRunner().invoke(cli, ["render", str(path), "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    assert "nothing to render" in result.output
+    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob(".*"))
+
+
+# ---------------------------------------------------------------------------- units
+def test_save_image_formats_and_atomicity(tmp_path):
+    from PIL import Image
+
+    img = Image.new("RGBA", (8, 6), (255, 0, 0, 128))
+    for suffix in (".png", ".jpg", ".webp"):
+        path = save_image(img, tmp_path / f"a{suffix}")
+        assert Image.open(path).size == (8, 6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png", "a.webp"]
+    with pytest.raises(LdsceneError):
+        save_image(img, tmp_path / "a.bmp")
+
+
+def test_downsample_weights_colour_by_alpha():
+    block = np.zeros((2, 2, 4), np.uint8)
+    block[0, 0] = (200, 0, 0, 255)  # one opaque red sample, three transparent black
+    out = downsample(block, 2)
+    assert tuple(out[0, 0]) == (200, 0, 0, 64)
+
+
+@pytest.mark.parametrize("ortho", [False, True])
+@pytest.mark.parametrize("lat, lon", [(30, 45), (0, 0), (90, 0), (-40, 200), (10, -120)])
+def test_framing_fits_every_point(lat, lon, ortho):
+    rng = np.random.default_rng(7)
+    points = rng.normal(size=(500, 3)) * [300, 50, 120] + [40, -10, 900]
+    aspect, margin = 4 / 3, 0.05
+    frame = frame_points(points, View("v", lat, lon), aspect, 30.0, ortho, margin)
+    cam = frame.make_camera(aspect)
+    proj = cam.get_projection_matrix(400, 300) @ np.linalg.inv(frame.pose)
+    clip = np.c_[points, np.ones(len(points))] @ proj.T
+    ndc = clip[:, :3] / clip[:, 3:4]
+    assert np.abs(ndc[:, :2]).max() <= 1 - 2 * margin + 1e-6
+    assert np.abs(ndc[:, :2]).max() > 1 - 2 * margin - 0.02  # tight on the binding axis
+    assert (ndc[:, 2] > -1).all() and (ndc[:, 2] < 1).all()  # inside the clip range
+
+
+def test_view_axes_are_upright():
+    axes = view_axes(30, 45)
+    assert axes[1, 1] > 0  # camera up points to GL +Y (LDraw -Y)
+    assert np.allclose(axes.T @ axes, np.eye(3))
+    front = view_axes(0, 0)
+    assert np.allclose(front[:, 2], [0, 0, 1])  # front camera on GL +Z = LDraw -Z
+
+
+def test_conditional_line_shown_only_on_the_silhouette():
+    # Line along Y at the crease between two faces; controls on both sides in x.
+    line = np.array([[[0, 0, 0], [0, 1, 0], [1, 0, -1], [-1, 0, -1]]], np.float32)
+    eye_front = np.array([0, 0.5, 10], np.float32)  # both controls project to different sides
+    eye_side = np.array([10, 0.5, 0], np.float32)  # both controls on the same side
+    assert not visible_conditional_lines(line, eye_front, -eye_front, False)[0]
+    assert visible_conditional_lines(line, eye_side, -eye_side, False)[0]
+
+
+def test_smooth_normals_flat_cube_and_smooth_cylinder():
+    import trimesh
+
+    box = trimesh.creation.box()
+    normals = smooth_normals(box.triangles)
+    assert np.allclose(normals, np.repeat(box.face_normals[:, None], 3, axis=1), atol=1e-6)
+    cyl = trimesh.creation.cylinder(radius=1, height=2, sections=16)
+    normals = smooth_normals(cyl.triangles)
+    side = np.abs(cyl.face_normals[:, 2]) < 0.5
+    # Side corners are smoothed (radial), caps stay flat.
+    radial = normals[side]
+    assert np.abs(radial[..., 2]).max() < 1e-5
+    assert not np.allclose(radial, np.repeat(cyl.face_normals[side][:, None], 3, axis=1))
+    assert np.allclose(normals[~side][..., :2], 0, atol=1e-6)
+
+
+def test_smooth_normals_hard_on_edge_lines():
+    a = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0]], float)
+    ang = np.radians(20)
+    b = np.array([[1, 0, 0], [1 + np.cos(ang), 0, np.sin(ang)], [1, 1, 0]])
+    tris = np.stack([a, b])
+    soft = smooth_normals(tris)
+    hard = smooth_normals(tris, np.array([[[1, 0, 0], [1, 1, 0]]], float))
+    assert not np.allclose(soft[0, 1], [0, 0, 1])
+    assert np.allclose(hard[0], [0, 0, 1])
+
+
+# ---------------------------------------------------------------------------- real models
+@pytest.mark.parametrize("path", omr_models(), ids=lambda p: p.stem)
+def test_omr_model_renders_framed(path):
+    model = load_model(path)
+    opts = RenderOptions(width=160, height=120, aa=1)
+    (image,) = render_model(model, [View.named("iso")], opts)
+    img = np.asarray(image)
+    mask = foreground(img)
+    assert mask.mean() > 0.05, "image is (nearly) blank"
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    assert rows[0] > 0 and cols[0] > 0 and rows[-1] < 119 and cols[-1] < 159
+    assert (cols[-1] - cols[0]) > 0.6 * 160 or (rows[-1] - rows[0]) > 0.6 * 120
+
+
+def test_platform_defaults_to_egl_and_respects_the_user():
+    code = (
+        "import os\n"
+        "from ldscene.render.gl import choose_platform\n"
+        "print(choose_platform(), os.environ['PYOPENGL_PLATFORM'])\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PYOPENGL_PLATFORM"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["egl", "egl"]
+    env["PYOPENGL_PLATFORM"] = "osmesa"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["osmesa", "osmesa"]
