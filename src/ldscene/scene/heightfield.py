@@ -1,0 +1,181 @@
+"""A height field over the ground: the highest surface point in each x-z cell.
+
+Cells lie on one global lattice: cell i spans [(i - 1/2)·c, (i + 1/2)·c) in LDraw x (and z),
+so that LDraw's usual even coordinates never fall on a cell boundary.  Thanks to that, an
+upright instance turned by a multiple of 90° and moved by whole cells covers exactly the cells
+of its part turned the same way: each part's cells are computed once and pasted per instance,
+which is what keeps settling fast on scenes with large baseplates and many models.
+Everything else (tilted or freely turned instances, scattered pieces) is added point by point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ldscene.ldraw.geometry import PartGeometry
+from ldscene.ldraw.model import Model
+from ldscene.scene.bounds import geometry_samples
+
+#: Cell size in LDU (a plate is 8 LDU thick, a stud 20 LDU wide).
+CELL = 2.0
+#: Surface sample spacing: below the cell size, so that every covered cell gets samples.
+SPACING = CELL * 0.7
+EMPTY = -np.inf
+_MAX_CELLS = 6_000_000
+_CELL_CACHE: dict[tuple[int, float], tuple[PartGeometry, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def lattice(xz: np.ndarray, cell: float) -> np.ndarray:
+    """Global cell indices (n, 2) of x-z positions."""
+    return np.floor(np.asarray(xz, float) / cell + 0.5).astype(np.int64)
+
+
+def geometry_cells(
+    geometry: PartGeometry, cell: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A leaf's covered cells in its own frame: (ij (n, 2), highest up, lowest up)."""
+    key = (id(geometry), cell)
+    if key not in _CELL_CACHE:
+        pts = np.concatenate(
+            [
+                geometry_samples(geometry, SPACING, "top"),
+                geometry_samples(geometry, SPACING, "bottom"),
+            ]
+        ).astype(float)
+        if len(pts):
+            ij = lattice(pts[:, [0, 2]], cell)
+            keys, inverse = np.unique((ij[:, 0] << 32) + ij[:, 1], return_inverse=True)
+            inverse = inverse.reshape(-1)
+            cells = np.column_stack(
+                [(keys + (1 << 31)) >> 32, keys - (((keys + (1 << 31)) >> 32) << 32)]
+            )
+            top = np.full(len(cells), -np.inf)
+            bottom = np.full(len(cells), np.inf)
+            np.maximum.at(top, inverse, -pts[:, 1])
+            np.minimum.at(bottom, inverse, -pts[:, 1])
+        else:
+            cells, top, bottom = np.zeros((0, 2), np.int64), np.zeros(0), np.zeros(0)
+        _CELL_CACHE[key] = (geometry, cells, top, bottom)
+    return _CELL_CACHE[key][1:]
+
+
+class HeightField:
+    """Highest surface per x-z cell (LDraw x and z; heights are up, i.e. -y)."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, cell: float = CELL) -> None:
+        size = np.maximum(np.asarray(hi, float) - lo, cell)
+        self.cell = max(cell, float(np.sqrt(size[0] * size[1] / _MAX_CELLS)))
+        self.base = lattice(np.asarray(lo, float)[None], self.cell)[0]
+        top = lattice(np.asarray(hi, float)[None], self.cell)[0]
+        self.shape = tuple(int(v) for v in top - self.base + 1)
+        self.top = np.full(self.shape, EMPTY)
+
+    @property
+    def lo(self) -> np.ndarray:
+        return (self.base - 0.5) * self.cell
+
+    @property
+    def hi(self) -> np.ndarray:
+        return (self.base + np.array(self.shape) - 0.5) * self.cell
+
+    def cells(self, xz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ij = lattice(xz, self.cell) - self.base
+        inside = (
+            (ij[:, 0] >= 0)
+            & (ij[:, 1] >= 0)
+            & (ij[:, 0] < self.shape[0])
+            & (ij[:, 1] < self.shape[1])
+        )
+        return ij[:, 0], ij[:, 1], inside
+
+    def add(self, points: np.ndarray) -> None:
+        """Raise the field with LDraw-space points."""
+        if not len(points):
+            return
+        i, j, inside = self.cells(points[:, [0, 2]])
+        np.maximum.at(self.top, (i[inside], j[inside]), -points[inside, 1])
+
+    def add_cells(self, ij: np.ndarray, heights: np.ndarray) -> None:
+        """Raise the field at global cell indices."""
+        local = ij - self.base
+        inside = (
+            (local[:, 0] >= 0)
+            & (local[:, 1] >= 0)
+            & (local[:, 0] < self.shape[0])
+            & (local[:, 1] < self.shape[1])
+        )
+        np.maximum.at(self.top, (local[inside, 0], local[inside, 1]), heights[inside])
+
+    def add_model(self, model: Model, index: np.ndarray | None = None) -> None:
+        """Raise the field with the selected instances of a model."""
+        sel = np.arange(model.n_instances) if index is None else np.asarray(index)
+        for li in np.unique(model.leaf[sel]):
+            geometry = model.leaves[li].geometry
+            t = model.transform[sel[model.leaf[sel] == li]]
+            pasted = _pasteable(t, self.cell)
+            if pasted.any():
+                cells, top, bottom = geometry_cells(geometry, self.cell)
+                for m in t[pasted]:
+                    flat = m[np.ix_([0, 2], [0, 2])].round().astype(np.int64)
+                    shift = np.round(m[[0, 2], 3] / self.cell).astype(np.int64)
+                    up = m[1, 1] > 0
+                    heights = (top if up else -bottom) - m[1, 3]
+                    self.add_cells(cells @ flat.T + shift, heights)
+            rest = t[~pasted]
+            if len(rest):
+                r = rest[:, :3, :3]
+                vertical = (np.abs(r[:, 1, [0, 2]]).max(1) < 1e-9) & (
+                    np.abs(r[:, [0, 2], 1]).max(1) < 1e-9
+                )
+                for side, chosen in (
+                    ("top", vertical & (r[:, 1, 1] > 0)),
+                    ("bottom", vertical & (r[:, 1, 1] < 0)),
+                    ("all", ~vertical),
+                ):
+                    pts = geometry_samples(geometry, SPACING, side).astype(float)
+                    if len(pts) and chosen.any():
+                        sub = rest[chosen]
+                        moved = np.matmul(pts[None], sub[:, :3, :3].transpose(0, 2, 1))
+                        self.add((moved + sub[:, None, :3, 3]).reshape(-1, 3))
+
+    def lift(self, points: np.ndarray) -> float | None:
+        """How far up (scene +y) points must go to rest on the field; None if nothing below."""
+        need = self._need(points)
+        finite = need[np.isfinite(need)]
+        return float(finite.max()) if len(finite) else None
+
+    def _need(self, points: np.ndarray) -> np.ndarray:
+        i, j, inside = self.cells(points[:, [0, 2]])
+        need = np.full(len(points), EMPTY)
+        need[inside] = self.top[i[inside], j[inside]] + points[inside, 1]
+        return need
+
+    def contacts(self, points: np.ndarray, lift: float, tolerance: float = 1.0) -> np.ndarray:
+        """x-z of the points that touch the field when lifted by `lift`."""
+        need = self._need(points)
+        return points[need >= lift - tolerance][:, [0, 2]]
+
+    def any_support(self, polygon: np.ndarray) -> bool:
+        lo, hi = polygon.min(0), polygon.max(0)
+        i0, j0, _ = self.cells(lo[None])
+        i1, j1, _ = self.cells(hi[None])
+        i0, j0 = max(int(i0[0]), 0), max(int(j0[0]), 0)
+        window = self.top[i0 : int(i1[0]) + 1, j0 : int(j1[0]) + 1]
+        return bool(np.isfinite(window).any())
+
+
+def _pasteable(t: np.ndarray, cell: float) -> np.ndarray:
+    """Instances that are upright or upside down, turned by a multiple of 90° about the
+    vertical, unscaled, and moved by whole cells."""
+    r = t[:, :3, :3]
+    near_int = np.all(np.abs(r - np.round(r)) < 1e-9, axis=(1, 2))
+    vertical = (
+        (np.abs(np.abs(r[:, 1, 1]) - 1) < 1e-9)
+        & (np.abs(r[:, 1, [0, 2]]).max(1) < 1e-9)
+        & (np.abs(r[:, [0, 2], 1]).max(1) < 1e-9)
+    )
+    flat = r[:, [0, 2]][:, :, [0, 2]]
+    permutation = np.abs(np.abs(np.linalg.det(flat)) - 1) < 1e-9
+    steps = t[:, [0, 2], 3] / cell
+    whole = np.all(np.abs(steps - np.round(steps)) < 1e-6, axis=1)
+    return near_int & vertical & permutation & whole

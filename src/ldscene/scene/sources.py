@@ -1,0 +1,221 @@
+"""The composer's window on the LDraw engine: one loader per scene, part lookup with suggestions.
+
+Files (`models: {x: {file: ...}}`) and single parts go through the same `Loader`, so every part
+is expanded once per scene however many files place it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ldscene.errors import LdsceneError
+from ldscene.ldraw import load_model
+from ldscene.ldraw.colours import ColourTable, default_main_colours
+from ldscene.ldraw.library import Library, find_library, normalise
+from ldscene.ldraw.model import Model
+
+_EXTENSIONS = (".dat", ".ldr", ".mpd")
+_SUBFOLDERS = {"parts", "p", "s", "48", "8"}
+_BLOCK = "ldscene-part-{}.ldr"
+
+
+def part_key(name: str) -> str:
+    """`3001` → `3001.dat`: the reference name for a part as a scene writes it."""
+    key = normalise(name)
+    return key if key.endswith(_EXTENSIONS) else key + ".dat"
+
+
+def folder_index(folder: Path) -> dict[str, str]:
+    """Lower-case relative path → file, for a parts folder and its parts/, p/, s/ folders."""
+    index: dict[str, str] = {}
+
+    def walk(path: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            return
+        for entry in entries:
+            low = entry.name.lower()
+            if entry.is_file():
+                index[prefix + low] = entry.path
+            elif entry.is_dir() and low in _SUBFOLDERS and prefix.count("/") < 2:
+                walk(entry.path, prefix + low + "/")
+
+    walk(str(folder), "")
+    return index
+
+
+def library_colours(library: Library) -> ColourTable:
+    """Every `!COLOUR` of the library's LDConfig.ldr (for colour names before any load)."""
+    table = ColourTable()
+    if "ldconfig.ldr" in library.index:
+        text = library.read("ldconfig.ldr").decode("utf-8", "replace")
+        for line in text.splitlines():
+            body = line.strip()[1:].strip()
+            if body[:7].upper() == "!COLOUR":
+                table.add_meta(body)
+    default_main_colours(table)
+    return table
+
+
+class Sources:
+    """Loads model files and parts for one scene."""
+
+    def __init__(
+        self,
+        library: Library | str | Path | None,
+        extra_paths: list[Path],
+        strict: bool = False,
+        use_cache: bool = True,
+    ) -> None:
+        if not isinstance(library, Library):
+            library = find_library(library)
+        self.library = library
+        self.extra_paths = [Path(p) for p in extra_paths]
+        self.extra = [folder_index(p) for p in self.extra_paths if p.is_dir()]
+        self.strict = strict
+        self.use_cache = use_cache
+        self._colours: ColourTable | None = None
+        self._parts: dict[str, Model] = {}
+        self._files: dict[str, Model] = {}
+        self._names: list[str] | None = None
+
+    @property
+    def colours(self) -> ColourTable:
+        if self._colours is None:
+            self._colours = library_colours(self.library)
+        return self._colours
+
+    # -- parts -------------------------------------------------------------------------------
+    def find_part(self, name: str) -> str | None:
+        """Where a part name resolves (display path), or None."""
+        key = part_key(name)
+        for index in self.extra:
+            for candidate in (key, "parts/" + key, "p/" + key):
+                if candidate in index:
+                    return index[candidate]
+        source = self.library.find(key)
+        return source.display if source is not None else None
+
+    def is_library_file(self, name: str) -> bool:
+        """True when `name` resolves in the official library (not only in parts_path)."""
+        return self.library.find(normalise(name)) is not None
+
+    def suggestions(self, name: str, n: int = 3) -> list[str]:
+        """Close part names, with their titles: "3001 (Brick  2 x  4)"."""
+        if self._names is None:
+            names = {
+                k[6:-4]
+                for k in self.library.index
+                if k.startswith("parts/") and k.endswith(".dat") and "/" not in k[6:]
+            }
+            for index in self.extra:
+                names.update(
+                    k.rsplit("/", 1)[-1][:-4] for k in index if k.endswith(".dat") and "s/" not in k
+                )
+            self._names = sorted(names)
+        word = normalise(name).removesuffix(".dat")
+        close = difflib.get_close_matches(word, self._names, n=n, cutoff=0.6)
+        return [f"{c} ({self.title(c + '.dat')})" if self.title(c + ".dat") else c for c in close]
+
+    def title(self, name: str) -> str:
+        key = part_key(name)
+        source = self.library.find(key)
+        try:
+            if source is not None:
+                data = self.library.read(source.key.split(":", 1)[1])
+            else:
+                path = self.find_part(name)
+                if path is None:
+                    return ""
+                data = Path(path).read_bytes()
+        except (OSError, KeyError):
+            return ""
+        first = data[:300].decode("latin-1").lstrip("\ufeff").splitlines()
+        return first[0][2:].strip() if first and first[0].startswith("0") else ""
+
+    def load_parts(self, names: list[str]) -> dict[str, Model]:
+        """A `Model` per part name, placed at the origin in colour 16.
+
+        All parts not loaded yet are read in one go, as blocks of one temporary MPD file, so
+        the engine expands each of them once and they share one colour table.
+        """
+        todo = sorted({part_key(n) for n in names} - set(self._parts))
+        if todo:
+            lines = ["0 FILE main.ldr", "0 ldscene parts"]
+            lines += [f"1 16 0 0 0 1 0 0 0 1 0 0 0 1 {_BLOCK.format(i)}" for i in range(len(todo))]
+            for i, key in enumerate(todo):
+                lines += [
+                    "0 NOFILE",
+                    f"0 FILE {_BLOCK.format(i)}",
+                    "0 part",
+                    f"1 16 0 0 0 1 0 0 0 1 0 0 0 1 {key}",
+                ]
+            with tempfile.TemporaryDirectory(prefix="ldscene-parts-") as folder:
+                path = Path(folder) / "parts.mpd"
+                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                model = self._load(path)
+            block_of = np.array([_block_number(p) for p in model.paths], np.int64)
+            owner = block_of[model.path] if model.n_instances else np.zeros(0, np.int64)
+            for i, key in enumerate(todo):
+                self._parts[key] = _select(model, owner == i)
+            if self._colours is None:
+                self._colours = model.colours
+        return {n: self._parts[part_key(n)] for n in names}
+
+    # -- files -------------------------------------------------------------------------------
+    def load_file(self, path: Path) -> Model:
+        key = os.path.normcase(str(Path(path).resolve()))
+        if key not in self._files:
+            self._files[key] = self._load(Path(path))
+        return self._files[key]
+
+    def _load(self, path: Path) -> Model:
+        try:
+            return load_model(
+                path,
+                library=self.library,
+                extra_paths=self.extra_paths,
+                strict=self.strict,
+                use_cache=self.use_cache,
+            )
+        except LdsceneError:
+            raise
+        except Exception as err:  # the engine must never leak a traceback to the user
+            raise LdsceneError(f"cannot load ({err})", path=str(path)) from None
+
+
+def _block_number(path: tuple[str, ...]) -> int:
+    if not path:
+        return -1
+    name = normalise(path[0])
+    prefix, suffix = _BLOCK.split("{}")
+    middle = (
+        name[len(prefix) : -len(suffix)]
+        if name.startswith(prefix) and name.endswith(suffix)
+        else ""
+    )
+    return int(middle) if middle.isdigit() else -1
+
+
+def _select(model: Model, mask: np.ndarray) -> Model:
+    """The instances in `mask`, with the temporary block name dropped from their paths."""
+    paths = [p[1:] for p in model.paths]
+    return Model(
+        name=model.name,
+        leaves=model.leaves,
+        leaf=model.leaf[mask],
+        colour=model.colour[mask],
+        transform=model.transform[mask],
+        path=model.path[mask],
+        step=model.step[mask],
+        paths=paths,
+        colours=model.colours,
+        missing=model.missing,
+        warnings=model.warnings,
+    )

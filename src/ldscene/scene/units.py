@@ -1,0 +1,85 @@
+"""Lengths with units: "12 studs", "3 plates", "2 bricks + 1 plate", "5 cm" → LDraw units.
+
+1 stud = 20 LDU, 1 plate = 8 LDU, 1 brick = 24 LDU, 1 LDU = 0.4 mm.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+#: LDU per unit, by every accepted spelling.
+UNITS: dict[str, float] = {
+    "ldu": 1.0,
+    "stud": 20.0,
+    "studs": 20.0,
+    "plate": 8.0,
+    "plates": 8.0,
+    "brick": 24.0,
+    "bricks": 24.0,
+    "mm": 2.5,
+    "cm": 25.0,
+    "m": 2500.0,
+}
+
+#: The unit names a scene's `units:` key accepts (singular forms).
+UNIT_NAMES = ("ldu", "stud", "plate", "brick", "mm", "cm", "m")
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_TERM = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z]*)\s*")
+#: JSON-Schema pattern for a length string (kept in step with `parse_length`).
+LENGTH_PATTERN = rf"^\s*{_NUMBER}\s*[A-Za-z]*\s*(?:[+-]\s*(?:\d+(?:\.\d*)?|\.\d+)\s*[A-Za-z]*\s*)*$"
+
+
+class UnitError(ValueError):
+    """A length that cannot be read; the message says what is wrong and how to write it."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+HINT = (
+    'write a number, or a number and a unit: "12 studs", "3 plates", "2 bricks", "40 ldu", "5 cm"'
+)
+
+
+def unit_scale(name: str) -> float:
+    """LDU per `name` (a unit name as written in `units:`)."""
+    key = name.strip().lower()
+    if key not in UNITS:
+        close = difflib.get_close_matches(key, list(UNITS), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(UNIT_NAMES)
+        raise UnitError(f"unknown unit '{name}'", hint)
+    return UNITS[key]
+
+
+def parse_length(value: object, default_unit: str = "ldu") -> float:
+    """A length in LDU from a number (in `default_unit`) or a string with units.
+
+    Strings may add and subtract terms: "1 brick + 2 plates", "10 studs - 4 ldu".
+    A term without a unit uses `default_unit`.
+    """
+    if isinstance(value, bool) or value is None:
+        raise UnitError(f"expected a length, got {value!r}", HINT)
+    if isinstance(value, (int, float)):
+        return float(value) * unit_scale(default_unit)
+    if not isinstance(value, str):
+        raise UnitError(f"expected a length, got {type(value).__name__}", HINT)
+    text = value.strip()
+    if not text:
+        raise UnitError("empty length", HINT)
+    total, pos, sign = 0.0, 0, 1.0
+    while True:
+        match = _TERM.match(text, pos)
+        if match is None:
+            raise UnitError(f"cannot read length '{value}'", HINT)
+        number, unit = match.group(1), match.group(2)
+        total += sign * float(number) * unit_scale(unit if unit else default_unit)
+        pos = match.end()
+        if pos >= len(text):
+            return total
+        if text[pos] not in "+-":
+            raise UnitError(f"cannot read length '{value}' (stuck at '{text[pos:]}')", HINT)
+        sign = 1.0 if text[pos] == "+" else -1.0
+        pos += 1

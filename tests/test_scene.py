@@ -1,0 +1,520 @@
+"""The scene composer: units, transforms, groups, repeat, minifigs, scatter, errors, schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from ldscene.errors import LdsceneError
+from ldscene.scene import load_scene, yamlload
+from ldscene.scene import minifig as fig
+from ldscene.scene import spec as sp
+from ldscene.scene import transforms as tf
+from ldscene.scene.bounds import model_samples
+from ldscene.scene.heightfield import SPACING, HeightField
+from ldscene.scene.schema import scene_schema, validate
+from ldscene.scene.units import UnitError, parse_length
+
+REPO = Path(__file__).resolve().parent.parent
+SCENES = sorted((REPO / "scenes").glob("*.yaml"))
+
+
+def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(folder: Path, text: str) -> LdsceneError:
+    path = write_scene(folder, text)
+    with pytest.raises(LdsceneError) as caught:
+        load_scene(path)
+    return caught.value
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ldscene", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+
+
+def origin(scene, name: str) -> np.ndarray:
+    """Scene-axes origins (y up) of an entry's instances."""
+    return tf.to_scene_point(scene.model.transform[scene.entries[name]][:, :3, 3])
+
+
+# -- units and axes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, ldu",
+    [
+        (12, 12.0),
+        (2.5, 2.5),
+        ("12 studs", 240.0),
+        ("1 stud", 20.0),
+        ("3 plates", 24.0),
+        ("2 bricks", 48.0),
+        ("40 ldu", 40.0),
+        ("5 cm", 125.0),
+        ("10 mm", 25.0),
+        ("1 brick + 2 plates", 40.0),
+        ("10 studs - 4", 196.0),
+        ("-3 studs", -60.0),
+        ("1.5stud", 30.0),
+    ],
+)
+def test_lengths_convert_to_ldu(text, ldu):
+    assert parse_length(text) == pytest.approx(ldu)
+
+
+def test_plain_numbers_use_the_scene_unit():
+    assert parse_length(3, "stud") == 60.0
+    assert parse_length("2", "brick") == 48.0
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("12 stdus", "did you mean 'studs'"),
+        ("twelve", "12 studs"),
+        ("3 studs 4", "12 studs"),
+    ],
+)
+def test_bad_lengths_teach(text, needle):
+    with pytest.raises(UnitError) as caught:
+        parse_length(text)
+    assert needle in caught.value.hint
+
+
+def test_scene_axes_are_y_up_and_rotations_survive_the_flip():
+    assert list(tf.to_ldraw_point([1, 2, 3])) == [1, -2, -3]
+    # yaw 90 turns +x towards -z (counter-clockwise seen from above)
+    assert np.allclose(tf.rot_y(90) @ [1, 0, 0], [0, 0, -1])
+    r = tf.euler_scene(10, 20, 30)
+    ld = tf.ldraw_rotation(r)
+    assert np.isclose(np.linalg.det(ld), 1.0)
+    p = np.array([3.0, 4.0, 5.0])
+    assert np.allclose(tf.to_ldraw_point(r @ p), ld @ tf.to_ldraw_point(p))
+
+
+# -- composition -------------------------------------------------------------------------------
+
+
+def test_parts_groups_and_repeat_compose(tmp_path):
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+units: stud
+place:
+  brick: {part: 3001, color: Red, at: [1, "1 brick", 2]}
+  row:
+    part: 3005
+    at: [0, 0, 0]
+    repeat: {count: 4, step: [2, 0, 0]}
+  grid:
+    part: 3024
+    repeat: [{count: 3, step: [1, 0, 0]}, {count: 2, step: [0, 0, 1]}]
+  squad:
+    at: [10, 0, 0]
+    yaw: 90
+    color: 1
+    group:
+      a: {part: 3001, at: [2, 0, 0]}
+      b:
+        at: [0, 0, 3]
+        group:
+          c: {part: 3003, color: 4, at: [0, "1 plate", 0]}
+""",
+        )
+    )
+    model = scene.model
+    assert list(scene.entries) == ["brick", "row", "grid", "squad"]
+    assert np.allclose(origin(scene, "brick"), [[20, 24, 40]])
+    assert model.colour[scene.entries["brick"]].tolist() == [4]
+    assert np.allclose(origin(scene, "row")[:, 0], [0, 40, 80, 120])
+    assert len(origin(scene, "grid")) == 6
+    squad = origin(scene, "squad")
+    # yaw 90 maps the group's +x to -z, its +z to +x
+    assert np.allclose(squad[0], [200, 0, -40])
+    assert np.allclose(squad[1], [200 + 60, 8, 0])
+    assert model.colour[scene.entries["squad"]].tolist() == [1, 4]  # group colour inherited
+    rot = model.transform[scene.entries["squad"]][0, :3, :3]
+    assert np.allclose(rot, tf.ldraw_rotation(tf.rot_y(90)))
+    leaf_names = {model.leaves[i].name for i in model.leaf}
+    assert leaf_names == {"3001.dat", "3005.dat", "3024.dat", "3003.dat"}
+    assert len(model.leaves) == len({leaf.name for leaf in model.leaves})  # merged by name
+
+
+def test_file_models_parts_path_and_reuse(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "post.ldr").write_text(
+        "0 post\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 3005.dat\n"
+        "1 4 0 -24 0 1 0 0 0 1 0 0 0 1 3005.dat\n1 16 0 -48 0 1 0 0 0 1 0 0 0 1 myrock.dat\n"
+    )
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "myrock.dat").write_text(
+        "0 My Rock\n0 Name: myrock.dat\n0 !LDRAW_ORG Unofficial_Part\n"
+        "1 16 0 0 0 1 0 0 0 1 0 0 0 1 3024.dat\n"
+    )
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+models:
+  post: {file: models/post.ldr}
+  pair:
+    group:
+      - {model: post}
+      - {model: post, at: [40, 0, 0]}
+place:
+  fence: {model: pair, color: 2}
+  rock: {part: myrock}
+""",
+        )
+    )
+    assert scene.parts_path == [tmp_path / "parts"]
+    fence = scene.entries["fence"]
+    assert scene.model.n_instances == 7
+    assert sorted(scene.model.colour[fence].tolist()) == [2, 2, 2, 2, 4, 4]  # 16 -> 2, 4 stays
+    paths = {scene.model.paths[p] for p in scene.model.path[fence]}
+    assert all(p[:3] == ("fence", "pair", "post") for p in paths)
+    assert scene.entry_stats()["rock"]["parts"] == 1
+
+
+def test_info_and_export_of_a_scene_agree(tmp_path):
+    scene_path = REPO / "scenes" / "example.yaml"
+    info = run_cli("info", str(scene_path), "--json")
+    assert info.returncode == 0, info.stderr
+    data = json.loads(info.stdout)
+    spec = yaml.safe_load(scene_path.read_text())
+    assert set(data["models"]) == set(spec["place"]) | set(spec["scatter"])
+    for entry in data["models"].values():
+        assert set(entry) == {"parts", "triangles", "bbox"} and entry["parts"] > 0
+    assert sum(e["parts"] for e in data["models"].values()) == data["parts"]
+    out = tmp_path / "example.mpd"
+    exported = run_cli("export", str(scene_path), "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert out.read_text().startswith("0 FILE")
+    again = json.loads(run_cli("info", str(out), "--json").stdout)
+    data.pop("models")
+    assert again == data
+
+
+# -- minifig -----------------------------------------------------------------------------------
+
+
+def _minifig_scene(tmp_path: Path, pose: str = "{}", hold: str = "{}") -> object:
+    return load_scene(
+        write_scene(
+            tmp_path,
+            f"""
+models:
+  guy:
+    minifig:
+      hat: {{part: 3901, color: 6}}
+      torso: {{part: 973, color: 28}}
+      pose: {pose}
+      hold: {hold}
+place:
+  guy: {{model: guy}}
+""",
+        )
+    )
+
+
+def _by_part(scene, name: str) -> np.ndarray:
+    model = scene.model
+    return model.transform[
+        [i for i in range(model.n_instances) if model.leaves[model.leaf[i]].name == name]
+    ]
+
+
+def test_minifig_parts_sit_at_the_library_assembly_offsets(tmp_path, library_path):
+    scene = _minifig_scene(tmp_path)
+    torso = _by_part(scene, "973.dat")[0]
+    assert np.allclose(torso[:3, 3], [0, -72, 0])  # feet on the ground: torso 72 LDU up
+    assert np.allclose(_by_part(scene, "3626bp01.dat")[0][:3, 3], [0, -96, 0])
+    assert np.allclose(_by_part(scene, "3901.dat")[0][:3, 3], [0, -96, 0])
+    assert np.allclose(_by_part(scene, "3815b.dat")[0][:3, 3], [0, -40, 0])
+    for leg in ("3816b.dat", "3817b.dat"):
+        assert np.allclose(_by_part(scene, leg)[0][:3, 3], [0, -28, 0])
+    # Arms and hands exactly as the library's own assembled torso 973c01.dat places them.
+    lines = [
+        line.split()
+        for line in (library_path / "parts" / "973c01.dat").read_text().splitlines()
+        if line.startswith("1 ")
+    ]
+    expected = {}
+    for tokens in lines:
+        m = np.eye(4)
+        values = [float(v) for v in tokens[2:14]]
+        m[:3, 3], m[:3, :3] = values[:3], np.reshape(values[3:], (3, 3))
+        expected.setdefault(tokens[14].lower(), []).append(m)
+    for name in ("3818.dat", "3819.dat"):
+        got = np.linalg.inv(torso) @ _by_part(scene, name)[0]
+        assert np.allclose(got, expected[name][0], atol=1e-3)
+    hands = [np.linalg.inv(torso) @ t for t in _by_part(scene, "3820.dat")]
+    for want in expected["3820.dat"]:
+        assert any(np.allclose(h, want, atol=1e-3) for h in hands)
+    # Assembled, not exploded: the figure is one 4-brick-tall body standing on y = 0.
+    box = scene.entry_stats()["guy"]["bbox"]
+    assert box["max"][1] == pytest.approx(0.0, abs=1e-3)
+    assert -135 < box["min"][1] < -100
+    assert box["max"][0] - box["min"][0] < 3.2 * 20  # about 3 studs across the hands
+
+
+def test_minifig_pose_and_held_accessory(tmp_path):
+    scene = _minifig_scene(
+        tmp_path, "{right_arm: 90, left_leg: 90, head: 90}", "{right: {part: 30141, color: 0}}"
+    )
+    right_hand = min(_by_part(scene, "3820.dat"), key=lambda t: t[0, 3])  # right = -x
+    # An arm swung forward 90 degrees holds the hand in front (-z in LDraw), at shoulder height
+    # (shoulder pin at 72 - 9 = 63 LDU up; at rest the hand hangs 27 LDU lower than that).
+    assert right_hand[2, 3] < -15 and abs(-right_hand[1, 3] - 63) < 12
+    left_leg = _by_part(scene, "3817b.dat")[0]
+    foot = left_leg[:3, :3] @ [0, 28, 0] + left_leg[:3, 3]
+    assert foot[2] < -25 and abs(foot[1] - (-28)) < 1  # leg straight forward, sitting pose
+    head = _by_part(scene, "3626bp01.dat")[0]
+    assert np.allclose(head[:3, :3], tf.ldraw_rotation(tf.rot_y(90)))
+    rifle = _by_part(scene, "30141.dat")[0]
+    grip = right_hand[:3, :3] @ fig.GRIP_CENTRE + right_hand[:3, 3]
+    assert np.allclose(rifle[:3, 3], grip)  # the rifle's handle is in the hand's hole
+
+
+# -- scatter -----------------------------------------------------------------------------------
+
+SCATTER = """
+seed: {seed}
+place:
+  floor: {{part: 3036, color: 72, at: [0, 8, 0]}}      # 6 x 8 plate, top at y = 8
+  block: {{part: 3001, color: 4, at: [0, 56, 0], rotate: [0, 90, 0]}}  # 2 bricks up
+scatter:
+  snow:
+    parts: [3024]
+    color: 15
+    count: 40
+    area: {{rect: [[-50, -70], [50, 70]]}}
+    yaw: [0, 0]
+    settle: true
+  rubble:
+    parts: [3023, 3024]
+    colors: [71, 72]
+    count: 20
+    area: {{near: block, margin: 20}}
+    tilt: 40
+    settle: true
+"""
+
+
+def test_scatter_is_reproducible_byte_for_byte(tmp_path):
+    for folder, seed in (("a", 3), ("b", 3), ("c", 4)):
+        (tmp_path / folder).mkdir()
+        write_scene(tmp_path / folder, SCATTER.format(seed=seed))
+    a, b, c = (load_scene(tmp_path / f / "scene.yaml") for f in "abc")
+    assert a.model.transform.tobytes() == b.model.transform.tobytes()
+    assert a.model.colour.tobytes() == b.model.colour.tobytes()
+    assert a.model.transform.tobytes() != c.model.transform.tobytes()
+    for f in "ab":
+        result = run_cli(
+            "export", str(tmp_path / f / "scene.yaml"), "-o", str(tmp_path / f / "out.mpd")
+        )
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a" / "out.mpd").read_bytes() == (tmp_path / "b" / "out.mpd").read_bytes()
+
+
+def test_settled_pieces_rest_on_what_is_below(tmp_path):
+    scene = load_scene(write_scene(tmp_path, SCATTER.format(seed=5)))
+    snow = origin(scene, "snow")
+    # A 1x1 plate's origin is its top face, 8 LDU above its bottom.  Every bottom touches a
+    # surface: the floor plate (8) or its stud tops (12), the brick (56, 60), or the top
+    # (o) or stud tops (o + 4) of other snow; a stud can also sit inside the plate's hollow.
+    bottoms = snow[:, 1] - 8
+    surfaces = np.concatenate([[8, 12, 56, 60], snow[:, 1], snow[:, 1] + 4])
+    gaps = np.abs(bottoms[:, None] - surfaces[None]).min(axis=1)
+    assert gaps.max() < 0.01, snow[:, 1]
+    assert (bottoms >= 8 - 0.01).all()  # nothing sinks into the floor
+    on_block = (np.abs(snow[:, 0]) < 10) & (np.abs(snow[:, 2]) < 30)
+    assert on_block.any() and (bottoms[on_block] >= 56 - 0.01).all()  # lies on the brick
+    # Tilted rubble keeps its lowest point on a surface: against a height field (2 LDU cells)
+    # of everything placed before it, each piece touches and does not sink.
+    model = scene.model
+    sl = scene.entries["rubble"]
+    for k in range(sl.start, sl.stop):
+        field = HeightField(np.array([-200.0, -200.0]), np.array([200.0, 200.0]))
+        field.add(model_samples(model, SPACING, np.arange(k)))
+        piece = model_samples(model, SPACING, np.array([k]))
+        i, j, inside = field.cells(piece[:, [0, 2]])
+        gap = -piece[inside, 1] - field.top[i[inside], j[inside]]
+        assert abs(gap[np.isfinite(gap)].min()) < 0.01
+
+
+def test_scatter_with_nothing_below_is_an_error(tmp_path):
+    err = error_of(
+        tmp_path,
+        """
+scatter:
+  snow:
+    parts: [3024]
+    count: 5
+    area: {rect: [[0, 0], ["5 studs", "5 studs"]]}
+    settle: true
+""",
+    )
+    assert err.line == 6 and "nothing to settle on" in str(err)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, line, column, needles",
+    [
+        (
+            "place:\n  mg42_crew:\n    part: 3001\n    postion: [0, 0, 0]\n",
+            4,
+            5,
+            ["unknown key 'postion' in place 'mg42_crew'", "did you mean 'position'?"],
+        ),
+        (
+            "place:\n  a: {part: 3001x, color: 4}\n",
+            2,
+            13,
+            ["unknown part '3001x'", "3001 (Brick  2 x  4)"],
+        ),
+        (
+            "models:\n  tank: {group: [{part: 3001}]}\nplace:\n  a: {model: tnak}\n",
+            4,
+            14,
+            ["unknown model 'tnak'", "did you mean 'tank'?"],
+        ),
+        (
+            'place:\n  a: {part: 3001, at: ["12 stdus", 0, 0]}\n',
+            2,
+            24,
+            ["unknown unit 'stdus'", "did you mean 'studs'?"],
+        ),
+        (
+            "scatter:\n  s: {parts: [3024], count: -5, area: {rect: [[0, 0], [9, 9]]}}\n",
+            2,
+            29,
+            ["count of scatter 's' is -5"],
+        ),
+        (
+            "place:\n  a: {part: 3001, repeat: {count: -1, step: [1, 0, 0]}}\n",
+            2,
+            35,
+            ["repeat count", "-1"],
+        ),
+        (
+            "models:\n  a: {group: {x: {model: b}}}\n  b: {group: {y: {model: a}}}\nplace:\n"
+            "  p: {model: a}\n",
+            3,
+            26,
+            ["model 'a' includes itself (a -> b -> a)"],
+        ),
+        ("place:\n  a: {part: 3001, color: Redd}\n", 2, 26, ["unknown colour 'Redd'", "'Red'"]),
+        ("place:\n  a: {part: 3001, color: 4\n  b: 3\n", 3, 4, ["YAML syntax error"]),
+        ("place:\n  a: {part: 3001}\n  a: {part: 3002}\n", 3, 3, ["duplicate key 'a'"]),
+        ("place:\n  a: {part: 3001, model: x}\n", 2, 7, ["needs exactly one of"]),
+        ("cameras:\n  c: {position: [0, 0, 9], look_at: nobody}\n", 2, 37, ["looks at 'nobody'"]),
+    ],
+)
+def test_errors_name_file_line_column_and_a_fix(tmp_path, text, line, column, needles):
+    err = error_of(tmp_path, text)
+    assert (err.line, err.column) == (line, column), str(err)
+    assert str(err).startswith(f"{tmp_path / 'scene.yaml'}:{line}:{column}: ")
+    for needle in needles:
+        assert needle in str(err)
+
+
+def test_cli_errors_exit_1_without_traceback_or_output(tmp_path):
+    path = write_scene(tmp_path, "place:\n  crew:\n    part: 3001\n    postion: [0, 0, 0]\n")
+    out = tmp_path / "out.mpd"
+    for args in (["info", str(path), "--json"], ["export", str(path), "-o", str(out)]):
+        result = run_cli(*args)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr and result.stdout == ""
+        assert "scene.yaml:4:5: unknown key 'postion'" in result.stderr
+    assert not out.exists()
+
+
+# -- schema ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SCENES, ids=[p.name for p in SCENES])
+def test_schema_validates_the_shipped_scenes(path):
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert validate(document) == []
+    sp.read_scene(yamlload.load(path), path)  # and the reader accepts it too
+
+
+def test_schema_rejects_what_the_reader_rejects():
+    assert validate({"place": {"a": {"part": 3001, "postion": [0, 0, 0]}}})
+    assert validate(
+        {"scatter": {"s": {"parts": [3024], "count": -1, "area": {"rect": [[0, 0], [1, 1]]}}}}
+    )
+    assert (
+        validate({"place": {"a": {"part": 3001, "at": ["12 studs", "1 brick + 1 plate", 0]}}}) == []
+    )
+    assert validate({"place": {"a": {"part": 3001, "at": ["twelve", 0, 0]}}})
+
+
+def test_schema_lists_the_keys_the_reader_accepts():
+    schema = scene_schema()
+    defs = schema["$defs"]
+    assert set(schema["properties"]) == set(sp.TOP_KEYS)
+    assert set(defs["placement"]["properties"]) == set(sp.PLACE_KEYS)
+    assert set(defs["model"]["properties"]) == set(sp.MODEL_KEYS)
+    assert set(defs["scatter"]["properties"]) == set(sp.SCATTER_KEYS)
+    assert set(defs["area"]["properties"]) == set(sp.AREA_KEYS)
+    assert set(defs["camera"]["properties"]) == set(sp.CAMERA_KEYS)
+    assert set(defs["minifig"]["properties"]) == set(sp.MINIFIG_KEYS)
+    assert set(defs["held"]["properties"]) == set(sp.HELD_KEYS)
+    assert set(schema["properties"]["render"]["properties"]) == set(sp.RENDER_KEYS)
+
+
+def test_schema_command_prints_the_schema():
+    result = run_cli("schema")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == scene_schema()
+
+
+# -- cameras -----------------------------------------------------------------------------------
+
+
+def test_cameras_resolve_to_ldraw_axes(tmp_path):
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  a: {part: 3001, at: [100, 24, 0]}
+cameras:
+  orbit: {lat: 30, lon: 90, fov: 40}
+  fixed: {position: [0, 100, 300], look_at: a}
+""",
+        )
+    )
+    assert [c.name for c in scene.cameras] == ["orbit", "fixed"]
+    assert scene.camera().name == "orbit"
+    eye, target, up = scene.camera("orbit").eye_target([-10, -10, -10], [10, 10, 10])
+    direction = (eye - target) / np.linalg.norm(eye - target)
+    assert np.allclose(direction, [np.cos(np.radians(30)), -0.5, 0], atol=1e-9)  # from +x, above
+    fixed = scene.camera("fixed")
+    assert np.allclose(fixed.position, [0, -100, -300])
+    assert np.allclose(fixed.target[[0, 2]], [100, 0])
+    with pytest.raises(LdsceneError, match="did you mean 'orbit'"):
+        scene.camera("orbitt")
