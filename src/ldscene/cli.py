@@ -244,6 +244,7 @@ def schema_command() -> None:
               help="Camera turn in degrees from the front towards the right.")
 @click.option("--camera", "cameras", multiple=True, metavar="NAME",
               help="A named camera of a scene file; repeatable.")
+@click.option("--all-cameras", is_flag=True, help="Render every camera of a scene file.")
 @click.option("--fov", type=float, default=None, help="Vertical field of view (default 30).")
 @click.option("--ortho", is_flag=True, help="Orthographic projection.")
 @click.option("--width", type=int, default=None, help="Image width (default 1600).")
@@ -261,21 +262,137 @@ def schema_command() -> None:
 @cache_option
 def render_command(input_path: Path, output: Path | None, views: tuple[str, ...],
                    lat: float | None, lon: float | None, cameras: tuple[str, ...],
-                   fov: float | None, ortho: bool, width: int | None, height: int | None,
-                   aa: int, background: str | None, transparent: bool, ground: bool,
-                   edges: bool | None, no_shadows: bool, quiet: bool, library: Path | None,
-                   strict: bool, no_cache: bool) -> None:
+                   all_cameras: bool, fov: float | None, ortho: bool, width: int | None,
+                   height: int | None, aa: int, background: str | None, transparent: bool,
+                   ground: bool, edges: bool | None, no_shadows: bool, quiet: bool,
+                   library: Path | None, strict: bool, no_cache: bool) -> None:
     """Render a model or scene to an image, offscreen (no display needed)."""
     from ldscene.render.command import RenderRequest, run_render
 
     request = RenderRequest(
         input_path=input_path, output=output, views=list(views), cameras=list(cameras),
-        lat=lat, lon=lon, fov=fov, ortho=ortho, width=width, height=height, aa=aa,
+        all_cameras=all_cameras, lat=lat, lon=lon, fov=fov, ortho=ortho, width=width,
+        height=height, aa=aa,
         background=background, transparent=transparent, ground=ground, edges=edges,
         shadows=not no_shadows, quiet=quiet, library=library, strict=strict,
         use_cache=not no_cache)
     run_render(request, echo=click.echo,
                on_loaded=lambda model: report_problems(model, quiet=quiet))
+
+
+
+@cli.command("view")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--camera", default=None, metavar="NAME",
+              help="Start at this scene camera (or auto view: iso, front, right, ...).")
+@click.option("--width", type=int, default=1024, show_default=True, help="Window width.")
+@click.option("--height", type=int, default=768, show_default=True, help="Window height.")
+@click.option("--edges/--no-edges", default=None, help="Start with edge lines on/off.")
+@click.option("--no-shadows", is_flag=True, help="Start with shadows off (faster).")
+@click.option("--screenshot", type=click.Path(path_type=Path), default=None,
+              help="Save the window's view to this image (after --exit-after seconds, "
+                   "else after the first frame).")
+@click.option("--exit-after", type=float, default=None, metavar="SECONDS",
+              help="Close the window this many seconds after the first frame.")
+@library_option
+@strict_option
+@cache_option
+def view_command(input_path: Path, camera: str | None, width: int, height: int,
+                 edges: bool | None, no_shadows: bool, screenshot: Path | None,
+                 exit_after: float | None, library: Path | None, strict: bool,
+                 no_cache: bool) -> None:
+    """Look at a model or scene in a window (needs a display).
+
+    \b
+    Mouse: left drag orbits, shift+left or middle drag pans, wheel or right drag zooms,
+    ctrl+left drag rolls.
+    Keys: 1-9 scene cameras (auto views for models), e edges, h shadows, a spin,
+    s screenshot (renders/<input>-view.png), z back to the camera, f fullscreen, q/Esc quit.
+    """
+    from ldscene.render.viewer import view_input
+
+    view_input(input_path, camera=camera, width=width, height=height, edges=edges,
+               shadows=not no_shadows, screenshot=screenshot, exit_after=exit_after,
+               library=library, strict=strict, use_cache=not no_cache, echo=click.echo,
+               on_loaded=report_problems)
+
+
+
+@cli.command("turntable")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Animation file: .gif, .webp or .mp4 (MP4 needs imageio-ffmpeg).")
+@click.option("--frames", type=int, default=36, show_default=True, help="Frames per turn.")
+@click.option("--fps", type=float, default=12.0, show_default=True, help="Frames per second.")
+@click.option("--width", type=int, default=640, show_default=True, help="Frame width.")
+@click.option("--height", type=int, default=480, show_default=True, help="Frame height.")
+@click.option("--lat", type=float, default=30.0, show_default=True,
+              help="Camera elevation in degrees.")
+@click.option("--start", "start_lon", type=float, default=45.0, show_default=True,
+              help="Longitude of the first frame in degrees.")
+@click.option("--aa", type=int, default=2, show_default=True,
+              help="Supersampling factor per axis (1 = no anti-aliasing).")
+@click.option("--background", default=None, metavar="#RRGGBB", help="Background colour.")
+@click.option("--edges/--no-edges", default=None, help="Draw LDraw edge lines (default on).")
+@click.option("--no-shadows", is_flag=True, help="No shadows (faster).")
+@click.option("-j", "--jobs", type=int, default=None,
+              help="Worker processes rendering frames (default: one per core, at most 8).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
+@library_option
+@strict_option
+@cache_option
+def turntable_command(input_path: Path, output: Path, frames: int, fps: float, width: int,
+                      height: int, lat: float, start_lon: float, aa: int,
+                      background: str | None, edges: bool | None, no_shadows: bool,
+                      jobs: int | None, quiet: bool, library: Path | None, strict: bool,
+                      no_cache: bool) -> None:
+    """Render a turntable animation (the camera circles the model), offscreen."""
+    from ldscene.render.turntable import turntable_input
+
+    turntable_input(input_path, output, frames=frames, width=width, height=height, fps=fps,
+                    latitude=lat, start_longitude=start_lon, aa=aa, background=background,
+                    edges=edges, shadows=not no_shadows, jobs=jobs, quiet=quiet,
+                    library=library, strict=strict, use_cache=not no_cache, echo=click.echo,
+                    on_loaded=lambda model: report_problems(model, quiet=quiet))
+
+
+
+@cli.command("post")
+@click.argument("input_path", metavar="SCENE", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Folder to create (a previous post there is replaced).")
+@click.option("--image-format", default="jpg", show_default=True, metavar="FORMAT",
+              help="Stills: jpg, png or webp.")
+@click.option("--turntable", "turntable", default="gif", show_default=True, metavar="FORMAT",
+              help="Turntable: gif, webp, mp4 or none.")
+@click.option("--width", type=int, default=None,
+              help="Still width (default: the scene's render size, else 1600; at most 1600).")
+@click.option("--height", type=int, default=None, help="Still height.")
+@click.option("--turntable-width", type=int, default=480, show_default=True,
+              help="Turntable frame width.")
+@click.option("--frames", type=int, default=24, show_default=True, help="Turntable frames.")
+@click.option("--url-prefix", default="", metavar="URL",
+              help="Where the folder will be online; Markdown/BBCode links start with it.")
+@click.option("-j", "--jobs", type=int, default=None, help="Turntable worker processes.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress, no summary.")
+@library_option
+@strict_option
+@cache_option
+def post_command(input_path: Path, output: Path, image_format: str, turntable: str,
+                 width: int | None, height: int | None, turntable_width: int, frames: int,
+                 url_prefix: str, jobs: int | None, quiet: bool, library: Path | None,
+                 strict: bool, no_cache: bool) -> None:
+    """A forum post kit: one image per scene camera, a turntable, parts lists, and the
+    post text as Markdown, BBCode and HTML."""
+    from ldscene.post import PostRequest, make_post
+
+    request = PostRequest(input_path=input_path, output=output, image_format=image_format,
+                          turntable=turntable, width=width, height=height,
+                          turntable_width=turntable_width, frames=frames,
+                          url_prefix=url_prefix, jobs=jobs, quiet=quiet, library=library,
+                          strict=strict, use_cache=not no_cache)
+    make_post(request, echo=click.echo, warn=lambda text: click.echo(text, err=True),
+              on_loaded=lambda model: report_problems(model, quiet=quiet))
 
 
 def main() -> None:

@@ -1,0 +1,480 @@
+"""Turntables: frames around a model rendered in parallel worker processes, saved as an animation.
+
+Each worker process opens its own headless GL context (EGL), builds the model's meshes once
+and renders a share of the frames; frames come back as arrays in any order and are put back
+in sequence.  The camera orbits the model's centre at one fixed distance, chosen so the model
+fits in every frame, so it turns without changing size.
+
+GIF and animated WebP are written with Pillow; MP4 with imageio-ffmpeg when it is installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+
+from ldscene.errors import LdsceneError
+from ldscene.render.options import RenderOptions, View
+
+#: Animation formats by suffix.
+ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
+MP4_HINT = "pip install imageio-ffmpeg  (or: pip install 'ldscene[video]')"
+
+OnFrame = Callable[[int, int], None]  # (frames done, frames in all)
+
+
+# ----------------------------------------------------------------------------- camera path
+def orbit_views(
+    frame_points: np.ndarray,
+    frames: int,
+    options: RenderOptions,
+    latitude: float = 30.0,
+    start_longitude: float = 45.0,
+) -> list[View]:
+    """`frames` fixed cameras around the model's centre, one distance for all of them.
+
+    `frame_points` are GL world points (ModelMeshes.frame_points).  For each direction the
+    smallest distance that keeps every point inside the frustum (less the margin) is solved
+    in closed form; the largest over all frames is used.
+    """
+    from ldscene.render.camera import LDRAW_TO_GL, view_axes
+
+    if frames < 1:
+        raise LdsceneError(f"a turntable needs at least one frame, not {frames}")
+    if not -90.0 <= latitude <= 90.0:
+        raise LdsceneError(f"latitude {latitude:g} is outside -90..90 degrees")
+    pts = np.asarray(frame_points, np.float64).reshape(-1, 3)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = (lo + hi) / 2
+    keep = 1.0 - 2.0 * options.margin
+    tan_v = math.tan(math.radians(options.fov) / 2) * keep
+    tan_h = tan_v * options.width / options.height
+    longitudes = [start_longitude + 360.0 * i / frames for i in range(frames)]
+    distance = 0.0
+    for lon in longitudes:
+        axes = view_axes(latitude, lon)
+        local = (pts - centre) @ axes  # u right, v up, w towards the camera
+        u, v, w = np.abs(local[:, 0]), np.abs(local[:, 1]), local[:, 2]
+        distance = max(distance, float((w + np.maximum(u / tan_h, v / tan_v)).max()))
+    distance = max(distance, 1e-3)
+    flip = LDRAW_TO_GL[:3, :3]
+    target = flip @ centre
+    views = []
+    for i, lon in enumerate(longitudes):
+        eye_gl = centre + distance * view_axes(latitude, lon)[:, 2]
+        up = (
+            (0.0, -1.0, 0.0)
+            if abs(latitude) < 89.99
+            else tuple(flip @ view_axes(latitude, lon)[:, 1])
+        )
+        views.append(View.look(f"turn{i:03d}", flip @ eye_gl, target, up, fov=options.fov))
+    return views
+
+
+# ----------------------------------------------------------------------------- workers
+_WORKER: dict = {}
+
+
+def _worker_init(
+    model,
+    options: RenderOptions,
+    frames: int,
+    latitude: float,
+    start_longitude: float,
+    threads: int | None,
+) -> None:
+    """Remember the job; the GL context is made by the first frame (an initializer that
+    raised would make the pool restart the worker forever)."""
+    # Ctrl-C reaches the whole process group: the parent stops the pool, workers stay quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threads and "LP_NUM_THREADS" not in os.environ:
+        os.environ["LP_NUM_THREADS"] = str(threads)  # llvmpipe: share the cores, not fight
+    _WORKER.clear()
+    _WORKER["job"] = (model, options, frames, latitude, start_longitude)
+
+
+def _worker_render(index: int) -> tuple[int, np.ndarray]:
+    try:
+        if "renderer" not in _WORKER:
+            from ldscene.render.offscreen import ModelRenderer
+
+            model, options, frames, latitude, start_longitude = _WORKER["job"]
+            renderer = ModelRenderer(model, options)
+            _WORKER["renderer"] = renderer
+            _WORKER["views"] = orbit_views(
+                renderer.meshes.frame_points, frames, options, latitude, start_longitude
+            )
+        image = _WORKER["renderer"].render_array(_WORKER["views"][index])
+    except LdsceneError as err:
+        raise RuntimeError(f"ldscene-error: {err}") from None
+    return index, image
+
+
+def default_jobs(frames: int) -> int:
+    return max(1, min(os.cpu_count() or 1, frames, 8))
+
+
+def render_frames(
+    model,
+    frames: int,
+    options: RenderOptions | None = None,
+    latitude: float = 30.0,
+    start_longitude: float = 45.0,
+    jobs: int | None = None,
+    on_frame: OnFrame | None = None,
+) -> list:
+    """Render the turntable's frames (PIL images, in order), `jobs` processes at a time."""
+    from PIL import Image
+
+    options = options or RenderOptions()
+    options.validate()
+    if frames < 1:
+        raise LdsceneError(f"a turntable needs at least one frame, not {frames}")
+    jobs = default_jobs(frames) if jobs is None else jobs
+    if jobs < 1:
+        raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
+    jobs = min(jobs, frames)
+    arrays: list[np.ndarray | None] = [None] * frames
+    if jobs == 1:
+        from ldscene.render.offscreen import ModelRenderer
+
+        with ModelRenderer(model, options) as renderer:
+            views = orbit_views(
+                renderer.meshes.frame_points, frames, options, latitude, start_longitude
+            )
+            for i, view in enumerate(views):
+                arrays[i] = renderer.render_array(view)
+                if on_frame:
+                    on_frame(i + 1, frames)
+    else:
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        # fork shares the loaded model with the workers for free; it is safe while this
+        # process has no GL state of its own.  Otherwise spawn (the model is pickled).
+        method = (
+            "fork" if sys.platform.startswith("linux") and "OpenGL" not in sys.modules else "spawn"
+        )
+        args = (model, options, frames, latitude, start_longitude, threads)
+        pool = ProcessPoolExecutor(
+            jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_worker_init,
+            initargs=args,
+        )
+        try:
+            futures = [pool.submit(_worker_render, i) for i in range(frames)]
+            for done, future in enumerate(as_completed(futures), 1):
+                index, array = future.result()
+                arrays[index] = array
+                if on_frame:
+                    on_frame(done, frames)
+        except RuntimeError as err:  # BrokenProcessPool is one too
+            text = str(err)
+            if text.startswith("ldscene-error: "):
+                raise LdsceneError(text[len("ldscene-error: ") :]) from None
+            raise LdsceneError(f"a render worker failed: {text or type(err).__name__}") from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    images = []
+    for array in arrays:
+        assert array is not None
+        if options.transparent:
+            images.append(Image.fromarray(array, "RGBA"))
+        else:
+            images.append(Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB"))
+    return images
+
+
+# ----------------------------------------------------------------------------- writing
+def check_animation_path(path: Path) -> None:
+    """Fail early: a known suffix, a writable folder, and for MP4 an installed encoder."""
+    suffix = path.suffix.lower()
+    if suffix not in ANIMATION_FORMATS:
+        raise LdsceneError(
+            f"unsupported animation format {path.suffix or '(none)'!r}",
+            path=str(path),
+            hint="use .gif, .webp or .mp4",
+        )
+    if suffix == ".mp4":
+        try:
+            import imageio_ffmpeg  # noqa: F401
+        except ImportError:
+            raise LdsceneError(
+                "MP4 output needs imageio-ffmpeg, which is not installed", hint=MP4_HINT
+            ) from None
+    if path.is_dir():
+        raise LdsceneError("output is a folder, not a file", path=str(path))
+    probe = path.parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise LdsceneError("cannot write here: folder is not writable", path=str(path))
+    if path.exists() and not os.access(path, os.W_OK):
+        raise LdsceneError("cannot overwrite the file: it is read-only", path=str(path))
+
+
+def shared_palette(images: list, colours: int = 255):
+    """One palette for all frames (no colour flicker between frames), from a sample of them."""
+    from PIL import Image
+
+    sample = images[:: max(1, len(images) // 8)]
+    w, h = sample[0].size
+    scale = max(1, max(w, h) // 320)
+    tiles = [im.convert("RGB").reduce(scale) for im in sample]
+    tw, th = tiles[0].size
+    sheet = Image.new("RGB", (tw * len(tiles), th))
+    for i, tile in enumerate(tiles):
+        sheet.paste(tile, (i * tw, 0))
+    quantized = sheet.quantize(colours, method=Image.Quantize.MEDIANCUT)
+    # Median cut averages its boxes: put the exact background colour (a corner pixel) back,
+    # so the animation's background matches a page or a still of the same colour.
+    background = np.array(images[0].convert("RGB").getpixel((0, 0)), int)
+    palette = np.array(quantized.getpalette()[: 3 * colours], int).reshape(-1, 3)
+    nearest = int(np.abs(palette - background).sum(axis=1).argmin())
+    palette[nearest] = background
+    quantized.putpalette(palette.astype(np.uint8).reshape(-1).tolist())
+    return quantized
+
+
+def quantize_exact(image, palette: np.ndarray):
+    """`image` as a "P" image over `palette` (K, 3), each pixel's exactly nearest entry.
+
+    Pillow's own palette mapping is approximate (a coarse colour cache): it turns a white
+    background into an off-white palette neighbour.
+    """
+    from PIL import Image
+    from scipy.spatial import cKDTree
+
+    rgb = np.asarray(image.convert("RGB"), np.int32)
+    packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    unique, inverse = np.unique(packed.reshape(-1), return_inverse=True)
+    colours = np.stack([unique >> 16, (unique >> 8) & 255, unique & 255], axis=1)
+    _, nearest = cKDTree(palette.astype(np.float64)).query(colours.astype(np.float64))
+    indices = nearest.astype(np.uint8)[inverse.reshape(-1)].reshape(packed.shape)
+    out = Image.fromarray(indices, "P")
+    out.putpalette(palette.astype(np.uint8).reshape(-1).tolist())
+    return out
+
+
+def _encode_gif(images: list, handle, duration_ms: int) -> None:
+    quantized = shared_palette(images)
+    palette = np.array(quantized.getpalette(), int).reshape(-1, 3)[:255]
+    frames = [quantize_exact(im, palette) for im in images]
+    frames[0].save(
+        handle,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=duration_ms,
+        loop=0,
+        optimize=False,
+        disposal=1,
+    )
+
+
+def _encode_webp(images: list, handle, duration_ms: int) -> None:
+    images[0].save(
+        handle,
+        format="WEBP",
+        save_all=True,
+        append_images=images[1:],
+        duration=duration_ms,
+        loop=0,
+        quality=85,
+        method=4,
+    )
+
+
+def _encode_mp4(images: list, tmp: str, fps: float) -> None:
+    import imageio_ffmpeg
+
+    w, h = images[0].size
+    even_w, even_h = w + w % 2, h + h % 2  # yuv420p needs even sizes
+    writer = imageio_ffmpeg.write_frames(
+        tmp,
+        (even_w, even_h),
+        fps=fps,
+        codec="libx264",
+        pix_fmt_out="yuv420p",
+        quality=7,
+        macro_block_size=1,
+        output_params=["-f", "mp4", "-movflags", "+faststart"],
+    )
+    writer.send(None)
+    for im in images:
+        frame = np.zeros((even_h, even_w, 3), np.uint8)
+        frame[:h, :w] = np.asarray(im.convert("RGB"))
+        writer.send(np.ascontiguousarray(frame))
+    writer.close()
+
+
+def write_animation(images: list, path: str | os.PathLike, fps: float = 12.0) -> Path:
+    """Write `images` as a looping animation (format from the suffix), atomically."""
+    path = Path(path)
+    check_animation_path(path)
+    if not images:
+        raise LdsceneError("no frames to write")
+    if not 0.5 <= fps <= 100:
+        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
+    duration_ms = max(20, int(round(1000 / fps)))
+    suffix = path.suffix.lower()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LdsceneError(
+            f"cannot create the folder: {err.strerror or err}", path=str(path.parent)
+        ) from None
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as handle:
+            if suffix == ".gif":
+                _encode_gif(images, handle, duration_ms)
+            elif suffix == ".webp":
+                _encode_webp(images, handle, duration_ms)
+        if suffix == ".mp4":
+            _encode_mp4(images, tmp, fps)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as err:
+        raise LdsceneError(
+            f"cannot write the animation: {err.strerror or err}", path=str(path)
+        ) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return path
+
+
+# ----------------------------------------------------------------------------- command
+def rich_progress(quiet: bool):
+    """(on_frame, close) showing a rich progress bar on a terminal; no-ops otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task("rendering frames", total=None)
+    started = []
+
+    def on_frame(done: int, total: int) -> None:
+        # Started on the first finished frame, after the workers were forked: a forked
+        # child must not inherit rich's refresh thread holding a lock.
+        if not started:
+            progress.start()
+            started.append(True)
+        progress.update(task, completed=done, total=total)
+
+    def close() -> None:
+        if started:
+            progress.stop()
+
+    return on_frame, close
+
+
+def make_turntable(
+    model,
+    output: Path,
+    frames: int = 36,
+    options: RenderOptions | None = None,
+    latitude: float = 30.0,
+    start_longitude: float = 45.0,
+    fps: float = 12.0,
+    jobs: int | None = None,
+    quiet: bool = False,
+) -> Path:
+    """Render and write a turntable animation; returns the path written."""
+    check_animation_path(output)
+    if not 0.5 <= fps <= 100:
+        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
+    on_frame, close = rich_progress(quiet)
+    try:
+        images = render_frames(model, frames, options, latitude, start_longitude, jobs, on_frame)
+    finally:
+        close()
+    return write_animation(images, output, fps)
+
+
+def turntable_input(
+    input_path: Path,
+    output: Path,
+    frames: int = 36,
+    width: int = 640,
+    height: int = 480,
+    fps: float = 12.0,
+    latitude: float = 30.0,
+    start_longitude: float = 45.0,
+    aa: int = 2,
+    background: str | None = None,
+    edges: bool | None = None,
+    shadows: bool = True,
+    jobs: int | None = None,
+    quiet: bool = False,
+    library=None,
+    strict: bool = False,
+    use_cache: bool = True,
+    echo=print,
+    on_loaded=None,
+) -> Path:
+    """The whole of `ldscene turntable`: cheap checks, load, render in parallel, write."""
+    import time
+
+    from ldscene.inputs import is_scene, load_input
+    from ldscene.render.command import RenderRequest, build_options
+
+    check_animation_path(output)
+    if frames < 1 or frames > 3600:
+        raise LdsceneError(f"--frames must be 1..3600, not {frames}")
+    if not 0.5 <= fps <= 100:
+        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
+    if jobs is not None and jobs < 1:
+        raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
+    request = RenderRequest(
+        input_path=input_path,
+        width=width,
+        height=height,
+        aa=aa,
+        background=background,
+        edges=edges,
+        shadows=shadows,
+    )
+    RenderOptions(width=width, height=height, aa=aa).validate()
+    if not input_path.is_file():
+        raise LdsceneError(
+            "no such file" if not input_path.exists() else "not a file", path=str(input_path)
+        )
+    start = time.perf_counter()
+    loaded = load_input(input_path, library, strict, use_cache=use_cache)
+    if on_loaded is not None:
+        on_loaded(loaded.model)
+    options = build_options(request, loaded.scene if is_scene(input_path) else None)
+    path = make_turntable(
+        loaded.model, output, frames, options, latitude, start_longitude, fps, jobs, quiet
+    )
+    if not quiet:
+        echo(
+            f"wrote {path} ({frames} frames, {options.width}x{options.height}, "
+            f"{time.perf_counter() - start:.1f} s)"
+        )
+    return path

@@ -1,0 +1,215 @@
+"""`ldscene view`: an interactive window on a model or scene (pyrender's Viewer, on screen).
+
+This module does the checks that must happen before any GL import: the on-screen viewer needs
+GLX (PYOPENGL_PLATFORM unset), and a reachable X display.  The window itself lives in
+`viewer_window`, imported only after those checks.  Offscreen rendering (EGL) and the viewer
+cannot share a process: PyOpenGL fixes its platform on first import.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ldscene.errors import LdsceneError
+from ldscene.render.options import NAMED_VIEWS, View
+
+#: Views on the number keys when a model (or a scene without cameras) is viewed.
+AUTO_VIEWS = ("iso", "front", "right", "back", "left", "top")
+
+#: Keys, for --help and the on-screen hint.
+KEY_HELP = (
+    "mouse: left drag orbit, shift/middle drag pan, wheel/right drag zoom, ctrl drag roll; "
+    "keys: 1-9 cameras, e edges, h shadows, a spin, s screenshot, z reset, f fullscreen, "
+    "q/Esc quit"
+)
+
+
+@dataclass
+class ViewerOptions:
+    width: int = 1024
+    height: int = 768
+    edges: bool = True
+    shadows: bool = True
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    fov: float = 30.0
+    start: int = 0  # index into the views of the one shown first
+    title: str = "ldscene"
+    screenshot_dir: Path = Path("renders")
+    screenshot_stem: str = "view"
+    screenshot: Path | None = None  # save the view here, then (with exit_after) quit
+    exit_after: float | None = None  # seconds after the first frame
+    hint: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def prepare_platform() -> None:
+    """Make PyOpenGL use the windowing system (GLX), not a headless platform.
+
+    `ldscene render` (and `ldscene.render.gl`) default PYOPENGL_PLATFORM to egl; with egl set the
+    pyglet window's GL calls fail in ways that hang.  The variable is dropped for this process;
+    if OpenGL was already imported headless here, the viewer cannot run in this process.
+    """
+    platform = os.environ.get("PYOPENGL_PLATFORM", "").strip().lower()
+    if "OpenGL" in sys.modules:
+        current = getattr(sys.modules["OpenGL"], "platform", None)
+        name = type(getattr(current, "PLATFORM", None)).__name__.lower()
+        if platform in ("egl", "osmesa") or "egl" in name or "osmesa" in name:
+            raise LdsceneError(
+                "the viewer cannot open a window in a process that already rendered offscreen",
+                hint="run `ldscene view` in its own process",
+            )
+    if platform and platform not in ("glx", "x11", "linux"):
+        os.environ.pop("PYOPENGL_PLATFORM", None)
+
+
+def check_display() -> str:
+    """The X display name, or a one-line error when there is no usable display."""
+    display = os.environ.get("DISPLAY", "")
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        if not display:
+            raise LdsceneError(
+                "no display: DISPLAY is not set, so no window can be opened",
+                hint="use `ldscene render` for images, or run under xvfb-run",
+            )
+        libname = ctypes.util.find_library("X11") or "libX11.so.6"
+        try:
+            xlib = ctypes.CDLL(libname)
+        except OSError:
+            raise LdsceneError(
+                "cannot open a window: the X11 client library (libX11) is not installed"
+            ) from None
+        xlib.XOpenDisplay.restype = ctypes.c_void_p
+        xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        handle = xlib.XOpenDisplay(display.encode())
+        if not handle:
+            raise LdsceneError(
+                f"cannot connect to the X display {display!r}",
+                hint="is the X server running and are you allowed to use it (xauth)?",
+            )
+        xlib.XCloseDisplay(handle)
+    return display
+
+
+def input_views(scene, model) -> tuple[list[View], bool]:
+    """Views for the number keys: the scene's cameras, else the auto views; (views, auto)."""
+    cameras = list(getattr(scene, "cameras", None) or [])
+    if cameras:
+        from ldscene.render.command import scene_view
+
+        return [scene_view(camera, model) for camera in cameras[:9]], False
+    return [View(name, *NAMED_VIEWS[name]) for name in AUTO_VIEWS], True
+
+
+def screenshot_path(folder: Path, stem: str) -> Path:
+    """`folder/<stem>-view.png`, or `-view-2.png`, ... so that no earlier screenshot is lost."""
+    path = folder / f"{stem}-view.png"
+    n = 2
+    while path.exists():
+        path = folder / f"{stem}-view-{n}.png"
+        n += 1
+    return path
+
+
+def run_viewer(model, views: list[View], options: ViewerOptions, echo=print) -> None:
+    """Open the window and block until it is closed."""
+    if not views:
+        raise LdsceneError("nothing to look from: no views")
+    if options.exit_after is not None and options.exit_after < 0:
+        raise LdsceneError("--exit-after must be zero or more seconds")
+    if options.screenshot is not None:
+        from ldscene.render.command import check_output
+
+        check_output(options.screenshot)
+    prepare_platform()
+    check_display()
+    from ldscene.render.meshes import build_model_meshes
+
+    meshes = build_model_meshes(model)
+    if meshes.empty:
+        raise LdsceneError("nothing to show: the model has no visible geometry")
+    try:
+        from ldscene.render import viewer_window
+    except (ImportError, OSError) as err:
+        raise LdsceneError(f"cannot open a window: OpenGL is unavailable: {err}") from None
+    if options.exit_after is None:
+        print(KEY_HELP, file=sys.stderr)
+    viewer_window.show(meshes, views, options, echo)
+
+
+def view_input(
+    input_path: Path,
+    camera: str | None = None,
+    width: int = 1024,
+    height: int = 768,
+    edges: bool | None = None,
+    shadows: bool = True,
+    screenshot: Path | None = None,
+    exit_after: float | None = None,
+    library=None,
+    strict: bool = False,
+    use_cache: bool = True,
+    echo=print,
+    on_loaded=None,
+) -> None:
+    """The whole of `ldscene view`: check, load, pick the start view, open the window."""
+    from ldscene.inputs import is_scene, load_input
+    from ldscene.render.options import MAX_SIZE, parse_colour
+
+    for label, value in (("width", width), ("height", height)):
+        if not 64 <= value <= MAX_SIZE:
+            raise LdsceneError(f"impossible window {label} {value}", hint="use 64..16384")
+    if exit_after is not None and exit_after < 0:
+        raise LdsceneError("--exit-after must be zero or more seconds")
+    if screenshot is not None:
+        from ldscene.render.command import check_output
+
+        check_output(screenshot)
+    prepare_platform()
+    check_display()  # before the (possibly long) load: fail fast without a display
+    if not input_path.is_file():
+        raise LdsceneError(
+            "no such file" if not input_path.exists() else "not a file", path=str(input_path)
+        )
+    loaded = load_input(input_path, library, strict, use_cache=use_cache)
+    if on_loaded is not None:
+        on_loaded(loaded.model)
+    scene = loaded.scene if is_scene(input_path) else None
+    views, auto = input_views(scene, loaded.model)
+    start = 0
+    if camera is not None:
+        names = [v.name for v in views]
+        if camera not in names:
+            raise LdsceneError(f"unknown camera {camera!r}", hint="cameras: " + ", ".join(names))
+        start = names.index(camera)
+    options = ViewerOptions(
+        width=width,
+        height=height,
+        shadows=shadows,
+        start=start,
+        screenshot=screenshot,
+        exit_after=exit_after,
+        screenshot_stem=input_path.stem,
+    )
+    defaults = getattr(scene, "render", None)
+    if defaults is not None:
+        if defaults.background is not None:
+            bg = defaults.background
+            if isinstance(bg, str):
+                options.background = parse_colour(bg)
+            else:
+                values = tuple(float(v) for v in bg)[:3]
+                options.background = tuple(v / 255.0 if max(values) > 1 else v for v in values)
+        if edges is None and defaults.edges is not None:
+            edges = defaults.edges
+    options.edges = True if edges is None else edges
+    title = getattr(scene, "title", "") or ""
+    options.title = (
+        f"{title} ({input_path.name}) - ldscene" if title else f"{input_path.name} - ldscene"
+    )
+    run_viewer(loaded.model, views, options, echo)

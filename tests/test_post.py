@@ -1,0 +1,195 @@
+"""`ldscene post`: the forum-post folder (images, turntable, parts lists, post text)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+from click.testing import CliRunner
+from conftest import write
+from PIL import Image
+
+from ldscene.cli import cli
+from ldscene.post import CREDIT, EXTERNAL_LINKS, still_size
+
+SMALL = (
+    "--width",
+    "160",
+    "--height",
+    "120",
+    "--turntable-width",
+    "64",
+    "--frames",
+    "3",
+    "--jobs",
+    "1",
+)
+
+
+def tiny_scene(folder: Path) -> Path:
+    return write(
+        folder,
+        "tiny.yaml",
+        """
+scene:
+  title: Tiny test scene
+  description: Two bricks on a plate.
+units: stud
+place:
+  plate: {part: 3020, color: Green}
+  red: {part: 3001, color: Red, at: [0, "1 brick", 0]}
+  blue: {part: 3003, color: Blue, at: [1, "2 bricks", 0]}
+cameras:
+  overview: {lat: 35, lon: 30}
+  side_view: {lat: 0, lon: 90}
+""",
+    )
+
+
+def post(args: list[str]):
+    return CliRunner().invoke(cli, ["post", *args])
+
+
+def references(folder: Path) -> dict[str, list[str]]:
+    """Every image and link target named by the three post texts."""
+    md = (folder / "post.md").read_text()
+    bb = (folder / "post.bbcode.txt").read_text()
+    page = (folder / "post.html").read_text()
+    return {
+        "md": re.findall(r"\]\(([^)\s]+)\)", md),
+        "bbcode": re.findall(r"\[img\]([^\[]+)\[/img\]", bb) + re.findall(r"\[url=([^\]]+)\]", bb),
+        "html": re.findall(r'(?:src|href)="([^"]+)"', page),
+    }
+
+
+def test_post_folder_from_a_scene(tmp_path):
+    scene = tiny_scene(tmp_path)
+    out = tmp_path / "kit"
+    result = post([str(scene), "-o", str(out), *SMALL])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "01-overview.jpg",
+        "02-side-view.jpg",
+        "bricklink.xml",
+        "parts.csv",
+        "post.bbcode.txt",
+        "post.html",
+        "post.md",
+        "turntable.gif",
+    ]
+    for name in ("01-overview.jpg", "02-side-view.jpg"):
+        with Image.open(out / name) as im:
+            assert im.format == "JPEG" and im.size == (160, 120)
+    with Image.open(out / "turntable.gif") as im:
+        assert im.n_frames == 3 and im.size == (64, 48)
+    rows = list(csv.DictReader((out / "parts.csv").open()))
+    assert sum(int(r["quantity"]) for r in rows) == 3
+    assert "<ITEMID>3001</ITEMID>" in (out / "bricklink.xml").read_text()
+
+    md = (out / "post.md").read_text()
+    assert md.startswith("# Tiny test scene\n\nTwo bricks on a plate.")
+    assert md.index("01-overview.jpg") < md.index("02-side-view.jpg") < md.index("turntable.gif")
+    assert "*Overview*" in md and "*Side view*" in md
+    assert "3 parts in 3 different designs" in md
+    assert "Main colours: Blue (1), Green (1), Red (1)." in md  # ties: by LDraw code
+    for text in ("post.md", "post.bbcode.txt", "post.html"):
+        body = (out / text).read_text()
+        # The credit line as a reader sees it (link markup removed).
+        visible = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", body)  # Markdown links
+        visible = re.sub(r"\[/?[a-z]+(=[^\]]*)?\]", "", visible)  # BBCode tags
+        visible = re.sub(r"<[^>]+>", "", visible)  # HTML tags
+        assert CREDIT in visible, text
+        assert "Tiny test scene" in body
+    assert CREDIT == "LDraw.org Parts Library, CC BY 2.0"
+    page = (out / "post.html").read_text()
+    assert "<figcaption>Side view</figcaption>" in page and "<h1>Tiny test scene</h1>" in page
+    # Nothing left beside the folder (the temporary build folder was renamed).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kit", "tiny.yaml"]
+
+    # Every image and link resolves to a file of the folder (or is one of the credit links),
+    # and every image of the folder is shown by every text.
+    images = {p.name for p in out.iterdir() if p.suffix in (".jpg", ".gif")}
+    for kind, targets in references(out).items():
+        local = [t for t in targets if not t.startswith("http")]
+        assert all((out / t).is_file() for t in local), (kind, local)
+        assert all(t in EXTERNAL_LINKS for t in targets if t.startswith("http")), kind
+        assert images <= set(local), (kind, images - set(local))
+        assert {"parts.csv", "bricklink.xml"} <= set(local)
+
+    # A second run replaces the previous post in place.
+    result = post([str(scene), "-o", str(out), *SMALL, "--turntable", "none"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "turntable.gif").exists() and (out / "01-overview.jpg").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kit", "tiny.yaml"]
+
+
+def test_model_without_cameras_uses_auto_views(tmp_path):
+    model = write(tmp_path, "brick.ldr", "0 brick\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    out = tmp_path / "kit"
+    result = post(
+        [
+            str(model),
+            "-o",
+            str(out),
+            *SMALL,
+            "--turntable",
+            "none",
+            "--image-format",
+            "png",
+            "--url-prefix",
+            "https://example.org/kit/",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "has no cameras; using the auto views iso, front, back, top" in result.stderr
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "01-iso.png",
+        "02-front.png",
+        "03-back.png",
+        "04-top.png",
+    ]
+    md = (out / "post.md").read_text()
+    assert md.startswith("# Brick\n")
+    assert "![Three-quarter view](https://example.org/kit/01-iso.png)" in md
+    assert "[img]https://example.org/kit/04-top.png[/img]" in (out / "post.bbcode.txt").read_text()
+    assert 'src="01-iso.png"' in (out / "post.html").read_text()  # the preview stays local
+
+
+def test_errors_are_one_line_and_write_nothing(tmp_path):
+    scene = tiny_scene(tmp_path)
+    blocker = write(tmp_path, "file.txt", "not a folder")
+    other = tmp_path / "someone-elses"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    cases = (
+        (["-o", str(tmp_path / "a"), "--image-format", "tiff"], "unknown image format"),
+        (["-o", str(tmp_path / "a"), "--turntable", "avi"], "unknown turntable format"),
+        (["-o", str(blocker / "kit")], "cannot create the post folder"),
+        (["-o", str(blocker)], "it is a file"),
+        (["-o", str(other)], "not an ldscene post"),
+        (["-o", str(tmp_path / "a"), "--width", "4000"], "outside 16..1600"),
+    )
+    for args, words in cases:
+        result = post([str(scene), *args, *SMALL[4:]])
+        assert result.exit_code == 1, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "someone-elses", "tiny.yaml"]
+    assert (other / "notes.txt").read_text() == "keep me"
+
+
+def test_still_size_keeps_the_long_side_at_most_1600():
+    def request(width=None, height=None):
+        return SimpleNamespace(width=width, height=height)
+
+    def scene(size):
+        return SimpleNamespace(render=SimpleNamespace(size=size))
+
+    assert still_size(request(), None) == (1600, 1200)
+    assert still_size(request(), scene((800, 600))) == (800, 600)
+    assert still_size(request(), scene((4000, 1000))) == (1600, 400)
+    assert still_size(request(width=640), None) == (640, 480)
+    assert still_size(request(800, 800), scene((4000, 1000))) == (800, 800)

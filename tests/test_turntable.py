@@ -1,0 +1,137 @@
+"""`ldscene turntable`: frames around a model, rendered by worker processes, as GIF/WebP/MP4."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import write
+from PIL import Image, ImageSequence
+
+from ldscene.cli import cli
+from ldscene.ldraw import load_model
+from ldscene.render.camera import LDRAW_TO_GL
+from ldscene.render.options import RenderOptions
+from ldscene.render.turntable import orbit_views, render_frames, write_animation
+
+TINY = ("--width", "96", "--height", "72", "--aa", "1", "-q")
+
+
+@pytest.fixture()
+def bricks(tmp_path):
+    return write(
+        tmp_path,
+        "bricks.ldr",
+        """0 two bricks
+1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat
+1 1 10 -24 0 1 0 0 0 1 0 0 0 1 3003.dat
+""",
+    )
+
+
+def frames_of(path) -> list[np.ndarray]:
+    with Image.open(path) as im:
+        return [np.asarray(f.convert("RGB")).astype(int) for f in ImageSequence.Iterator(im)]
+
+
+def test_gif_has_one_frame_per_step_and_they_differ(bricks, tmp_path):
+    out = tmp_path / "out" / "spin.gif"
+    result = CliRunner().invoke(
+        cli, ["turntable", str(bricks), "-o", str(out), "--frames", "6", "--fps", "10", *TINY]
+    )
+    assert result.exit_code == 0, result.output
+    frames = frames_of(out)
+    assert len(frames) == 6
+    assert frames[0].shape == (72, 96, 3)
+    for a, b in zip(frames, frames[1:] + frames[:1]):
+        assert np.abs(a - b).mean() > 1.0  # the model turned between frames
+    with Image.open(out) as im:
+        assert im.info["loop"] == 0 and im.info["duration"] == 100
+    assert (frames[0][0, 0] == 255).all()  # the background stays exactly white
+    assert sorted(p.name for p in out.parent.iterdir()) == ["spin.gif"]  # no temp files
+
+
+def test_webp_animation(bricks, tmp_path):
+    out = tmp_path / "spin.webp"
+    result = CliRunner().invoke(
+        cli, ["turntable", str(bricks), "-o", str(out), "--frames", "4", *TINY]
+    )
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as im:
+        assert im.format == "WEBP" and im.n_frames == 4
+
+
+def test_parallel_workers_render_the_same_frames(bricks):
+    model = load_model(bricks)
+    options = RenderOptions(width=80, height=60, aa=1)
+    serial = render_frames(model, 4, options, jobs=1)
+    parallel = render_frames(model, 4, options, jobs=2)
+    assert len(serial) == len(parallel) == 4
+    for a, b in zip(serial, parallel):
+        diff = np.abs(np.asarray(a).astype(int) - np.asarray(b).astype(int)).max(axis=-1)
+        # llvmpipe's threads may round a handful of pixels differently
+        assert (diff > 0).mean() < 0.02
+
+
+def test_orbit_keeps_one_distance_and_the_model_in_frame():
+    rng = np.random.default_rng(1)
+    points = rng.uniform([-100, -20, -40], [100, 20, 40], (200, 3))
+    options = RenderOptions(width=160, height=120, fov=30)
+    views = orbit_views(points, 12, options, latitude=20)
+    assert len(views) == 12
+    target = np.array(views[0].target)
+    distances = [np.linalg.norm(np.array(v.eye) - target) for v in views]
+    assert np.ptp(distances) < 1e-6
+    assert [round(v.longitude) % 360 for v in views[:3]] == [45, 75, 105]
+    flip = LDRAW_TO_GL[:3, :3]
+    tan_v = math.tan(math.radians(30) / 2)
+    for view in views:  # every point projects inside the image
+        eye, look = flip @ np.array(view.eye), flip @ np.array(view.target)
+        back = (eye - look) / np.linalg.norm(eye - look)
+        right = np.cross([0, 1, 0], back)
+        right /= np.linalg.norm(right)
+        up = np.cross(back, right)
+        rel = points - eye
+        depth = -(rel @ back)
+        assert (depth > 0).all()
+        assert (np.abs(rel @ up) / depth <= tan_v + 1e-9).all()
+        assert (np.abs(rel @ right) / depth <= tan_v * 160 / 120 + 1e-9).all()
+
+
+def test_bad_outputs_are_one_line_errors(bricks, tmp_path):
+    runner = CliRunner()
+    for args, words in (
+        (["-o", str(tmp_path / "spin.avi")], "unsupported animation format"),
+        (["-o", str(tmp_path / "spin.gif"), "--frames", "0"], "--frames"),
+        (["-o", str(tmp_path / "spin.gif"), "--jobs", "0"], "--jobs"),
+    ):
+        result = runner.invoke(cli, ["turntable", str(bricks), *args, *TINY])
+        assert result.exit_code == 1, result.output
+        assert words in result.output and "Traceback" not in result.output
+    assert not list(tmp_path.glob("spin*"))
+
+
+def test_mp4_needs_imageio_ffmpeg_or_writes_one(bricks, tmp_path):
+    out = tmp_path / "spin.mp4"
+    result = CliRunner().invoke(
+        cli, ["turntable", str(bricks), "-o", str(out), "--frames", "3", *TINY]
+    )
+    if importlib.util.find_spec("imageio_ffmpeg") is None:
+        assert result.exit_code == 1
+        assert "imageio-ffmpeg" in result.output and "pip install" in result.output
+        assert not out.exists()
+    else:
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes()[4:8] == b"ftyp"
+
+
+def test_write_animation_atomic_and_checked(tmp_path):
+    images = [Image.new("RGB", (8, 8), (i * 40, 0, 0)) for i in range(3)]
+    path = write_animation(images, tmp_path / "a.gif", fps=5)
+    assert len(frames_of(path)) == 3
+    with pytest.raises(Exception, match="frame rate"):
+        write_animation(images, tmp_path / "b.gif", fps=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]

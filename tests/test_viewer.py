@@ -1,0 +1,255 @@
+"""`ldscene view`: a real window on a virtual X server (Xvfb), driven like a user would.
+
+Needs Xvfb, ImageMagick's `import` and xdotool (CI installs them: see .ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write
+from PIL import Image
+
+WINDOW = ("--width", "320", "--height", "240")
+
+
+def tiny_scene(folder: Path) -> Path:
+    return write(
+        folder,
+        "tiny.yaml",
+        """
+scene:
+  title: Tiny test scene
+  description: Two bricks on a plate.
+units: stud
+place:
+  plate: {part: 3020, color: Green}
+  red: {part: 3001, color: Red, at: [0, "1 brick", 0]}
+  blue: {part: 3003, color: Blue, at: [1, "2 bricks", 0]}
+cameras:
+  overview: {lat: 35, lon: 30}
+  side: {lat: 0, lon: 90}
+""",
+    )
+
+
+def brick(folder: Path) -> Path:
+    return write(folder, "brick.ldr", "0 brick\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+
+
+@pytest.fixture(scope="module")
+def xdisplay():
+    """A private Xvfb server; yields its DISPLAY string."""
+    for tool in ("Xvfb", "import", "xdotool"):
+        assert shutil.which(tool), f"{tool} is needed for the viewer tests (see .ci/run)"
+    number = 90 + os.getpid() % 500
+    while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
+        number += 1
+    server = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    socket = Path(f"/tmp/.X11-unix/X{number}")
+    deadline = time.monotonic() + 15
+    while not socket.exists():
+        assert server.poll() is None, "Xvfb did not start"
+        assert time.monotonic() < deadline, "Xvfb did not start in 15 s"
+        time.sleep(0.05)
+    yield f":{number}"
+    server.terminate()
+    server.wait(10)
+
+
+def env_with(display: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env["PYOPENGL_PLATFORM"] = "egl"  # the viewer must drop it by itself
+    if display is not None:
+        env["DISPLAY"] = display
+    return env
+
+
+def ldscene(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ldscene", *args]
+
+
+def screen(display: str, folder: Path) -> np.ndarray:
+    shot = folder / "screen.png"
+    subprocess.run(
+        ["import", "-display", display, "-window", "root", str(shot)],
+        check=True,
+        capture_output=True,
+        timeout=20,
+    )
+    return np.asarray(Image.open(shot).convert("RGB")).astype(int)
+
+
+def find_window(display: str, proc: subprocess.Popen, timeout: float = 40.0) -> str:
+    env = env_with(display)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        found = subprocess.run(
+            ["xdotool", "search", "--name", "ldscene"], env=env, capture_output=True, text=True
+        )
+        if found.stdout.strip():
+            return found.stdout.split()[0]
+        time.sleep(0.2)
+    raise AssertionError("the viewer window did not appear")
+
+
+def title(display: str, window: str) -> str:
+    return subprocess.run(
+        ["xdotool", "getwindowname", window],
+        env=env_with(display),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def wait_title(display: str, window: str, text: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        name = title(display, window)
+        if text in name:
+            return name
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never showed in the title {name!r}")
+
+
+def press(display: str, window: str, *keys: str) -> None:
+    for k in keys:
+        subprocess.run(["xdotool", "key", "--window", window, k], env=env_with(display), check=True)
+        time.sleep(0.15)
+
+
+def model_pixels(img: np.ndarray, background=(255, 255, 255)) -> np.ndarray:
+    return (np.abs(img - np.array(background)) > 30).any(axis=-1)
+
+
+def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
+    scene = tiny_scene(tmp_path)
+    proc = subprocess.Popen(
+        ldscene("view", str(scene), *WINDOW),
+        cwd=tmp_path,
+        env=env_with(xdisplay),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        window = find_window(xdisplay, proc)
+        name = wait_title(xdisplay, window, "1: overview")
+        assert "Tiny test scene" in name and "tiny.yaml" in name
+        # The model is drawn: coloured pixels in the middle of the window (top-left at 0,0).
+        deadline = time.monotonic() + 20
+        while True:
+            middle = screen(xdisplay, tmp_path)[60:180, 80:240]
+            if model_pixels(middle).mean() > 0.2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        assert model_pixels(middle).mean() > 0.2
+        assert (middle[..., 0] > 120).any() and (middle[..., 2] > 120).any()  # red and blue
+
+        press(xdisplay, window, "2")
+        wait_title(xdisplay, window, "2: side")
+        press(xdisplay, window, "e", "h")
+        wait_title(xdisplay, window, "edges off, shadows off")
+        press(xdisplay, window, "s")
+        wait_title(xdisplay, window, "saved renders/tiny-view.png")
+        shot = np.asarray(Image.open(tmp_path / "renders" / "tiny-view.png").convert("RGB"))
+        assert shot.shape == (240, 320, 3)
+        assert model_pixels(shot.astype(int)).mean() > 0.05
+        press(xdisplay, window, "q")
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "wrote renders/tiny-view.png" in out
+
+
+def test_sigterm_closes_cleanly(xdisplay, tmp_path):
+    proc = subprocess.Popen(
+        ldscene("view", str(brick(tmp_path)), *WINDOW),
+        cwd=tmp_path,
+        env=env_with(xdisplay),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        window = find_window(xdisplay, proc)
+        wait_title(xdisplay, window, "brick.ldr")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_screenshot_matches_offscreen_render(xdisplay, tmp_path):
+    """--screenshot/--exit-after: the window's pixels are those `ldscene render` writes."""
+    path = brick(tmp_path)
+    shot = tmp_path / "shot.png"
+    done = subprocess.run(
+        ldscene("view", str(path), *WINDOW, "--screenshot", str(shot), "--exit-after", "0"),
+        env=env_with(xdisplay),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    rendered = tmp_path / "render.png"
+    done = subprocess.run(
+        ldscene("render", str(path), "-o", str(rendered), *WINDOW, "--aa", "1", "-q"),
+        env=env_with(None),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    a = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    b = np.asarray(Image.open(rendered).convert("RGB")).astype(int)
+    assert a.shape == b.shape == (240, 320, 3)
+    assert model_pixels(a).mean() > 0.2
+    assert np.abs(a - b).mean() < 8  # same meshes, materials, lights and framing
+
+
+def test_no_display_is_one_line_error(tmp_path):
+    path = brick(tmp_path)
+    for display, words in ((None, "DISPLAY is not set"), (":987", "cannot connect")):
+        done = subprocess.run(
+            ldscene("view", str(path)),
+            env=env_with(display),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 1
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], lines
+
+
+def test_command_modules_import_without_gl():
+    code = (
+        "import sys, ldscene.post, ldscene.render.turntable, ldscene.render.viewer\n"
+        "bad = [m for m in ('pyrender', 'OpenGL', 'pyglet') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
