@@ -77,9 +77,9 @@ def info(input_path: Path, as_json: bool, library: Path | None, strict: bool,
 
     loaded = load_input(input_path, library, strict, use_cache=not no_cache)
     stats = model_stats(loaded.model)
-    if loaded.scene is not None and hasattr(loaded.scene, "entry_stats"):
+    if loaded.scene is not None:
         stats["models"] = loaded.scene.entry_stats()
-    report_problems(loaded.model, quiet=as_json and False)
+    report_problems(loaded.model)
     if as_json:
         click.echo(json.dumps(stats))
         return
