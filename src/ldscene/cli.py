@@ -217,7 +217,7 @@ def parts_command(input_path: Path, fmt: str, output: Path | None, library: Path
     if output is None:
         click.echo(text, nl=False)
         return
-    from ldscene.exchange.mesh import write_atomic
+    from ldscene.atomic import write_atomic
 
     data = text.encode("utf-8")
     write_atomic(output, lambda handle: handle.write(data))

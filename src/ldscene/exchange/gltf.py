@@ -22,6 +22,7 @@ from typing import IO, Any
 import numpy as np
 
 from ldscene import __version__
+from ldscene.atomic import write_atomic
 from ldscene.exchange.materials import Material, material_for, srgb_to_linear
 from ldscene.exchange.mesh import (
     UNITS,
@@ -31,7 +32,6 @@ from ldscene.exchange.mesh import (
     leaf_buffers,
     normal_matrices,
     resolve_colours,
-    write_atomic,
 )
 from ldscene.ldraw.model import Model
 

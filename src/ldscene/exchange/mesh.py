@@ -6,13 +6,7 @@ writes into a target frame: Y-up (glTF, OBJ) or Z-up (STL), scaled to the reques
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
 
 import numpy as np
 
@@ -142,23 +136,3 @@ def normal_matrices(transforms: np.ndarray) -> np.ndarray:
 def check_nonempty(model: Model) -> None:
     if not instances_by_leaf(model):
         raise LdsceneError(f"model {model.name!r} has no triangles to export")
-
-
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write via a temporary file in the target folder, then rename over `path`."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise LdsceneError(f"folder {folder} does not exist", path=str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

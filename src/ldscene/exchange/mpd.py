@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ldscene import __version__
-from ldscene.exchange.mesh import write_atomic
+from ldscene.atomic import write_atomic
 from ldscene.ldraw.colours import Colour, ColourTable
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.model import Leaf, Model

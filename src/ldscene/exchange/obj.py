@@ -13,6 +13,7 @@ from typing import IO
 import numpy as np
 
 from ldscene import __version__
+from ldscene.atomic import write_atomic
 from ldscene.exchange.materials import Material, material_for
 from ldscene.exchange.mesh import (
     check_nonempty,
@@ -21,7 +22,6 @@ from ldscene.exchange.mesh import (
     leaf_buffers,
     normal_matrices,
     resolve_colours,
-    write_atomic,
 )
 from ldscene.ldraw.model import Model
 

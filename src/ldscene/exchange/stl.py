@@ -14,7 +14,8 @@ from typing import IO
 import numpy as np
 
 from ldscene import __version__
-from ldscene.exchange.mesh import check_nonempty, frame, instances_by_leaf, write_atomic
+from ldscene.atomic import write_atomic
+from ldscene.exchange.mesh import check_nonempty, frame, instances_by_leaf
 from ldscene.ldraw.model import Model
 
 _RECORD = np.dtype([("normal", "<f4", (3,)), ("corners", "<f4", (3, 3)), ("attr", "<u2")])

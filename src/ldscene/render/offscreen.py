@@ -9,15 +9,14 @@ its suffix names.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ldscene.atomic import write_atomic
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing, frame_points
@@ -412,29 +411,6 @@ def save_image(
         flat = Image.new("RGB", image.size, tuple(int(round(c * 255)) for c in background))
         flat.paste(image, mask=image.getchannel("A"))
         image = flat
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise LdsceneError(
-            f"cannot create the output folder: {err.strerror or err}", path=str(path.parent)
-        ) from None
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would surprise users
-        with os.fdopen(fd, "wb") as handle:
-            kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {"optimize": False}
-            image.save(handle, format=fmt, **kwargs)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as err:
-        raise LdsceneError(
-            f"cannot write the image: {err.strerror or err}", path=str(path)
-        ) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {"optimize": False}
+    write_atomic(path, lambda handle: image.save(handle, format=fmt, **kwargs), "the image")
     return path

@@ -10,19 +10,18 @@ GIF and animated WebP are written with Pillow; MP4 with imageio-ffmpeg when it i
 
 from __future__ import annotations
 
-import contextlib
 import math
 import multiprocessing
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
+from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
 from ldscene.render.options import RenderOptions, View
 
@@ -327,35 +326,15 @@ def write_animation(images: list, path: str | os.PathLike, fps: float = 12.0) ->
         raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
     duration_ms = max(20, int(round(1000 / fps)))
     suffix = path.suffix.lower()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise LdsceneError(
-            f"cannot create the folder: {err.strerror or err}", path=str(path.parent)
-        ) from None
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            if suffix == ".gif":
+    with atomic_path(path, "the animation") as tmp:
+        if suffix == ".gif":
+            with open(tmp, "wb") as handle:
                 _encode_gif(images, handle, duration_ms)
-            elif suffix == ".webp":
+        elif suffix == ".webp":
+            with open(tmp, "wb") as handle:
                 _encode_webp(images, handle, duration_ms)
-        if suffix == ".mp4":
+        else:
             _encode_mp4(images, tmp, fps)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as err:
-        raise LdsceneError(
-            f"cannot write the animation: {err.strerror or err}", path=str(path)
-        ) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
     return path
 
 
