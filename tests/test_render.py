@@ -95,6 +95,18 @@ def test_transparent_background_has_alpha(tmp_path):
     assert img[img.shape[0] // 2, img.shape[1] // 2, 3] == 255
 
 
+def test_background_colour_is_exact(tmp_path):
+    from PIL import Image
+
+    args = ["-o", str(tmp_path / "bg.png"), "--width", "96", "--height", "72", "-q"]
+    result = CliRunner().invoke(
+        cli, ["render", str(brick_file(tmp_path)), *args, "--background", "#353c43"]
+    )
+    assert result.exit_code == 0, result.output
+    corner = np.asarray(Image.open(tmp_path / "bg.png").convert("RGB"))[0, 0].astype(int)
+    assert np.abs(corner - [0x35, 0x3C, 0x43]).max() <= 2, corner
+
+
 def test_edges_darken_the_outline(tmp_path):
     path = brick_file(tmp_path, colour=15)  # white brick on white
     with_edges = render_one(path, "iso", edges=True).astype(int).sum(axis=-1)

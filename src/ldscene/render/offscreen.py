@@ -25,6 +25,7 @@ from ldscene.render.materials import (
     line_material,
     pyrender_material,
     shadow_catcher_material,
+    srgb_to_linear,
 )
 from ldscene.render.meshes import (
     ModelMeshes,
@@ -123,7 +124,8 @@ class ModelRenderer:
         w, h = opts.width * opts.aa, opts.height * opts.aa
         self._platform = create_platform(w, h)
         self._renderer = LdRenderer(w, h, samples=0, line_width=opts.line_width * opts.aa)
-        bg = (*opts.background, 0.0 if opts.transparent else 1.0)
+        # The framebuffer is sRGB: clear with linear values so the image shows the colour asked.
+        bg = (*srgb_to_linear(opts.background), 0.0 if opts.transparent else 1.0)
         self._scene = pyrender.Scene(
             bg_color=np.array(bg, float), ambient_light=np.full(3, self.rig.ambient)
         )

@@ -32,7 +32,7 @@ from ldscene.errors import LdsceneError
 from ldscene.render.camera import frame_points
 from ldscene.render.glrenderer import LdRenderer, make_shadow_texture
 from ldscene.render.lights import LightRig, light_poses
-from ldscene.render.materials import LINES, line_material
+from ldscene.render.materials import LINES, line_material, srgb_to_linear
 from ldscene.render.meshes import ModelMeshes, visible_conditional_lines
 from ldscene.render.offscreen import ModelRenderer, save_image
 from ldscene.render.options import RenderOptions, View
@@ -49,7 +49,8 @@ def build_scene(meshes: ModelMeshes, options: ViewerOptions, renderer: LdRendere
     )
     holder = ModelRenderer(meshes, render_options, rig=rig)
     scene = pyrender.Scene(
-        bg_color=np.array([*options.background, 1.0]), ambient_light=np.full(3, rig.ambient)
+        bg_color=np.array([*srgb_to_linear(options.background), 1.0]),
+        ambient_light=np.full(3, rig.ambient),
     )
     # ModelRenderer builds its scene in _add_meshes; reuse it so both draw the same meshes.
     holder._scene, holder._renderer = scene, renderer
