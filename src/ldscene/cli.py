@@ -257,6 +257,7 @@ def schema_command() -> None:
 @click.option("--edges/--no-edges", default=None, help="Draw LDraw edge lines (default on).")
 @click.option("--no-shadows", is_flag=True, help="No shadows (faster).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary.")
+@click.option("--timings", is_flag=True, help="Print the seconds each stage took (stderr).")
 @library_option
 @strict_option
 @cache_option
@@ -265,7 +266,7 @@ def render_command(input_path: Path, output: Path | None, views: tuple[str, ...]
                    all_cameras: bool, fov: float | None, ortho: bool, width: int | None,
                    height: int | None, aa: int, background: str | None, transparent: bool,
                    ground: bool, edges: bool | None, no_shadows: bool, quiet: bool,
-                   library: Path | None, strict: bool, no_cache: bool) -> None:
+                   timings: bool, library: Path | None, strict: bool, no_cache: bool) -> None:
     """Render a model or scene to an image, offscreen (no display needed)."""
     from ldscene.render.command import RenderRequest, run_render
 
@@ -274,7 +275,7 @@ def render_command(input_path: Path, output: Path | None, views: tuple[str, ...]
         all_cameras=all_cameras, lat=lat, lon=lon, fov=fov, ortho=ortho, width=width,
         height=height, aa=aa,
         background=background, transparent=transparent, ground=ground, edges=edges,
-        shadows=not no_shadows, quiet=quiet, library=library, strict=strict,
+        shadows=not no_shadows, quiet=quiet, timings=timings, library=library, strict=strict,
         use_cache=not no_cache)
     run_render(request, echo=click.echo,
                on_loaded=lambda model: report_problems(model, quiet=quiet))

@@ -35,6 +35,7 @@ class RenderRequest:
     edges: bool | None = None
     shadows: bool = True
     quiet: bool = False
+    timings: bool = False
     library: Path | None = None
     strict: bool = False
     use_cache: bool = True
@@ -207,6 +208,11 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             timings.update(renderer.timings)
     finally:
         progress.done()
+    if req.timings:
+        import sys
+
+        stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
+        print(f"timings: {stages}", file=sys.stderr)
     if not req.quiet:
         for path, view in zip(written, views, strict=True):
             seconds = timings.get(f"render:{view.name}", 0.0)
