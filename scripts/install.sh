@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install ldscene into ./.venv, with the system libraries headless rendering needs.
+#   scripts/install.sh        the tool
+#   scripts/install.sh test   also what the test suite needs (Xvfb, xdotool, ImageMagick, pytest)
+# Debian/Ubuntu packages: Mesa's EGL (software GL on any CPU) and libGL/libXrender, which
+# `import pyrender` loads even offscreen. Elsewhere install the equivalents yourself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libopengl0 libxrender1 libglu1-mesa)
+extras=""
+if [ "${1:-}" = "test" ]; then
+    packages+=(xvfb xauth x11-utils xdotool imagemagick)
+    extras="[test]"
+fi
+
+if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    echo "installing system packages: ${packages[*]}"
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+else
+    echo "no apt-get: install Mesa EGL/GL (and for tests Xvfb) with your package manager" >&2
+fi
+
+echo "installing ldscene into .venv"
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".${extras}"
+echo "done: activate with  . .venv/bin/activate"
