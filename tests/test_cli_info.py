@@ -121,3 +121,26 @@ def test_cache_clear(tmp_path):
     result = run("cache", "clear", env=env)
     assert result.returncode == 0 and "removed" in result.stdout
     assert not any(Path(tmp_path).rglob("*.bin"))
+
+
+def test_library_found_in_config_file_and_usual_places(tmp_path, library):
+    import shutil
+
+    home = tmp_path / "home"
+    for place in ("configured", "home/ldraw"):
+        folder = tmp_path / place
+        (folder / "parts").mkdir(parents=True)
+        shutil.copy(library.root / "LDConfig.ldr", folder / "LDConfig.ldr")
+        shutil.copy(library.root / "parts" / "3001.dat", folder / "parts" / "3001.dat")
+    env = {"LDRAWDIR": "", "HOME": str(home), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = run("library", env=env)
+    assert result.returncode == 0 and str(home / "ldraw") in result.stdout
+    config = tmp_path / "config" / "ldscene" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f"library: {tmp_path / 'configured'}\n")
+    result = run("library", env=env)
+    assert result.returncode == 0 and str(tmp_path / "configured") in result.stdout
+    # --library beats the config file and the usual places.
+    result = run("library", "--library", str(library.root), env=env)
+    assert result.returncode == 0 and str(library.root) in result.stdout
