@@ -15,6 +15,7 @@ import yaml
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene, yamlload
 from ldscene.scene import minifig as fig
+from ldscene.scene import reader as rd
 from ldscene.scene import spec as sp
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
@@ -458,7 +459,7 @@ def test_cli_errors_exit_1_without_traceback_or_output(tmp_path):
 def test_schema_validates_the_shipped_scenes(path):
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert validate(document) == []
-    sp.read_scene(yamlload.load(path), path)  # and the reader accepts it too
+    rd.read_scene(yamlload.load(path), path)  # and the reader accepts it too
 
 
 def test_schema_rejects_what_the_reader_rejects():

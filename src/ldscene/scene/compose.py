@@ -19,6 +19,7 @@ from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import Library
 from ldscene.ldraw.model import Leaf, Model
 from ldscene.scene import minifig as fig
+from ldscene.scene import reader as rd
 from ldscene.scene import spec as sp
 from ldscene.scene import transforms as tf
 from ldscene.scene import yamlload
@@ -208,7 +209,7 @@ class Composer:
     def __init__(self, spec: sp.SceneSpec, sources: Sources) -> None:
         self.spec = spec
         self.sources = sources
-        self.reader = sp.Reader(str(spec.path), spec.units)
+        self.reader = rd.Reader(str(spec.path), spec.units)
         self.folder = spec.path.resolve().parent
         self.built: dict[str, Model] = {}
         self._field: HeightField | None = None
@@ -599,7 +600,7 @@ def _colour_key(name: str) -> str:
 
 def read_spec(path: str | Path) -> sp.SceneSpec:
     """Parse and check a scene file without touching the library."""
-    return sp.read_scene(yamlload.load(path), path)
+    return rd.read_scene(yamlload.load(path), path)
 
 
 def load_scene(

@@ -132,7 +132,7 @@ def assemble(spec: MinifigSpec) -> list[FigPiece]:
     for role in ("hat", "hair"):
         if role in pieces:
             piece = pieces[role]
-            assert piece.part is not None  # spec.read_scene requires it
+            assert piece.part is not None  # reader.read_scene requires it
             out.append(FigPiece(role, piece.part, piece.colour or 16, head, piece.where))
 
     hands: dict[str, np.ndarray] = {}

@@ -1,6 +1,6 @@
 """The scene file's JSON Schema, shipped as package data (`ldscene schema` prints it).
 
-The schema serves editors and external checks; `spec.read_scene` performs the same checks
+The schema serves editors and external checks; `reader.read_scene` performs the same checks
 itself with file positions and suggestions.  A test keeps the two key lists equal.
 """
 
