@@ -192,3 +192,43 @@ def test_cli_parts_formats(tmp_path):
     assert ET.parse(out).getroot().tag == "INVENTORY"
     result = runner.invoke(cli, ["parts", str(BUGGY)])
     assert result.exit_code == 0 and "Total" in result.output and "29" in result.output
+
+
+# BrickLink's wanted-list upload format: <INVENTORY> of <ITEM>s whose children come from this
+# set (https://www.bricklink.com/help.asp?helpID=207); ITEMTYPE and ITEMID are required.
+BRICKLINK_ITEM_CHILDREN = {
+    "ITEMTYPE": r"[PSMBGCIO]",
+    "ITEMID": r"[A-Za-z0-9\-._]+",
+    "COLOR": r"\d+",
+    "MAXPRICE": r"-?\d+(\.\d+)?",
+    "MINQTY": r"[1-9]\d*",
+    "QTYFILLED": r"\d+",
+    "CONDITION": r"[NUX]",
+    "REMARKS": r".*",
+    "NOTIFY": r"[YN]",
+    "WANTEDSHOW": r"[YN]",
+    "WANTEDLISTID": r"\d+",
+}
+
+
+def test_bricklink_xml_follows_the_wanted_list_schema(library):
+    import re
+
+    from conftest import OMR
+
+    from ldscene.ldraw import load_model
+
+    model = load_model(OMR / "6080 - Kings Castle.mpd", library=library)
+    text, _ = bom.to_bricklink(bom.bill_of_materials(model))
+    root = ET.fromstring(text)
+    assert root.tag == "INVENTORY" and not root.attrib and len(root)
+    for item in root:
+        assert item.tag == "ITEM"
+        tags = [child.tag for child in item]
+        assert len(tags) == len(set(tags)), tags  # each child at most once
+        assert {"ITEMTYPE", "ITEMID"} <= set(tags)
+        for child in item:
+            assert child.tag in BRICKLINK_ITEM_CHILDREN, child.tag
+            assert len(child) == 0
+            assert re.fullmatch(BRICKLINK_ITEM_CHILDREN[child.tag], child.text or ""), (
+                child.tag, child.text)
