@@ -362,6 +362,36 @@ def test_settled_pieces_rest_on_what_is_below(tmp_path):
         assert abs(gap[np.isfinite(gap)].min()) < 0.01
 
 
+def test_scatter_over_a_list_of_areas_uses_their_union(tmp_path):
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+scatter:
+  pebbles:
+    parts: [3024]
+    count: 60
+    area:
+      - {rect: [[-100, -100], [-60, -60]]}
+      - {rect: [[60, 60], [100, 100]], y: 24}
+""",
+        )
+    )
+    at = origin(scene, "pebbles")
+    first = (at[:, 0] >= -100) & (at[:, 0] <= -60) & (at[:, 2] >= -100) & (at[:, 2] <= -60)
+    second = (at[:, 0] >= 60) & (at[:, 0] <= 100) & (at[:, 2] >= 60) & (at[:, 2] <= 100)
+    assert (first ^ second).all()  # every piece in exactly one of the areas
+    assert first.sum() > 10 and second.sum() > 10
+    assert np.allclose(at[first, 1], 0) and np.allclose(at[second, 1], 24)  # each area's y
+    err = error_of(tmp_path, "scatter:\n  s: {parts: [3024], count: 1, area: []}\n")
+    assert err.line == 2 and "empty list" in str(err)
+    err = error_of(
+        tmp_path, "scatter:\n  s:\n    parts: [3024]\n    count: 1\n    area:\n"
+        "      - {rect: [[0, 0], [1, 1]]}\n      - {rectt: [[0, 0], [1, 1]]}\n"
+    )
+    assert err.line == 7 and "area 2" in str(err) and "rect" in str(err)
+
+
 def test_scatter_with_nothing_below_is_an_error(tmp_path):
     err = error_of(
         tmp_path,

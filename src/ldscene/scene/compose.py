@@ -402,7 +402,7 @@ class Composer:
             fixed = self.colour(choice.colour) if choice.colour is not None else None
             choices.append(ScatterChoice(model, choice.weight, fixed))
         colours = [(self.colour(ref), w) for ref, w in s.colours]
-        polygon = self._area_polygon(s, world, entries)
+        polygons = [self._area_polygon(s, area, world, entries) for area in s.areas]
 
         def world_field(lo: np.ndarray, hi: np.ndarray) -> HeightField:
             return self.world_field(world, lo, hi)
@@ -412,20 +412,20 @@ class Composer:
                 s.name,
                 s.seed,
                 s.count,
-                polygon,
+                polygons,
                 choices,
                 colours,
                 s.yaw,
                 s.tilt,
                 s.spacing,
                 s.settle,
-                s.area.y,
+                [area.y for area in s.areas],
                 world_field if s.settle else None,
             )
         except ScatterFailure as failure:
             if failure.placed == 0 and failure.unsupported:
                 raise self.error(
-                    s.area.where,
+                    s.areas[0].where,
                     f"{what}: nothing to settle on in its area",
                     "place ground (a baseplate, rubble, a model) under the area "
                     "before this scatter, or set settle: false",
@@ -483,10 +483,9 @@ class Composer:
         return field
 
     def _area_polygon(
-        self, s: sp.ScatterSpec, world: Instances, entries: dict[str, slice]
+        self, s: sp.ScatterSpec, area: sp.Area, world: Instances, entries: dict[str, slice]
     ) -> np.ndarray:
-        """The area's outline in LDraw x, z."""
-        area = s.area
+        """An area's outline in LDraw x, z."""
         if area.kind == "near":
             assert area.near is not None
             if area.near not in entries:

@@ -582,7 +582,7 @@ def _scatter(
     elif list_key is not None:
         colours = _colour_list(reader, node, list_key, what)
     count = reader.integer(node["count"], node.value_mark("count"), f"count of {what}", 0)
-    area = _area(reader, node, what)
+    areas = _areas(reader, node, what)
     yaw: tuple[float, float] | None = None
     if "yaw" in node:
         value = node["yaw"]
@@ -619,7 +619,7 @@ def _scatter(
         else scene_seed
     )
     return ScatterSpec(
-        name, key_where, choices, colours, count, area, yaw, tilt, spacing, settle, seed
+        name, key_where, choices, colours, count, areas, yaw, tilt, spacing, settle, seed
     )
 
 
@@ -698,9 +698,22 @@ def _colour_list(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[
     return out
 
 
-def _area(reader: Reader, node: YMap, what: str) -> Area:
-    area_what = f"area of {what}"
-    area = reader.mapping(node["area"], node.value_mark("area"), area_what)
+def _areas(reader: Reader, node: YMap, what: str) -> list[Area]:
+    """`area:` is one area or a list of them (their union)."""
+    value = node["area"]
+    if not isinstance(value, YList):
+        return [_area(reader, value, node.value_mark("area"), f"area of {what}", what)]
+    if not len(value):
+        raise reader.error(node.value_mark("area"), f"area of {what} is an empty list",
+                           "give one area, or a list of rect:/polygon:/near: areas")
+    return [
+        _area(reader, item, value.item_mark(i), f"area {i + 1} of {what}", what)
+        for i, item in enumerate(value)
+    ]
+
+
+def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) -> Area:
+    area = reader.mapping(value, where, area_what)
     reader.keys(area, AREA_KEYS, area_what)
     kinds = [k for k in ("rect", "polygon", "near") if k in area]
     if len(kinds) != 1:

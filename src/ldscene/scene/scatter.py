@@ -67,17 +67,19 @@ def scatter(
     name: str,
     seed: int,
     count: int,
-    polygon: np.ndarray,
+    polygons: list[np.ndarray],
     choices: list[ScatterChoice],
     colours: list[tuple[int, float]],
     yaw: tuple[float, float] | None,
     tilt: float,
     spacing: float,
     settle: bool,
-    base_height: float,
+    base_heights: list[float],
     world: Callable[[np.ndarray, np.ndarray], HeightField] | None,
 ) -> list[Piece]:
-    """Place `count` pieces in `polygon` (LDraw x, z corners).
+    """Place `count` pieces in the union of `polygons` (LDraw x, z corners).
+
+    Without settling, a piece rests at the `base_heights` entry of the first polygon holding it.
 
     `world(lo, hi)` gives a height field of everything already placed that covers the x-z
     window lo..hi; it is called once, when `settle` is on, and pieces are added to it.
@@ -93,7 +95,8 @@ def scatter(
 
     samples = [model_samples(c.model, SPACING) for c in choices]
     radius = max((float(np.linalg.norm(s, axis=1).max()) if len(s) else 0.0) for s in samples)
-    lo, hi = polygon.min(0), polygon.max(0)
+    corners = np.concatenate(polygons)
+    lo, hi = corners.min(0), corners.max(0)
     field = None
     if settle:
         reach = radius + CELL + _MAX_SLIDE + _LOOKAHEAD * _SLIDE_STEP  # how far pieces may slide
@@ -102,10 +105,10 @@ def scatter(
             if world is not None
             else HeightField(lo - reach, hi + reach)
         )
-        if not field.any_support(polygon):
+        if not any(field.any_support(polygon) for polygon in polygons):
             raise ScatterFailure(0, 1, 0)
 
-    is_rect = len(polygon) == 4 and _axis_aligned(polygon)
+    is_rect = len(polygons) == 1 and len(polygons[0]) == 4 and _axis_aligned(polygons[0])
     pieces: list[Piece] = []
     grid: dict[tuple[int, int], list[np.ndarray]] = {}
     unsupported = crowded = 0
@@ -121,7 +124,8 @@ def scatter(
         )
         angle = (u[4] * 360.0) if yaw is None else yaw[0] + u[4] * (yaw[1] - yaw[0])
         tilt_angle, tilt_axis = u[5] * tilt, u[6] * 360.0
-        if not is_rect and not inside_polygon(xz[None], polygon)[0]:
+        holder = 0 if is_rect else _holder(xz, polygons)
+        if holder is None:
             continue
         if spacing > 0 and _crowded(grid, xz, spacing):
             crowded += 1
@@ -130,7 +134,7 @@ def scatter(
             tf.rot_y(angle) @ tf.rot_y(tilt_axis) @ tf.rot_x(tilt_angle) @ tf.rot_y(-tilt_axis)
         )
         local = samples[pick] @ rotation.T
-        height = base_height
+        height = base_heights[holder]
         if field is not None:
             moved = local + np.array([xz[0], 0.0, xz[1]])
             lift = field.lift(moved) if len(moved) else 0.0
@@ -191,6 +195,14 @@ def _slide(
         else:
             break
     return xz, lift
+
+
+def _holder(xz: np.ndarray, polygons: list[np.ndarray]) -> int | None:
+    """Index of the first polygon containing the point, or None."""
+    for index, polygon in enumerate(polygons):
+        if inside_polygon(xz[None], polygon)[0]:
+            return index
+    return None
 
 
 def _axis_aligned(polygon: np.ndarray) -> bool:

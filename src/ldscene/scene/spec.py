@@ -199,7 +199,7 @@ class ScatterSpec:
     choices: list[Choice]
     colours: list[tuple[ColourRef, float]]
     count: int
-    area: Area
+    areas: list[Area]  # one or more; pieces land anywhere in their union
     yaw: tuple[float, float] | None  # None: uniformly random; else (min, max) degrees
     tilt: float
     spacing: float
