@@ -148,6 +148,35 @@ def test_ground_shadow_catcher_darkens_the_floor(tmp_path):
     assert (ground[..., 3] > 0).sum() > (plain[..., 3] > 0).sum()
 
 
+def test_interleaved_shadow_taps_match_four_taps(tmp_path):
+    # With aa 2 each pixel of a 2x2 block takes one of the four shadow taps; after the
+    # downsample that must look like all four taps everywhere.
+    model = load_model(brick_file(tmp_path, colour=15))
+    opts = RenderOptions(**{**SMALL, "ground": True})
+    with ModelRenderer(model, opts) as renderer:
+        interleaved = np.asarray(renderer.render(View.named("iso"))).astype(int)
+        assert renderer._renderer.shadow_interleave
+        renderer._renderer.shadow_interleave = False
+        four = np.asarray(renderer.render(View.named("iso"))).astype(int)
+    diff = np.abs(interleaved - four)
+    assert diff.mean() < 0.5 and np.percentile(diff, 99.5) <= 12, (diff.mean(), diff.max())
+    assert (four.sum(axis=-1) < 600).sum() > 500  # there is a shadow to compare
+
+
+def test_warm_context_gives_the_same_image(tmp_path):
+    from ldscene.render.warmup import GlWarmup
+
+    model = load_model(brick_file(tmp_path))
+    opts = RenderOptions(**SMALL)
+    (cold,) = render_model(model, [View.named("iso")], opts)
+    for warm_opts in (RenderOptions(**SMALL), RenderOptions(width=120, height=90, aa=2)):
+        warm = GlWarmup(warm_opts)  # the second does not fit: the renderer makes its own
+        with ModelRenderer(model, RenderOptions(**SMALL), warm=warm) as renderer:
+            image = renderer.render(View.named("iso"))
+        assert np.array_equal(np.asarray(image), np.asarray(cold))
+    GlWarmup(opts).close()  # never taken: freed without a render
+
+
 def test_nothing_visible_is_an_error(tmp_path):
     path = write(tmp_path, "empty.ldr", "0 nothing here\n0 // really\n")
     with pytest.raises(LdsceneError, match="nothing to render"):
@@ -269,6 +298,9 @@ def test_conditional_line_shown_only_on_the_silhouette():
     eye_side = np.array([10, 0.5, 0], np.float32)  # both controls on the same side
     assert not visible_conditional_lines(line, eye_front, -eye_front, False)[0]
     assert visible_conditional_lines(line, eye_side, -eye_side, False)[0]
+    # Orthographic: only the view direction counts.
+    assert not visible_conditional_lines(line, eye_side, np.array([0, 0, -1.0]), True)[0]
+    assert visible_conditional_lines(line, eye_front, np.array([-1.0, 0, 0]), True)[0]
 
 
 def test_smooth_normals_flat_cube_and_smooth_cylinder():

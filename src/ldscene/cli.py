@@ -268,7 +268,7 @@ def render_command(input_path: Path, output: Path | None, views: tuple[str, ...]
                    ground: bool, edges: bool | None, no_shadows: bool, quiet: bool,
                    timings: bool, library: Path | None, strict: bool, no_cache: bool) -> None:
     """Render a model or scene to an image, offscreen (no display needed)."""
-    from ldscene.render.command import RenderRequest, run_render
+    from ldscene.render.command import RenderRequest, one_shot_process, run_render
 
     request = RenderRequest(
         input_path=input_path, output=output, views=list(views), cameras=list(cameras),
@@ -277,8 +277,9 @@ def render_command(input_path: Path, output: Path | None, views: tuple[str, ...]
         background=background, transparent=transparent, ground=ground, edges=edges,
         shadows=not no_shadows, quiet=quiet, timings=timings, library=library, strict=strict,
         use_cache=not no_cache)
-    run_render(request, echo=click.echo,
-               on_loaded=lambda model: report_problems(model, quiet=quiet))
+    with one_shot_process():
+        run_render(request, echo=click.echo,
+                   on_loaded=lambda model: report_problems(model, quiet=quiet))
 
 
 

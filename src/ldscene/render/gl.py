@@ -36,6 +36,8 @@ def choose_platform() -> str:
 def import_pyrender() -> ModuleType:
     """Import pyrender with a headless platform, turning missing GL libraries into one line."""
     platform = choose_platform()
+    if platform in ("egl", "osmesa") and "pyrender" not in sys.modules:
+        _skip_pyrender_viewer()
     try:
         import pyrender
     except (ImportError, OSError, AttributeError) as err:  # missing libEGL/libGL and friends
@@ -47,6 +49,24 @@ def import_pyrender() -> ModuleType:
             hint=hint,
         ) from None
     return pyrender
+
+
+def _skip_pyrender_viewer() -> None:
+    """Stand in for `pyrender.viewer`, which `import pyrender` loads eagerly.
+
+    Its on-screen Viewer (pyglet, imageio: about 0.1 s to import, and libGL/libXrender to
+    load) cannot run in a process whose PyOpenGL platform is headless anyway.
+    """
+    stub = ModuleType("pyrender.viewer")
+
+    class Viewer:
+        def __init__(self, *args, **kwargs) -> None:
+            raise LdsceneError(
+                "pyrender's on-screen viewer is unavailable in a headless (EGL/OSMesa) process"
+            )
+
+    stub.Viewer = Viewer  # type: ignore[attr-defined]
+    sys.modules.setdefault("pyrender.viewer", stub)
 
 
 def egl_device_index() -> int:

@@ -35,6 +35,7 @@ from ldscene.render.meshes import (
     visible_conditional_lines,
 )
 from ldscene.render.options import RenderOptions, View
+from ldscene.render.warmup import GlWarmup
 
 Progress = Callable[[str, float], None]
 
@@ -66,8 +67,10 @@ class ModelRenderer:
         progress: Progress | None = None,
         rig: LightRig | None = None,
         use_cache: bool = True,
+        warm: GlWarmup | None = None,
     ) -> None:
         self.options = options or RenderOptions()
+        self._warm = warm  # a context prepared in the background, taken at the first render
         self.options.validate()
         self.progress = progress
         self.rig = rig or LightRig()
@@ -114,16 +117,17 @@ class ModelRenderer:
 
     # -------------------------------------------------------------- set-up
     def _start(self) -> None:
-        from ldscene.render.gl import create_platform, import_pyrender
+        from ldscene.render.gl import import_pyrender
 
         pyrender = import_pyrender()
-        from ldscene.render.glrenderer import LdRenderer, make_shadow_texture
+        from ldscene.render.glrenderer import make_shadow_texture
+        from ldscene.render.warmup import open_renderer
 
         opts = self.options
         start = time.perf_counter()
-        w, h = opts.width * opts.aa, opts.height * opts.aa
-        self._platform = create_platform(w, h)
-        self._renderer = LdRenderer(w, h, samples=0, line_width=opts.line_width * opts.aa)
+        taken = self._warm.take(opts) if self._warm is not None else None
+        self._warm = None
+        self._platform, self._renderer = taken or open_renderer(opts)
         # The framebuffer is sRGB: clear with linear values so the image shows the colour asked.
         bg = (*srgb_to_linear(opts.background), 0.0 if opts.transparent else 1.0)
         self._scene = pyrender.Scene(
@@ -301,17 +305,14 @@ class ModelRenderer:
             self._cond_node = None
         if not len(lines):
             return
-        show = visible_conditional_lines(
-            lines, frame.position.astype(np.float32), frame.forward.astype(np.float32), frame.ortho
-        )
-        if not show.any():
+        eye, forward = frame.position.astype(np.float32), frame.forward.astype(np.float32)
+        show = np.flatnonzero(visible_conditional_lines(lines, eye, forward, frame.ortho))
+        if not len(show):
             return
-        positions = np.ascontiguousarray(lines[show][:, :2].reshape(-1, 3))
-        colours = np.repeat(
-            np.concatenate([rgb[show], np.ones((int(show.sum()), 1), np.float32)], axis=1),
-            2,
-            axis=0,
-        )
+        positions = lines[show, :2].reshape(-1, 3)
+        colours = np.ones((len(show), 2, 4), np.float32)
+        colours[:, :, :3] = rgb[show, None, :]
+        colours = colours.reshape(-1, 4)
         prim = pyrender.Primitive(positions, color_0=colours, material=line_material(), mode=1)
         self._cond_node = self._scene.add(pyrender.Mesh([prim]), name="conditional-lines")
 

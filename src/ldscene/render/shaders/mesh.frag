@@ -104,11 +104,20 @@ float shadow_calc(mat4 light_matrix, sampler2DShadow shadow_map, float nl)
     float bias = shadow_texel * (1.5 + 3.0 * (1.0 - nl));
     float depth = min(lc.z - bias, 1.0);
     vec2 o = vec2(shadow_texel * 1.25);
+#ifdef SHADOW_INTERLEAVE
+    // Supersampled by an even factor: each pixel of a 2x2 block takes one of the four taps
+    // and the box downsample averages them: the same filter for a quarter of the lookups.
+    vec2 cell = mod(floor(gl_FragCoord.xy), 2.0);
+    vec2 tap = cell.y < 0.5 ? (cell.x < 0.5 ? vec2(-1.0, -0.4) : vec2(0.4, -1.0))
+                            : (cell.x < 0.5 ? vec2(-0.4, 1.0) : vec2(1.0, 0.4));
+    return 1.0 - texture(shadow_map, vec3(lc.xy + tap * o, depth));
+#else
     float lit = texture(shadow_map, vec3(lc.xy + vec2(-o.x, -o.y * 0.4), depth))
               + texture(shadow_map, vec3(lc.xy + vec2(o.x * 0.4, -o.y), depth))
               + texture(shadow_map, vec3(lc.xy + vec2(o.x, o.y * 0.4), depth))
               + texture(shadow_map, vec3(lc.xy + vec2(-o.x * 0.4, o.y), depth));
     return 1.0 - lit * 0.25;
+#endif
 }
 #endif
 
