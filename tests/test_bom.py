@@ -231,4 +231,6 @@ def test_bricklink_xml_follows_the_wanted_list_schema(library):
             assert child.tag in BRICKLINK_ITEM_CHILDREN, child.tag
             assert len(child) == 0
             assert re.fullmatch(BRICKLINK_ITEM_CHILDREN[child.tag], child.text or ""), (
-                child.tag, child.text)
+                child.tag,
+                child.text,
+            )

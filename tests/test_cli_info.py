@@ -132,8 +132,12 @@ def test_library_found_in_config_file_and_usual_places(tmp_path, library):
         (folder / "parts").mkdir(parents=True)
         shutil.copy(library.root / "LDConfig.ldr", folder / "LDConfig.ldr")
         shutil.copy(library.root / "parts" / "3001.dat", folder / "parts" / "3001.dat")
-    env = {"LDRAWDIR": "", "HOME": str(home), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_DATA_HOME": str(tmp_path / "data")}
+    env = {
+        "LDRAWDIR": "",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
     result = run("library", env=env)
     assert result.returncode == 0 and str(home / "ldraw") in result.stdout
     config = tmp_path / "config" / "ldscene" / "config.yaml"

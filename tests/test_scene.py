@@ -386,8 +386,9 @@ scatter:
     err = error_of(tmp_path, "scatter:\n  s: {parts: [3024], count: 1, area: []}\n")
     assert err.line == 2 and "empty list" in str(err)
     err = error_of(
-        tmp_path, "scatter:\n  s:\n    parts: [3024]\n    count: 1\n    area:\n"
-        "      - {rect: [[0, 0], [1, 1]]}\n      - {rectt: [[0, 0], [1, 1]]}\n"
+        tmp_path,
+        "scatter:\n  s:\n    parts: [3024]\n    count: 1\n    area:\n"
+        "      - {rect: [[0, 0], [1, 1]]}\n      - {rectt: [[0, 0], [1, 1]]}\n",
     )
     assert err.line == 7 and "area 2" in str(err) and "rect" in str(err)
 

@@ -42,8 +42,9 @@ def atomic_path(path: Path | str, what: str = "the file") -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_atomic(path: Path | str, write: Callable[[IO[bytes]], object],
-                 what: str = "the file") -> Path:
+def write_atomic(
+    path: Path | str, write: Callable[[IO[bytes]], object], what: str = "the file"
+) -> Path:
     """Call `write(handle)` on a binary handle to a temporary file, then rename it to `path`."""
     with atomic_path(path, what) as tmp, open(tmp, "wb") as handle:
         write(handle)

@@ -26,8 +26,12 @@ class LdsceneGroup(click.Group):
 
 
 library_option = click.option(
-    "--library", "library", type=click.Path(path_type=Path), default=None,
-    help="LDraw library folder or complete.zip (default: $LDRAWDIR, config, usual places).")
+    "--library",
+    "library",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="LDraw library folder or complete.zip (default: $LDRAWDIR, config, usual places).",
+)
 
 
 @click.group(cls=LdsceneGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +49,7 @@ def report_problems(model, quiet: bool = False, limit: int = 5) -> None:
         for item in model.missing:
             names.setdefault(item.name, item)
         click.echo(f"warning: {len(names)} missing part(s), drawn as nothing:", err=True)
-        for name, item in list(names.items())[:limit * 4]:
+        for name, item in list(names.items())[: limit * 4]:
             click.echo(f"  {name}  (asked for by {item.path}:{item.line})", err=True)
         if len(names) > limit * 4:
             click.echo(f"  ... and {len(names) - limit * 4} more", err=True)
@@ -55,10 +59,12 @@ def report_problems(model, quiet: bool = False, limit: int = 5) -> None:
         click.echo(f"warning: ... and {len(model.warnings) - limit} more warnings", err=True)
 
 
-strict_option = click.option("--strict", is_flag=True,
-                             help="Treat missing parts and malformed lines as errors.")
-cache_option = click.option("--no-cache", "no_cache", is_flag=True,
-                            help="Do not read or write the on-disk geometry cache.")
+strict_option = click.option(
+    "--strict", is_flag=True, help="Treat missing parts and malformed lines as errors."
+)
+cache_option = click.option(
+    "--no-cache", "no_cache", is_flag=True, help="Do not read or write the on-disk geometry cache."
+)
 
 
 @cli.command()
@@ -67,8 +73,9 @@ cache_option = click.option("--no-cache", "no_cache", is_flag=True,
 @library_option
 @strict_option
 @cache_option
-def info(input_path: Path, as_json: bool, library: Path | None, strict: bool,
-         no_cache: bool) -> None:
+def info(
+    input_path: Path, as_json: bool, library: Path | None, strict: bool, no_cache: bool
+) -> None:
     """Counts, size and colours of a model or scene."""
     import json
 
@@ -96,8 +103,11 @@ def _print_info(path: Path, stats: dict) -> None:
     table.add_row("parts", f"{stats['parts']:,}  ({stats['unique_parts']:,} unique)")
     table.add_row("triangles", f"{stats['triangles']:,}")
     table.add_row("edge lines", f"{stats['lines']:,}  (+{stats['cond_lines']:,} conditional)")
-    table.add_row("size (studs)", " x ".join(f"{v / 20:.1f}" for v in (size[0], size[2], size[1]))
-                  + "  (width x depth x height)")
+    table.add_row(
+        "size (studs)",
+        " x ".join(f"{v / 20:.1f}" for v in (size[0], size[2], size[1]))
+        + "  (width x depth x height)",
+    )
     table.add_row("size (cm)", " x ".join(f"{v * 0.04:.1f}" for v in (size[0], size[2], size[1])))
     table.add_row("colours", ", ".join(stats["colours"].values()) or "-")
     table.add_row("missing", ", ".join(stats["missing"]) or "none")
@@ -136,10 +146,20 @@ def library(ctx: click.Context, library: Path | None) -> None:
 
 
 @library.command("install")
-@click.option("--from", "source", default=None, metavar="PATH_OR_URL",
-              help="A local complete.zip or a URL (default: the official LDraw download).")
-@click.option("--to", "target", type=click.Path(path_type=Path), default=None,
-              help="Folder to install into (default: the user data folder).")
+@click.option(
+    "--from",
+    "source",
+    default=None,
+    metavar="PATH_OR_URL",
+    help="A local complete.zip or a URL (default: the official LDraw download).",
+)
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder to install into (default: the user data folder).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def library_install(source: str | None, target: Path | None, quiet: bool) -> None:
     """Download (or copy) and unpack the official LDraw parts library."""
@@ -152,15 +172,27 @@ def library_install(source: str | None, target: Path | None, quiet: bool) -> Non
 
 @cli.command("export")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
-              help="Output file; its extension picks the format: .glb .gltf .obj .stl .mpd")
-@click.option("--units", type=click.Choice(["ldu", "mm", "cm", "m"]), default="ldu",
-              show_default=True, help="Length unit of mesh formats (1 LDU = 0.4 mm).")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file; its extension picks the format: .glb .gltf .obj .stl .mpd",
+)
+@click.option(
+    "--units",
+    type=click.Choice(["ldu", "mm", "cm", "m"]),
+    default="ldu",
+    show_default=True,
+    help="Length unit of mesh formats (1 LDU = 0.4 mm).",
+)
 @library_option
 @strict_option
 @cache_option
-def export_command(input_path: Path, output: Path, units: str, library: Path | None,
-                   strict: bool, no_cache: bool) -> None:
+def export_command(
+    input_path: Path, output: Path, units: str, library: Path | None, strict: bool, no_cache: bool
+) -> None:
     """Export a model or scene as glTF/GLB, OBJ, STL or one LDraw MPD file."""
     from ldscene.exchange import export_model
     from ldscene.inputs import load_input
@@ -179,17 +211,33 @@ def export_command(input_path: Path, output: Path, units: str, library: Path | N
 
 @cli.command("parts")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "rebrickable", "bricklink"]),
-              default="table", show_default=True,
-              help="table; csv; rebrickable (CSV import: Part,Color,Quantity); "
-                   "bricklink (XML wanted list).")
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "rebrickable", "bricklink"]),
+    default="table",
+    show_default=True,
+    help="table; csv; rebrickable (CSV import: Part,Color,Quantity); bricklink (XML wanted list).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @library_option
 @strict_option
 @cache_option
-def parts_command(input_path: Path, fmt: str, output: Path | None, library: Path | None,
-                  strict: bool, no_cache: bool) -> None:
+def parts_command(
+    input_path: Path,
+    fmt: str,
+    output: Path | None,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
     """Bill of materials: part, description, colour and quantity."""
     from ldscene import bom
     from ldscene.inputs import load_input
@@ -212,8 +260,11 @@ def parts_command(input_path: Path, fmt: str, output: Path | None, library: Path
     if unmapped:
         shop = "Rebrickable" if fmt == "rebrickable" else "BrickLink"
         listed = ", ".join(f"{code} {name}" for code, name in unmapped)
-        click.echo(f"warning: no {shop} colour for LDraw colour(s) {listed}; "
-                   "those parts are listed without a colour", err=True)
+        click.echo(
+            f"warning: no {shop} colour for LDraw colour(s) {listed}; "
+            "those parts are listed without a colour",
+            err=True,
+        )
     if output is None:
         click.echo(text, nl=False)
         return
@@ -234,23 +285,47 @@ def schema_command() -> None:
 
 @cli.command("render")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Image file (.png .jpg .webp); default renders/<input-stem>.png. "
-                   "With several views, -<view> is added to the name.")
-@click.option("--view", "views", multiple=True, metavar="NAME",
-              help="iso, front, back, left, right, top, bottom; repeat for several images.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Image file (.png .jpg .webp); default renders/<input-stem>.png. "
+    "With several views, -<view> is added to the name.",
+)
+@click.option(
+    "--view",
+    "views",
+    multiple=True,
+    metavar="NAME",
+    help="iso, front, back, left, right, top, bottom; repeat for several images.",
+)
 @click.option("--lat", type=float, default=None, help="Camera elevation in degrees (-90..90).")
-@click.option("--lon", type=float, default=None,
-              help="Camera turn in degrees from the front towards the right.")
-@click.option("--camera", "cameras", multiple=True, metavar="NAME",
-              help="A named camera of a scene file; repeatable.")
+@click.option(
+    "--lon",
+    type=float,
+    default=None,
+    help="Camera turn in degrees from the front towards the right.",
+)
+@click.option(
+    "--camera",
+    "cameras",
+    multiple=True,
+    metavar="NAME",
+    help="A named camera of a scene file; repeatable.",
+)
 @click.option("--all-cameras", is_flag=True, help="Render every camera of a scene file.")
 @click.option("--fov", type=float, default=None, help="Vertical field of view (default 30).")
 @click.option("--ortho", is_flag=True, help="Orthographic projection.")
 @click.option("--width", type=int, default=None, help="Image width (default 1600).")
 @click.option("--height", type=int, default=None, help="Image height (default 1200).")
-@click.option("--aa", type=int, default=2, show_default=True,
-              help="Supersampling factor per axis (1 = no anti-aliasing).")
+@click.option(
+    "--aa",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Supersampling factor per axis (1 = no anti-aliasing).",
+)
 @click.option("--background", default=None, metavar="#RRGGBB", help="Background colour.")
 @click.option("--transparent", is_flag=True, help="Transparent background (PNG/WebP alpha).")
 @click.option("--ground", is_flag=True, help="Catch the model's shadow on the ground.")
@@ -261,48 +336,105 @@ def schema_command() -> None:
 @library_option
 @strict_option
 @cache_option
-def render_command(input_path: Path, output: Path | None, views: tuple[str, ...],
-                   lat: float | None, lon: float | None, cameras: tuple[str, ...],
-                   all_cameras: bool, fov: float | None, ortho: bool, width: int | None,
-                   height: int | None, aa: int, background: str | None, transparent: bool,
-                   ground: bool, edges: bool | None, no_shadows: bool, quiet: bool,
-                   timings: bool, library: Path | None, strict: bool, no_cache: bool) -> None:
+def render_command(
+    input_path: Path,
+    output: Path | None,
+    views: tuple[str, ...],
+    lat: float | None,
+    lon: float | None,
+    cameras: tuple[str, ...],
+    all_cameras: bool,
+    fov: float | None,
+    ortho: bool,
+    width: int | None,
+    height: int | None,
+    aa: int,
+    background: str | None,
+    transparent: bool,
+    ground: bool,
+    edges: bool | None,
+    no_shadows: bool,
+    quiet: bool,
+    timings: bool,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
     """Render a model or scene to an image, offscreen (no display needed)."""
     from ldscene.render.command import RenderRequest, one_shot_process, run_render
 
     request = RenderRequest(
-        input_path=input_path, output=output, views=list(views), cameras=list(cameras),
-        all_cameras=all_cameras, lat=lat, lon=lon, fov=fov, ortho=ortho, width=width,
-        height=height, aa=aa,
-        background=background, transparent=transparent, ground=ground, edges=edges,
-        shadows=not no_shadows, quiet=quiet, timings=timings, library=library, strict=strict,
-        use_cache=not no_cache)
+        input_path=input_path,
+        output=output,
+        views=list(views),
+        cameras=list(cameras),
+        all_cameras=all_cameras,
+        lat=lat,
+        lon=lon,
+        fov=fov,
+        ortho=ortho,
+        width=width,
+        height=height,
+        aa=aa,
+        background=background,
+        transparent=transparent,
+        ground=ground,
+        edges=edges,
+        shadows=not no_shadows,
+        quiet=quiet,
+        timings=timings,
+        library=library,
+        strict=strict,
+        use_cache=not no_cache,
+    )
     with one_shot_process():
-        run_render(request, echo=click.echo,
-                   on_loaded=lambda model: report_problems(model, quiet=quiet))
-
+        run_render(
+            request, echo=click.echo, on_loaded=lambda model: report_problems(model, quiet=quiet)
+        )
 
 
 @cli.command("view")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--camera", default=None, metavar="NAME",
-              help="Start at this scene camera (or auto view: iso, front, right, ...).")
+@click.option(
+    "--camera",
+    default=None,
+    metavar="NAME",
+    help="Start at this scene camera (or auto view: iso, front, right, ...).",
+)
 @click.option("--width", type=int, default=1024, show_default=True, help="Window width.")
 @click.option("--height", type=int, default=768, show_default=True, help="Window height.")
 @click.option("--edges/--no-edges", default=None, help="Start with edge lines on/off.")
 @click.option("--no-shadows", is_flag=True, help="Start with shadows off (faster).")
-@click.option("--screenshot", type=click.Path(path_type=Path), default=None,
-              help="Save the window's view to this image (after --exit-after seconds, "
-                   "else after the first frame).")
-@click.option("--exit-after", type=float, default=None, metavar="SECONDS",
-              help="Close the window this many seconds after the first frame.")
+@click.option(
+    "--screenshot",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Save the window's view to this image (after --exit-after seconds, "
+    "else after the first frame).",
+)
+@click.option(
+    "--exit-after",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Close the window this many seconds after the first frame.",
+)
 @library_option
 @strict_option
 @cache_option
-def view_command(input_path: Path, camera: str | None, width: int, height: int,
-                 edges: bool | None, no_shadows: bool, screenshot: Path | None,
-                 exit_after: float | None, library: Path | None, strict: bool,
-                 no_cache: bool) -> None:
+def view_command(
+    input_path: Path,
+    camera: str | None,
+    width: int,
+    height: int,
+    edges: bool | None,
+    no_shadows: bool,
+    screenshot: Path | None,
+    exit_after: float | None,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
     """Look at a model or scene in a window (needs a display).
 
     \b
@@ -313,88 +445,201 @@ def view_command(input_path: Path, camera: str | None, width: int, height: int,
     """
     from ldscene.render.viewer import view_input
 
-    view_input(input_path, camera=camera, width=width, height=height, edges=edges,
-               shadows=not no_shadows, screenshot=screenshot, exit_after=exit_after,
-               library=library, strict=strict, use_cache=not no_cache, echo=click.echo,
-               on_loaded=report_problems)
-
+    view_input(
+        input_path,
+        camera=camera,
+        width=width,
+        height=height,
+        edges=edges,
+        shadows=not no_shadows,
+        screenshot=screenshot,
+        exit_after=exit_after,
+        library=library,
+        strict=strict,
+        use_cache=not no_cache,
+        echo=click.echo,
+        on_loaded=report_problems,
+    )
 
 
 @cli.command("turntable")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Animation file: .gif, .webp or .mp4 (MP4 needs imageio-ffmpeg).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Animation file: .gif, .webp or .mp4 (MP4 needs imageio-ffmpeg).",
+)
 @click.option("--frames", type=int, default=36, show_default=True, help="Frames per turn.")
 @click.option("--fps", type=float, default=12.0, show_default=True, help="Frames per second.")
 @click.option("--width", type=int, default=640, show_default=True, help="Frame width.")
 @click.option("--height", type=int, default=480, show_default=True, help="Frame height.")
-@click.option("--lat", type=float, default=30.0, show_default=True,
-              help="Camera elevation in degrees.")
-@click.option("--start", "start_lon", type=float, default=45.0, show_default=True,
-              help="Longitude of the first frame in degrees.")
-@click.option("--aa", type=int, default=2, show_default=True,
-              help="Supersampling factor per axis (1 = no anti-aliasing).")
+@click.option(
+    "--lat", type=float, default=30.0, show_default=True, help="Camera elevation in degrees."
+)
+@click.option(
+    "--start",
+    "start_lon",
+    type=float,
+    default=45.0,
+    show_default=True,
+    help="Longitude of the first frame in degrees.",
+)
+@click.option(
+    "--aa",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Supersampling factor per axis (1 = no anti-aliasing).",
+)
 @click.option("--background", default=None, metavar="#RRGGBB", help="Background colour.")
 @click.option("--edges/--no-edges", default=None, help="Draw LDraw edge lines (default on).")
 @click.option("--no-shadows", is_flag=True, help="No shadows (faster).")
-@click.option("-j", "--jobs", type=int, default=None,
-              help="Worker processes rendering frames (default: one per core, at most 8).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=None,
+    help="Worker processes rendering frames (default: one per core, at most 8).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
 @library_option
 @strict_option
 @cache_option
-def turntable_command(input_path: Path, output: Path, frames: int, fps: float, width: int,
-                      height: int, lat: float, start_lon: float, aa: int,
-                      background: str | None, edges: bool | None, no_shadows: bool,
-                      jobs: int | None, quiet: bool, library: Path | None, strict: bool,
-                      no_cache: bool) -> None:
+def turntable_command(
+    input_path: Path,
+    output: Path,
+    frames: int,
+    fps: float,
+    width: int,
+    height: int,
+    lat: float,
+    start_lon: float,
+    aa: int,
+    background: str | None,
+    edges: bool | None,
+    no_shadows: bool,
+    jobs: int | None,
+    quiet: bool,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
     """Render a turntable animation (the camera circles the model), offscreen."""
     from ldscene.render.turntable import turntable_input
 
-    turntable_input(input_path, output, frames=frames, width=width, height=height, fps=fps,
-                    latitude=lat, start_longitude=start_lon, aa=aa, background=background,
-                    edges=edges, shadows=not no_shadows, jobs=jobs, quiet=quiet,
-                    library=library, strict=strict, use_cache=not no_cache, echo=click.echo,
-                    on_loaded=lambda model: report_problems(model, quiet=quiet))
-
+    turntable_input(
+        input_path,
+        output,
+        frames=frames,
+        width=width,
+        height=height,
+        fps=fps,
+        latitude=lat,
+        start_longitude=start_lon,
+        aa=aa,
+        background=background,
+        edges=edges,
+        shadows=not no_shadows,
+        jobs=jobs,
+        quiet=quiet,
+        library=library,
+        strict=strict,
+        use_cache=not no_cache,
+        echo=click.echo,
+        on_loaded=lambda model: report_problems(model, quiet=quiet),
+    )
 
 
 @cli.command("post")
 @click.argument("input_path", metavar="SCENE", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Folder to create (a previous post there is replaced).")
-@click.option("--image-format", default="jpg", show_default=True, metavar="FORMAT",
-              help="Stills: jpg, png or webp.")
-@click.option("--turntable", "turntable", default="gif", show_default=True, metavar="FORMAT",
-              help="Turntable: gif, webp, mp4 or none.")
-@click.option("--width", type=int, default=None,
-              help="Still width (default: the scene's render size, else 1600; at most 1600).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to create (a previous post there is replaced).",
+)
+@click.option(
+    "--image-format",
+    default="jpg",
+    show_default=True,
+    metavar="FORMAT",
+    help="Stills: jpg, png or webp.",
+)
+@click.option(
+    "--turntable",
+    "turntable",
+    default="gif",
+    show_default=True,
+    metavar="FORMAT",
+    help="Turntable: gif, webp, mp4 or none.",
+)
+@click.option(
+    "--width",
+    type=int,
+    default=None,
+    help="Still width (default: the scene's render size, else 1600; at most 1600).",
+)
 @click.option("--height", type=int, default=None, help="Still height.")
-@click.option("--turntable-width", type=int, default=480, show_default=True,
-              help="Turntable frame width.")
+@click.option(
+    "--turntable-width", type=int, default=480, show_default=True, help="Turntable frame width."
+)
 @click.option("--frames", type=int, default=24, show_default=True, help="Turntable frames.")
-@click.option("--url-prefix", default="", metavar="URL",
-              help="Where the folder will be online; Markdown/BBCode links start with it.")
+@click.option(
+    "--url-prefix",
+    default="",
+    metavar="URL",
+    help="Where the folder will be online; Markdown/BBCode links start with it.",
+)
 @click.option("-j", "--jobs", type=int, default=None, help="Turntable worker processes.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no summary.")
 @library_option
 @strict_option
 @cache_option
-def post_command(input_path: Path, output: Path, image_format: str, turntable: str,
-                 width: int | None, height: int | None, turntable_width: int, frames: int,
-                 url_prefix: str, jobs: int | None, quiet: bool, library: Path | None,
-                 strict: bool, no_cache: bool) -> None:
+def post_command(
+    input_path: Path,
+    output: Path,
+    image_format: str,
+    turntable: str,
+    width: int | None,
+    height: int | None,
+    turntable_width: int,
+    frames: int,
+    url_prefix: str,
+    jobs: int | None,
+    quiet: bool,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
     """A forum post kit: one image per scene camera, a turntable, parts lists, and the
     post text as Markdown, BBCode and HTML."""
     from ldscene.post import PostRequest, make_post
 
-    request = PostRequest(input_path=input_path, output=output, image_format=image_format,
-                          turntable=turntable, width=width, height=height,
-                          turntable_width=turntable_width, frames=frames,
-                          url_prefix=url_prefix, jobs=jobs, quiet=quiet, library=library,
-                          strict=strict, use_cache=not no_cache)
-    make_post(request, echo=click.echo, warn=lambda text: click.echo(text, err=True),
-              on_loaded=lambda model: report_problems(model, quiet=quiet))
+    request = PostRequest(
+        input_path=input_path,
+        output=output,
+        image_format=image_format,
+        turntable=turntable,
+        width=width,
+        height=height,
+        turntable_width=turntable_width,
+        frames=frames,
+        url_prefix=url_prefix,
+        jobs=jobs,
+        quiet=quiet,
+        library=library,
+        strict=strict,
+        use_cache=not no_cache,
+    )
+    make_post(
+        request,
+        echo=click.echo,
+        warn=lambda text: click.echo(text, err=True),
+        on_loaded=lambda model: report_problems(model, quiet=quiet),
+    )
 
 
 def main() -> None:

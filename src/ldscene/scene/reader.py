@@ -704,8 +704,11 @@ def _areas(reader: Reader, node: YMap, what: str) -> list[Area]:
     if not isinstance(value, YList):
         return [_area(reader, value, node.value_mark("area"), f"area of {what}", what)]
     if not len(value):
-        raise reader.error(node.value_mark("area"), f"area of {what} is an empty list",
-                           "give one area, or a list of rect:/polygon:/near: areas")
+        raise reader.error(
+            node.value_mark("area"),
+            f"area of {what} is an empty list",
+            "give one area, or a list of rect:/polygon:/near: areas",
+        )
     return [
         _area(reader, item, value.item_mark(i), f"area {i + 1} of {what}", what)
         for i, item in enumerate(value)
