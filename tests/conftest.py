@@ -57,3 +57,23 @@ def write(folder: Path, name: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.strip("\n") + "\n", encoding="utf-8")
     return path
+
+
+TINY_SCENE = """
+scene:
+  title: Tiny test scene
+  description: Two bricks on a plate.
+units: stud
+place:
+  plate: {{part: 3020, color: Green}}
+  red: {{part: 3001, color: Red, at: [0, "1 brick", 0]}}
+  blue: {{part: 3003, color: Blue, at: [1, "2 bricks", 0]}}
+cameras:
+  overview: {{lat: 35, lon: 30}}
+  {side}: {{lat: 0, lon: 90}}
+"""
+
+
+def tiny_scene(folder: Path, side_camera: str = "side") -> Path:
+    """Two bricks on a plate with two cameras: a small, fast scene for command tests."""
+    return write(folder, "tiny.yaml", TINY_SCENE.format(side=side_camera))

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from click.testing import CliRunner
-from conftest import write
+from conftest import tiny_scene, write
 from PIL import Image
 
 from ldscene.cli import cli
@@ -28,26 +28,6 @@ SMALL = (
 )
 
 
-def tiny_scene(folder: Path) -> Path:
-    return write(
-        folder,
-        "tiny.yaml",
-        """
-scene:
-  title: Tiny test scene
-  description: Two bricks on a plate.
-units: stud
-place:
-  plate: {part: 3020, color: Green}
-  red: {part: 3001, color: Red, at: [0, "1 brick", 0]}
-  blue: {part: 3003, color: Blue, at: [1, "2 bricks", 0]}
-cameras:
-  overview: {lat: 35, lon: 30}
-  side_view: {lat: 0, lon: 90}
-""",
-    )
-
-
 def post(args: list[str]):
     return CliRunner().invoke(cli, ["post", *args])
 
@@ -65,7 +45,7 @@ def references(folder: Path) -> dict[str, list[str]]:
 
 
 def test_post_folder_from_a_scene(tmp_path):
-    scene = tiny_scene(tmp_path)
+    scene = tiny_scene(tmp_path, side_camera="side_view")
     out = tmp_path / "kit"
     result = post([str(scene), "-o", str(out), *SMALL])
     assert result.exit_code == 0, result.output
@@ -159,7 +139,7 @@ def test_model_without_cameras_uses_auto_views(tmp_path):
 
 
 def test_errors_are_one_line_and_write_nothing(tmp_path):
-    scene = tiny_scene(tmp_path)
+    scene = tiny_scene(tmp_path, side_camera="side_view")
     blocker = write(tmp_path, "file.txt", "not a folder")
     other = tmp_path / "someone-elses"
     other.mkdir()

@@ -15,30 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write
+from conftest import tiny_scene, write
 from PIL import Image
 
 WINDOW = ("--width", "320", "--height", "240")
-
-
-def tiny_scene(folder: Path) -> Path:
-    return write(
-        folder,
-        "tiny.yaml",
-        """
-scene:
-  title: Tiny test scene
-  description: Two bricks on a plate.
-units: stud
-place:
-  plate: {part: 3020, color: Green}
-  red: {part: 3001, color: Red, at: [0, "1 brick", 0]}
-  blue: {part: 3003, color: Blue, at: [1, "2 bricks", 0]}
-cameras:
-  overview: {lat: 35, lon: 30}
-  side: {lat: 0, lon: 90}
-""",
-    )
 
 
 def brick(folder: Path) -> Path:
