@@ -17,9 +17,6 @@ import numpy as np
 
 from ldscene.errors import ModelError
 
-# Older numpy reports malformed text with this warning; the callers check the count instead.
-warnings.filterwarnings("ignore", "string or file could not be read to its end")
-
 #: How many numbers follow the colour on each drawing line type.
 _NUMBERS = {2: 6, 3: 9, 4: 12, 5: 12}
 
@@ -266,10 +263,13 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
 
 def _fromstring(text: str) -> np.ndarray | None:
     """Whitespace-separated numbers, or None when some token is not a number."""
-    try:
-        return np.fromstring(text, sep=" ")
-    except ValueError:  # numpy >= 2.3; older versions warn and stop early (count checked)
-        return None
+    with warnings.catch_warnings():
+        # numpy < 2.3 warns and stops early on a bad token; newer numpy raises ValueError.
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            return np.fromstring(text, sep=" ")
+        except (ValueError, DeprecationWarning):
+            return None
 
 
 def _bulk_numbers(lines: list[str], kind: int) -> np.ndarray | None:
