@@ -3,8 +3,8 @@
 Imported only after `ldscene.render.gl.import_pyrender()` (it imports pyrender and OpenGL).
 Differences from pyrender's stock renderer, each for speed or correctness:
 
-- the offscreen framebuffer has a configurable sample count (pyrender hard-codes 4x MSAA,
-  2-3x slower on llvmpipe); we default to none and supersample instead;
+- the offscreen framebuffer has no multisampling (pyrender hard-codes 4x MSAA, 2-3x slower
+  on llvmpipe); callers supersample instead;
 - one lean forward pass: programs, camera and lights are bound once per program, not once
   per primitive; faces get glPolygonOffset so edge lines never z-fight with them;
 - transparent nodes are drawn after opaque ones, back to front by their real centres, with
@@ -43,7 +43,6 @@ from OpenGL.GL import (
     GL_LEQUAL,
     GL_LESS,
     GL_LINEAR,
-    GL_NEAREST,
     GL_ONE,
     GL_ONE_MINUS_SRC_ALPHA,
     GL_POLYGON_OFFSET_FILL,
@@ -64,7 +63,6 @@ from OpenGL.GL import (
     glBindRenderbuffer,
     glBindTexture,
     glBlendFuncSeparate,
-    glBlitFramebuffer,
     glClear,
     glClearColor,
     glCullFace,
@@ -86,7 +84,6 @@ from OpenGL.GL import (
     glPolygonOffset,
     glReadPixels,
     glRenderbufferStorage,
-    glRenderbufferStorageMultisample,
     glTexParameteri,
     glViewport,
 )
@@ -126,10 +123,9 @@ class _ProgramCache(ShaderProgramCache):
 class LdRenderer(pyrender.Renderer):
     """pyrender's renderer with the changes listed in the module docstring."""
 
-    def __init__(self, width: int, height: int, samples: int = 0, line_width: float = 1.0):
+    def __init__(self, width: int, height: int, line_width: float = 1.0):
         super().__init__(width, height)
         self._program_cache = _ProgramCache(shader_dir=SHADER_DIR)
-        self.samples = samples
         self.line_width = line_width
         self.node_centres: dict = {}  # node -> world centre, for sorting transparent nodes
         self.shadow_points: np.ndarray | None = None  # world points the shadow map must cover
@@ -391,49 +387,21 @@ class LdRenderer(pyrender.Renderer):
         glFramebufferRenderbuffer(
             GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, self._main_db
         )
-        if self.samples > 1:
-            self._main_cb_ms, self._main_db_ms = glGenRenderbuffers(2)
-            glBindRenderbuffer(GL_RENDERBUFFER, self._main_cb_ms)
-            glRenderbufferStorageMultisample(GL_RENDERBUFFER, self.samples, GL_SRGB8_ALPHA8, w, h)
-            glBindRenderbuffer(GL_RENDERBUFFER, self._main_db_ms)
-            glRenderbufferStorageMultisample(
-                GL_RENDERBUFFER, self.samples, GL_DEPTH_COMPONENT24, w, h
-            )
-            self._main_fb_ms = glGenFramebuffers(1)
-            glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb_ms)
-            glFramebufferRenderbuffer(
-                GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, self._main_cb_ms
-            )
-            glFramebufferRenderbuffer(
-                GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, self._main_db_ms
-            )
-        else:
-            self._main_fb_ms = self._main_fb
+        self._main_fb_ms = self._main_fb  # no multisampling: we supersample instead
         self._main_fb_dims = (w, h)
 
     def _delete_main_framebuffer(self):
-        fbs = {x for x in (self._main_fb, self._main_fb_ms) if x is not None}
-        rbs = {
-            x
-            for x in (self._main_cb, self._main_db, self._main_cb_ms, self._main_db_ms)
-            if x is not None
-        }
-        if fbs:
-            glDeleteFramebuffers(len(fbs), list(fbs))
+        if self._main_fb is not None:
+            glDeleteFramebuffers(1, [self._main_fb])
+        rbs = [x for x in (self._main_cb, self._main_db) if x is not None]
         if rbs:
-            glDeleteRenderbuffers(len(rbs), list(rbs))
+            glDeleteRenderbuffers(len(rbs), rbs)
         self._main_fb = self._main_cb = self._main_db = None
         self._main_fb_ms = self._main_cb_ms = self._main_db_ms = None
         self._main_fb_dims = (None, None)
 
     def _read_main_framebuffer(self, scene, flags):
         width, height = self._main_fb_dims
-        if self._main_fb_ms != self._main_fb:
-            glBindFramebuffer(GL_READ_FRAMEBUFFER, self._main_fb_ms)
-            glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-            glBlitFramebuffer(
-                0, 0, width, height, 0, 0, width, height, GL_COLOR_BUFFER_BIT, GL_NEAREST
-            )
         glBindFramebuffer(GL_READ_FRAMEBUFFER, self._main_fb)
         data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
         image = np.frombuffer(data, np.uint8).reshape(height, width, 4)

@@ -86,7 +86,7 @@ def open_renderer(options: RenderOptions) -> tuple:
 
     w, h = options.width * options.aa, options.height * options.aa
     platform = create_platform(w, h)
-    renderer = LdRenderer(w, h, samples=0, line_width=options.line_width * options.aa)
+    renderer = LdRenderer(w, h, line_width=options.line_width * options.aa)
     renderer.shadow_interleave = options.aa % 2 == 0  # downsample() averages 2x2 blocks
     return platform, renderer
 
