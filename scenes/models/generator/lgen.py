@@ -1,5 +1,7 @@
 """Tiny LDraw model-writing helpers (generator for the STZ diorama models)."""
 
+import os
+
 import numpy as np
 
 I3 = np.eye(3)
@@ -191,3 +193,23 @@ def compose(dst, src, pos=(0, 0, 0), R=I3, recolour=None):
         M = np.array([float(v) for v in t[5:14]]).reshape(3, 3)
         name = " ".join(t[14:])
         dst.add(col, name, R @ p + pos, R @ M)
+
+
+def write_part(path, title, name, comments, lines):
+    """Write one of our own parts: the LDraw header, `0 //` comments, body lines, CRLF, atomic."""
+    head = [
+        f"0 {title}",
+        f"0 Name: {name}",
+        "0 Author: ldscene",
+        "0 !LDRAW_ORG Unofficial_Part",
+        "0 !LICENSE Licensed under CC BY 4.0 : see CAreadme.txt",
+        "",
+        "0 BFC CERTIFY CCW",
+        "",
+        *(f"0 // {c}" for c in comments),
+        "",
+    ]
+    tmp = str(path) + ".tmp"
+    with open(tmp, "w", newline="") as fh:
+        fh.write("\r\n".join(head + list(lines)) + "\r\n")
+    os.replace(tmp, path)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from lgen import write_part
 
 LINES = []
 
@@ -161,23 +162,16 @@ def build():
 
 def write(path):
     build()
-    head = [
-        "0 MG42 Machine Gun on Bipod (minifig scale)",
-        "0 Name: ldscene_mg42.dat",
-        "0 Author: ldscene",
-        "0 !LDRAW_ORG Unofficial_Part",
-        "0 !LICENSE Licensed under CC BY 4.0 : see CAreadme.txt",
-        "",
-        "0 BFC CERTIFY CCW",
-        "",
-        "0 // Origin: centre of the ground plane under the gun; barrel along -Z.",
-        "0 // Bore axis 14 LDU above the ground; 5.3 studs long, bipod feet 18 LDU apart.",
-        "",
-    ]
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as fh:
-        fh.write("\r\n".join(head + LINES) + "\r\n")
-    os.replace(tmp, path)
+    write_part(
+        path,
+        "MG42 Machine Gun on Bipod (minifig scale)",
+        "ldscene_mg42.dat",
+        [
+            "Origin: centre of the ground plane under the gun; barrel along -Z.",
+            "Bore axis 14 LDU above the ground; 5.3 studs long, bipod feet 18 LDU apart.",
+        ],
+        LINES,
+    )
     print("wrote", path, len(LINES), "lines")
 
 

@@ -1,9 +1,9 @@
 """Write /work/main/parts/ldscene_snow_drift.dat: a low, wind-shaped snow drift (8 x 5 studs)."""
 
-import os
 from pathlib import Path
 
 import numpy as np
+from lgen import write_part
 
 
 def f(v):
@@ -54,23 +54,16 @@ def main(path):
         if n[1] < 0:
             t = [t[0], t[2], t[1]]
         out.append("3 16 " + " ".join(f(c) for p in t for c in p))
-    head = [
-        "0 Snow Drift  8 x  5 x  1",
-        "0 Name: ldscene_snow_drift.dat",
-        "0 Author: ldscene",
-        "0 !LDRAW_ORG Unofficial_Part",
-        "0 !LICENSE Licensed under CC BY 4.0 : see CAreadme.txt",
-        "",
-        "0 BFC CERTIFY CCW",
-        "",
-        "0 // Origin: centre of the flat underside (ground plane); ~8 x 5 studs, ~1 brick tall.",
-        "0 // Smooth surface: no edge lines on purpose (snow has no creases).",
-        "",
-    ]
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as fh:
-        fh.write("\r\n".join(head + out) + "\r\n")
-    os.replace(tmp, path)
+    write_part(
+        path,
+        "Snow Drift  8 x  5 x  1",
+        "ldscene_snow_drift.dat",
+        [
+            "Origin: centre of the flat underside (ground plane); ~8 x 5 studs, ~1 brick tall.",
+            "Smooth surface: no edge lines on purpose (snow has no creases).",
+        ],
+        out,
+    )
     print("wrote", path, len(out), "triangles")
 
 
