@@ -126,7 +126,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("models", nargs="*", type=Path, help="LDraw files (default: 3 large OMR sets)")
     ap.add_argument("-n", "--runs", type=int, default=5, help="rounds per model (default 5)")
-    ap.add_argument("--peer-only", action="store_true", help="measure only LeoCAD")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--peer-only", action="store_true", help="measure only LeoCAD")
+    only.add_argument(
+        "--ldscene-only", action="store_true", help="measure only ldscene (no LeoCAD, no bar)"
+    )
     ap.add_argument("--keep", type=Path, help="copy the last images of each tool into this dir")
     ap.add_argument(
         "--ldscene-args",
@@ -135,7 +139,8 @@ def main() -> None:
     )
     args = ap.parse_args()
     extra = shlex.split(args.ldscene_args)
-    if shutil.which("leocad") is None or shutil.which("xvfb-run") is None:
+    peer, ours = not args.ldscene_only, not args.peer_only
+    if peer and (shutil.which("leocad") is None or shutil.which("xvfb-run") is None):
         sys.exit("needs leocad and xvfb-run (Debian: apt-get install leocad xvfb)")
     models = args.models or b.default_models()
     library = b.find_library()
@@ -145,7 +150,7 @@ def main() -> None:
     env = dict(os.environ, LDRAWDIR=str(library), XDG_RUNTIME_DIR=str(runtime))
     warm_ld = dict(env, XDG_CACHE_HOME=str(b.scratch_dir("ldbench_warm_ld_")))
     warm_leo = dict(env, XDG_CACHE_HOME=str(b.scratch_dir("ldbench_warm_leo_")))
-    timings = not args.peer_only and ldscene_has_timings()
+    timings = ours and ldscene_has_timings()
     print(
         f"library: {library}   runs: {args.runs}   size: {WIDTH}x{HEIGHT}"
         f"   (medians of whole-process runs)"
@@ -159,44 +164,47 @@ def main() -> None:
         if not model.is_file():
             sys.exit(f"no such model: {model}")
         leo_png, ld_png = work / "leocad.png", work / "ldscene.png"
-        leocad_run(model, library, leo_png, warm_leo)  # populates LeoCAD's cache, unmeasured
-        if not args.peer_only:
+        if peer:
+            leocad_run(model, library, leo_png, warm_leo)  # populates LeoCAD's cache, unmeasured
+        if ours:
             ldscene_run(model, ld_png, timings, extra, warm_ld)  # populates ldscene's cache
         leo_cold, leo_warm, ld_cold, ld_warm = [], [], [], []
         for _ in range(args.runs):
-            if not args.peer_only:
+            if ours:
                 ld_cold.append(run_cold(ldscene_run, env, model, ld_png, timings, extra))
-            leo_cold.append(run_cold(leocad_run, env, model, library, leo_png))
-            if not args.peer_only:
+            if peer:
+                leo_cold.append(run_cold(leocad_run, env, model, library, leo_png))
+            if ours:
                 ld_warm.append(ldscene_run(model, ld_png, timings, extra, warm_ld))
-            leo_warm.append(leocad_run(model, library, leo_png, warm_leo))
+            if peer:
+                leo_warm.append(leocad_run(model, library, leo_png, warm_leo))
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy(leo_png, args.keep / f"{model.stem}.leocad.png")
-            if not args.peer_only:
+            if peer:
+                shutil.copy(leo_png, args.keep / f"{model.stem}.leocad.png")
+            if ours:
                 shutil.copy(ld_png, args.keep / f"{model.stem}.ldscene.png")
 
-        lc, lw = b.median([r.wall_s for r in leo_cold]), b.median([r.wall_s for r in leo_warm])
-        lm = max(r.peak_mb for r in leo_cold + leo_warm)
-        row = [b.short_name(model), f"{lc:.2f}", f"{lw:.2f}", f"{lm:.0f}"]
-        groups = (leo_cold, leo_warm) if args.peer_only else (leo_cold, leo_warm, ld_cold, ld_warm)
+        row, groups = [b.short_name(model)], []
+        if peer:
+            lc, lw = b.median([r.wall_s for r in leo_cold]), b.median([r.wall_s for r in leo_warm])
+            lm = max(r.peak_mb for r in leo_cold + leo_warm)
+            row += [f"{lc:.2f}", f"{lw:.2f}", f"{lm:.0f}"]
+            groups += [leo_cold, leo_warm]
+        if ours:
+            dc, dw = b.median([r.wall_s for r in ld_cold]), b.median([r.wall_s for r in ld_warm])
+            dm = max(r.peak_mb for r in ld_cold + ld_warm)
+            row += [f"{dc:.2f}", f"{dw:.2f}", f"{dm:.0f}"]
+            groups += [ld_cold, ld_warm]
         cpu_rows.append(
             [b.short_name(model), *(f"{b.median([r.cpu_s for r in g]):.2f}" for g in groups)]
         )
-        if not args.peer_only:
-            dc, dw = b.median([r.wall_s for r in ld_cold]), b.median([r.wall_s for r in ld_warm])
-            dm = max(r.peak_mb for r in ld_cold + ld_warm)
+        if peer and ours:
             ok = dc <= BAR * lw
-            row += [
-                f"{dc:.2f}",
-                f"{dw:.2f}",
-                f"{dm:.0f}",
-                b.ratio(dc, lw),
-                b.ratio(dw, lw),
-                "ok" if ok else "FAIL",
-            ]
+            row += [b.ratio(dc, lw), b.ratio(dw, lw), "ok" if ok else "FAIL"]
             if not ok:
                 failures.append(model.name)
+        if ours:
             for label, runs in (("cold", ld_cold), ("warm", ld_warm)):
                 stages = [parse_timings(r.stdout + "\n" + r.stderr, timings) for r in runs]
                 names = [k for k in stages[0]] if stages and stages[0] else []
@@ -209,13 +217,18 @@ def main() -> None:
                     )
         rows.append(row)
 
-    headers = ["model", "leo cold s", "leo warm s", "leo MB"]
-    if not args.peer_only:
-        headers += ["ld cold s", "ld warm s", "ld MB", "cold/leo", "warm/leo", "bar"]
+    headers, cpu_headers = ["model"], ["model"]
+    if peer:
+        headers += ["leo cold s", "leo warm s", "leo MB"]
+        cpu_headers += ["leo cold", "leo warm"]
+    if ours:
+        headers += ["ld cold s", "ld warm s", "ld MB"]
+        cpu_headers += ["ld cold", "ld warm"]
+    if peer and ours:
+        headers += ["cold/leo", "warm/leo", "bar"]
     b.print_table(headers, rows)
     print("\nCPU seconds (user + system, incl. Xvfb for LeoCAD; less sensitive to other load)")
-    cpu_headers = ["model", "leo cold", "leo warm", "ld cold", "ld warm"]
-    b.print_table(cpu_headers[: len(cpu_rows[0])], cpu_rows)
+    b.print_table(cpu_headers, cpu_rows)
     if stage_rows:
         names = list(dict.fromkeys(k for _, st in stage_rows for k in st))
         print("\nldscene stages (median seconds, as ldscene reports them)")
@@ -223,7 +236,7 @@ def main() -> None:
             ["model", *names],
             [[m, *(f"{st.get(k, float('nan')):.2f}" for k in names)] for m, st in stage_rows],
         )
-    if not args.peer_only:
+    if peer and ours:
         print(
             f"\nbar: ldscene cold <= {BAR}x LeoCAD warm; ratios are against LeoCAD warm"
             " (MB = peak RSS, max over runs)"
