@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ldscene.ldraw.library import find_library
 from ldscene.ldraw.loader import load_model
@@ -31,13 +34,22 @@ def load_input(
     library: Path | str | None = None,
     strict: bool = False,
     use_cache: bool = True,
+    fast_studs: bool | Callable[[np.ndarray], bool] = False,
 ) -> LoadedInput:
-    """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`."""
+    """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`.
+
+    `fast_studs`: see `load_model`; a scene takes only True (a rule means full studs there).
+    """
     path = Path(path)
     if is_scene(path):
         from ldscene.scene import load_scene
 
-        scene = load_scene(path, library=library, strict=strict, use_cache=use_cache)
+        fast = fast_studs is True
+        scene = load_scene(
+            path, library=library, strict=strict, use_cache=use_cache, fast_studs=fast
+        )
+        scene.model.fast_studs = fast
         return LoadedInput(scene.model, scene)
     lib = find_library(library)
-    return LoadedInput(load_model(path, library=lib, strict=strict, use_cache=use_cache))
+    model = load_model(path, library=lib, strict=strict, use_cache=use_cache, fast_studs=fast_studs)
+    return LoadedInput(model)

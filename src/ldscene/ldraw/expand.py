@@ -3,6 +3,10 @@
 The walk is iterative and post-order: every sub-file is expanded once per run, then placed into
 its parents with one matrix product per (parent, child) pair.  Expanded library leaves go to
 the on-disk cache together with the version of every file they were built from.
+
+With `fast_studs`, references to a stud primitive (`p/stud*.dat`) use LDraw's "fast-draw"
+version in `p/8/` where the library has one, as LDView's low-quality studs do: 8 sides instead
+of 16, about 30 % fewer triangles and lines in a typical model.
 """
 
 from __future__ import annotations
@@ -27,15 +31,20 @@ def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
 class Expander:
     """Expanded geometry and titles of leaf files, by source key."""
 
-    def __init__(self, files: Files, cache: DiskCache | None = None) -> None:
+    def __init__(
+        self, files: Files, cache: DiskCache | None = None, fast_studs: bool = False
+    ) -> None:
         self.files = files
         self.cache = cache
+        self.fast_studs = fast_studs  # set before the first `geometry` call
+        self._fast: dict[str, Source] = {}
         self.geometries: dict[str, PartGeometry] = {}
         self.titles: dict[str, str] = {}
         self._stats: dict[str, tuple[int, int]] = {}
 
     def geometry(self, source: Source) -> PartGeometry:
         """The expanded geometry of a leaf file, built once per run (and cached on disk)."""
+        source = self._variant(source)  # type: ignore[assignment]
         found = self.geometries.get(source.key)
         if found is not None:
             return found
@@ -51,7 +60,7 @@ class Expander:
             record = self.files.record(current)
             if current.key not in entered:
                 entered.add(current.key)
-                for child in record.children:
+                for child in map(self._variant, record.children):
                     if child is None or child.key in self.geometries:
                         continue
                     if child.key in entered:
@@ -97,7 +106,7 @@ class Expander:
         for i in missing:
             self.files.problems.missing_reference(refs.names[i], record.display, refs.lines[i])
         groups: dict[str, list[int]] = {}
-        for i, child in enumerate(record.children):
+        for i, child in enumerate(map(self._variant, record.children)):
             if child is not None:
                 groups.setdefault(child.key, []).append(i)
         for child_key, index in groups.items():
@@ -139,10 +148,21 @@ class Expander:
             n_quads=parsed.n_quads,
         )
 
+    def _variant(self, child: Source | None) -> Source | None:
+        """The file drawn for a reference: the fast-draw stud instead of a stud, if asked for."""
+        if not self.fast_studs or child is None or not child.key.startswith("lib:p/stud"):
+            return child
+        found = self._fast.get(child.key)
+        if found is None:
+            fast = self.files.library.find("8/" + child.key[6:])  # type: ignore[union-attr]
+            found = self._fast[child.key] = fast or child
+        return found
+
     def _cache_key(self, source: Source) -> str | None:
         if self.cache is None or self.files.library is None or not source.key.startswith("lib:"):
             return None
-        return f"{self.files.library.fingerprint()}|{source.key}"
+        studs = "fast-studs|" if self.fast_studs else ""
+        return f"{self.files.library.fingerprint()}|{studs}{source.key}"
 
     def _stat(self, rel: str) -> tuple[int, int] | None:
         found = self._stats.get(rel)
@@ -158,7 +178,7 @@ class Expander:
         if entry is None:
             return False
         for name, rel, stamp in entry["deps"]:
-            found = self.files.library.find(name) if name else None  # type: ignore[union-attr]
+            found = self._variant(self.files.library.find(name)) if name else None  # type: ignore[union-attr]
             if (name and (found is None or found.key != "lib:" + rel)) or self._stat(rel) != tuple(
                 stamp
             ):
@@ -190,7 +210,7 @@ class Expander:
             rel = current.key[4:]
             deps.append((name, rel, self._stat(rel)))  # type: ignore[arg-type]
             refs = record.parsed.refs
-            for i, child in enumerate(record.children):
+            for i, child in enumerate(map(self._variant, record.children)):
                 if child is None:
                     missing.append((refs.names[i], record.display, refs.lines[i]))
                 elif child.key not in seen:

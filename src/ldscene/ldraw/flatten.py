@@ -6,6 +6,7 @@ its composed transform, resolved colour and sub-model path; leaf geometry is nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +24,26 @@ from ldscene.ldraw.resolver import Files, Record
 _PRIVATE_COLOUR_BASE = 0x6000000
 
 
+def stack_or(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
+    """Concatenate `parts` as `dtype`, or an empty array of `shape` when there are none."""
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
+
+
 class Flattener:
     """Turns the model tree under a root file into a `Model`."""
 
-    def __init__(self, files: Files, expander: Expander, colours: ColourTable) -> None:
+    def __init__(
+        self,
+        files: Files,
+        expander: Expander,
+        colours: ColourTable,
+        fast_studs: Callable[[np.ndarray], bool] | None = None,
+    ) -> None:
         self.files = files
         self.expander = expander
         self.colours = colours
+        # Decides, from the instances' (P, 3) origins, whether to draw fast-draw studs.
+        self.fast_studs = fast_studs
 
     def flatten(self, root_key: str) -> Model:
         """Walk the model tree from `root_key` and return its placed instances."""
@@ -173,6 +187,9 @@ class Flattener:
             for sub in reversed(submodels):
                 stack.append(("enter", *sub))
 
+        transforms = stack_or(inst_transform, (0, 4, 4), np.float64)
+        if callable(self.fast_studs):
+            self.expander.fast_studs = bool(self.fast_studs(transforms[:, :3, 3]))
         leaves = []
         for key, name, is_part in zip(leaf_keys, leaf_names, leaf_is_part):
             source = self.files.records[key].source if key.endswith("#own") else None
@@ -187,21 +204,19 @@ class Flattener:
                 title = self.expander.titles.get(key, "")
             leaves.append(Leaf(name, title, is_part, geometry))
 
-        def stack_or(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
-
         return Model(
             name=root.parsed.name or Path(root.display).name,
             leaves=leaves,
             leaf=stack_or(inst_leaf, (0,), np.int32),
             colour=stack_or(inst_colour, (0,), np.int64),
-            transform=stack_or(inst_transform, (0, 4, 4), np.float64),
+            transform=transforms,
             path=stack_or(inst_path, (0,), np.int32),
             step=stack_or(inst_step, (0,), np.int32),
             paths=paths,
             colours=self.colours,
             missing=self.files.problems.missing,
             warnings=self.files.problems.warnings,
+            fast_studs=self.expander.fast_studs,
         )
 
     def _source_for(self, key: str) -> Source:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from ldscene.errors import ModelError
 from ldscene.ldraw.cache import DiskCache
@@ -34,20 +37,24 @@ def load_model(
     extra_paths: list[Path] | tuple = (),
     strict: bool = False,
     use_cache: bool = True,
+    fast_studs: bool | Callable[[np.ndarray], bool] = False,
 ) -> Model:
     """Load an `.ldr`, `.mpd` or `.dat` file and flatten it to instances.
 
     `library` defaults to `find_library()`; `extra_paths` are searched (case-insensitively)
-    after the model's own folder and before the library.
+    after the model's own folder and before the library.  `fast_studs` draws studs with
+    LDraw's 8-sided fast-draw primitives; a callable decides from the instances' (P, 3)
+    origins, once they are known and before any geometry is built.
     """
     if library is None:
         library = find_library()
     files = Files(library, extra_paths, Problems(strict))
     cache = DiskCache() if use_cache else None
-    expander = Expander(files, cache)
+    expander = Expander(files, cache, fast_studs=fast_studs is True)
     root = files.open_root(Path(path))
     try:
-        model = Flattener(files, expander, library_colours(library)).flatten(root)
+        decide = fast_studs if callable(fast_studs) else None
+        model = Flattener(files, expander, library_colours(library), decide).flatten(root)
     finally:
         if cache is not None:
             cache.flush()

@@ -48,6 +48,7 @@ class Model:
     colours: ColourTable
     missing: list[MissingReference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    fast_studs: bool = False  # studs drawn with LDraw's 8-sided fast-draw primitives
 
     @property
     def n_instances(self) -> int:

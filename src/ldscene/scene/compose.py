@@ -607,8 +607,12 @@ def load_scene(
     library: Library | str | Path | None = None,
     strict: bool = False,
     use_cache: bool = True,
+    fast_studs: bool = False,
 ) -> Scene:
-    """Read, check and compose a scene file (raises `LdsceneError` on bad input)."""
+    """Read, check and compose a scene file (raises `LdsceneError` on bad input).
+
+    `fast_studs` draws every stud with LDraw's 8-sided fast-draw primitives.
+    """
     path = Path(path)
     spec = read_spec(path)
     parts_path: list[Path] = []
@@ -625,7 +629,7 @@ def load_scene(
         parts_path.append(folder)
     if not spec.parts_path:
         parts_path = default_parts_paths(path)
-    sources = Sources(library, parts_path, strict, use_cache)
+    sources = Sources(library, parts_path, strict, use_cache, fast_studs)
     composer = Composer(spec, sources)
     sources.load_parts([n for n in spec_part_names(spec) if sources.find_part(n) is not None])
 

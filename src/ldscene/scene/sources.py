@@ -72,6 +72,7 @@ class Sources:
         extra_paths: list[Path],
         strict: bool = False,
         use_cache: bool = True,
+        fast_studs: bool = False,
     ) -> None:
         if not isinstance(library, Library):
             library = find_library(library)
@@ -80,6 +81,7 @@ class Sources:
         self.extra = [folder_index(p) for p in self.extra_paths if p.is_dir()]
         self.strict = strict
         self.use_cache = use_cache
+        self.fast_studs = fast_studs
         self._colours: ColourTable | None = None
         self._parts: dict[str, Model] = {}
         self._files: dict[str, Model] = {}
@@ -183,6 +185,7 @@ class Sources:
                 extra_paths=self.extra_paths,
                 strict=self.strict,
                 use_cache=self.use_cache,
+                fast_studs=self.fast_studs,
             )
         except LdsceneError:
             raise
