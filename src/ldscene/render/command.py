@@ -37,6 +37,7 @@ class RenderRequest:
     ground: bool = False
     edges: bool | None = None
     shadows: bool = True
+    studs: str = "auto"  # auto, full or fast (see render/studs.py)
     quiet: bool = False
     timings: bool = False
     library: Path | None = None
@@ -197,6 +198,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     from ldscene.inputs import is_scene, load_input
     from ldscene.render.offscreen import ModelRenderer, save_image
     from ldscene.render.progress import ProgressLine
+    from ldscene.render.studs import fast_studs_rule
     from ldscene.render.warmup import GlWarmup
 
     # Cheap checks first: a bad size or path must not cost a model load.
@@ -211,18 +213,29 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     if not req.input_path.is_file():
         raise LdsceneError("not a file", path=str(req.input_path))
 
+    # A model's views are known before it loads, so "auto" studs can be chosen during the load.
+    scene_input = is_scene(req.input_path)
+    fast_studs = fast_studs_rule(
+        req.studs, build_options(req), [] if scene_input else build_views(req)
+    )
+    if scene_input and req.studs == "auto":
+        fast_studs = False  # scene cameras may come close: keep full studs
+
     progress = ProgressLine(enabled=None if not req.quiet else False)
     timings: dict[str, float] = {}
     warm = None
+    gl: dict[str, str] = {}
     try:
         progress("loading")
         start = time.perf_counter()
-        loaded = load_input(req.input_path, req.library, req.strict, use_cache=req.use_cache)
+        loaded = load_input(
+            req.input_path, req.library, req.strict, use_cache=req.use_cache, fast_studs=fast_studs
+        )
         timings["load"] = time.perf_counter() - start
         if on_loaded is not None:
             progress.done()
             on_loaded(loaded.model)
-        scene = loaded.scene if is_scene(req.input_path) else None
+        scene = loaded.scene if scene_input else None
         options = build_options(req, scene)
         views = build_views(req, scene, loaded.model)
         paths = output_paths(base, views)
@@ -240,6 +253,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
                 save_image(image, path, background=options.background)
                 written.append(path)
             timings.update(renderer.timings)
+            gl = renderer.gl
     finally:
         progress.done()
         if warm is not None:
@@ -249,6 +263,10 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
 
         stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
         print(f"timings: {stages}", file=sys.stderr)
+        studs = "fast-draw" if loaded.model.fast_studs else "full"
+        print(f"studs: {studs}", file=sys.stderr)
+        if gl:
+            print(f"gl: {gl['renderer']} ({gl['version']}, {gl['vendor']})", file=sys.stderr)
     if not req.quiet:
         for path, view in zip(written, views, strict=True):
             seconds = timings.get(f"render:{view.name}", 0.0)

@@ -129,7 +129,7 @@ def create_platform(width: int, height: int):
 
 
 def gl_info() -> dict[str, str]:
-    """Vendor/renderer/version strings of the current context (for logs and --verbose)."""
+    """Vendor/renderer/version strings of the current context (shown by `render --timings`)."""
     from OpenGL import GL
 
     def text(name: int) -> str:

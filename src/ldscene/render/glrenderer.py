@@ -12,7 +12,9 @@ Differences from pyrender's stock renderer, each for speed or correctness:
 - the key light's shadow map is fitted tightly to the model in light space, skips lines,
   glass and faces turned away from the light, and is sampled with hardware-filtered PCF
   (4 taps instead of pyrender's 36; one per pixel, interleaved, when supersampled by 2);
-- only the colour buffer is read back.
+- only the colour buffer is read back, and with `reduce = 2` (2x2 supersampling) it is first
+  box-filtered to the output size on the GL side by a linear blit: a quarter of the pixels
+  to read and no downsampling on the CPU.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from OpenGL.GL import (
     glBindRenderbuffer,
     glBindTexture,
     glBlendFuncSeparate,
+    glBlitFramebuffer,
     glClear,
     glClearColor,
     glCullFace,
@@ -131,6 +134,11 @@ class LdRenderer(pyrender.Renderer):
         self.shadow_points: np.ndarray | None = None  # world points the shadow map must cover
         self._compare_ready: set[int] = set()
         self._line_range = None
+        # Called once the opaque faces are drawn; returns a line Primitive (or None) drawn with
+        # the edges.  Lets work done beside the GL calls (conditional lines) finish late.
+        self.late_lines = None
+        self.reduce = 1  # 2: offscreen images come back box-filtered to half size (see above)
+        self._small_fb = self._small_cb = None
 
     @property
     def shadow_interleave(self) -> bool:
@@ -203,30 +211,41 @@ class LdRenderer(pyrender.Renderer):
                 texel = 1.0 / ln.light.shadow_texture.width
 
         current = None
-        ordered = (
-            [(n, MODE_SURFACE) for n in opaque]
-            + [(n, MODE_LINES) for n in lines]
-            + [(n, MODE_CATCHER) for n in catchers]
-            + [(n, MODE_SURFACE) for n in glass]
-        )
-        for node, mode in ordered:
-            pose = scene.get_pose(node)
-            for primitive in node.mesh.primitives:
-                program = self._get_primitive_program(primitive, flags, ProgramFlags.USE_MATERIAL)
-                if program is not current:
-                    if current is not None:
-                        current._unbind()
-                    program._bind()
-                    program.set_uniform("V", V)
-                    program.set_uniform("P", P)
-                    program.set_uniform("cam_pos", cam_pos)
-                    program.set_uniform("shadow_texel", float(texel))
-                    self._reset_active_textures()
-                    self._bind_lighting(scene, program, node, flags)
-                    current = program
-                self._draw(primitive, pose, program, mode)
+
+        def draw(primitive, pose, node, mode: int) -> None:
+            nonlocal current
+            program = self._get_primitive_program(primitive, flags, ProgramFlags.USE_MATERIAL)
+            if program is not current:
+                if current is not None:
+                    current._unbind()
+                program._bind()
+                program.set_uniform("V", V)
+                program.set_uniform("P", P)
+                program.set_uniform("cam_pos", cam_pos)
+                program.set_uniform("shadow_texel", float(texel))
+                self._reset_active_textures()
+                self._bind_lighting(scene, program, node, flags)
+                current = program
+            self._draw(primitive, pose, program, mode)
+
+        def draw_nodes(nodes, mode: int) -> None:
+            for node in nodes:
+                pose = scene.get_pose(node)
+                for primitive in node.mesh.primitives:
+                    draw(primitive, pose, node, mode)
+
+        draw_nodes(opaque, MODE_SURFACE)
+        draw_nodes(lines, MODE_LINES)
+        late = self.late_lines() if self.late_lines is not None else None
+        if late is not None:
+            late._add_to_context()
+            draw(late, np.eye(4), None, MODE_LINES)
+        draw_nodes(catchers, MODE_CATCHER)
+        draw_nodes(glass, MODE_SURFACE)
         if current is not None:
             current._unbind()
+        if late is not None:
+            late._remove_from_context()
         glDepthMask(GL_TRUE)
         glDisable(GL_BLEND)
         glDisable(GL_FRAMEBUFFER_SRGB)
@@ -390,7 +409,24 @@ class LdRenderer(pyrender.Renderer):
         self._main_fb_ms = self._main_fb  # no multisampling: we supersample instead
         self._main_fb_dims = (w, h)
 
+    def _small_framebuffer(self, width: int, height: int) -> int:
+        """The half-size colour framebuffer that 2x2 supersampled images are resolved into."""
+        if self._small_fb is None:
+            self._small_cb = glGenRenderbuffers(1)
+            glBindRenderbuffer(GL_RENDERBUFFER, self._small_cb)
+            glRenderbufferStorage(GL_RENDERBUFFER, GL_SRGB8_ALPHA8, width, height)
+            self._small_fb = glGenFramebuffers(1)
+            glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._small_fb)
+            glFramebufferRenderbuffer(
+                GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, self._small_cb
+            )
+        return self._small_fb
+
     def _delete_main_framebuffer(self):
+        if self._small_fb is not None:
+            glDeleteFramebuffers(1, [self._small_fb])
+            glDeleteRenderbuffers(1, [self._small_cb])
+            self._small_fb = self._small_cb = None
         if self._main_fb is not None:
             glDeleteFramebuffers(1, [self._main_fb])
         rbs = [x for x in (self._main_cb, self._main_db) if x is not None]
@@ -403,6 +439,16 @@ class LdRenderer(pyrender.Renderer):
     def _read_main_framebuffer(self, scene, flags):
         width, height = self._main_fb_dims
         glBindFramebuffer(GL_READ_FRAMEBUFFER, self._main_fb)
+        if self.reduce == 2:
+            width, height = width // 2, height // 2
+            glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._small_framebuffer(width, height))
+            # sRGB conversion is off (GL_FRAMEBUFFER_SRGB disabled): the blit averages the
+            # stored values, as a CPU box filter of the read-back image would.  Each output
+            # pixel centre falls between four source pixels, so GL_LINEAR is a 2x2 box.
+            glBlitFramebuffer(
+                0, 0, 2 * width, 2 * height, 0, 0, width, height, GL_COLOR_BUFFER_BIT, GL_LINEAR
+            )
+            glBindFramebuffer(GL_READ_FRAMEBUFFER, self._small_fb)
         data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
         image = np.frombuffer(data, np.uint8).reshape(height, width, 4)
         glBindFramebuffer(GL_FRAMEBUFFER, 0)

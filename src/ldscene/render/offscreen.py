@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -90,9 +91,12 @@ class ModelRenderer:
         self._platform = None
         self._renderer = None
         self._scene = None
-        self._cond_node = None
+        self._pool: ThreadPoolExecutor | None = None  # conditional-line selection
+        if self.options.edges and self.options.conditional_lines:
+            self._workers()
         self._camera_node = None
         self._scene_started = False
+        self.gl: dict[str, str] = {}  # GL vendor/renderer/version, once a context exists
 
     # -------------------------------------------------------------- context management
     def __enter__(self) -> ModelRenderer:
@@ -103,6 +107,9 @@ class ModelRenderer:
 
     def close(self) -> None:
         """Free GL resources; always called (renderers left alive break the next context)."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
         if self._platform is not None:
             try:
                 self._platform.make_current()
@@ -120,6 +127,7 @@ class ModelRenderer:
         from ldscene.render.gl import import_pyrender
 
         pyrender = import_pyrender()
+        from ldscene.render.gl import gl_info
         from ldscene.render.glrenderer import make_shadow_texture
         from ldscene.render.warmup import open_renderer
 
@@ -128,6 +136,7 @@ class ModelRenderer:
         taken = self._warm.take(opts) if self._warm is not None else None
         self._warm = None
         self._platform, self._renderer = taken or open_renderer(opts)
+        self.gl = gl_info()
         # The framebuffer is sRGB: clear with linear values so the image shows the colour asked.
         bg = (*srgb_to_linear(opts.background), 0.0 if opts.transparent else 1.0)
         self._scene = pyrender.Scene(
@@ -274,7 +283,10 @@ class ModelRenderer:
         scene.set_pose(self._fill, fill_pose)
         self._fill_light.intensity = fill_intensity
         if opts.edges and opts.conditional_lines:
-            self._update_conditional_lines(frame)
+            # Chosen in a worker thread (numpy, mostly without the GIL) while GL draws the
+            # shadow map and the faces; the renderer takes them just before it draws lines.
+            pending = self._workers().submit(self._visible_conditional_lines, frame)
+            self._renderer.late_lines = lambda: self._conditional_line_primitive(pending)
 
         flags = RenderFlags.OFFSCREEN | RenderFlags.RGBA
         if opts.shadows:
@@ -282,8 +294,11 @@ class ModelRenderer:
         self._platform.make_current()
         if self.progress:
             self.progress(f"rendering {view.name}", 0.0)
-        color, _ = self._renderer.render(scene, flags)
-        image = downsample(color, opts.aa)
+        try:
+            color, _ = self._renderer.render(scene, flags)
+        finally:
+            self._renderer.late_lines = None
+        image = downsample(color, opts.aa // self._renderer.reduce)
         self.timings[f"render:{view.name}"] = time.perf_counter() - start
         return image
 
@@ -296,25 +311,35 @@ class ModelRenderer:
             return Image.fromarray(array, "RGBA")
         return Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB")
 
-    def _update_conditional_lines(self, frame: Framing) -> None:
-        import pyrender
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="ldscene-lines")
+            # World-space conditional lines are needed by every view: start on them now.
+            self._pool.submit(self.meshes.conditional_lines)
+        return self._pool
 
+    def _visible_conditional_lines(self, frame: Framing) -> tuple[np.ndarray, np.ndarray] | None:
+        """End points (2V, 3) and colours (2V, 4) of the conditional lines drawn from `frame`."""
         lines, rgb = self.meshes.conditional_lines()
-        if self._cond_node is not None:
-            self._scene.remove_node(self._cond_node)
-            self._cond_node = None
         if not len(lines):
-            return
+            return None
         eye, forward = frame.position.astype(np.float32), frame.forward.astype(np.float32)
         show = np.flatnonzero(visible_conditional_lines(lines, eye, forward, frame.ortho))
         if not len(show):
-            return
-        positions = lines[show, :2].reshape(-1, 3)
+            return None
         colours = np.ones((len(show), 2, 4), np.float32)
         colours[:, :, :3] = rgb[show, None, :]
-        colours = colours.reshape(-1, 4)
-        prim = pyrender.Primitive(positions, color_0=colours, material=line_material(), mode=1)
-        self._cond_node = self._scene.add(pyrender.Mesh([prim]), name="conditional-lines")
+        return lines[show, :2].reshape(-1, 3), colours.reshape(-1, 4)
+
+    @staticmethod
+    def _conditional_line_primitive(pending: Future):
+        import pyrender
+
+        found = pending.result()
+        if found is None:
+            return None
+        positions, colours = found
+        return pyrender.Primitive(positions, color_0=colours, material=line_material(), mode=1)
 
 
 def shared_line_vertices(points: np.ndarray, colours: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -88,6 +88,7 @@ def open_renderer(options: RenderOptions) -> tuple:
     platform = create_platform(w, h)
     renderer = LdRenderer(w, h, line_width=options.line_width * options.aa)
     renderer.shadow_interleave = options.aa % 2 == 0  # downsample() averages 2x2 blocks
+    renderer.reduce = 2 if options.aa == 2 else 1  # GL box-filters 2x2 supersampling
     return platform, renderer
 
 

@@ -1,0 +1,169 @@
+"""Fast-draw studs (LDraw's 8-sided `p/8/stud*.dat`): engine substitution, cache and `--studs`."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import write
+
+from ldscene.cli import cli
+from ldscene.ldraw import load_model
+from ldscene.ldraw.stats import bounding_box, model_stats
+from ldscene.render import RenderOptions, View, render_model
+from ldscene.render.studs import FAST_BELOW_PX, fast_studs_rule, stud_pixels
+
+
+def counts(model) -> tuple[int, int, int]:
+    stats = model_stats(model)
+    return stats["triangles"], stats["lines"], stats["cond_lines"]
+
+
+def test_fast_studs_replace_each_stud_by_the_8_sided_primitive(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # Two top studs and one underside tube (stud4.dat) around one triangle of its own.
+    write(
+        tmp_path,
+        "plate.dat",
+        "0 test plate\n0 Name: plate.dat\n0 !LDRAW_ORG Part\n0 BFC CERTIFY CCW\n"
+        "1 16 10 0 0 1 0 0 0 1 0 0 0 1 stud.dat\n"
+        "1 16 -10 0 0 1 0 0 0 1 0 0 0 1 stud.dat\n"
+        "1 16 0 8 0 1 0 0 0 -1 0 0 0 1 stud4.dat\n"
+        "3 16 0 0 0 20 0 0 0 0 20\n",
+    )
+    plate = write(tmp_path, "plate.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 plate.dat\n")
+
+    def saving(name: str) -> np.ndarray:
+        full = write(tmp_path, "full.ldr", f"1 4 0 0 0 1 0 0 0 1 0 0 0 1 {name}\n")
+        fast = write(tmp_path, "fast.ldr", f"1 4 0 0 0 1 0 0 0 1 0 0 0 1 8\\{name}\n")
+        return np.subtract(counts(load_model(full)), counts(load_model(fast)))
+
+    assert (saving("stud.dat") > 0).all()  # fewer triangles, lines and conditional lines
+    # A stud placed directly in a model is drawn fast too.
+    bare = write(tmp_path, "bare.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 stud.dat\n")
+    fast_bare = counts(load_model(bare, fast_studs=True))
+    assert fast_bare == counts(load_model(tmp_path / "fast.ldr"))
+    expected = 2 * saving("stud.dat") + saving("stud4.dat")
+    full, fast = load_model(plate), load_model(plate, fast_studs=True)
+    assert tuple(np.subtract(counts(full), counts(fast))) == tuple(expected)
+    assert not full.fast_studs and fast.fast_studs
+
+
+def test_fast_studs_keep_a_real_brick_in_shape(tmp_path):
+    brick = write(tmp_path, "brick.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    full, fast = load_model(brick), load_model(brick, fast_studs=True)
+    assert counts(fast)[0] < 0.8 * counts(full)[0]  # studs are most of a brick's triangles
+    for a, b in zip(bounding_box(full), bounding_box(fast), strict=True):
+        np.testing.assert_allclose(a, b)
+
+
+def test_fast_and_full_studs_are_cached_apart(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    brick = write(tmp_path, "brick.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    fast_cold = counts(load_model(brick, fast_studs=True))
+    full_after_fast = counts(load_model(brick))
+    fast_warm = counts(load_model(brick, fast_studs=True))
+    assert fast_warm == fast_cold
+    assert full_after_fast == counts(load_model(brick, use_cache=False))
+    assert full_after_fast[0] > fast_cold[0]
+
+
+def test_a_rule_decides_from_the_instance_origins(tmp_path):
+    far = write(
+        tmp_path,
+        "far.ldr",
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 1 2000 0 1500 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    seen = []
+
+    def rule(origins: np.ndarray) -> bool:
+        seen.append(origins.copy())
+        return True
+
+    model = load_model(far, fast_studs=rule, use_cache=False)
+    assert model.fast_studs
+    np.testing.assert_allclose(seen[0], [[0, 0, 0], [2000, 0, 1500]])
+    assert not load_model(far, fast_studs=lambda origins: False, use_cache=False).fast_studs
+
+
+def test_stud_pixels_follow_image_size_and_distance():
+    origins = np.array([[0, 0, 0], [1000, -400, 800]], float)
+    iso = [View.named("iso")]
+    small = stud_pixels(origins, RenderOptions(width=400, height=300), iso)
+    large = stud_pixels(origins, RenderOptions(width=800, height=600), iso)
+    assert small == pytest.approx(large / 2, rel=1e-6)
+    wider = stud_pixels(origins * 2, RenderOptions(width=800, height=600), iso)
+    assert wider < large  # a bigger model is framed from further away
+    # One part, or a fixed scene camera, can come arbitrarily close: never fast by default.
+    assert stud_pixels(origins[:1], RenderOptions(), iso) == math.inf
+    fixed = [View.look("cam", (0, -100, -500), (0, 0, 0))]
+    assert stud_pixels(origins, RenderOptions(), fixed) == math.inf
+
+
+def test_stud_pixels_match_a_rendered_stud(tmp_path):
+    """The estimate bounds a real stud's width from above, and not loosely."""
+    # Three bare studs in a row, seen from the top: the middle one, straight under the camera,
+    # shows just its 12 LDU wide top disc.
+    path = write(
+        tmp_path,
+        "row.ldr",
+        "".join(f"1 4 {x} 0 0 1 0 0 0 1 0 0 0 1 stud.dat\n" for x in (-300, 0, 300)),
+    )
+    model = load_model(path)
+    opts = RenderOptions(width=800, height=400, aa=1, edges=False, shadows=False)
+    (image,) = render_model(model, [View.named("top")], opts)
+    rgb = np.asarray(image)[..., :3].astype(int)
+    red = (rgb[..., 0] - rgb[..., 2]) > 60
+    columns = np.flatnonzero(red[:, 200:600].any(axis=0))
+    measured = columns.max() - columns.min() + 1
+    estimate = stud_pixels(model.transform[:, :3, 3], opts, [View.named("top")])
+    assert measured > 8  # the stud is big enough to measure
+    assert measured <= estimate * 1.1
+    assert estimate <= measured * 1.25
+
+
+def test_auto_rule_uses_the_threshold():
+    origins = np.array([[0, 0, 0], [3000, -600, 2000]], float)
+    views = [View.named("iso")]
+    opts_small, opts_huge = (
+        RenderOptions(width=320, height=240),
+        RenderOptions(width=8000, height=6000),
+    )
+    assert stud_pixels(origins, opts_small, views) < FAST_BELOW_PX
+    assert fast_studs_rule("auto", opts_small, views)(origins) is True
+    assert fast_studs_rule("auto", opts_huge, views)(origins) is False
+    assert fast_studs_rule("fast", opts_huge, views) is True
+    assert fast_studs_rule("full", opts_small, views) is False
+
+
+def test_cli_studs_option(tmp_path):
+    far = write(
+        tmp_path,
+        "far.ldr",
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 1 3000 0 2000 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    out = tmp_path / "far.png"
+
+    def run(*extra: str) -> str:
+        args = ["render", str(far), "-o", str(out), "--width", "96", "--height", "72", "--timings"]
+        result = CliRunner().invoke(cli, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        assert out.is_file()
+        return result.output
+
+    assert "studs: fast-draw" in run()  # studs about 1 px wide: auto picks fast-draw
+    assert "studs: full" in run("--studs", "full")
+    assert "studs: full" in run("--width", "4000", "--height", "3000", "--aa", "1")
+    result = CliRunner().invoke(cli, ["render", str(far), "--studs", "round"])
+    assert result.exit_code == 2 and "round" in result.output
+
+
+def test_fast_studs_look_the_same_when_small(tmp_path):
+    path = write(tmp_path, "brick.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    opts = RenderOptions(width=96, height=72)
+    (full,) = render_model(load_model(path), [View.named("iso")], opts)
+    (fast,) = render_model(load_model(path, fast_studs=True), [View.named("iso")], opts)
+    diff = np.abs(np.asarray(full).astype(int) - np.asarray(fast).astype(int))
+    assert diff.mean() < 1.0, diff.mean()
