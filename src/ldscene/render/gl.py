@@ -14,6 +14,7 @@ import sys
 from types import ModuleType
 
 from ldscene.errors import LdsceneError
+from ldscene.render.lazy_trimesh import defer_trimesh
 
 #: apt packages that provide headless EGL on Debian/Ubuntu.
 APT_HINT = "install libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libopengl0 (Debian/Ubuntu)"
@@ -38,6 +39,7 @@ def import_pyrender() -> ModuleType:
     platform = choose_platform()
     if platform in ("egl", "osmesa") and "pyrender" not in sys.modules:
         _skip_pyrender_viewer()
+        defer_trimesh()
     try:
         import pyrender
     except (ImportError, OSError, AttributeError) as err:  # missing libEGL/libGL and friends
