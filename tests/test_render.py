@@ -55,6 +55,27 @@ def test_import_does_not_load_gl():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_render_defers_trimesh_and_it_still_works_when_asked_for(tmp_path):
+    # pyrender imports trimesh (and with it scipy: 0.3 s) for nothing a render uses.
+    path = brick_file(tmp_path)
+    code = (
+        "import sys\n"
+        "from ldscene.ldraw import load_model\n"
+        "from ldscene.render import RenderOptions, View, render_model\n"
+        "from ldscene.render.lazy_trimesh import trimesh_deferred\n"
+        f"model = load_model({str(path)!r})\n"
+        "(image,) = render_model(model, [View.named('iso')], RenderOptions(width=64, height=48))\n"
+        "assert image.getbbox() is not None\n"
+        "assert trimesh_deferred(), 'a render imported the trimesh package'\n"
+        "import pyrender, trimesh\n"
+        "box = trimesh.creation.box()\n"  # first real use: the real package loads
+        "assert not trimesh_deferred() and abs(box.volume - 1.0) < 1e-9\n"
+        "assert isinstance(box, trimesh.Trimesh)\n"
+        "assert pyrender.Mesh.from_trimesh(box).primitives\n"  # pyrender's own reference
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 # ---------------------------------------------------------------------------- pixels
 def test_red_brick_front_is_lego_red_and_framed(tmp_path):
     img = render_one(brick_file(tmp_path), "front")
@@ -317,6 +338,23 @@ def test_smooth_normals_flat_cube_and_smooth_cylinder():
     assert np.abs(radial[..., 2]).max() < 1e-5
     assert not np.allclose(radial, np.repeat(cyl.face_normals[side][:, None], 3, axis=1))
     assert np.allclose(normals[~side][..., :2], 0, atol=1e-6)
+
+
+@pytest.mark.parametrize("n, m", [(1, 0), (10, 4), (500, 400), (5000, 9000)])
+def test_connected_components_match_scipy(n, m):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    from ldscene.ldraw.normals import connected_components
+
+    rng = np.random.default_rng(n + m)
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    graph = coo_matrix((np.ones(m, np.int8), (a, b)), shape=(n, n))
+    _, expected = scipy_components(graph, directed=False)
+    np.testing.assert_array_equal(connected_components(n, a, b), expected)
+    # A long chain, joined in the worst order for label propagation.
+    chain = np.arange(n - 1)[::-1]
+    np.testing.assert_array_equal(connected_components(n, chain, chain + 1), np.zeros(n))
 
 
 def test_smooth_normals_hard_on_edge_lines():

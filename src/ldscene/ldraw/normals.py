@@ -59,6 +59,33 @@ def _unique_rows(rows: np.ndarray, extra: np.ndarray | None = None):
     return used, head, where[inverse[len(rows) :]]
 
 
+def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component labels (n,) of n nodes joined by edges (a[i], b[i]), numbered 0.. in the
+    order of each component's lowest node (as scipy.sparse.csgraph labels them).
+
+    Label propagation with pointer jumping, in numpy: a few rounds for the small fans of
+    corners that smooth shading joins, without importing scipy (0.15 s) on a render's path.
+    """
+    label = np.arange(n)
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    while True:
+        la, lb = label[a], label[b]
+        differ = la != lb
+        if not differ.any():
+            break
+        a, b, la, lb = a[differ], b[differ], la[differ], lb[differ]
+        low = np.minimum(la, lb)
+        np.minimum.at(label, la, low)  # hook each root onto the lowest root it touches
+        np.minimum.at(label, lb, low)
+        while True:  # point every node straight at its root
+            parent = label[label]
+            if np.array_equal(parent, label):
+                break
+            label = parent
+    roots = label == np.arange(n)
+    return (np.cumsum(roots) - 1)[label]
+
+
 def smooth_normals(
     triangles: np.ndarray,
     edges: np.ndarray | None = None,
@@ -79,9 +106,6 @@ def smooth_normals(
     With `return_groups`, also returns (T, 3) fan ids: corners with the same id share one
     merged position and one normal, so they can share a GPU vertex.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     tris = np.asarray(triangles, np.float64).reshape(-1, 3, 3)
     n_tris = len(tris)
     if n_tris == 0:
@@ -142,8 +166,7 @@ def smooth_normals(
     rows = np.concatenate([lo_c[first], hi_c[first]])
     cols = np.concatenate([lo_c[second], hi_c[second]])
     n_corners = 3 * n_tris
-    graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n_corners, n_corners))
-    _, fan = connected_components(graph, directed=False)
+    fan = connected_components(n_corners, rows, cols)
 
     weights = np.repeat(raw, 3, axis=0)  # each corner contributes its face's area normal
     n_fans = fan.max() + 1
