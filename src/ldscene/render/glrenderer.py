@@ -12,6 +12,9 @@ Differences from pyrender's stock renderer, each for speed or correctness:
 - the key light's shadow map is fitted tightly to the model in light space, skips lines,
   glass and faces turned away from the light, and is sampled with hardware-filtered PCF
   (4 taps instead of pyrender's 36; one per pixel, interleaved, when supersampled by 2);
+- per draw, only what changed is sent: uniform locations are looked up once, repeated uniform
+  values and GL states are skipped, each primitive's program is remembered, node poses are
+  read once per frame (pyrender pays ~15 PyOpenGL calls per draw, most of a GPU's frame);
 - only the colour buffer is read back, and with `reduce = 2` (2x2 supersampling) it is first
   box-filtered to the output size on the GL side by a linear blit: a quarter of the pixels
   to read and no downsampling on the CPU.
@@ -64,6 +67,7 @@ from OpenGL.GL import (
     glBindFramebuffer,
     glBindRenderbuffer,
     glBindTexture,
+    glBindVertexArray,
     glBlendFuncSeparate,
     glBlitFramebuffer,
     glClear,
@@ -82,12 +86,18 @@ from OpenGL.GL import (
     glGenFramebuffers,
     glGenRenderbuffers,
     glGetFloatv,
+    glGetUniformLocation,
     glLineWidth,
     glPolygonMode,
     glPolygonOffset,
     glReadPixels,
     glRenderbufferStorage,
     glTexParameteri,
+    glUniform1f,
+    glUniform1i,
+    glUniform3fv,
+    glUniform4fv,
+    glUniformMatrix4fv,
     glViewport,
 )
 from pyrender.constants import GLTF, ProgramFlags, RenderFlags
@@ -96,6 +106,8 @@ from pyrender.shader_program import ShaderProgramCache
 from ldscene.render.materials import LINES, SHADOW_CATCHER
 
 SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
+
+_UNSET = object()
 
 #: draw_mode uniform values (see shaders/mesh.frag)
 MODE_SURFACE, MODE_LINES, MODE_CATCHER = 0, 1, 2
@@ -138,6 +150,11 @@ class LdRenderer(pyrender.Renderer):
         # the edges.  Lets work done beside the GL calls (conditional lines) finish late.
         self.late_lines = None
         self.reduce = 1  # 2: offscreen images come back box-filtered to half size (see above)
+        self._locations: dict[tuple[int, str], int] = {}
+        self._uniform_values: dict[tuple[int, str], object] = {}
+        self._programs: dict[int, tuple] = {}  # id(primitive) -> (primitive, {key: program})
+        self._gl_state: dict[int, object] = {}
+        self._frame_poses: dict = {}
         self._small_fb = self._small_cb = None
 
     @property
@@ -154,9 +171,69 @@ class LdRenderer(pyrender.Renderer):
             self._program_cache.defines["SHADOW_INTERLEAVE"] = 1
         else:
             self._program_cache.defines.pop("SHADOW_INTERLEAVE", None)
+        self._programs.clear()
+
+    # ------------------------------------------------------------------ cheap per-draw state
+    def _program_for(self, primitive, flags, program_flags):
+        """pyrender's program for a primitive, remembered (choosing it costs ~60 us a draw)."""
+        entry = self._programs.get(id(primitive))
+        if entry is None or entry[0] is not primitive:
+            entry = self._programs[id(primitive)] = (primitive, {})
+        key = (int(flags), int(program_flags))
+        program = entry[1].get(key)
+        if program is None:
+            program = entry[1][key] = self._get_primitive_program(primitive, flags, program_flags)
+        return program
+
+    def _uniform(self, program, name: str, value, kind: str) -> None:
+        """Set a uniform of the bound program unless it already holds `value`.
+
+        kind: "m4" (4x4 matrix, row-major), "i", "f", "v3" or "v4".
+        """
+        key = (program._program_id, name)
+        plain = value.tobytes() if isinstance(value, np.ndarray) else value
+        if self._uniform_values.get(key, _UNSET) == plain:
+            return
+        loc = self._locations.get(key)
+        if loc is None:
+            loc = self._locations[key] = glGetUniformLocation(program._program_id, name)
+        if kind == "m4":
+            glUniformMatrix4fv(loc, 1, GL_TRUE, np.asarray(value, np.float32))
+        elif kind == "i":
+            glUniform1i(loc, value)
+        elif kind == "f":
+            glUniform1f(loc, value)
+        elif kind == "v3":
+            glUniform3fv(loc, 1, np.asarray(value, np.float32))
+        else:
+            glUniform4fv(loc, 1, np.asarray(value, np.float32))
+        self._uniform_values[key] = plain
+
+    def _set_state(self, cap: int, on: bool) -> None:
+        """glEnable/glDisable, skipped when the capability is already so (this pass)."""
+        if self._gl_state.get(cap) is not on:
+            (glEnable if on else glDisable)(cap)
+            self._gl_state[cap] = on
+
+    def _pose(self, scene, node) -> np.ndarray:
+        """A node's world pose, read once per frame (pyrender walks the scene graph)."""
+        pose = self._frame_poses.get(node)
+        if pose is None:
+            pose = self._frame_poses[node] = scene.get_pose(node)
+        return pose
+
+    def _forget_programs(self) -> None:
+        self._programs.clear()
+        self._locations.clear()
+        self._uniform_values.clear()
+
+    def delete(self):
+        self._forget_programs()
+        super().delete()
 
     # ------------------------------------------------------------------ passes
     def render(self, scene, flags, seg_node_map=None):
+        self._frame_poses = {}
         self._update_context(scene, flags)
         key = scene.directional_light_nodes
         if flags & RenderFlags.SHADOWS_DIRECTIONAL and key:
@@ -212,9 +289,11 @@ class LdRenderer(pyrender.Renderer):
 
         current = None
 
+        self._gl_state = {}
+
         def draw(primitive, pose, node, mode: int) -> None:
             nonlocal current
-            program = self._get_primitive_program(primitive, flags, ProgramFlags.USE_MATERIAL)
+            program = self._program_for(primitive, flags, ProgramFlags.USE_MATERIAL)
             if program is not current:
                 if current is not None:
                     current._unbind()
@@ -230,7 +309,7 @@ class LdRenderer(pyrender.Renderer):
 
         def draw_nodes(nodes, mode: int) -> None:
             for node in nodes:
-                pose = scene.get_pose(node)
+                pose = self._pose(scene, node)
                 for primitive in node.mesh.primitives:
                     draw(primitive, pose, node, mode)
 
@@ -242,6 +321,7 @@ class LdRenderer(pyrender.Renderer):
             draw(late, np.eye(4), None, MODE_LINES)
         draw_nodes(catchers, MODE_CATCHER)
         draw_nodes(glass, MODE_SURFACE)
+        glBindVertexArray(0)
         if current is not None:
             current._unbind()
         if late is not None:
@@ -255,32 +335,33 @@ class LdRenderer(pyrender.Renderer):
         return None
 
     def _draw(self, primitive, pose, program, mode: int) -> None:
-        program.set_uniform("M", pose)
-        program.set_uniform("draw_mode", mode)
+        self._uniform(program, "M", pose, "m4")
+        self._uniform(program, "draw_mode", mode, "i")
         material = primitive.material
         if mode != MODE_LINES:
-            program.set_uniform("material.emissive_factor", material.emissiveFactor)
-            program.set_uniform("material.base_color_factor", material.baseColorFactor)
-            program.set_uniform("material.metallic_factor", material.metallicFactor)
-            program.set_uniform("material.roughness_factor", material.roughnessFactor)
-        if material.alphaMode == "BLEND" or mode == MODE_CATCHER:
-            glEnable(GL_BLEND)
+            self._uniform(program, "material.emissive_factor", material.emissiveFactor, "v3")
+            self._uniform(program, "material.base_color_factor", material.baseColorFactor, "v4")
+            self._uniform(program, "material.metallic_factor", material.metallicFactor, "f")
+            self._uniform(program, "material.roughness_factor", material.roughnessFactor, "f")
+        blend = material.alphaMode == "BLEND" or mode == MODE_CATCHER
+        if blend and self._gl_state.get(GL_BLEND) is not True:
             glBlendFuncSeparate(
                 GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA
             )
-            glDepthMask(GL_FALSE)
-        else:
-            glDisable(GL_BLEND)
-            glDepthMask(GL_TRUE)
-        if mode == MODE_CATCHER or material.doubleSided:
-            glDisable(GL_CULL_FACE)
-        else:
-            glEnable(GL_CULL_FACE)
+        self._set_state(GL_BLEND, blend)
+        if self._gl_state.get("depth_mask") is not (not blend):
+            glDepthMask(GL_FALSE if blend else GL_TRUE)
+            self._gl_state["depth_mask"] = not blend
+        if self._gl_state.get("cull") is None:
             glCullFace(GL_BACK)
+            self._gl_state["cull"] = True
+        self._set_state(GL_CULL_FACE, not (mode == MODE_CATCHER or material.doubleSided))
         self._draw_call(primitive)
 
     @staticmethod
     def _draw_call(primitive) -> None:
+        """Draw a bound-or-not primitive; leaves its vertex array bound (the next one replaces
+        it, and each pass unbinds at its end)."""
         primitive._bind()
         n_instances = 1 if primitive.poses is None else len(primitive.poses)
         if primitive.indices is not None:
@@ -289,7 +370,6 @@ class LdRenderer(pyrender.Renderer):
             )
         else:
             glDrawArraysInstanced(primitive.mode, 0, len(primitive.positions), n_instances)
-        primitive._unbind()
 
     def _shadow_pass(self, scene, light_node) -> None:
         light = light_node.light
@@ -310,13 +390,11 @@ class LdRenderer(pyrender.Renderer):
                 or material.name in (LINES, SHADOW_CATCHER)
             ):
                 continue
-            pose = scene.get_pose(node)
+            pose = self._pose(scene, node)
             for primitive in mesh.primitives:
                 if primitive.mode != GLTF.TRIANGLES:
                     continue
-                program = self._get_primitive_program(
-                    primitive, RenderFlags.NONE, ProgramFlags.NONE
-                )
+                program = self._program_for(primitive, RenderFlags.NONE, ProgramFlags.NONE)
                 if program is not current:
                     if current is not None:
                         current._unbind()
@@ -324,8 +402,9 @@ class LdRenderer(pyrender.Renderer):
                     program.set_uniform("V", V)
                     program.set_uniform("P", P)
                     current = program
-                program.set_uniform("M", pose)
+                self._uniform(program, "M", pose, "m4")
                 self._draw_call(primitive)
+        glBindVertexArray(0)
         if current is not None:
             current._unbind()
         glPolygonOffset(1.0, 1.0)

@@ -359,6 +359,8 @@ def downsample(color: np.ndarray, factor: int) -> np.ndarray:
     h, w = color.shape[0] // factor, color.shape[1] // factor
     c = color[: h * factor, : w * factor]
     if factor == 1:
+        if (c[..., 3] == 255).all():  # opaque: nothing to divide (the common case)
+            return np.ascontiguousarray(c)
         acc, n = c.astype(np.uint32), 1
     else:
         acc = np.zeros((h, w, 4), np.uint32)
