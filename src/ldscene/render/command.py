@@ -226,6 +226,12 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     warm = None
     gl: dict[str, str] = {}
     try:
+        if not scene_input:
+            # A model's render options are known now: the GL context (over a second to
+            # create on a GPU) and the shader compiles get ready while it loads.
+            start = time.perf_counter()
+            warm = GlWarmup(build_options(req))  # imports pyrender here, in this thread
+            timings["import"] = time.perf_counter() - start
         progress("loading")
         start = time.perf_counter()
         loaded = load_input(
@@ -241,8 +247,8 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         paths = output_paths(base, views)
         for path in paths:
             check_output(path)
-        # The GL context and shader compiles get ready in a thread while the meshes build.
-        warm = GlWarmup(options)
+        if warm is None:  # a scene's file sets its render size: start once it is read
+            warm = GlWarmup(options)
         written = []
         with ModelRenderer(
             loaded.model, options, progress, use_cache=req.use_cache, warm=warm
