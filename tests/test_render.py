@@ -20,7 +20,6 @@ from ldscene.ldraw import load_model
 from ldscene.ldraw.normals import smooth_normals
 from ldscene.render import ModelRenderer, RenderOptions, View, render_model, render_turntable
 from ldscene.render.camera import frame_points, view_axes
-from ldscene.render.meshes import visible_conditional_lines
 from ldscene.render.offscreen import downsample, save_image
 
 LDCONFIG_RED = np.array([0xB4, 0x00, 0x00])  # LDConfig.ldr: Red VALUE #B40000
@@ -312,16 +311,25 @@ def test_view_axes_are_upright():
     assert np.allclose(front[:, 2], [0, 0, 1])  # front camera on GL +Z = LDraw -Z
 
 
-def test_conditional_line_shown_only_on_the_silhouette():
-    # Line along Y at the crease between two faces; controls on both sides in x.
-    line = np.array([[[0, 0, 0], [0, 1, 0], [1, 0, -1], [-1, 0, -1]]], np.float32)
-    eye_front = np.array([0, 0.5, 10], np.float32)  # both controls project to different sides
-    eye_side = np.array([10, 0.5, 0], np.float32)  # both controls on the same side
-    assert not visible_conditional_lines(line, eye_front, -eye_front, False)[0]
-    assert visible_conditional_lines(line, eye_side, -eye_side, False)[0]
-    # Orthographic: only the view direction counts.
-    assert not visible_conditional_lines(line, eye_side, np.array([0, 0, -1.0]), True)[0]
-    assert visible_conditional_lines(line, eye_front, np.array([-1.0, 0, 0]), True)[0]
+@pytest.mark.parametrize("ortho", [False, True])
+def test_conditional_line_shown_only_on_the_silhouette(tmp_path, ortho):
+    # A vertical black line beside a brick; both control points lie in front of it (-z is the
+    # front), one to its left and one to its right.  From the front they fall on opposite
+    # sides of the line on screen (not a silhouette: hidden); from the right, on the same side.
+    # (Conditional lines do not count for framing: a plate far behind widens the frame.)
+    brick = "1 15 0 0 0 1 0 0 0 1 0 0 0 1 3005.dat\n1 15 120 0 200 1 0 0 0 1 0 0 0 1 3024.dat\n"
+    line = "5 0 60 0 0 60 -60 0 80 0 -20 40 0 -20\n"
+    plain = write(tmp_path, "plain.ldr", brick)
+    with_line = write(tmp_path, "line.ldr", brick + line)
+
+    def darkened(view: str) -> int:
+        """Pixels that the line makes clearly darker."""
+        before = render_one(plain, view, ortho=ortho, shadows=False)[..., :3].astype(int)
+        after = render_one(with_line, view, ortho=ortho, shadows=False)[..., :3].astype(int)
+        return int(((before - after).min(axis=-1) > 60).sum())
+
+    assert darkened("front") == 0
+    assert darkened("right") > 10
 
 
 def test_smooth_normals_flat_cube_and_smooth_cylinder():

@@ -146,9 +146,6 @@ class LdRenderer(pyrender.Renderer):
         self.shadow_points: np.ndarray | None = None  # world points the shadow map must cover
         self._compare_ready: set[int] = set()
         self._line_range = None
-        # Called once the opaque faces are drawn; returns a line Primitive (or None) drawn with
-        # the edges.  Lets work done beside the GL calls (conditional lines) finish late.
-        self.late_lines = None
         self.reduce = 1  # 2: offscreen images come back box-filtered to half size (see above)
         self._locations: dict[tuple[int, str], int] = {}
         self._uniform_values: dict[tuple[int, str], object] = {}
@@ -315,17 +312,11 @@ class LdRenderer(pyrender.Renderer):
 
         draw_nodes(opaque, MODE_SURFACE)
         draw_nodes(lines, MODE_LINES)
-        late = self.late_lines() if self.late_lines is not None else None
-        if late is not None:
-            late._add_to_context()
-            draw(late, np.eye(4), None, MODE_LINES)
         draw_nodes(catchers, MODE_CATCHER)
         draw_nodes(glass, MODE_SURFACE)
         glBindVertexArray(0)
         if current is not None:
             current._unbind()
-        if late is not None:
-            late._remove_from_context()
         glDepthMask(GL_TRUE)
         glDisable(GL_BLEND)
         glDisable(GL_FRAMEBUFFER_SRGB)

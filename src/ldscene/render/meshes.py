@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,7 +58,7 @@ class Batch:
     """A drawable group: leaf triangles (or lines) of one resolved colour, with instances."""
 
     leaf: int
-    kind: str  # "tri" or "edge"
+    kind: str  # "tri" or "edge" (a leaf's edge lines and its conditional lines)
     code: int  # resolved LDraw colour code (tri); the instance colour (edge, inherit) or 16
     mirrored: bool
     instances: np.ndarray  # indices into the model's instance arrays
@@ -76,17 +76,10 @@ class ModelMeshes:
     frame_points: np.ndarray  # (N, 3) GL world points whose hull holds the visible model
     bounds: np.ndarray  # (2, 3) GL world AABB of the visible model
     n_triangles: int  # drawn triangles (instances x leaf triangles)
-    _cond_world: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def empty(self) -> bool:
         return not self.batches
-
-    def conditional_lines(self) -> tuple[np.ndarray, np.ndarray]:
-        """All conditional lines in GL world space (C, 4, 3) and their linear RGB (C, 3)."""
-        if self._cond_world is None:
-            self._cond_world = _world_conditional_lines(self)
-        return self._cond_world
 
 
 def resolve_codes(codes: np.ndarray, instance_colour: int) -> np.ndarray:
@@ -296,8 +289,8 @@ def build_model_meshes(
                         batches.append(Batch(leaf_index, "tri", code, m, inst, int(cls)))
                 else:
                     batches.append(Batch(leaf_index, "tri", int(cls), m, idx[sel_m], int(cls)))
-        if len(lm.edges):
-            if np.isin(lm.edge_codes, _INHERIT).any():
+        if len(lm.edges) or len(lm.cond):  # edge lines and conditional lines
+            if np.isin(lm.edge_codes, _INHERIT).any() or np.isin(lm.cond_codes, _INHERIT).any():
                 for c in np.unique(cols):
                     batches.append(Batch(leaf_index, "edge", int(c), False, idx[cols == c]))
             else:
@@ -314,45 +307,3 @@ def _apply(poses: np.ndarray, points: np.ndarray) -> np.ndarray:
     """(N, 4, 4) poses applied to (K, 3) points -> (N, K, 3), via batched matmul (BLAS)."""
     rotated = np.matmul(points.astype(poses.dtype), poses[:, :3, :3].transpose(0, 2, 1))
     return rotated + poses[:, None, :3, 3]
-
-
-def _world_conditional_lines(meshes: ModelMeshes) -> tuple[np.ndarray, np.ndarray]:
-    model = meshes.model
-    leaf_of = np.asarray(model.leaf, np.int64)
-    colour_of = np.asarray(model.colour, np.int64)
-    chunks, colours = [], []
-    for leaf_index, lm in meshes.leaves.items():
-        if not len(lm.cond):
-            continue
-        idx = np.flatnonzero(leaf_of == leaf_index)
-        pose = meshes.poses[idx].astype(np.float32)
-        world = _apply(pose, lm.cond.reshape(-1, 3))
-        chunks.append(world.reshape(-1, 4, 3))
-        inst = colour_of[idx][:, None]
-        raw = np.broadcast_to(lm.cond_codes[None, :], (len(idx), len(lm.cond_codes)))
-        codes = np.where(raw == MAIN_COLOUR, inst, np.where(raw == EDGE_COLOUR, -inst - 1, raw))
-        colours.append(linear_rgb(model.colours, codes.reshape(-1)))
-    if not chunks:
-        return np.zeros((0, 4, 3), np.float32), np.zeros((0, 3), np.float32)
-    return np.concatenate(chunks), np.concatenate(colours)
-
-
-def visible_conditional_lines(
-    lines: np.ndarray, eye: np.ndarray, forward: np.ndarray, ortho: bool
-) -> np.ndarray:
-    """Mask of conditional lines to draw: both control points on the same side of the line.
-
-    The test is done in 3D against the plane through the line and the eye (perspective) or
-    the view direction (orthographic), which equals LDraw's screen-space rule.  Written out
-    per component in float32: np.cross and float64 cost 3x as much on millions of lines.
-    """
-    lines = np.asarray(lines, np.float32)
-    p1 = lines[:, 0]
-    a = lines[:, 1] - p1
-    t = np.broadcast_to(np.asarray(forward, np.float32), p1.shape) if ortho else p1 - eye
-    n = np.empty_like(a)
-    n[:, 0] = a[:, 1] * t[:, 2] - a[:, 2] * t[:, 1]
-    n[:, 1] = a[:, 2] * t[:, 0] - a[:, 0] * t[:, 2]
-    n[:, 2] = a[:, 0] * t[:, 1] - a[:, 1] * t[:, 0]
-    sides = np.einsum("ij,ikj->ik", n, lines[:, 2:] - p1[:, None])
-    return sides[:, 0] * sides[:, 1] > 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +32,6 @@ from ldscene.render.meshes import (
     build_model_meshes,
     linear_rgb,
     resolve_codes,
-    visible_conditional_lines,
 )
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.warmup import GlWarmup
@@ -57,8 +55,8 @@ GLASS_NODE_LIMIT = 2000
 class ModelRenderer:
     """Holds one GL context and one pyrender scene for a model; renders views on demand.
 
-    Meshes are built and uploaded once; each view only moves the camera and lights and
-    re-selects the conditional lines that are silhouettes from there.
+    Meshes are built and uploaded once; each view only moves the camera and lights (the
+    vertex shader picks the conditional lines that are silhouettes from there).
     """
 
     def __init__(
@@ -91,9 +89,6 @@ class ModelRenderer:
         self._platform = None
         self._renderer = None
         self._scene = None
-        self._pool: ThreadPoolExecutor | None = None  # conditional-line selection
-        if self.options.edges and self.options.conditional_lines:
-            self._workers()
         self._camera_node = None
         self._scene_started = False
         self.gl: dict[str, str] = {}  # GL vendor/renderer/version, once a context exists
@@ -107,9 +102,6 @@ class ModelRenderer:
 
     def close(self) -> None:
         """Free GL resources; always called (renderers left alive break the next context)."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
         if self._platform is not None:
             try:
                 self._platform.make_current()
@@ -203,21 +195,23 @@ class ModelRenderer:
                     )
                     scene.add(pyrender.Mesh([prim]))
             elif self.options.edges:
-                codes = resolve_codes(lm.edge_codes, batch.code)
-                rgb = linear_rgb(table, codes)
-                colours = np.repeat(
-                    np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1), 2, axis=0
-                )
-                vertices, indices = shared_line_vertices(lm.edges.reshape(-1, 3), colours)
-                prim = pyrender.Primitive(
-                    vertices[:, :3],
-                    color_0=vertices[:, 3:],
-                    indices=indices,
-                    material=line_material(),
-                    mode=1,
-                    poses=poses,
-                )
-                scene.add(pyrender.Mesh([prim]))
+                if len(lm.edges):
+                    rgba = _rgba(linear_rgb(table, resolve_codes(lm.edge_codes, batch.code)))
+                    colours = np.repeat(rgba, 2, axis=0)
+                    vertices, indices = shared_line_vertices(lm.edges.reshape(-1, 3), colours)
+                    prim = pyrender.Primitive(
+                        vertices[:, :3],
+                        color_0=vertices[:, 3:],
+                        indices=indices,
+                        material=line_material(),
+                        mode=1,
+                        poses=poses,
+                    )
+                    scene.add(pyrender.Mesh([prim]))
+                if self.options.conditional_lines and len(lm.cond):
+                    rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
+                    prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses)
+                    scene.add(pyrender.Mesh([prim]))
         if self.options.ground:
             self._add_ground(pyrender)
 
@@ -282,22 +276,13 @@ class ModelRenderer:
         scene.set_pose(self._key, key_pose)
         scene.set_pose(self._fill, fill_pose)
         self._fill_light.intensity = fill_intensity
-        if opts.edges and opts.conditional_lines:
-            # Chosen in a worker thread (numpy, mostly without the GIL) while GL draws the
-            # shadow map and the faces; the renderer takes them just before it draws lines.
-            pending = self._workers().submit(self._visible_conditional_lines, frame)
-            self._renderer.late_lines = lambda: self._conditional_line_primitive(pending)
-
         flags = RenderFlags.OFFSCREEN | RenderFlags.RGBA
         if opts.shadows:
             flags |= RenderFlags.SHADOWS_DIRECTIONAL
         self._platform.make_current()
         if self.progress:
             self.progress(f"rendering {view.name}", 0.0)
-        try:
-            color, _ = self._renderer.render(scene, flags)
-        finally:
-            self._renderer.late_lines = None
+        color, _ = self._renderer.render(scene, flags)
         image = downsample(color, opts.aa // self._renderer.reduce)
         self.timings[f"render:{view.name}"] = time.perf_counter() - start
         return image
@@ -311,35 +296,34 @@ class ModelRenderer:
             return Image.fromarray(array, "RGBA")
         return Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB")
 
-    def _workers(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="ldscene-lines")
-            # World-space conditional lines are needed by every view: start on them now.
-            self._pool.submit(self.meshes.conditional_lines)
-        return self._pool
 
-    def _visible_conditional_lines(self, frame: Framing) -> tuple[np.ndarray, np.ndarray] | None:
-        """End points (2V, 3) and colours (2V, 4) of the conditional lines drawn from `frame`."""
-        lines, rgb = self.meshes.conditional_lines()
-        if not len(lines):
-            return None
-        eye, forward = frame.position.astype(np.float32), frame.forward.astype(np.float32)
-        show = np.flatnonzero(visible_conditional_lines(lines, eye, forward, frame.ortho))
-        if not len(show):
-            return None
-        colours = np.ones((len(show), 2, 4), np.float32)
-        colours[:, :, :3] = rgb[show, None, :]
-        return lines[show, :2].reshape(-1, 3), colours.reshape(-1, 4)
+def _rgba(rgb: np.ndarray) -> np.ndarray:
+    return np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1)
 
-    @staticmethod
-    def _conditional_line_primitive(pending: Future):
-        import pyrender
 
-        found = pending.result()
-        if found is None:
-            return None
-        positions, colours = found
-        return pyrender.Primitive(positions, color_0=colours, material=line_material(), mode=1)
+def conditional_line_primitive(pyrender, cond: np.ndarray, rgba: np.ndarray, poses: np.ndarray):
+    """Conditional lines (C, 4, 3) as an instanced line primitive that the vertex shader culls.
+
+    Each end carries the whole line: `normals` the other end, `tangents` the first control
+    point and x of the second, `texcoord_0` its y and z (pyrender uploads no other attributes).
+    shaders/mesh.vert recognises the tangent + texcoord pair and keeps a line only where both
+    control points fall on the same side of it on screen, LDraw's rule.
+    """
+    cond = np.asarray(cond, np.float32)
+    p1, p2, c1, c2 = cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3]
+    ends = np.stack([p1, p2], axis=1).reshape(-1, 3)
+    others = np.stack([p2, p1], axis=1).reshape(-1, 3)
+    control = np.repeat(np.concatenate([c1, c2], axis=1), 2, axis=0)  # (2C, 6)
+    return pyrender.Primitive(
+        ends,
+        normals=others,
+        tangents=control[:, :4],
+        texcoord_0=control[:, 4:],
+        color_0=np.repeat(rgba, 2, axis=0),
+        material=line_material(),
+        mode=1,
+        poses=poses,
+    )
 
 
 def shared_line_vertices(points: np.ndarray, colours: np.ndarray) -> tuple[np.ndarray, ...]:

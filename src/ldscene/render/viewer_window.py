@@ -32,8 +32,8 @@ from ldscene.errors import LdsceneError
 from ldscene.render.camera import frame_points
 from ldscene.render.glrenderer import LdRenderer, make_shadow_texture
 from ldscene.render.lights import LightRig, light_poses
-from ldscene.render.materials import LINES, line_material, srgb_to_linear
-from ldscene.render.meshes import ModelMeshes, visible_conditional_lines
+from ldscene.render.materials import LINES, srgb_to_linear
+from ldscene.render.meshes import ModelMeshes
 from ldscene.render.offscreen import ModelRenderer, save_image
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.viewer import ViewerOptions, screenshot_path
@@ -89,8 +89,6 @@ class LdViewer(pyrender.Viewer):
         self.ld_key_node = scene.add(key_light, name="key")
         self.ld_fill_light = pyrender.PointLight(color=np.ones(3), intensity=1.0, name="fill")
         self.ld_fill_node = scene.add(self.ld_fill_light, name="fill")
-        self.ld_cond_node = None
-        self._cond_pose = None
         pose, target = self.view_pose(views[self.ld_current])
         self._targets = {self.ld_current: target}
         camera = pyrender.PerspectiveCamera(
@@ -175,46 +173,12 @@ class LdViewer(pyrender.Viewer):
         scene.set_pose(self.ld_key_node, key_pose)
         scene.set_pose(self.ld_fill_node, fill_pose)
         self.ld_fill_light.intensity = fill_intensity
-        for node in self.ld_edge_nodes:
+        for node in self.ld_edge_nodes:  # edge lines and conditional lines
             node.mesh.is_visible = self.ld_edges
-        self._update_conditional_lines(pose)
         flags = RenderFlags.NONE
         if self.ld_shadows:
             flags |= RenderFlags.SHADOWS_DIRECTIONAL
         self._renderer.render(scene, flags)
-
-    def _update_conditional_lines(self, pose: np.ndarray) -> None:
-        """Silhouette lines for the current eye; recomputed when the mouse is released."""
-        if not self.ld_edges:
-            if self.ld_cond_node is not None:
-                self.ld_cond_node.mesh.is_visible = False
-            return
-        moving = self.viewer_flags["mouse_pressed"] or self.viewer_flags["rotate"]
-        if moving and self.ld_cond_node is not None:
-            return  # keep the old ones while dragging or spinning (cheap frames)
-        if self._cond_pose is not None and np.allclose(self._cond_pose, pose):
-            self.ld_cond_node.mesh.is_visible = True
-            return
-        lines, rgb = self.ld_meshes.conditional_lines()
-        if self.ld_cond_node is not None:
-            self.scene.remove_node(self.ld_cond_node)
-            self.ld_cond_node = None
-        self._cond_pose = pose
-        if not len(lines):
-            return
-        show = visible_conditional_lines(
-            lines, pose[:3, 3].astype(np.float32), (-pose[:3, 2]).astype(np.float32), False
-        )
-        if not show.any():
-            return
-        positions = np.ascontiguousarray(lines[show][:, :2].reshape(-1, 3))
-        colours = np.repeat(
-            np.concatenate([rgb[show], np.ones((int(show.sum()), 1), np.float32)], axis=1),
-            2,
-            axis=0,
-        )
-        prim = pyrender.Primitive(positions, color_0=colours, material=line_material(), mode=1)
-        self.ld_cond_node = self.scene.add(pyrender.Mesh([prim]), name="conditional-lines")
 
     def on_draw(self):
         if self._renderer is None:

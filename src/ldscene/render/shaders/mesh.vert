@@ -11,6 +11,14 @@ layout(location = COLOR_0_LOC) in vec4 color_0;
 #endif
 layout(location = INST_M_LOC) in mat4 inst_m;
 
+#ifdef TANGENT_LOC
+// Only conditional lines have tangents (see offscreen.conditional_line_primitive): `normal` is
+// the line's other end, `control_a` the first control point and x of the second, `control_b`
+// its y and z.  (pyrender's loader knows only `#ifdef` of its own location names.)
+layout(location = TANGENT_LOC) in vec4 control_a;
+layout(location = TEXCOORD_0_LOC) in vec2 control_b;
+#endif
+
 uniform mat4 M;
 uniform mat4 V;
 uniform mat4 P;
@@ -25,6 +33,26 @@ out vec4 color_multiplier;
 
 void main()
 {
+#ifdef TANGENT_LOC
+    // LDraw's rule: draw the line only where both control points lie on the same side of it
+    // on screen.  Both ends compute the same answer; a rejected line is moved out of the clip
+    // volume whole.
+    mat4 mvp = P * V * M * inst_m;
+    vec4 a = mvp * vec4(position, 1.0);
+    vec4 b = mvp * vec4(normal, 1.0);
+    vec4 c = mvp * vec4(control_a.xyz, 1.0);
+    vec4 d = mvp * vec4(control_a.w, control_b, 1.0);
+    vec2 sa = a.xy / a.w;
+    vec2 line = b.xy / b.w - sa;
+    vec2 to_c = c.xy / c.w - sa;
+    vec2 to_d = d.xy / d.w - sa;
+    float side_c = line.x * to_c.y - line.y * to_c.x;
+    float side_d = line.x * to_d.y - line.y * to_d.x;
+    gl_Position = side_c * side_d > 0.0 ? a : vec4(0.0, 0.0, 2.0, 1.0);
+    frag_position = (M * (inst_m * vec4(position, 1.0))).xyz;
+    frag_normal = vec3(0.0, 0.0, 1.0);
+    color_multiplier = color_0;
+#else
     // Matrix-vector products only: llvmpipe does not hoist uniform-only matrix products.
     vec4 world = M * (inst_m * vec4(position, 1.0));
     gl_Position = P * (V * world);
@@ -40,5 +68,6 @@ void main()
 #endif
 #ifdef COLOR_0_LOC
     color_multiplier = color_0;
+#endif
 #endif
 }
