@@ -264,6 +264,7 @@ class LdRenderer(pyrender.Renderer):
 
         glass.sort(key=distance)  # far to near
         opaque.sort(key=lambda n: id(n.mesh.primitives[0].material))  # fewer state changes
+        lines.sort(key=lambda n: n.mesh.primitives[0].tangents is not None)  # one program each
         return opaque, lines, catchers, glass
 
     def _lean_forward_pass(self, scene, flags):
