@@ -116,10 +116,9 @@ class ModelRenderer:
 
     # -------------------------------------------------------------- set-up
     def _start(self) -> None:
-        from ldscene.render.gl import import_pyrender
+        from ldscene.render.gl import gl_info, import_pyrender
 
         pyrender = import_pyrender()
-        from ldscene.render.gl import gl_info
         from ldscene.render.glrenderer import make_shadow_texture
         from ldscene.render.warmup import open_renderer
 
@@ -306,8 +305,9 @@ def conditional_line_primitive(pyrender, cond: np.ndarray, rgba: np.ndarray, pos
 
     Each end carries the whole line: `normals` the other end, `tangents` the first control
     point and x of the second, `texcoord_0` its y and z (pyrender uploads no other attributes).
-    shaders/mesh.vert recognises the tangent + texcoord pair and keeps a line only where both
-    control points fall on the same side of it on screen, LDraw's rule.
+    Only these primitives have tangents: shaders/mesh.vert takes them as conditional lines and
+    keeps a line only where both control points fall on the same side of it on screen, LDraw's
+    rule.
     """
     cond = np.asarray(cond, np.float32)
     p1, p2, c1, c2 = cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3]

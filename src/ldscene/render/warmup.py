@@ -100,6 +100,7 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
     from ldscene.ldraw.colours import Colour
     from ldscene.render.glrenderer import make_shadow_texture
     from ldscene.render.materials import line_material, pyrender_material
+    from ldscene.render.offscreen import conditional_line_primitive
 
     scene = pyrender.Scene(
         bg_color=np.array([1.0, 1.0, 1.0, 1.0]), ambient_light=np.full(3, ambient)
@@ -117,10 +118,18 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
         scene.add(pyrender.Mesh([prim]))
     if options.edges:
         colours = np.ones((3, 4), np.float32)
-        for kwargs in ({"indices": np.array([[0, 1]], np.uint32), "poses": poses}, {}):
-            prim = pyrender.Primitive(
-                tri[:2], color_0=colours[:2], material=line_material(), mode=1, **kwargs
-            )
+        prim = pyrender.Primitive(
+            tri[:2],
+            color_0=colours[:2],
+            indices=np.array([[0, 1]], np.uint32),
+            material=line_material(),
+            mode=1,
+            poses=poses,
+        )
+        scene.add(pyrender.Mesh([prim]))
+        if options.conditional_lines:
+            line = np.array([[[0, 0, 0], [0, 1, 0], [1, 0, 1], [-1, 0, 1]]], np.float32)
+            prim = conditional_line_primitive(pyrender, line, colours[:1], poses)
             scene.add(pyrender.Mesh([prim]))
     key = pyrender.DirectionalLight(color=np.ones(3), intensity=1.0, name="key")
     if options.shadows:
