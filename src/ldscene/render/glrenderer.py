@@ -286,7 +286,6 @@ class LdRenderer(pyrender.Renderer):
                 texel = 1.0 / ln.light.shadow_texture.width
 
         current = None
-
         self._gl_state = {}
 
         def draw(primitive, pose, node, mode: int) -> None:
