@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
+import zlib
 
 import numpy as np
 from conftest import OMR
 
 from ldscene.ldraw import load_model
-from ldscene.ldraw.cache import DiskCache
+from ldscene.ldraw.cache import _HEADER, DiskCache
 from ldscene.ldraw.stats import model_stats
 
 MODEL = OMR / "6246 - Crocodile Cage.mpd"
@@ -35,6 +39,26 @@ def test_corrupt_and_truncated_entries_are_rebuilt(tmp_path, monkeypatch):
     entries[1].write_bytes(bytes(data))
     entries[2].write_bytes(b"garbage")
     assert model_stats(load_model(MODEL)) == expected
+
+
+def test_a_render_leaves_the_cache_whole_behind(tmp_path):
+    # `render` lets the cache writes run on beside the GL work; they must end before exit.
+    cache = tmp_path / "cache"
+    out = tmp_path / "cage.png"
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    command = [sys.executable, "-m", "ldscene", "render", str(MODEL), "-o", str(out), "-q"]
+    subprocess.run([*command, "--width", "64", "--height", "48"], env=env, check=True)
+    entries = sorted((cache / "ldscene" / "geometry").glob("*.bin"))
+    assert entries and out.is_file()
+    stamps = {p: p.stat().st_mtime_ns for p in entries}
+    for path in entries:  # every entry is complete: header, length and checksum agree
+        data = path.read_bytes()
+        magic, _, length, crc = _HEADER.unpack_from(data)
+        assert magic == b"LDSC" and length == len(data) - _HEADER.size
+        assert zlib.crc32(data[_HEADER.size :]) == crc
+    subprocess.run([*command, "--width", "64", "--height", "48"], env=env, check=True)
+    assert {p: p.stat().st_mtime_ns for p in entries} == stamps  # the second run reads them
+    assert sorted((cache / "ldscene" / "geometry").glob("*.bin")) == entries  # none was missing
 
 
 def test_no_cache_writes_nothing(tmp_path, monkeypatch):

@@ -35,10 +35,12 @@ def load_input(
     strict: bool = False,
     use_cache: bool = True,
     fast_studs: bool | Callable[[np.ndarray], bool] = False,
+    wait_for_cache: bool = True,
 ) -> LoadedInput:
     """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`.
 
-    `fast_studs`: see `load_model`; a scene takes only True (a rule means full studs there).
+    `fast_studs`, `wait_for_cache`: see `load_model`; a scene takes only `fast_studs=True`
+    (a rule means full studs there) and always waits for its cache writes.
     """
     path = Path(path)
     if is_scene(path):
@@ -51,5 +53,12 @@ def load_input(
         scene.model.fast_studs = fast
         return LoadedInput(scene.model, scene)
     lib = find_library(library)
-    model = load_model(path, library=lib, strict=strict, use_cache=use_cache, fast_studs=fast_studs)
+    model = load_model(
+        path,
+        library=lib,
+        strict=strict,
+        use_cache=use_cache,
+        fast_studs=fast_studs,
+        wait_for_cache=wait_for_cache,
+    )
     return LoadedInput(model)

@@ -38,13 +38,16 @@ def load_model(
     strict: bool = False,
     use_cache: bool = True,
     fast_studs: bool | Callable[[np.ndarray], bool] = False,
+    wait_for_cache: bool = True,
 ) -> Model:
     """Load an `.ldr`, `.mpd` or `.dat` file and flatten it to instances.
 
     `library` defaults to `find_library()`; `extra_paths` are searched (case-insensitively)
     after the model's own folder and before the library.  `fast_studs` draws studs with
     LDraw's 8-sided fast-draw primitives; a callable decides from the instances' (P, 3)
-    origins, once they are known and before any geometry is built.
+    origins, once they are known and before any geometry is built.  With `wait_for_cache`
+    False the disk-cache writes go on in a background thread while the caller works (a
+    render), and end before the interpreter exits.
     """
     if library is None:
         library = find_library()
@@ -56,7 +59,7 @@ def load_model(
         decide = fast_studs if callable(fast_studs) else None
         model = Flattener(files, expander, library_colours(library), decide).flatten(root)
     finally:
-        if cache is not None:
+        if cache is not None and wait_for_cache:
             cache.flush()
     if strict and model.missing:
         names = sorted({m.name for m in model.missing})

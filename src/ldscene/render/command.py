@@ -235,7 +235,12 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         progress("loading")
         start = time.perf_counter()
         loaded = load_input(
-            req.input_path, req.library, req.strict, use_cache=req.use_cache, fast_studs=fast_studs
+            req.input_path,
+            req.library,
+            req.strict,
+            use_cache=req.use_cache,
+            fast_studs=fast_studs,
+            wait_for_cache=False,  # the cache files are written while the model renders
         )
         timings["load"] = time.perf_counter() - start
         if on_loaded is not None:
