@@ -113,6 +113,15 @@ _UNSET = object()
 MODE_SURFACE, MODE_LINES, MODE_CATCHER = 0, 1, 2
 
 
+def _switch_program(current, program, V: np.ndarray, P: np.ndarray) -> None:
+    """Unbind `current` (if any), bind `program` and give it the camera matrices."""
+    if current is not None:
+        current._unbind()
+    program._bind()
+    program.set_uniform("V", V)
+    program.set_uniform("P", P)
+
+
 def make_shadow_texture(size: int):
     """A depth texture the shader samples with hardware comparison (2x2 bilinear PCF)."""
     sampler = pyrender.Sampler(
@@ -292,11 +301,7 @@ class LdRenderer(pyrender.Renderer):
             nonlocal current
             program = self._program_for(primitive, flags, ProgramFlags.USE_MATERIAL)
             if program is not current:
-                if current is not None:
-                    current._unbind()
-                program._bind()
-                program.set_uniform("V", V)
-                program.set_uniform("P", P)
+                _switch_program(current, program, V, P)
                 program.set_uniform("cam_pos", cam_pos)
                 program.set_uniform("shadow_texel", float(texel))
                 self._reset_active_textures()
@@ -387,11 +392,7 @@ class LdRenderer(pyrender.Renderer):
                     continue
                 program = self._program_for(primitive, RenderFlags.NONE, ProgramFlags.NONE)
                 if program is not current:
-                    if current is not None:
-                        current._unbind()
-                    program._bind()
-                    program.set_uniform("V", V)
-                    program.set_uniform("P", P)
+                    _switch_program(current, program, V, P)
                     current = program
                 self._uniform(program, "M", pose, "m4")
                 self._draw_call(primitive)
