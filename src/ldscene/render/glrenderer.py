@@ -7,6 +7,8 @@ Differences from pyrender's stock renderer, each for speed or correctness:
   on llvmpipe); callers supersample instead;
 - one lean forward pass: programs, camera and lights are bound once per program, not once
   per primitive; faces get glPolygonOffset so edge lines never z-fight with them;
+- conditional lines are line primitives whose vertices carry their control points; the
+  vertex shader (shaders/mesh.vert) keeps only those that are silhouettes from the eye;
 - transparent nodes are drawn after opaque ones, back to front by their real centres, with
   depth writes off and correct alpha for transparent-background output;
 - the key light's shadow map is fitted tightly to the model in light space, skips lines,

@@ -275,7 +275,7 @@ class LdViewer(pyrender.Viewer):
 
     def on_mouse_release(self, x, y, button, modifiers):
         super().on_mouse_release(x, y, button, modifiers)
-        self._dirty = True  # recompute silhouette lines for the new eye
+        self._dirty = True  # draw the view where the drag ended
 
     def on_key_press(self, symbol, modifiers):
         if key._1 <= symbol <= key._9:
