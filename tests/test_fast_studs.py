@@ -136,6 +136,8 @@ def test_auto_rule_uses_the_threshold():
     assert fast_studs_rule("auto", opts_huge, views)(origins) is False
     assert fast_studs_rule("fast", opts_huge, views) is True
     assert fast_studs_rule("full", opts_small, views) is False
+    assert fast_studs_rule("auto", None, None) is False  # a scene: views not known yet
+    assert fast_studs_rule("fast", None, None) is True
 
 
 def test_cli_studs_option(tmp_path):

@@ -213,24 +213,23 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     if not req.input_path.is_file():
         raise LdsceneError("not a file", path=str(req.input_path))
 
-    # A model's views are known before it loads, so "auto" studs can be chosen during the load.
+    # A model's options and views are known before it loads (a scene's file sets its own), so
+    # "auto" studs can be chosen during the load and the GL context started before it.
     scene_input = is_scene(req.input_path)
-    fast_studs = fast_studs_rule(
-        req.studs, build_options(req), [] if scene_input else build_views(req)
-    )
-    if scene_input and req.studs == "auto":
-        fast_studs = False  # scene cameras may come close: keep full studs
+    early_options = None if scene_input else build_options(req)
+    early_views = None if scene_input else build_views(req)
+    fast_studs = fast_studs_rule(req.studs, early_options, early_views)
 
     progress = ProgressLine(enabled=None if not req.quiet else False)
     timings: dict[str, float] = {}
     warm = None
     gl: dict[str, str] = {}
     try:
-        if not scene_input:
-            # A model's render options are known now: the GL context (over a second to
-            # create on a GPU) and the shader compiles get ready while it loads.
+        if early_options is not None:
+            # The GL context (over a second to create on a GPU) and the shader compiles get
+            # ready while the model loads.
             start = time.perf_counter()
-            warm = GlWarmup(build_options(req))  # imports pyrender here, in this thread
+            warm = GlWarmup(early_options)  # imports pyrender here, in this thread
             timings["import"] = time.perf_counter() - start
         progress("loading")
         start = time.perf_counter()

@@ -60,12 +60,15 @@ def stud_pixels(origins: np.ndarray, options: RenderOptions, views: list[View]) 
 
 
 def fast_studs_rule(
-    choice: str, options: RenderOptions, views: list[View]
+    choice: str, options: RenderOptions | None, views: list[View] | None
 ) -> bool | Callable[[np.ndarray], bool]:
     """`load_model`'s `fast_studs` argument for a `--studs` choice: a bool, or for "auto" a
-    rule that decides from the instances' origins."""
+    rule that decides from the instances' origins.  Without options and views (a scene, whose
+    file sets them and whose cameras may come close) "auto" means full studs."""
     if choice not in STUD_CHOICES:
         raise LdsceneError(f"unknown stud choice {choice!r}", hint="use auto, full or fast")
     if choice != "auto":
         return choice == "fast"
+    if options is None or views is None:
+        return False
     return lambda origins: stud_pixels(origins, options, views) < FAST_BELOW_PX
