@@ -66,6 +66,12 @@ def test_render_defers_trimesh_and_it_still_works_when_asked_for(tmp_path):
         "(image,) = render_model(model, [View.named('iso')], RenderOptions(width=64, height=48))\n"
         "assert image.getbbox() is not None\n"
         "assert trimesh_deferred(), 'a render imported the trimesh package'\n"
+        "from pathlib import Path\n"
+        "from ldscene.render.command import RenderRequest, run_render\n"
+        f"req = RenderRequest(Path({str(path)!r}), Path({str(tmp_path / 'cli.png')!r}), "
+        "width=64, height=48, quiet=True)\n"
+        "run_render(req)\n"  # the command's path, with its GL warm-up thread
+        "assert trimesh_deferred(), 'the render command imported the trimesh package'\n"
         "import pyrender, trimesh\n"
         "box = trimesh.creation.box()\n"  # first real use: the real package loads
         "assert not trimesh_deferred() and abs(box.volume - 1.0) < 1e-9\n"

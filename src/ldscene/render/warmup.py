@@ -141,7 +141,10 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
     flags = RenderFlags.OFFSCREEN | RenderFlags.RGBA
     if options.shadows:
         flags |= RenderFlags.SHADOWS_DIRECTIONAL
+    # Fitted shadow map: pyrender's own fit reads scene.bounds, which imports all of trimesh.
+    renderer.shadow_points = tri
     renderer.render(scene, flags)
+    renderer.shadow_points = None
     renderer.node_centres.clear()
 
 
