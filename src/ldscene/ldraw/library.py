@@ -48,6 +48,7 @@ class Library:
         self._zip: zipfile.ZipFile | None = None
         self._prefix = ""
         self.index: dict[str, str] = {}  # lower-case relative path → real member/file path
+        self._fingerprint: str | None = None
         if self.is_zip:
             self._index_zip()
         else:
@@ -128,7 +129,12 @@ class Library:
         return st.st_size, st.st_mtime_ns
 
     def fingerprint(self) -> str:
-        """Identifies this library for cache keys."""
+        """Identifies this library for cache keys (worked out once: every cache key uses it)."""
+        if self._fingerprint is None:
+            self._fingerprint = self._make_fingerprint()
+        return self._fingerprint
+
+    def _make_fingerprint(self) -> str:
         if self.is_zip:
             st = self.root.stat()
             return f"zip:{self.root.resolve()}:{st.st_size}:{st.st_mtime_ns}"
