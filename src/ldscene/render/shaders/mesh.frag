@@ -63,6 +63,13 @@ vec3 get_normal()
 #endif
 }
 
+// x^5 by multiplication: llvmpipe's pow() is an exp2/log2 pair of polynomials.
+float pow5(float x)
+{
+    float x2 = x * x;
+    return x2 * x2 * x;
+}
+
 vec3 brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 f0, vec3 c_diff, vec3 radiance)
 {
     vec3 h = normalize(l + v);
@@ -70,7 +77,7 @@ vec3 brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 f0, vec3 c_diff, vec3 ra
     float nv = clamp(abs(dot(n, v)), 0.001, 1.0);
     float nh = clamp(dot(n, h), 0.0, 1.0);
     float vh = clamp(dot(v, h), 0.0, 1.0);
-    vec3 F = f0 + (1.0 - f0) * pow(clamp(1.0 - vh, 0.0, 1.0), 5.0);
+    vec3 F = f0 + (1.0 - f0) * pow5(1.0 - vh);
     float r = roughness + 1.0;
     float k = r * r / 8.0;
     float G = (nv / (nv * (1.0 - k) + k)) * (nl / (nl * (1.0 - k) + k));
@@ -89,8 +96,13 @@ vec3 environment(vec3 r, vec3 key)
 {
     float y = r.y;
     float sky = mix(0.8, 1.4, clamp(y, 0.0, 1.0));
-    float band = 1.2 * exp(-pow((y - 0.22) / 0.08, 2.0));
-    float spot = 2.5 * pow(max(dot(r, key), 0.0), 24.0);
+    float t = (y - 0.22) / 0.08;
+    float band = 1.2 * exp(-t * t);
+    float s = max(dot(r, key), 0.0);
+    float s8 = s * s;
+    s8 *= s8;
+    s8 *= s8;
+    float spot = 2.5 * s8 * s8 * s8;  // s^24
     float floor_c = 0.06;
     float c = mix(floor_c, sky + band + spot, smoothstep(-0.04, 0.04, y));
     return vec3(c);
@@ -156,23 +168,28 @@ void main()
     vec3 color = vec3(0.0);
     for (int i = 0; i < n_directional_lights; i++) {
         vec3 l = normalize(-directional_lights[i].direction);
+        float nl = dot(n, l);
+        if (nl <= 0.0) {
+            continue;  // faces turned away get no light and need no shadow lookup
+        }
         vec3 radiance = directional_lights[i].intensity * directional_lights[i].color;
         vec3 res = brdf(n, v, l, roughness, f0, c_diff, radiance);
 #ifdef DIRECTIONAL_LIGHT_SHADOWS
         if (i == 0) {
-            float nl = clamp(dot(n, l), 0.0, 1.0);
             res *= 1.0 - shadow_calc(directional_lights[i].light_matrix,
-                                     directional_lights[i].shadow_map, nl);
+                                     directional_lights[i].shadow_map, min(nl, 1.0));
         }
 #endif
         color += res;
     }
+    // Point lights are fill lights: diffuse only (their highlights were barely visible and
+    // cost a second full BRDF per pixel).  (1 - F) of a dielectric at normal incidence: 0.96.
     for (int i = 0; i < n_point_lights; i++) {
         vec3 d = point_lights[i].position - frag_position;
         float dist2 = max(dot(d, d), 1e-6);
-        vec3 l = d * inversesqrt(dist2);
+        float nl = clamp(dot(n, d) * inversesqrt(dist2), 0.0, 1.0);
         vec3 radiance = point_lights[i].intensity / dist2 * point_lights[i].color;
-        color += brdf(n, v, l, roughness, f0, c_diff, radiance);
+        color += nl * radiance * c_diff * (0.96 / PI);
     }
 
     // Hemisphere ambient: full from the sky, less from the floor.
@@ -181,7 +198,7 @@ void main()
 
     // Environment reflection, strongest for metals and at grazing angles.
     float nv = clamp(dot(n, v), 0.0, 1.0);
-    vec3 fres = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow(1.0 - nv, 5.0);
+    vec3 fres = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow5(1.0 - nv);
     vec3 key = n_directional_lights > 0 ? normalize(-directional_lights[0].direction)
                                         : vec3(0.0, 1.0, 0.0);
     vec3 env = environment(reflect(-v, n), key);
@@ -195,7 +212,7 @@ void main()
         // channel passes almost fully); the surface itself adds reflections and some body
         // colour.  Grazing angles reflect more and transmit less.
         vec3 tint = base_color.rgb / max(max(base_color.r, base_color.g), max(base_color.b, 1e-4));
-        float grazing = pow(1.0 - nv, 3.0);
+        float grazing = (1.0 - nv) * (1.0 - nv) * (1.0 - nv);
         vec3 transmit = mix(vec3(1.0), tint, 0.85) * (1.0 - 0.55 * grazing) * (1.0 - 0.15 * opacity);
         vec3 reflected = color * (0.45 + 0.5 * grazing);
         float coverage = clamp(1.0 - dot(transmit, vec3(0.2126, 0.7152, 0.0722)), 0.0, 1.0);
