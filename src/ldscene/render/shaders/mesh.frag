@@ -1,8 +1,10 @@
 #version 330 core
 // ldscene mesh fragment shader (adapted from pyrender's mesh.frag, MIT licence).
-// Metallic-roughness BRDF with one shadowed key light (hardware 2x2 PCF taps), point fill
-// lights, a sky/ground hemisphere ambient, a procedural environment for reflections,
-// unlit vertex-coloured lines and a ground shadow catcher.  Output is linear and
+// Metallic-roughness BRDF for ldscene's light rig (render/lights.py): one shadowed directional
+// key light (hardware 2x2 PCF taps) and one point fill light, read without loops over the
+// light arrays (llvmpipe pays per pixel for a loop with a uniform bound: a Millennium Falcon
+// view took 0.15 s longer with them); a sky/ground hemisphere ambient, a procedural environment
+// for reflections, unlit vertex-coloured lines and a ground shadow catcher.  Output is linear and
 // premultiplied; the framebuffer is sRGB, so GL encodes (and blends) correctly.
 
 struct DirectionalLight {
@@ -166,29 +168,26 @@ void main()
     vec3 f0 = mix(vec3(min_roughness), base_color.rgb, metallic);
 
     vec3 color = vec3(0.0);
-    for (int i = 0; i < n_directional_lights; i++) {
-        vec3 l = normalize(-directional_lights[i].direction);
+    if (n_directional_lights > 0) {  // the key light
+        vec3 l = normalize(-directional_lights[0].direction);
         float nl = dot(n, l);
-        if (nl <= 0.0) {
-            continue;  // faces turned away get no light and need no shadow lookup
-        }
-        vec3 radiance = directional_lights[i].intensity * directional_lights[i].color;
-        vec3 res = brdf(n, v, l, roughness, f0, c_diff, radiance);
+        if (nl > 0.0) {  // faces turned away get no light and need no shadow lookup
+            vec3 radiance = directional_lights[0].intensity * directional_lights[0].color;
+            vec3 res = brdf(n, v, l, roughness, f0, c_diff, radiance);
 #ifdef DIRECTIONAL_LIGHT_SHADOWS
-        if (i == 0) {
-            res *= 1.0 - shadow_calc(directional_lights[i].light_matrix,
-                                     directional_lights[i].shadow_map, min(nl, 1.0));
-        }
+            res *= 1.0 - shadow_calc(directional_lights[0].light_matrix,
+                                     directional_lights[0].shadow_map, min(nl, 1.0));
 #endif
-        color += res;
+            color += res;
+        }
     }
-    // Point lights are fill lights: diffuse only (their highlights were barely visible and
+    // The point light is the fill light: diffuse only (their highlights were barely visible and
     // cost a second full BRDF per pixel).  (1 - F) of a dielectric at normal incidence: 0.96.
-    for (int i = 0; i < n_point_lights; i++) {
-        vec3 d = point_lights[i].position - frag_position;
+    if (n_point_lights > 0) {  // the fill light
+        vec3 d = point_lights[0].position - frag_position;
         float dist2 = max(dot(d, d), 1e-6);
         float nl = clamp(dot(n, d) * inversesqrt(dist2), 0.0, 1.0);
-        vec3 radiance = point_lights[i].intensity / dist2 * point_lights[i].color;
+        vec3 radiance = point_lights[0].intensity / dist2 * point_lights[0].color;
         color += nl * radiance * c_diff * (0.96 / PI);
     }
 
