@@ -138,12 +138,11 @@ float shadow_calc(mat4 light_matrix, sampler2DShadow shadow_map, float nl)
 void main()
 {
 #ifdef COLOR_0_LOC
-    if (draw_mode == 1) {
-        frag_color = vec4(color_multiplier.rgb, 1.0);
-        frag_transmit = vec4(0.0);
-        return;
-    }
-#endif
+    // Only line primitives have vertex colours (render/offscreen.py): unlit, and compiled
+    // without the surface code below, which LLVM would otherwise compile once more for them.
+    frag_color = vec4(color_multiplier.rgb, 1.0);
+    frag_transmit = vec4(0.0);
+#else
     vec3 n = get_normal();
     vec3 v = normalize(cam_pos - frag_position);
 
@@ -221,4 +220,5 @@ void main()
     }
     frag_color = vec4(color, 1.0);
     frag_transmit = vec4(0.0);
+#endif
 }
