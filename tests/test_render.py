@@ -20,6 +20,7 @@ from ldscene.ldraw import load_model
 from ldscene.ldraw.normals import smooth_normals
 from ldscene.render import ModelRenderer, RenderOptions, View, render_model, render_turntable
 from ldscene.render.camera import frame_points, view_axes
+from ldscene.render.meshes import extreme_points
 from ldscene.render.offscreen import downsample, save_image
 
 LDCONFIG_RED = np.array([0xB4, 0x00, 0x00])  # LDConfig.ldr: Red VALUE #B40000
@@ -307,6 +308,27 @@ def test_framing_fits_every_point(lat, lon, ortho):
     assert np.abs(ndc[:, :2]).max() <= 1 - 2 * margin + 1e-6
     assert np.abs(ndc[:, :2]).max() > 1 - 2 * margin - 0.02  # tight on the binding axis
     assert (ndc[:, 2] > -1).all() and (ndc[:, 2] < 1).all()  # inside the clip range
+
+
+def test_extreme_points_stand_in_for_the_hull():
+    rng = np.random.default_rng(3)
+    sphere = rng.normal(size=(4000, 3))
+    sphere /= np.linalg.norm(sphere, axis=1, keepdims=True)
+    points = (sphere * [40.0, 12.0, 20.0] + [5.0, -7.0, 30.0]).astype(np.float32)  # ellipsoid
+    chosen = extreme_points(points)
+    assert len(chosen) < 100
+    assert (chosen[:, None] == points[None]).all(axis=2).any(axis=1).all()  # real points
+    # Bounding box exact, also after a quarter turn (the usual LDraw placement).
+    quarter = np.array([[0.0, 0, 1], [0, 1, 0], [-1, 0, 0]])
+    for rot in (np.eye(3), quarter):
+        turned, turned_chosen = points @ rot.T, chosen @ rot.T
+        assert np.allclose(turned_chosen.min(axis=0), turned.min(axis=0))
+        assert np.allclose(turned_chosen.max(axis=0), turned.max(axis=0))
+    # In any direction the extent falls short by at most 4.7 % of the radius (40).
+    directions = rng.normal(size=(500, 3))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    shortfall = (points @ directions.T).max(axis=0) - (chosen @ directions.T).max(axis=0)
+    assert shortfall.min() >= 0 and shortfall.max() <= 0.047 * 40
 
 
 def test_view_axes_are_upright():

@@ -40,7 +40,7 @@ class LeafMesh:
     edge_codes: np.ndarray  # (E,)
     cond: np.ndarray  # (C, 4, 3) float32
     cond_codes: np.ndarray  # (C,)
-    hull: np.ndarray  # (H, 3) float64: points whose convex hull holds the leaf
+    hull: np.ndarray  # (H, 3) float64: the leaf's extreme points (see extreme_points)
     centre: np.ndarray  # (3,) float64
 
     def subset(self, mask: np.ndarray, mirrored: bool) -> tuple[np.ndarray, ...]:
@@ -73,7 +73,7 @@ class ModelMeshes:
     leaves: dict[int, LeafMesh]
     batches: list[Batch]
     poses: np.ndarray  # (P, 4, 4) GL-space instance poses
-    frame_points: np.ndarray  # (N, 3) GL world points whose hull holds the visible model
+    frame_points: np.ndarray  # (N, 3) GL world extreme points of the visible model
     bounds: np.ndarray  # (2, 3) GL world AABB of the visible model
     n_triangles: int  # drawn triangles (instances x leaf triangles)
 
@@ -96,24 +96,36 @@ def linear_rgb(table: ColourTable, codes: np.ndarray) -> np.ndarray:
     return rgb.reshape(-1, 3)[inverse.reshape(-1)]
 
 
-def _hull_points(points: np.ndarray) -> np.ndarray:
-    """Vertices of the convex hull of `points` (all points if qhull cannot build one)."""
-    pts = np.asarray(points, np.float64).reshape(-1, 3)
-    if len(pts) <= 8:
-        return pts
-    try:
-        from scipy.spatial import ConvexHull
+def _support_directions() -> np.ndarray:
+    """The 49 distinct directions (one of each +/- pair) of integer vectors in [-2, 2]^3."""
+    grid = np.stack(np.meshgrid(*[np.arange(-2, 3)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    grid = grid[np.gcd.reduce(np.abs(grid), axis=1) == 1]  # primitive vectors: one per line
+    first = grid[np.argmax(grid != 0, axis=1)[:, None] == np.arange(3)]  # leading non-zero
+    return (grid[first > 0] / np.linalg.norm(grid[first > 0], axis=1)[:, None]).T
 
-        return pts[ConvexHull(pts).vertices]
-    except Exception:  # flat or degenerate leaf: its AABB corners are enough
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        return np.array(
-            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
-        )
+
+#: Directions whose extreme vertices stand in for a leaf's convex hull (see `extreme_points`).
+SUPPORT_DIRECTIONS = _support_directions()
+
+
+def extreme_points(points: np.ndarray) -> np.ndarray:
+    """The points of `points` (N, 3) that lie furthest along each of 98 directions.
+
+    A stand-in for the convex hull's vertices in auto-framing, for a fraction of qhull's time:
+    the directions include the axes, so bounding boxes (of a leaf, and of any placement by
+    quarter turns) come out exact; in other directions the stand-in's extent falls short of
+    the true one by at most 4.7 % of the leaf's radius (the largest gap between directions is
+    17.6 degrees), a pixel or two that the image margin absorbs.
+    """
+    pts = np.asarray(points, np.float32).reshape(-1, 3)
+    if len(pts) > 8:
+        along = pts @ SUPPORT_DIRECTIONS.astype(np.float32)
+        pts = pts[np.unique(np.concatenate([along.argmax(axis=0), along.argmin(axis=0)]))]
+    return pts.astype(np.float64)
 
 
 #: Bump when what prepare_leaves computes changes (cached results are then ignored).
-MESH_CACHE_VERSION = 1
+MESH_CACHE_VERSION = 2
 
 
 def _leaf_key(geom) -> str:
@@ -174,22 +186,15 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
 
 def _compute_leaves(model: Model, wanted: list[int]) -> dict[int, LeafMesh]:
     """LeafMesh for each leaf index in `wanted`; smooth normals computed in one vectorised call."""
-    from concurrent.futures import ThreadPoolExecutor
-
     geoms = [model.leaves[i].geometry for i in wanted]
-    # The hulls (qhull runs without the GIL) are found on the other core meanwhile.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ldscene-hulls") as pool:
-        hulls = pool.map(_leaf_hull, geoms)
-        leaves = _leaf_meshes(wanted, geoms)
-        return {
-            i: replace(lm, hull=h, centre=(h.min(axis=0) + h.max(axis=0)) / 2)
-            for (i, lm), h in zip(leaves.items(), hulls, strict=True)
-        }
-
-
-def _leaf_hull(geom) -> np.ndarray:
-    pts = [p for p in (geom.triangles.reshape(-1, 3), geom.edges.reshape(-1, 3)) if len(p)]
-    return _hull_points(np.concatenate(pts) if pts else np.zeros((1, 3)))
+    leaves = _leaf_meshes(wanted, geoms)
+    result = {}
+    for i, lm in leaves.items():
+        hull = extreme_points(np.concatenate([lm.positions, lm.edges.reshape(-1, 3)]))
+        if not len(hull):
+            hull = np.zeros((1, 3))
+        result[i] = replace(lm, hull=hull, centre=(hull.min(axis=0) + hull.max(axis=0)) / 2)
+    return result
 
 
 def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
