@@ -10,8 +10,9 @@ the winding reversed so back-face culling stays right.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -119,8 +120,12 @@ def extreme_points(points: np.ndarray) -> np.ndarray:
     """
     pts = np.asarray(points, np.float32).reshape(-1, 3)
     if len(pts) > 8:
-        along = pts @ SUPPORT_DIRECTIONS.astype(np.float32)
-        pts = pts[np.unique(np.concatenate([along.argmax(axis=0), along.argmin(axis=0)]))]
+        # Plain ufuncs, not a BLAS matmul: they release the GIL without waking BLAS threads,
+        # which fought the mesh worker threads for the cores (0.42 s -> 0.30 s for the Falcon).
+        x, y, z = np.ascontiguousarray(pts.T)
+        d = SUPPORT_DIRECTIONS.astype(np.float32)[:, :, None]
+        along = d[0] * x + d[1] * y + d[2] * z  # (49, N)
+        pts = pts[np.unique(np.concatenate([along.argmax(axis=1), along.argmin(axis=1)]))]
     return pts.astype(np.float64)
 
 
@@ -185,20 +190,30 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
 
 
 def _compute_leaves(model: Model, wanted: list[int]) -> dict[int, LeafMesh]:
-    """LeafMesh for each leaf index in `wanted`; smooth normals computed in one vectorised call."""
+    """LeafMesh for each leaf index in `wanted`, in chunks of similar size on worker threads.
+
+    Smooth normals are a few large numpy operations per chunk (sorts, gathers, reductions) that
+    release the GIL, so two threads do the Millennium Falcon's 251 leaves in half the time of
+    one vectorised call (0.47 -> 0.24 s).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     geoms = [model.leaves[i].geometry for i in wanted]
-    leaves = _leaf_meshes(wanted, geoms)
-    result = {}
-    for i, lm in leaves.items():
-        hull = extreme_points(np.concatenate([lm.positions, lm.edges.reshape(-1, 3)]))
-        if not len(hull):
-            hull = np.zeros((1, 3))
-        result[i] = replace(lm, hull=hull, centre=(hull.min(axis=0) + hull.max(axis=0)) / 2)
+    workers = max(1, min(4, os.cpu_count() or 1))
+    sizes = np.cumsum([len(g.triangles) + len(g.edges) for g in geoms], dtype=np.float64)
+    n_chunks = 2 * workers if len(wanted) > 8 else 1  # two per worker evens out their sizes
+    cuts = np.searchsorted(sizes, sizes[-1] * np.arange(1, n_chunks) / n_chunks, side="right")
+    bounds = [0, *sorted(set(int(c) for c in cuts) - {0, len(wanted)}), len(wanted)]
+    chunks = [(wanted[a:b], geoms[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    result: dict[int, LeafMesh] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ldscene-mesh") as pool:
+        for part in pool.map(lambda chunk: _leaf_meshes(*chunk), chunks):
+            result.update(part)
     return result
 
 
 def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
-    """LeafMeshes without their hull (filled in by the caller)."""
+    """LeafMeshes for `geoms`; smooth normals computed in one vectorised call."""
     counts = np.array([len(g.triangles) for g in geoms], np.int64)
     ecounts = np.array([len(g.edges) for g in geoms], np.int64)
     if counts.sum():
@@ -236,6 +251,10 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
         fan_ids, first, inverse = np.unique(f.reshape(-1), return_index=True, return_inverse=True)
         positions = t.reshape(-1, 3)[first]
         vertex_normals = n.reshape(-1, 3)[first]
+        edge_points = np.asarray(geom.edges, np.float32).reshape(-1, 3)
+        hull = extreme_points(np.concatenate([positions, edge_points]))
+        if not len(hull):
+            hull = np.zeros((1, 3))
         result[leaf_index] = LeafMesh(
             positions=np.ascontiguousarray(positions, np.float32),
             normals=np.ascontiguousarray(vertex_normals, np.float32),
@@ -245,8 +264,8 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             edge_codes=np.asarray(geom.edge_colours, np.int64),
             cond=np.asarray(geom.cond_lines, np.float32),
             cond_codes=np.asarray(geom.cond_colours, np.int64),
-            hull=np.zeros((0, 3)),
-            centre=np.zeros(3),
+            hull=hull,
+            centre=(hull.min(axis=0) + hull.max(axis=0)) / 2,
         )
     return result
 
