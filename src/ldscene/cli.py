@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -653,4 +654,9 @@ def post_command(
 
 
 def main() -> None:
+    # One BLAS thread, unless the user says otherwise; set before numpy is first imported.
+    # ldscene's matrix products are small or already run beside other threads (mesh workers,
+    # llvmpipe, cache writes); OpenBLAS's own threads then only spin on the two cores that
+    # work needs (a cold Millennium Falcon render: about 0.1 s faster).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     cli()
