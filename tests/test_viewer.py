@@ -132,14 +132,18 @@ def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
         name = wait_title(xdisplay, window, "1: overview")
         assert "Tiny test scene" in name and "tiny.yaml" in name
         # The model is drawn: coloured pixels in the middle of the window (top-left at 0,0).
+        # Wait for a finished frame: on a busy machine a screenshot can catch one mid-draw.
         deadline = time.monotonic() + 20
         while True:
             middle = screen(xdisplay, tmp_path)[60:180, 80:240]
-            if model_pixels(middle).mean() > 0.2 or time.monotonic() > deadline:
+            drawn = model_pixels(middle).mean() > 0.2
+            r, g, b = (middle[..., k] for k in range(3))
+            red_and_blue = ((r > 120) & (g < 80) & (b < 80)).any() and ((b > 120) & (r < 100)).any()
+            if (drawn and red_and_blue) or time.monotonic() > deadline:
                 break
             time.sleep(0.3)
-        assert model_pixels(middle).mean() > 0.2
-        assert (middle[..., 0] > 120).any() and (middle[..., 2] > 120).any()  # red and blue
+        assert drawn
+        assert red_and_blue
 
         press(xdisplay, window, "2")
         wait_title(xdisplay, window, "2: side")
