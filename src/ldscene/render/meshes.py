@@ -31,27 +31,61 @@ Progress = Callable[[str, float], None]
 
 @dataclass
 class LeafMesh:
-    """One leaf's drawable geometry in its own (LDraw) frame."""
+    """One leaf's drawable geometry in its own (LDraw) frame, in the form the GPU takes it."""
 
-    positions: np.ndarray  # (V, 3) float32, shared vertices
-    normals: np.ndarray  # (V, 3) float32
-    triangles: np.ndarray  # (T, 3) int32 indices, two-sided triangles already doubled
-    tri_codes: np.ndarray  # (T,) int64 raw LDraw codes (16/24 inherit)
-    edges: np.ndarray  # (E, 2, 3) float32
-    edge_codes: np.ndarray  # (E,)
+    #: raw LDraw code (16/24 inherit) -> (positions (V, 3) float32, normals (V, 3) float32,
+    #: indices (T, 3) uint32) of the leaf's triangles in that code, two-sided ones doubled
+    surfaces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    edge_vertices: np.ndarray  # (V, 3) float32: distinct (end point, colour code) pairs
+    edge_vertex_codes: np.ndarray  # (V,) int64 raw codes
+    edge_indices: np.ndarray  # (E, 2) uint32: edge lines, indexed (llvmpipe shades V vertices)
     cond: np.ndarray  # (C, 4, 3) float32
     cond_codes: np.ndarray  # (C,)
     hull: np.ndarray  # (H, 3) float64: the leaf's extreme points (see extreme_points)
     centre: np.ndarray  # (3,) float64
 
-    def subset(self, mask: np.ndarray, mirrored: bool) -> tuple[np.ndarray, ...]:
-        """Compact (positions, normals, indices) for the triangles in `mask`."""
-        tris = self.triangles[mask]
+    @property
+    def n_triangles(self) -> int:
+        return sum(len(indices) for _, _, indices in self.surfaces.values())
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_indices)
+
+    def surface(self, code: int, mirrored: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, normals, indices) of the triangles in `code`, wound for a mirrored
+        placement if asked (reversed, so back-face culling stays right)."""
+        positions, normals, indices = self.surfaces[code]
         if mirrored:
-            tris = tris[:, ::-1]
-        used, inverse = np.unique(tris, return_inverse=True)
+            indices = np.ascontiguousarray(indices[:, ::-1])
+        return positions, normals, indices
+
+
+def _surfaces(
+    positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray, codes: np.ndarray
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Split shared-vertex triangles by colour code, each part with only its own vertices."""
+    classes = np.unique(codes)
+    if len(classes) == 1:
+        return {int(classes[0]): (positions, normals, triangles.astype(np.uint32))}
+    result = {}
+    for code in classes:
+        used, inverse = np.unique(triangles[codes == code], return_inverse=True)
         indices = inverse.reshape(-1, 3).astype(np.uint32)
-        return self.positions[used], self.normals[used], indices
+        result[int(code)] = (positions[used], normals[used], indices)
+    return result
+
+
+def indexed_lines(lines: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Lines (E, 2, 3) with codes (E,) -> distinct (point, code) vertices (V, 3), their codes
+    (V,) and (E, 2) uint32 indices.  Edge lines share most end points."""
+    points = np.ascontiguousarray(np.asarray(lines, np.float32).reshape(-1, 3))
+    point_codes = np.repeat(np.asarray(codes, np.int64), 2)
+    rows = np.concatenate([points.view(np.int32), point_codes.view(np.int32).reshape(-1, 2)], 1)
+    rows = np.ascontiguousarray(rows)
+    keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return points[first], point_codes[first], inverse.reshape(-1, 2).astype(np.uint32)
 
 
 @dataclass
@@ -130,7 +164,7 @@ def extreme_points(points: np.ndarray) -> np.ndarray:
 
 
 #: Bump when what prepare_leaves computes changes (cached results are then ignored).
-MESH_CACHE_VERSION = 2
+MESH_CACHE_VERSION = 3
 
 
 def _leaf_key(geom) -> str:
@@ -163,8 +197,6 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
         geom = model.leaves[i].geometry
         result[i] = LeafMesh(
             **stored,
-            edges=np.asarray(geom.edges, np.float32),
-            edge_codes=np.asarray(geom.edge_colours, np.int64),
             cond=np.asarray(geom.cond_lines, np.float32),
             cond_codes=np.asarray(geom.cond_colours, np.int64),
         )
@@ -176,10 +208,10 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
                 cache.put_later(
                     keys[i],
                     {
-                        "positions": lm.positions,
-                        "normals": lm.normals,
-                        "triangles": lm.triangles,
-                        "tri_codes": lm.tri_codes,
+                        "surfaces": lm.surfaces,
+                        "edge_vertices": lm.edge_vertices,
+                        "edge_vertex_codes": lm.edge_vertex_codes,
+                        "edge_indices": lm.edge_indices,
                         "hull": lm.hull,
                         "centre": lm.centre,
                     },
@@ -255,13 +287,19 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
         hull = extreme_points(np.concatenate([positions, edge_points]))
         if not len(hull):
             hull = np.zeros((1, 3))
+        edge_vertices, edge_vertex_codes, edge_indices = indexed_lines(
+            geom.edges, geom.edge_colours
+        )
         result[leaf_index] = LeafMesh(
-            positions=np.ascontiguousarray(positions, np.float32),
-            normals=np.ascontiguousarray(vertex_normals, np.float32),
-            triangles=inverse.reshape(-1, 3).astype(np.int32),
-            tri_codes=codes,
-            edges=np.asarray(geom.edges, np.float32),
-            edge_codes=np.asarray(geom.edge_colours, np.int64),
+            surfaces=_surfaces(
+                np.ascontiguousarray(positions, np.float32),
+                np.ascontiguousarray(vertex_normals, np.float32),
+                inverse.reshape(-1, 3),
+                codes,
+            ),
+            edge_vertices=edge_vertices,
+            edge_vertex_codes=edge_vertex_codes,
+            edge_indices=edge_indices,
             cond=np.asarray(geom.cond_lines, np.float32),
             cond_codes=np.asarray(geom.cond_colours, np.int64),
             hull=hull,
@@ -294,11 +332,11 @@ def build_model_meshes(
     for k, leaf_index in enumerate(wanted):
         idx = order[bounds_at[k] : bounds_at[k + 1]]
         lm = leaves[leaf_index]
-        n_triangles += len(lm.triangles) * len(idx)
-        if len(lm.triangles) or len(lm.edges):
+        n_triangles += lm.n_triangles * len(idx)
+        if lm.n_triangles or lm.n_edges:
             hull_world = _apply(poses[idx], lm.hull)
             frame_chunks.append(hull_world.reshape(-1, 3))
-        classes = np.unique(lm.tri_codes)
+        classes = sorted(lm.surfaces)
         cols = colour_of[idx]
         mir = mirrored[idx]
         for m in (False, True):
@@ -313,8 +351,9 @@ def build_model_meshes(
                         batches.append(Batch(leaf_index, "tri", code, m, inst, int(cls)))
                 else:
                     batches.append(Batch(leaf_index, "tri", int(cls), m, idx[sel_m], int(cls)))
-        if len(lm.edges) or len(lm.cond):  # edge lines and conditional lines
-            if np.isin(lm.edge_codes, _INHERIT).any() or np.isin(lm.cond_codes, _INHERIT).any():
+        if lm.n_edges or len(lm.cond):  # edge lines and conditional lines
+            codes = np.concatenate([lm.edge_vertex_codes, lm.cond_codes])
+            if np.isin(codes, _INHERIT).any():
                 for c in np.unique(cols):
                     batches.append(Batch(leaf_index, "edge", int(c), False, idx[cols == c]))
             else:

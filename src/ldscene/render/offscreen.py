@@ -164,7 +164,6 @@ class ModelRenderer:
         m = self.meshes
         table = m.model.colours
         scene, renderer = self._scene, self._renderer
-        geometry_cache: dict[tuple, tuple] = {}
         n_glass = sum(
             len(b.instances) for b in m.batches if b.kind == "tri" and table.get(b.code).alpha < 1.0
         )
@@ -176,10 +175,7 @@ class ModelRenderer:
             lm = m.leaves[batch.leaf]
             poses = m.poses[batch.instances]
             if batch.kind == "tri":
-                key = (batch.leaf, batch.tri_class, batch.mirrored)
-                if key not in geometry_cache:
-                    geometry_cache[key] = lm.subset(lm.tri_codes == batch.tri_class, batch.mirrored)
-                positions, normals, indices = geometry_cache[key]
+                positions, normals, indices = lm.surface(batch.tri_class, batch.mirrored)
                 colour = table.get(batch.code)
                 material = pyrender_material(colour)
                 if material.alphaMode == "BLEND" and glass_instanced:
@@ -205,14 +201,12 @@ class ModelRenderer:
                     )
                     scene.add(pyrender.Mesh([prim]))
             elif self.options.edges:
-                if len(lm.edges):
-                    rgba = _rgba(linear_rgb(table, resolve_codes(lm.edge_codes, batch.code)))
-                    colours = np.repeat(rgba, 2, axis=0)
-                    vertices, indices = shared_line_vertices(lm.edges.reshape(-1, 3), colours)
+                if lm.n_edges:
+                    codes = resolve_codes(lm.edge_vertex_codes, batch.code)
                     prim = pyrender.Primitive(
-                        vertices[:, :3],
-                        color_0=vertices[:, 3:],
-                        indices=indices,
+                        lm.edge_vertices,
+                        color_0=_rgba(linear_rgb(table, codes)),
+                        indices=lm.edge_indices,
                         material=line_material(),
                         mode=1,
                         poses=poses,
@@ -330,18 +324,6 @@ def conditional_line_primitive(pyrender, cond: np.ndarray, rgba: np.ndarray, pos
         mode=1,
         poses=poses,
     )
-
-
-def shared_line_vertices(points: np.ndarray, colours: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Line end points (2E, 3) + colours (2E, 4) -> unique vertex rows (V, 7) and (E, 2) indices.
-
-    Edge lines share most end points; indexed lines halve llvmpipe's (single-threaded)
-    vertex work for them.
-    """
-    rows = np.ascontiguousarray(np.concatenate([points, colours], axis=1), np.float32)
-    view = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-    return rows[first], inverse.reshape(-1, 2).astype(np.uint32)
 
 
 def downsample(color: np.ndarray, factor: int) -> np.ndarray:
