@@ -117,10 +117,11 @@ def test_library_command_and_install_from_zip(tmp_path, library):
 def test_cache_clear(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     assert run("info", str(OMR / "6814-1 - Ice Tunnelator.mpd"), "--json", env=env).returncode == 0
-    assert any(Path(tmp_path, "ldscene").rglob("*.bin"))
+    assert any(Path(tmp_path, "ldscene").rglob("*.pack"))
     result = run("cache", "clear", env=env)
     assert result.returncode == 0 and "removed" in result.stdout
-    assert not any(Path(tmp_path).rglob("*.bin"))
+    assert int(result.stdout.split()[1]) > 10  # "removed N cached entries from ..."
+    assert not Path(tmp_path, "ldscene").exists()
 
 
 def test_library_found_in_config_file_and_usual_places(tmp_path, library):

@@ -12,59 +12,82 @@ import numpy as np
 from conftest import OMR
 
 from ldscene.ldraw import load_model
-from ldscene.ldraw.cache import _HEADER, DiskCache
+from ldscene.ldraw.cache import DiskCache, read_index
 from ldscene.ldraw.stats import model_stats
 
 MODEL = OMR / "6246 - Crocodile Cage.mpd"
 
 
+def packs(folder) -> list:
+    return sorted(folder.rglob("*.pack"))
+
+
 def test_second_run_reads_the_cache_and_agrees(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     first = model_stats(load_model(MODEL))
-    entries = list(tmp_path.rglob("*.bin"))
-    assert entries, "the first run writes entries"
-    stamps = {p: p.stat().st_mtime_ns for p in entries}
+    written = packs(tmp_path)
+    assert len(written) == 1, "the first run writes its entries as one pack"
+    assert len(read_index(written[0])) > 20  # the model's parts and their sub-files
+    stamps = {p: p.stat().st_mtime_ns for p in written}
     second = model_stats(load_model(MODEL))
     assert first == second
-    assert {p: p.stat().st_mtime_ns for p in entries} == stamps  # read, not rewritten
+    assert packs(tmp_path) == written  # read, nothing new to write
+    assert {p: p.stat().st_mtime_ns for p in written} == stamps
 
 
-def test_corrupt_and_truncated_entries_are_rebuilt(tmp_path, monkeypatch):
+def test_corrupt_entries_are_rebuilt_into_a_newer_pack(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     expected = model_stats(load_model(MODEL))
-    entries = sorted(tmp_path.rglob("*.bin"))
-    entries[0].write_bytes(entries[0].read_bytes()[:40])  # truncated
-    data = bytearray(entries[1].read_bytes())
-    data[-5] ^= 0xFF  # flipped bits
-    entries[1].write_bytes(bytes(data))
-    entries[2].write_bytes(b"garbage")
+    (pack,) = packs(tmp_path)
+    entries = sorted(read_index(pack).values(), key=lambda entry: entry[1])
+    data = bytearray(pack.read_bytes())
+    data[entries[0][1] + 3] ^= 0xFF  # flipped bits in the first entry
+    pack.write_bytes(bytes(data))
+    assert model_stats(load_model(MODEL)) == expected
+    rebuilt = [p for p in packs(tmp_path) if p != pack]
+    assert len(rebuilt) == 1 and len(read_index(rebuilt[0])) >= 1
+    pack.write_bytes(bytes(data[: entries[len(entries) // 2][1]]))  # truncated half-way
+    assert model_stats(load_model(MODEL)) == expected
+    rebuilt[0].write_bytes(b"garbage")  # not a pack: ignored, its entries rebuilt
     assert model_stats(load_model(MODEL)) == expected
 
 
 def test_a_render_leaves_the_cache_whole_behind(tmp_path):
-    # `render` lets the cache writes run on beside the GL work; they must end before exit.
+    # `render` lets the packs be written beside the GL work; they must be whole before exit.
     cache = tmp_path / "cache"
     out = tmp_path / "cage.png"
     env = dict(os.environ, XDG_CACHE_HOME=str(cache))
     command = [sys.executable, "-m", "ldscene", "render", str(MODEL), "-o", str(out), "-q"]
     subprocess.run([*command, "--width", "64", "--height", "48"], env=env, check=True)
-    entries = sorted((cache / "ldscene" / "geometry").glob("*.bin"))
-    assert entries and out.is_file()
-    stamps = {p: p.stat().st_mtime_ns for p in entries}
-    for path in entries:  # every entry is complete: header, length and checksum agree
-        data = path.read_bytes()
-        magic, _, length, crc = _HEADER.unpack_from(data)
-        assert magic == b"LDSC" and length == len(data) - _HEADER.size
-        assert zlib.crc32(data[_HEADER.size :]) == crc
+    written = packs(cache)
+    folders = {p.parent.name for p in written}
+    assert folders == {"geometry", "render-meshes"} and out.is_file()
+    stamps = {p: p.stat().st_mtime_ns for p in written}
+    for path in written:  # every entry is complete: length and checksum agree
+        index = read_index(path)
+        assert index
+        for _, offset, length, crc in index.values():
+            with open(path, "rb") as handle:
+                handle.seek(offset)
+                assert zlib.crc32(handle.read(length)) == crc
     subprocess.run([*command, "--width", "64", "--height", "48"], env=env, check=True)
-    assert {p: p.stat().st_mtime_ns for p in entries} == stamps  # the second run reads them
-    assert sorted((cache / "ldscene" / "geometry").glob("*.bin")) == entries  # none was missing
+    assert packs(cache) == written  # the second run reads them and writes nothing
+    assert {p: p.stat().st_mtime_ns for p in written} == stamps
+
+
+def test_entries_left_pending_are_written_at_exit(tmp_path):
+    script = (
+        "import sys; from ldscene.ldraw.cache import DiskCache; "
+        "DiskCache(sys.argv[1]).put_later('k', {'v': 7})"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True)
+    assert DiskCache(tmp_path).get("k") == {"v": 7}
 
 
 def test_no_cache_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     load_model(MODEL, use_cache=False)
-    assert not list(tmp_path.rglob("*.bin"))
+    assert not packs(tmp_path)
 
 
 def test_stale_entry_is_not_trusted(tmp_path, library, monkeypatch):

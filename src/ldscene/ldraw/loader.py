@@ -46,8 +46,8 @@ def load_model(
     after the model's own folder and before the library.  `fast_studs` draws studs with
     LDraw's 8-sided fast-draw primitives; a callable decides from the instances' (P, 3)
     origins, once they are known and before any geometry is built.  With `wait_for_cache`
-    False the disk-cache writes go on in a background thread while the caller works (a
-    render), and end before the interpreter exits.
+    False the disk-cache pack is written in a background thread while the caller works (a
+    render), and is complete before the interpreter exits.
     """
     if library is None:
         library = find_library()
@@ -59,8 +59,8 @@ def load_model(
         decide = fast_studs if callable(fast_studs) else None
         model = Flattener(files, expander, library_colours(library), decide).flatten(root)
     finally:
-        if cache is not None and wait_for_cache:
-            cache.flush()
+        if cache is not None:
+            cache.flush() if wait_for_cache else cache.flush_later()
     if strict and model.missing:
         names = sorted({m.name for m in model.missing})
         first = model.missing[0]

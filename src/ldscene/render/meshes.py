@@ -216,8 +216,8 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
                         "centre": lm.centre,
                     },
                 )
-            # No flush: the writes finish while the GL renders (file writes and most of
-            # pickling run without the GIL); the interpreter waits for them at exit.
+            # Written while the GL renders; the interpreter waits for it at exit.
+            cache.flush_later()
     return result
 
 
