@@ -21,8 +21,10 @@ from ldscene.ldraw.resolver import Files, Record
 
 
 def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """Resolve 16/24 in child codes (k, n) against the referencing lines' colours (k, 1)."""
+    """Resolve 16/24 in child codes (1, n) against the referencing lines' colours (k, 1)."""
     concrete = colour != MAIN_COLOUR
+    if not concrete.any():  # placed in colour 16 (most sub-files): the codes pass through
+        return np.broadcast_to(codes, (len(colour), codes.shape[1]))
     out = np.where((codes == MAIN_COLOUR) & concrete, colour, codes)
     edge = np.where(colour == EDGE_COLOUR, EDGE_COLOUR, -colour - 1)
     return np.where((codes == EDGE_COLOUR) & concrete, edge, out)
@@ -105,6 +107,8 @@ class Expander:
         missing = [i for i, child in enumerate(record.children) if child is None]
         for i in missing:
             self.files.problems.missing_reference(refs.names[i], record.display, refs.lines[i])
+        # Winding flips where the matrix mirrors XOR an INVERTNEXT precedes the reference.
+        flips = None if refs is None else (np.linalg.det(refs.matrix[:, :3, :3]) < 0) ^ refs.invert
         groups: dict[str, list[int]] = {}
         for i, child in enumerate(map(self._variant, record.children)):
             if child is not None:
@@ -116,7 +120,7 @@ class Expander:
             matrix = refs.matrix[index]
             rot_t, shift = matrix[:, :3, :3].transpose(0, 2, 1), matrix[:, None, :3, 3]
             colour = refs.colour[index][:, None]
-            flip = (np.linalg.det(rot_t) < 0) ^ refs.invert[index]
+            flip = flips[index]
             if len(child.triangles):
                 placed = (child.triangles.reshape(-1, 3) @ rot_t + shift).reshape(
                     len(index), -1, 3, 3
