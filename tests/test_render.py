@@ -55,8 +55,9 @@ def test_import_does_not_load_gl():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_render_defers_trimesh_and_it_still_works_when_asked_for(tmp_path):
-    # pyrender imports trimesh (and with it scipy: 0.3 s) for nothing a render uses.
+def test_render_defers_trimesh_and_networkx_and_they_still_work_when_asked_for(tmp_path):
+    # pyrender imports trimesh (and with it scipy: 0.3 s) for nothing a render uses, and
+    # networkx (0.13 s) for its transform tree, which render/transform_tree.py provides.
     path = brick_file(tmp_path)
     code = (
         "import sys\n"
@@ -73,6 +74,9 @@ def test_render_defers_trimesh_and_it_still_works_when_asked_for(tmp_path):
         "width=64, height=48, quiet=True)\n"
         "run_render(req)\n"  # the command's path, with its GL warm-up thread
         "assert trimesh_deferred(), 'the render command imported the trimesh package'\n"
+        "assert 'networkx' not in sys.modules, 'a render imported networkx'\n"
+        "import networkx\n"
+        "assert networkx.shortest_path(networkx.path_graph(3), 0, 2) == [0, 1, 2]\n"
         "import pyrender, trimesh\n"
         "box = trimesh.creation.box()\n"  # first real use: the real package loads
         "assert not trimesh_deferred() and abs(box.volume - 1.0) < 1e-9\n"
@@ -80,6 +84,22 @@ def test_render_defers_trimesh_and_it_still_works_when_asked_for(tmp_path):
         "assert pyrender.Mesh.from_trimesh(box).primitives\n"  # pyrender's own reference
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_transform_tree_gives_pyrender_nested_poses():
+    from ldscene.render.gl import import_pyrender
+
+    pyrender = import_pyrender()
+    scene = pyrender.Scene()
+    outer = pyrender.Node(matrix=np.diag([2.0, 2.0, 2.0, 1.0]))
+    inner = pyrender.Node(translation=[1.0, 0.0, 0.0])
+    scene.add_node(outer)
+    scene.add_node(inner, parent_node=outer)
+    assert np.allclose(scene.get_pose(inner)[:3, 3], [2.0, 0.0, 0.0])  # scaled by its parent
+    scene.set_pose(outer, np.eye(4))
+    assert np.allclose(scene.get_pose(inner)[:3, 3], [1.0, 0.0, 0.0])
+    scene.remove_node(outer)  # and its child with it
+    assert not scene.nodes
 
 
 # ---------------------------------------------------------------------------- pixels

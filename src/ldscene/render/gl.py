@@ -9,12 +9,14 @@ memory on every draw call, so it is used only when asked for.  A user's PYOPENGL
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from types import ModuleType
 
 from ldscene.errors import LdsceneError
 from ldscene.render.lazy_trimesh import defer_trimesh
+from ldscene.render.transform_tree import networkx_stand_in
 
 #: apt packages that provide headless EGL on Debian/Ubuntu.
 APT_HINT = "install libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libopengl0 (Debian/Ubuntu)"
@@ -37,11 +39,13 @@ def choose_platform() -> str:
 def import_pyrender() -> ModuleType:
     """Import pyrender with a headless platform, turning missing GL libraries into one line."""
     platform = choose_platform()
-    if platform in ("egl", "osmesa") and "pyrender" not in sys.modules:
+    headless = platform in ("egl", "osmesa") and "pyrender" not in sys.modules
+    if headless:
         _skip_pyrender_viewer()
         defer_trimesh()
     try:
-        import pyrender
+        with networkx_stand_in() if headless else contextlib.nullcontext():
+            import pyrender
     except (ImportError, OSError, AttributeError) as err:  # missing libEGL/libGL and friends
         hint = APT_HINT
         if platform == "osmesa":
