@@ -15,8 +15,8 @@ Differences from pyrender's stock renderer, each for speed or correctness:
   glass and faces turned away from the light, and is sampled with hardware-filtered PCF
   (4 taps instead of pyrender's 36; one per pixel, interleaved, when supersampled by 2);
 - per draw, only what changed is sent: uniform locations are looked up once, repeated uniform
-  values and GL states are skipped, each primitive's program is remembered, node poses are
-  read once per frame (pyrender pays ~15 PyOpenGL calls per draw, most of a GPU's frame);
+  values and GL states are skipped, programs are chosen once per kind of primitive, node poses
+  are read once per frame (pyrender pays ~15 PyOpenGL calls per draw, most of a GPU's frame);
 - only the colour buffer is read back, and with `reduce = 2` (2x2 supersampling) it is first
   box-filtered to the output size on the GL side by a linear blit: a quarter of the pixels
   to read and no downsampling on the CPU.
@@ -160,7 +160,8 @@ class LdRenderer(pyrender.Renderer):
         self.reduce = 1  # 2: offscreen images come back box-filtered to half size (see above)
         self._locations: dict[tuple[int, str], int] = {}
         self._uniform_values: dict[tuple[int, str], object] = {}
-        self._programs: dict[int, tuple] = {}  # id(primitive) -> (primitive, {key: program})
+        self._programs: dict[tuple, object] = {}  # a primitive's kind (see _program_for)
+        self._max_lights: dict[int, list[int]] = {}
         self._gl_state: dict[int, object] = {}
         self._frame_poses: dict = {}
         self._small_fb = self._small_cb = None
@@ -183,15 +184,34 @@ class LdRenderer(pyrender.Renderer):
 
     # ------------------------------------------------------------------ cheap per-draw state
     def _program_for(self, primitive, flags, program_flags):
-        """pyrender's program for a primitive, remembered (choosing it costs ~60 us a draw)."""
-        entry = self._programs.get(id(primitive))
-        if entry is None or entry[0] is not primitive:
-            entry = self._programs[id(primitive)] = (primitive, {})
-        key = (int(flags), int(program_flags))
-        program = entry[1].get(key)
+        """pyrender's program for a primitive, chosen once per kind of primitive.
+
+        pyrender's choice depends only on the primitive's vertex attributes and mode, its
+        material's textures and class, and the flags; making it costs ~100 us (a GL query
+        included), which a first view paid for each of a large model's ~2,000 draws.
+        """
+        material = primitive.material
+        key = (
+            primitive.buf_flags,
+            primitive.mode == GLTF.POINTS,
+            material.tex_flags,
+            type(material),
+            int(flags),
+            int(program_flags),
+        )
+        program = self._programs.get(key)
         if program is None:
-            program = entry[1][key] = self._get_primitive_program(primitive, flags, program_flags)
+            program = self._programs[key] = self._get_primitive_program(
+                primitive, flags, program_flags
+            )
         return program
+
+    def _compute_max_n_lights(self, flags):
+        """pyrender's light limits for `flags`, found once (it queries GL on every call)."""
+        found = self._max_lights.get(int(flags))
+        if found is None:
+            found = self._max_lights[int(flags)] = super()._compute_max_n_lights(flags)
+        return found
 
     def _uniform(self, program, name: str, value, kind: str) -> None:
         """Set a uniform of the bound program unless it already holds `value`.
