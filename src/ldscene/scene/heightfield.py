@@ -99,7 +99,11 @@ class HeightField:
         self.base = lattice(np.asarray(lo, float)[None], self.cell)[0]
         top = lattice(np.asarray(hi, float)[None], self.cell)[0]
         self.shape = tuple(int(v) for v in top - self.base + 1)
-        self.top = np.full(self.shape, EMPTY)
+        # The field inside a border of empty cells: a lookup clips its indices into the grid,
+        # and points outside the field land on the border (no masks: `_need` runs per
+        # attempt of every settling piece).  `top` is the field itself, a view.
+        self._grid = np.full((self.shape[0] + 2, self.shape[1] + 2), EMPTY)
+        self.top = self._grid[1:-1, 1:-1]
 
     @property
     def lo(self) -> np.ndarray:
@@ -172,15 +176,14 @@ class HeightField:
 
     def lift(self, points: np.ndarray) -> float | None:
         """How far up (scene +y) points must go to rest on the field; None if nothing below."""
-        need = self._need(points)
-        finite = need[np.isfinite(need)]
-        return float(finite.max()) if len(finite) else None
+        highest = self._need(points).max(initial=EMPTY)
+        return None if highest == EMPTY else float(highest)
 
     def _need(self, points: np.ndarray) -> np.ndarray:
-        i, j, inside = self.cells(points[:, [0, 2]])
-        need = np.full(len(points), EMPTY)
-        need[inside] = self.top[i[inside], j[inside]] + points[inside, 1]
-        return need
+        """Per point: the rise that brings it onto its cell's top (EMPTY: nothing below)."""
+        ij = lattice(points[:, [0, 2]], self.cell) - (self.base - 1)
+        np.clip(ij, 0, (self.shape[0] + 1, self.shape[1] + 1), out=ij)
+        return self._grid[ij[:, 0], ij[:, 1]] + points[:, 1]
 
     def contacts(self, points: np.ndarray, lift: float, tolerance: float = 1.0) -> np.ndarray:
         """x-z of the points that touch the field when lifted by `lift`."""

@@ -108,7 +108,7 @@ def scatter(
         if not any(field.any_support(polygon) for polygon in polygons):
             raise ScatterFailure(0, 1, 0)
 
-    is_rect = len(polygons) == 1 and len(polygons[0]) == 4 and _axis_aligned(polygons[0])
+    areas = [_Area(polygon) for polygon in polygons]
     pieces: list[Piece] = []
     grid: dict[tuple[int, int], list[np.ndarray]] = {}
     unsupported = crowded = 0
@@ -124,7 +124,7 @@ def scatter(
         )
         angle = (u[4] * 360.0) if yaw is None else yaw[0] + u[4] * (yaw[1] - yaw[0])
         tilt_angle, tilt_axis = u[5] * tilt, u[6] * 360.0
-        holder = 0 if is_rect else _holder(xz, polygons)
+        holder = _holder(float(xz[0]), float(xz[1]), areas)
         if holder is None:
             continue
         if spacing > 0 and _crowded(grid, xz, spacing):
@@ -197,17 +197,32 @@ def _slide(
     return xz, lift
 
 
-def _holder(xz: np.ndarray, polygons: list[np.ndarray]) -> int | None:
-    """Index of the first polygon containing the point, or None."""
-    for index, polygon in enumerate(polygons):
-        if inside_polygon(xz[None], polygon)[0]:
+class _Area:
+    """A polygon of a scatter's area, with what a point test needs worked out once."""
+
+    def __init__(self, polygon: np.ndarray) -> None:
+        self.polygon = polygon
+        (self.x0, self.z0), (self.x1, self.z1) = polygon.min(0), polygon.max(0)
+        xs, zs = np.unique(polygon[:, 0]), np.unique(polygon[:, 1])
+        self.rect = len(polygon) == 4 and len(xs) == 2 and len(zs) == 2
+
+    def holds(self, x: float, z: float) -> bool:
+        """`inside_polygon`'s answer; for an axis-aligned rectangle its even-odd rule comes to
+        x0 <= x < x1 and z0 <= z < z1, tested here without numpy (most areas are rectangles,
+        and a scatter tests thousands of points against each)."""
+        if not (self.x0 <= x <= self.x1 and self.z0 <= z <= self.z1):
+            return False
+        if self.rect:
+            return x < self.x1 and z < self.z1
+        return bool(inside_polygon(np.array([[x, z]]), self.polygon)[0])
+
+
+def _holder(x: float, z: float, areas: list[_Area]) -> int | None:
+    """Index of the first area containing the point, or None."""
+    for index, area in enumerate(areas):
+        if area.holds(x, z):
             return index
     return None
-
-
-def _axis_aligned(polygon: np.ndarray) -> bool:
-    xs, zs = np.unique(polygon[:, 0]), np.unique(polygon[:, 1])
-    return len(xs) == 2 and len(zs) == 2
 
 
 def _crowded(grid: dict[tuple[int, int], list[np.ndarray]], xz: np.ndarray, spacing: float) -> bool:
