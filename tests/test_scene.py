@@ -40,12 +40,12 @@ def error_of(folder: Path, text: str) -> LdsceneError:
     return caught.value
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "ldscene", *args],
         capture_output=True,
         text=True,
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
         timeout=120,
     )
 
@@ -334,6 +334,27 @@ def test_scatter_is_reproducible_byte_for_byte(tmp_path):
         )
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "a" / "out.mpd").read_bytes() == (tmp_path / "b" / "out.mpd").read_bytes()
+
+
+def test_settling_reads_the_height_cache_and_agrees(tmp_path):
+    # The leaves' height-field samples are kept on disk; a run that reads them places every
+    # piece exactly where a run that computed them did, and --no-cache writes none.
+    write_scene(tmp_path, SCATTER.format(seed=6))
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    outputs = []
+    scene = str(tmp_path / "scene.yaml")
+    for name in ("first.mpd", "second.mpd"):
+        result = run_cli("export", scene, "-o", str(tmp_path / name), env=env)
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / name).read_bytes())
+        heights = sorted((tmp_path / "cache" / "ldscene" / "heightfield").glob("*.pack"))
+        assert len(heights) == 1  # written by the first run, only read by the second
+    assert outputs[0] == outputs[1]
+    env = {"XDG_CACHE_HOME": str(tmp_path / "none")}
+    args = ("export", scene, "-o", str(tmp_path / "x.mpd"), "--no-cache")
+    assert run_cli(*args, env=env).returncode == 0
+    assert (tmp_path / "x.mpd").read_bytes() == outputs[0]
+    assert not (tmp_path / "none" / "ldscene" / "heightfield").exists()
 
 
 def test_settled_pieces_rest_on_what_is_below(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ldscene.errors import LdsceneError
+from ldscene.ldraw.cache import DiskCache, cache_dir
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import Library
 from ldscene.ldraw.model import Leaf, Model
@@ -213,6 +214,7 @@ class Composer:
         self.folder = spec.path.resolve().parent
         self.built: dict[str, Model] = {}
         self._field: HeightField | None = None
+        self._heights: DiskCache | None = None
         self._field_count = 0
         self._colour_names: dict[str, int] | None = None
         self._like: Model | None = None
@@ -447,6 +449,19 @@ class Composer:
         if s.settle:
             self._field_count = world.count  # the pieces are in the field already
 
+    def _field_cache(self) -> DiskCache | None:
+        """Where the world's leaves keep their height-field samples between runs."""
+        if not self.sources.use_cache:
+            return None
+        if self._heights is None:
+            self._heights = DiskCache(cache_dir() / "heightfield")
+        return self._heights
+
+    def store_heights(self) -> None:
+        """Write the leaves' new height-field samples to disk, in a background thread."""
+        if self._heights is not None:
+            self._heights.flush_later()
+
     def world_field(self, world: Instances, lo: np.ndarray, hi: np.ndarray) -> HeightField:
         """The height field of everything placed so far, covering x-z window lo..hi.
 
@@ -466,7 +481,7 @@ class Composer:
                 whi = np.maximum(whi, box[1][[0, 2]] + 300)
             if field is not None:
                 wlo, whi = np.minimum(wlo, field.lo), np.maximum(whi, field.hi)
-            field = self._field = HeightField(wlo, whi)
+            field = self._field = HeightField(wlo, whi, cache=self._field_cache())
             new = np.arange(world.count)
         if len(new):
             current = world.build("world", self._like, self.sources.colours)
@@ -653,6 +668,7 @@ def load_scene(
         start = world.count
         composer.scatter(item, world, entries)
         entries[item.name] = slice(start, world.count)
+    composer.store_heights()
 
     model = world.build(path.stem + ".ldr", composer._like, sources.colours)
     cameras = composer.cameras(model, entries)

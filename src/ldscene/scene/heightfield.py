@@ -10,8 +10,11 @@ Everything else (tilted or freely turned instances, scattered pieces) is added p
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
+from ldscene.ldraw.cache import DiskCache
 from ldscene.ldraw.geometry import PartGeometry
 from ldscene.ldraw.model import Model
 from ldscene.scene.bounds import geometry_samples
@@ -46,13 +49,64 @@ def voxel_points(points: np.ndarray, size: float) -> np.ndarray:
 
 _THIN_CACHE: dict[tuple[int, float, str], tuple[PartGeometry, np.ndarray]] = {}
 
+#: Bump when what `thinned_samples` or `geometry_cells` computes changes.
+_DISK_VERSION = 1
 
-def thinned_samples(geometry: PartGeometry, side: str, size: float) -> np.ndarray:
-    """`geometry_samples` of a leaf, thinned to one per `size`-cube (cached per leaf)."""
+
+def _geometry_key(geometry: PartGeometry, what: str) -> str:
+    """Content hash of everything the leaf's samples are computed from, plus `what`."""
+    digest = hashlib.sha1(f"heightfield/{_DISK_VERSION}/{SPACING}/{what}".encode())
+    for array in (geometry.triangles, geometry.two_sided, geometry.edges):
+        a = np.ascontiguousarray(array)
+        digest.update(str(a.shape).encode() + str(a.dtype).encode() + a.tobytes())
+    return digest.hexdigest()
+
+
+def _cached(cache: DiskCache | None, geometry: PartGeometry, what: str, compute):
+    """`compute()` (an array or a tuple of arrays), or its result stored on disk for this
+    leaf's content and `what`."""
+    if cache is None:
+        return compute()
+    key = _geometry_key(geometry, what)
+    found = cache.get(key)
+    if found is not None:
+        return _widen(found[0]) if isinstance(found, list) else tuple(_widen(a) for a in found)
+    value = compute()
+    arrays = [value] if isinstance(value, np.ndarray) else list(value)
+    stored = [_narrow(a) for a in arrays]
+    cache.put_later(key, stored if isinstance(value, np.ndarray) else tuple(stored))
+    return value
+
+
+def _narrow(array: np.ndarray) -> np.ndarray:
+    """float64 as float32 and int64 as int32 where that loses nothing: the samples come from
+    float32 geometry, so stored entries take half the room."""
+    kind = {np.dtype(np.float64): np.float32, np.dtype(np.int64): np.int32}.get(array.dtype)
+    if kind is not None:
+        narrow = array.astype(kind)
+        if np.array_equal(narrow, array):
+            return narrow
+    return array
+
+
+def _widen(array: np.ndarray) -> np.ndarray:
+    kind = {np.dtype(np.float32): np.float64, np.dtype(np.int32): np.int64}.get(array.dtype)
+    return array if kind is None else array.astype(kind)
+
+
+def thinned_samples(
+    geometry: PartGeometry, side: str, size: float, cache: DiskCache | None = None
+) -> np.ndarray:
+    """`geometry_samples` of a leaf, thinned to one per `size`-cube (cached per leaf, and on
+    disk with `cache`)."""
     key = (id(geometry), size, side)
     if key not in _THIN_CACHE:
-        points = geometry_samples(geometry, SPACING, side).astype(float)
-        _THIN_CACHE[key] = (geometry, voxel_points(points, size))
+
+        def compute() -> np.ndarray:
+            return voxel_points(geometry_samples(geometry, SPACING, side).astype(float), size)
+
+        found = _cached(cache, geometry, f"thinned/{side}/{size}", compute)
+        _THIN_CACHE[key] = (geometry, found)
     return _THIN_CACHE[key][1]
 
 
@@ -62,38 +116,50 @@ def lattice(xz: np.ndarray, cell: float) -> np.ndarray:
 
 
 def geometry_cells(
-    geometry: PartGeometry, cell: float
+    geometry: PartGeometry, cell: float, cache: DiskCache | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A leaf's covered cells in its own frame: (ij (n, 2), highest up, lowest up)."""
+    """A leaf's covered cells in its own frame: (ij (n, 2), highest up, lowest up); cached per
+    leaf, and on disk with `cache`."""
     key = (id(geometry), cell)
     if key not in _CELL_CACHE:
-        pts = np.concatenate(
-            [
-                geometry_samples(geometry, SPACING, "top"),
-                geometry_samples(geometry, SPACING, "bottom"),
-            ]
-        ).astype(float)
-        if len(pts):
-            ij = lattice(pts[:, [0, 2]], cell)
-            keys, inverse = np.unique((ij[:, 0] << 32) + ij[:, 1], return_inverse=True)
-            inverse = inverse.reshape(-1)
-            cells = np.column_stack(
-                [(keys + (1 << 31)) >> 32, keys - (((keys + (1 << 31)) >> 32) << 32)]
-            )
-            top = np.full(len(cells), -np.inf)
-            bottom = np.full(len(cells), np.inf)
-            np.maximum.at(top, inverse, -pts[:, 1])
-            np.minimum.at(bottom, inverse, -pts[:, 1])
-        else:
-            cells, top, bottom = np.zeros((0, 2), np.int64), np.zeros(0), np.zeros(0)
-        _CELL_CACHE[key] = (geometry, cells, top, bottom)
+        found = _cached(cache, geometry, f"cells/{cell}", lambda: _geometry_cells(geometry, cell))
+        _CELL_CACHE[key] = (geometry, *found)
     return _CELL_CACHE[key][1:]
+
+
+def _geometry_cells(
+    geometry: PartGeometry, cell: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`geometry_cells` without the caches."""
+    pts = np.concatenate(
+        [
+            geometry_samples(geometry, SPACING, "top"),
+            geometry_samples(geometry, SPACING, "bottom"),
+        ]
+    ).astype(float)
+    if len(pts):
+        ij = lattice(pts[:, [0, 2]], cell)
+        keys, inverse = np.unique((ij[:, 0] << 32) + ij[:, 1], return_inverse=True)
+        inverse = inverse.reshape(-1)
+        cells = np.column_stack(
+            [(keys + (1 << 31)) >> 32, keys - (((keys + (1 << 31)) >> 32) << 32)]
+        )
+        top = np.full(len(cells), -np.inf)
+        bottom = np.full(len(cells), np.inf)
+        np.maximum.at(top, inverse, -pts[:, 1])
+        np.minimum.at(bottom, inverse, -pts[:, 1])
+    else:
+        cells, top, bottom = np.zeros((0, 2), np.int64), np.zeros(0), np.zeros(0)
+    return cells, top, bottom
 
 
 class HeightField:
     """Highest surface per x-z cell (LDraw x and z; heights are up, i.e. -y)."""
 
-    def __init__(self, lo: np.ndarray, hi: np.ndarray, cell: float = CELL) -> None:
+    def __init__(
+        self, lo: np.ndarray, hi: np.ndarray, cell: float = CELL, cache: DiskCache | None = None
+    ) -> None:
+        self.cache = cache  # on-disk store of the leaves' samples and cells (see add_model)
         size = np.maximum(np.asarray(hi, float) - lo, cell)
         self.cell = max(cell, float(np.sqrt(size[0] * size[1] / _MAX_CELLS)))
         self.base = lattice(np.asarray(lo, float)[None], self.cell)[0]
@@ -149,7 +215,7 @@ class HeightField:
             t = model.transform[sel[model.leaf[sel] == li]]
             pasted = _pasteable(t, self.cell)
             if pasted.any():
-                cells, top, bottom = geometry_cells(geometry, self.cell)
+                cells, top, bottom = geometry_cells(geometry, self.cell, self.cache)
                 chosen = t[pasted]
                 flat = chosen[:, [0, 2]][:, :, [0, 2]].round().astype(np.int64)  # (k, 2, 2)
                 shift = np.round(chosen[:, [0, 2], 3] / self.cell).astype(np.int64)
@@ -168,7 +234,7 @@ class HeightField:
                     ("bottom", vertical & (r[:, 1, 1] < 0)),
                     ("all", ~vertical),
                 ):
-                    pts = thinned_samples(geometry, side, self.cell / 2)
+                    pts = thinned_samples(geometry, side, self.cell / 2, self.cache)
                     if len(pts) and chosen.any():
                         sub = rest[chosen]
                         moved = np.matmul(pts[None], sub[:, :3, :3].transpose(0, 2, 1))
