@@ -153,6 +153,19 @@ def _geometry_cells(
     return cells, top, bottom
 
 
+class Probe:
+    """Points in their own frame (a scattered piece), kept as columns and asked about at x-z
+    offsets: settling asks about a piece a dozen times, and building the moved points for
+    each question cost as much as answering it."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        points = np.asarray(points, float)
+        self.x, self.y, self.z = (np.ascontiguousarray(points[:, k]) for k in range(3))
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
 class HeightField:
     """Highest surface per x-z cell (LDraw x and z; heights are up, i.e. -y)."""
 
@@ -240,21 +253,29 @@ class HeightField:
                         moved = np.matmul(pts[None], sub[:, :3, :3].transpose(0, 2, 1))
                         self.add((moved + sub[:, None, :3, 3]).reshape(-1, 3))
 
-    def lift(self, points: np.ndarray) -> float | None:
-        """How far up (scene +y) points must go to rest on the field; None if nothing below."""
-        highest = self._need(points).max(initial=EMPTY)
+    def lift(self, probe: Probe, x: float, z: float) -> float | None:
+        """How far up (scene +y) the probe's points, moved by (x, 0, z), must go to rest on
+        the field; None if nothing lies below them."""
+        highest = self._need(probe, x, z).max(initial=EMPTY)
         return None if highest == EMPTY else float(highest)
 
-    def _need(self, points: np.ndarray) -> np.ndarray:
+    def _need(self, probe: Probe, x: float, z: float) -> np.ndarray:
         """Per point: the rise that brings it onto its cell's top (EMPTY: nothing below)."""
-        ij = lattice(points[:, [0, 2]], self.cell) - (self.base - 1)
-        np.clip(ij, 0, (self.shape[0] + 1, self.shape[1] + 1), out=ij)
-        return self._grid[ij[:, 0], ij[:, 1]] + points[:, 1]
+        i = np.floor((probe.x + x) / self.cell + 0.5).astype(np.int64) - (self.base[0] - 1)
+        j = np.floor((probe.z + z) / self.cell + 0.5).astype(np.int64) - (self.base[1] - 1)
+        np.clip(i, 0, self.shape[0] + 1, out=i)
+        np.clip(j, 0, self.shape[1] + 1, out=j)
+        return self._grid[i, j] + probe.y
 
-    def contacts(self, points: np.ndarray, lift: float, tolerance: float = 1.0) -> np.ndarray:
-        """x-z of the points that touch the field when lifted by `lift`."""
-        need = self._need(points)
-        return points[need >= lift - tolerance][:, [0, 2]]
+    def contacts(
+        self, probe: Probe, x: float, z: float, lift: float, tolerance: float = 1.0
+    ) -> np.ndarray:
+        """x-z of the probe's points, moved by (x, 0, z), that touch the field when lifted by
+        `lift`."""
+        touching = self._need(probe, x, z) >= lift - tolerance
+        # (n, 2) in column order, as numpy's [:, [0, 2]] gives: sums over it (a mean) then
+        # add up in the same order as they did when the moved points were built whole.
+        return np.array([probe.x[touching] + x, probe.z[touching] + z]).T
 
     def any_support(self, polygon: np.ndarray) -> bool:
         lo, hi = polygon.min(0), polygon.max(0)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
-from ldscene.scene.heightfield import CELL, SPACING, HeightField
+from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe
 
 _SLIDE_STEP = 2 * CELL  # LDU per sliding step
 _LOOKAHEAD = 6  # steps a piece looks ahead for a lower spot
@@ -136,12 +136,12 @@ def scatter(
         local = samples[pick] @ rotation.T
         height = base_heights[holder]
         if field is not None:
-            moved = local + np.array([xz[0], 0.0, xz[1]])
-            lift = field.lift(moved) if len(moved) else 0.0
+            probe = Probe(local)
+            lift = field.lift(probe, xz[0], xz[1]) if len(probe) else 0.0
             if lift is None:
                 unsupported += 1
                 continue
-            xz, lift = _slide(field, local, xz, lift)
+            xz, lift = _slide(field, probe, xz, lift)
             height = lift
             field.add(local + np.array([xz[0], -height, xz[1]]))
         position = np.array([xz[0], -height, xz[1]])
@@ -157,7 +157,7 @@ def scatter(
 
 
 def _slide(
-    field: HeightField, local: np.ndarray, xz: np.ndarray, lift: float
+    field: HeightField, probe: Probe, xz: np.ndarray, lift: float
 ) -> tuple[np.ndarray, float]:
     """Let a piece balanced on a peak or an edge slide off it, while that takes it lower.
 
@@ -167,14 +167,13 @@ def _slide(
     place (sliding would not lower it), and snow on a wall top stays unless it hangs over the
     edge.
     """
-    if not len(local):
+    if not len(probe):
         return xz, lift
-    centre_local = local[:, [0, 2]].mean(axis=0)
+    centre_local = np.array([probe.x, probe.z]).T.mean(axis=0)  # column order: see contacts
     step = _SLIDE_STEP
     travelled = 0.0
     while travelled < _MAX_SLIDE:
-        moved = local + np.array([xz[0], 0.0, xz[1]])
-        touch = field.contacts(moved, lift)
+        touch = field.contacts(probe, xz[0], xz[1], lift)
         centre = centre_local + xz
         if not len(touch):
             break
@@ -187,7 +186,7 @@ def _slide(
             break
         for k in range(1, _LOOKAHEAD + 1):
             new_xz = xz + direction / norm * step * k
-            new_lift = field.lift(local + np.array([new_xz[0], 0.0, new_xz[1]]))
+            new_lift = field.lift(probe, new_xz[0], new_xz[1])
             if new_lift is not None and new_lift < lift - 0.5:
                 xz, lift = new_xz, new_lift
                 travelled += step * k
