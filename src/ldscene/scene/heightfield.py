@@ -11,6 +11,7 @@ Everything else (tilted or freely turned instances, scattered pieces) is added p
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numpy as np
 
@@ -161,6 +162,9 @@ class Probe:
     def __init__(self, points: np.ndarray) -> None:
         points = np.asarray(points, float)
         self.x, self.y, self.z = (np.ascontiguousarray(points[:, k]) for k in range(3))
+        empty = not len(points)
+        self.x_range = (0.0, 0.0) if empty else (float(self.x.min()), float(self.x.max()))
+        self.z_range = (0.0, 0.0) if empty else (float(self.z.min()), float(self.z.max()))
 
     def __len__(self) -> int:
         return len(self.x)
@@ -261,11 +265,23 @@ class HeightField:
 
     def _need(self, probe: Probe, x: float, z: float) -> np.ndarray:
         """Per point: the rise that brings it onto its cell's top (EMPTY: nothing below)."""
-        i = np.floor((probe.x + x) / self.cell + 0.5).astype(np.int64) - (self.base[0] - 1)
-        j = np.floor((probe.z + z) / self.cell + 0.5).astype(np.int64) - (self.base[1] - 1)
-        np.clip(i, 0, self.shape[0] + 1, out=i)
-        np.clip(j, 0, self.shape[1] + 1, out=j)
+        i = self._grid_index(probe.x, float(x), probe.x_range, 0)
+        j = self._grid_index(probe.z, float(z), probe.z_range, 1)
         return self._grid[i, j] + probe.y
+
+    def _grid_index(
+        self, values: np.ndarray, offset: float, extent: tuple[float, float], axis: int
+    ) -> np.ndarray:
+        """Rows (axis 0) or columns (axis 1) of `_grid` for values + offset; those off the
+        field go to its empty border.  The lattice is monotonic, so the extremes of the
+        values tell whether any needs clipping (the usual answer is no)."""
+        start = self.base[axis] - 1
+        index = np.floor((values + offset) / self.cell + 0.5).astype(np.int64) - start
+        low = math.floor((extent[0] + offset) / self.cell + 0.5) - start
+        high = math.floor((extent[1] + offset) / self.cell + 0.5) - start
+        if low < 0 or high > self.shape[axis] + 1:
+            np.clip(index, 0, self.shape[axis] + 1, out=index)
+        return index
 
     def contacts(
         self, probe: Probe, x: float, z: float, lift: float, tolerance: float = 1.0
