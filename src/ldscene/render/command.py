@@ -149,6 +149,19 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
     return opts
 
 
+def scene_gl_options(req: RenderRequest) -> RenderOptions:
+    """The options a scene will render with, as far as its GL context depends on them: the
+    size (the command line's, else the scene file's render size), anti-aliasing, line width."""
+    from ldscene.scene.compose import read_spec
+
+    opts = build_options(req)
+    size = read_spec(req.input_path).render.size
+    if size and req.width is None and req.height is None:
+        opts.width, opts.height = size
+        opts.validate()
+    return opts
+
+
 def keep_freed_memory() -> None:
     """Let glibc's malloc keep freed memory for reuse instead of returning it to the system.
 
@@ -213,24 +226,24 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     if not req.input_path.is_file():
         raise LdsceneError("not a file", path=str(req.input_path))
 
-    # A model's options and views are known before it loads (a scene's file sets its own), so
-    # "auto" studs can be chosen during the load and the GL context started before it.
+    # A model's options and views are known before it loads, so "auto" studs can be chosen
+    # during the load.  A scene's file sets its own (its cameras need the composed model), but
+    # its render size is known once the file is read: enough to start the GL context.
     scene_input = is_scene(req.input_path)
-    early_options = None if scene_input else build_options(req)
+    early_options = scene_gl_options(req) if scene_input else build_options(req)
     early_views = None if scene_input else build_views(req)
-    fast_studs = fast_studs_rule(req.studs, early_options, early_views)
+    fast_studs = fast_studs_rule(req.studs, None if scene_input else early_options, early_views)
 
     progress = ProgressLine(enabled=None if not req.quiet else False)
     timings: dict[str, float] = {}
     warm = None
     gl: dict[str, str] = {}
     try:
-        if early_options is not None:
-            # The GL context (over a second to create on a GPU) and the shader compiles get
-            # ready while the model loads.
-            start = time.perf_counter()
-            warm = GlWarmup(early_options)  # imports pyrender here, in this thread
-            timings["import"] = time.perf_counter() - start
+        # The GL context (over a second to create on a GPU) and the shader compiles get ready
+        # while the model loads, or the scene composes.
+        start = time.perf_counter()
+        warm = GlWarmup(early_options)  # imports pyrender here, in this thread
+        timings["import"] = time.perf_counter() - start
         progress("loading")
         start = time.perf_counter()
         loaded = load_input(
@@ -251,8 +264,6 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         paths = output_paths(base, views)
         for path in paths:
             check_output(path)
-        if warm is None:  # a scene's file sets its render size: start once it is read
-            warm = GlWarmup(options)
         written = []
         with ModelRenderer(
             loaded.model, options, progress, use_cache=req.use_cache, warm=warm
