@@ -84,6 +84,22 @@ def test_entries_left_pending_are_written_at_exit(tmp_path):
     assert DiskCache(tmp_path).get("k") == {"v": 7}
 
 
+def test_written_entries_are_read_back_from_disk_not_kept_in_memory(tmp_path):
+    import gc
+    import weakref
+
+    cache = DiskCache(tmp_path)
+    assert cache.get("k") is None  # the (empty) index is read
+    value = np.arange(5)
+    alive = weakref.ref(value)
+    cache.put_later("k", value)
+    cache.flush()
+    del value
+    gc.collect()
+    assert alive() is None  # a long-running process does not keep what it wrote
+    assert cache.get("k").tolist() == [0, 1, 2, 3, 4]
+
+
 def test_no_cache_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     load_model(MODEL, use_cache=False)

@@ -101,7 +101,14 @@ class DiskCache:
         self._written.update(entries)
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ldscene-cache")
-        self._writes.append(self._writer.submit(write_pack, self.folder, entries))
+        self._writes.append(self._writer.submit(self._write, entries))
+
+    def _write(self, entries: dict[str, Any]) -> None:
+        path = write_pack(self.folder, entries)
+        if path is not None and self._index is not None:
+            self._index.update(read_index(path))
+        for key in entries:  # served from the pack now (or rebuilt, if it could not be written)
+            self._written.pop(key, None)
 
     def flush(self) -> None:
         """Write the pending entries and wait for every pack this cache has started."""
@@ -142,9 +149,9 @@ def read_index(path: Path) -> Index:
     return {key: (path, start + offset, size, check) for key, offset, size, check in rows}
 
 
-def write_pack(folder: Path, entries: dict[str, Any]) -> None:
-    """Write `entries` as one pack, atomically; failures (read-only or full disk) are ignored:
-    it is a cache."""
+def write_pack(folder: Path, entries: dict[str, Any]) -> Path | None:
+    """Write `entries` as one pack, atomically; returns its path.  Failures (a read-only or
+    full disk) are ignored, returning None: it is a cache."""
     rows, blobs, offset = [], [], 0
     for key, value in entries.items():
         blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -161,12 +168,14 @@ def write_pack(folder: Path, entries: dict[str, Any]) -> None:
                 handle.write(header)
                 handle.write(index)
                 handle.writelines(blobs)
-            os.replace(tmp, folder / f"{os.getpid()}-{secrets.token_hex(6)}{PACK_SUFFIX}")
+            path = folder / f"{os.getpid()}-{secrets.token_hex(6)}{PACK_SUFFIX}"
+            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError:
-        pass
+        return None
+    return path
 
 
 def clear_cache() -> tuple[Path, int]:
