@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,3 +55,13 @@ class PartGeometry:
 
     def is_empty(self) -> bool:
         return not (len(self.triangles) or len(self.edges) or len(self.cond_lines))
+
+
+def content_key(geometry: PartGeometry, fields: tuple[str, ...], salt: str) -> str:
+    """A hash of `salt` and the named arrays of `geometry`: the key under which something
+    computed from exactly those arrays is cached on disk."""
+    digest = hashlib.sha1(salt.encode())
+    for name in fields:
+        a = np.ascontiguousarray(getattr(geometry, name))
+        digest.update(str(a.shape).encode() + str(a.dtype).encode() + a.tobytes())
+    return digest.hexdigest()

@@ -9,7 +9,6 @@ the winding reversed so back-face culling stays right.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ldscene.ldraw.colours import ColourTable
-from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, content_key
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.normals import smooth_normals
 from ldscene.render.camera import to_gl
@@ -169,12 +168,8 @@ MESH_CACHE_VERSION = 3
 
 def _leaf_key(geom) -> str:
     """Content hash of everything a LeafMesh is computed from."""
-    digest = hashlib.sha1(f"leafmesh/{MESH_CACHE_VERSION}".encode())
-    for array in (geom.triangles, geom.triangle_colours, geom.two_sided, geom.edges):
-        a = np.ascontiguousarray(array)
-        digest.update(str(a.shape).encode() + str(a.dtype).encode())
-        digest.update(a.tobytes())
-    return digest.hexdigest()
+    fields = ("triangles", "triangle_colours", "two_sided", "edges")
+    return content_key(geom, fields, f"leafmesh/{MESH_CACHE_VERSION}")
 
 
 def _mesh_cache():

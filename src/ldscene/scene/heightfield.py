@@ -10,13 +10,12 @@ Everything else (tilted or freely turned instances, scattered pieces) is added p
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import numpy as np
 
 from ldscene.ldraw.cache import DiskCache
-from ldscene.ldraw.geometry import PartGeometry
+from ldscene.ldraw.geometry import PartGeometry, content_key
 from ldscene.ldraw.model import Model
 from ldscene.scene.bounds import geometry_samples
 
@@ -54,28 +53,21 @@ _THIN_CACHE: dict[tuple[int, float, str], tuple[PartGeometry, np.ndarray]] = {}
 _DISK_VERSION = 1
 
 
-def _geometry_key(geometry: PartGeometry, what: str) -> str:
-    """Content hash of everything the leaf's samples are computed from, plus `what`."""
-    digest = hashlib.sha1(f"heightfield/{_DISK_VERSION}/{SPACING}/{what}".encode())
-    for array in (geometry.triangles, geometry.two_sided, geometry.edges):
-        a = np.ascontiguousarray(array)
-        digest.update(str(a.shape).encode() + str(a.dtype).encode() + a.tobytes())
-    return digest.hexdigest()
-
-
-def _cached(cache: DiskCache | None, geometry: PartGeometry, what: str, compute):
-    """`compute()` (an array or a tuple of arrays), or its result stored on disk for this
-    leaf's content and `what`."""
+def _cached(cache: DiskCache | None, geometry: PartGeometry, what: str, compute) -> tuple:
+    """`compute()`, a tuple of arrays, or its result stored on disk for this leaf's content
+    and `what`."""
     if cache is None:
         return compute()
-    key = _geometry_key(geometry, what)
+    key = content_key(
+        geometry,
+        ("triangles", "two_sided", "edges"),
+        f"heightfield/{_DISK_VERSION}/{SPACING}/{what}",
+    )
     found = cache.get(key)
     if found is not None:
-        return _widen(found[0]) if isinstance(found, list) else tuple(_widen(a) for a in found)
+        return tuple(_widen(a) for a in found)
     value = compute()
-    arrays = [value] if isinstance(value, np.ndarray) else list(value)
-    stored = [_narrow(a) for a in arrays]
-    cache.put_later(key, stored if isinstance(value, np.ndarray) else tuple(stored))
+    cache.put_later(key, tuple(_narrow(a) for a in value))
     return value
 
 
@@ -103,10 +95,11 @@ def thinned_samples(
     key = (id(geometry), size, side)
     if key not in _THIN_CACHE:
 
-        def compute() -> np.ndarray:
-            return voxel_points(geometry_samples(geometry, SPACING, side).astype(float), size)
+        def compute() -> tuple[np.ndarray]:
+            points = geometry_samples(geometry, SPACING, side).astype(float)
+            return (voxel_points(points, size),)
 
-        found = _cached(cache, geometry, f"thinned/{side}/{size}", compute)
+        (found,) = _cached(cache, geometry, f"thinned/{side}/{size}", compute)
         _THIN_CACHE[key] = (geometry, found)
     return _THIN_CACHE[key][1]
 
