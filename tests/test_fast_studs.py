@@ -11,9 +11,17 @@ from conftest import write
 
 from ldscene.cli import cli
 from ldscene.ldraw import load_model
+from ldscene.ldraw.flatten import FEW_INSTANCES
 from ldscene.ldraw.stats import bounding_box, model_stats
+from ldscene.ldraw.studs import StudStyle
 from ldscene.render import RenderOptions, View, render_model
-from ldscene.render.studs import FAST_BELOW_PX, fast_studs_rule, stud_pixels
+from ldscene.render.studs import (
+    FAST_BELOW_PX,
+    LOGO_FROM_PX,
+    fast_studs_rule,
+    stud_pixels,
+    stud_rule,
+)
 
 
 def counts(model) -> tuple[int, int, int]:
@@ -53,7 +61,7 @@ def test_fast_studs_replace_each_stud_by_the_8_sided_primitive(tmp_path, monkeyp
 
 def test_fast_studs_keep_a_real_brick_in_shape(tmp_path):
     brick = write(tmp_path, "brick.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
-    full, fast = load_model(brick), load_model(brick, fast_studs=True)
+    full, fast = load_model(brick), load_model(brick, studs=StudStyle.FAST)
     assert counts(fast)[0] < 0.8 * counts(full)[0]  # studs are most of a brick's triangles
     for a, b in zip(bounding_box(full), bounding_box(fast), strict=True):
         np.testing.assert_allclose(a, b)
@@ -82,10 +90,20 @@ def test_a_rule_decides_from_the_instance_origins(tmp_path):
         seen.append(origins.copy())
         return True
 
-    model = load_model(far, fast_studs=rule, use_cache=False)
-    assert model.fast_studs
-    np.testing.assert_allclose(seen[0], [[0, 0, 0], [2000, 0, 1500]])
+    model = load_model(far, studs=rule, use_cache=False)  # a bool answer: True is fast-draw
+    assert model.fast_studs and model.studs is StudStyle.FAST
+    # Two instances: their origins, then the corners of their boxes (see test_stud_logos.py).
+    np.testing.assert_allclose(seen[0][:2], [[0, 0, 0], [2000, 0, 1500]])
     assert not load_model(far, fast_studs=lambda origins: False, use_cache=False).fast_studs
+    # Many instances: the origins alone, before any geometry is built.
+    many = write(
+        tmp_path,
+        "many.ldr",
+        "".join(f"1 4 {40 * i} 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n" for i in range(FEW_INSTANCES + 1)),
+    )
+    seen.clear()
+    load_model(many, studs=rule, use_cache=False)
+    np.testing.assert_allclose(seen[0], [[40 * i, 0, 0] for i in range(FEW_INSTANCES + 1)])
 
 
 def test_stud_pixels_follow_image_size_and_distance():
@@ -132,12 +150,14 @@ def test_auto_rule_uses_the_threshold():
         RenderOptions(width=8000, height=6000),
     )
     assert stud_pixels(origins, opts_small, views) < FAST_BELOW_PX
-    assert fast_studs_rule("auto", opts_small, views)(origins) is True
-    assert fast_studs_rule("auto", opts_huge, views)(origins) is False
-    assert fast_studs_rule("fast", opts_huge, views) is True
-    assert fast_studs_rule("full", opts_small, views) is False
-    assert fast_studs_rule("auto", None, None) is False  # a scene: views not known yet
-    assert fast_studs_rule("fast", None, None) is True
+    assert FAST_BELOW_PX <= stud_pixels(origins, opts_huge, views) < LOGO_FROM_PX
+    assert stud_rule("auto", opts_small, views)(origins) is StudStyle.FAST
+    assert stud_rule("auto", opts_huge, views)(origins) is StudStyle.FULL
+    assert stud_rule("fast", opts_huge, views) is StudStyle.FAST
+    assert stud_rule("full", opts_small, views) is StudStyle.FULL
+    assert stud_rule("auto", None, None) is StudStyle.FULL  # a scene: views not known yet
+    assert stud_rule("fast", None, None) is StudStyle.FAST
+    assert fast_studs_rule is stud_rule  # the older name, as render/command.py calls it
 
 
 def test_cli_studs_option(tmp_path):

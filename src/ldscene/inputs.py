@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ldscene.ldraw.library import find_library
 from ldscene.ldraw.loader import load_model
 from ldscene.ldraw.model import Model
+from ldscene.ldraw.studs import Studs, StudStyle, as_rule
 
 SCENE_SUFFIXES = (".yaml", ".yml")
 
@@ -34,23 +32,24 @@ def load_input(
     library: Path | str | None = None,
     strict: bool = False,
     use_cache: bool = True,
-    fast_studs: bool | Callable[[np.ndarray], bool] = False,
+    studs: Studs = StudStyle.FULL,
     wait_for_cache: bool = True,
+    *,
+    fast_studs: Studs | None = None,
 ) -> LoadedInput:
     """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`.
 
-    `fast_studs`, `wait_for_cache`: see `load_model`; a scene takes only `fast_studs=True`
-    (a rule means full studs there) and always waits for its cache writes.
+    `studs` (or its older name `fast_studs`), `wait_for_cache`: see `load_model`; a scene
+    takes only a style (a rule means full studs there) and always waits for its cache writes.
     """
     path = Path(path)
+    rule = as_rule(studs if fast_studs is None else fast_studs)
     if is_scene(path):
         from ldscene.scene import load_scene
 
-        fast = fast_studs is True
-        scene = load_scene(
-            path, library=library, strict=strict, use_cache=use_cache, fast_studs=fast
-        )
-        scene.model.fast_studs = fast
+        style = rule if isinstance(rule, StudStyle) else StudStyle.FULL
+        scene = load_scene(path, library=library, strict=strict, use_cache=use_cache, studs=style)
+        scene.model.studs = style
         return LoadedInput(scene.model, scene)
     lib = find_library(library)
     model = load_model(
@@ -58,7 +57,7 @@ def load_input(
         library=lib,
         strict=strict,
         use_cache=use_cache,
-        fast_studs=fast_studs,
+        studs=rule,
         wait_for_cache=wait_for_cache,
     )
     return LoadedInput(model)

@@ -4,9 +4,11 @@ The walk is iterative and post-order: every sub-file is expanded once per run, t
 its parents with one matrix product per (parent, child) pair.  Expanded library leaves go to
 the on-disk cache together with the version of every file they were built from.
 
-With `fast_studs`, references to a stud primitive (`p/stud*.dat`) use LDraw's "fast-draw"
-version in `p/8/` where the library has one, as LDView's low-quality studs do: 8 sides instead
-of 16, about 30 % fewer triangles and lines in a typical model.
+With a stud style other than `FULL` (see `studs.py`), references to a stud primitive
+(`p/stud*.dat`) use another file where the library has one: `FAST`, LDraw's "fast-draw" version
+in `p/8/`, as LDView's low-quality studs do (8 sides instead of 16, about 30 % fewer triangles
+and lines in a typical model); `LOGO`, the stud with the LEGO logo (`p/stud-logo4.dat`), as
+LDView's logo studs do.  Each style has its own disk-cache entries.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ldscene.ldraw.cache import DiskCache
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, normalise
 from ldscene.ldraw.resolver import Files, Record
+from ldscene.ldraw.studs import StudStyle, is_stud_primitive, variant_names
 
 
 def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
@@ -34,15 +37,20 @@ class Expander:
     """Expanded geometry and titles of leaf files, by source key."""
 
     def __init__(
-        self, files: Files, cache: DiskCache | None = None, fast_studs: bool = False
+        self, files: Files, cache: DiskCache | None = None, studs: StudStyle = StudStyle.FULL
     ) -> None:
         self.files = files
         self.cache = cache
-        self.fast_studs = fast_studs  # set before the first `geometry` call
-        self._fast: dict[str, Source] = {}
+        self.studs = studs  # set before the first `geometry` call
+        self._variants: dict[tuple[StudStyle, str], Source] = {}
         self.geometries: dict[str, PartGeometry] = {}
         self.titles: dict[str, str] = {}
         self._stats: dict[str, tuple[int, int]] = {}
+
+    def forget(self) -> None:
+        """Drop the geometry built so far (before a change of stud style)."""
+        self.geometries.clear()
+        self.titles.clear()
 
     def geometry(self, source: Source) -> PartGeometry:
         """The expanded geometry of a leaf file, built once per run (and cached on disk)."""
@@ -153,19 +161,30 @@ class Expander:
         )
 
     def _variant(self, child: Source | None) -> Source | None:
-        """The file drawn for a reference: the fast-draw stud instead of a stud, if asked for."""
-        if not self.fast_studs or child is None or not child.key.startswith("lib:p/stud"):
+        """The file drawn for a reference: for a stud primitive, the stud style's version of
+        it where the library has one."""
+        if (
+            self.studs is StudStyle.FULL
+            or child is None
+            or not child.key.startswith("lib:")
+            or not is_stud_primitive(child.key[4:])
+        ):
             return child
-        found = self._fast.get(child.key)
+        found = self._variants.get((self.studs, child.key))
         if found is None:
-            fast = self.files.library.find("8/" + child.key[6:])  # type: ignore[union-attr]
-            found = self._fast[child.key] = fast or child
+            found = child
+            for name in variant_names(child.key[4:], self.studs):
+                other = self.files.library.find(name)  # type: ignore[union-attr]
+                if other is not None:
+                    found = other
+                    break
+            self._variants[self.studs, child.key] = found
         return found
 
     def _cache_key(self, source: Source) -> str | None:
         if self.cache is None or self.files.library is None or not source.key.startswith("lib:"):
             return None
-        studs = "fast-studs|" if self.fast_studs else ""
+        studs = "" if self.studs is StudStyle.FULL else f"{self.studs.value}-studs|"
         return f"{self.files.library.fingerprint()}|{studs}{source.key}"
 
     def _stat(self, rel: str) -> tuple[int, int] | None:

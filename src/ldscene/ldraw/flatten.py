@@ -14,11 +14,16 @@ import numpy as np
 from ldscene.errors import ModelError
 from ldscene.ldraw.colours import ColourTable, parse_colour_line
 from ldscene.ldraw.expand import Expander
-from ldscene.ldraw.geometry import MAIN_COLOUR
+from ldscene.ldraw.geometry import MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, normalise
 from ldscene.ldraw.model import Leaf, Model
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import Files, Record
+from ldscene.ldraw.studs import StudStyle
+
+#: Up to this many instances, the stud rule is given the corners of their boxes (see
+#: `Flattener._choose_studs`).
+FEW_INSTANCES = 16
 
 #: Codes handed out when a model file redefines a colour code differently from LDConfig.
 _PRIVATE_COLOUR_BASE = 0x6000000
@@ -37,13 +42,13 @@ class Flattener:
         files: Files,
         expander: Expander,
         colours: ColourTable,
-        fast_studs: Callable[[np.ndarray], bool] | None = None,
+        studs: Callable[[np.ndarray], StudStyle] | None = None,
     ) -> None:
         self.files = files
         self.expander = expander
         self.colours = colours
-        # Decides, from the instances' (P, 3) origins, whether to draw fast-draw studs.
-        self.fast_studs = fast_studs
+        # Picks, from the instances' (P, 3) origins, how the expander draws studs.
+        self.studs = studs
 
     def flatten(self, root_key: str) -> Model:
         """Walk the model tree from `root_key` and return its placed instances."""
@@ -188,26 +193,18 @@ class Flattener:
                 stack.append(("enter", *sub))
 
         transforms = stack_or(inst_transform, (0, 4, 4), np.float64)
-        if callable(self.fast_studs):
-            self.expander.fast_studs = bool(self.fast_studs(transforms[:, :3, 3]))
+        leaf = stack_or(inst_leaf, (0,), np.int32)
+        if self.studs is not None:
+            self._choose_studs(transforms, [leaf_keys[i] for i in leaf])
         leaves = []
         for key, name, is_part in zip(leaf_keys, leaf_names, leaf_is_part):
-            source = self.files.records[key].source if key.endswith("#own") else None
-            if source is not None:
-                geometry = self.expander.geometries.get(key) or self.expander.build(
-                    self.files.records[key]
-                )
-                self.expander.geometries[key] = geometry
-                title = self.files.records[key].parsed.title
-            else:
-                geometry = self.expander.geometry(self._source_for(key))
-                title = self.expander.titles.get(key, "")
+            geometry, title = self._leaf(key)
             leaves.append(Leaf(name, title, is_part, geometry))
 
         return Model(
             name=root.parsed.name or Path(root.display).name,
             leaves=leaves,
-            leaf=stack_or(inst_leaf, (0,), np.int32),
+            leaf=leaf,
             colour=stack_or(inst_colour, (0,), np.int64),
             transform=transforms,
             path=stack_or(inst_path, (0,), np.int32),
@@ -216,8 +213,48 @@ class Flattener:
             colours=self.colours,
             missing=self.files.problems.missing,
             warnings=self.files.problems.warnings,
-            fast_studs=self.expander.fast_studs,
+            studs=self.expander.studs,
         )
+
+    def _leaf(self, key: str) -> tuple[PartGeometry, str]:
+        """A leaf's geometry and title, built once per style."""
+        if key.endswith("#own"):
+            record = self.files.records[key]
+            geometry = self.expander.geometries.get(key) or self.expander.build(record)
+            self.expander.geometries[key] = geometry
+            return geometry, record.parsed.title
+        geometry = self.expander.geometry(self._source_for(key))
+        return geometry, self.expander.titles.get(key, "")
+
+    def _choose_studs(self, transforms: np.ndarray, keys: list[str]) -> None:
+        """Let the stud rule pick the expander's style from the points the model spans.
+
+        Those are the instances' origins, known before any geometry is built.  A few instances'
+        origins say little about how the model is framed (one part has a single origin), so
+        for up to `FEW_INSTANCES` the rule gets the corners of their boxes instead, from
+        geometry built with full studs, which is built again if the rule picks another style.
+        """
+        assert self.studs is not None
+        points = transforms[:, :3, 3]
+        if not len(points) or len(points) > FEW_INSTANCES:
+            self.expander.studs = self.studs(points)
+            return
+        problems = self.files.problems
+        marks = len(problems.missing), len(problems.warnings)
+        self.expander.studs = StudStyle.FULL
+        corners = [points]
+        for key, transform in zip(keys, transforms):
+            triangles = self._leaf(key)[0].triangles.reshape(-1, 3)
+            if len(triangles):
+                lo, hi = triangles.min(axis=0), triangles.max(axis=0)
+                box = np.array([[(lo, hi)[(i >> a) & 1][a] for a in range(3)] for i in range(8)])
+                corners.append(box @ transform[:3, :3].T + transform[:3, 3])
+        style = self.studs(np.concatenate(corners))
+        if style is not StudStyle.FULL:
+            self.expander.forget()  # drawn again in `style`, reporting its problems once
+            del problems.missing[marks[0] :]
+            del problems.warnings[marks[1] :]
+        self.expander.studs = style
 
     def _source_for(self, key: str) -> Source:
         record = self.files.records.get(key)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
 
 from ldscene.errors import ModelError
 from ldscene.ldraw.cache import DiskCache
@@ -16,6 +13,7 @@ from ldscene.ldraw.library import Library, find_library
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.parser import decode_text
 from ldscene.ldraw.resolver import Files, Problems
+from ldscene.ldraw.studs import Studs, StudStyle, as_rule
 
 
 def library_colours(library: Library | None) -> ColourTable:
@@ -37,26 +35,30 @@ def load_model(
     extra_paths: list[Path] | tuple = (),
     strict: bool = False,
     use_cache: bool = True,
-    fast_studs: bool | Callable[[np.ndarray], bool] = False,
+    studs: Studs = StudStyle.FULL,
     wait_for_cache: bool = True,
+    *,
+    fast_studs: Studs | None = None,
 ) -> Model:
     """Load an `.ldr`, `.mpd` or `.dat` file and flatten it to instances.
 
     `library` defaults to `find_library()`; `extra_paths` are searched (case-insensitively)
-    after the model's own folder and before the library.  `fast_studs` draws studs with
-    LDraw's 8-sided fast-draw primitives; a callable decides from the instances' (P, 3)
-    origins, once they are known and before any geometry is built.  With `wait_for_cache`
-    False the disk-cache pack is written in a background thread while the caller works (a
-    render), and is complete before the interpreter exits.
+    after the model's own folder and before the library.  `studs` says how studs are drawn: a
+    `StudStyle` (full, LDraw's 8-sided fast-draw primitives, or logo studs), or a callable
+    that picks one from the instances' (P, 3) origins, once they are known and before any
+    geometry is built.  `fast_studs` is the older name of the same argument (True: fast-draw).
+    With `wait_for_cache` False the disk-cache pack is written in a background thread while
+    the caller works (a render), and is complete before the interpreter exits.
     """
     if library is None:
         library = find_library()
+    rule = as_rule(studs if fast_studs is None else fast_studs)
     files = Files(library, extra_paths, Problems(strict))
     cache = DiskCache() if use_cache else None
-    expander = Expander(files, cache, fast_studs=fast_studs is True)
+    expander = Expander(files, cache, rule if isinstance(rule, StudStyle) else StudStyle.FULL)
     root = files.open_root(Path(path))
     try:
-        decide = fast_studs if callable(fast_studs) else None
+        decide = None if isinstance(rule, StudStyle) else rule
         model = Flattener(files, expander, library_colours(library), decide).flatten(root)
     finally:
         if cache is not None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ldscene.ldraw.colours import ColourTable
 from ldscene.ldraw.geometry import PartGeometry
+from ldscene.ldraw.studs import StudStyle
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,13 @@ class Model:
     colours: ColourTable
     missing: list[MissingReference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    fast_studs: bool = False  # studs drawn with LDraw's 8-sided fast-draw primitives
+    studs: StudStyle = StudStyle.FULL  # how the leaves' studs were drawn (see `studs.py`)
+
+    @property
+    def fast_studs(self) -> bool:
+        """True when studs were drawn with LDraw's 8-sided fast-draw primitives (read-only;
+        `studs` says which style)."""
+        return self.studs is StudStyle.FAST
 
     @property
     def n_instances(self) -> int:

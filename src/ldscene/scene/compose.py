@@ -19,6 +19,7 @@ from ldscene.ldraw.cache import DiskCache, cache_dir
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import Library
 from ldscene.ldraw.model import Leaf, Model
+from ldscene.ldraw.studs import StudStyle
 from ldscene.scene import minifig as fig
 from ldscene.scene import reader as rd
 from ldscene.scene import spec as sp
@@ -622,11 +623,11 @@ def load_scene(
     library: Library | str | Path | None = None,
     strict: bool = False,
     use_cache: bool = True,
-    fast_studs: bool = False,
+    studs: StudStyle = StudStyle.FULL,
 ) -> Scene:
     """Read, check and compose a scene file (raises `LdsceneError` on bad input).
 
-    `fast_studs` draws every stud with LDraw's 8-sided fast-draw primitives.
+    `studs` draws every stud in that style (full, LDraw's 8-sided fast-draw, or logo studs).
     """
     path = Path(path)
     spec = read_spec(path)
@@ -644,7 +645,7 @@ def load_scene(
         parts_path.append(folder)
     if not spec.parts_path:
         parts_path = default_parts_paths(path)
-    sources = Sources(library, parts_path, strict, use_cache, fast_studs)
+    sources = Sources(library, parts_path, strict, use_cache, studs)
     composer = Composer(spec, sources)
     sources.load_parts([n for n in spec_part_names(spec) if sources.find_part(n) is not None])
 

@@ -18,6 +18,7 @@ from ldscene.ldraw import load_model
 from ldscene.ldraw.colours import ColourTable, default_main_colours
 from ldscene.ldraw.library import Library, find_library, normalise
 from ldscene.ldraw.model import Model
+from ldscene.ldraw.studs import StudStyle
 
 _EXTENSIONS = (".dat", ".ldr", ".mpd")
 _SUBFOLDERS = {"parts", "p", "s", "48", "8"}
@@ -72,7 +73,7 @@ class Sources:
         extra_paths: list[Path],
         strict: bool = False,
         use_cache: bool = True,
-        fast_studs: bool = False,
+        studs: StudStyle = StudStyle.FULL,
     ) -> None:
         if not isinstance(library, Library):
             library = find_library(library)
@@ -81,7 +82,7 @@ class Sources:
         self.extra = [folder_index(p) for p in self.extra_paths if p.is_dir()]
         self.strict = strict
         self.use_cache = use_cache
-        self.fast_studs = fast_studs
+        self.studs = studs
         self._colours: ColourTable | None = None
         self._parts: dict[str, Model] = {}
         self._files: dict[str, Model] = {}
@@ -185,7 +186,7 @@ class Sources:
                 extra_paths=self.extra_paths,
                 strict=self.strict,
                 use_cache=self.use_cache,
-                fast_studs=self.fast_studs,
+                studs=self.studs,
             )
         except LdsceneError:
             raise

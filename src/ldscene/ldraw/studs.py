@@ -1,0 +1,83 @@
+"""How studs are drawn: LDraw's own primitives, its 8-sided fast-draw ones, or its logo studs.
+
+Parts draw their studs by referencing stud primitives (`p/stud.dat`, `p/stud2.dat`, ...), so
+a style is a substitution made while a part is expanded (`expand.Expander`):
+
+- `FULL`: the files as referenced (16-sided studs, flat tops).
+- `FAST`: `p/8/<name>` where the library has it: 8 sides, as LDView's low-quality studs.
+- `LOGO`: `p/<stem>-logo4.dat` (the 3D LEGO logo with rounded top, as LDView's "use logo
+  studs" and LeoCAD draw it), else the next best logo variant the library has, else the file
+  itself.  Today's library has logo variants of `stud.dat` and `stud2.dat`.
+
+`load_model`'s `studs=` takes a style, or a rule that picks one from the instances' origins
+(see `as_rule`); render/studs.py makes those rules for `--studs auto`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+import numpy as np
+
+
+class StudStyle(enum.Enum):
+    """How studs are drawn; the value is the `--studs` word."""
+
+    FULL = "full"
+    FAST = "fast"
+    LOGO = "logo"
+
+    @property
+    def label(self) -> str:
+        """A word for reports (`--timings`): full, fast-draw or logo."""
+        return "fast-draw" if self is StudStyle.FAST else self.value
+
+
+#: Logo variants of a stud primitive, best first: `stud.dat` → `stud-logo4.dat`, ...
+#: (4: 3D, rounded top; 3: 3D, sharp top; 5: 3D, flattened; 2 and 1: flat outlines).
+LOGO_SUFFIXES = ("-logo4", "-logo3", "-logo5", "-logo2", "-logo")
+
+#: A rule picking a style from the (P, 3) instance origins (a bool answer: True is fast-draw).
+StudRule = Callable[[np.ndarray], StudStyle | bool]
+#: What `load_model(studs=...)` takes: a style, its `--studs` word, a bool (fast or not), a rule.
+Studs = StudStyle | bool | str | StudRule
+
+
+def is_stud_primitive(rel: str) -> bool:
+    """True for a library-relative path (lower case) of a top-level stud primitive."""
+    return rel.startswith("p/stud")
+
+
+def variant_names(rel: str, style: StudStyle) -> tuple[str, ...]:
+    """Reference names to look up, best first, for the stud primitive at `rel` ("p/stud.dat")
+    under `style`; empty when the file is drawn as it is."""
+    if style is StudStyle.FULL or not is_stud_primitive(rel):
+        return ()
+    name = rel[2:]  # relative to p/, as parts reference it
+    if style is StudStyle.FAST:
+        return ("8/" + name,)
+    stem, dot, ext = name.rpartition(".")
+    if "-logo" in stem:
+        return ()
+    return tuple(f"{stem}{suffix}{dot}{ext}" for suffix in LOGO_SUFFIXES)
+
+
+def as_style(value: StudStyle | bool | str) -> StudStyle:
+    """A style from a style, a `--studs` word, or the old `fast_studs` bool."""
+    if isinstance(value, StudStyle):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return StudStyle.FAST if value else StudStyle.FULL
+    if isinstance(value, str):
+        return StudStyle(value)
+    raise TypeError(f"not a stud style: {value!r}")
+
+
+def as_rule(value: Studs) -> StudStyle | Callable[[np.ndarray], StudStyle]:
+    """`load_model`'s `studs=` (or the old `fast_studs=`) as a style or a rule returning one;
+    a rule may still answer with a bool (True: fast-draw)."""
+    if callable(value) and not isinstance(value, (StudStyle, str, bool)):
+        rule = value
+        return lambda origins: as_style(rule(origins))
+    return as_style(value)  # type: ignore[arg-type]
