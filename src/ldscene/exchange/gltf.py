@@ -22,8 +22,9 @@ from typing import IO, Any
 import numpy as np
 
 from ldscene import __version__
+from ldscene.appearance import srgb_to_linear
 from ldscene.atomic import write_atomic
-from ldscene.exchange.materials import Material, material_for, srgb_to_linear
+from ldscene.exchange.materials import Material, material_for
 from ldscene.exchange.mesh import (
     UNITS,
     check_nonempty,
@@ -103,7 +104,7 @@ class _Builder:
 
 
 def _material_json(m: Material) -> dict[str, Any]:
-    base = [srgb_to_linear(c) for c in m.rgb] + [m.alpha]
+    base = [*map(float, srgb_to_linear(m.rgb)), m.alpha]
     out: dict[str, Any] = {
         "name": m.name,
         "pbrMetallicRoughness": {
@@ -117,7 +118,7 @@ def _material_json(m: Material) -> dict[str, Any]:
     if m.double_sided:
         out["doubleSided"] = True
     if any(m.emissive):
-        out["emissiveFactor"] = [srgb_to_linear(c) for c in m.emissive]
+        out["emissiveFactor"] = [float(c) for c in srgb_to_linear(m.emissive)]
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -15,6 +16,17 @@ _FINISHES = ("CHROME", "PEARLESCENT", "RUBBER", "MATTE_METALLIC", "METAL")
 
 
 @dataclass(frozen=True)
+class Flakes:
+    """The grains of a `MATERIAL GLITTER|SPECKLE` colour: their colour (sRGB 0..1), the share of
+    the surface they cover, and their size range in LDraw units."""
+
+    rgb: tuple[float, float, float]
+    fraction: float
+    min_size: float
+    max_size: float
+
+
+@dataclass(frozen=True)
 class Colour:
     """One LDraw colour; RGB values are sRGB in 0..1."""
 
@@ -25,6 +37,7 @@ class Colour:
     alpha: float = 1.0
     luminance: float = 0.0
     finish: str = ""  # "", chrome, pearlescent, rubber, matte_metallic, metal, glitter, speckle
+    flakes: Flakes | None = None  # glitter and speckle grains
 
     @property
     def is_transparent(self) -> bool:
@@ -136,12 +149,37 @@ def parse_colour_line(text: str, table: ColourTable | None = None) -> Colour | N
     for candidate in _FINISHES:
         if candidate in upper:
             finish = candidate.lower()
+    flakes = None
     if "MATERIAL" in upper:
-        material = (
-            upper[upper.index("MATERIAL") + 1] if upper.index("MATERIAL") + 1 < len(upper) else ""
-        )
+        at = upper.index("MATERIAL")
+        material = upper[at + 1] if at + 1 < len(upper) else ""
         finish = {"GLITTER": "glitter", "SPECKLE": "speckle"}.get(material, "material")
-    return Colour(code, name, rgb, edge_rgb, alpha, luminance, finish)
+        if finish != "material":
+            flakes = _parse_flakes(tokens[at + 2 :], rgb)
+    return Colour(code, name, rgb, edge_rgb, alpha, luminance, finish, flakes)
+
+
+def _parse_flakes(tokens: list[str], base_rgb: tuple[float, float, float]) -> Flakes:
+    """`VALUE #rrggbb FRACTION f [VFRACTION v] SIZE s | MINSIZE a MAXSIZE b` after MATERIAL."""
+    fields: dict[str, str] = {}
+    for key, value in zip(tokens[::2], tokens[1::2]):
+        fields[key.upper()] = value
+    try:
+        rgb = _hex_rgb(fields["VALUE"]) if "VALUE" in fields else base_rgb
+    except ValueError:
+        rgb = base_rgb
+
+    def number(key: str, default: float) -> float:
+        try:
+            value = float(fields.get(key, default))
+        except ValueError:
+            return default
+        return value if math.isfinite(value) and value >= 0 else default
+
+    fraction = min(number("FRACTION", 0.1), 1.0)
+    size = number("SIZE", 1.0)
+    low, high = number("MINSIZE", size), number("MAXSIZE", size)
+    return Flakes(rgb, fraction, min(low, high), max(low, high))
 
 
 def default_main_colours(table: ColourTable) -> None:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ldscene.appearance import srgb_to_linear
 from ldscene.ldraw.colours import ColourTable
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, content_key
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.normals import smooth_normals
 from ldscene.render.camera import to_gl
-from ldscene.render.materials import srgb_to_linear
 
 #: Inherit classes: a triangle/line coded 16 or 24 takes its colour from the instance.
 _INHERIT = (MAIN_COLOUR, EDGE_COLOUR)

@@ -28,11 +28,12 @@ from OpenGL.GL import (
 from pyrender.constants import RenderFlags
 from pyrender.trackball import Trackball
 
+from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.render.camera import frame_points
 from ldscene.render.glrenderer import LdRenderer, make_shadow_texture
 from ldscene.render.lights import LightRig, light_poses
-from ldscene.render.materials import LINES, srgb_to_linear
+from ldscene.render.materials import LINES
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.offscreen import ModelRenderer, save_image
 from ldscene.render.options import RenderOptions, View
