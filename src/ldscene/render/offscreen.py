@@ -16,16 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ldscene.appearance import srgb_to_linear
 from ldscene.atomic import write_atomic
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
-from ldscene.render.camera import Framing, frame_points
+from ldscene.render.camera import Framing
+from ldscene.render.description import RenderDescription
 from ldscene.render.lights import LightRig, light_poses
 from ldscene.render.materials import (
     line_material,
     pyrender_material,
     shadow_catcher_material,
-    srgb_to_linear,
 )
 from ldscene.render.meshes import (
     ModelMeshes,
@@ -81,11 +82,7 @@ class ModelRenderer:
             else build_model_meshes(model, progress, use_cache=use_cache)
         )
         self.timings["mesh"] = time.perf_counter() - start
-        if self.meshes.empty:
-            raise LdsceneError(
-                "nothing to render: the model has no visible geometry",
-                path=getattr(self.meshes.model, "name", None),
-            )
+        self.description = RenderDescription(self.meshes, self.options)
         self._platform = None
         self._renderer = None
         self._scene = None
@@ -220,44 +217,20 @@ class ModelRenderer:
             self._add_ground(pyrender)
 
     def _add_ground(self, pyrender) -> None:
-        lo, hi = self.meshes.bounds
-        height = hi[1] - lo[1]
-        half = 0.5 * max(hi[0] - lo[0], hi[2] - lo[2]) + 1.5 * height + 1.0
-        cx, cz = (lo[0] + hi[0]) / 2, (lo[2] + hi[2]) / 2
-        y = lo[1] - 0.05
-        positions = np.array(
-            [
-                [cx - half, y, cz - half],
-                [cx - half, y, cz + half],
-                [cx + half, y, cz + half],
-                [cx + half, y, cz - half],
-            ],
-            np.float32,
-        )
+        ground = self.description.ground
+        assert ground is not None
         normals = np.tile(np.array([0.0, 1.0, 0.0], np.float32), (4, 1))
         prim = pyrender.Primitive(
-            positions,
+            ground.corners,
             normals,
             indices=np.array([[0, 1, 2], [0, 2, 3]]),
             material=shadow_catcher_material(),
         )
-        self._ground_points = positions
         self._scene.add(pyrender.Mesh([prim]), name="ground")
 
     # -------------------------------------------------------------- per view
     def framing(self, view: View) -> Framing:
-        opts = self.options
-        fov = view.fov if view.fov is not None else opts.fov
-        ortho = view.ortho if view.ortho is not None else opts.ortho
-        return frame_points(
-            self.meshes.frame_points,
-            view,
-            opts.width / opts.height,
-            fov,
-            ortho,
-            opts.margin,
-            getattr(self, "_ground_points", None),
-        )
+        return self.description.framing(view)
 
     def render_array(self, view: View) -> np.ndarray:
         """Render one view; (H, W, 4) uint8 RGBA, straight alpha, at the output size."""

@@ -38,6 +38,9 @@ class View:
     eye: tuple[float, float, float] | None = None
     target: tuple[float, float, float] | None = None
     up: tuple[float, float, float] | None = None
+    # Depth of field (path engine): the point in focus (LDraw axes) and the lens's f-number.
+    focus: tuple[float, float, float] | None = None
+    aperture: float | None = None
 
     @classmethod
     def named(cls, name: str) -> View:
@@ -50,8 +53,18 @@ class View:
         return cls(key, lat, lon)
 
     @classmethod
-    def look(cls, name: str, eye, target, up=(0.0, -1.0, 0.0), fov: float | None = None) -> View:
-        """A fixed camera at `eye` looking at `target` (LDraw axes and units)."""
+    def look(
+        cls,
+        name: str,
+        eye,
+        target,
+        up=(0.0, -1.0, 0.0),
+        fov: float | None = None,
+        focus=None,
+        aperture: float | None = None,
+    ) -> View:
+        """A fixed camera at `eye` looking at `target` (LDraw axes and units); `focus` and
+        `aperture` (an f-number) give it depth of field."""
         eye_t = tuple(float(v) for v in eye)
         target_t = tuple(float(v) for v in target)
         if eye_t == target_t:
@@ -62,7 +75,15 @@ class View:
         lat = math.degrees(math.atan2(-d[1], horizontal))
         lon = math.degrees(math.atan2(d[0], -d[2])) if horizontal > 1e-9 else 0.0
         return cls(
-            name, lat, lon, fov=fov, eye=eye_t, target=target_t, up=tuple(float(v) for v in up)
+            name,
+            lat,
+            lon,
+            fov=fov,
+            eye=eye_t,
+            target=target_t,
+            up=tuple(float(v) for v in up),
+            focus=None if focus is None else tuple(float(v) for v in focus),
+            aperture=aperture,
         )
 
     @classmethod

@@ -1,0 +1,131 @@
+"""What to draw, independent of the engine that draws it.
+
+A `RenderDescription` is built once per model and read by both engines: the instanced meshes
+(one per leaf and resolved colour, `meshes.ModelMeshes`), each colour's `Appearance`, the
+ground plane, the background, and the camera framing of a view.  Both engines frame a view
+through `framing`, so the raster and the path-traced image show the same composition.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ldscene.appearance import Appearance, appearance
+from ldscene.errors import LdsceneError
+from ldscene.render.camera import Framing, frame_points
+from ldscene.render.meshes import ModelMeshes
+from ldscene.render.options import RenderOptions, View
+
+
+class Engine(enum.Enum):
+    """The two renderers: rasterised previews (OpenGL) and path-traced photos (Mitsuba 3)."""
+
+    RASTER = "raster"
+    PATH = "path"
+
+    @classmethod
+    def parse(cls, text: str) -> Engine:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise LdsceneError(
+                f"unknown render engine {text!r}", hint="use raster or path"
+            ) from None
+
+
+class LightPreset(enum.Enum):
+    """Lighting for the path engine: a soft studio or a sunny day."""
+
+    STUDIO = "studio"
+    DAYLIGHT = "daylight"
+
+    @classmethod
+    def parse(cls, text: str) -> LightPreset:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(p.value for p in cls)
+            raise LdsceneError(f"unknown light preset {text!r}", hint=f"use {names}") from None
+
+
+@dataclass(frozen=True)
+class GroundPlane:
+    """A square floor just under the model (GL world: y up), wide enough for long shadows."""
+
+    y: float
+    centre: tuple[float, float]  # x, z
+    half: float  # half the side length
+    footprint: float  # radius of the model's footprint around `centre`
+
+    @property
+    def corners(self) -> np.ndarray:
+        cx, cz = self.centre
+        h = self.half
+        return np.array(
+            [[cx - h, self.y, cz - h], [cx - h, self.y, cz + h], [cx + h, self.y, cz + h],
+             [cx + h, self.y, cz - h]],
+            np.float32,
+        )  # fmt: skip
+
+
+def ground_plane(bounds: np.ndarray) -> GroundPlane:
+    """The floor under a model with GL-world bounds `bounds` (2, 3)."""
+    lo, hi = np.asarray(bounds, np.float64)
+    height = hi[1] - lo[1]
+    footprint = 0.5 * float(np.hypot(hi[0] - lo[0], hi[2] - lo[2]))
+    half = 0.5 * max(hi[0] - lo[0], hi[2] - lo[2]) + 1.5 * height + 1.0
+    centre = (float((lo[0] + hi[0]) / 2), float((lo[2] + hi[2]) / 2))
+    return GroundPlane(float(lo[1] - 0.05), centre, float(half), max(footprint, 1.0))
+
+
+class RenderDescription:
+    """One model, ready for any engine: geometry, appearances, ground and framing."""
+
+    def __init__(self, meshes: ModelMeshes, options: RenderOptions) -> None:
+        if meshes.empty:
+            raise LdsceneError(
+                "nothing to render: the model has no visible geometry",
+                path=getattr(meshes.model, "name", None),
+            )
+        self.meshes = meshes
+        self.options = options
+        self._appearances: dict[int, Appearance] = {}
+
+    def appearance(self, code: int) -> Appearance:
+        """The look of resolved colour `code` (negative codes: an edge colour)."""
+        found = self._appearances.get(code)
+        if found is None:
+            found = self._appearances[code] = appearance(self.meshes.model.colours.get(code))
+        return found
+
+    @cached_property
+    def ground(self) -> GroundPlane | None:
+        return ground_plane(self.meshes.bounds) if self.options.ground else None
+
+    @property
+    def centre(self) -> np.ndarray:
+        return self.meshes.bounds.mean(axis=0)
+
+    @property
+    def scale(self) -> float:
+        """The diagonal of the model's bounding box (GL world units, LDU)."""
+        return float(np.linalg.norm(self.meshes.bounds[1] - self.meshes.bounds[0]))
+
+    def framing(self, view: View) -> Framing:
+        """The camera for `view`: auto-framed on the model, or the view's fixed camera."""
+        opts = self.options
+        fov = view.fov if view.fov is not None else opts.fov
+        ortho = view.ortho if view.ortho is not None else opts.ortho
+        return frame_points(
+            self.meshes.frame_points,
+            view,
+            opts.width / opts.height,
+            fov,
+            ortho,
+            opts.margin,
+            self.ground.corners if self.ground is not None else None,
+        )
