@@ -3,7 +3,8 @@
 #   scripts/install.sh        the tool
 #   scripts/install.sh test   also what the test suite needs (Xvfb, xdotool, ImageMagick, pytest)
 # Debian/Ubuntu packages: Mesa's EGL (software GL on any CPU) and libGL/libXrender, which
-# `import pyrender` loads even offscreen. Elsewhere install the equivalents yourself.
+# `import pyrender` loads even offscreen, and a libLLVM for the path engine (Mitsuba 3 on
+# the CPU). Elsewhere install the equivalents yourself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +18,16 @@ fi
 if command -v apt-get >/dev/null 2>&1; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    echo "installing system packages: ${packages[*]}"
     $sudo apt-get update -qq
+    # The path engine's CPU variant (Mitsuba's LLVM backend) needs libLLVM 16 or newer; Mesa's
+    # libLLVM 15 crashes it.  Take the newest the distribution has.
+    for version in 20 19 18 17 16; do
+        if apt-cache show "libllvm$version" >/dev/null 2>&1; then
+            packages+=("libllvm$version")
+            break
+        fi
+    done
+    echo "installing system packages: ${packages[*]}"
     $sudo env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 else

@@ -1,0 +1,65 @@
+"""From radiance to a picture: denoising, the filmic tone curve, and the background.
+
+The tone curve is the ACES filmic fit (Narkowicz 2015) on exposed linear radiance: highlights
+roll off instead of clipping, so a white brick's lit top face stays below the background's
+white.  The floor fades into the background with distance from the model, and with
+`--transparent` only its shadow is kept, as alpha.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ldscene.render.description import GroundPlane
+
+#: Linear radiance 1 (a white top face in full light) maps to about 0.84 (sRGB 237).
+EXPOSURE = 1.15
+#: The floor is fully visible out to this many footprint radii, gone beyond FADE_END (or
+#: before the floor's edge, whichever comes first).
+FADE_START = 1.3
+FADE_END = 3.0
+
+
+def filmic(linear: np.ndarray) -> np.ndarray:
+    """ACES filmic approximation: exposed linear radiance -> display-linear 0..1."""
+    x = np.maximum(linear * EXPOSURE, 0.0)
+    return np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+
+
+def inverse_filmic(display: np.ndarray) -> np.ndarray:
+    """Radiance that `filmic` maps to `display` (display-linear, below the curve's limit)."""
+    y = np.clip(np.asarray(display, np.float64), 0.0, 0.999)
+    a, b, c, d, e = 2.51, 0.03, 2.43, 0.59, 0.14
+    # y (c x^2 + d x + e) = a x^2 + b x  ->  (a - c y) x^2 + (b - d y) x - e y = 0
+    qa, qb, qc = a - c * y, b - d * y, -e * y
+    x = (-qb + np.sqrt(qb * qb - 4 * qa * qc)) / (2 * qa)
+    return x / EXPOSURE
+
+
+def encode_srgb(linear: np.ndarray) -> np.ndarray:
+    """Display-linear 0..1 -> sRGB-encoded 0..1."""
+    c = np.clip(linear, 0.0, 1.0)
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1 / 2.4) - 0.055)
+
+
+def denoise(colour: np.ndarray, albedo: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Intel Open Image Denoise with the albedo and normal passes, as OIDN recommends."""
+    import pyoidn
+
+    return pyoidn.denoise(
+        np.ascontiguousarray(colour, np.float32),
+        np.ascontiguousarray(np.clip(albedo, 0.0, 1.0), np.float32),
+        np.ascontiguousarray(np.clip(normal, -1.0, 1.0), np.float32),
+        hdr=True,
+    )
+
+
+def floor_visibility(position: np.ndarray, coverage: np.ndarray, ground: GroundPlane) -> np.ndarray:
+    """How much of each pixel's hit (0..1) stays visible: the floor fades out with distance
+    from the model's centre (FADE_START to FADE_END footprint radii, ending inside the floor's
+    edge); rays that hit nothing show the background."""
+    end = min(FADE_END * ground.footprint, 0.98 * ground.half)
+    begin = min(FADE_START * ground.footprint, 0.6 * end)
+    r = np.hypot(position[..., 0] - ground.centre[0], position[..., 2] - ground.centre[1])
+    t = np.clip((r - begin) / (end - begin), 0.0, 1.0)
+    return coverage * (1.0 - t * t * (3.0 - 2.0 * t))

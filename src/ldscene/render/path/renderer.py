@@ -1,0 +1,391 @@
+"""`PathRenderer`: path-traced views of a model through Mitsuba 3, denoised and tone-mapped.
+
+    with PathRenderer(model, options, PathSettings(samples=16)) as renderer:
+        image = renderer.render(view)
+
+The model is meshed and merged once; each view builds a Mitsuba scene (camera, lights that
+follow it) around the same meshes and renders one sample per pixel per pass, so the progress
+bar moves per sample and the result does not depend on how threads split the work: the same
+seed on the same machine gives the same image, byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ldscene.appearance import srgb_to_linear
+from ldscene.errors import LdsceneError
+from ldscene.ldraw.model import Model
+from ldscene.render.camera import Framing
+from ldscene.render.description import LightPreset, RenderDescription
+from ldscene.render.meshes import ModelMeshes, build_model_meshes
+from ldscene.render.options import RenderOptions, View
+from ldscene.render.path import film
+from ldscene.render.path.lights import lighting
+from ldscene.render.path.materials import bsdf, emitter, grain_texcoords, needs_texcoords
+from ldscene.render.path.setup import Device, start
+from ldscene.render.path.world import WorldMesh, world_meshes
+
+Progress = Callable[[str, float], None]
+
+#: Samples per pixel when none are asked for: clean after denoising at forum sizes.
+DEFAULT_SAMPLES = 16
+MAX_SAMPLES = 1 << 16
+#: Bounces: glass needs several (four interfaces per hollow brick, and what lies behind).
+MAX_DEPTH = 12
+#: The film a 35 mm camera has, for depth of field from an f-number (24 mm tall).
+FILM_HEIGHT_MM = 24.0
+#: LDraw units per millimetre.
+LDU_PER_MM = 2.5
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """The path engine's own choices (sizes, views and background are `RenderOptions`)."""
+
+    samples: int = DEFAULT_SAMPLES
+    denoise: bool = True
+    seed: int = 0
+    light: LightPreset = LightPreset.STUDIO
+    device: Device = Device.AUTO
+
+    def validate(self) -> None:
+        if not isinstance(self.samples, int) or not 1 <= self.samples <= MAX_SAMPLES:
+            raise LdsceneError(
+                f"samples per pixel must be 1..{MAX_SAMPLES}, not {self.samples!r}",
+                hint=f"the default is {DEFAULT_SAMPLES}",
+            )
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
+            raise LdsceneError(f"seed must be a whole number 0..{2**31 - 1}, not {self.seed!r}")
+
+
+def check_view(view: View) -> None:
+    """Depth of field needs both a focus point and an aperture."""
+    if view.aperture is not None and view.focus is None:
+        raise LdsceneError(
+            f"camera '{view.name}' has an aperture but no focus",
+            hint="add focus: a point [x, y, z] or the name of a placed entry",
+        )
+    if view.aperture is not None and not (math.isfinite(view.aperture) and view.aperture > 0):
+        raise LdsceneError(f"camera '{view.name}': aperture must be an f-number above 0")
+
+
+@dataclass
+class FilmLayers:
+    """A view's averaged film: colour, albedo and normal of what the camera rays hit
+    (premultiplied by coverage, the share of a pixel's samples that hit the model or the
+    floor), and the mean position of those hits."""
+
+    colour: np.ndarray  # (H, W, 3)
+    coverage: np.ndarray  # (H, W)
+    albedo: np.ndarray  # (H, W, 3)
+    normal: np.ndarray  # (H, W, 3)
+    position: np.ndarray  # (H, W, 3), GL world
+
+
+class Accumulator:
+    """Sums one-sample-per-pixel passes of the film (R, G, B, A, albedo, normal, position,
+    depth).  Mitsuba counts a visible environment as a hit in A; with one sample a pass, the
+    depth layer tells hits (depth > 0) from misses exactly, for the same samples."""
+
+    def __init__(self) -> None:
+        self.sums: np.ndarray | None = None
+        self.hits: np.ndarray | None = None
+        self.passes = 0
+
+    def add(self, sample: np.ndarray) -> None:
+        hit = (sample[..., 13] > 0).astype(np.float32)
+        sample = sample[..., :13] * hit[..., None]
+        if self.sums is None:
+            self.sums, self.hits = sample, hit
+        else:
+            self.sums += sample
+            self.hits += hit
+        self.passes += 1
+
+    def layers(self) -> FilmLayers:
+        assert self.sums is not None and self.hits is not None
+        mean = self.sums / self.passes
+        return FilmLayers(
+            colour=mean[..., 0:3],
+            coverage=self.hits / self.passes,
+            albedo=mean[..., 4:7],  # premultiplied like the colour, as OIDN expects
+            normal=mean[..., 7:10],
+            position=self.sums[..., 10:13] / np.maximum(self.hits, 1.0)[..., None],
+        )
+
+
+class PathRenderer:
+    """One model's merged meshes; renders any number of views with Mitsuba 3."""
+
+    def __init__(
+        self,
+        model: Model | ModelMeshes,
+        options: RenderOptions | None = None,
+        settings: PathSettings | None = None,
+        progress: Progress | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        self.options = options or RenderOptions(ground=True)
+        self.options.validate()
+        self.settings = settings or PathSettings()
+        self.settings.validate()
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        begin = time.perf_counter()
+        meshes = (
+            model
+            if isinstance(model, ModelMeshes)
+            else build_model_meshes(model, progress, use_cache=use_cache)
+        )
+        self.timings["mesh"] = time.perf_counter() - begin
+        self.description = RenderDescription(meshes, self.options)
+        self.meshes = meshes
+        self.variant = ""
+        self._world: list[WorldMesh] | None = None
+        if all(self.description.appearance(m.code).transparent for m in self._world_meshes()):
+            raise LdsceneError(
+                "the path engine cannot render a model made only of transparent parts",
+                path=getattr(meshes.model, "name", None),
+                hint="add an opaque part, or use --engine raster",
+            )
+
+    def __enter__(self) -> PathRenderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._world = None
+
+    @property
+    def gl(self) -> dict[str, str]:
+        return {}
+
+    # -------------------------------------------------------------- scene translation
+    def _world_meshes(self) -> list[WorldMesh]:
+        if self._world is None:
+            self._world = world_meshes(self.description)
+        return self._world
+
+    def _shapes(self, mi) -> dict[str, Any]:
+        shapes: dict[str, Any] = {}
+        for i, mesh in enumerate(self._world_meshes()):
+            look = self.description.appearance(mesh.code)
+            props = mi.Properties()
+            props["bsdf"] = mi.load_dict(_tensors(mi, bsdf(look)))
+            glow = emitter(look)
+            if glow is not None:
+                props["emitter"] = mi.load_dict(glow)
+            uv = needs_texcoords(look)
+            shape = mi.Mesh(
+                f"colour{mesh.code}",
+                len(mesh.positions),
+                len(mesh.faces),
+                props=props,
+                has_vertex_normals=True,
+                has_vertex_texcoords=uv,
+            )
+            params = mi.traverse(shape)
+            params["vertex_positions"] = mi.Float(mesh.positions.ravel())
+            params["vertex_normals"] = mi.Float(mesh.normals.ravel())
+            params["faces"] = mi.UInt32(mesh.faces.ravel())
+            if uv:
+                coords = grain_texcoords(look, mesh.positions, mesh.normals)
+                params["vertex_texcoords"] = mi.Float(coords.ravel())
+            params.update()
+            shapes[f"mesh{i}"] = shape
+        return shapes
+
+    def _ground(self, mi, open_irradiance: np.ndarray) -> dict[str, Any]:
+        """The floor, its albedo chosen so that unshadowed it shows about the background."""
+        ground = self.description.ground
+        if ground is None:
+            return {}
+        albedo = self._floor_albedo(open_irradiance)
+        to_world = (
+            mi.ScalarTransform4f()
+            .translate([ground.centre[0], ground.y, ground.centre[1]])
+            .rotate([1, 0, 0], -90)
+            .scale([ground.half, ground.half, 1])
+        )
+        return {
+            "ground": {
+                "type": "rectangle",
+                "to_world": to_world,
+                "bsdf": {"type": "diffuse", "reflectance": {"type": "rgb", "value": [*albedo]}},
+            }
+        }
+
+    def _floor_albedo(self, open_irradiance: np.ndarray) -> np.ndarray:
+        target = film.inverse_filmic(srgb_to_linear(self.options.background))
+        return np.clip(target * math.pi / np.maximum(open_irradiance, 1e-6), 0.02, 0.8)
+
+    def _sensor(self, mi, view: View, frame: Framing) -> dict[str, Any]:
+        opts = self.options
+        eye = frame.position
+        look_at = mi.ScalarTransform4f().look_at(
+            origin=[*map(float, eye)],
+            target=[*map(float, eye + frame.forward)],
+            up=[*map(float, frame.pose[:3, 1])],
+        )
+        film_dict = {
+            "type": "hdrfilm",
+            "width": opts.width,
+            "height": opts.height,
+            "rfilter": {"type": "box"},  # OIDN needs uncorrelated pixel noise
+            "pixel_format": "rgba",
+            "component_format": "float32",
+        }
+        clip = {"near_clip": float(frame.znear), "far_clip": float(frame.zfar)}
+        if frame.ortho:
+            return {
+                "type": "orthographic",
+                "to_world": look_at.scale([frame.xmag, frame.xmag, 1.0]),
+                "film": film_dict,
+                **clip,
+            }
+        sensor = {
+            "type": "perspective",
+            "fov_axis": "y",
+            "fov": math.degrees(frame.yfov),
+            "to_world": look_at,
+            "film": film_dict,
+            **clip,
+        }
+        if view.aperture is not None and view.focus is not None:
+            focus_gl = np.asarray(view.focus, np.float64) * np.array([1.0, -1.0, -1.0])
+            distance = float(np.dot(focus_gl - eye, frame.forward))
+            if distance <= 0:
+                raise LdsceneError(f"camera '{view.name}': its focus point is behind it")
+            focal_mm = FILM_HEIGHT_MM / 2 / math.tan(frame.yfov / 2)
+            sensor["type"] = "thinlens"
+            sensor["aperture_radius"] = focal_mm / (2 * view.aperture) * LDU_PER_MM
+            sensor["focus_distance"] = distance
+        return sensor
+
+    # -------------------------------------------------------------- per view
+    def render_array(self, view: View) -> np.ndarray:
+        """Render one view; (H, W, 4) uint8 RGBA, straight alpha."""
+        check_view(view)
+        begin = time.perf_counter()
+        if not self.variant:
+            self.variant = start(self.settings.device)
+            self.timings["start"] = time.perf_counter() - begin
+        import mitsuba as mi
+
+        begin = time.perf_counter()
+        frame = self.description.framing(view)
+        light = lighting(
+            self.settings.light, view.longitude, self.description.centre, self.description.scale
+        )
+        shapes = {**self._shapes(mi), **self._ground(mi, light.open_irradiance)}
+        scene = mi.load_dict(
+            {
+                "type": "scene",
+                "integrator": {
+                    "type": "aov",
+                    "aovs": "albedo:albedo,normal:sh_normal,position:position,depth:depth",
+                    "integrator": {"type": "path", "max_depth": MAX_DEPTH},
+                },
+                "sensor": self._sensor(mi, view, frame),
+                **shapes,
+                **light.emitters,
+            }
+        )
+        self.timings[f"translate:{view.name}"] = time.perf_counter() - begin
+
+        begin = time.perf_counter()
+        passes = self.settings.samples
+        film_sum = Accumulator()
+        for k in range(passes):
+            if self.progress:
+                self.progress(f"path-tracing {view.name}", k / passes)
+            seed = (self.settings.seed * MAX_SAMPLES + k) % 2**32
+            film_sum.add(np.asarray(mi.render(scene, spp=1, seed=seed), np.float32))
+        layers = film_sum.layers()
+        if self.progress:
+            self.progress(f"path-tracing {view.name}", 1.0)
+        self.timings[f"render:{view.name}"] = time.perf_counter() - begin
+
+        begin = time.perf_counter()
+        image = self._develop(layers, light.open_irradiance)
+        self.timings[f"denoise:{view.name}"] = time.perf_counter() - begin
+        return image
+
+    def _develop(self, layers: FilmLayers, open_irradiance: np.ndarray) -> np.ndarray:
+        """Film layers -> RGBA uint8."""
+        colour, coverage, position = layers.colour, layers.coverage, layers.position
+        if self.settings.denoise:
+            colour = film.denoise(colour, layers.albedo, layers.normal)
+        straight = colour / np.maximum(coverage, 1e-4)[..., None]
+        display = film.filmic(straight)
+        ground = self.description.ground
+        if ground is None:
+            visible = coverage
+        else:
+            where = position
+            visible = film.floor_visibility(where, coverage, ground)
+        if self.options.transparent:
+            return self._transparent(display, visible, where if ground else None, open_irradiance)
+        background = srgb_to_linear(self.options.background)
+        mixed = display * visible[..., None] + background * (1.0 - visible[..., None])
+        rgb = film.encode_srgb(mixed)
+        out = np.empty((*rgb.shape[:2], 4), np.uint8)
+        out[..., :3] = np.round(rgb * 255.0)
+        out[..., 3] = 255
+        return out
+
+    def _transparent(
+        self,
+        display: np.ndarray,
+        visible: np.ndarray,
+        where: np.ndarray | None,
+        open_irradiance: np.ndarray,
+    ) -> np.ndarray:
+        """Alpha output: the model opaque, the floor reduced to its shadow (black, alpha)."""
+        ground = self.description.ground
+        if ground is None or where is None:
+            model = visible
+            shadow = np.zeros_like(visible)
+        else:
+            height = where[..., 1] - ground.y
+            model = visible * np.clip((height - 0.1) / 0.4, 0.0, 1.0)
+            open_radiance = self._floor_albedo(open_irradiance) * open_irradiance / math.pi
+            floor_open = film.filmic(open_radiance)
+            lit = display.mean(axis=-1) / max(float(floor_open.mean()), 1e-4)
+            shadow = np.clip(1.0 - lit, 0.0, 1.0) * (visible - model)
+        alpha = np.clip(model + shadow, 0.0, 1.0)
+        rgb = display * (model / np.maximum(alpha, 1e-4))[..., None]
+        out = np.empty((*rgb.shape[:2], 4), np.uint8)
+        out[..., :3] = np.round(film.encode_srgb(rgb) * 255.0)
+        out[..., 3] = np.round(alpha * 255.0)
+        return out
+
+    def render(self, view: View):
+        """Render one view to a PIL image (RGBA with --transparent, else RGB)."""
+        from PIL import Image
+
+        array = self.render_array(view)
+        if self.options.transparent:
+            return Image.fromarray(array, "RGBA")
+        return Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB")
+
+
+def _tensors(mi, plugin: dict[str, Any]) -> dict[str, Any]:
+    """A plugin dict with its numpy arrays (texture data) as Mitsuba tensors."""
+    return {
+        key: mi.TensorXf(value)
+        if isinstance(value, np.ndarray)
+        else _tensors(mi, value)
+        if isinstance(value, dict)
+        else value
+        for key, value in plugin.items()
+    }
