@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,6 +59,57 @@ def report_problems(model, quiet: bool = False, limit: int = 5) -> None:
         click.echo(f"warning: {text}", err=True)
     if len(model.warnings) > limit:
         click.echo(f"warning: ... and {len(model.warnings) - limit} more warnings", err=True)
+
+
+def engine_options(command):
+    """The render engine and the path engine's options, shared by the image commands.
+
+    Values are checked by the engine (one-line errors, exit 1), not by click."""
+    options = [
+        click.option(
+            "--engine",
+            default="raster",
+            show_default=True,
+            metavar="raster|path",
+            help="raster: fast OpenGL preview; path: photo-real path tracing (Mitsuba 3).",
+        ),
+        click.option(
+            "--samples",
+            type=int,
+            default=None,
+            help="Path engine: samples per pixel (default 16; more is smoother and slower).",
+        ),
+        click.option(
+            "--denoise/--no-denoise",
+            default=True,
+            show_default=True,
+            help="Path engine: remove the remaining noise with Intel Open Image Denoise.",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Path engine: random seed; the same seed gives the same image.",
+        ),
+        click.option(
+            "--light",
+            default="studio",
+            show_default=True,
+            metavar="studio|daylight",
+            help="Path engine: soft studio light, or sun and sky.",
+        ),
+        click.option(
+            "--device",
+            default="auto",
+            show_default=True,
+            metavar="auto|cpu|cuda",
+            help="Path engine: where to trace; auto uses an NVIDIA GPU when there is one.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 strict_option = click.option(
@@ -329,17 +381,23 @@ def schema_command() -> None:
 )
 @click.option("--background", default=None, metavar="#RRGGBB", help="Background colour.")
 @click.option("--transparent", is_flag=True, help="Transparent background (PNG/WebP alpha).")
-@click.option("--ground", is_flag=True, help="Catch the model's shadow on the ground.")
+@click.option(
+    "--ground/--no-ground",
+    default=None,
+    help="A floor that catches the model's shadow (default: on with --engine path).",
+)
 @click.option("--edges/--no-edges", default=None, help="Draw LDraw edge lines (default on).")
 @click.option("--no-shadows", is_flag=True, help="No shadows (faster).")
 @click.option(
     "--studs",
-    type=click.Choice(["auto", "full", "fast"]),
+    type=click.Choice(["auto", "full", "fast", "logo"]),
     default="auto",
     show_default=True,
-    help="fast: LDraw's 8-sided fast-draw studs; auto: fast when every stud of an "
-    "auto-framed model comes out under 12 px wide.",
+    help="fast: LDraw's 8-sided fast-draw studs; logo: studs with the LEGO logo; auto: fast "
+    "when every stud of an auto-framed model comes out under 12 px wide, logo when the "
+    "nearest is 40 px or wider.",
 )
+@engine_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary.")
 @click.option("--timings", is_flag=True, help="Print the seconds each stage took (stderr).")
 @library_option
@@ -369,8 +427,13 @@ def render_command(
     library: Path | None,
     strict: bool,
     no_cache: bool,
+    **engine: Any,
 ) -> None:
-    """Render a model or scene to an image, offscreen (no display needed)."""
+    """Render a model or scene to an image, offscreen (no display needed).
+
+    --engine raster (the default) draws a quick CAD-style preview with OpenGL; --engine path
+    path-traces a photo-real image with Mitsuba 3 (soft light, real glass and chrome, a floor
+    with contact shadows), denoised with Intel Open Image Denoise."""
     from ldscene.render.command import RenderRequest, one_shot_process, run_render
 
     request = RenderRequest(
@@ -397,6 +460,7 @@ def render_command(
         library=library,
         strict=strict,
         use_cache=not no_cache,
+        **engine,
     )
     with one_shot_process():
         run_render(

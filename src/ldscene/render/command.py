@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ldscene.errors import LdsceneError
+from ldscene.render.description import Engine, LightPreset
 from ldscene.render.offscreen import FORMATS
 from ldscene.render.options import RenderOptions, View, parse_colour
 
@@ -34,10 +35,16 @@ class RenderRequest:
     aa: int = 2
     background: str | None = None
     transparent: bool = False
-    ground: bool = False
+    ground: bool | None = None  # None: the engine's default (the path engine's floor is on)
     edges: bool | None = None
     shadows: bool = True
-    studs: str = "auto"  # auto, full or fast (see render/studs.py)
+    studs: str = "auto"  # auto, full, fast or logo (see render/studs.py)
+    engine: str = "raster"  # raster or path (see render/description.Engine)
+    samples: int | None = None  # path engine: samples per pixel (None: its default)
+    denoise: bool = True
+    seed: int = 0
+    light: str = "studio"  # path engine: a LightPreset
+    device: str = "auto"  # path engine: auto, cpu or cuda
     quiet: bool = False
     timings: bool = False
     library: Path | None = None
@@ -109,13 +116,23 @@ def build_views(req: RenderRequest, scene=None, model=None) -> list[View]:
 
 def scene_view(camera, model) -> View:
     """A scene camera as a View: auto-framed orbit when it gives no distance, else fixed."""
+    focus = None if camera.focus is None else tuple(float(v) for v in camera.focus)
     if camera.kind == "orbit" and camera.distance is None and camera.target is None:
-        return View(camera.name, float(camera.lat or 0.0), float(camera.lon or 0.0), fov=camera.fov)
+        return View(
+            camera.name,
+            float(camera.lat or 0.0),
+            float(camera.lon or 0.0),
+            fov=camera.fov,
+            focus=focus,
+            aperture=camera.aperture,
+        )
     from ldscene.ldraw.stats import model_stats
 
     bbox = model_stats(model)["bbox"]
     eye, target, up = camera.eye_target(bbox["min"], bbox["max"])
-    return View.look(camera.name, eye, target, up, fov=camera.fov)
+    return View.look(
+        camera.name, eye, target, up, fov=camera.fov, focus=focus, aperture=camera.aperture
+    )
 
 
 def build_options(req: RenderRequest, scene=None) -> RenderOptions:
@@ -139,7 +156,7 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
         values = tuple(float(v) for v in background)
         opts.background = tuple(v / 255.0 if max(values) > 1 else v for v in values[:3])
     opts.transparent = req.transparent
-    opts.ground = req.ground
+    opts.ground = req.ground if req.ground is not None else engine_of(req) is Engine.PATH
     edges = req.edges
     if edges is None and defaults is not None and defaults.edges is not None:
         edges = defaults.edges
@@ -147,6 +164,26 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
     opts.shadows = req.shadows
     opts.validate()
     return opts
+
+
+def engine_of(req: RenderRequest) -> Engine:
+    return Engine.parse(req.engine)
+
+
+def path_settings(req: RenderRequest):
+    """The path engine's settings from the request, checked (bad values fail before a load)."""
+    from ldscene.render.path.renderer import DEFAULT_SAMPLES, PathSettings
+    from ldscene.render.path.setup import Device
+
+    settings = PathSettings(
+        samples=DEFAULT_SAMPLES if req.samples is None else req.samples,
+        denoise=req.denoise,
+        seed=req.seed,
+        light=LightPreset.parse(req.light),
+        device=Device.parse(req.device),
+    )
+    settings.validate()
+    return settings
 
 
 def scene_gl_options(req: RenderRequest) -> RenderOptions:
@@ -209,12 +246,13 @@ def one_shot_process() -> Iterator[None]:
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
     from ldscene.inputs import is_scene, load_input
-    from ldscene.render.offscreen import ModelRenderer, save_image
+    from ldscene.render.offscreen import save_image
     from ldscene.render.progress import ProgressLine
-    from ldscene.render.studs import fast_studs_rule
-    from ldscene.render.warmup import GlWarmup
+    from ldscene.render.studs import stud_rule
 
-    # Cheap checks first: a bad size or path must not cost a model load.
+    # Cheap checks first: a bad size, engine or path must not cost a model load.
+    engine = engine_of(req)
+    settings = path_settings(req) if engine is Engine.PATH else None
     if req.width is not None or req.height is not None:
         RenderOptions(width=req.width or 1600, height=req.height or 1200, aa=req.aa).validate()
     for name in req.views:
@@ -232,18 +270,21 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     scene_input = is_scene(req.input_path)
     early_options = scene_gl_options(req) if scene_input else build_options(req)
     early_views = None if scene_input else build_views(req)
-    fast_studs = fast_studs_rule(req.studs, None if scene_input else early_options, early_views)
+    studs = stud_rule(req.studs, None if scene_input else early_options, early_views)
 
     progress = ProgressLine(enabled=None if not req.quiet else False)
     timings: dict[str, float] = {}
     warm = None
     gl: dict[str, str] = {}
     try:
-        # The GL context (over a second to create on a GPU) and the shader compiles get ready
-        # while the model loads, or the scene composes.
-        start = time.perf_counter()
-        warm = GlWarmup(early_options)  # imports pyrender here, in this thread
-        timings["import"] = time.perf_counter() - start
+        if engine is Engine.RASTER:
+            # The GL context (over a second to create on a GPU) and the shader compiles get
+            # ready while the model loads, or the scene composes.
+            from ldscene.render.warmup import GlWarmup
+
+            start = time.perf_counter()
+            warm = GlWarmup(early_options)  # imports pyrender here, in this thread
+            timings["import"] = time.perf_counter() - start
         progress("loading")
         start = time.perf_counter()
         loaded = load_input(
@@ -251,7 +292,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             req.library,
             req.strict,
             use_cache=req.use_cache,
-            fast_studs=fast_studs,
+            studs=studs,
             wait_for_cache=False,  # the cache files are written while the model renders
         )
         timings["load"] = time.perf_counter() - start
@@ -265,8 +306,8 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         for path in paths:
             check_output(path)
         written = []
-        with ModelRenderer(
-            loaded.model, options, progress, use_cache=req.use_cache, warm=warm
+        with open_renderer(
+            engine, loaded.model, options, settings, progress, req, warm
         ) as renderer:
             timings["mesh"] = renderer.timings["mesh"]
             for view, path in zip(views, paths, strict=True):
@@ -284,12 +325,27 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
 
         stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
         print(f"timings: {stages}", file=sys.stderr)
-        studs = "fast-draw" if loaded.model.fast_studs else "full"
-        print(f"studs: {studs}", file=sys.stderr)
+        print(f"studs: {loaded.model.studs.label}", file=sys.stderr)
         if gl:
             print(f"gl: {gl['renderer']} ({gl['version']}, {gl['vendor']})", file=sys.stderr)
+        if engine is Engine.PATH:
+            print(f"path engine: mitsuba {renderer.variant}", file=sys.stderr)
     if not req.quiet:
         for path, view in zip(written, views, strict=True):
-            seconds = timings.get(f"render:{view.name}", 0.0)
+            seconds = sum(
+                timings.get(f"{stage}:{view.name}", 0.0)
+                for stage in ("translate", "render", "denoise")
+            )
             echo(f"wrote {path} ({options.width}x{options.height}, {view.name}, {seconds:.1f} s)")
     return written
+
+
+def open_renderer(engine: Engine, model, options, settings, progress, req: RenderRequest, warm):
+    """The renderer of `engine` for a loaded model (a context manager with `render(view)`)."""
+    if engine is Engine.PATH:
+        from ldscene.render.path.renderer import PathRenderer
+
+        return PathRenderer(model, options, settings, progress, use_cache=req.use_cache)
+    from ldscene.render.offscreen import ModelRenderer
+
+    return ModelRenderer(model, options, progress, use_cache=req.use_cache, warm=warm)

@@ -26,7 +26,8 @@ class Camera:
     `kind` is "orbit" (lat, lon, distance or None for automatic, target or None for the
     scene centre) or "look" (position, target).  `fov` is the vertical field of view.
     `fit` is the box an automatic distance frames when the target is a placed name (that
-    entry's box); otherwise the scene's box is framed.
+    entry's box); otherwise the scene's box is framed.  `focus` and `aperture` (an f-number)
+    give the path engine's image depth of field.
     """
 
     name: str
@@ -38,6 +39,8 @@ class Camera:
     position: np.ndarray | None = None
     target: np.ndarray | None = None
     fit: tuple[np.ndarray, np.ndarray] | None = None
+    focus: np.ndarray | None = None  # depth of field: the point in focus
+    aperture: float | None = None  # and the lens's f-number
 
     def eye_target(
         self, bbox_min: np.ndarray, bbox_max: np.ndarray, aspect: float = 1.0

@@ -542,13 +542,20 @@ class Composer:
                 entries,
             )
             fov = c.fov if c.fov is not None else DEFAULT_FOV
+            focus = self._point(c.focus, c.focus_where, what, model, entries)
+            lens = {"focus": focus, "aperture": c.aperture}
             if c.position is not None:
                 if target is None:
                     box = model_box(model)
                     target = (box[0] + box[1]) / 2 if box else np.zeros(3)
                 out.append(
                     Camera(
-                        c.name, "look", fov, position=tf.to_ldraw_point(c.position), target=target
+                        c.name,
+                        "look",
+                        fov,
+                        position=tf.to_ldraw_point(c.position),
+                        target=target,
+                        **lens,
                     )
                 )
             else:
@@ -565,6 +572,7 @@ class Composer:
                         c.distance,
                         target=target,
                         fit=fit,
+                        **lens,
                     )
                 )
         return out

@@ -799,6 +799,12 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
             return node[key]
         return reader.vector(node, key, what)
 
+    if "aperture" in node and "focus" not in node:
+        raise reader.error(
+            node.key_mark("aperture"),
+            f"{what} has aperture: but no focus:",
+            "add focus: a point [x, y, z] or the name of a placed entry",
+        )
     target_key = "look_at" if "look_at" in node else "target"
     return CameraSpecIn(
         name,
@@ -813,6 +819,9 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
         point("look_at"),
         reader.number(node, "fov", what, 1, 170) if "fov" in node else None,
         node.value_mark(target_key) if target_key in node else key_where,
+        focus=point("focus"),
+        aperture=reader.number(node, "aperture", what, 0.5, 64) if "aperture" in node else None,
+        focus_where=node.value_mark("focus") if "focus" in node else key_where,
     )
 
 

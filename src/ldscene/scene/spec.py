@@ -61,7 +61,17 @@ SCATTER_KEYS = (
 CHOICE_KEYS = ("part", "model", "color", "colour", "weight")
 COLOUR_CHOICE_KEYS = ("color", "colour", "weight")
 AREA_KEYS = ("rect", "polygon", "near", "margin", "y")
-CAMERA_KEYS = ("lat", "lon", "distance", "target", "position", "look_at", "fov")
+CAMERA_KEYS = (
+    "lat",
+    "lon",
+    "distance",
+    "target",
+    "position",
+    "look_at",
+    "fov",
+    "focus",
+    "aperture",
+)
 RENDER_KEYS = ("size", "background", "edges")
 MINIFIG_PIECES = (
     "hat",
@@ -219,6 +229,9 @@ class CameraSpecIn:
     look_at: np.ndarray | str | None
     fov: float | None
     target_where: Mark = NO_MARK
+    focus: np.ndarray | str | None = None  # depth of field: a scene point or placed name
+    aperture: float | None = None  # f-number
+    focus_where: Mark = NO_MARK
 
 
 @dataclass
