@@ -14,10 +14,11 @@ from ldscene.render.description import GroundPlane
 
 #: Linear radiance 1 (a white top face in full light) maps to about 0.84 (sRGB 237).
 EXPOSURE = 1.15
-#: The floor is fully visible out to this many footprint radii, gone beyond FADE_END (or
-#: before the floor's edge, whichever comes first).
+#: The floor is fully visible out to this many footprint radii, gone beyond FADE_END.
 FADE_START = 1.3
 FADE_END = 3.0
+#: Hits this close above the floor's plane (LDU) count as floor.
+FLOOR_TOLERANCE = 0.5
 
 
 def filmic(linear: np.ndarray) -> np.ndarray:
@@ -42,24 +43,47 @@ def encode_srgb(linear: np.ndarray) -> np.ndarray:
     return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1 / 2.4) - 0.055)
 
 
-def denoise(colour: np.ndarray, albedo: np.ndarray, normal: np.ndarray) -> np.ndarray:
-    """Intel Open Image Denoise with the albedo and normal passes, as OIDN recommends."""
+def denoise(
+    colour: np.ndarray, albedo: np.ndarray, normal: np.ndarray, noisy_aux: bool = False
+) -> np.ndarray:
+    """Intel Open Image Denoise with the albedo and normal passes, as OIDN recommends.
+
+    The passes are noise-free where camera rays hit surfaces directly, but not through a lens
+    (depth of field): then, as OIDN's documentation advises, they are denoised first on their
+    own, or OIDN keeps their noise as if it were detail.
+    """
     import pyoidn
 
+    albedo = np.ascontiguousarray(np.clip(albedo, 0.0, 1.0), np.float32)
+    normal = np.ascontiguousarray(np.clip(normal, -1.0, 1.0), np.float32)
+    if noisy_aux:
+        albedo = pyoidn.denoise(albedo)
+        normal = pyoidn.denoise(normal)
     return pyoidn.denoise(
-        np.ascontiguousarray(colour, np.float32),
-        np.ascontiguousarray(np.clip(albedo, 0.0, 1.0), np.float32),
-        np.ascontiguousarray(np.clip(normal, -1.0, 1.0), np.float32),
-        hdr=True,
+        np.ascontiguousarray(colour, np.float32), albedo, normal, hdr=True, clean_aux=noisy_aux
     )
 
 
 def floor_visibility(position: np.ndarray, coverage: np.ndarray, ground: GroundPlane) -> np.ndarray:
-    """How much of each pixel's hit (0..1) stays visible: the floor fades out with distance
-    from the model's centre (FADE_START to FADE_END footprint radii, ending inside the floor's
-    edge); rays that hit nothing show the background."""
-    end = min(FADE_END * ground.footprint, 0.98 * ground.half)
-    begin = min(FADE_START * ground.footprint, 0.6 * end)
+    """How much of each pixel's hit (0..1) stays visible: the floor (hits at its height)
+    fades out between FADE_START and FADE_END footprint radii from the model's centre, the
+    model never does; rays that hit nothing show the background."""
+    begin, end = FADE_START * ground.footprint, FADE_END * ground.footprint
     r = np.hypot(position[..., 0] - ground.centre[0], position[..., 2] - ground.centre[1])
     t = np.clip((r - begin) / (end - begin), 0.0, 1.0)
-    return coverage * (1.0 - t * t * (3.0 - 2.0 * t))
+    on_floor = np.clip(1.0 - (position[..., 1] - ground.y) / FLOOR_TOLERANCE, 0.0, 1.0)
+    return coverage * (1.0 - on_floor * t * t * (3.0 - 2.0 * t))
+
+
+def floor_half(ground: GroundPlane) -> float:
+    """Half the side of the path engine's floor: past the end of the fade."""
+    return max(ground.half, 1.1 * FADE_END * ground.footprint)
+
+
+def denoise_coverage(coverage: np.ndarray) -> np.ndarray:
+    """Smooth a lens-blurred coverage image (the share of each pixel's samples that hit
+    something), which is as noisy as the colour where out-of-focus edges spread."""
+    import pyoidn
+
+    grey = np.ascontiguousarray(np.repeat(coverage[..., None], 3, axis=-1), np.float32)
+    return np.clip(pyoidn.denoise(grey)[..., 0], 0.0, 1.0)

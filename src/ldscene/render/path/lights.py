@@ -1,9 +1,9 @@
 """Light presets for the path engine, placed relative to the camera like the raster rig.
 
-- studio: a soft white environment (the fill, from every side) plus one large spherical
-  softbox above the camera's left (the key): soft shadows, contact darkening, and a broad
-  highlight in glossy and chrome parts.
-- daylight: a sun (crisp shadows, warm) from the upper left and a blue sky.
+- studio: a soft white dome, bright overhead and darker towards the horizon (the fill), plus
+  one large spherical softbox above the camera's left (the key): soft shadows, contact
+  darkening, and highlights and reflections that make gloss and chrome read.
+- daylight: a sun (crisp shadows, warm) from the upper left and a blue sky dome.
 
 Intensities are in units where an unshadowed white top face reflects a radiance of about 1;
 `film.EXPOSURE` then maps that just under the tone curve's shoulder, so whites never clip.
@@ -33,27 +33,51 @@ def _rgb(value) -> dict[str, Any]:
     return {"type": "rgb", "value": [float(v) for v in np.broadcast_to(value, 3)]}
 
 
+#: Rows (elevation) and columns of the environment maps; they vary with elevation only.
+DOME_ROWS, DOME_COLUMNS = 64, 8
+
+
+def dome(zenith, horizon, below) -> tuple[np.ndarray, np.ndarray]:
+    """A latitude-longitude environment map (linear RGB) blending `horizon` into `zenith`
+    with the sine of the elevation, `below` under the horizon; and the irradiance it gives an
+    upward-facing surface.  A dome with a darker horizon gives chrome and gloss something to
+    reflect (a constant one makes chrome look flat grey) and lights top faces more than sides,
+    as a studio's overhead light does."""
+    zenith, horizon, below = (np.asarray(c, np.float64) for c in (zenith, horizon, below))
+    elevation = np.pi / 2 - (np.arange(DOME_ROWS) + 0.5) / DOME_ROWS * np.pi  # row 0: zenith
+    up = np.clip(np.sin(elevation), 0.0, 1.0)[:, None]
+    rows = np.where(elevation[:, None] > 0, horizon + (zenith - horizon) * up, below)
+    image = np.repeat(rows[:, None, :], DOME_COLUMNS, axis=1).astype(np.float32)
+    # E = integral over the upper hemisphere of L cos(zenith angle) = 2 pi int L sin(e) cos(e)
+    step = np.pi / 2 / 512
+    fine = (np.arange(512) + 0.5) * step  # midpoints
+    radiance = horizon[None] + (zenith - horizon)[None] * np.sin(fine)[:, None]
+    weights = np.sin(fine) * np.cos(fine) * step
+    irradiance = 2 * np.pi * (radiance * weights[:, None]).sum(axis=0)
+    return image, irradiance
+
+
 def lighting(preset: LightPreset, longitude: float, centre: np.ndarray, scale: float) -> Lighting:
     """The emitters of `preset` for a camera at `longitude` (degrees) looking at a model
     centred at `centre` (GL world) with bounding-box diagonal `scale`."""
     if preset is LightPreset.DAYLIGHT:
-        sky = np.array([0.30, 0.40, 0.58])
+        sky, sky_irradiance = dome((0.22, 0.34, 0.62), (0.55, 0.62, 0.72), (0.12, 0.11, 0.10))
         sun = np.array([1.0, 0.93, 0.82]) * math.pi * 0.85
         elevation = 42.0
         towards = direction(longitude - 55.0, elevation)
         return Lighting(
             {
-                "sky": {"type": "constant", "radiance": _rgb(sky)},
+                "sky": {"type": "envmap", "bitmap": sky},
                 "sun": {
                     "type": "directional",
                     "direction": [*map(float, -towards)],
                     "irradiance": _rgb(sun),
                 },
             },  # fmt: skip
-            math.pi * sky + sun * math.sin(math.radians(elevation)),
+            sky_irradiance + sun * math.sin(math.radians(elevation)),
         )
-    ambient = 0.45
-    key = math.pi * 0.8  # irradiance at normal incidence
+    environment, ambient = dome((0.75, 0.75, 0.75), (0.22, 0.22, 0.22), (0.08, 0.08, 0.08))
+    key = math.pi * 0.75  # irradiance at normal incidence
     elevation = 50.0
     distance = 4.0 * max(scale, 1.0)
     radius = 0.35 * distance
@@ -61,7 +85,7 @@ def lighting(preset: LightPreset, longitude: float, centre: np.ndarray, scale: f
     position = np.asarray(centre, np.float64) + direction(longitude - 40.0, elevation) * distance
     return Lighting(
         {
-            "environment": {"type": "constant", "radiance": _rgb(ambient)},
+            "environment": {"type": "envmap", "bitmap": environment},
             "key": {
                 "type": "sphere",
                 "center": [*map(float, position)],
@@ -69,5 +93,5 @@ def lighting(preset: LightPreset, longitude: float, centre: np.ndarray, scale: f
                 "emitter": {"type": "area", "radiance": _rgb(key / (math.pi * sin2))},
             },
         },
-        np.full(3, math.pi * ambient + key * math.sin(math.radians(elevation))),
+        ambient + key * math.sin(math.radians(elevation)),
     )

@@ -26,7 +26,7 @@ GLASS_IOR = 1.58
 #: Texels on a side of the grain texture; grains are one texel, mapped at their LDraw size.
 GRAIN_TEXELS = 256
 #: Emitted radiance per unit of LDConfig LUMINANCE (0..1), times the colour.
-GLOW_RADIANCE = 40.0
+GLOW_RADIANCE = 80.0
 #: LDraw units per unit of LDConfig's grain SIZE/MINSIZE: LDConfig's sizes make 1-3 LDU
 #: grains, coarser than real speckle and glitter look at brick scale.
 GRAIN_SCALE = 0.5

@@ -39,6 +39,8 @@ DEFAULT_SAMPLES = 16
 MAX_SAMPLES = 1 << 16
 #: Bounces: glass needs several (four interfaces per hollow brick, and what lies behind).
 MAX_DEPTH = 12
+#: With --transparent, the floor's darkening below this share is dropped (not a shadow).
+SHADOW_FLOOR = 0.04
 #: The film a 35 mm camera has, for depth of field from an f-number (24 mm tall).
 FILM_HEIGHT_MM = 24.0
 #: LDraw units per millimetre.
@@ -214,7 +216,7 @@ class PathRenderer:
             mi.ScalarTransform4f()
             .translate([ground.centre[0], ground.y, ground.centre[1]])
             .rotate([1, 0, 0], -90)
-            .scale([ground.half, ground.half, 1])
+            .scale([film.floor_half(ground), film.floor_half(ground), 1])
         )
         return {
             "ground": {
@@ -244,7 +246,8 @@ class PathRenderer:
             "pixel_format": "rgba",
             "component_format": "float32",
         }
-        clip = {"near_clip": float(frame.znear), "far_clip": float(frame.zfar)}
+        # Rays need no depth buffer: clip planes well outside the framing keep the whole floor.
+        clip = {"near_clip": float(frame.znear) * 0.01, "far_clip": float(frame.zfar) * 20.0}
         if frame.ortho:
             return {
                 "type": "orthographic",
@@ -297,7 +300,7 @@ class PathRenderer:
                 },
                 "sensor": self._sensor(mi, view, frame),
                 **shapes,
-                **light.emitters,
+                **_tensors(mi, light.emitters),
             }
         )
         self.timings[f"translate:{view.name}"] = time.perf_counter() - begin
@@ -316,15 +319,19 @@ class PathRenderer:
         self.timings[f"render:{view.name}"] = time.perf_counter() - begin
 
         begin = time.perf_counter()
-        image = self._develop(layers, light.open_irradiance)
+        image = self._develop(layers, light.open_irradiance, view.aperture is not None)
         self.timings[f"denoise:{view.name}"] = time.perf_counter() - begin
         return image
 
-    def _develop(self, layers: FilmLayers, open_irradiance: np.ndarray) -> np.ndarray:
+    def _develop(
+        self, layers: FilmLayers, open_irradiance: np.ndarray, through_lens: bool
+    ) -> np.ndarray:
         """Film layers -> RGBA uint8."""
         colour, coverage, position = layers.colour, layers.coverage, layers.position
         if self.settings.denoise:
-            colour = film.denoise(colour, layers.albedo, layers.normal)
+            colour = film.denoise(colour, layers.albedo, layers.normal, noisy_aux=through_lens)
+            if through_lens:
+                coverage = film.denoise_coverage(coverage)
         straight = colour / np.maximum(coverage, 1e-4)[..., None]
         display = film.filmic(straight)
         ground = self.description.ground
@@ -361,7 +368,10 @@ class PathRenderer:
             open_radiance = self._floor_albedo(open_irradiance) * open_irradiance / math.pi
             floor_open = film.filmic(open_radiance)
             lit = display.mean(axis=-1) / max(float(floor_open.mean()), 1e-4)
-            shadow = np.clip(1.0 - lit, 0.0, 1.0) * (visible - model)
+            # Below SHADOW_FLOOR the floor counts as unshadowed: the dome's own falloff and
+            # the tone curve leave a few percent everywhere.
+            darkening = (1.0 - lit - SHADOW_FLOOR) / (1.0 - SHADOW_FLOOR)
+            shadow = np.clip(darkening, 0.0, 1.0) * (visible - model)
         alpha = np.clip(model + shadow, 0.0, 1.0)
         rgb = display * (model / np.maximum(alpha, 1e-4))[..., None]
         out = np.empty((*rgb.shape[:2], 4), np.uint8)
@@ -380,12 +390,12 @@ class PathRenderer:
 
 
 def _tensors(mi, plugin: dict[str, Any]) -> dict[str, Any]:
-    """A plugin dict with its numpy arrays (texture data) as Mitsuba tensors."""
-    return {
-        key: mi.TensorXf(value)
-        if isinstance(value, np.ndarray)
-        else _tensors(mi, value)
-        if isinstance(value, dict)
-        else value
-        for key, value in plugin.items()
-    }
+    """A plugin dict with its numpy arrays as Mitsuba's types: an environment map's `bitmap`
+    as a Bitmap, texture `data` as a tensor."""
+
+    def convert(key: str, value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return mi.Bitmap(value) if key == "bitmap" else mi.TensorXf(value)
+        return _tensors(mi, value) if isinstance(value, dict) else value
+
+    return {key: convert(key, value) for key, value in plugin.items()}

@@ -1,0 +1,246 @@
+"""The path engine (Mitsuba 3 on the CPU's LLVM variant, OIDN): colours, materials, light,
+determinism, denoising, framing shared with the raster engine, and its errors.
+
+Renders are small (a few thousand pixels) with few samples, so each takes a second or two.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import write
+from PIL import Image
+
+from ldscene.cli import cli
+from ldscene.errors import LdsceneError
+from ldscene.ldraw import load_model
+from ldscene.render import ModelRenderer, RenderOptions, View
+from ldscene.render.path import setup
+from ldscene.render.path.renderer import PathRenderer, PathSettings
+
+SMALL = dict(width=160, height=120)
+TRANS_NEON_ORANGE = 38  # LDConfig: VALUE #FF800D ALPHA 128
+
+
+def model_file(folder: Path, lines: list[str], name: str = "m.ldr") -> Path:
+    return write(folder, name, "0 test\n" + "\n".join(lines) + "\n")
+
+
+def brick(colour: int, x: float = 0, y: float = 0, z: float = 0, part: str = "3001.dat") -> str:
+    return f"1 {colour} {x} {y} {z} 1 0 0 0 1 0 0 0 1 {part}"
+
+
+def path_render(path: Path, view: View, samples: int = 8, seed: int = 0, **options) -> np.ndarray:
+    opts = RenderOptions(**{**SMALL, "ground": True, **options})
+    with PathRenderer(load_model(path), opts, PathSettings(samples=samples, seed=seed)) as r:
+        return r.render_array(view)
+
+
+def hsv(rgb) -> tuple[float, float, float]:
+    return colorsys.rgb_to_hsv(*(np.asarray(rgb, float) / 255.0))
+
+
+def hue_distance(a: float, b: float) -> float:
+    d = abs(a - b) * 360.0
+    return min(d, 360.0 - d)
+
+
+# ---------------------------------------------------------------------------- materials
+def test_trans_orange_in_front_of_white_is_orange(tmp_path):
+    # A trans-neon-orange 2x4 brick in front of a white wall of bricks (LDraw +Z is away from
+    # a front camera), on a white background.
+    wall = [brick(15, x, y, 60) for x in (-80, 0, 80) for y in (0, -24, 24)]
+    path = model_file(tmp_path, [brick(TRANS_NEON_ORANGE), *wall])
+    img = path_render(path, View.named("front"), background=(1.0, 1.0, 1.0), ground=False)
+    h, w, _ = img.shape
+    patch = img[int(h * 0.47) : int(h * 0.58), int(w * 0.4) : int(w * 0.6), :3]
+    hue, sat, _ = hsv(patch.reshape(-1, 3).mean(axis=0))
+    ref_hue, ref_sat, _ = hsv((0xFF, 0x80, 0x0D))
+    assert hue_distance(hue, ref_hue) <= 15.0, (hue * 360, ref_hue * 360)
+    assert sat >= 0.5 * ref_sat, (sat, ref_sat)
+
+
+def test_chrome_is_brighter_and_more_contrasted_than_grey(tmp_path):
+    # Chrome_Silver (383) and Light_Bluish_Grey (71) have similar LDConfig values.
+    def stats(colour: int) -> tuple[float, float]:
+        path = model_file(tmp_path, [brick(colour)], f"c{colour}.ldr")
+        img = path_render(path, View.named("iso"), samples=16, ground=False).astype(float)
+        body = img[..., 3] == 255
+        luma = img[..., :3].mean(axis=-1)[body & (np.abs(img[..., :3] - 255).max(-1) > 3)]
+        return float(np.percentile(luma, 99)), float(luma.std())
+
+    chrome_peak, chrome_spread = stats(383)
+    grey_peak, grey_spread = stats(71)
+    assert chrome_peak > grey_peak, (chrome_peak, grey_peak)
+    assert chrome_spread > 1.3 * grey_spread, (chrome_spread, grey_spread)
+
+
+def test_luminous_part_lights_its_neighbour(tmp_path):
+    # A 1x1 glow-in-the-dark brick (LUMINANCE 15) standing on a dark 6x6 plate, against the
+    # same colour without the glow (a direct colour of the same value): the plate around it
+    # is brighter.
+    def plate_brightness(colour: str) -> float:
+        path = model_file(
+            tmp_path,
+            [brick(72, 0, 0, 0, "3958.dat"), f"1 {colour} 0 -8 0 1 0 0 0 1 0 0 0 1 3005.dat"],
+            f"glow{colour}.ldr",
+        )
+        img = path_render(path, View.named("top"), samples=16, ground=False).astype(float)
+        h, w, _ = img.shape
+        ring = np.zeros((h, w), bool)
+        ring[h // 2 - 30 : h // 2 + 30, w // 2 - 30 : w // 2 + 30] = True
+        ring[h // 2 - 15 : h // 2 + 15, w // 2 - 15 : w // 2 + 15] = False  # not the brick
+        return float(img[..., :3][ring].mean())
+
+    glowing = plate_brightness("21")
+    plain = plate_brightness(str(0x2E0FFB0))  # Glow_In_Dark_Opaque's VALUE #E0FFB0, no glow
+    assert glowing > plain + 5.0, (glowing, plain)
+
+
+# ---------------------------------------------------------------------------- determinism
+def test_same_seed_same_png_bytes(tmp_path):
+    path = model_file(tmp_path, [brick(4), brick(TRANS_NEON_ORANGE, 0, -24, 0)])
+    outputs = []
+    for name in ("a.png", "b.png"):
+        out = tmp_path / name
+        args = ["render", str(path), "-o", str(out), "--engine", "path", "--samples", "4"]
+        result = CliRunner().invoke(cli, [*args, "--width", "96", "--height", "72", "-q"])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_denoising_lowers_the_seed_to_seed_difference(tmp_path):
+    path = model_file(tmp_path, [brick(4), brick(14, 0, -24, 20), brick(383, 50, 0, 0)])
+    view = View.named("iso")
+
+    def difference(denoise: bool) -> float:
+        images = []
+        for seed in (1, 2):
+            opts = RenderOptions(**SMALL, ground=True)
+            settings = PathSettings(samples=4, seed=seed, denoise=denoise)
+            with PathRenderer(load_model(path), opts, settings) as r:
+                images.append(r.render_array(view)[..., :3].astype(float))
+        return float(np.abs(images[0] - images[1]).mean())
+
+    noisy, clean = difference(False), difference(True)
+    assert clean < 0.6 * noisy, (clean, noisy)
+
+
+# ---------------------------------------------------------------------------- composition
+def test_both_engines_frame_a_view_alike(tmp_path):
+    path = model_file(tmp_path, [brick(4), brick(1, 40, -24, 0, "3003.dat")])
+    model = load_model(path)
+    view = View.named("iso")
+    opts = RenderOptions(**SMALL, ground=False, transparent=True)
+    with ModelRenderer(model, opts) as raster:
+        a = raster.render_array(view)[..., 3] > 128
+    with PathRenderer(model, RenderOptions(**SMALL, ground=False, transparent=True)) as path_r:
+        b = path_r.render_array(view)[..., 3] > 128
+
+    def box(mask: np.ndarray) -> np.ndarray:
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        return np.array([rows[0], rows[-1], cols[0], cols[-1]])
+
+    assert np.abs(box(a) - box(b)).max() <= 2, (box(a), box(b))
+    assert (a & b).sum() > 0.95 * min(a.sum(), b.sum())
+
+
+def test_transparent_background_keeps_the_shadow(tmp_path):
+    path = model_file(tmp_path, [brick(4, 0, 0, 0, "3003.dat"), brick(4, 0, -24, 0, "3003.dat")])
+    img = path_render(path, View.named("iso"), samples=8, transparent=True)
+    alpha = img[..., 3].astype(int)
+    for y, x in ((0, 0), (0, -1), (-1, 0), (-1, -1)):
+        assert alpha[y, x] == 0
+    opaque = alpha == 255
+    shadow = (alpha > 20) & (alpha < 235) & (img[..., :3].max(axis=-1) < 40)
+    assert opaque.sum() > 500  # the bricks
+    assert shadow.sum() > 100  # their shadow on the floor: black, kept as partial alpha
+
+
+def test_depth_of_field_blurs_what_is_out_of_focus(tmp_path):
+    near, far = brick(4, 0, 0, -150), brick(1, 0, 0, 250)
+    path = model_file(tmp_path, [near, far])
+    eye, target = (0, -80, -450), (0, 0, 0)
+
+    def sharpness(aperture: float | None) -> float:
+        view = View.look(
+            "dof", eye, target, fov=40, focus=(0, 0, -150) if aperture else None, aperture=aperture
+        )
+        img = path_render(path, view, samples=16, ground=False).astype(float).mean(axis=-1)
+        far_part = img[: img.shape[0] // 2]  # the far brick is in the upper half
+        return float(np.abs(np.diff(far_part, axis=1)).mean())
+
+    assert sharpness(1.4) < 0.8 * sharpness(None)
+
+
+# ---------------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--engine", "pathtracer"], "unknown render engine"),
+        (["--engine", "path", "--light", "moonlight"], "unknown light preset"),
+        (["--engine", "path", "--device", "tpu"], "unknown path-engine device"),
+        (["--engine", "path", "--samples", "0"], "samples per pixel"),
+    ],
+)
+def test_cli_bad_engine_options_are_one_line(tmp_path, args, message):
+    path = model_file(tmp_path, [brick(4)])
+    out = tmp_path / "never.png"
+    result = CliRunner().invoke(cli, ["render", str(path), "-o", str(out), *args])
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists() and not list(tmp_path.glob(".*"))
+
+
+def test_only_glass_is_refused(tmp_path):
+    path = model_file(tmp_path, [brick(TRANS_NEON_ORANGE), brick(47, 0, -24, 0)])
+    out = tmp_path / "glass.png"
+    result = CliRunner().invoke(cli, ["render", str(path), "-o", str(out), "--engine", "path"])
+    assert result.exit_code == 1
+    assert "only of transparent parts" in result.output
+    assert not out.exists()
+
+
+def test_aperture_without_focus_is_a_scene_error(tmp_path):
+    scene = write(
+        tmp_path,
+        "dof.yaml",
+        "place:\n  b: {part: 3001, color: Red}\ncameras:\n  c: {lat: 20, aperture: 2.8}\n",
+    )
+    result = CliRunner().invoke(cli, ["render", str(scene), "--engine", "path"])
+    assert result.exit_code == 1
+    assert "dof.yaml:4:" in result.output and "aperture: but no focus" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_no_llvm_library_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(setup, "_LIB_DIRS", (str(tmp_path),))
+    monkeypatch.delenv("DRJIT_LIBLLVM_PATH", raising=False)
+    (tmp_path / "libLLVM-15.so.1").write_bytes(b"")  # too old: Mitsuba crashes with it
+    with pytest.raises(LdsceneError, match="no usable LLVM library"):
+        setup._pin_llvm()
+    monkeypatch.setenv("DRJIT_LIBLLVM_PATH", str(tmp_path / "missing.so"))
+    with pytest.raises(LdsceneError, match="does not exist"):
+        setup._pin_llvm()
+
+
+def test_llvm_versions_are_read_from_file_names():
+    assert setup.llvm_version("/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1") == 15
+    assert setup.llvm_version("/usr/lib/x86_64-linux-gnu/libLLVM.so.19.1") == 19
+    assert setup.llvm_version("/opt/homebrew/opt/llvm/lib/libLLVM.18.dylib") == 18
+    assert setup.llvm_version("/usr/lib/libLLVMSupport.a") == 0
+
+
+def test_png_is_an_image_of_the_asked_size(tmp_path):
+    path = model_file(tmp_path, [brick(4)])
+    out = tmp_path / "p.jpg"
+    args = ["render", str(path), "-o", str(out), "--engine", "path", "--samples", "2"]
+    result = CliRunner().invoke(cli, [*args, "--width", "80", "--height", "60", "-q"])
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).size == (80, 60)
