@@ -92,8 +92,8 @@ def test_luminous_part_lights_its_neighbour(tmp_path):
         img = path_render(path, View.named("top"), samples=16, ground=False).astype(float)
         h, w, _ = img.shape
         ring = np.zeros((h, w), bool)
-        ring[h // 2 - 30 : h // 2 + 30, w // 2 - 30 : w // 2 + 30] = True
-        ring[h // 2 - 15 : h // 2 + 15, w // 2 - 15 : w // 2 + 15] = False  # not the brick
+        ring[h // 2 - 20 : h // 2 + 20, w // 2 - 20 : w // 2 + 20] = True
+        ring[h // 2 - 11 : h // 2 + 11, w // 2 - 11 : w // 2 + 11] = False  # not the brick
         return float(img[..., :3][ring].mean())
 
     glowing = plate_brightness("21")
