@@ -12,15 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import write
+from conftest import tiny_scene, write
 from PIL import Image
 
 from ldscene.cli import cli
 from ldscene.errors import LdsceneError
 from ldscene.ldraw import load_model
 from ldscene.render import ModelRenderer, RenderOptions, View
+from ldscene.render.engines import PathSettings
 from ldscene.render.path import setup
-from ldscene.render.path.renderer import PathRenderer, PathSettings
+from ldscene.render.path.renderer import PathRenderer
 
 SMALL = dict(width=160, height=120)
 TRANS_NEON_ORANGE = 38  # LDConfig: VALUE #FF800D ALPHA 128
@@ -244,3 +245,38 @@ def test_png_is_an_image_of_the_asked_size(tmp_path):
     result = CliRunner().invoke(cli, [*args, "--width", "80", "--height", "60", "-q"])
     assert result.exit_code == 0, result.output
     assert Image.open(out).size == (80, 60)
+
+
+# ---------------------------------------------------------------------------- other commands
+def test_turntable_with_the_path_engine(tmp_path):
+    path = model_file(tmp_path, [brick(4), brick(383, 0, -24, 0, "3003.dat")])
+    out = tmp_path / "spin.gif"
+    args = ["turntable", str(path), "-o", str(out), "--engine", "path", "--samples", "2"]
+    result = CliRunner().invoke(cli, [*args, "--frames", "3", "--width", "64", "--height", "48"])
+    assert result.exit_code == 0, result.output
+    gif = Image.open(out)
+    assert gif.n_frames == 3
+    frames = []
+    for i in range(3):
+        gif.seek(i)
+        frames.append(np.asarray(gif.convert("RGB"), int))
+    assert np.abs(frames[0] - frames[1]).mean() > 1.0  # the camera turned
+
+
+def test_post_stills_are_path_traced_unless_asked_for_a_draft(tmp_path):
+    scene = tiny_scene(tmp_path)
+    size = ["--width", "96", "--height", "72", "--samples", "2", "--image-format", "png"]
+
+    def post(folder: str, *extra: str) -> np.ndarray:
+        args = ["post", str(scene), "-o", str(tmp_path / folder), "--turntable", "none", "-q"]
+        result = CliRunner().invoke(cli, [*args, *size, *extra])
+        assert result.exit_code == 0, result.output
+        return np.asarray(Image.open(tmp_path / folder / "01-overview.png"), int)
+
+    photo, draft = post("photo"), post("draft", "--engine", "raster")
+    out = tmp_path / "overview.png"
+    args = ["render", str(scene), "--camera", "overview", "--engine", "path", "-o", str(out)]
+    result = CliRunner().invoke(cli, [*args, *size[:6], "-q"])
+    assert result.exit_code == 0, result.output
+    assert np.array_equal(photo, np.asarray(Image.open(out), int))
+    assert np.abs(photo - draft).mean() > 3.0

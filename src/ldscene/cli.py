@@ -61,14 +61,14 @@ def report_problems(model, quiet: bool = False, limit: int = 5) -> None:
         click.echo(f"warning: ... and {len(model.warnings) - limit} more warnings", err=True)
 
 
-def engine_options(command):
+def engine_options(default: str = "raster"):
     """The render engine and the path engine's options, shared by the image commands.
 
-    Values are checked by the engine (one-line errors, exit 1), not by click."""
+    Values are checked by `EngineSettings.parse` (one-line errors, exit 1), not by click."""
     options = [
         click.option(
             "--engine",
-            default="raster",
+            default=default,
             show_default=True,
             metavar="raster|path",
             help="raster: fast OpenGL preview; path: photo-real path tracing (Mitsuba 3).",
@@ -107,9 +107,13 @@ def engine_options(command):
             help="Path engine: where to trace; auto uses an NVIDIA GPU when there is one.",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 strict_option = click.option(
@@ -397,7 +401,7 @@ def schema_command() -> None:
     "when every stud of an auto-framed model comes out under 12 px wide, logo when the "
     "nearest is 40 px or wider.",
 )
-@engine_options
+@engine_options()
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary.")
 @click.option("--timings", is_flag=True, help="Print the seconds each stage took (stderr).")
 @library_option
@@ -435,6 +439,7 @@ def render_command(
     path-traces a photo-real image with Mitsuba 3 (soft light, real glass and chrome, a floor
     with contact shadows), denoised with Intel Open Image Denoise."""
     from ldscene.render.command import RenderRequest, one_shot_process, run_render
+    from ldscene.render.engines import EngineSettings
 
     request = RenderRequest(
         input_path=input_path,
@@ -460,7 +465,7 @@ def render_command(
         library=library,
         strict=strict,
         use_cache=not no_cache,
-        **engine,
+        engine=EngineSettings.parse(**engine),
     )
     with one_shot_process():
         run_render(
@@ -578,6 +583,7 @@ def view_command(
     default=None,
     help="Worker processes rendering frames (default: one per core, at most 8).",
 )
+@engine_options()
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
 @library_option
 @strict_option
@@ -600,8 +606,10 @@ def turntable_command(
     library: Path | None,
     strict: bool,
     no_cache: bool,
+    **engine: Any,
 ) -> None:
     """Render a turntable animation (the camera circles the model), offscreen."""
+    from ldscene.render.engines import EngineSettings
     from ldscene.render.turntable import turntable_input
 
     turntable_input(
@@ -624,6 +632,7 @@ def turntable_command(
         use_cache=not no_cache,
         echo=click.echo,
         on_loaded=lambda model: report_problems(model, quiet=quiet),
+        engine=EngineSettings.parse(**engine),
     )
 
 
@@ -669,6 +678,7 @@ def turntable_command(
     help="Where the folder will be online; Markdown/BBCode links start with it.",
 )
 @click.option("-j", "--jobs", type=int, default=None, help="Turntable worker processes.")
+@engine_options(default="path")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no summary.")
 @library_option
 @strict_option
@@ -688,10 +698,15 @@ def post_command(
     library: Path | None,
     strict: bool,
     no_cache: bool,
+    **engine: Any,
 ) -> None:
     """A forum post kit: one image per scene camera, a turntable, parts lists, and the
-    post text as Markdown, BBCode and HTML."""
+    post text as Markdown, BBCode and HTML.
+
+    The camera images are path-traced (photo-real; --engine raster for a quick draft); the
+    turntable is always drawn by the raster engine."""
     from ldscene.post import PostRequest, make_post
+    from ldscene.render.engines import EngineSettings
 
     request = PostRequest(
         input_path=input_path,
@@ -708,6 +723,7 @@ def post_command(
         library=library,
         strict=strict,
         use_cache=not no_cache,
+        engine=EngineSettings.parse(**engine),
     )
     make_post(
         request,

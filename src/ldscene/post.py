@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ldscene.errors import LdsceneError
+from ldscene.render.description import Engine
+from ldscene.render.engines import EngineSettings, open_renderer
 
 CREDIT = "LDraw.org Parts Library, CC BY 2.0"
 LDRAW_URL = "https://library.ldraw.org"
@@ -57,6 +59,8 @@ class PostRequest:
     library: Path | None = None
     strict: bool = False
     use_cache: bool = True
+    #: The stills' engine: path-traced by default, the post being what gets published.
+    engine: EngineSettings = field(default_factory=lambda: EngineSettings(Engine.PATH))
 
 
 @dataclass
@@ -401,7 +405,8 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
         )
     width, height = still_size(req, scene)
     options = build_options(
-        RenderRequest(input_path=req.input_path, width=width, height=height), scene
+        RenderRequest(input_path=req.input_path, width=width, height=height, engine=req.engine),
+        scene,
     )
     title = (getattr(scene, "title", "") or "").strip() or caption_for(req.input_path.stem)
     description = (getattr(scene, "description", "") or "").strip()
@@ -441,6 +446,7 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
             views,
             captions,
             options,
+            req.engine,
             work,
             image_suffix,
             ProgressLine(enabled=None if not req.quiet else False),
@@ -488,14 +494,14 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
 
 
 def _render_stills(
-    model, views, captions, options, folder: Path, suffix: str, progress
+    model, views, captions, options, engine: EngineSettings, folder: Path, suffix: str, progress
 ) -> list[Figure]:
-    from ldscene.render.offscreen import ModelRenderer, save_image
+    from ldscene.render.offscreen import save_image
 
     figures = []
     used: set[str] = set()
     try:
-        with ModelRenderer(model, options, progress) as renderer:
+        with open_renderer(engine, model, options, progress) as renderer:
             for i, (view, caption) in enumerate(zip(views, captions, strict=True), 1):
                 name = f"{i:02d}-{slug(view.name)}{suffix}"
                 while name in used:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ldscene.errors import LdsceneError
-from ldscene.render.description import Engine, LightPreset
+from ldscene.render.description import Engine
+from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.render.offscreen import FORMATS
 from ldscene.render.options import RenderOptions, View, parse_colour
 
@@ -39,12 +40,7 @@ class RenderRequest:
     edges: bool | None = None
     shadows: bool = True
     studs: str = "auto"  # auto, full, fast or logo (see render/studs.py)
-    engine: str = "raster"  # raster or path (see render/description.Engine)
-    samples: int | None = None  # path engine: samples per pixel (None: its default)
-    denoise: bool = True
-    seed: int = 0
-    light: str = "studio"  # path engine: a LightPreset
-    device: str = "auto"  # path engine: auto, cpu or cuda
+    engine: EngineSettings = field(default_factory=EngineSettings)
     quiet: bool = False
     timings: bool = False
     library: Path | None = None
@@ -156,7 +152,7 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
         values = tuple(float(v) for v in background)
         opts.background = tuple(v / 255.0 if max(values) > 1 else v for v in values[:3])
     opts.transparent = req.transparent
-    opts.ground = req.ground if req.ground is not None else engine_of(req) is Engine.PATH
+    opts.ground = req.ground if req.ground is not None else req.engine.engine is Engine.PATH
     edges = req.edges
     if edges is None and defaults is not None and defaults.edges is not None:
         edges = defaults.edges
@@ -164,26 +160,6 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
     opts.shadows = req.shadows
     opts.validate()
     return opts
-
-
-def engine_of(req: RenderRequest) -> Engine:
-    return Engine.parse(req.engine)
-
-
-def path_settings(req: RenderRequest):
-    """The path engine's settings from the request, checked (bad values fail before a load)."""
-    from ldscene.render.path.renderer import DEFAULT_SAMPLES, PathSettings
-    from ldscene.render.path.setup import Device
-
-    settings = PathSettings(
-        samples=DEFAULT_SAMPLES if req.samples is None else req.samples,
-        denoise=req.denoise,
-        seed=req.seed,
-        light=LightPreset.parse(req.light),
-        device=Device.parse(req.device),
-    )
-    settings.validate()
-    return settings
 
 
 def scene_gl_options(req: RenderRequest) -> RenderOptions:
@@ -250,9 +226,8 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     from ldscene.render.progress import ProgressLine
     from ldscene.render.studs import stud_rule
 
-    # Cheap checks first: a bad size, engine or path must not cost a model load.
-    engine = engine_of(req)
-    settings = path_settings(req) if engine is Engine.PATH else None
+    # Cheap checks first: a bad size or path must not cost a model load.
+    engine = req.engine.engine
     if req.width is not None or req.height is not None:
         RenderOptions(width=req.width or 1600, height=req.height or 1200, aa=req.aa).validate()
     for name in req.views:
@@ -307,7 +282,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             check_output(path)
         written = []
         with open_renderer(
-            engine, loaded.model, options, settings, progress, req, warm
+            req.engine, loaded.model, options, progress, use_cache=req.use_cache, warm=warm
         ) as renderer:
             timings["mesh"] = renderer.timings["mesh"]
             for view, path in zip(views, paths, strict=True):
@@ -338,14 +313,3 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             )
             echo(f"wrote {path} ({options.width}x{options.height}, {view.name}, {seconds:.1f} s)")
     return written
-
-
-def open_renderer(engine: Engine, model, options, settings, progress, req: RenderRequest, warm):
-    """The renderer of `engine` for a loaded model (a context manager with `render(view)`)."""
-    if engine is Engine.PATH:
-        from ldscene.render.path.renderer import PathRenderer
-
-        return PathRenderer(model, options, settings, progress, use_cache=req.use_cache)
-    from ldscene.render.offscreen import ModelRenderer
-
-    return ModelRenderer(model, options, progress, use_cache=req.use_cache, warm=warm)

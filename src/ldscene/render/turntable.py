@@ -23,6 +23,8 @@ import numpy as np
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
+from ldscene.render.description import Engine
+from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.render.options import RenderOptions, View
 
 #: Animation formats by suffix.
@@ -87,6 +89,7 @@ _WORKER: dict = {}
 def _worker_init(
     model,
     options: RenderOptions,
+    engine: EngineSettings,
     frames: int,
     latitude: float,
     start_longitude: float,
@@ -99,16 +102,14 @@ def _worker_init(
     if threads and "LP_NUM_THREADS" not in os.environ:
         os.environ["LP_NUM_THREADS"] = str(threads)  # llvmpipe: share the cores, not fight
     _WORKER.clear()
-    _WORKER["job"] = (model, options, frames, latitude, start_longitude)
+    _WORKER["job"] = (model, options, engine, frames, latitude, start_longitude)
 
 
 def _worker_render(index: int) -> tuple[int, np.ndarray]:
     try:
         if "renderer" not in _WORKER:
-            from ldscene.render.offscreen import ModelRenderer
-
-            model, options, frames, latitude, start_longitude = _WORKER["job"]
-            renderer = ModelRenderer(model, options)
+            model, options, engine, frames, latitude, start_longitude = _WORKER["job"]
+            renderer = open_renderer(engine, model, options)
             _WORKER["renderer"] = renderer
             _WORKER["views"] = orbit_views(
                 renderer.meshes.frame_points, frames, options, latitude, start_longitude
@@ -119,7 +120,10 @@ def _worker_render(index: int) -> tuple[int, np.ndarray]:
     return index, image
 
 
-def default_jobs(frames: int) -> int:
+def default_jobs(frames: int, engine: EngineSettings) -> int:
+    """One raster worker per core; the path engine uses every core for each frame itself."""
+    if engine.engine is Engine.PATH:
+        return 1
     return max(1, min(os.cpu_count() or 1, frames, 8))
 
 
@@ -131,23 +135,23 @@ def render_frames(
     start_longitude: float = 45.0,
     jobs: int | None = None,
     on_frame: OnFrame | None = None,
+    engine: EngineSettings | None = None,
 ) -> list:
     """Render the turntable's frames (PIL images, in order), `jobs` processes at a time."""
     from PIL import Image
 
     options = options or RenderOptions()
     options.validate()
+    engine = engine or EngineSettings()
     if frames < 1:
         raise LdsceneError(f"a turntable needs at least one frame, not {frames}")
-    jobs = default_jobs(frames) if jobs is None else jobs
+    jobs = default_jobs(frames, engine) if jobs is None else jobs
     if jobs < 1:
         raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
     jobs = min(jobs, frames)
     arrays: list[np.ndarray | None] = [None] * frames
     if jobs == 1:
-        from ldscene.render.offscreen import ModelRenderer
-
-        with ModelRenderer(model, options) as renderer:
+        with open_renderer(engine, model, options) as renderer:
             views = orbit_views(
                 renderer.meshes.frame_points, frames, options, latitude, start_longitude
             )
@@ -162,7 +166,7 @@ def render_frames(
         method = (
             "fork" if sys.platform.startswith("linux") and "OpenGL" not in sys.modules else "spawn"
         )
-        args = (model, options, frames, latitude, start_longitude, threads)
+        args = (model, options, engine, frames, latitude, start_longitude, threads)
         pool = ProcessPoolExecutor(
             jobs,
             mp_context=multiprocessing.get_context(method),
@@ -382,6 +386,7 @@ def make_turntable(
     fps: float = 12.0,
     jobs: int | None = None,
     quiet: bool = False,
+    engine: EngineSettings | None = None,
 ) -> Path:
     """Render and write a turntable animation; returns the path written."""
     check_animation_path(output)
@@ -389,7 +394,9 @@ def make_turntable(
         raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
     on_frame, close = rich_progress(quiet)
     try:
-        images = render_frames(model, frames, options, latitude, start_longitude, jobs, on_frame)
+        images = render_frames(
+            model, frames, options, latitude, start_longitude, jobs, on_frame, engine
+        )
     finally:
         close()
     return write_animation(images, output, fps)
@@ -415,6 +422,7 @@ def turntable_input(
     use_cache: bool = True,
     echo=print,
     on_loaded=None,
+    engine: EngineSettings | None = None,
 ) -> Path:
     """The whole of `ldscene turntable`: cheap checks, load, render in parallel, write."""
     import time
@@ -437,6 +445,7 @@ def turntable_input(
         background=background,
         edges=edges,
         shadows=shadows,
+        engine=engine or EngineSettings(),
     )
     RenderOptions(width=width, height=height, aa=aa).validate()
     if not input_path.is_file():
@@ -449,7 +458,16 @@ def turntable_input(
         on_loaded(loaded.model)
     options = build_options(request, loaded.scene if is_scene(input_path) else None)
     path = make_turntable(
-        loaded.model, output, frames, options, latitude, start_longitude, fps, jobs, quiet
+        loaded.model,
+        output,
+        frames,
+        options,
+        latitude,
+        start_longitude,
+        fps,
+        jobs,
+        quiet,
+        request.engine,
     )
     if not quiet:
         echo(

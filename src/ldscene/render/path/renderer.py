@@ -23,20 +23,18 @@ from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing
-from ldscene.render.description import LightPreset, RenderDescription
+from ldscene.render.description import RenderDescription
+from ldscene.render.engines import MAX_SAMPLES, PathSettings
 from ldscene.render.meshes import ModelMeshes, build_model_meshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.path import film
 from ldscene.render.path.lights import lighting
 from ldscene.render.path.materials import bsdf, emitter, grain_texcoords, needs_texcoords
-from ldscene.render.path.setup import Device, start
+from ldscene.render.path.setup import start
 from ldscene.render.path.world import WorldMesh, world_meshes
 
 Progress = Callable[[str, float], None]
 
-#: Samples per pixel when none are asked for: clean after denoising at forum sizes.
-DEFAULT_SAMPLES = 16
-MAX_SAMPLES = 1 << 16
 #: Bounces: glass needs several (four interfaces per hollow brick, and what lies behind).
 MAX_DEPTH = 12
 #: With --transparent, the floor's darkening below this share is dropped (not a shadow).
@@ -45,26 +43,6 @@ SHADOW_FLOOR = 0.04
 FILM_HEIGHT_MM = 24.0
 #: LDraw units per millimetre.
 LDU_PER_MM = 2.5
-
-
-@dataclass(frozen=True)
-class PathSettings:
-    """The path engine's own choices (sizes, views and background are `RenderOptions`)."""
-
-    samples: int = DEFAULT_SAMPLES
-    denoise: bool = True
-    seed: int = 0
-    light: LightPreset = LightPreset.STUDIO
-    device: Device = Device.AUTO
-
-    def validate(self) -> None:
-        if not isinstance(self.samples, int) or not 1 <= self.samples <= MAX_SAMPLES:
-            raise LdsceneError(
-                f"samples per pixel must be 1..{MAX_SAMPLES}, not {self.samples!r}",
-                hint=f"the default is {DEFAULT_SAMPLES}",
-            )
-        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
-            raise LdsceneError(f"seed must be a whole number 0..{2**31 - 1}, not {self.seed!r}")
 
 
 def check_view(view: View) -> None:
