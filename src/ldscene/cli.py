@@ -43,18 +43,24 @@ def cli() -> None:
 
 
 def report_problems(model, quiet: bool = False, limit: int = 5) -> None:
-    """Missing parts by name (with who asked), then warnings, summarised past `limit`."""
+    """Missing parts by name, each with the file:line of every reference to it (a few, then a
+    count), then warnings, summarised past `limit`."""
     if quiet:
         return
     if model.missing:
-        names: dict[str, object] = {}
+        where: dict[str, list[str]] = {}
         for item in model.missing:
-            names.setdefault(item.name, item)
-        click.echo(f"warning: {len(names)} missing part(s), drawn as nothing:", err=True)
-        for name, item in list(names.items())[: limit * 4]:
-            click.echo(f"  {name}  (asked for by {item.path}:{item.line})", err=True)
-        if len(names) > limit * 4:
-            click.echo(f"  ... and {len(names) - limit * 4} more", err=True)
+            places = where.setdefault(item.name, [])
+            place = f"{item.path}:{item.line}"
+            if place not in places:
+                places.append(place)
+        click.echo(f"warning: {len(where)} missing part(s), drawn as nothing:", err=True)
+        for name, places in list(where.items())[: limit * 4]:
+            shown = ", ".join(places[:3])
+            more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+            click.echo(f"  {name}  (asked for by {shown}{more})", err=True)
+        if len(where) > limit * 4:
+            click.echo(f"  ... and {len(where) - limit * 4} more", err=True)
     for text in model.warnings[:limit]:
         click.echo(f"warning: {text}", err=True)
     if len(model.warnings) > limit:

@@ -89,5 +89,9 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
             "max": [round(float(v), 4) for v in high] if has_box else None,
         },
         "missing": sorted({m.name for m in model.missing}),
+        # each reference to a missing file: who asked for it, where (one entry per line)
+        "missing_refs": [
+            {"name": m.name, "path": m.path, "line": m.line} for m in dict.fromkeys(model.missing)
+        ],
         "colours": {str(c): model.colours.name(c) for c in colours_used},
     }

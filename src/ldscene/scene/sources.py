@@ -17,7 +17,7 @@ from ldscene.errors import LdsceneError
 from ldscene.ldraw import load_model
 from ldscene.ldraw.colours import ColourTable, default_main_colours
 from ldscene.ldraw.library import Library, find_library, normalise
-from ldscene.ldraw.model import Model
+from ldscene.ldraw.model import MissingReference, Model
 from ldscene.ldraw.studs import StudStyle
 
 _EXTENSIONS = (".dat", ".ldr", ".mpd")
@@ -87,6 +87,11 @@ class Sources:
         self._parts: dict[str, Model] = {}
         self._files: dict[str, Model] = {}
         self._names: list[str] | None = None
+        #: Every missing reference and warning of every file and part loaded for the scene,
+        #: in load order, each once: a scene's model reports these (see `inputs.load_input`),
+        #: as a plain model reports its own.
+        self.missing: list[MissingReference] = []
+        self.warnings: list[str] = []
 
     @property
     def colours(self) -> ColourTable:
@@ -180,7 +185,7 @@ class Sources:
 
     def _load(self, path: Path) -> Model:
         try:
-            return load_model(
+            model = load_model(
                 path,
                 library=self.library,
                 extra_paths=self.extra_paths,
@@ -192,6 +197,14 @@ class Sources:
             raise
         except Exception as err:  # the engine must never leak a traceback to the user
             raise LdsceneError(f"cannot load ({err})", path=str(path)) from None
+        self._collect(model)
+        return model
+
+    def _collect(self, model: Model) -> None:
+        seen = set(self.missing)
+        self.missing.extend(m for m in model.missing if m not in seen and not seen.add(m))
+        known = set(self.warnings)
+        self.warnings.extend(w for w in model.warnings if w not in known and not known.add(w))
 
 
 def _block_number(path: tuple[str, ...]) -> int:
