@@ -37,6 +37,8 @@ Progress = Callable[[str, float], None]
 
 #: Bounces: glass needs several (four interfaces per hollow brick, and what lies behind).
 MAX_DEPTH = 12
+#: The surface passes (Mitsuba AOVs) of each camera ray, for OIDN and compositing.
+SURFACE_PASSES = "albedo:albedo,normal:sh_normal,position:position,depth:depth"
 #: With --transparent, the floor's darkening below this share is dropped (not a shadow).
 SHADOW_FLOOR = 0.04
 #: The film a 35 mm camera has, for depth of field from an f-number (24 mm tall).
@@ -70,18 +72,23 @@ class FilmLayers:
 
 
 class Accumulator:
-    """Sums one-sample-per-pixel passes of the film (R, G, B, A, albedo, normal, position,
-    depth).  Mitsuba counts a visible environment as a hit in A; with one sample a pass, the
-    depth layer tells hits (depth > 0) from misses exactly, for the same samples."""
+    """Sums one-sample-per-pixel passes: the path tracer's colour (R, G, B, A) and, for the
+    same camera rays (same seed), the surface passes (albedo, normal, position, depth).
+
+    Mitsuba counts a visible environment as a hit in A; with one sample a pass, depth > 0
+    tells hits from misses exactly.  The passes come from a separate integrator: wrapping the
+    path tracer in Mitsuba's `aov` integrator made each pass 2.5 times slower (Stalingrad,
+    1200x900: 2.1 s against 0.84 s for the path tracer plus 0.11 s for the surfaces alone).
+    """
 
     def __init__(self) -> None:
         self.sums: np.ndarray | None = None
         self.hits: np.ndarray | None = None
         self.passes = 0
 
-    def add(self, sample: np.ndarray) -> None:
-        hit = (sample[..., 13] > 0).astype(np.float32)
-        sample = sample[..., :13] * hit[..., None]
+    def add(self, colour: np.ndarray, surface: np.ndarray) -> None:
+        hit = (surface[..., 9] > 0).astype(np.float32)
+        sample = np.concatenate([colour[..., :3], surface[..., :9]], axis=-1) * hit[..., None]
         if self.sums is None:
             self.sums, self.hits = sample, hit
         else:
@@ -95,9 +102,9 @@ class Accumulator:
         return FilmLayers(
             colour=mean[..., 0:3],
             coverage=self.hits / self.passes,
-            albedo=mean[..., 4:7],  # premultiplied like the colour, as OIDN expects
-            normal=mean[..., 7:10],
-            position=self.sums[..., 10:13] / np.maximum(self.hits, 1.0)[..., None],
+            albedo=mean[..., 3:6],  # premultiplied like the colour, as OIDN expects
+            normal=mean[..., 6:9],
+            position=self.sums[..., 9:12] / np.maximum(self.hits, 1.0)[..., None],
         )
 
 
@@ -271,11 +278,7 @@ class PathRenderer:
         scene = mi.load_dict(
             {
                 "type": "scene",
-                "integrator": {
-                    "type": "aov",
-                    "aovs": "albedo:albedo,normal:sh_normal,position:position,depth:depth",
-                    "integrator": {"type": "path", "max_depth": MAX_DEPTH},
-                },
+                "integrator": {"type": "path", "max_depth": MAX_DEPTH},
                 "sensor": self._sensor(mi, view, frame),
                 **shapes,
                 **_tensors(mi, light.emitters),
@@ -285,12 +288,15 @@ class PathRenderer:
 
         begin = time.perf_counter()
         passes = self.settings.samples
+        passes_of = mi.load_dict({"type": "aov", "aovs": SURFACE_PASSES})
         film_sum = Accumulator()
         for k in range(passes):
             if self.progress:
                 self.progress(f"path-tracing {view.name}", k / passes)
             seed = (self.settings.seed * MAX_SAMPLES + k) % 2**32
-            film_sum.add(np.asarray(mi.render(scene, spp=1, seed=seed), np.float32))
+            colour = np.asarray(mi.render(scene, spp=1, seed=seed), np.float32)
+            surface = np.asarray(mi.render(scene, integrator=passes_of, spp=1, seed=seed))
+            film_sum.add(colour, surface)
         layers = film_sum.layers()
         if self.progress:
             self.progress(f"path-tracing {view.name}", 1.0)
