@@ -19,7 +19,7 @@ from ldscene.cli import cli
 from ldscene.errors import LdsceneError
 from ldscene.ldraw import load_model
 from ldscene.render import ModelRenderer, RenderOptions, View
-from ldscene.render.engines import PathSettings
+from ldscene.render.engines import EngineSettings, PathSettings, open_renderer
 from ldscene.render.path import setup
 from ldscene.render.path.renderer import PathRenderer
 
@@ -51,12 +51,15 @@ def hue_distance(a: float, b: float) -> float:
 
 
 # ---------------------------------------------------------------------------- materials
-def test_trans_orange_in_front_of_white_is_orange(tmp_path):
+@pytest.mark.parametrize("engine", ["path", "raster"])
+def test_trans_orange_in_front_of_white_is_orange(tmp_path, engine):
     # A trans-neon-orange 2x4 brick in front of a white wall of bricks (LDraw +Z is away from
-    # a front camera), on a white background.
+    # a front camera), on a white background; both engines.
     wall = [brick(15, x, y, 60) for x in (-80, 0, 80) for y in (0, -24, 24)]
     path = model_file(tmp_path, [brick(TRANS_NEON_ORANGE), *wall])
-    img = path_render(path, View.named("front"), background=(1.0, 1.0, 1.0), ground=False)
+    opts = RenderOptions(**SMALL, background=(1.0, 1.0, 1.0))
+    with open_renderer(EngineSettings.parse(engine, samples=8), load_model(path), opts) as r:
+        img = r.render_array(View.named("front"))
     h, w, _ = img.shape
     patch = img[int(h * 0.47) : int(h * 0.58), int(w * 0.4) : int(w * 0.6), :3]
     hue, sat, _ = hsv(patch.reshape(-1, 3).mean(axis=0))

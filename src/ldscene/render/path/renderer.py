@@ -37,6 +37,8 @@ Progress = Callable[[str, float], None]
 
 #: Bounces: glass needs several (four interfaces per hollow brick, and what lies behind).
 MAX_DEPTH = 12
+#: The most radiance one sample may carry (a white top face in full light is about 1).
+FIREFLY_CLAMP = 6.0
 #: The surface passes (Mitsuba AOVs) of each camera ray, for OIDN and compositing.
 SURFACE_PASSES = "albedo:albedo,normal:sh_normal,position:position,depth:depth"
 #: With --transparent, the floor's darkening below this share is dropped (not a shadow).
@@ -88,7 +90,10 @@ class Accumulator:
 
     def add(self, colour: np.ndarray, surface: np.ndarray) -> None:
         hit = (surface[..., 9] > 0).astype(np.float32)
-        sample = np.concatenate([colour[..., :3], surface[..., :9]], axis=-1) * hit[..., None]
+        # Fireflies (rare paths through glass or off chrome that carry huge radiance) are
+        # clamped, as Cycles' "clamp" does: a little energy lost for far less noise.
+        clamped = np.minimum(colour[..., :3], FIREFLY_CLAMP)
+        sample = np.concatenate([clamped, surface[..., :9]], axis=-1) * hit[..., None]
         if self.sums is None:
             self.sums, self.hits = sample, hit
         else:
