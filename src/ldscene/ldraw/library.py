@@ -166,6 +166,13 @@ def _configured_library() -> Path | None:
     return None
 
 
+def candidate_paths(explicit: Path | str | None = None) -> list[tuple[str, Path]]:
+    """Where `find_library` looks, in order, as (origin, path): for a caller that can find out
+    cheaply whether a library is unchanged (`ldscene search`'s stored index) before paying for
+    `find_library`'s full index."""
+    return _candidates(Path(explicit) if explicit is not None else None)
+
+
 def _candidates(explicit: Path | None) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     if explicit is not None:
