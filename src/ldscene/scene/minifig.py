@@ -5,7 +5,8 @@ tilted 10°, hands), `3815c01.dat`-style hips and legs (legs 12 LDU below the hi
 head 24 LDU above the torso origin and hips 32 below it.  Everything here is in LDraw axes
 (-y up, the figure faces -z); the figure's origin is between its feet on the ground, so
 `at: [x, 0, z]` stands it on the ground.  Poses turn each piece about its real pivot:
-arms about the shoulder pin (x axis), legs about the hip pin (x axis), head about the neck
+arms about the shoulder pin (the arm's own x axis, tilted 9.79° with the arm, as in LeoCAD's
+minifig wizard), legs about the hip pin (x axis), head about the neck
 (y axis), hands about the wrist (the hand's own z axis).
 """
 
@@ -76,8 +77,11 @@ def _rest_arm(side: str) -> np.ndarray:
 
 
 def _posed_arm(side: str, swing: float) -> np.ndarray:
-    # Forward swing (positive) lifts the hand towards -z, the figure's front.
-    return tf.matrix(tf.rot_x(-swing) @ ARM_TILT[side], SHOULDER[side])
+    """The arm swung about its own pin: the swing is the rightmost factor, so it turns about
+    the arm's x axis (tilted 9.79° with the arm), not the torso's; turned the other way
+    round, the pin would leave its hole and the hand drift up to 6.7 LDU off its socket.
+    Forward swing (positive) lifts the hand towards -z, the figure's front."""
+    return tf.matrix(ARM_TILT[side] @ tf.rot_x(-swing), SHOULDER[side])
 
 
 def hand_transform(side: str, swing: float = 0.0, turn: float = 0.0) -> np.ndarray:
