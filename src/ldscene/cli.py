@@ -714,7 +714,8 @@ def view_command(
     \b
     Mouse: left drag orbits, shift+left or middle drag pans, wheel or right drag zooms,
     ctrl+left drag rolls.
-    Keys: 1-9 scene cameras (auto views for models), e edges, h shadows, a spin,
+    Keys: 1-9 scene cameras (auto views for models), c prints the camera as a line to
+    paste under the scene's cameras:, e edges, h shadows, a spin,
     s screenshot (renders/<input>-view.png), z back to the camera, f fullscreen, q/Esc quit.
     """
     from ldscene.render.viewer import view_input

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import math
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ldscene.errors import LdsceneError
 from ldscene.render.options import NAMED_VIEWS, View
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Views on the number keys when a model (or a scene without cameras) is viewed.
 AUTO_VIEWS = ("iso", "front", "right", "back", "left", "top")
@@ -24,8 +29,8 @@ AUTO_VIEWS = ("iso", "front", "right", "back", "left", "top")
 #: Keys, for --help and the on-screen hint.
 KEY_HELP = (
     "mouse: left drag orbit, shift/middle drag pan, wheel/right drag zoom, ctrl drag roll; "
-    "keys: 1-9 cameras, e edges, h shadows, a spin, s screenshot, z reset, f fullscreen, "
-    "q/Esc quit"
+    "keys: 1-9 cameras, c print the camera as a scene cameras: entry, e edges, h shadows, "
+    "a spin, s screenshot, z reset, f fullscreen, q/Esc quit"
 )
 
 
@@ -45,6 +50,62 @@ class ViewerOptions:
     exit_after: float | None = None  # seconds after the first frame
     hint: bool = True
     extra: dict = field(default_factory=dict)
+    # `c` prints the camera in these units (the scene's `units:`); None: a plain model, whose
+    # lengths are then written with their unit ("12 studs") so they paste into any scene
+    units: str | None = None
+    camera_names: tuple[str, ...] = ()  # the scene's cameras: printed ones get new names
+
+
+def _length(value: float, scale: float, decimals: int) -> str:
+    text = f"{value / scale:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def camera_entry(
+    name: str,
+    eye: np.ndarray,
+    target: np.ndarray,
+    fov: float,
+    units: str | None = None,
+    right: np.ndarray | None = None,
+) -> str:
+    """A scene file's `cameras:` entry, one YAML line indented to paste under `cameras:`.
+
+    `eye` and `target` are in the viewer's (GL) axes, which are the scene's axes (y up, z
+    towards the viewer) in LDU.  Lengths are plain numbers in `units` (a scene's `units:`), or
+    strings with a unit ("12.5 studs") when there is no scene.  `right`, the camera's x axis,
+    tells whether the view is rolled, which a scene camera cannot say: a comment says so.
+    """
+    from ldscene.scene.units import unit_scale
+
+    scale = unit_scale(units) if units else 20.0
+    decimals = max(0, math.ceil(math.log10(scale * 2)))  # about 0.5 LDU or finer
+
+    def point(values) -> str:
+        if units:
+            texts = [_length(float(v), scale, decimals) for v in values]
+        else:
+            texts = [f'"{_length(float(v), scale, decimals)} studs"' for v in values]
+        return "[" + ", ".join(texts) + "]"
+
+    fov_text = f"{fov:.1f}".rstrip("0").rstrip(".")
+    line = f"  {name}: {{position: {point(eye)}, look_at: {point(target)}, fov: {fov_text}}}"
+    notes = [f"units: {units}" if units else "scene axes, the model at the origin"]
+    if right is not None:
+        roll = math.degrees(math.asin(max(-1.0, min(1.0, float(right[1])))))
+        if abs(roll) >= 1.0:
+            notes.append(f"rolled {roll:.0f} degrees in the viewer: a scene camera stays level")
+    return line + "  # " + "; ".join(notes)
+
+
+def next_camera_name(taken: set[str] | tuple[str, ...] | list[str], count: int = 1) -> str:
+    """`view_1`, `view_2`, ...: the first free name from the `count`-th on."""
+    taken = set(taken)
+    while f"view_{count}" in taken:
+        count += 1
+    return f"view_{count}"
 
 
 def prepare_platform() -> None:
@@ -208,8 +269,24 @@ def view_input(
         if edges is None and defaults.edges is not None:
             edges = defaults.edges
     options.edges = True if edges is None else edges
+    if scene is not None:
+        options.units = _scene_units(input_path, scene)
+        options.camera_names = tuple(c.name for c in getattr(scene, "cameras", None) or [])
     title = getattr(scene, "title", "") or ""
     options.title = (
         f"{title} ({input_path.name}) - ldscene" if title else f"{input_path.name} - ldscene"
     )
     run_viewer(loaded.model, views, options, echo)
+
+
+def _scene_units(path: Path, scene) -> str:
+    """The scene's `units:` (what its plain numbers mean), for the printed camera."""
+    units = getattr(scene, "units", None)
+    if isinstance(units, str):
+        return units
+    from ldscene.scene import read_spec
+
+    try:
+        return read_spec(path).units
+    except LdsceneError:
+        return "ldu"

@@ -37,7 +37,12 @@ from ldscene.render.materials import LINES
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.offscreen import ModelRenderer, save_image
 from ldscene.render.options import RenderOptions, View
-from ldscene.render.viewer import ViewerOptions, screenshot_path
+from ldscene.render.viewer import (
+    ViewerOptions,
+    camera_entry,
+    next_camera_name,
+    screenshot_path,
+)
 
 key = pyglet.window.key
 
@@ -105,6 +110,7 @@ class LdViewer(pyrender.Viewer):
         self._shot_pending: str | None = None
         self._screenshot_done = False
         self.ld_saved: list = []
+        self.ld_printed: list[str] = []  # camera entries printed with `c`
         super().__init__(
             scene,
             viewport_size=(options.width, options.height),
@@ -160,6 +166,31 @@ class LdViewer(pyrender.Viewer):
             self._default_camera_pose, self.viewport_size, self.ld_size, target
         )
         self._dirty = True
+
+    def camera_now(self) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        """(eye, point looked at, vertical fov in degrees, right axis), in the viewer's axes
+        (the scene's, in LDU)."""
+        pose = self._trackball.pose
+        eye = pose[:3, 3].copy()
+        forward = -pose[:3, 2]
+        target = np.asarray(self._trackball._n_target, float)
+        distance = float(np.dot(target - eye, forward))
+        if not distance > 1e-6 * self.ld_size:  # zoomed past the orbit point: look ahead
+            distance = float(np.linalg.norm(self.ld_centre - eye)) or self.ld_size
+        # the point straight ahead at the orbit point's distance (pans and rolls included)
+        target = eye + forward * distance
+        return eye, target, math.degrees(self._camera_node.camera.yfov), pose[:3, 0].copy()
+
+    def print_camera(self) -> str:
+        """Print the current camera as a `cameras:` entry for the scene file (key `c`)."""
+        opts = self.ld_options
+        name = next_camera_name([*opts.camera_names, *self.ld_printed], len(self.ld_printed) + 1)
+        eye, target, fov, right = self.camera_now()
+        text = camera_entry(name, eye, target, fov, opts.units, right)
+        self.ld_printed.append(name)
+        self.ld_echo(text)
+        self.show_message(f"printed camera {name}")
+        return text
 
     # ------------------------------------------------------------------ drawing
     def _render(self):
@@ -295,6 +326,8 @@ class LdViewer(pyrender.Viewer):
             self._dirty = True
         elif symbol == key.Z:
             self.go_to(self.ld_current)
+        elif symbol == key.C:
+            self.print_camera()
         elif symbol in (key.Q, key.ESCAPE):
             self._should_close = True
         elif symbol in (key.A, key.F):
