@@ -83,7 +83,7 @@ def engine_options(default: str = "raster"):
             "--samples",
             type=int,
             default=None,
-            help="Path engine: samples per pixel (default 16; more is smoother and slower).",
+            help="Path engine: samples per pixel (default 24; more is smoother and slower).",
         ),
         click.option(
             "--denoise/--no-denoise",

@@ -14,8 +14,9 @@ from ldscene.errors import LdsceneError
 from ldscene.render.description import Engine, LightPreset
 from ldscene.render.path.setup import Device
 
-#: Samples per pixel when none are asked for: clean after denoising at forum sizes.
-DEFAULT_SAMPLES = 16
+#: Samples per pixel when none are asked for: after denoising, two seeds of the Stalingrad
+#: hero camera differ by 1.9 levels of 255 on average (2.2 at 16 samples).
+DEFAULT_SAMPLES = 24
 MAX_SAMPLES = 1 << 16
 
 
