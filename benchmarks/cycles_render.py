@@ -41,7 +41,7 @@ from typing import Any
 #: The glTF importer's axis change (+Y up to +Z up): x_b = x, y_b = -z, z_b = y.
 _GLTF_TO_BLENDER = ((1.0, 0.0, 0.0, 0.0), (0.0, 0.0, -1.0, 0.0), (0.0, 1.0, 0.0, 0.0))
 
-# Studio light, the same place as ldscene's key light (render/lights.py): relative to the
+# Studio light, the same place as ldscene's key light (render/raster/lights.py): relative to the
 # camera's heading, 40 degrees to its left and 50 degrees up.
 _KEY_AZIMUTH = -40.0
 _KEY_ELEVATION = 50.0

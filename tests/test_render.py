@@ -21,7 +21,7 @@ from ldscene.ldraw.normals import smooth_normals
 from ldscene.render import ModelRenderer, RenderOptions, View, render_model, render_turntable
 from ldscene.render.camera import frame_points, view_axes
 from ldscene.render.meshes import extreme_points
-from ldscene.render.offscreen import downsample, save_image
+from ldscene.render.raster.offscreen import downsample, save_image
 
 LDCONFIG_RED = np.array([0xB4, 0x00, 0x00])  # LDConfig.ldr: Red VALUE #B40000
 
@@ -63,7 +63,7 @@ def test_render_defers_trimesh_and_networkx_and_they_still_work_when_asked_for(t
         "import sys\n"
         "from ldscene.ldraw import load_model\n"
         "from ldscene.render import RenderOptions, View, render_model\n"
-        "from ldscene.render.lazy_trimesh import trimesh_deferred\n"
+        "from ldscene.render.raster.lazy_trimesh import trimesh_deferred\n"
         f"model = load_model({str(path)!r})\n"
         "(image,) = render_model(model, [View.named('iso')], RenderOptions(width=64, height=48))\n"
         "assert image.getbbox() is not None\n"
@@ -87,7 +87,7 @@ def test_render_defers_trimesh_and_networkx_and_they_still_work_when_asked_for(t
 
 
 def test_transform_tree_gives_pyrender_nested_poses():
-    from ldscene.render.gl import import_pyrender
+    from ldscene.render.raster.gl import import_pyrender
 
     pyrender = import_pyrender()
     scene = pyrender.Scene()
@@ -211,7 +211,7 @@ def test_interleaved_shadow_taps_match_four_taps(tmp_path):
 
 
 def test_warm_context_gives_the_same_image(tmp_path):
-    from ldscene.render.warmup import GlWarmup
+    from ldscene.render.raster.warmup import GlWarmup
 
     model = load_model(brick_file(tmp_path))
     opts = RenderOptions(**SMALL)
@@ -441,7 +441,7 @@ def test_omr_model_renders_framed(path):
 def test_platform_defaults_to_egl_and_respects_the_user():
     code = (
         "import os\n"
-        "from ldscene.render.gl import choose_platform\n"
+        "from ldscene.render.raster.gl import choose_platform\n"
         "print(choose_platform(), os.environ['PYOPENGL_PLATFORM'])\n"
     )
     env = {k: v for k, v in __import__("os").environ.items() if k != "PYOPENGL_PLATFORM"}

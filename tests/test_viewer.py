@@ -232,7 +232,7 @@ def test_no_display_is_one_line_error(tmp_path):
 
 def test_command_modules_import_without_gl():
     code = (
-        "import sys, ldscene.post, ldscene.render.turntable, ldscene.render.viewer\n"
+        "import sys, ldscene.post, ldscene.render.turntable, ldscene.render.raster.viewer\n"
         "bad = [m for m in ('pyrender', 'OpenGL', 'pyglet') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )

@@ -23,7 +23,7 @@ from test_viewer import (  # noqa: F401  (xdisplay: the Xvfb fixture)
     xdisplay,
 )
 
-from ldscene.render.viewer import camera_entry, next_camera_name
+from ldscene.render.raster.viewer import camera_entry, next_camera_name
 from ldscene.scene import load_scene
 
 

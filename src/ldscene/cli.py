@@ -718,7 +718,7 @@ def view_command(
     paste under the scene's cameras:, e edges, h shadows, a spin,
     s screenshot (renders/<input>-view.png), z back to the camera, f fullscreen, q/Esc quit.
     """
-    from ldscene.render.viewer import view_input
+    from ldscene.render.raster.viewer import view_input
 
     view_input(
         input_path,

@@ -1,15 +1,16 @@
-"""Offscreen rendering of LDraw models (pyrender, headless EGL).
+"""Rendering: the engine-neutral description and two engines, raster/ (OpenGL previews,
+pyrender, headless EGL) and path/ (photo-real path tracing, Mitsuba 3).
 
 Importing this package does not import pyrender or OpenGL; that happens on the first render.
 """
 
-from ldscene.render.offscreen import (
+from ldscene.render.options import NAMED_VIEWS, RenderOptions, View
+from ldscene.render.raster.offscreen import (
     ModelRenderer,
     render_model,
     render_turntable,
     save_image,
 )
-from ldscene.render.options import NAMED_VIEWS, RenderOptions, View
 
 __all__ = [
     "NAMED_VIEWS",

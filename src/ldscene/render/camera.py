@@ -38,6 +38,12 @@ def view_axes(latitude: float, longitude: float) -> np.ndarray:
     return np.stack([right, up / np.linalg.norm(up), back], axis=1)
 
 
+def direction(azimuth: float, elevation: float) -> np.ndarray:
+    """Unit vector (GL world) towards a light at `azimuth` from the front, `elevation` up."""
+    az, el = math.radians(azimuth), math.radians(elevation)
+    return np.array([math.sin(az) * math.cos(el), math.sin(el), math.cos(az) * math.cos(el)])
+
+
 @dataclass(frozen=True)
 class Framing:
     """A framed camera: pose (4x4, GL), projection parameters and clip planes."""

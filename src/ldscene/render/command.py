@@ -16,8 +16,8 @@ from pathlib import Path
 from ldscene.errors import LdsceneError
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
-from ldscene.render.offscreen import FORMATS
 from ldscene.render.options import RenderOptions, View, parse_colour
+from ldscene.render.raster.offscreen import FORMATS
 
 
 @dataclass
@@ -222,8 +222,8 @@ def one_shot_process() -> Iterator[None]:
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
     from ldscene.inputs import is_scene, load_input
-    from ldscene.render.offscreen import save_image
     from ldscene.render.progress import ProgressLine
+    from ldscene.render.raster.offscreen import save_image
     from ldscene.render.studs import stud_rule
 
     # Cheap checks first: a bad size or path must not cost a model load.
@@ -255,7 +255,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         if engine is Engine.RASTER:
             # The GL context (over a second to create on a GPU) and the shader compiles get
             # ready while the model loads, or the scene composes.
-            from ldscene.render.warmup import GlWarmup
+            from ldscene.render.raster.warmup import GlWarmup
 
             start = time.perf_counter()
             warm = GlWarmup(early_options)  # imports pyrender here, in this thread

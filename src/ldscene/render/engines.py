@@ -75,6 +75,6 @@ def open_renderer(
         from ldscene.render.path.renderer import PathRenderer
 
         return PathRenderer(model, options, settings.path, progress, use_cache=use_cache)
-    from ldscene.render.offscreen import ModelRenderer
+    from ldscene.render.raster.offscreen import ModelRenderer
 
     return ModelRenderer(model, options, progress, use_cache=use_cache, warm=warm)

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ldscene.render.camera import direction
 from ldscene.render.description import LightPreset
-from ldscene.render.lights import direction
 
 
 @dataclass(frozen=True)

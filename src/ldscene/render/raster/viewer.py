@@ -111,9 +111,10 @@ def next_camera_name(taken: set[str] | tuple[str, ...] | list[str], count: int =
 def prepare_platform() -> None:
     """Make PyOpenGL use the windowing system (GLX), not a headless platform.
 
-    `ldscene render` (and `ldscene.render.gl`) default PYOPENGL_PLATFORM to egl; with egl set the
-    pyglet window's GL calls fail in ways that hang.  The variable is dropped for this process;
-    if OpenGL was already imported headless here, the viewer cannot run in this process.
+    `ldscene render` (and `ldscene.render.raster.gl`) default PYOPENGL_PLATFORM to egl; with
+    egl set the pyglet window's GL calls fail in ways that hang.  The variable is dropped for
+    this process; if OpenGL was already imported headless here, the viewer cannot run in this
+    process.
     """
     platform = os.environ.get("PYOPENGL_PLATFORM", "").strip().lower()
     if "OpenGL" in sys.modules:
@@ -195,7 +196,7 @@ def run_viewer(model, views: list[View], options: ViewerOptions, echo=print) -> 
     if meshes.empty:
         raise LdsceneError("nothing to show: the model has no visible geometry")
     try:
-        from ldscene.render import viewer_window
+        from ldscene.render.raster import viewer_window
     except (ImportError, OSError) as err:
         raise LdsceneError(f"cannot open a window: OpenGL is unavailable: {err}") from None
     if options.exit_after is None:

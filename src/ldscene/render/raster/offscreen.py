@@ -22,12 +22,6 @@ from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing
 from ldscene.render.description import RenderDescription
-from ldscene.render.lights import LightRig, light_poses
-from ldscene.render.materials import (
-    line_material,
-    pyrender_material,
-    shadow_catcher_material,
-)
 from ldscene.render.meshes import (
     ModelMeshes,
     build_model_meshes,
@@ -35,7 +29,13 @@ from ldscene.render.meshes import (
     resolve_codes,
 )
 from ldscene.render.options import RenderOptions, View
-from ldscene.render.warmup import GlWarmup
+from ldscene.render.raster.lights import LightRig, light_poses
+from ldscene.render.raster.materials import (
+    line_material,
+    pyrender_material,
+    shadow_catcher_material,
+)
+from ldscene.render.raster.warmup import GlWarmup
 
 Progress = Callable[[str, float], None]
 
@@ -113,11 +113,11 @@ class ModelRenderer:
 
     # -------------------------------------------------------------- set-up
     def _start(self) -> None:
-        from ldscene.render.gl import gl_info, import_pyrender
+        from ldscene.render.raster.gl import gl_info, import_pyrender
 
         pyrender = import_pyrender()
-        from ldscene.render.glrenderer import make_shadow_texture
-        from ldscene.render.warmup import open_renderer
+        from ldscene.render.raster.glrenderer import make_shadow_texture
+        from ldscene.render.raster.warmup import open_renderer
 
         opts = self.options
         start = time.perf_counter()

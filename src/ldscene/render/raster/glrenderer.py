@@ -1,6 +1,6 @@
 """A pyrender `Renderer` tuned for LDraw scenes on software GL (llvmpipe) and GPUs alike.
 
-Imported only after `ldscene.render.gl.import_pyrender()` (it imports pyrender and OpenGL).
+Imported only after `ldscene.render.raster.gl.import_pyrender()` (it imports pyrender and OpenGL).
 Differences from pyrender's stock renderer, each for speed or correctness:
 
 - the offscreen framebuffer has no multisampling (pyrender hard-codes 4x MSAA, 2-3x slower
@@ -105,7 +105,7 @@ from OpenGL.GL import (
 from pyrender.constants import GLTF, ProgramFlags, RenderFlags
 from pyrender.shader_program import ShaderProgramCache
 
-from ldscene.render.materials import LINES, SHADOW_CATCHER
+from ldscene.render.raster.materials import LINES, SHADOW_CATCHER
 
 SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
 

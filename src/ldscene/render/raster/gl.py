@@ -15,8 +15,8 @@ import sys
 from types import ModuleType
 
 from ldscene.errors import LdsceneError
-from ldscene.render.lazy_trimesh import defer_trimesh
-from ldscene.render.transform_tree import networkx_stand_in
+from ldscene.render.raster.lazy_trimesh import defer_trimesh
+from ldscene.render.raster.transform_tree import networkx_stand_in
 
 #: apt packages that provide headless EGL on Debian/Ubuntu.
 APT_HINT = "install libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libopengl0 (Debian/Ubuntu)"

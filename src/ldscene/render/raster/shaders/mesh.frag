@@ -1,6 +1,6 @@
 #version 330 core
 // ldscene mesh fragment shader (adapted from pyrender's mesh.frag, MIT licence).
-// Metallic-roughness BRDF for ldscene's light rig (render/lights.py): one shadowed directional
+// Metallic-roughness BRDF for ldscene's light rig (render/raster/lights.py): one shadowed directional
 // key light (hardware 2x2 PCF taps) and one point fill light, read without loops over the
 // light arrays (llvmpipe pays per pixel for a loop with a uniform bound: a Millennium Falcon
 // view took 0.15 s longer with them); a sky/ground hemisphere ambient, a procedural environment
@@ -138,7 +138,7 @@ float shadow_calc(mat4 light_matrix, sampler2DShadow shadow_map, float nl)
 void main()
 {
 #ifdef COLOR_0_LOC
-    // Only line primitives have vertex colours (render/offscreen.py): unlit, and compiled
+    // Only line primitives have vertex colours (render/raster/offscreen.py): unlit, and compiled
     // without the surface code below, which LLVM would otherwise compile once more for them.
     frag_color = vec4(color_multiplier.rgb, 1.0);
     frag_transmit = vec4(0.0);

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ldscene.render.camera import direction
+
 #: The BRDF's diffuse term is intensity * (1 - 0.04) * (1 - F) / pi per unit cos.
 _DIFFUSE = 0.96 * 0.96 / math.pi
 
@@ -35,12 +37,6 @@ class LightRig:
     @property
     def fill_intensity(self) -> float:
         return self.fill_strength / _DIFFUSE
-
-
-def direction(azimuth: float, elevation: float) -> np.ndarray:
-    """Unit vector (GL world) towards a light at `azimuth` from the front, `elevation` up."""
-    az, el = math.radians(azimuth), math.radians(elevation)
-    return np.array([math.sin(az) * math.cos(el), math.sin(el), math.cos(az) * math.cos(el)])
 
 
 def directional_pose(towards_light: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ class GlWarmup:
     """
 
     def __init__(self, options: RenderOptions, ambient: float = 0.35) -> None:
-        from ldscene.render.gl import import_pyrender
+        from ldscene.render.raster.gl import import_pyrender
 
         import_pyrender()
         self.options = options
@@ -81,8 +81,8 @@ def _key(options: RenderOptions) -> tuple:
 
 def open_renderer(options: RenderOptions) -> tuple:
     """A current GL platform and an `LdRenderer` sized for `options` (supersampled)."""
-    from ldscene.render.gl import create_platform
-    from ldscene.render.glrenderer import LdRenderer
+    from ldscene.render.raster.gl import create_platform
+    from ldscene.render.raster.glrenderer import LdRenderer
 
     w, h = options.width * options.aa, options.height * options.aa
     platform = create_platform(w, h)
@@ -98,9 +98,9 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
     from pyrender.constants import RenderFlags
 
     from ldscene.ldraw.colours import Colour
-    from ldscene.render.glrenderer import make_shadow_texture
-    from ldscene.render.materials import line_material, pyrender_material
-    from ldscene.render.offscreen import conditional_line_primitive
+    from ldscene.render.raster.glrenderer import make_shadow_texture
+    from ldscene.render.raster.materials import line_material, pyrender_material
+    from ldscene.render.raster.offscreen import conditional_line_primitive
 
     scene = pyrender.Scene(
         bg_color=np.array([1.0, 1.0, 1.0, 1.0]), ambient_light=np.full(3, ambient)
