@@ -6,10 +6,22 @@ LDraw axes (-y up), so an entry's lowest point is its box's largest y.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from ldscene.errors import LdsceneError
+from ldscene.scene import load_scene
 from ldscene.scene import minifig as fig
+from ldscene.scene import spec as sp
+from ldscene.scene.bounds import model_samples
+from ldscene.scene.heightfield import HeightField
+from ldscene.scene.schema import scene_schema, validate
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
@@ -39,3 +51,285 @@ def test_a_swing_turns_the_hand_forward_and_up():
     hand = fig.hand_transform("right", 90.0)
     assert hand[2, 3] < -15  # in front of the figure (LDraw -z)
     assert -hand[1, 3] > fig.hand_transform("right", 0.0)[1, 3] * -1  # higher than at rest
+
+
+# -- stances -----------------------------------------------------------------------------------
+
+STANCE_NAMES = ("stand", "sit", "kneel", "lie_front", "lie_back", "lie_side")
+
+
+def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ldscene", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
+    )
+
+
+def info_boxes(path: Path) -> dict[str, dict]:
+    """`ldscene info --json`'s per-entry boxes, as scene heights: {name: {"low", "high"}}
+    (LDraw's y is down, so an entry's lowest point is its box's largest y)."""
+    result = run_cli("info", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    models = json.loads(result.stdout)["models"]
+    return {
+        name: {"low": -entry["bbox"]["max"][1], "high": -entry["bbox"]["min"][1]}
+        for name, entry in models.items()
+    }
+
+
+def _figures(stance_of: dict[str, str], extra: str = "") -> str:
+    models = "\n".join(
+        f"  {name}: {{minifig: {{stance: {stance}, torso: {{color: Dark_Green}}, "
+        f"hat: {{part: 87998, color: Dark_Green}}}}}}"
+        for name, stance in stance_of.items()
+    )
+    return f"models:\n{models}\n{extra}"
+
+
+def _by_part(model, name: str) -> np.ndarray:
+    return model.transform[
+        [i for i in range(model.n_instances) if model.leaves[model.leaf[i]].name == name]
+    ]
+
+
+@pytest.fixture(scope="module")
+def on_the_ground(tmp_path_factory) -> tuple[Path, object]:
+    """Every stance placed at y = 0 on nothing, one stud grid apart."""
+    folder = tmp_path_factory.mktemp("stances")
+    place = "\n".join(
+        f"  {name}: {{model: {name}, at: [{120 * i}, 0, 0]}}" for i, name in enumerate(STANCE_NAMES)
+    )
+    path = write_scene(folder, _figures({n: n for n in STANCE_NAMES}, f"place:\n{place}\n"))
+    return path, load_scene(path)
+
+
+def test_every_stance_rests_on_the_ground_at_its_origin(on_the_ground):
+    path, scene = on_the_ground
+    boxes = info_boxes(path)
+    for name in STANCE_NAMES:
+        assert boxes[name]["low"] == pytest.approx(0.0, abs=1e-3), name  # neither floats nor sinks
+    # How tall each stance stands: lying figures are low, kneeling and sitting ones between.
+    assert boxes["stand"]["high"] > boxes["kneel"]["high"] > boxes["sit"]["high"]
+    for name in ("lie_front", "lie_back", "lie_side"):
+        assert boxes[name]["high"] < 70, name
+
+
+def test_a_seated_figure_sits_54_ldu_above_its_seat_with_the_legs_forward(on_the_ground):
+    _, scene = on_the_ground
+    model = scene.entry_model("sit")
+    torso = _by_part(model, "973.dat")[0]
+    # Its origin is the seat: the torso 54 LDU above it, and 18 LDU behind the stud holes
+    # in the legs, which the origin is under.
+    assert np.allclose(torso[:3, 3], [120, -54, 18])
+    for name in ("3816b.dat", "3817b.dat"):
+        leg = _by_part(model, name)[0]
+        assert np.allclose(leg[:3, :3], [[1, 0, 0], [0, 0, 1], [0, -1, 0]])  # as 3815c02.dat
+
+
+def test_lying_figures_lie_flat_and_face_the_way_they_fell(on_the_ground):
+    _, scene = on_the_ground
+    for name, face in (("lie_back", -1), ("lie_front", 1), ("lie_side", None)):
+        torso = _by_part(scene.entry_model(name), "973.dat")[0]
+        up = torso[:3, :3] @ [0, -1, 0]  # the torso's own up (LDraw -y) ...
+        assert abs(up[1]) < 0.2, name  # ... lies nearly level
+        front = torso[:3, :3] @ [0, 0, -1]
+        if face is not None:
+            assert front[1] * face > 0.95, name  # face up (LDraw -y) or down
+        else:
+            assert abs(front[1]) < 0.05 and front[2] < -0.95  # still facing the viewer
+    # The kneeling figure keeps its upper body nearly upright.
+    torso = _by_part(scene.entry_model("kneel"), "973.dat")[0]
+    assert (torso[:3, :3] @ [0, -1, 0])[1] < -0.95
+
+
+def test_an_unknown_stance_is_an_error_with_a_suggestion(tmp_path):
+    path = write_scene(
+        tmp_path,
+        "models:\n  a: {minifig: {stance: kneal}}\nplace:\n  a: {model: a}\n",
+    )
+    with pytest.raises(LdsceneError) as caught:
+        load_scene(path)
+    err = caught.value
+    assert (err.line, err.column) == (2, 25)
+    assert "unknown stance 'kneal'" in str(err) and "did you mean 'kneel'" in str(err)
+    out = tmp_path / "out.mpd"
+    result = run_cli("export", str(path), "-o", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "scene.yaml:2:25" in result.stderr and not out.exists()
+
+
+def test_the_schema_knows_the_stances_and_settle():
+    defs = scene_schema()["$defs"]
+    assert defs["minifig"]["properties"]["stance"]["enum"] == list(sp.STANCES)
+    assert defs["placement"]["properties"]["settle"] == {
+        **defs["placement"]["properties"]["settle"],
+        "type": "boolean",
+    }
+    assert validate({"models": {"a": {"minifig": {"stance": "sit"}}}}) == []
+    assert validate({"models": {"a": {"minifig": {"stance": "squat"}}}})
+
+
+# -- settle: true on placed entries -------------------------------------------------------------
+
+#: A stud stands 4 LDU above its brick's top face; `info` boxes include the studs.
+STUD = 4.0
+
+
+def test_a_seated_figure_settles_onto_a_1x2_brick(tmp_path):
+    # Dropped from above the brick, it comes down until the brick's studs are in the holes
+    # in the back of its legs: its lowest point (the back of the thighs) on the brick's top
+    # face, its torso 54 LDU above that.
+    path = write_scene(
+        tmp_path,
+        _figures(
+            {"sitter": "sit"},
+            """place:
+  brick: {part: 3004, color: Red, at: [40, "1 brick", -20]}
+  sitter: {model: sitter, at: [40, 200, -20], settle: true}
+""",
+        ),
+    )
+    boxes = info_boxes(path)
+    brick_top = boxes["brick"]["high"] - STUD
+    assert boxes["sitter"]["low"] == pytest.approx(brick_top, abs=1.0)
+    torso = _by_part(load_scene(path).entry_model("sitter"), "973.dat")[0]
+    assert -torso[1, 3] == pytest.approx(brick_top + 54, abs=1.0)
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory) -> tuple[Path, object]:
+    """Kneeling and lying figures dropped onto a 32 × 32 baseplate, on and off its studs."""
+    folder = tmp_path_factory.mktemp("settled")
+    column = {"kneel": -250, "lie_front": -130, "lie_back": 0, "lie_side": 250}
+    place = ["  base: {part: 3811, color: Light_Bluish_Grey}"]
+    for name, x in column.items():
+        for j, (dx, dz) in enumerate([(0, 0), (10, 10), (3, 7)]):
+            place.append(
+                f"  {name}_{j}: {{model: {name}, at: [{x + dx}, 80, {-200 + 150 * j + dz}], "
+                f"yaw: {15 * j}, settle: true}}"
+            )
+    path = write_scene(folder, _figures({n: n for n in column}, "place:\n" + "\n".join(place)))
+    return path, load_scene(path)
+
+
+def test_kneeling_and_lying_figures_settle_onto_a_baseplate(settled):
+    path, scene = settled
+    boxes = info_boxes(path)
+    top = boxes["base"]["high"]  # the stud tops
+    field = HeightField(np.array([-330.0, -330.0]), np.array([330.0, 330.0]), cell=1.0)
+    field.add(model_samples(scene.entry_model("base"), 0.5))
+    for name, box in boxes.items():
+        if name == "base":
+            continue
+        # Within 1 LDU of the baseplate's top, not below it (a round head may dip a little
+        # between studs, never into them) ...
+        assert top - 1.0 <= box["low"] <= top + 1.0, (name, box["low"], top)
+        # ... and nowhere inside the baseplate: no point of the figure lies below the
+        # baseplate's surface in its column (studs included; 1 LDU grid).
+        points = model_samples(scene.entry_model(name), 0.5)
+        i, j, inside = field.cells(points[:, [0, 2]])
+        sunk = field.top[i[inside], j[inside]] + points[inside, 1]
+        assert sunk.max() <= 0.5, (name, sunk.max())
+
+
+def test_a_standing_figure_settles_into_studs_only_where_its_feet_fit(tmp_path):
+    path = write_scene(
+        tmp_path,
+        _figures(
+            {"guy": "stand"},
+            """place:
+  base: {part: 3811, color: 72}
+  on_grid: {model: guy, at: [0, 50, 10], settle: true}      # feet over studs
+  off_grid: {model: guy, at: [65, 50, 3], settle: true}     # feet between them
+""",
+        ),
+    )
+    boxes = info_boxes(path)
+    top_face = boxes["base"]["high"] - STUD
+    assert boxes["on_grid"]["low"] == pytest.approx(top_face, abs=0.5)  # plugged in, as built
+    assert boxes["off_grid"]["low"] == pytest.approx(top_face + STUD, abs=0.5)  # on the studs
+
+
+#: Everything here stands on the stud grid, so each settles into the studs below it.
+SETTLE = """
+models:
+  stack:
+    group:
+      bottom: {part: 3001, color: 4}
+      crate: {part: 3005, color: 6, at: [10, 100, 10], settle: true}
+place:
+  base: {part: 3811, color: 72}
+  ramp: {part: 3001, color: 1, at: [60, 24, 0]}       # a 2 x 4 brick on the base
+  roof: {part: 3036, color: 0, at: [-50, 150, 10]}    # a plate high above 'under'
+  under: {part: 3005, color: 4, at: [-50, 0, 10], settle: true}
+  lifted: {part: 3003, color: 2, at: [60, 10, 0], settle: true}   # starts inside 'ramp'
+  tower: {part: 3005, color: 14, at: [-150, 300, 10], repeat: {count: 3, step: [0, 30, 0]},
+          settle: true}
+  crates: {model: stack, at: [140, 0, 0], settle: true}
+  pair:
+    at: [0, 200, 100]
+    settle: true
+    group:
+      a: {part: 3001, color: 4}
+      b: {part: 3001, color: 4, at: [0, 40, 0], settle: true}
+"""
+
+
+def test_settle_works_on_parts_groups_models_and_repeats(tmp_path):
+    path = write_scene(tmp_path, SETTLE)
+    boxes = info_boxes(path)
+    top_face = boxes["base"]["high"] - STUD
+    brick = 24.0
+    # Under a roof it settles on the ground, not on the roof.
+    assert boxes["under"]["low"] == pytest.approx(top_face, abs=0.5)
+    # Put into a brick, it comes out on top of it (studs in its tubes).
+    assert boxes["lifted"]["low"] == pytest.approx(top_face + brick, abs=0.5)
+    # A repeat's copies settle one by one, each onto the one before: a tower of three.
+    assert boxes["tower"]["low"] == pytest.approx(top_face, abs=0.5)
+    assert boxes["tower"]["high"] == pytest.approx(top_face + 3 * brick + STUD, abs=0.5)
+    # Inside a model the crate settles on the model's own brick; the model settles whole.
+    assert boxes["crates"]["low"] == pytest.approx(top_face, abs=0.5)
+    assert boxes["crates"]["high"] == pytest.approx(top_face + 2 * brick + STUD, abs=0.5)
+    # A group member settles on its group first, then the group comes down as one.
+    assert boxes["pair"]["low"] == pytest.approx(top_face, abs=0.5)
+    assert boxes["pair"]["high"] == pytest.approx(top_face + 2 * brick + STUD, abs=0.5)
+
+
+def test_settle_with_nothing_below_is_an_error_and_writes_nothing(tmp_path):
+    path = write_scene(
+        tmp_path,
+        """place:
+  base: {part: 3811, color: 72}
+  lost: {part: 3001, at: [1000, 50, 0], settle: true}
+""",
+    )
+    with pytest.raises(LdsceneError) as caught:
+        load_scene(path)
+    err = caught.value
+    assert (err.line, err.column) == (3, 49)
+    assert "place 'lost': nothing below it to settle on" in str(err)
+    out = tmp_path / "out.mpd"
+    result = run_cli("export", str(path), "-o", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "scene.yaml:3:49" in result.stderr
+    assert not out.exists()
+
+
+def test_settled_scenes_export_the_same_bytes_in_every_process(tmp_path, settled):
+    path, _ = settled
+    outputs = []
+    for k in range(2):
+        out = tmp_path / f"out{k}.mpd"
+        result = run_cli("export", str(path), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]

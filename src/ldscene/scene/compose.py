@@ -27,10 +27,16 @@ from ldscene.scene import transforms as tf
 from ldscene.scene import yamlload
 from ldscene.scene.bounds import instance_boxes, model_box
 from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera
-from ldscene.scene.heightfield import HeightField
+from ldscene.scene.heightfield import CELL, HeightField, Probe, thinned_samples
 from ldscene.scene.scatter import ScatterChoice, ScatterFailure, scatter
 from ldscene.scene.sources import Sources, part_key
 from ldscene.scene.yamlload import Mark
+
+#: A settling thing held up only by contacts less than a cell wide goes down further when
+#: that takes it at least this much lower (LDU): a stud's rim against the rim of the hole
+#: that takes it (4 LDU, a stud's height), or a neighbour's top edge flush with its side.
+#: Less than that is a round thing dipping between studs, which the full field gets right.
+NARROW_HOLD = 3.0
 
 
 @dataclass
@@ -141,6 +147,9 @@ class Instances:
         self.paths: list[tuple[str, ...]] = [()]
         self._path_ids: dict[tuple[str, ...], int] = {(): 0}
         self.count = 0
+        #: Placements with `settle: true` not settled yet, in the order they were completed
+        #: (a group's members before the group): (start, end, placement, what).
+        self.to_settle: list[tuple[int, int, sp.Placement, str]] = []
 
     def _leaf_id(self, leaf: Leaf) -> int:
         key: object = leaf.name if leaf.is_part else (leaf.name, id(leaf.geometry))
@@ -170,6 +179,12 @@ class Instances:
         self.path.append(path_map[model.path])
         self.step.append(model.step.astype(np.int32))
         self.count += model.n_instances
+
+    def lower(self, start: int, end: int, drop: float) -> None:
+        """Move instances start..end down by `drop` LDU (LDraw +y; negative raises them)."""
+        if len(self.transform) > 1:
+            self.transform = [np.concatenate(self.transform)]
+        self.transform[0][start:end, 1, 3] += drop
 
     def build(self, name: str, like: Model | None, colours) -> Model:
         def cat(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
@@ -282,6 +297,15 @@ class Composer:
         self._like = self._like or model
         return model
 
+    def part_triangles(self, name: str) -> np.ndarray:
+        """A part's triangles (T, 3, 3) in its own frame (LDraw axes)."""
+        model = self.sources.load_parts([name])[name]
+        tris = [
+            model.leaves[leaf].geometry.triangles.astype(float) @ t[:3, :3].T + t[:3, 3]
+            for leaf, t in zip(model.leaf, model.transform)
+        ]
+        return np.concatenate(tris) if tris else np.zeros((0, 3, 3))
+
     def model_def(self, name: str, where: Mark, what: str, stack: tuple[str, ...]) -> Model:
         if name in stack:
             chain = " -> ".join([*stack[stack.index(name) :], name])
@@ -311,11 +335,16 @@ class Composer:
         elif definition.group is not None:
             for member in definition.group:
                 self.placement(member, np.eye(4), MAIN_COLOUR, out, (), stack, f"model '{name}'")
+            self.settle(out)
         else:
             assert definition.minifig is not None
-            for piece in fig.assemble(definition.minifig):
-                model = self.part(piece.part, piece.where, f"minifig '{name}' ({piece.role})")
-                out.add(model, piece.transform, self.colour(piece.colour))
+            what = f"minifig '{name}'"
+            pieces = fig.assemble(definition.minifig)  # check every part before resting it
+            models = {p.role: self.part(p.part, p.where, f"{what} ({p.role})") for p in pieces}
+            if definition.minifig.stance != "stand":
+                pieces = fig.assemble(definition.minifig, self.part_triangles)
+            for piece in pieces:
+                out.add(models[piece.role], piece.transform, self.colour(piece.colour))
         built = out.build(name, self._like, self.sources.colours)
         self.built[name] = built
         return built
@@ -378,6 +407,7 @@ class Composer:
         what = owner if owner == f"place '{p.name}'" else f"'{p.name}' in {owner}"
         for local in p.transforms():
             transform = parent @ local
+            start = out.count
             if p.part is not None:
                 model = self.part(p.part, p.ref_where, what)
                 out.add(model, transform, colour, prefix)
@@ -388,6 +418,77 @@ class Composer:
                 assert p.group is not None
                 for member in p.group:
                     self.placement(member, transform, colour, out, prefix, stack, owner)
+            if p.settle:
+                out.to_settle.append((start, out.count, p, what))
+
+    # -- settling placed things --------------------------------------------------------------
+    def settle(self, out: Instances) -> None:
+        """Lower every `settle: true` placement in `out` onto what is below it, in turn.
+
+        Each rests on everything else in `out` except the settling placements still to come
+        (they are still in the air) other than those it is part of: a figure in a group that
+        settles rests on the group's bench, then the group settles as a whole.
+        """
+        records, out.to_settle = out.to_settle, []
+        if not records:
+            return
+        for k, (start, end, p, what) in enumerate(records):
+            current = out.build("world", self._like, self.sources.colours)
+            others = np.ones(current.n_instances, bool)
+            for other_start, other_end, _, _ in records[k + 1 :]:
+                if not (other_start <= start and end <= other_end):
+                    others[other_start:other_end] = False
+            others[start:end] = False
+            drop = self.settle_drop(current, np.arange(start, end), np.nonzero(others)[0])
+            if drop is None:
+                raise self.error(
+                    p.settle_where,
+                    f"{what}: nothing below it to settle on",
+                    "place ground (a baseplate, a model) under it, or remove settle: true",
+                )
+            out.lower(start, end, drop)
+
+    def settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
+        """How far (LDU, down) the `moving` instances fall onto the `below` ones; None when
+        nothing is below them.
+
+        They come to rest on the highest surface under them that reaches below their top
+        (a roof above them does not count; something they were put into lifts them out).
+        Contacts less than a cell (2 LDU) wide do not hold them up (`NARROW_HOLD`): where
+        that surface has studs and their underside has the holes to take them, they go down
+        onto the studs as built bricks do (else they lie on the stud tops), and they slide
+        down past a neighbour they touch flush.
+        """
+        points = []
+        cache = self._field_cache()
+        for li in np.unique(model.leaf[moving]):
+            samples = thinned_samples(model.leaves[li].geometry, "all", CELL / 2, cache)
+            t = model.transform[moving[model.leaf[moving] == li]]
+            if len(samples):
+                moved = np.matmul(samples[None], t[:, :3, :3].transpose(0, 2, 1))
+                points.append((moved + t[:, None, :3, 3]).reshape(-1, 3))
+        if not points:
+            return 0.0
+        pts = np.concatenate(points)
+        lo, hi = pts[:, [0, 2]].min(0) - 2 * CELL, pts[:, [0, 2]].max(0) + 2 * CELL
+        field = HeightField(lo, hi, cache=self._field_cache())
+        blo, bhi, valid = instance_boxes(model, below)
+        meet = (
+            valid
+            & (bhi[:, 0] >= lo[0])
+            & (blo[:, 0] <= hi[0])
+            & (bhi[:, 2] >= lo[1])
+            & (blo[:, 2] <= hi[1])
+        )
+        field.add_model(model, below[meet], ceiling=float(-pts[:, 1].min()))
+        probe = Probe(pts)
+        lift = field.lift(probe, 0.0, 0.0)
+        if lift is None:
+            return None
+        held = field.eroded().lift(probe, 0.0, 0.0)
+        if held is not None and lift - held >= NARROW_HOLD:
+            lift = held
+        return -lift
 
     # -- scatter -----------------------------------------------------------------------------
     def scatter(self, s: sp.ScatterSpec, world: Instances, entries: dict[str, slice]) -> None:
@@ -671,6 +772,7 @@ def load_scene(
             f"place '{placement.name}'",
         )
         entries[placement.name] = slice(start, world.count)
+    composer.settle(world)
     for name in spec.models:  # check unused models too: a typo there is still an error
         composer.model_def(name, spec.models[name].where, f"model '{name}'", ())
     for item in spec.scatter:

@@ -217,8 +217,15 @@ class HeightField:
         )
         np.maximum.at(self.top, (local[inside, 0], local[inside, 1]), heights[inside])
 
-    def add_model(self, model: Model, index: np.ndarray | None = None) -> None:
-        """Raise the field with the selected instances of a model."""
+    def add_model(
+        self, model: Model, index: np.ndarray | None = None, ceiling: float | None = None
+    ) -> None:
+        """Raise the field with the selected instances of a model.
+
+        With a `ceiling` (a height, up), only what reaches below it counts: a pasted cell
+        whose lowest point lies above it, or a sampled point above it, is left out (a roof
+        over a figure that settles, not a wall that it stands in).
+        """
         sel = np.arange(model.n_instances) if index is None else np.asarray(index)
         for li in np.unique(model.leaf[sel]):
             geometry = model.leaves[li].geometry
@@ -232,6 +239,9 @@ class HeightField:
                 up = chosen[:, 1, 1] > 0
                 heights = np.where(up[:, None], top[None], -bottom[None]) - chosen[:, 1, 3, None]
                 placed = np.einsum("kij,nj->kni", flat, cells) + shift[:, None]
+                if ceiling is not None:
+                    lows = np.where(up[:, None], bottom[None], -top[None]) - chosen[:, 1, 3, None]
+                    heights = np.where(lows <= ceiling, heights, EMPTY)
                 self.add_cells(placed.reshape(-1, 2), heights.reshape(-1))
             rest = t[~pasted]
             if len(rest):
@@ -248,7 +258,31 @@ class HeightField:
                     if len(pts) and chosen.any():
                         sub = rest[chosen]
                         moved = np.matmul(pts[None], sub[:, :3, :3].transpose(0, 2, 1))
-                        self.add((moved + sub[:, None, :3, 3]).reshape(-1, 3))
+                        moved = (moved + sub[:, None, :3, 3]).reshape(-1, 3)
+                        if ceiling is not None:
+                            moved = moved[-moved[:, 1] <= ceiling]
+                        self.add(moved)
+
+    def eroded(self) -> HeightField:
+        """This field with every cell lowered to the lowest of its 3×3 neighbourhood: each
+        raised area shrinks by a cell all round.  A stud (12 LDU across) then fits the hole
+        of the same size that should take it, which the cells of the full field, shared by
+        the stud's rim and the hole's, never let through."""
+        out = HeightField.__new__(HeightField)
+        out.__dict__.update(self.__dict__)
+        grid = self._grid
+        low = grid.copy()
+        rows, cols = grid.shape
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                shifted = np.full_like(grid, EMPTY)
+                shifted[max(di, 0) : rows + min(di, 0), max(dj, 0) : cols + min(dj, 0)] = grid[
+                    max(-di, 0) : rows + min(-di, 0), max(-dj, 0) : cols + min(-dj, 0)
+                ]
+                np.minimum(low, shifted, out=low)
+        out._grid = low
+        out.top = low[1:-1, 1:-1]
+        return out
 
     def lift(self, probe: Probe, x: float, z: float) -> float | None:
         """How far up (scene +y) the probe's points, moved by (x, 0, z), must go to rest on

@@ -6,13 +6,22 @@ head 24 LDU above the torso origin and hips 32 below it.  Everything here is in 
 (-y up, the figure faces -z); the figure's origin is between its feet on the ground, so
 `at: [x, 0, z]` stands it on the ground.  Poses turn each piece about its real pivot:
 arms about the shoulder pin (the arm's own x axis, tilted 9.79° with the arm, as in LeoCAD's
-minifig wizard), legs about the hip pin (x axis), head about the neck
-(y axis), hands about the wrist (the hand's own z axis).
+minifig wizard), legs about the hip pin (x axis), head about the neck (y axis), hands about
+the wrist (the hand's own z axis).
+
+A stance (`spec.STANCES`) adds no joint: it sets the legs and then places the whole figure.
+Standing and sitting are fixed offsets (a seated figure's torso origin is 54 LDU above its
+seat, the back of its thighs); kneeling and lying need the parts' geometry (`rest`): the
+figure is turned (laid down, or left upright to kneel) and then tipped about one horizontal
+axis, downhill from there, to where its centre of mass is lowest over the ground plane, the
+way a real figure settles onto its knee and foot, or onto its head and heels; then its
+lowest point is put on the ground.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,6 +65,36 @@ HAND_REST = {
         [23.6904, 26.774, -9.8982],
     ),
 }
+#: The joint angles each stance (`spec.STANCES`) starts from; a pose's own angles override
+#: them.
+STANCE_POSE: dict[str, dict[str, float]] = {
+    "sit": {"left_leg": 90.0, "right_leg": 90.0},
+    # No knee: the left leg goes forward to the foot, the right one back to the "knee"; the
+    # figure then tips forward 10° onto both (upper body nearly upright, hip pin 15 LDU up).
+    "kneel": {"left_leg": 90.0, "right_leg": -70.0},
+    # Face down, hands hanging forward at rest would prop the figure up like a push-up:
+    # the arms go back along the body instead.
+    "lie_front": {"left_arm": -60.0, "right_arm": -60.0},
+    # On its side, the hand underneath props it up wherever it is: stretched out beyond the
+    # head (as people lie on their side) it leaves the figure nearly level.
+    "lie_side": {"right_arm": 170.0},
+}
+#: Sitting: the seat is the back of the thighs, 54 LDU below the torso origin (44 to the hip
+#: pin, 10 to the back of the legs) and under the stud holes in the legs, 18 LDU in front of
+#: the hip pin; those holes take a seat's studs.
+SEAT = np.array([0.0, 54.0, -18.0])
+#: The hip pin, relative to the torso origin: a kneeling or lying figure is placed over it.
+HIP_PIN = np.array([0.0, 44.0, 0.0])
+#: Lying: the whole figure turned as if it fell over from standing (LDraw axes), and the axis
+#: about which it then tips until it rests on both ends.  Backwards: face up, head away from
+#: its front; forwards: face down, head where its front was; sideways: onto its right side.
+LIE = {
+    "lie_back": (tf.rot_x(-90.0), np.array([1.0, 0.0, 0.0])),
+    "lie_front": (tf.rot_x(90.0), np.array([1.0, 0.0, 0.0])),
+    "lie_side": (tf.rot_z(-90.0), np.array([0.0, 0.0, 1.0])),
+}
+_MAX_TIP = 60.0  # degrees a figure may tip from its stance's turn to come to rest
+
 #: The hand's grip (3820.dat): centre of its 8 LDU hole and the hole's axis, in hand frame.
 GRIP_CENTRE = np.array([0.0, -0.8234, -9.8949])
 GRIP_AXIS = np.array([0.0, -10.64966, -2.75422]) / np.linalg.norm([0.0, -10.64966, -2.75422])
@@ -104,10 +143,113 @@ def grip_transform(turn: float = 0.0, slide: float = 0.0) -> np.ndarray:
     return tf.matrix(frame @ tf.rot_y(turn), GRIP_CENTRE + slide * y_axis)
 
 
-def assemble(spec: MinifigSpec) -> list[FigPiece]:
-    """The parts of a figure: defaults filled in, pose applied, held things in the hands."""
+#: A part's triangles (T, 3, 3) in its own frame (LDraw axes), for the stances that rest the
+#: figure on its geometry.
+TrianglesOf = Callable[[str], np.ndarray]
+
+
+def assemble(spec: MinifigSpec, triangles_of: TrianglesOf | None = None) -> list[FigPiece]:
+    """The parts of a figure: defaults filled in, stance and pose applied, held things in the
+    hands, all in the figure's frame (LDraw axes).
+
+    Kneeling and lying figures are rested on their geometry, which `triangles_of` gives;
+    without it they keep the standing figure's place (enough to list the parts).
+    """
+    pieces = _posed(spec)
+    stance = spec.stance
+    if stance == "stand" or (stance != "sit" and triangles_of is None):
+        return pieces
+    if stance == "sit":
+        place = tf.matrix(translation=-(SEAT + [0.0, -TORSO_HEIGHT, 0.0]))
+    else:
+        assert triangles_of is not None
+        base, axis = LIE.get(stance, (np.eye(3), np.array([1.0, 0.0, 0.0])))
+        place = rest(pieces, triangles_of, base, axis)
+    return [replace(piece, transform=place @ piece.transform) for piece in pieces]
+
+
+def rest(
+    pieces: list[FigPiece], triangles_of: TrianglesOf, base: np.ndarray, axis: np.ndarray
+) -> np.ndarray:
+    """Where a figure comes to rest on the ground (y = 0), turned by `base` first.
+
+    It then tips about `axis` (through its lowest point, as on a real floor), downhill from
+    where `base` left it, to where its centre of mass is lowest above its lowest point: there
+    it rests on two contacts with its centre of mass between them (knee and foot, head and
+    heels).  Last, its hip pin goes over the origin and its lowest point onto the ground.
+    """
+    points, centre = _figure_points(pieces, triangles_of)
+
+    def height(angle: float) -> float:
+        turn = _axis_rotation(axis, angle) @ base
+        return float((points @ turn[1]).max() - turn[1] @ centre)  # LDraw y is down
+
+    angle = _downhill(height)
+    turn = _axis_rotation(axis, angle) @ base
+    hip = turn @ (HIP_PIN + [0.0, -TORSO_HEIGHT, 0.0])
+    lowest = float((points @ turn[1]).max())
+    return tf.matrix(turn, [-hip[0], -lowest, -hip[2]])
+
+
+def _figure_points(
+    pieces: list[FigPiece], triangles_of: TrianglesOf
+) -> tuple[np.ndarray, np.ndarray]:
+    """The corners of every triangle of the posed figure, and its centre of mass (taken as
+    the area-weighted centre of its surface)."""
+    corners, weighted, total = [], np.zeros(3), 0.0
+    for piece in pieces:
+        tris = np.asarray(triangles_of(piece.part), float)
+        if not len(tris):
+            continue
+        moved = tris @ piece.transform[:3, :3].T + piece.transform[:3, 3]
+        area = 0.5 * np.linalg.norm(
+            np.cross(moved[:, 1] - moved[:, 0], moved[:, 2] - moved[:, 0]), axis=1
+        )
+        weighted += (area[:, None] * moved.mean(axis=1)).sum(axis=0)
+        total += float(area.sum())
+        corners.append(np.unique(moved.reshape(-1, 3), axis=0))
+    if not corners:
+        return np.zeros((1, 3)), np.zeros(3)
+    return np.concatenate(corners), weighted / max(total, 1e-12)
+
+
+def _axis_rotation(axis: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotation about a unit axis (Rodrigues)."""
+    a = np.radians(degrees)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(a) * k + (1 - np.cos(a)) * (k @ k)
+
+
+def _downhill(height: Callable[[float], float], step: float = 0.5) -> float:
+    """The angle of the local minimum of `height` reached by walking downhill from 0 (in
+    `step` degree steps, at most `_MAX_TIP`), refined to a hundredth of a degree."""
+    here = height(0.0)
+    forward, backward = height(step), height(-step)
+    if min(forward, backward) >= here - 1e-9:
+        direction = 0.0
+    else:
+        direction = step if forward < backward else -step
+    angle = 0.0
+    while direction and abs(angle + direction) <= _MAX_TIP:
+        value = height(angle + direction)
+        if value >= here - 1e-9:
+            break
+        angle, here = angle + direction, value
+    lo, hi = angle - step, angle + step  # golden-section search around the walk's end
+    ratio = (np.sqrt(5.0) - 1) / 2
+    while hi - lo > 0.01:
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if height(a) <= height(b):
+            hi = b
+        else:
+            lo = a
+    return round((lo + hi) / 2, 2)
+
+
+def _posed(spec: MinifigSpec) -> list[FigPiece]:
+    """The figure's parts with its pose (and its stance's legs), standing on y = 0."""
     pieces = spec.pieces
-    pose = spec.pose
+    pose = {**STANCE_POSE.get(spec.stance, {}), **spec.pose}
 
     def choose(role: str, group: str | None, fallback_colour: ColourRef | int) -> tuple:
         own = pieces.get(role)

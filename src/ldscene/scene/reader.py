@@ -33,6 +33,7 @@ from ldscene.scene.spec import (
     REPEAT_KEYS,
     SCATTER_KEYS,
     SCENE_KEYS,
+    STANCES,
     TOP_KEYS,
     AccessorySpec,
     Area,
@@ -435,6 +436,9 @@ def _placement(
     result.rotation = reader.rotation(node, what)
     if "repeat" in node:
         result.repeat = _repeats(reader, node, what)
+    if "settle" in node:
+        result.settle = reader.boolean(node, "settle", what)
+        result.settle_where = node.value_mark("settle")
     return result
 
 
@@ -485,6 +489,16 @@ def _minifig(reader: Reader, body: Any, where: Mark, owner: str) -> MinifigSpec:
                 f"{key} of {owner} needs 'part'",
                 "for example {part: 3901, color: 6} (hair) or "
                 "{part: 87998, color: 28} (army helmet)",
+            )
+    stance = "stand"
+    if "stance" in node:
+        stance = reader.string(node, "stance", f"minifig of {owner}").strip()
+        if stance not in STANCES:
+            close = difflib.get_close_matches(stance, STANCES, n=1, cutoff=0.5)
+            raise reader.error(
+                node.value_mark("stance"),
+                f"unknown stance '{stance}' in minifig of {owner}",
+                f"did you mean '{close[0]}'?" if close else "use one of " + ", ".join(STANCES),
             )
     pose: dict[str, float] = {}
     if "pose" in node:
@@ -551,7 +565,7 @@ def _minifig(reader: Reader, body: Any, where: Mark, owner: str) -> MinifigSpec:
                     acc.value_mark("part"),
                 )
             )
-    return MinifigSpec(pieces, pose, hold, accessories, where)
+    return MinifigSpec(pieces, pose, hold, accessories, where, stance)
 
 
 def _scatter(

@@ -40,6 +40,7 @@ PLACE_KEYS = (
     "rotate",
     "yaw",
     "repeat",
+    "settle",
     "description",
 )
 REPEAT_KEYS = ("count", "step")
@@ -89,7 +90,8 @@ MINIFIG_PIECES = (
     "left_leg",
     "right_leg",
 )
-MINIFIG_KEYS = (*MINIFIG_PIECES, "pose", "hold", "accessories")
+MINIFIG_KEYS = (*MINIFIG_PIECES, "stance", "pose", "hold", "accessories")
+STANCES = ("stand", "sit", "kneel", "lie_front", "lie_back", "lie_side")
 PIECE_KEYS = ("part", "color", "colour")
 POSE_KEYS = ("head", "left_arm", "right_arm", "left_hand", "right_hand", "left_leg", "right_leg")
 HOLD_KEYS = ("left", "right")
@@ -129,6 +131,8 @@ class Placement:
     rotation: np.ndarray = field(default_factory=lambda: np.eye(3))  # scene axes
     repeat: list[Repeat] = field(default_factory=list)
     ref_where: Mark = NO_MARK  # position of the model:/part: value
+    settle: bool = False  # lowered onto what is below it (each repeat copy on its own)
+    settle_where: Mark = NO_MARK
 
     def transforms(self) -> list[np.ndarray]:
         """LDraw 4×4 transforms, one per repeat copy (first copy at `at`)."""
@@ -171,6 +175,7 @@ class MinifigSpec:
     hold: dict[str, HeldSpec]
     accessories: list[AccessorySpec]
     where: Mark
+    stance: str = "stand"  # one of minifig.STANCES
 
 
 @dataclass
