@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -291,13 +292,13 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
                 written.append(path)
             timings.update(renderer.timings)
             gl = renderer.gl
+            for line in getattr(renderer, "warnings", ()):
+                print(f"warning: {line}", file=sys.stderr)
     finally:
         progress.done()
         if warm is not None:
             warm.close()  # not taken (an error came first): free it before exit
     if req.timings:
-        import sys
-
         stages = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
         print(f"timings: {stages}", file=sys.stderr)
         print(f"studs: {loaded.model.studs.label}", file=sys.stderr)

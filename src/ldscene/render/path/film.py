@@ -64,6 +64,20 @@ def denoise(
     )
 
 
+def denoise_optix(mi, colour, albedo, normal, to_sensor) -> np.ndarray:
+    """NVIDIA's OptiX denoiser through Mitsuba (CUDA variants), with the same guide passes;
+    `to_sensor` turns the world-space normals into the camera's frame, as OptiX expects."""
+    height, width = colour.shape[:2]
+    denoiser = mi.OptixDenoiser(input_size=[width, height], albedo=True, normals=True)
+    result = denoiser(
+        mi.TensorXf(np.ascontiguousarray(colour, np.float32)),
+        albedo=mi.TensorXf(np.ascontiguousarray(np.clip(albedo, 0.0, 1.0), np.float32)),
+        normals=mi.TensorXf(np.ascontiguousarray(np.clip(normal, -1.0, 1.0), np.float32)),
+        to_sensor=to_sensor,
+    )
+    return np.asarray(result, np.float32)[..., :3]
+
+
 def floor_visibility(position: np.ndarray, coverage: np.ndarray, ground: GroundPlane) -> np.ndarray:
     """How much of each pixel's hit (0..1) stays visible: the floor (hits at its height)
     fades out between FADE_START and FADE_END footprint radii from the model's centre, the

@@ -143,6 +143,7 @@ class PathRenderer:
         self.description = RenderDescription(meshes, self.options)
         self.meshes = meshes
         self.variant = ""
+        self.warnings: list[str] = []
         self._world: list[WorldMesh] | None = None
         if all(self.description.appearance(m.code).transparent for m in self._world_meshes()):
             raise LdsceneError(
@@ -311,17 +312,18 @@ class PathRenderer:
         self.timings[f"render:{view.name}"] = time.perf_counter() - begin
 
         begin = time.perf_counter()
-        image = self._develop(layers, light.open_irradiance, view.aperture is not None)
+        to_sensor = scene.sensors()[0].world_transform().inverse()
+        image = self._develop(layers, light.open_irradiance, view.aperture is not None, to_sensor)
         self.timings[f"denoise:{view.name}"] = time.perf_counter() - begin
         return image
 
     def _develop(
-        self, layers: FilmLayers, open_irradiance: np.ndarray, through_lens: bool
+        self, layers: FilmLayers, open_irradiance: np.ndarray, through_lens: bool, to_sensor
     ) -> np.ndarray:
         """Film layers -> RGBA uint8."""
         colour, coverage, position = layers.colour, layers.coverage, layers.position
         if self.settings.denoise:
-            colour = film.denoise(colour, layers.albedo, layers.normal, noisy_aux=through_lens)
+            colour = self._denoise(layers, through_lens, to_sensor)
             if through_lens:
                 coverage = film.denoise_coverage(coverage)
         straight = colour / np.maximum(coverage, 1e-4)[..., None]
@@ -341,6 +343,19 @@ class PathRenderer:
         out[..., :3] = np.round(rgb * 255.0)
         out[..., 3] = 255
         return out
+
+    def _denoise(self, layers: FilmLayers, through_lens: bool, to_sensor) -> np.ndarray:
+        """OptiX on a GPU (Mitsuba's CUDA variant), else Intel Open Image Denoise."""
+        if self.variant.startswith("cuda") and not through_lens:
+            import mitsuba as mi
+
+            try:
+                return film.denoise_optix(
+                    mi, layers.colour, layers.albedo, layers.normal, to_sensor
+                )
+            except (RuntimeError, AttributeError, TypeError) as err:
+                self.warnings.append(f"OptiX denoiser unavailable ({err}); used OIDN")
+        return film.denoise(layers.colour, layers.albedo, layers.normal, noisy_aux=through_lens)
 
     def _transparent(
         self,
