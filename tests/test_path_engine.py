@@ -7,6 +7,8 @@ Renders are small (a few thousand pixels) with few samples, so each takes a seco
 from __future__ import annotations
 
 import colorsys
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +285,25 @@ def test_post_stills_are_path_traced_unless_asked_for_a_draft(tmp_path):
     assert result.exit_code == 0, result.output
     assert np.array_equal(photo, np.asarray(Image.open(out), int))
     assert np.abs(photo - draft).mean() > 3.0
+
+
+def test_missing_mitsuba_or_oidn_is_one_line_before_any_work(tmp_path):
+    # A Python where importlib finds no such package (as on platforms without their wheels).
+    path = model_file(tmp_path, [brick(4)])
+    code = (
+        "import importlib.util, sys\n"
+        "find, gone = importlib.util.find_spec, sys.argv[1]\n"
+        "importlib.util.find_spec = lambda n, *a: None if n == gone else find(n, *a)\n"
+        "from ldscene.cli import main\n"
+        f"sys.argv = ['ldscene', 'render', {str(path)!r}, '--engine', 'path', '-o', "
+        f"{str(tmp_path / 'x.png')!r}, '--width', '64', '--height', '48']\n"
+        "main()\n"
+    )
+    for missing, message in (("mitsuba", "needs Mitsuba 3"), ("pyoidn", "needs Intel Open")):
+        done = subprocess.run(
+            [sys.executable, "-c", code, missing], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 1, done.stderr
+        assert message in done.stderr and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.png").exists()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ldscene.errors import LdsceneError
 from ldscene.render.description import Engine, LightPreset
-from ldscene.render.path.setup import Device
+from ldscene.render.path.setup import MITSUBA_HINT, Device
 
 #: Samples per pixel when none are asked for: after denoising, two seeds of the Stalingrad
 #: hero camera differ by 1.9 levels of 255 on average (2.2 at 16 samples).
@@ -64,7 +64,26 @@ class EngineSettings:
             device=Device.parse(device),
         )
         path.validate()
-        return cls(Engine.parse(engine), path)
+        settings = cls(Engine.parse(engine), path)
+        if settings.engine is Engine.PATH:
+            check_path_engine_installed(path.denoise)
+        return settings
+
+
+def check_path_engine_installed(denoise: bool) -> None:
+    """Fail before any work when Mitsuba (or, to denoise, pyoidn) is not installed: their
+    wheels exist for x86-64 (and Mitsuba's for macOS), not for every platform."""
+    import importlib.util
+
+    if importlib.util.find_spec("mitsuba") is None:
+        raise LdsceneError(
+            "the path engine needs Mitsuba 3, which is not installed", hint=MITSUBA_HINT
+        )
+    if denoise and importlib.util.find_spec("pyoidn") is None:
+        raise LdsceneError(
+            "denoising needs Intel Open Image Denoise (pyoidn), which is not installed",
+            hint="pip install pyoidn (x86-64 only), or use --no-denoise with more --samples",
+        )
 
 
 def open_renderer(

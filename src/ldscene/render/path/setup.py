@@ -93,15 +93,20 @@ def _has_cuda_driver() -> bool:
     )
 
 
+MITSUBA_HINT = (
+    "pip install 'mitsuba>=3.9' (wheels: CPython 3.10-3.14 on x86-64 Linux, macOS and "
+    "Windows), or use --engine raster"
+)
+
+
 def import_mitsuba():
     """`import mitsuba`, or a one-line error saying how to install it."""
     try:
         import mitsuba
     except ImportError as err:
         raise LdsceneError(
-            f"the path engine needs Mitsuba 3, which is not installed ({err})",
-            hint="pip install 'mitsuba>=3.6' (wheels exist for Python 3.8-3.13 on "
-            "x86-64 Linux, macOS and Windows), or use --engine raster",
+            f"the path engine needs Mitsuba 3, which cannot be imported ({err})",
+            hint=MITSUBA_HINT,
         ) from None
     return mitsuba
 
