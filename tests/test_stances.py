@@ -324,6 +324,25 @@ def test_settle_with_nothing_below_is_an_error_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+def test_settle_inside_a_model_settles_onto_the_model_itself(tmp_path):
+    err_path = write_scene(
+        tmp_path,
+        """models:
+  squad:
+    group:
+      a: {model: guy, settle: true}
+  guy: {minifig: {}}
+place:
+  base: {part: 3811, color: 72}
+  squad: {model: squad}
+""",
+    )
+    with pytest.raises(LdsceneError) as caught:
+        load_scene(err_path)
+    assert (caught.value.line, caught.value.column) == (4, 31)
+    assert "settle the model where it is placed" in str(caught.value)
+
+
 def test_settled_scenes_export_the_same_bytes_in_every_process(tmp_path, settled):
     path, _ = settled
     outputs = []

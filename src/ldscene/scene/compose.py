@@ -335,7 +335,7 @@ class Composer:
         elif definition.group is not None:
             for member in definition.group:
                 self.placement(member, np.eye(4), MAIN_COLOUR, out, (), stack, f"model '{name}'")
-            self.settle(out)
+            self.settle(out, in_model=True)
         else:
             assert definition.minifig is not None
             what = f"minifig '{name}'"
@@ -422,17 +422,18 @@ class Composer:
                 out.to_settle.append((start, out.count, p, what))
 
     # -- settling placed things --------------------------------------------------------------
-    def settle(self, out: Instances) -> None:
+    def settle(self, out: Instances, in_model: bool = False) -> None:
         """Lower every `settle: true` placement in `out` onto what is below it, in turn.
 
         Each rests on everything else in `out` except the settling placements still to come
         (they are still in the air) other than those it is part of: a figure in a group that
-        settles rests on the group's bench, then the group settles as a whole.
+        settles rests on the group's bench, then the group settles as a whole.  `in_model`:
+        `out` is a `models:` group, whose members settle onto its own members only.
         """
         records, out.to_settle = out.to_settle, []
-        if not records:
-            return
         for k, (start, end, p, what) in enumerate(records):
+            if start == end:
+                continue
             current = out.build("world", self._like, self.sources.colours)
             others = np.ones(current.n_instances, bool)
             for other_start, other_end, _, _ in records[k + 1 :]:
@@ -444,7 +445,10 @@ class Composer:
                 raise self.error(
                     p.settle_where,
                     f"{what}: nothing below it to settle on",
-                    "place ground (a baseplate, a model) under it, or remove settle: true",
+                    "inside a models: group a member settles onto the model's own members; "
+                    "settle the model where it is placed instead"
+                    if in_model
+                    else "place ground (a baseplate, a model) under it, or remove settle: true",
                 )
             out.lower(start, end, drop)
 
