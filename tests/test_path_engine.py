@@ -85,6 +85,22 @@ def test_chrome_is_brighter_and_more_contrasted_than_grey(tmp_path):
     assert chrome_spread > 1.3 * grey_spread, (chrome_spread, grey_spread)
 
 
+def test_speckle_and_glitter_show_grains(tmp_path):
+    # Speckle_Black_Copper (75) against plain black (0); Glitter_Trans_Clear (117) against
+    # Trans_Clear (47): a close-up of a brick's top shows grains only with the finish.
+    def spread(colour: int) -> float:
+        tile, plate = brick(colour, 0, 0, 0, "3070b.dat"), brick(0, 0, 8, 0, "3022.dat")
+        path = model_file(tmp_path, [tile, plate], f"g{colour}.ldr")
+        view = View.look("close", (0, -60, 0.01), (0, 0, 0), fov=30)
+        img = path_render(path, view, samples=16, ground=False).astype(float)
+        h, w, _ = img.shape
+        face = img[h // 2 - 15 : h // 2 + 15, w // 2 - 15 : w // 2 + 15, :3].mean(axis=-1)
+        return float(face.std())
+
+    assert spread(75) > 2.0 * spread(0) + 2.0, (spread(75), spread(0))
+    assert spread(117) > spread(47) + 2.0, (spread(117), spread(47))
+
+
 def test_luminous_part_lights_its_neighbour(tmp_path):
     # A 1x1 glow-in-the-dark brick (LUMINANCE 15) standing on a dark 6x6 plate, against the
     # same colour without the glow (a direct colour of the same value): the plate around it
