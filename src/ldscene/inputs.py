@@ -50,7 +50,6 @@ def load_input(
         style = rule if isinstance(rule, StudStyle) else StudStyle.FULL
         scene = load_scene(path, library=library, strict=strict, use_cache=use_cache, studs=style)
         scene.model.studs = style
-        _report_sources(scene)
         return LoadedInput(scene.model, scene)
     lib = find_library(library)
     model = load_model(
@@ -62,23 +61,3 @@ def load_input(
         wait_for_cache=wait_for_cache,
     )
     return LoadedInput(model)
-
-
-def _report_sources(scene: Any) -> None:
-    """Give a scene's model the missing parts and warnings of every file and part it loaded.
-
-    The composer's model carries only those of one loaded file; `Sources` keeps them all, with
-    the file and line of each reference, so a scene reports a `file:` model's missing parts as
-    that model alone would (in `info`, `render`, `export`, ...).
-    """
-    sources = getattr(scene, "sources", None)
-    if sources is None:
-        return
-    model = scene.model
-    missing = list(sources.missing)
-    seen = set(missing)
-    missing += [m for m in model.missing if m not in seen and not seen.add(m)]
-    warnings = list(sources.warnings)
-    known = set(warnings)
-    warnings += [w for w in model.warnings if w not in known and not known.add(w)]
-    model.missing, model.warnings = missing, warnings

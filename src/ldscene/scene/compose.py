@@ -786,6 +786,10 @@ def load_scene(
     composer.store_heights()
 
     model = world.build(path.stem + ".ldr", composer._like, sources.colours)
+    # The built model carries the problems of one loaded file; `sources` has those of every
+    # file and part the scene loaded, each reference with its file and line.
+    model.missing = _merged(sources.missing, model.missing)
+    model.warnings = _merged(sources.warnings, model.warnings)
     cameras = composer.cameras(model, entries)
     render = RenderDefaults(spec.render.size, spec.render.background, spec.render.edges)
     if isinstance(render.background, int) or (
@@ -806,3 +810,8 @@ def load_scene(
         parts_path=parts_path,
         sources=sources,
     )
+
+
+def _merged(first: list, second: list) -> list:
+    """`first` then the items of `second` not in it, each once, in order."""
+    return list(dict.fromkeys([*first, *second]))
