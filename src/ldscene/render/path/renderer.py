@@ -145,6 +145,7 @@ class PathRenderer:
         self.variant = ""
         self.warnings: list[str] = []
         self._world: list[WorldMesh] | None = None
+        self._mitsuba_shapes: dict[str, Any] | None = None
         if all(self.description.appearance(m.code).transparent for m in self._world_meshes()):
             raise LdsceneError(
                 "the path engine cannot render a model made only of transparent parts",
@@ -160,6 +161,7 @@ class PathRenderer:
 
     def close(self) -> None:
         self._world = None
+        self._mitsuba_shapes = None
 
     @property
     def gl(self) -> dict[str, str]:
@@ -172,6 +174,12 @@ class PathRenderer:
         return self._world
 
     def _shapes(self, mi) -> dict[str, Any]:
+        """The model's Mitsuba meshes, built and uploaded once for every view."""
+        if self._mitsuba_shapes is None:
+            self._mitsuba_shapes = self._build_shapes(mi)
+        return self._mitsuba_shapes
+
+    def _build_shapes(self, mi) -> dict[str, Any]:
         shapes: dict[str, Any] = {}
         for i, mesh in enumerate(self._world_meshes()):
             look = self.description.appearance(mesh.code)
