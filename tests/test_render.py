@@ -20,8 +20,9 @@ from ldscene.ldraw import load_model
 from ldscene.ldraw.normals import smooth_normals
 from ldscene.render import ModelRenderer, RenderOptions, View, render_model, render_turntable
 from ldscene.render.camera import frame_points, view_axes
+from ldscene.render.images import save_image
 from ldscene.render.meshes import extreme_points
-from ldscene.render.raster.offscreen import downsample, save_image
+from ldscene.render.raster.offscreen import downsample
 
 LDCONFIG_RED = np.array([0xB4, 0x00, 0x00])  # LDConfig.ldr: Red VALUE #B40000
 

@@ -496,7 +496,7 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
 def _render_stills(
     model, views, captions, options, engine: EngineSettings, folder: Path, suffix: str, progress
 ) -> list[Figure]:
-    from ldscene.render.raster.offscreen import save_image
+    from ldscene.render.images import save_image
 
     figures = []
     used: set[str] = set()

@@ -17,8 +17,8 @@ from pathlib import Path
 from ldscene.errors import LdsceneError
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
+from ldscene.render.images import FORMATS
 from ldscene.render.options import RenderOptions, View, parse_colour
-from ldscene.render.raster.offscreen import FORMATS
 
 
 @dataclass
@@ -223,8 +223,8 @@ def one_shot_process() -> Iterator[None]:
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
     from ldscene.inputs import is_scene, load_input
+    from ldscene.render.images import save_image
     from ldscene.render.progress import ProgressLine
-    from ldscene.render.raster.offscreen import save_image
     from ldscene.render.studs import stud_rule
 
     # Cheap checks first: a bad size or path must not cost a model load.

@@ -8,48 +8,33 @@ through `framing`, so the raster and the path-traced image show the same composi
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from ldscene.appearance import Appearance, appearance
+from ldscene.choice import Choice
 from ldscene.errors import LdsceneError
 from ldscene.render.camera import Framing, frame_points
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
 
 
-class Engine(enum.Enum):
+class Engine(Choice):
     """The two renderers: rasterised previews (OpenGL) and path-traced photos (Mitsuba 3)."""
 
+    __what__ = "render engine"
     RASTER = "raster"
     PATH = "path"
 
-    @classmethod
-    def parse(cls, text: str) -> Engine:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            raise LdsceneError(
-                f"unknown render engine {text!r}", hint="use raster or path"
-            ) from None
 
-
-class LightPreset(enum.Enum):
+class LightPreset(Choice):
     """Lighting for the path engine: a soft studio or a sunny day."""
 
+    __what__ = "light preset"
     STUDIO = "studio"
     DAYLIGHT = "daylight"
-
-    @classmethod
-    def parse(cls, text: str) -> LightPreset:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            names = ", ".join(p.value for p in cls)
-            raise LdsceneError(f"unknown light preset {text!r}", hint=f"use {names}") from None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing
 from ldscene.render.description import RenderDescription
 from ldscene.render.engines import MAX_SAMPLES, PathSettings
+from ldscene.render.images import image_from_array
 from ldscene.render.meshes import ModelMeshes, build_model_meshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.path import film
@@ -396,12 +397,7 @@ class PathRenderer:
 
     def render(self, view: View):
         """Render one view to a PIL image (RGBA with --transparent, else RGB)."""
-        from PIL import Image
-
-        array = self.render_array(view)
-        if self.options.transparent:
-            return Image.fromarray(array, "RGBA")
-        return Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB")
+        return image_from_array(self.render_array(view), self.options.transparent)
 
 
 def _tensors(mi, plugin: dict[str, Any]) -> dict[str, Any]:

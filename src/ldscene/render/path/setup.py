@@ -11,12 +11,12 @@ install.
 from __future__ import annotations
 
 import ctypes.util
-import enum
 import glob
 import os
 import re
 from functools import cache
 
+from ldscene.choice import Choice
 from ldscene.errors import LdsceneError
 
 #: The oldest libLLVM major version Mitsuba's LLVM variant runs with.
@@ -36,21 +36,13 @@ _INSTALL_HINT = (
 )
 
 
-class Device(enum.Enum):
+class Device(Choice):
     """Where the path engine runs: `auto` takes the GPU when there is a usable one."""
 
+    __what__ = "path-engine device"
     AUTO = "auto"
     CPU = "cpu"
     CUDA = "cuda"
-
-    @classmethod
-    def parse(cls, text: str) -> Device:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            raise LdsceneError(
-                f"unknown path-engine device {text!r}", hint="use auto, cpu or cuda"
-            ) from None
 
 
 def llvm_version(path: str) -> int:

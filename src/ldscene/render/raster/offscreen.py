@@ -9,19 +9,17 @@ its suffix names.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
 from ldscene.appearance import srgb_to_linear
-from ldscene.atomic import write_atomic
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing
 from ldscene.render.description import RenderDescription
+from ldscene.render.images import image_from_array
 from ldscene.render.meshes import (
     ModelMeshes,
     build_model_meshes,
@@ -38,15 +36,6 @@ from ldscene.render.raster.materials import (
 from ldscene.render.raster.warmup import GlWarmup
 
 Progress = Callable[[str, float], None]
-
-#: Output formats by suffix (Pillow format name, supports alpha).
-FORMATS: dict[str, tuple[str, bool]] = {
-    ".png": ("PNG", True),
-    ".jpg": ("JPEG", False),
-    ".jpeg": ("JPEG", False),
-    ".webp": ("WEBP", True),
-}
-
 
 #: Above this many transparent part instances, glass is drawn instanced (per batch) instead
 #: of one sortable node per instance: per-node draw calls would cost more than they fix.
@@ -261,12 +250,7 @@ class ModelRenderer:
 
     def render(self, view: View):
         """Render one view to a PIL image (RGBA with --transparent, else RGB)."""
-        from PIL import Image
-
-        array = self.render_array(view)
-        if self.options.transparent:
-            return Image.fromarray(array, "RGBA")
-        return Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB")
+        return image_from_array(self.render_array(view), self.options.transparent)
 
 
 def _rgba(rgb: np.ndarray) -> np.ndarray:
@@ -362,30 +346,3 @@ def render_turntable(
             start_longitude,
         )
         return [renderer.render(view) for view in views]
-
-
-def save_image(
-    image,
-    path: str | os.PathLike,
-    background: tuple[float, float, float] = (1, 1, 1),
-    quality: int = 92,
-) -> Path:
-    """Write `image` to `path` atomically; the suffix picks PNG, JPEG or WebP."""
-    from PIL import Image
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise LdsceneError(
-            f"unsupported image format {path.suffix or '(none)'!r}",
-            path=str(path),
-            hint="use .png, .jpg or .webp",
-        )
-    fmt, alpha_ok = FORMATS[suffix]
-    if image.mode == "RGBA" and not alpha_ok:
-        flat = Image.new("RGB", image.size, tuple(int(round(c * 255)) for c in background))
-        flat.paste(image, mask=image.getchannel("A"))
-        image = flat
-    kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {"optimize": False}
-    write_atomic(path, lambda handle: image.save(handle, format=fmt, **kwargs), "the image")
-    return path

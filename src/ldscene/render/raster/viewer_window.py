@@ -31,12 +31,13 @@ from pyrender.trackball import Trackball
 from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.render.camera import frame_points
+from ldscene.render.images import save_image
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.raster.glrenderer import LdRenderer, make_shadow_texture
 from ldscene.render.raster.lights import LightRig, light_poses
 from ldscene.render.raster.materials import LINES
-from ldscene.render.raster.offscreen import ModelRenderer, save_image
+from ldscene.render.raster.offscreen import ModelRenderer
 from ldscene.render.raster.viewer import (
     ViewerOptions,
     camera_entry,
