@@ -154,14 +154,18 @@ def test_denoising_lowers_the_seed_to_seed_difference(tmp_path):
 
 
 # ---------------------------------------------------------------------------- composition
-def test_both_engines_frame_a_view_alike(tmp_path):
+@pytest.mark.parametrize("ortho", [False, True])
+def test_both_engines_frame_a_view_alike(tmp_path, ortho):
     path = model_file(tmp_path, [brick(4), brick(1, 40, -24, 0, "3003.dat")])
     model = load_model(path)
     view = View.named("iso")
-    opts = RenderOptions(**SMALL, ground=False, transparent=True)
-    with ModelRenderer(model, opts) as raster:
+
+    def options() -> RenderOptions:
+        return RenderOptions(**SMALL, ground=False, transparent=True, ortho=ortho)
+
+    with ModelRenderer(model, options()) as raster:
         a = raster.render_array(view)[..., 3] > 128
-    with PathRenderer(model, RenderOptions(**SMALL, ground=False, transparent=True)) as path_r:
+    with PathRenderer(model, options()) as path_r:
         b = path_r.render_array(view)[..., 3] > 128
 
     def box(mask: np.ndarray) -> np.ndarray:
@@ -323,3 +327,23 @@ def test_missing_mitsuba_or_oidn_is_one_line_before_any_work(tmp_path):
         assert message in done.stderr and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.png").exists()
+
+
+def test_scene_camera_with_focus_and_aperture_renders(tmp_path):
+    scene = write(
+        tmp_path,
+        "dof.yaml",
+        "place:\n"
+        "  near: {part: 3001, color: Red}\n"
+        "  far: {part: 3001, color: Blue, at: [0, 0, -20]}\n"
+        "cameras:\n"
+        "  close: {position: [0, 3, 8], look_at: near, focus: near, aperture: 1.4}\n",
+    )
+    out = tmp_path / "dof.png"
+    args = ["render", str(scene), "--engine", "path", "--samples", "4", "-o", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--width", "96", "--height", "72", "-q"])
+    assert result.exit_code == 0, result.output
+    img = np.asarray(Image.open(out), int)
+    assert img.shape == (72, 96, 3)
+    centre = img[30:50, 38:58]
+    assert (centre[..., 0] - centre[..., 2]).mean() > 40  # the red brick in focus, centred
