@@ -293,9 +293,12 @@ class LdRenderer(pyrender.Renderer):
                 centre = scene.get_pose(node)[:3, 3]
             return -float(np.linalg.norm(centre - cam_pos))
 
-        glass.sort(key=distance)  # far to near
-        opaque.sort(key=lambda n: id(n.mesh.primitives[0].material))  # fewer state changes
-        lines.sort(key=lambda n: n.mesh.primitives[0].tangents is not None)  # one program each
+        # Every order is total, by the node names the model renderer gives (its batch order):
+        # the scene keeps nodes in a set, and coplanar faces or lines drawn in another order
+        # change pixels, so the same command would not write the same image twice.
+        glass.sort(key=lambda n: (distance(n), n.name or ""))  # far to near
+        opaque.sort(key=lambda n: (n.mesh.primitives[0].material.name, n.name or ""))
+        lines.sort(key=lambda n: (n.mesh.primitives[0].tangents is not None, n.name or ""))
         return opaque, lines, catchers, glass
 
     def _lean_forward_pass(self, scene, flags):

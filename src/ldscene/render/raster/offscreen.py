@@ -169,7 +169,7 @@ class ModelRenderer:
                     prim = pyrender.Primitive(
                         positions, normals, indices=indices, material=material, poses=poses
                     )
-                    node = scene.add(pyrender.Mesh([prim]))
+                    node = scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
                     centres = poses[:, :3, :3] @ lm.centre + poses[:, :3, 3]
                     renderer.node_centres[node] = centres.mean(axis=0)
                 elif material.alphaMode == "BLEND":
@@ -178,14 +178,14 @@ class ModelRenderer:
                         positions, normals, indices=indices, material=material
                     )
                     mesh = pyrender.Mesh([prim])
-                    for pose in poses:
-                        node = scene.add(mesh, pose=pose)
+                    for j, pose in enumerate(poses):
+                        node = scene.add(mesh, pose=pose, name=f"{i:07d}.{j:07d}")
                         renderer.node_centres[node] = pose[:3, :3] @ lm.centre + pose[:3, 3]
                 else:
                     prim = pyrender.Primitive(
                         positions, normals, indices=indices, material=material, poses=poses
                     )
-                    scene.add(pyrender.Mesh([prim]))
+                    scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
             elif self.options.edges:
                 if lm.n_edges:
                     codes = resolve_codes(lm.edge_vertex_codes, batch.code)
@@ -197,11 +197,11 @@ class ModelRenderer:
                         mode=1,
                         poses=poses,
                     )
-                    scene.add(pyrender.Mesh([prim]))
+                    scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
                 if self.options.conditional_lines and len(lm.cond):
                     rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
                     prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses)
-                    scene.add(pyrender.Mesh([prim]))
+                    scene.add(pyrender.Mesh([prim]), name=f"{i:07d}c")
         if self.options.ground:
             self._add_ground(pyrender)
 
