@@ -465,3 +465,13 @@ def test_same_command_writes_the_same_png_bytes(tmp_path):
         assert done.returncode == 0
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_alpha_comes_from_ldconfig():
+    from ldscene.ldraw.colours import Colour
+    from ldscene.render.raster.materials import material_spec
+
+    glow = Colour(21, "Glow_In_Dark_Opaque", (0.88, 1.0, 0.69), (0.72, 1.0, 0.3), 240 / 255)
+    trans = Colour(47, "Trans_Clear", (0.99, 0.99, 0.99), (0.76, 0.76, 0.76), 128 / 255)
+    assert material_spec(glow).base[3] == pytest.approx(240 / 255)
+    assert material_spec(trans).base[3] == pytest.approx(128 / 255)

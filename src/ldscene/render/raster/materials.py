@@ -39,10 +39,7 @@ def material_spec(colour: Colour) -> MaterialSpec:
     """PBR parameters for an LDraw colour: finish, transparency and glow."""
     look = appearance(colour)
     base = np.asarray(look.base)
-    alpha = look.alpha
-    if alpha < 1.0:
-        # LDConfig's alpha 128 reads too milky when lit; keep parts clearly see-through.
-        alpha = min(alpha, 0.6)
+    alpha = look.alpha  # LDConfig's own: 128 for trans colours, 240 for glow-in-the-dark
     emissive = np.zeros(3)
     if look.glows:
         emissive = base * min(1.0, 0.35 + 2.0 * look.luminance)
