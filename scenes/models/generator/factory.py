@@ -273,23 +273,31 @@ def turret_slung():
 
 # ----------------------------------------------------------------------------------------
 def mg42_nest():
-    m = Model("MG42 Nest: sandbag ring, rubble, MG42 on bipod", "mg42_nest.ldr")
+    """A firing position, as builders make one: a low arc of sandbags in front (one course,
+    the gun on its bipod on top of it, at a kneeling gunner's shoulder height), a second
+    course only on the flanks, the ammunition box and spare belt behind, rubble in front."""
+    m = Model("MG42 Nest: sandbag arc, MG42 on bipod, ammunition", "mg42_nest.ldr")
     rng = np.random.default_rng(9)
-    # semicircle of sandbags (1 x 3 rounded-end bricks), 3 courses, opening towards +Z
-    R0 = 90
-    for k in range(2):
-        n = 9 - k
-        for i in range(n):
-            a = np.radians(-170 + (160 / (n - 1)) * i + (k % 2) * 9)
-            x, z = R0 * np.cos(a) - 0, R0 * np.sin(a)
+    R0 = 80
+    # course 1: a front arc (-168..-12 deg; front = -Z), course 2: the left (+X) flank only,
+    # by the ammunition; the spotter on the right looks over the single course
+    for k, angles in ((0, np.linspace(-168, -12, 7)), (1, [-44, -16])):
+        for a_deg in angles:
+            a = np.radians(a_deg + rng.uniform(-3, 3))
+            x, z = R0 * np.cos(a), R0 * np.sin(a)
             rot = ry(-np.degrees(a) - 90 + rng.uniform(-6, 6))
             col = [19, 19, 28, 19][rng.integers(4)]
-            m.add(col, "35477", (x, -32 * (k + 1) - 0, z), rot)
-    # the gun resting on the top course, pointing -Z
-    m.add(72, "ldscene_mg42.dat", (0, -64, -60))
-    # ammo boxes and rubble
-    m.add(288, "3003", (40, -24, -30))
-    m.add(288, "3069b", (40, -32, -30))
+            m.add(col, "35477", (x, -32 * (k + 1), z), rot)
+    # a flattened bag (tile) on the middle of the front course, the gun's bipod on it, so
+    # its bore is at a kneeling gunner's shoulder (54 LDU); pointing -Z
+    m.add(19, "2431", (-2, -40, -79), ry(2))
+    gun_z = -34
+    m.add(72, "ldscene_mg42.dat", (0, -40, gun_z))
+    # the ammunition box at the left flank, its lid open, and the belt from it up into the
+    # gun's feed tray on the left (+X) side
+    m.add(288, "3003", (42, -24, -36), ry(8))
+    m.add(288, "3069b", (42, -32, -46), ry(8))
+    chain(m, (44, -32, -38), (13, -52, gun_z), col=297, pitch=10)
     for _ in range(12):
         p = ["3004", "3005", "3023", "3024", "3622"][rng.integers(5)]
         col = [70, 320, 72, 71, 70][rng.integers(5)]
