@@ -90,19 +90,22 @@ def add_wheels(m, side, missing=()):
     m.add(G, "11208", (x + side * 4, SPROCKET[1], SPROCKET[0]), rot)
 
 
-def hull(unfinished=False):
+def hull(unfinished=False, engine_open=False):
     m = Model(
         "T-34/76 Hull" + (" (unfinished)" if unfinished else ""),
         "t34_hull_unfinished.ldr" if unfinished else "t34_hull.ldr",
     )
+    # the engine bay under the engine hatch: x -20..20, z 60..140, one brick deep
+    bay = (-20, 60, 2, 4)
     primer = 72 if unfinished else G
     m.comment("running gear")
+    bare = 1  # the unfinished hull's bare side: its left (+X), the side the diorama shows
     for side in (1, -1):
-        if unfinished and side < 0:
+        if unfinished and side == bare:
             add_wheels(m, side, missing=(3,))
         else:
             add_wheels(m, side)
-        if not (unfinished and side < 0):
+        if not (unfinished and side == bare):
             add_track(m, side)
     m.step()
     m.comment("lower hull between the tracks")
@@ -120,7 +123,10 @@ def hull(unfinished=False):
         fill(m, G, x0, 150, 3, 2, -88, TILES)  # rear mudguards
     m.step()
     m.comment("upper hull: core bricks, sloped sponson sides")
-    for x0, z0, w, n_ in [(-60, -100, 6, 2), (-60, -60, 1, 4), (40, -60, 1, 4), (-60, 20, 6, 6)]:
+    core = [(-60, -100, 6, 2), (-60, -60, 1, 4), (40, -60, 1, 4), (-60, 20, 6, 6)]
+    if engine_open:  # leave the engine bay open: bricks around it only
+        core[-1:] = [(-60, 20, 6, 2), (-60, 60, 2, 4), (20, 60, 2, 4)]
+    for x0, z0, w, n_ in core:
         fill(m, G, x0, z0, w, n_, DECK, BRICKS)
     for z in (-80, 0, 80):
         m.add(G, "3037", (-70, DECK, z + 20), ry(90))
@@ -171,14 +177,16 @@ def hull(unfinished=False):
         (-20, 60, 2, 4),
     ]
     for x0, z0, w, n_ in deck_tiles:
-        if unfinished and (x0, z0) == (-20, 60):
-            continue  # engine hatch not fitted yet
+        if (unfinished or engine_open) and (x0, z0) == bay[:2]:
+            continue  # engine hatch not fitted yet, or standing open
         fill(m, G, x0, z0, w, n_, DECK - 8, TILES)
     for xs in (-60, -40, 20, 40):
         for z in range(60, 140, 40):
             if unfinished and xs > 0:
                 continue
             m.add(G if not unfinished else primer, "2412b", (xs + 10, DECK - 8, z + 20), ry(90))
+    if engine_open:
+        engine_bay(m)
     m.step()
     m.comment("rear plate with exhausts and transmission hatch")
     ang = np.radians(34)
@@ -216,6 +224,22 @@ def hull(unfinished=False):
             for z in (84, 128):
                 m.add(TRK, "3873", p0 + np.array([0, 0, z]), R2)
     return m
+
+
+def engine_bay(m):
+    """The V-2 diesel in its open bay (on the sponson floor plate, top at -88) and the engine
+    hatch (the deck's 2 x 4 tile) standing open on its front hinge."""
+    m.comment("open engine bay: V-2 diesel, hatch raised on its front hinge")
+    m.add(72, "3020", (0, -96, 100), ry(90))  # crankcase
+    for x in (-10, 10):  # the two cylinder banks: heads and valve covers
+        m.add(0, "3710", (x, -104, 100), ry(90))
+        m.add(71, "2431", (x, -112, 100), ry(90))
+    m.add(0, "4073", (0, -104, 70))  # air cleaner, fuel pump
+    m.add(72, "3062b", (0, -104, 130))
+    # the hatch: the 2 x 4 tile turned up about its front edge (z = 60, behind the turret),
+    # 100 degrees open, so the bay can be seen from behind the tank
+    hinge = np.array([0.0, DECK - 8, 60.0])
+    m.add(G, "87079", hinge + rx(100) @ np.array([0, 0, 40.0]), rx(100) @ ry(90))
 
 
 def _under_ring(ln):
@@ -297,6 +321,11 @@ def write_all():
     full.step()
     compose(full, t, TURRET_MOUNT)
     full.write(f"{OUT}/t34_76.ldr")
+    op = Model("T-34/76 Medium Tank, engine hatch open", "t34_76_engine_open.ldr")
+    compose(op, hull(engine_open=True))
+    op.step()
+    compose(op, t, TURRET_MOUNT)
+    op.write(f"{OUT}/t34_76_engine_open.ldr")
     hu = hull(unfinished=True)
     hu.write(f"{OUT}/t34_hull_unfinished.ldr")
     p, total, n = link_positions()
