@@ -233,7 +233,7 @@ def engine_bay(m):
     m.add(72, "3020", (0, -96, 100), ry(90))  # crankcase
     for x in (-10, 10):  # the two cylinder banks: heads and valve covers
         m.add(0, "3710", (x, -104, 100), ry(90))
-        m.add(71, "2431", (x, -112, 100), ry(90))
+        m.add(72, "2431", (x, -112, 100), ry(90))
     m.add(0, "4073", (0, -104, 70))  # air cleaner, fuel pump
     m.add(72, "3062b", (0, -104, 130))
     # the hatch: the 2 x 4 tile turned up about its front edge (z = 60, behind the turret),
