@@ -274,14 +274,13 @@ def turret_slung():
 # ----------------------------------------------------------------------------------------
 def mg42_nest():
     """A firing position, as builders make one: a low arc of sandbags in front (one course,
-    the gun on its bipod on top of it, at a kneeling gunner's shoulder height), a second
-    course only on the flanks, the ammunition box and spare belt behind, rubble in front."""
+    the gun on its bipod on top of it, at a kneeling gunner's shoulder height) and the
+    ammunition box with the belt running into the gun.  The scene puts rubble and snow round it."""
     m = Model("MG42 Nest: sandbag arc, MG42 on bipod, ammunition", "mg42_nest.ldr")
     rng = np.random.default_rng(9)
     R0 = 80
-    # course 1: a front arc (-168..-12 deg; front = -Z), course 2: the left (+X) flank only,
-    # by the ammunition; the spotter on the right looks over the single course
-    for k, angles in ((0, np.linspace(-168, -12, 7)), (1, [-44, -16])):
+    # one course in a front arc (-168..-12 deg; front = -Z): the kneeling crew shows above it
+    for k, angles in ((0, np.linspace(-168, -12, 7)),):
         for a_deg in angles:
             a = np.radians(a_deg + rng.uniform(-3, 3))
             x, z = R0 * np.cos(a), R0 * np.sin(a)
@@ -298,12 +297,6 @@ def mg42_nest():
     m.add(288, "3003", (42, -24, -36), ry(8))
     m.add(288, "3069b", (42, -32, -46), ry(8))
     chain(m, (44, -32, -38), (13, -52, gun_z), col=297, pitch=10)
-    for _ in range(12):
-        p = ["3004", "3005", "3023", "3024", "3622"][rng.integers(5)]
-        col = [70, 320, 72, 71, 70][rng.integers(5)]
-        R = ry(rng.uniform(0, 360)) @ rx(rng.uniform(-15, 15))
-        y = -20 if p in ("3004", "3005", "3622") else -6
-        m.add(col, p, (rng.uniform(-130, 130), y, rng.uniform(-150, -105)), R)
     return m
 
 

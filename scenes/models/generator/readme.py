@@ -128,8 +128,8 @@ models = [
     },
     {
         "file": "mg42_nest.ldr",
-        "what": "German MG42 firing position for a kneeling crew: a low arc of tan/dark tan sandbags (1x3 rounded-end bricks, one course in front, a second on the left flank), the MG42 on its bipod on a flattened bag (tile) on the front course with its bore at a kneeling minifig's shoulder (54 LDU), an ammunition box on the left (feed) side with a belt of pearl-gold chain links running into the feed tray, brick rubble in front. Uses the custom part parts/ldscene_mg42.dat.",
-        "size_studs": {"width_x": 12.4, "depth_z": 9.4, "height_bricks": 2.8},
+        "what": "German MG42 firing position for a kneeling crew: a low arc of tan/dark tan sandbags (1x3 rounded-end bricks, one course, so the crew shows above it), the MG42 on its bipod on a flattened bag (tile) on the front course with its bore at a kneeling minifig's shoulder (54 LDU), an ammunition box on the left (feed) side with a belt of pearl-gold chain links running into the feed tray. Uses the custom part parts/ldscene_mg42.dat.",
+        "size_studs": {"width_x": 9.4, "depth_z": 5.7, "height_bricks": 2.3},
         "origin": "ground centre of the sandbag arc (radius 80 LDU); opening (crew side) toward +Z; gun points -Z",
         "anchors": {
             "gun": [0, -40, -34],

@@ -267,10 +267,11 @@ def hall():
                     end = ix in (x0, x1 - 1)
                     put((ix, -22 + d), prof[k] - (2 if end else 0))
     # a heap where the roof came down, round the fallen truss's foot and sheets
-    for cx, cz, r in ((-6.0, 3.0, 2.6), (2.5, 3.5, 2.2), (-1.5, -2.5, 2.0)):
-        for c in disc_cells(cx, cz, r + 1.5):
+    # (a core four plates high, a two-stud ring two high: curved slopes run off both)
+    for cx, cz, r in ((-6.0, 3.0, 3.2), (2.5, 3.5, 2.8), (-1.5, -2.5, 2.6)):
+        for c in disc_cells(cx, cz, r):
             dist = np.hypot(c[0] + 0.5 - cx, c[1] + 0.5 - cz)
-            put(c, 4 if dist < r * 0.55 else 2 if dist < r else 1)
+            put(c, 4 if dist < r - 2 else 2)
     for ix in range(-30, 32):
         for iz in range(-22, 8):
             base[(ix, iz)] = 16 if (ix, iz) in tiles else 8  # floor plates' top, or a tile's
