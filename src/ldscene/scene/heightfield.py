@@ -6,6 +6,9 @@ upright instance turned by a multiple of 90° and moved by whole cells covers ex
 of its part turned the same way: each part's cells are computed once and pasted per instance,
 which is what keeps settling fast on scenes with large baseplates and many models.
 Everything else (tilted or freely turned instances, scattered pieces) is added point by point.
+
+A field may also keep, per cell, the *owner* of its top: a number naming the scene entry
+whose surface it is, so that scatter can tell what a piece would rest on (`on:`, `avoid:`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ CELL = 2.0
 #: Surface sample spacing: below the cell size, so that every covered cell gets samples.
 SPACING = CELL * 0.7
 EMPTY = -np.inf
+#: Owner of a cell that nothing (or nothing with a known owner) covers.
+NO_OWNER = -1
 _MAX_CELLS = 6_000_000
 _CELL_CACHE: dict[tuple[int, float], tuple[PartGeometry, np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -167,7 +172,12 @@ class HeightField:
     """Highest surface per x-z cell (LDraw x and z; heights are up, i.e. -y)."""
 
     def __init__(
-        self, lo: np.ndarray, hi: np.ndarray, cell: float = CELL, cache: DiskCache | None = None
+        self,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        cell: float = CELL,
+        cache: DiskCache | None = None,
+        owners: bool = False,
     ) -> None:
         self.cache = cache  # on-disk store of the leaves' samples and cells (see add_model)
         size = np.maximum(np.asarray(hi, float) - lo, cell)
@@ -180,6 +190,9 @@ class HeightField:
         # attempt of every settling piece).  `top` is the field itself, a view.
         self._grid = np.full((self.shape[0] + 2, self.shape[1] + 2), EMPTY)
         self.top = self._grid[1:-1, 1:-1]
+        # With `owners`, who each cell's top belongs to (same layout as `_grid`).
+        self._owner = np.full(self._grid.shape, NO_OWNER, np.int32) if owners else None
+        self.owner = None if self._owner is None else self._owner[1:-1, 1:-1]
 
     @property
     def lo(self) -> np.ndarray:
@@ -199,14 +212,16 @@ class HeightField:
         )
         return ij[:, 0], ij[:, 1], inside
 
-    def add(self, points: np.ndarray) -> None:
-        """Raise the field with LDraw-space points."""
+    def add(self, points: np.ndarray, owner: int | np.ndarray = NO_OWNER) -> None:
+        """Raise the field with LDraw-space points (of `owner`: one, or one per point)."""
         if not len(points):
             return
         i, j, inside = self.cells(points[:, [0, 2]])
-        np.maximum.at(self.top, (i[inside], j[inside]), -points[inside, 1])
+        self._raise(i[inside], j[inside], -points[inside, 1], _select(owner, inside))
 
-    def add_cells(self, ij: np.ndarray, heights: np.ndarray) -> None:
+    def add_cells(
+        self, ij: np.ndarray, heights: np.ndarray, owner: int | np.ndarray = NO_OWNER
+    ) -> None:
         """Raise the field at global cell indices."""
         local = ij - self.base
         inside = (
@@ -215,21 +230,52 @@ class HeightField:
             & (local[:, 0] < self.shape[0])
             & (local[:, 1] < self.shape[1])
         )
-        np.maximum.at(self.top, (local[inside, 0], local[inside, 1]), heights[inside])
+        self._raise(local[inside, 0], local[inside, 1], heights[inside], _select(owner, inside))
+
+    def _raise(
+        self, i: np.ndarray, j: np.ndarray, heights: np.ndarray, owner: int | np.ndarray
+    ) -> None:
+        """top[i, j] = max(top[i, j], heights); with owners, a cell's owner becomes that of
+        the point that raised it (of equal heights, the one there first)."""
+        if self._owner is None:
+            np.maximum.at(self.top, (i, j), heights)
+            return
+        if np.ndim(owner):
+            owner = np.asarray(owner)
+            kinds = np.unique(owner)
+            if len(kinds) > 1:
+                for kind in kinds:
+                    mine = owner == kind
+                    self._raise(i[mine], j[mine], heights[mine], int(kind))
+                return
+            owner = int(kinds[0]) if len(kinds) else NO_OWNER
+        before = self.top[i, j]
+        np.maximum.at(self.top, (i, j), heights)
+        raised = self.top[i, j] > before
+        self.owner[i[raised], j[raised]] = owner
 
     def add_model(
-        self, model: Model, index: np.ndarray | None = None, ceiling: float | None = None
+        self,
+        model: Model,
+        index: np.ndarray | None = None,
+        ceiling: float | None = None,
+        owners: np.ndarray | None = None,
     ) -> None:
         """Raise the field with the selected instances of a model.
 
         With a `ceiling` (a height, up), only what reaches below it counts: a pasted cell
         whose lowest point lies above it, or a sampled point above it, is left out (a roof
-        over a figure that settles, not a wall that it stands in).
+        over a figure that settles, not a wall that it stands in).  `owners`: the owner of
+        each selected instance (for a field that keeps owners).
         """
         sel = np.arange(model.n_instances) if index is None else np.asarray(index)
+        if owners is None:
+            owners = np.full(len(sel), NO_OWNER, np.int32)
         for li in np.unique(model.leaf[sel]):
             geometry = model.leaves[li].geometry
-            t = model.transform[sel[model.leaf[sel] == li]]
+            of_leaf = model.leaf[sel] == li
+            t = model.transform[sel[of_leaf]]
+            who = owners[of_leaf]
             pasted = _pasteable(t, self.cell)
             if pasted.any():
                 cells, top, bottom = geometry_cells(geometry, self.cell, self.cache)
@@ -242,8 +288,12 @@ class HeightField:
                 if ceiling is not None:
                     lows = np.where(up[:, None], bottom[None], -top[None]) - chosen[:, 1, 3, None]
                     heights = np.where(lows <= ceiling, heights, EMPTY)
-                self.add_cells(placed.reshape(-1, 2), heights.reshape(-1))
-            rest = t[~pasted]
+                self.add_cells(
+                    placed.reshape(-1, 2),
+                    heights.reshape(-1),
+                    np.repeat(who[pasted], len(cells)) if self._owner is not None else NO_OWNER,
+                )
+            rest, rest_who = t[~pasted], who[~pasted]
             if len(rest):
                 r = rest[:, :3, :3]
                 vertical = (np.abs(r[:, 1, [0, 2]]).max(1) < 1e-9) & (
@@ -259,9 +309,15 @@ class HeightField:
                         sub = rest[chosen]
                         moved = np.matmul(pts[None], sub[:, :3, :3].transpose(0, 2, 1))
                         moved = (moved + sub[:, None, :3, 3]).reshape(-1, 3)
+                        who_moved = (
+                            np.repeat(rest_who[chosen], len(pts))
+                            if self._owner is not None
+                            else NO_OWNER
+                        )
                         if ceiling is not None:
-                            moved = moved[-moved[:, 1] <= ceiling]
-                        self.add(moved)
+                            low = -moved[:, 1] <= ceiling
+                            moved, who_moved = moved[low], _select(who_moved, low)
+                        self.add(moved, who_moved)
 
     def eroded(self) -> HeightField:
         """This field with every cell lowered to the lowest of its 3×3 neighbourhood: each
@@ -320,13 +376,44 @@ class HeightField:
         # add up in the same order as they did when the moved points were built whole.
         return np.array([probe.x[touching] + x, probe.z[touching] + z]).T
 
-    def any_support(self, polygon: np.ndarray) -> bool:
+    def resting(
+        self, probe: Probe, x: float, z: float, tolerance: float = 1.0
+    ) -> tuple[float, np.ndarray, np.ndarray, tuple[float, float], float] | None:
+        """The probe, moved by (x, 0, z), lowered onto the field: None if nothing is below
+        it, else (lift as in `lift`; x-z of the points that touch, within `tolerance`; the
+        owners of the cells they touch (NO_OWNER in a field without owners); the heights of
+        the lowest and the highest surface touched; the height of the lowest point with
+        nothing at all below it, +inf if none)."""
+        i = self._grid_index(probe.x, float(x), probe.x_range, 0)
+        j = self._grid_index(probe.z, float(z), probe.z_range, 1)
+        top = self._grid[i, j]
+        need = top + probe.y
+        lift = float(need.max(initial=EMPTY))
+        if lift == EMPTY:
+            return None
+        touching = need >= lift - tolerance
+        xz = np.column_stack([probe.x[touching] + x, probe.z[touching] + z])
+        if self._owner is None:
+            owners = np.full(len(xz), NO_OWNER, np.int32)
+        else:
+            owners = self._owner[i[touching], j[touching]]
+        void = top == EMPTY
+        overhang = float((lift - probe.y[void]).min()) if void.any() else np.inf
+        touched = top[touching]
+        return lift, xz, owners, (float(touched.min()), float(touched.max())), overhang
+
+    def any_support(self, polygon: np.ndarray, allowed: np.ndarray | None = None) -> bool:
+        """Whether anything lies in the x-z box of `polygon`; with `allowed` (a table of
+        booleans by owner, its last entry for NO_OWNER), anything of an allowed owner."""
         lo, hi = polygon.min(0), polygon.max(0)
         i0, j0, _ = self.cells(lo[None])
         i1, j1, _ = self.cells(hi[None])
         i0, j0 = max(int(i0[0]), 0), max(int(j0[0]), 0)
-        window = self.top[i0 : int(i1[0]) + 1, j0 : int(j1[0]) + 1]
-        return bool(np.isfinite(window).any())
+        rows, cols = slice(i0, int(i1[0]) + 1), slice(j0, int(j1[0]) + 1)
+        found = np.isfinite(self.top[rows, cols])
+        if allowed is not None and self.owner is not None:
+            found &= allowed[self.owner[rows, cols]]
+        return bool(found.any())
 
 
 def _pasteable(t: np.ndarray, cell: float) -> np.ndarray:
@@ -344,3 +431,8 @@ def _pasteable(t: np.ndarray, cell: float) -> np.ndarray:
     steps = t[:, [0, 2], 3] / cell
     whole = np.all(np.abs(steps - np.round(steps)) < 1e-6, axis=1)
     return near_int & vertical & permutation & whole
+
+
+def _select(owner: int | np.ndarray, mask: np.ndarray) -> int | np.ndarray:
+    """The owners of the points `mask` keeps: one owner for all, or one per point."""
+    return np.asarray(owner)[mask] if np.ndim(owner) else owner

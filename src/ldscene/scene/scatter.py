@@ -1,28 +1,54 @@
 """Procedural placement: random pieces in an area, optionally settled onto what lies below.
 
 Settling uses a height field over the area: every cell holds the highest surface point seen
-there (sampled from the triangles of everything placed so far).  A piece falls straight down
-until its lowest point in some cell touches that cell's top, then its own points raise the
-field, so later pieces land on earlier ones.  Random numbers come from one generator seeded
-with (seed, entry name), and every attempt draws the same amount, so a seed fixes the result
-exactly on every platform.
+there (sampled from the triangles of everything placed so far), and with it the scene entry
+that point belongs to.  A piece comes to rest the way a real brick dropped there would:
+
+1. It falls onto the stable face nearest to the side it was turned towards (a tilted brick
+   tips over onto a side; a plate lands on its bottom).  Faces are those of its convex hull,
+   and a face is stable when the piece's centre of mass lies over it.
+2. Over that face it finds its rest on what is below: the lowest tilt at which its centre of
+   mass is held, found by tipping a plane about its contacts towards the centre (a brick on
+   a pile leans on two or three of the pieces under it).  Surfaces steeper than `MAX_SLOPE`
+   do not hold it: it slides downhill and tries again (up to `_MAX_SLIDE`).  A piece whose
+   centre of mass is beyond everything under it (past the edge of a baseplate) would fall:
+   it is left out and another one is drawn.
+3. It is turned to that tilt and lowered until its hull touches the field, so it never
+   passes into what is below it, and the contacts are checked: its centre of mass must be
+   over them, and (with `on:`/`avoid:`) every contact must be on a surface it may rest on.
+4. Its own surface samples then raise the field, so later pieces land on it.
+
+Random numbers come from one generator seeded with (seed, entry name), and every attempt
+draws the same amount, so a seed fixes the result exactly (the same bytes from every run).
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import ConvexHull, QhullError
 
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
-from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe
+from ldscene.scene.heightfield import CELL, EMPTY, SPACING, HeightField, Probe
 
+#: The steepest surface (degrees) a piece rests on; on a steeper one it slides down.
+MAX_SLOPE = 35.0
+_MAX_GRADIENT = math.tan(math.radians(MAX_SLOPE))
+_MIN_UPRIGHT = math.cos(math.radians(MAX_SLOPE + 5))  # a little more after a second tip
 _SLIDE_STEP = 2 * CELL  # LDU per sliding step
-_LOOKAHEAD = 6  # steps a piece looks ahead for a lower spot
 _MAX_SLIDE = 100.0  # LDU a piece may slide in all
+_CONTACT = 1.0  # LDU: a point this close to the surface below touches it
+_FLAT = 0.3  # LDU: how far a support point may lie below the plane a piece rests on
+_FINE = SPACING  # LDU between samples of a piece's hull: every cell under it gets one
+_COARSE = 2 * SPACING  # the same for the (approximate) search for its rest
+_DOWN = np.array([0.0, 1.0, 0.0])  # LDraw axes: +y is down
+#: Directions in which a piece's contacts must reach to hold its centre of mass.
+_DIRECTIONS = np.array([np.cos(np.arange(32) * np.pi / 16), np.sin(np.arange(32) * np.pi / 16)])
 
 
 @dataclass
@@ -42,11 +68,16 @@ class Piece:
 
 
 class ScatterFailure(Exception):
-    """Not enough room or support; `placed` pieces were placed before giving up."""
+    """Not enough room or support; `placed` pieces were placed before giving up.
 
-    def __init__(self, placed: int, unsupported: int, crowded: int) -> None:
+    `unsupported`: attempts with nothing to rest on (or that would fall off an edge);
+    `crowded`: too close to another piece; `refused`: resting on something `on:`/`avoid:`
+    does not allow."""
+
+    def __init__(self, placed: int, unsupported: int, crowded: int, refused: int = 0) -> None:
         super().__init__(placed)
         self.placed, self.unsupported, self.crowded = placed, unsupported, crowded
+        self.refused = refused
 
 
 def inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
@@ -76,13 +107,17 @@ def scatter(
     settle: bool,
     base_heights: list[float],
     world: Callable[[np.ndarray, np.ndarray], HeightField] | None,
+    owner: int = -1,
+    allowed: np.ndarray | None = None,
 ) -> list[Piece]:
     """Place `count` pieces in the union of `polygons` (LDraw x, z corners).
 
     Without settling, a piece rests at the `base_heights` entry of the first polygon holding it.
 
     `world(lo, hi)` gives a height field of everything already placed that covers the x-z
-    window lo..hi; it is called once, when `settle` is on, and pieces are added to it.
+    window lo..hi; it is called once, when `settle` is on, and pieces are added to it as
+    `owner`.  `allowed`: booleans by owner (the last entry for surfaces of no known owner)
+    saying what a settling piece may rest on; None allows everything.
     """
     if count == 0:
         return []
@@ -93,25 +128,30 @@ def scatter(
     colour_weights = np.array([w for _, w in colours] or [1.0], float)
     colour_weights /= colour_weights.sum()
 
-    samples = [model_samples(c.model, SPACING) for c in choices]
-    radius = max((float(np.linalg.norm(s, axis=1).max()) if len(s) else 0.0) for s in samples)
     corners = np.concatenate(polygons)
     lo, hi = corners.min(0), corners.max(0)
     field = None
+    shapes: list[_Shape | None] = []
     if settle:
-        reach = radius + CELL + _MAX_SLIDE + _LOOKAHEAD * _SLIDE_STEP  # how far pieces may slide
+        shapes = [_Shape.of(c.model) for c in choices]
+        radius = max(shape.radius if shape is not None else 0.0 for shape in shapes)
+        reach = radius + CELL + _MAX_SLIDE + _SLIDE_STEP  # how far pieces may slide
         field = (
             world(lo - reach, hi + reach)
             if world is not None
             else HeightField(lo - reach, hi + reach)
         )
-        if not any(field.any_support(polygon) for polygon in polygons):
-            raise ScatterFailure(0, 1, 0)
+        if not any(field.any_support(polygon, allowed) for polygon in polygons):
+            raise ScatterFailure(0, 1, 0, 1 if allowed is not None else 0)
+        if allowed is not None:
+            allowed = np.asarray(allowed, bool).copy()
+            if owner >= 0:
+                allowed[owner] = True  # a piece may always rest on the entry's own pieces
 
     areas = [_Area(polygon) for polygon in polygons]
     pieces: list[Piece] = []
     grid: dict[tuple[int, int], list[np.ndarray]] = {}
-    unsupported = crowded = 0
+    unsupported = crowded = refused = 0
     attempts, max_attempts = 0, 60 * count + 200
     while len(pieces) < count and attempts < max_attempts:
         attempts += 1
@@ -133,18 +173,33 @@ def scatter(
         rotation = tf.ldraw_rotation(
             tf.rot_y(angle) @ tf.rot_y(tilt_axis) @ tf.rot_x(tilt_angle) @ tf.rot_y(-tilt_axis)
         )
-        local = samples[pick] @ rotation.T
         height = base_heights[holder]
-        if field is not None:
-            probe = Probe(local)
-            lift = field.lift(probe, xz[0], xz[1]) if len(probe) else 0.0
-            if lift is None:
+        shape = shapes[pick] if field is not None else None
+        top = None
+        if shape is not None:
+            rest = shape.settle(field, rotation, xz)
+            if rest is None:
                 unsupported += 1
                 continue
-            xz, lift = _slide(field, probe, xz, lift)
-            height = lift
-            field.add(local + np.array([xz[0], -height, xz[1]]))
+            rotation, xz, height, owners = rest
+            if allowed is not None and not allowed[owners].all():
+                refused += 1
+                continue
+            top = shape.top(rotation)
+        elif field is not None:  # flat (a sticker) or empty: lowered as it is, like a placement
+            top = model_samples(choices[pick].model, SPACING) @ rotation.T
+            if len(top):
+                rest = field.resting(Probe(top), xz[0], xz[1], _CONTACT)
+                if rest is None:
+                    unsupported += 1
+                    continue
+                height, owners = rest[0], rest[2]
+                if allowed is not None and not allowed[owners].all():
+                    refused += 1
+                    continue
         position = np.array([xz[0], -height, xz[1]])
+        if field is not None and top is not None:
+            field.add(top + position, owner)
         choice = choices[pick]
         colour = choice.colour if choice.colour is not None else int(colour_codes[colour_pick])
         pieces.append(Piece(pick, colour, tf.matrix(rotation, position)))
@@ -152,48 +207,265 @@ def scatter(
             key = (int(np.floor(xz[0] / spacing)), int(np.floor(xz[1] / spacing)))
             grid.setdefault(key, []).append(xz)
     if len(pieces) < count:
-        raise ScatterFailure(len(pieces), unsupported, crowded)
+        raise ScatterFailure(len(pieces), unsupported, crowded, refused)
     return pieces
 
 
-def _slide(
-    field: HeightField, probe: Probe, xz: np.ndarray, lift: float
-) -> tuple[np.ndarray, float]:
-    """Let a piece balanced on a peak or an edge slide off it, while that takes it lower.
+class _Shape:
+    """A scatter choice as settling sees it, in its own frame (LDraw axes): samples of its
+    convex hull's surface with their outward normals (fine: every 2 LDU cell under a face
+    gets one; coarse: for the search of its rest), its centre of mass (the hull's
+    centroid), the planes of the hull faces it can lie on (those with the centre of mass
+    over them: outward normal, offset), and how far it reaches from its origin.
 
-    A piece is taken as stable when its centre lies within the x-z box of its contact points
-    (plus a cell); otherwise it moves away from its contacts to the nearest spot (within a
-    few steps) where it rests lower, and looks again.  A tilted piece on flat ground keeps its
-    place (sliding would not lower it), and snow on a wall top stays unless it hangs over the
-    edge.
+    The hull stands in for the piece: resting it on what is below keeps the piece itself
+    out of it, and its top (over the studs, across hollows) is what later pieces land on."""
+
+    _cache: dict[int, tuple[object, _Shape | None]] = {}
+
+    def __init__(self, hull: ConvexHull, vertices: np.ndarray) -> None:
+        tris = vertices[hull.simplices]
+        normal = hull.equations[:, :3]
+        inner = vertices[hull.vertices].mean(0)
+        volume = np.abs(
+            np.einsum(
+                "ij,ij->i", tris[:, 0] - inner, np.cross(tris[:, 1] - inner, tris[:, 2] - inner)
+            )
+        )
+        self.centre = ((tris.sum(1) + inner) / 4 * volume[:, None]).sum(0) / volume.sum()
+        self.points, self.normals = _sample_faces(tris, normal, _FINE)
+        self.coarse, self.coarse_normals = _sample_faces(tris, normal, _COARSE)
+        self.faces = _stable_faces(hull, vertices, self.centre)
+        self.radius = float(np.linalg.norm(vertices, axis=1).max())
+
+    @classmethod
+    def of(cls, model) -> _Shape | None:
+        """The shape of a model (kept per model object); None when it has no volume."""
+        key = id(model)
+        if key not in cls._cache:
+            corners = [
+                model.leaves[leaf].geometry.triangles.reshape(-1, 3).astype(float) @ t[:3, :3].T
+                + t[:3, 3]
+                for leaf, t in zip(model.leaf, model.transform, strict=True)
+            ]
+            vertices = np.unique(np.concatenate(corners), axis=0) if corners else np.zeros((0, 3))
+            shape = None
+            if len(vertices) >= 4:
+                try:
+                    shape = cls(ConvexHull(vertices), vertices)
+                except QhullError:  # flat: nothing to rest on
+                    shape = None
+            cls._cache[key] = (model, shape)
+        return cls._cache[key][1]
+
+    def top(self, rotation: np.ndarray) -> np.ndarray:
+        """The hull samples that face up (or sideways) when turned by `rotation`."""
+        return self.points[self.normals @ rotation[1] < 0.05] @ rotation.T
+
+    def settle(
+        self, field: HeightField, rotation: np.ndarray, xz: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
+        """Where a piece turned by `rotation` (LDraw) and dropped at `xz` comes to rest:
+        (rotation, x-z, height of its origin (up), owners of what it touches), or None when
+        it finds nothing to rest on there."""
+        k = int(np.argmax(self.faces[:, :3] @ rotation.T @ _DOWN))
+        face, offset = self.faces[k, :3], self.faces[k, 3]
+        rotation = _turn(rotation @ face, _DOWN) @ rotation
+        # The point of the face under the centre of mass: it keeps its place as the piece
+        # tilts onto what is below, as a piece rocking onto its rest does.
+        foot = self.centre - (face @ self.centre + offset) * face
+        xz = np.asarray(xz, float)
+        travelled, slides = 0.0, 0
+        while True:
+            rest, downhill = self._rest_at(field, rotation, xz, face, foot)
+            if rest is not None or downhill is None or travelled >= _MAX_SLIDE:
+                return rest
+            step = _SLIDE_STEP * (1 + slides // 3)  # it gathers speed
+            xz = xz + downhill * step
+            travelled, slides = travelled + step, slides + 1
+
+    def _rest_at(
+        self,
+        field: HeightField,
+        rotation: np.ndarray,
+        xz: np.ndarray,
+        face: np.ndarray,
+        foot: np.ndarray,
+    ) -> tuple[tuple | None, np.ndarray | None]:
+        """`settle` at one spot: (the rest, None), or (None, the x-z direction to slide
+        in), or (None, None) when the piece finds no rest there and would not slide."""
+        plane = self._rest_plane(field, rotation, xz)
+        if plane is None:
+            return None, None
+        slope = float(np.hypot(*plane))
+        if slope > _MAX_GRADIENT:
+            return None, -plane / slope  # downhill
+        for _ in range(3):
+            tilt = _turn(-_DOWN, _up_normal(plane))
+            xz = xz + ((rotation @ foot) - (tilt @ rotation @ foot))[[0, 2]]
+            rotation = tilt @ rotation
+            if (rotation @ face) @ _DOWN < _MIN_UPRIGHT:
+                return None, None  # tipped on past the steepest slope it can rest on
+            probe, centre = self._probe(rotation, -0.05)
+            rest = field.resting(probe, xz[0], xz[1], _CONTACT)
+            if rest is None:
+                return None, None
+            lift, touch, owners, (support, _), overhang = rest
+            if overhang < support - _FLAT:
+                return None, None  # it would hang past an edge, lower than what holds it
+            if _holds(touch - (xz + centre)):
+                return (rotation, xz, lift, owners), None
+            plane = self._rest_plane(field, rotation, xz, fine=True)  # tip on from there
+            if plane is None:
+                return None, None
+        return None, None
+
+    def _probe(
+        self, rotation: np.ndarray, facing: float, fine: bool = True
+    ) -> tuple[Probe, np.ndarray]:
+        """The hull samples whose normals, turned by `rotation`, point down by more than
+        `facing` (as a Probe), and the centre of mass's x-z offset."""
+        points, normals = (
+            (self.points, self.normals) if fine else (self.coarse, self.coarse_normals)
+        )
+        chosen = points[normals @ rotation[1] > facing] @ rotation.T
+        return Probe(chosen), (rotation @ self.centre)[[0, 2]]
+
+    def _rest_plane(
+        self, field: HeightField, rotation: np.ndarray, xz: np.ndarray, fine: bool = False
+    ) -> np.ndarray | None:
+        """The gradient (d lift / d x, d lift / d z) of the plane the piece comes to rest on,
+        turned by `rotation` at `xz`, or None when nothing under it holds its centre."""
+        probe, centre = self._probe(rotation, 0.05, fine)
+        need = field._need(probe, xz[0], xz[1])
+        below = need > EMPTY
+        if not below.any():
+            return None
+        offsets = np.column_stack([probe.x, probe.z])[below] - centre
+        return _rest_plane(offsets, need[below])
+
+
+def _rest_plane(offsets: np.ndarray, need: np.ndarray) -> np.ndarray | None:
+    """Tip a plane over points (x-z `offsets` from a centre of mass, height `need`) until the
+    points it rests on hold the centre: the gradient of that plane, or None when the centre
+    lies beyond every point in some direction (it would tip off an edge).
+
+    The plane starts level on the highest point, then turns about its contacts' edge
+    nearest the centre, towards the centre, until it meets the next point; each turn lowers
+    it under the centre, as a tipping piece's centre of mass goes down.
     """
-    if not len(probe):
-        return xz, lift
-    centre_local = np.array([probe.x, probe.z]).T.mean(axis=0)  # column order: see contacts
-    step = _SLIDE_STEP
-    travelled = 0.0
-    while travelled < _MAX_SLIDE:
-        touch = field.contacts(probe, xz[0], xz[1], lift)
-        centre = centre_local + xz
-        if not len(touch):
-            break
-        lo, hi = touch.min(axis=0) - field.cell, touch.max(axis=0) + field.cell
-        if np.all(centre >= lo) and np.all(centre <= hi):
-            break
-        direction = centre - touch.mean(axis=0)
-        norm = float(np.linalg.norm(direction))
-        if norm < 1e-9:
-            break
-        for k in range(1, _LOOKAHEAD + 1):
-            new_xz = xz + direction / norm * step * k
-            new_lift = field.lift(probe, new_xz[0], new_xz[1])
-            if new_lift is not None and new_lift < lift - 0.5:
-                xz, lift = new_xz, new_lift
-                travelled += step * k
-                break
-        else:
-            break
-    return xz, lift
+    k = int(np.argmax(need))
+    level, gradient = float(need[k]), np.zeros(2)
+    for _ in range(16):
+        gap = level + offsets @ gradient - need
+        reach = (offsets[gap <= _FLAT] @ _DIRECTIONS).max(axis=0)
+        worst = int(np.argmin(reach))
+        if reach[worst] >= 0:
+            return gradient
+        u = _DIRECTIONS[:, worst]
+        beyond = offsets @ u - reach[worst]
+        ahead = beyond > 1e-9
+        if not ahead.any():
+            return None
+        turn = float(np.max(-gap[ahead] / beyond[ahead]))
+        gradient = gradient + turn * u
+        level -= turn * float(reach[worst])
+    return gradient
+
+
+def _holds(offsets: np.ndarray) -> bool:
+    """Whether contacts at these x-z offsets from a centre of mass surround it."""
+    if not len(offsets):
+        return False
+    return bool((offsets @ _DIRECTIONS).max(axis=0).min() >= 0)
+
+
+def _up_normal(gradient: np.ndarray) -> np.ndarray:
+    """LDraw unit normal, pointing up, of a plane whose height (up) has this x-z gradient."""
+    normal = np.array([-gradient[0], -1.0, -gradient[1]])
+    return normal / np.linalg.norm(normal)
+
+
+def _turn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smallest rotation taking unit vector `a` to unit vector `b`."""
+    a = a / np.linalg.norm(a)
+    axis = np.cross(a, b)
+    sine, cosine = float(np.linalg.norm(axis)), float(a @ b)
+    if sine < 1e-12:
+        if cosine > 0:
+            return np.eye(3)
+        other = np.array([1.0, 0.0, 0.0]) if abs(a[0]) < 0.9 else np.array([0.0, 0.0, 1.0])
+        axis = np.cross(a, other)
+        axis /= np.linalg.norm(axis)
+        return 2 * np.outer(axis, axis) - np.eye(3)  # half a turn
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + k + k @ k * ((1 - cosine) / sine**2)
+
+
+def _sample_faces(
+    tris: np.ndarray, normal: np.ndarray, spacing: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points covering triangles, with their normals: a square grid `spacing` apart over
+    each triangle (so any square of side spacing·√2 on it holds one, however it is turned)
+    plus its corners and points along its edges."""
+    points, normals = [tris.reshape(-1, 3)], [np.repeat(normal, 3, axis=0)]
+    for a, b in ((0, 1), (1, 2), (2, 0)):
+        edge = tris[:, b] - tris[:, a]
+        steps = np.ceil(np.linalg.norm(edge, axis=1) / spacing).astype(int)
+        owner, t = _ranges(np.maximum(steps - 1, 0))
+        t = (t + 1) / steps[owner]
+        points.append(tris[owner, a] + t[:, None] * edge[owner])
+        normals.append(normal[owner])
+    e1 = tris[:, 1] - tris[:, 0]
+    e1 /= np.maximum(np.linalg.norm(e1, axis=1, keepdims=True), 1e-12)
+    e2 = np.cross(normal, e1)
+    rel = tris - tris[:, :1]
+    flat = np.stack([np.einsum("tkj,tj->tk", rel, e1), np.einsum("tkj,tj->tk", rel, e2)], -1)
+    lo = np.floor(flat.min(1) / spacing).astype(int)
+    hi = np.ceil(flat.max(1) / spacing).astype(int)
+    size = hi - lo + 1
+    owner, k = _ranges(size[:, 0] * size[:, 1])
+    grid = (np.column_stack([k // size[owner, 1], k % size[owner, 1]]) + lo[owner]) * spacing
+    d1, d2 = flat[:, 1], flat[:, 2]  # flat[:, 0] is the origin
+    det = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
+    det = np.where(np.abs(det) < 1e-12, np.inf, det)[owner]
+    u = (grid[:, 0] * d2[owner, 1] - grid[:, 1] * d2[owner, 0]) / det
+    v = (d1[owner, 0] * grid[:, 1] - d1[owner, 1] * grid[:, 0]) / det
+    inside = (u > 0) & (v > 0) & (u + v < 1)  # the edges are sampled above
+    owner, grid = owner[inside], grid[inside]
+    points.append(tris[owner, 0] + grid[:, :1] * e1[owner] + grid[:, 1:] * e2[owner])
+    normals.append(normal[owner])
+    return np.concatenate(points), np.concatenate(normals)
+
+
+def _ranges(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For counts (n,): the index of each item's range, and 0..count-1 within it."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    start = np.cumsum(counts) - counts
+    return owner, np.arange(len(owner)) - start[owner]
+
+
+def _stable_faces(hull: ConvexHull, vertices: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Planes (k, 4: outward normal, offset) of the hull's faces that hold `centre` over
+    them."""
+    planes = np.unique(np.round(hull.equations, 6), axis=0)
+    points = vertices[hull.vertices]
+    out = []
+    for normal, offset in zip(planes[:, :3], planes[:, 3], strict=True):
+        normal = normal / np.linalg.norm(normal)
+        on = points[np.abs(points @ normal + offset) < 1e-3]
+        if len(on) < 3:
+            continue
+        e1 = np.cross(normal, [1.0, 0.0, 0.0] if abs(normal[0]) < 0.9 else [0.0, 1.0, 0.0])
+        e1 /= np.linalg.norm(e1)
+        e2 = np.cross(normal, e1)
+        flat = (on - centre) @ np.column_stack([e1, e2])
+        if _holds(flat):
+            out.append([*normal, offset])
+    if not out:  # a convex body always has one; numerical trouble: its nearest face
+        nearest = int(np.argmin(-(hull.equations[:, :3] @ centre + hull.equations[:, 3])))
+        out.append(hull.equations[nearest])
+    return np.array(out, float)
 
 
 class _Area:

@@ -1,0 +1,189 @@
+"""Settled scatter rests like real bricks.
+
+A settled piece ends held (its centre of mass over what it touches), tilted to what it lies
+on, never hanging past an edge, and not inside what is under it or inside other pieces;
+measured on the real part geometry (`scatter_geometry`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import scatter_geometry as sg
+
+from ldscene.scene import load_scene
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ldscene", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
+    )
+
+
+def readme_scene() -> str:
+    """The scene of README.md's "A scene file" section."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## A scene file") :]
+    start = section.index("```yaml") + len("```yaml")
+    return section[start : section.index("```", start)]
+
+
+def indices(scene, *names: str) -> np.ndarray:
+    return np.concatenate([np.arange(scene.entries[n].start, scene.entries[n].stop) for n in names])
+
+
+def lowest(scene, name: str) -> np.ndarray:
+    """The lowest point (scene y) of each instance of an entry."""
+    points = sg.scene_points(scene.model, indices(scene, name))
+    return np.array([p[:, 1].min() for p in points])
+
+
+def test_the_checker_finds_pieces_inside_each_other(tmp_path):
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  a: {part: 3024, at: [0, 8, 0]}
+  sunk: {part: 3024, at: [5, 14, 3]}            # 2 LDU into a
+  c: {part: 3005, at: [40, 24, 0]}
+  on_c: {part: 3005, at: [40, 48, 0]}           # stacked: c's stud in its hollow
+  e: {part: 3005, at: [80, 24, 0]}
+  beside_e: {part: 3005, at: [95.5, 24, 0]}     # 4.5 LDU into e's side
+  g: {part: 3001, at: [200, 24, 0]}
+  tilted: {part: 3024, at: [205, 32, 3], rotate: [30, 0, 10]}
+""",
+        )
+    )
+
+    def depth(a: str, b: str) -> float:
+        return sg.pair_depth(scene.model, scene.entries[a].start, scene.entries[b].start)
+
+    assert 1.8 < depth("a", "sunk") < 2.5
+    assert depth("c", "on_c") < 0.5
+    assert depth("e", "beside_e") > 1.5
+    assert depth("g", "tilted") > 1.5
+
+
+def test_tilted_pieces_fall_onto_a_face(tmp_path):
+    # Dropped with up to 60 degrees of tilt onto a flat baseplate, bricks and plates end on
+    # one of their faces (a real brick does not stay on its corner), on the baseplate's top
+    # or its stud tops.
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  ground: {part: 3811, color: 71}
+scatter:
+  rubble:
+    parts: [3004, 3010, 3023, 3024, 3062b, 3040b]
+    count: 25
+    area: {rect: [[-250, -250], [250, 250]]}
+    spacing: 60
+    tilt: 60
+    settle: true
+""",
+        )
+    )
+    rotations = scene.model.transform[scene.entries["rubble"]][:, :3, :3]
+    # Lying on a face: one of the piece's axes (or, for the slope, its sloped face's
+    # normal) points straight down.
+    vertical = np.abs(rotations[:, 1, :]).max(axis=1)
+    names = [scene.model.leaves[i].name for i in scene.model.leaf[scene.entries["rubble"]]]
+    square = np.array([n != "3040b.dat" for n in names])
+    assert np.allclose(vertical[square], 1.0, atol=1e-6), vertical
+    low = lowest(scene, "rubble")
+    assert (low > -0.01).all() and (low < 4.01).all(), low
+    assert (vertical < 0.999).sum() <= (~square).sum()  # only slopes on their slope
+
+
+def test_pieces_stay_off_the_air_past_an_edge(tmp_path):
+    # An area wider than the baseplate: pieces whose centre of mass would be past the edge
+    # are not placed; none hangs below the baseplate's top outside it.
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  ground: {part: 3867, color: 2}                # 16 x 16 baseplate
+scatter:
+  rubble:
+    parts: [3010, 3009, 3023, 3024]
+    count: 80
+    area: {near: ground, margin: 3}
+    tilt: 40
+    settle: true
+""",
+        )
+    )
+    model = scene.model
+    rubble = indices(scene, "rubble")
+    assert sg.hanging(model, rubble, indices(scene, "ground")) == []
+    # A piece lying on the baseplate has its centre over it; one on other pieces may reach
+    # a little further out, held by pieces that themselves overhang the edge.
+    lo, hi, _ = sg.ground(model, indices(scene, "ground"))
+    for k, points in zip(rubble, sg.scene_points(model, rubble), strict=True):
+        centre = (points[:, [0, 2]].min(0) + points[:, [0, 2]].max(0)) / 2
+        margin = 1.0 if points[:, 1].min() < 5 else 20.0
+        assert np.all(centre >= lo[0] - margin) and np.all(centre <= hi[0] + margin), k
+
+
+def test_readme_scene_rests_on_its_baseplate(tmp_path):
+    scene = load_scene(write_scene(tmp_path, readme_scene()))
+    snow = indices(scene, "snow")
+    places = indices(scene, "ground", "wall", "sentry")
+    assert sg.hanging(scene.model, snow, places) == []
+    deepest = sg.penetrations(scene.model, snow)
+    assert not deepest or deepest[0][0] <= 1.0, deepest[:3]
+
+
+def test_a_pile_does_not_pass_into_itself_or_what_is_under_it(tmp_path):
+    # Many pieces in a small area pile up on a plate, a brick wall and each other.
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  floor: {part: 3036, color: 72, at: [0, 8, 0]}
+  wall: {part: 3010, color: 4, at: [0, 32, -20], repeat: {count: 2, step: [0, 24, 0]}}
+scatter:
+  rubble:
+    parts: [3004, 3005, 3023, 3024, 3022, 3040b]
+    colors: [70, 72]
+    count: 30
+    area: {rect: [[-50, -50], [50, 50]]}
+    tilt: 50
+    settle: true
+  snow:
+    parts: [3024, 3070b, 3069b]
+    color: 15
+    count: 25
+    area: {rect: [[-50, -50], [50, 50]]}
+    settle: true
+""",
+        )
+    )
+    scattered = indices(scene, "rubble", "snow")
+    deepest = sg.penetrations(scene.model, scattered)
+    assert deepest and deepest[0][0] <= 1.0, deepest[:3]
+    under = sg.penetrations(scene.model, scattered, indices(scene, "floor", "wall"))
+    assert under and under[0][0] <= 1.0, under[:3]
+    tops = lowest(scene, "snow")
+    assert (tops > 8 - 0.5).all()  # nothing below the floor's top
