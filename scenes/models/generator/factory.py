@@ -252,7 +252,7 @@ def gantry_crane():
     return m
 
 
-HOOK_BLOCK_Y = -360
+HOOK_BLOCK_Y = -312  # low: the turret it carries is a plate or two above the hull, being set down
 # the hook's bowl (where a sling ring rests), relative to the 3136 origin
 HOOK_BOWL = (0, 58, 11)
 

@@ -64,14 +64,14 @@ models = [
         "size_studs": {"span_x": 33.0, "depth_z": 8.0, "height_bricks": 21.4},
         "origin": "ground centre between the legs; bridge spans X; rails (wheels) run along Z at x=+-300",
         "anchors": {
-            "hook_block": [0, -360, 0],
-            "hook_point": [0, -302, 11],
+            "hook_block": [0, -312, 0],
+            "hook_point": [0, -254, 11],
             "bridge_underside_y": -408,
             "bridge_top_y": -453,
             "trolley_top_y": -513,
             "leg_x": [-300, 300],
             "clear_width_between_legs": 560,
-            "example": "crane at P, unfinished hull at P (its deck top at P.y-120), t34_turret_slung at P+(0,-302,11): the turret then hangs 70 LDU above the deck",
+            "example": "crane at P, unfinished hull at P (its deck top at P.y-120), t34_turret_slung at P+(0,-254,11): the turret then hangs 14 LDU above the deck, being set down on its ring",
         },
     },
     {
