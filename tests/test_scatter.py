@@ -1,4 +1,4 @@
-"""Settled scatter rests like real bricks.
+"""Settled scatter rests like real bricks, and `on:`/`avoid:` say where it may land.
 
 A settled piece ends held (its centre of mass over what it touches), tilted to what it lies
 on, never hanging past an edge, and not inside what is under it or inside other pieces;
@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import scatter_geometry as sg
 
+from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene
 
 REPO = Path(__file__).resolve().parent.parent
@@ -187,3 +189,129 @@ scatter:
     assert under and under[0][0] <= 1.0, under[:3]
     tops = lowest(scene, "snow")
     assert (tops > 8 - 0.5).all()  # nothing below the floor's top
+
+
+AVOID = """
+place:
+  floor: {{part: 3867, color: 72}}
+  statue: {{part: 3003, color: 4, at: [0, 24, 0], repeat: {{count: 3, step: [0, 24, 0]}}}}
+  guards:
+    group:
+      left: {{model: guard, at: [-50, 0, 0]}}
+      right: {{model: guard, at: [50, 0, 0]}}
+models:
+  guard:
+    minifig: {{pose: {{left_arm: 90, right_arm: 90}}}}
+scatter:
+  snow:
+    parts: [3024, 3070b]
+    color: 15
+    count: 60
+    area: {{rect: [[-80, -30], [80, 30]]}}
+    settle: true
+{extra}
+"""
+
+
+def test_avoid_keeps_pieces_off_entries(tmp_path):
+    def snow_on(extra: str) -> tuple[int, int]:
+        """How many snow pieces touch the statue, and the guards."""
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        scene = load_scene(write_scene(folder, AVOID.format(extra=extra)))
+        snow = indices(scene, "snow")
+        return tuple(
+            len({i for i, _ in sg.touching(scene.model, snow, indices(scene, name))})
+            for name in ("statue", "guards")
+        )
+
+    statue, guards = snow_on("")
+    assert statue > 0 and guards > 0  # without avoid:, snow lands on both
+    assert snow_on("    avoid: [statue, guards]") == (0, 0)
+    assert snow_on("    on: floor") == (0, 0)
+    statue, guards = snow_on("    avoid: guards")
+    assert statue > 0 and guards == 0
+
+
+def test_on_names_what_pieces_may_rest_on(tmp_path):
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  floor: {part: 3867, color: 72}
+  rubble: {part: 3001, color: 70, at: [0, 24, 0], repeat: {count: 3, step: [0, 0, 40]}}
+scatter:
+  debris: {parts: [3024], count: 30, area: {rect: [[-60, -30], [60, 110]]}, settle: true}
+  snow:
+    parts: [3024]
+    color: 15
+    count: 30
+    area: {rect: [[-40, -20], [40, 100]]}
+    on: [rubble, debris]
+    settle: true
+""",
+        )
+    )
+    low = lowest(scene, "snow")
+    # On the bricks (top 24) or on debris (itself on the floor, the bricks or debris), never
+    # on the floor (top 0, stud tops 4).
+    assert (low > 6).all(), low
+
+
+@pytest.mark.parametrize(
+    "extra, line, column, needles",
+    [
+        ("    avoid: [statue, gaurds]", 19, 21, ["'gaurds' is not a placed name", "'guards'"]),
+        (
+            "    on: [snow2]\n  snow2: {parts: [3024], count: 1, area: {near: floor}}",
+            19,
+            10,
+            ["'snow2' is a later scatter entry"],
+        ),
+        ("    on: statue\n    area: {rect: [[200, 200], [220, 220]]}", 0, 0, ["area"]),
+        ("    on: []", 19, 9, ["must be a list of entry names"]),
+        ("    avoid: [3]", 19, 13, ["must hold entry names"]),
+    ],
+)
+def test_on_and_avoid_errors(tmp_path, extra, line, column, needles):
+    path = write_scene(tmp_path, AVOID.format(extra=extra))
+    with pytest.raises(LdsceneError) as caught:
+        load_scene(path)
+    message = str(caught.value)
+    for needle in needles:
+        assert needle in message, message
+    if line:
+        assert (caught.value.line, caught.value.column) == (line, column), message
+
+
+def test_nowhere_to_land_is_one_line_and_writes_nothing(tmp_path):
+    # Only the statue may take the snow, and the area is far from it.
+    text = AVOID.format(extra="    on: [statue]").replace(
+        "area: {rect: [[-80, -30], [80, 30]]}", "area: {rect: [[100, 100], [140, 140]]}"
+    )
+    path = write_scene(tmp_path, text)
+    out = tmp_path / "out.mpd"
+    result = run_cli("export", str(path), "-o", str(out))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "scene.yaml:19:5:" in lines[0] and "nothing in its area" in lines[0], lines[0]
+    assert not out.exists()
+
+
+def test_on_needs_settle(tmp_path):
+    text = AVOID.format(extra="    on: [floor]").replace("    settle: true\n", "")
+    with pytest.raises(LdsceneError) as caught:
+        load_scene(write_scene(tmp_path, text))
+    assert "needs settle: true" in str(caught.value) and caught.value.line == 18
+
+
+def test_on_and_avoid_give_the_same_bytes_in_every_process(tmp_path):
+    path = write_scene(tmp_path, AVOID.format(extra="    avoid: [guards]\n    tilt: 20"))
+    outputs = []
+    for name in ("a.mpd", "b.mpd"):
+        result = run_cli("export", str(path), "-o", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]

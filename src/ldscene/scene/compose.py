@@ -234,6 +234,11 @@ class Composer:
         self._field_count = 0
         self._colour_names: dict[str, int] | None = None
         self._like: Model | None = None
+        #: Each top-level entry's number in the world field's record of who owns a surface.
+        self._owner_ids = {
+            name: k
+            for k, name in enumerate([p.name for p in spec.place] + [s.name for s in spec.scatter])
+        }
 
     def error(self, where: Mark, message: str, hint: str | None = None) -> LdsceneError:
         return self.reader.error(where, message, hint)
@@ -511,9 +516,10 @@ class Composer:
             choices.append(ScatterChoice(model, choice.weight, fixed))
         colours = [(self.colour(ref), w) for ref, w in s.colours]
         polygons = [self._area_polygon(s, area, world, entries) for area in s.areas]
+        allowed = self._allowed(s, entries)
 
         def world_field(lo: np.ndarray, hi: np.ndarray) -> HeightField:
-            return self.world_field(world, lo, hi)
+            return self.world_field(world, lo, hi, entries)
 
         try:
             pieces = scatter(
@@ -529,8 +535,21 @@ class Composer:
                 s.settle,
                 [area.y for area in s.areas],
                 world_field if s.settle else None,
+                self._owner_ids[s.name],
+                allowed,
             )
         except ScatterFailure as failure:
+            if failure.placed == 0 and failure.refused:
+                rules = [
+                    f"{key}: " + ", ".join(name for name, _ in names)
+                    for key, names in (("on", s.on or []), ("avoid", s.avoid))
+                    if names
+                ]
+                raise self.error(
+                    s.on_where if s.on is not None else s.avoid_where,
+                    f"{what}: nothing in its area that it may land on ({'; '.join(rules)})",
+                    "name what lies under the area in on:, or move the area over it",
+                ) from None
             if failure.placed == 0 and failure.unsupported:
                 raise self.error(
                     s.areas[0].where,
@@ -538,11 +557,11 @@ class Composer:
                     "place ground (a baseplate, rubble, a model) under the area "
                     "before this scatter, or set settle: false",
                 ) from None
-            reason = (
-                "too crowded for its spacing"
-                if failure.crowded >= failure.unsupported
-                else "most spots have nothing below them to settle on"
-            )
+            reason = max(
+                (failure.crowded, "too crowded for its spacing"),
+                (failure.unsupported, "most spots have nothing below them to rest on"),
+                (failure.refused, "most spots are on entries that on:/avoid: rule out"),
+            )[1]
             raise self.error(
                 s.where,
                 f"{what}: placed only {failure.placed} of {s.count} pieces ({reason})",
@@ -568,8 +587,11 @@ class Composer:
         if self._heights is not None:
             self._heights.flush_later()
 
-    def world_field(self, world: Instances, lo: np.ndarray, hi: np.ndarray) -> HeightField:
-        """The height field of everything placed so far, covering x-z window lo..hi.
+    def world_field(
+        self, world: Instances, lo: np.ndarray, hi: np.ndarray, entries: dict[str, slice]
+    ) -> HeightField:
+        """The height field of everything placed so far, covering x-z window lo..hi, with the
+        entry each cell's top belongs to (`_owner_ids`).
 
         One field serves every settling scatter: it is built once (over the scene's extent)
         and only new instances are added to it, unless a window falls outside it.
@@ -587,7 +609,7 @@ class Composer:
                 whi = np.maximum(whi, box[1][[0, 2]] + 300)
             if field is not None:
                 wlo, whi = np.minimum(wlo, field.lo), np.maximum(whi, field.hi)
-            field = self._field = HeightField(wlo, whi, cache=self._field_cache())
+            field = self._field = HeightField(wlo, whi, cache=self._field_cache(), owners=True)
             new = np.arange(world.count)
         if len(new):
             current = world.build("world", self._like, self.sources.colours)
@@ -599,9 +621,42 @@ class Composer:
                 & (bhi[:, 2] >= field.lo[1])
                 & (blo[:, 2] <= field.hi[1])
             )
-            field.add_model(current, new[meet])
+            field.add_model(current, new[meet], owners=self._owners(entries, new[meet]))
         self._field_count = world.count
         return field
+
+    def _owners(self, entries: dict[str, slice], index: np.ndarray) -> np.ndarray:
+        """The owner id (`_owner_ids`) of each instance: the top-level entry holding it."""
+        owners = np.full(len(index), -1, np.int32)
+        for name, where in entries.items():
+            inside = (index >= where.start) & (index < where.stop)
+            owners[inside] = self._owner_ids[name]
+        return owners
+
+    def _allowed(self, s: sp.ScatterSpec, entries: dict[str, slice]) -> np.ndarray | None:
+        """What a scatter's pieces may rest on, by owner id (the last entry: surfaces of no
+        entry), from its `on:` and `avoid:`; None when it may rest on anything."""
+        if s.on is None and not s.avoid:
+            return None
+        # Only what on: lists, else anything; the last entry: surfaces of no entry.
+        allowed = np.full(len(self._owner_ids) + 1, s.on is None)
+        for listed, value in ((s.on or [], True), (s.avoid, False)):
+            for name, where in listed:
+                if name not in entries and name != s.name:
+                    later = name in self._owner_ids
+                    close = difflib.get_close_matches(name, list(entries), n=1)
+                    raise self.error(
+                        where,
+                        f"scatter '{s.name}': '{name}' is "
+                        + ("a later scatter entry" if later else "not a placed name"),
+                        "a scatter lands only on entries placed before it; move it above"
+                        if later
+                        else f"did you mean '{close[0]}'?"
+                        if close
+                        else "name a place entry or an earlier scatter entry",
+                    )
+                allowed[self._owner_ids[name]] = value
+        return allowed
 
     def _area_polygon(
         self, s: sp.ScatterSpec, area: sp.Area, world: Instances, entries: dict[str, slice]

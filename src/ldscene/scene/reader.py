@@ -632,9 +632,45 @@ def _scatter(
         if "seed" in node
         else scene_seed
     )
-    return ScatterSpec(
+    spec = ScatterSpec(
         name, key_where, choices, colours, count, areas, yaw, tilt, spacing, settle, seed
     )
+    for key in ("on", "avoid"):
+        if key not in node:
+            continue
+        if not settle:
+            raise reader.error(
+                node.key_mark(key),
+                f"{key}: of {what} needs settle: true",
+                "only settling pieces land on something; add settle: true",
+            )
+        names = _names(reader, node, key, what)
+        if key == "on":
+            spec.on, spec.on_where = names, node.key_mark(key)
+        else:
+            spec.avoid, spec.avoid_where = names, node.key_mark(key)
+    return spec
+
+
+def _names(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[str, Mark]]:
+    """A list of entry names (or one name), each with its position."""
+    value = node[key]
+    if isinstance(value, str):
+        return [(value, node.value_mark(key))]
+    if not isinstance(value, YList) or not len(value):
+        raise reader.error(
+            node.value_mark(key),
+            f"{key} of {what} must be a list of entry names, got {_kind(value)}",
+            "for example [floor, rubble]: names of place: entries or earlier scatter entries",
+        )
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise reader.error(
+                value.item_mark(i), f"{key} of {what} must hold entry names, got {_kind(item)}"
+            )
+        out.append((item, value.item_mark(i)))
+    return out
 
 
 def _choices(reader: Reader, node: YMap, what: str) -> list[Choice]:

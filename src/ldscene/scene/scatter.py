@@ -141,8 +141,12 @@ def scatter(
             if world is not None
             else HeightField(lo - reach, hi + reach)
         )
-        if not any(field.any_support(polygon, allowed) for polygon in polygons):
-            raise ScatterFailure(0, 1, 0, 1 if allowed is not None else 0)
+        if not any(field.any_support(polygon) for polygon in polygons):
+            raise ScatterFailure(0, 1, 0)
+        if allowed is not None and not any(
+            field.any_support(polygon, allowed) for polygon in polygons
+        ):
+            raise ScatterFailure(0, 0, 0, 1)
         if allowed is not None:
             allowed = np.asarray(allowed, bool).copy()
             if owner >= 0:

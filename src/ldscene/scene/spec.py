@@ -56,6 +56,8 @@ SCATTER_KEYS = (
     "tilt",
     "spacing",
     "settle",
+    "on",
+    "avoid",
     "seed",
     "description",
 )
@@ -220,6 +222,12 @@ class ScatterSpec:
     spacing: float
     settle: bool
     seed: int
+    #: Entry names (with their file positions) the pieces may rest on (None: anything) and
+    #: may not rest on; the positions of the on:/avoid: keys themselves.
+    on: list[tuple[str, Mark]] | None = None
+    avoid: list[tuple[str, Mark]] = field(default_factory=list)
+    on_where: Mark = NO_MARK
+    avoid_where: Mark = NO_MARK
 
 
 @dataclass
