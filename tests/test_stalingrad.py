@@ -14,9 +14,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scatter_geometry as sg
 
 from ldscene.scene import load_scene
+from ldscene.scene.compose import read_spec
 
 SCENE = Path(__file__).resolve().parent.parent / "scenes" / "stalingrad_stz.yaml"
 NAMES = ("factory", "t34_line", "workers", "mg42_crew", "wounded", "snow", "debris")
@@ -98,3 +101,56 @@ def test_base_is_about_64_by_48_studs(info):
     lo, hi = info["bbox"]["min"], info["bbox"]["max"]
     width, depth = (hi[0] - lo[0]) / 20, (hi[2] - lo[2]) / 20
     assert 60 <= width <= 72 and 44 <= depth <= 56, (width, depth)
+
+
+@pytest.fixture(scope="module")
+def settled(scene) -> tuple[np.ndarray, np.ndarray, set[tuple[int, int]]]:
+    """The instances of the settled scatter entries (whatever the scene has), of the place
+    entries, and the pairs of instances inside one scattered model (a model's own parts
+    may touch or overlap: not two pieces)."""
+    spec = read_spec(SCENE)
+    names = [s.name for s in spec.scatter if s.settle]
+    assert names, "the scene settles no scatter"
+
+    def instances(entries: list[str]) -> np.ndarray:
+        return np.concatenate(
+            [np.arange(scene.entries[n].start, scene.entries[n].stop) for n in entries]
+        )
+
+    model = scene.model
+    scattered = instances(names)
+    in_model = [k for k in scattered if len(model.paths[model.path[k]]) > 1]
+    same = {(i, j) for i in in_model for j in in_model if i < j}
+    return scattered, instances([p.name for p in spec.place]), same
+
+
+def test_scatter_never_hangs_past_the_base(scene, settled):
+    # Nothing scattered reaches below the base's top outside its footprint (pieces used to
+    # slide off the hall's edge and hang 5 to 13 LDU below it, in the air).
+    scattered, placed, _ = settled
+    hanging = sg.hanging(scene.model, scattered, placed)
+    assert hanging == [], [
+        (round(d, 1), scene.model.leaves[scene.model.leaf[k]].name) for d, k in hanging[:5]
+    ]
+
+
+def test_scattered_pieces_do_not_pass_into_each_other(scene, settled):
+    # Measured on the real part geometry: no two scattered pieces overlap by more than 1 LDU.
+    scattered, _, same = settled
+    deepest = [p for p in sg.penetrations(scene.model, scattered) if (p[1], p[2]) not in same]
+    assert deepest and deepest[0][0] <= 1.0, deepest[:5]
+
+
+def test_export_is_the_same_bytes_in_every_process(tmp_path):
+    outputs = []
+    for name in ("a.mpd", "b.mpd"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ldscene", "export", str(SCENE), "-o", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / name).read_bytes())
+    assert outputs[0] == outputs[1]
