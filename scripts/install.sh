@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install ldscene into ./.venv, with the system libraries headless rendering needs.
 #   scripts/install.sh        the tool
-#   scripts/install.sh test   also what the test suite needs (Xvfb, xdotool, ImageMagick, pytest)
+#   scripts/install.sh test   also what the test suite needs (Xvfb, xdotool, ImageMagick, pytest,
+#                             and Ray for the render-farm tests: the `cluster` extra)
 # Debian/Ubuntu packages: Mesa's EGL (software GL on any CPU) and libGL/libXrender, which
 # `import pyrender` loads even offscreen, and a libLLVM for the path engine (Mitsuba 3 on
 # the CPU). Elsewhere install the equivalents yourself.
@@ -12,7 +13,7 @@ packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 libopengl0 libxrender1 lib
 extras=""
 if [ "${1:-}" = "test" ]; then
     packages+=(xvfb xauth x11-utils xdotool imagemagick)
-    extras="[test]"
+    extras="[test,cluster]"
 fi
 
 if command -v apt-get >/dev/null 2>&1; then
