@@ -55,6 +55,7 @@ class PostRequest:
     fps: float = 12.0
     url_prefix: str = ""  # where the folder will be online (Markdown/BBCode image links)
     jobs: int | None = None
+    cluster: str | None = None  # a Ray address: render the stills and the frames there
     quiet: bool = False
     library: Path | None = None
     strict: bool = False
@@ -376,7 +377,21 @@ def _write_text(folder: Path, name: str, text: str) -> None:
 
 
 def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
-    """Do the whole `ldscene post`; returns the folder written."""
+    """Do the whole `ldscene post`; returns the folder written.  With `req.cluster` the
+    stills and the turntable's frames are farm tasks on that Ray cluster (connected to
+    before anything loads, so an unreachable one costs nothing)."""
+    if req.cluster is None:
+        return _make_post(req, None, echo, warn, on_loaded)
+    from ldscene.farm import open_executor
+    from ldscene.farm.executor import check_cluster_support
+
+    check_cluster_support()
+    check_request(req)
+    with open_executor(req.cluster, engine=req.engine) as executor:
+        return _make_post(req, executor, echo, warn, on_loaded)
+
+
+def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
     from ldscene import bom
     from ldscene.inputs import load_input
     from ldscene.render.command import RenderRequest, build_options, scene_view
@@ -438,7 +453,14 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
             )
             name = f"turntable{turntable_suffix}"
             make_turntable(
-                model, work / name, req.frames, spin, fps=req.fps, jobs=req.jobs, quiet=req.quiet
+                model,
+                work / name,
+                req.frames,
+                spin,
+                fps=req.fps,
+                jobs=req.jobs,
+                quiet=req.quiet,
+                executor=executor,
             )
             turntable = Figure(name, "A full turn around the model")
         figures = _render_stills(
@@ -450,6 +472,7 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
             work,
             image_suffix,
             ProgressLine(enabled=None if not req.quiet else False),
+            executor,
         )
         total, designs, lots, top = parts_summary(model, lines)
         csv_text = bom.to_csv(lines)
@@ -494,27 +517,78 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
 
 
 def _render_stills(
-    model, views, captions, options, engine: EngineSettings, folder: Path, suffix: str, progress
+    model,
+    views,
+    captions,
+    options,
+    engine: EngineSettings,
+    folder: Path,
+    suffix: str,
+    progress,
+    executor=None,
 ) -> list[Figure]:
+    """One image per view in `folder`: in this process, or as farm tasks on `executor`."""
     from ldscene.render.images import save_image
 
     figures = []
     used: set[str] = set()
+    for i, (view, caption) in enumerate(zip(views, captions, strict=True), 1):
+        name = f"{i:02d}-{slug(view.name)}{suffix}"
+        while name in used:
+            name = name.replace(suffix, f"-{i}{suffix}")
+        used.add(name)
+        figures.append(Figure(name, caption))
+    if executor is not None:
+        _farm_stills(model, views, [f.file for f in figures], options, engine, folder, executor)
+        return figures
     try:
         with open_renderer(engine, model, options, progress) as renderer:
-            for i, (view, caption) in enumerate(zip(views, captions, strict=True), 1):
-                name = f"{i:02d}-{slug(view.name)}{suffix}"
-                while name in used:
-                    name = name.replace(suffix, f"-{i}{suffix}")
-                used.add(name)
+            for i, (view, figure) in enumerate(zip(views, figures, strict=True), 1):
                 progress(f"rendering {view.name} ({i}/{len(views)})")
                 save_image(
-                    renderer.render(view), folder / name, background=options.background, quality=90
+                    renderer.render(view),
+                    folder / figure.file,
+                    background=options.background,
+                    quality=90,
                 )
-                figures.append(Figure(name, caption))
     finally:
         progress.done()
     return figures
+
+
+def _farm_stills(model, views, names, options, engine, folder: Path, executor) -> None:
+    from ldscene.atomic import write_atomic
+    from ldscene.farm import FarmRun, RenderTask, portable_meshes
+    from ldscene.farm.runner import FarmJob
+    from ldscene.render.description import RenderDescription
+    from ldscene.render.meshes import build_model_meshes
+
+    meshes = build_model_meshes(model)
+    RenderDescription(meshes, options)  # "nothing to render" here, not in every worker
+    suffix = Path(names[0]).suffix
+    tasks = [
+        RenderTask("stills", i, view, options, engine, encode=suffix, quality=90)
+        for i, view in enumerate(views)
+    ]
+    errors: list[str] = []
+
+    def on_result(task: RenderTask, output) -> None:
+        data = output.value
+        write_atomic(folder / names[task.index], lambda handle: handle.write(data), "the image")
+
+    run = FarmRun(executor)
+    run.add(
+        FarmJob(
+            "stills",
+            portable_meshes(meshes),
+            tasks,
+            on_result,
+            lambda task, message: errors.append(f"{task.view.name}: {message}"),
+        )
+    )
+    run.finish()
+    if errors:
+        raise LdsceneError(errors[0])
 
 
 def _replace_folder(work: Path, out: Path) -> None:

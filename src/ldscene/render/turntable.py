@@ -1,9 +1,11 @@
-"""Turntables: frames around a model rendered in parallel worker processes, saved as an animation.
+"""Turntables: frames around a model rendered in parallel, saved as an animation.
 
-Each worker process opens its own headless GL context (EGL), builds the model's meshes once
-and renders a share of the frames; frames come back as arrays in any order and are put back
-in sequence.  The camera orbits the model's centre at one fixed distance, chosen so the model
-fits in every frame, so it turns without changing size.
+The model is meshed once here; each frame is a farm task (`ldscene.farm`) run by local worker
+processes or on a Ray cluster (`--cluster`).  A worker opens its own headless GL context
+(EGL) on the meshes at its first frame and renders whichever frames it is given; frames come
+back as arrays in any order and are put back in sequence.  The camera orbits the model's
+centre at one fixed distance, chosen so the model fits in every frame, so it turns without
+changing size.
 
 GIF and animated WebP are written with Pillow; MP4 with imageio-ffmpeg when it is installed.
 """
@@ -11,12 +13,9 @@ GIF and animated WebP are written with Pillow; MP4 with imageio-ffmpeg when it i
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-import signal
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -82,44 +81,7 @@ def orbit_views(
     return views
 
 
-# ----------------------------------------------------------------------------- workers
-_WORKER: dict = {}
-
-
-def _worker_init(
-    model,
-    options: RenderOptions,
-    engine: EngineSettings,
-    frames: int,
-    latitude: float,
-    start_longitude: float,
-    threads: int | None,
-) -> None:
-    """Remember the job; the GL context is made by the first frame (an initializer that
-    raised would make the pool restart the worker forever)."""
-    # Ctrl-C reaches the whole process group: the parent stops the pool, workers stay quiet.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if threads and "LP_NUM_THREADS" not in os.environ:
-        os.environ["LP_NUM_THREADS"] = str(threads)  # llvmpipe: share the cores, not fight
-    _WORKER.clear()
-    _WORKER["job"] = (model, options, engine, frames, latitude, start_longitude)
-
-
-def _worker_render(index: int) -> tuple[int, np.ndarray]:
-    try:
-        if "renderer" not in _WORKER:
-            model, options, engine, frames, latitude, start_longitude = _WORKER["job"]
-            renderer = open_renderer(engine, model, options)
-            _WORKER["renderer"] = renderer
-            _WORKER["views"] = orbit_views(
-                renderer.meshes.frame_points, frames, options, latitude, start_longitude
-            )
-        image = _WORKER["renderer"].render_array(_WORKER["views"][index])
-    except LdsceneError as err:
-        raise RuntimeError(f"ldscene-error: {err}") from None
-    return index, image
-
-
+# ----------------------------------------------------------------------------- frames
 def default_jobs(frames: int, engine: EngineSettings) -> int:
     """One raster worker per core; the path engine uses every core for each frame itself."""
     if engine.engine is Engine.PATH:
@@ -136,8 +98,16 @@ def render_frames(
     jobs: int | None = None,
     on_frame: OnFrame | None = None,
     engine: EngineSettings | None = None,
+    executor=None,
+    stats=None,
 ) -> list:
-    """Render the turntable's frames (PIL images, in order), `jobs` processes at a time."""
+    """Render the turntable's frames (PIL images, in order).
+
+    With one job and no `executor`, in this process; otherwise one farm task per frame on
+    `executor` (a `ldscene.farm.Executor`, e.g. a Ray cluster's) or on `jobs` local worker
+    processes.  This process meshes the model once; the workers get the meshes, not the
+    model.  `stats`, a `FarmStats`, receives the farm's counts (tasks, retries, nodes).
+    """
     from PIL import Image
 
     options = options or RenderOptions()
@@ -149,52 +119,75 @@ def render_frames(
     if jobs < 1:
         raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
     jobs = min(jobs, frames)
-    arrays: list[np.ndarray | None] = [None] * frames
-    if jobs == 1:
+    if executor is None and jobs == 1:
+        arrays = []
         with open_renderer(engine, model, options) as renderer:
             views = orbit_views(
                 renderer.meshes.frame_points, frames, options, latitude, start_longitude
             )
             for i, view in enumerate(views):
-                arrays[i] = renderer.render_array(view)
+                arrays.append(renderer.render_array(view))
                 if on_frame:
                     on_frame(i + 1, frames)
     else:
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        # fork shares the loaded model with the workers for free; it is safe while this
-        # process has no GL state of its own.  Otherwise spawn (the model is pickled).
-        method = (
-            "fork" if sys.platform.startswith("linux") and "OpenGL" not in sys.modules else "spawn"
-        )
-        args = (model, options, engine, frames, latitude, start_longitude, threads)
-        pool = ProcessPoolExecutor(
-            jobs,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_worker_init,
-            initargs=args,
-        )
-        try:
-            futures = [pool.submit(_worker_render, i) for i in range(frames)]
-            for done, future in enumerate(as_completed(futures), 1):
-                index, array = future.result()
-                arrays[index] = array
-                if on_frame:
-                    on_frame(done, frames)
-        except RuntimeError as err:  # BrokenProcessPool is one too
-            text = str(err)
-            if text.startswith("ldscene-error: "):
-                raise LdsceneError(text[len("ldscene-error: ") :]) from None
-            raise LdsceneError(f"a render worker failed: {text or type(err).__name__}") from None
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        arrays = _farm_frames(
+            model, frames, options, latitude, start_longitude, jobs, on_frame, engine, executor,
+            stats,
+        )  # fmt: skip
     images = []
     for array in arrays:
-        assert array is not None
         if options.transparent:
             images.append(Image.fromarray(array, "RGBA"))
         else:
             images.append(Image.fromarray(np.ascontiguousarray(array[..., :3]), "RGB"))
     return images
+
+
+def _farm_frames(
+    model, frames, options, latitude, start_longitude, jobs, on_frame, engine, executor, stats
+) -> list[np.ndarray]:
+    """One farm task per frame; the arrays in frame order."""
+    import contextlib
+
+    from ldscene.farm import FarmRun, RenderTask, open_executor, portable_meshes
+    from ldscene.farm.runner import FarmJob
+    from ldscene.render.description import RenderDescription
+    from ldscene.render.meshes import ModelMeshes, build_model_meshes
+
+    meshes = model if isinstance(model, ModelMeshes) else build_model_meshes(model)
+    RenderDescription(meshes, options)  # "nothing to render" here, not in every worker
+    views = orbit_views(meshes.frame_points, frames, options, latitude, start_longitude)
+    tasks = [
+        RenderTask("turntable", i, view, options, engine, label=f"frame {i + 1}")
+        for i, view in enumerate(views)
+    ]
+    arrays: list[np.ndarray | None] = [None] * frames
+    errors: list[str] = []
+
+    def on_result(task: RenderTask, output) -> None:
+        arrays[task.index] = output.value
+
+    def on_error(task: RenderTask, message: str) -> None:
+        errors.append(message)
+
+    done = [0]
+
+    def on_task_done() -> None:
+        done[0] += 1
+        if on_frame:
+            on_frame(done[0], frames)
+
+    own = executor is None
+    with open_executor(jobs=jobs, tasks=frames) if own else contextlib.nullcontext(executor) as ex:
+        run = FarmRun(ex, on_task_done=on_task_done)
+        if stats is not None:
+            run.stats = stats
+        run.add(FarmJob("turntable", portable_meshes(meshes), tasks, on_result, on_error))
+        run.finish()
+    if errors:
+        raise LdsceneError(errors[0])
+    assert all(a is not None for a in arrays)
+    return arrays  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- writing
@@ -387,15 +380,27 @@ def make_turntable(
     jobs: int | None = None,
     quiet: bool = False,
     engine: EngineSettings | None = None,
+    executor=None,
+    stats=None,
 ) -> Path:
-    """Render and write a turntable animation; returns the path written."""
+    """Render and write a turntable animation; returns the path written.  `executor` and
+    `stats`: see `render_frames`."""
     check_animation_path(output)
     if not 0.5 <= fps <= 100:
         raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
     on_frame, close = rich_progress(quiet)
     try:
         images = render_frames(
-            model, frames, options, latitude, start_longitude, jobs, on_frame, engine
+            model,
+            frames,
+            options,
+            latitude,
+            start_longitude,
+            jobs,
+            on_frame,
+            engine,
+            executor=executor,
+            stats=stats,
         )
     finally:
         close()
@@ -423,10 +428,16 @@ def turntable_input(
     echo=print,
     on_loaded=None,
     engine: EngineSettings | None = None,
+    cluster: str | None = None,
 ) -> Path:
-    """The whole of `ldscene turntable`: cheap checks, load, render in parallel, write."""
+    """The whole of `ldscene turntable`: cheap checks, load, render in parallel, write.
+
+    `cluster` (a Ray address) renders the frames there instead of in local processes."""
+    import contextlib
     import time
 
+    from ldscene.farm import FarmStats, open_executor
+    from ldscene.farm.executor import check_cluster_support
     from ldscene.inputs import is_scene, load_input
     from ldscene.render.command import RenderRequest, build_options
 
@@ -437,6 +448,8 @@ def turntable_input(
         raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
     if jobs is not None and jobs < 1:
         raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
+    if cluster is not None:
+        check_cluster_support()
     request = RenderRequest(
         input_path=input_path,
         width=width,
@@ -453,25 +466,38 @@ def turntable_input(
             "no such file" if not input_path.exists() else "not a file", path=str(input_path)
         )
     start = time.perf_counter()
-    loaded = load_input(input_path, library, strict, use_cache=use_cache)
-    if on_loaded is not None:
-        on_loaded(loaded.model)
-    options = build_options(request, loaded.scene if is_scene(input_path) else None)
-    path = make_turntable(
-        loaded.model,
-        output,
-        frames,
-        options,
-        latitude,
-        start_longitude,
-        fps,
-        jobs,
-        quiet,
-        request.engine,
-    )
+    stats = FarmStats()
+    # A cluster is connected to first: an unreachable one is reported before the load.
+    with (
+        open_executor(cluster, engine=request.engine)
+        if cluster is not None
+        else contextlib.nullcontext(None)
+    ) as executor:
+        loaded = load_input(input_path, library, strict, use_cache=use_cache)
+        if on_loaded is not None:
+            on_loaded(loaded.model)
+        options = build_options(request, loaded.scene if is_scene(input_path) else None)
+        path = make_turntable(
+            loaded.model,
+            output,
+            frames,
+            options,
+            latitude,
+            start_longitude,
+            fps,
+            jobs,
+            quiet,
+            request.engine,
+            executor=executor,
+            stats=stats,
+        )
+        where = executor.describe() if executor is not None else ""
     if not quiet:
+        ran = ""
+        if executor is not None:
+            ran = f"; {stats.where_text()} of {where}"
         echo(
             f"wrote {path} ({frames} frames, {options.width}x{options.height}, "
-            f"{time.perf_counter() - start:.1f} s)"
+            f"{time.perf_counter() - start:.1f} s{ran}{stats.summary()})"
         )
     return path
