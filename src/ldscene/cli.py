@@ -122,6 +122,16 @@ def engine_options(default: str = "raster"):
     return decorate
 
 
+cluster_option = click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Render on a Ray cluster: HOST:PORT of its head (`ray start --head`), "
+    "ray://HOST:10001, auto, or local (a throwaway one on this machine). Default "
+    "$LDSCENE_CLUSTER, else $RAY_ADDRESS; `none`: this machine. "
+    "Needs pip install 'ldscene[cluster]'.",
+)
+
 strict_option = click.option(
     "--strict", is_flag=True, help="Treat missing parts and malformed lines as errors."
 )
@@ -535,14 +545,23 @@ def schema_command() -> None:
 
 
 @cli.command("render")
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("input_paths", metavar="INPUT...", nargs=-1, required=True, type=click.Path())
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
     default=None,
+    metavar="PATH",
     help="Image file (.png .jpg .webp); default renders/<input-stem>.png. "
-    "With several views, -<view> is added to the name.",
+    "With several views, -<view> is added to the name. With several inputs or a folder, "
+    "a folder (OUT/), default renders/.",
+)
+@click.option(
+    "--format",
+    "image_format",
+    default="png",
+    show_default=True,
+    metavar="png|jpg|webp",
+    help="Image format when the names are made up (a batch, or no -o).",
 )
 @click.option(
     "--view",
@@ -596,14 +615,25 @@ def schema_command() -> None:
     "nearest is 40 px or wider.",
 )
 @engine_options()
+@cluster_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=None,
+    help="Local worker processes (default: one per core, at most 8, for a batch; one input "
+    "renders in this process unless -j is more than 1).",
+)
+@click.option("--force", is_flag=True, help="Render a batch's up-to-date images again.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary.")
 @click.option("--timings", is_flag=True, help="Print the seconds each stage took (stderr).")
 @library_option
 @strict_option
 @cache_option
 def render_command(
-    input_path: Path,
-    output: Path | None,
+    input_paths: tuple[str, ...],
+    output: str | None,
+    image_format: str,
     views: tuple[str, ...],
     lat: float | None,
     lon: float | None,
@@ -620,6 +650,9 @@ def render_command(
     edges: bool | None,
     no_shadows: bool,
     studs: str,
+    cluster: str | None,
+    jobs: int | None,
+    force: bool,
     quiet: bool,
     timings: bool,
     library: Path | None,
@@ -627,17 +660,25 @@ def render_command(
     no_cache: bool,
     **engine: Any,
 ) -> None:
-    """Render a model or scene to an image, offscreen (no display needed).
+    """Render models or scenes to images, offscreen (no display needed).
 
     --engine raster (the default) draws a quick CAD-style preview with OpenGL; --engine path
     path-traces a photo-real image with Mitsuba 3 (soft light, real glass and chrome, a floor
-    with contact shadows), denoised with Intel Open Image Denoise."""
-    from ldscene.render.command import RenderRequest, one_shot_process, run_render
+    with contact shadows), denoised with Intel Open Image Denoise.
+
+    \b
+    Several inputs, or a folder (its .ldr, .mpd and .yaml files), render as one batch into
+    the -o folder: one image per input and view, spread over local worker processes or a
+    Ray cluster (--cluster); up-to-date images are skipped (--force renders them again),
+    a bad input is reported and the others still render (exit code 1 at the end)."""
+    from ldscene.farm.executor import resolve_cluster
+    from ldscene.render.command import RenderRequest, run_render_inputs
     from ldscene.render.engines import EngineSettings
 
+    inputs = [Path(p) for p in input_paths]
     request = RenderRequest(
-        input_path=input_path,
-        output=output,
+        input_path=inputs[0],
+        output=Path(output) if output else None,
         views=list(views),
         cameras=list(cameras),
         all_cameras=all_cameras,
@@ -661,10 +702,19 @@ def render_command(
         use_cache=not no_cache,
         engine=EngineSettings.parse(**engine),
     )
-    with one_shot_process():
-        run_render(
-            request, echo=click.echo, on_loaded=lambda model: report_problems(model, quiet=quiet)
-        )
+    run_render_inputs(
+        request,
+        inputs,
+        image_format=image_format,
+        cluster=resolve_cluster(cluster),
+        jobs=jobs,
+        force=force,
+        output_is_folder=bool(output) and output.endswith(("/", os.sep)),
+        echo=click.echo,
+        warn=lambda text: click.echo(text, err=True),
+        on_loaded=lambda model: report_problems(model, quiet=quiet),
+        one_shot=True,
+    )
 
 
 @cli.command("view")
@@ -779,6 +829,7 @@ def view_command(
     help="Worker processes rendering frames (default: one per core, at most 8).",
 )
 @engine_options()
+@cluster_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
 @library_option
 @strict_option
@@ -797,13 +848,17 @@ def turntable_command(
     edges: bool | None,
     no_shadows: bool,
     jobs: int | None,
+    cluster: str | None,
     quiet: bool,
     library: Path | None,
     strict: bool,
     no_cache: bool,
     **engine: Any,
 ) -> None:
-    """Render a turntable animation (the camera circles the model), offscreen."""
+    """Render a turntable animation (the camera circles the model), offscreen.
+
+    Frames are rendered by local worker processes, or by a Ray cluster with --cluster."""
+    from ldscene.farm.executor import resolve_cluster
     from ldscene.render.engines import EngineSettings
     from ldscene.render.turntable import turntable_input
 
@@ -828,6 +883,7 @@ def turntable_command(
         echo=click.echo,
         on_loaded=lambda model: report_problems(model, quiet=quiet),
         engine=EngineSettings.parse(**engine),
+        cluster=resolve_cluster(cluster),
     )
 
 
@@ -874,6 +930,7 @@ def turntable_command(
 )
 @click.option("-j", "--jobs", type=int, default=None, help="Turntable worker processes.")
 @engine_options(default="path")
+@cluster_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress, no summary.")
 @library_option
 @strict_option
@@ -889,6 +946,7 @@ def post_command(
     frames: int,
     url_prefix: str,
     jobs: int | None,
+    cluster: str | None,
     quiet: bool,
     library: Path | None,
     strict: bool,
@@ -899,7 +957,9 @@ def post_command(
     post text as Markdown, BBCode and HTML.
 
     The camera images are path-traced (photo-real; --engine raster for a quick draft); the
-    turntable is always drawn by the raster engine."""
+    turntable is always drawn by the raster engine.  With --cluster both are rendered by a
+    Ray cluster."""
+    from ldscene.farm.executor import resolve_cluster
     from ldscene.post import PostRequest, make_post
     from ldscene.render.engines import EngineSettings
 
@@ -914,6 +974,7 @@ def post_command(
         frames=frames,
         url_prefix=url_prefix,
         jobs=jobs,
+        cluster=resolve_cluster(cluster),
         quiet=quiet,
         library=library,
         strict=strict,

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ldscene.errors import LdsceneError
@@ -314,3 +314,86 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             )
             echo(f"wrote {path} ({options.width}x{options.height}, {view.name}, {seconds:.1f} s)")
     return written
+
+
+# ----------------------------------------------------------------------------- many inputs
+def is_batch(inputs: list[Path], output: Path | None, output_is_folder: bool = False) -> bool:
+    """A batch: several inputs, a folder among them, or -o naming a folder (`OUT/`, or one
+    that exists)."""
+    if len(inputs) > 1 or any(path.is_dir() for path in inputs):
+        return True
+    return output is not None and (output_is_folder or output.is_dir())
+
+
+def run_render_inputs(
+    req: RenderRequest,
+    inputs: list[Path],
+    image_format: str = "png",
+    cluster: str | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    output_is_folder: bool = False,
+    echo=print,
+    warn=None,
+    on_loaded=None,
+    one_shot: bool = False,
+) -> list[Path]:
+    """`ldscene render INPUT... [-o OUT]`: one input on this machine renders in this process
+    (`run_render`); a batch (`is_batch`), a render on a cluster, or one input's views on
+    `jobs` > 1 local workers run as farm tasks (`ldscene.farm`).  Returns the written paths;
+    raises `LdsceneError` (exit 1) when an input of a batch failed, after the others were
+    rendered.  `one_shot`: the CLI's process tuning for a single render (`one_shot_process`)."""
+    from ldscene.farm.batch import (
+        Item,
+        check_out_dir,
+        expand_inputs,
+        plan_outputs,
+        report,
+        run_batch,
+    )
+    from ldscene.farm.executor import check_cluster_support
+
+    warn = warn or (lambda text: print(text, file=sys.stderr))
+    if not inputs:
+        raise LdsceneError("nothing to render: give a model, a scene or a folder")
+    suffix = "." + image_format.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise LdsceneError(f"unknown image format {image_format!r}", hint="use png, jpg or webp")
+    if jobs is not None and jobs < 1:
+        raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
+    batch = is_batch(inputs, req.output, output_is_folder)
+    if not batch and cluster is None and (jobs is None or jobs == 1):
+        output = req.output or default_output(inputs[0]).with_suffix(suffix)
+        with one_shot_process() if one_shot else contextlib.nullcontext():
+            return run_render(
+                replace(req, input_path=inputs[0], output=output), echo=echo, on_loaded=on_loaded
+            )
+
+    # Cheap checks first, as for one input: a bad size, view or folder costs no load.
+    if req.width is not None or req.height is not None:
+        RenderOptions(width=req.width or 1600, height=req.height or 1200, aa=req.aa).validate()
+    for name in req.views:
+        View.named(name)
+    if cluster is not None:
+        check_cluster_support()
+    if batch:
+        out = req.output
+        if out is not None and out.suffix and not out.is_dir() and not output_is_folder:
+            raise LdsceneError(
+                "with several inputs, -o names a folder",
+                path=str(out),
+                hint="end it with / (images are named after their inputs)",
+            )
+        out_dir = req.output if req.output is not None else Path("renders")
+        check_out_dir(out_dir)
+        items = plan_outputs(expand_inputs(inputs), out_dir, suffix)
+    else:  # one input on a cluster or -j N: the same file names as in this process
+        base = req.output or default_output(inputs[0]).with_suffix(suffix)
+        check_output(base)
+        out_dir = None
+        items = [Item(inputs[0], base)]
+    result = run_batch(
+        req, items, out_dir, cluster=cluster, jobs=jobs, force=force, echo=echo, warn=warn
+    )
+    report(result, len(items), echo, warn, req.quiet)
+    return result.written

@@ -1,0 +1,421 @@
+"""`ldscene render A.mpd B.ldr scenes/*.yaml DIR/ -o OUTDIR/`: many inputs, one farm run.
+
+This process loads and meshes each input in turn and submits one task per (input, view);
+the workers (local processes, or a Ray cluster with `--cluster`) render while the next input
+loads.  One bad input does not stop the others: its failure is reported with its reason,
+and the command exits 1 at the end.  Only this process writes files, each atomically.
+
+An output folder keeps a record of what it holds (`.ldscene-render.json`): for each input,
+a digest of its file (and of a scene's model files), of the render settings and of ldscene's
+version, and the size and time of each image written.  A re-run skips an input whose digest
+and images are unchanged; `--force` renders everything again.  Files a model refers to by
+name (sub-files beside an .ldr, parts) are not in the digest: after editing those, `--force`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ldscene import __version__
+from ldscene.errors import LdsceneError
+from ldscene.farm.executor import Executor, open_executor
+from ldscene.farm.runner import FarmJob, FarmRun, FarmStats
+from ldscene.farm.tasks import RenderTask, TaskOutput, portable_meshes
+
+#: What a folder given as an input contributes: its models and scenes (not its parts).
+INPUT_SUFFIXES = (".ldr", ".mpd", ".yaml", ".yml")
+MANIFEST = ".ldscene-render.json"
+MANIFEST_FORMAT = 1
+
+
+@dataclass
+class Item:
+    """One input and the image file name its views are written under."""
+
+    input: Path
+    base: Path  # output for a single view; `stem-<view>.suffix` beside it for several
+    digest: str | None = None
+    outputs: list[Path] = field(default_factory=list)
+    written: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (size, mtime)
+    errors: list[str] = field(default_factory=list)
+    remaining: int = 0
+
+
+@dataclass
+class BatchResult:
+    written: list[Path]
+    up_to_date: list[Path]  # inputs skipped
+    failed: dict[Path, str]  # input: reason
+    stats: FarmStats
+    where: str
+
+
+# ----------------------------------------------------------------------------- planning
+def expand_inputs(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder as its .ldr/.mpd/.yaml files, sorted by name.  A path that
+    does not exist is kept (it fails as that input, the rest still render)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+            )
+            if not inside:
+                raise LdsceneError("no .ldr, .mpd or .yaml files in this folder", path=str(path))
+            found += inside
+        else:
+            found.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for path in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def plan_outputs(inputs: list[Path], out_dir: Path, suffix: str) -> list[Item]:
+    """`OUTDIR/<input stem><suffix>` for each input; two inputs with one stem are an error."""
+    items = [Item(path, out_dir / f"{path.stem}{suffix}") for path in inputs]
+    by_name: dict[str, Path] = {}
+    for item in items:
+        other = by_name.setdefault(item.base.name.lower(), item.input)
+        if other is not item.input:
+            raise LdsceneError(
+                f"{other} and {item.input} would both write {item.base.name}",
+                hint="render them into different folders",
+            )
+    return items
+
+
+def check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise LdsceneError("the output folder is a file", path=str(out_dir))
+    probe = out_dir
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise LdsceneError("cannot write images here: folder is not writable", path=str(out_dir))
+
+
+# ----------------------------------------------------------------------------- up to date
+def settings_text(req, suffix: str) -> str:
+    """Everything of a request that changes its images, as a stable text."""
+    keys = ["views", "cameras", "all_cameras", "lat", "lon", "fov", "ortho", "width", "height"]
+    keys += ["aa", "background", "transparent", "ground", "edges", "shadows", "studs"]
+    keys += ["library", "strict"]
+    settings = {key: getattr(req, key) for key in keys}
+    settings["library"] = str(settings["library"]) if settings["library"] else None
+    settings["engine"] = repr(req.engine)
+    settings["format"] = suffix
+    settings["ldscene"] = __version__
+    return json.dumps(settings, sort_keys=True, default=str)
+
+
+def input_digest(path: Path, settings: str) -> str | None:
+    """A digest of the settings, the input file and (for a scene) its model files; None
+    when the input cannot be read (it then fails when it loads)."""
+    from ldscene.inputs import is_scene
+
+    digest = hashlib.sha256(settings.encode())
+    try:
+        digest.update(path.read_bytes())
+        if is_scene(path):
+            from ldscene.scene.compose import read_spec
+
+            spec = read_spec(path)
+            for name, model in sorted(spec.models.items()):
+                if getattr(model, "file", None):
+                    source = (path.resolve().parent / model.file).resolve()
+                    digest.update(name.encode() + b"\0")
+                    if source.is_file():
+                        digest.update(source.read_bytes())
+    except (OSError, LdsceneError, ValueError):
+        return None
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def load_manifest(out_dir: Path) -> dict:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return {}
+    entries = data.get("inputs")
+    return entries if isinstance(entries, dict) else {}
+
+
+def save_manifest(out_dir: Path, entries: dict) -> None:
+    from ldscene.atomic import write_atomic
+
+    text = json.dumps({"format": MANIFEST_FORMAT, "inputs": entries}, indent=1, sort_keys=True)
+    data = (text + "\n").encode("utf-8")
+    write_atomic(out_dir / MANIFEST, lambda handle: handle.write(data), "the batch record")
+
+
+def is_up_to_date(entry: dict | None, digest: str | None, out_dir: Path) -> bool:
+    if not entry or digest is None or entry.get("digest") != digest:
+        return False
+    outputs = entry.get("outputs") or {}
+    if not outputs:
+        return False
+    for name, stamp in outputs.items():
+        path = out_dir / name
+        try:
+            if list(_stamp(path)) != list(stamp):
+                return False
+        except OSError:
+            return False
+    return True
+
+
+# ----------------------------------------------------------------------------- one input
+def prepare(req, on_loaded=None):
+    """Load and mesh one input on this process: (meshes, options, views, model).  Raises
+    `LdsceneError` for a bad input, as `ldscene render` does."""
+    from ldscene.inputs import is_scene, load_input
+    from ldscene.render.command import build_options, build_views, scene_gl_options
+    from ldscene.render.description import RenderDescription
+    from ldscene.render.meshes import build_model_meshes
+    from ldscene.render.studs import stud_rule
+
+    path = req.input_path
+    if not path.exists():
+        raise LdsceneError("no such file", path=str(path))
+    if not path.is_file():
+        raise LdsceneError("not a file", path=str(path))
+    scene_input = is_scene(path)
+    if not scene_input:  # scene cameras are for the scenes of a batch
+        req = dataclasses.replace(req, cameras=[], all_cameras=False)
+    early_options = scene_gl_options(req) if scene_input else build_options(req)
+    early_views = None if scene_input else build_views(req)
+    studs = stud_rule(req.studs, None if scene_input else early_options, early_views)
+    loaded = load_input(path, req.library, req.strict, use_cache=req.use_cache, studs=studs)
+    if on_loaded is not None:
+        on_loaded(path, loaded.model)
+    scene = loaded.scene if scene_input else None
+    options = build_options(req, scene)
+    views = build_views(req, scene, loaded.model)
+    meshes = build_model_meshes(loaded.model, use_cache=req.use_cache)
+    RenderDescription(meshes, options)  # "nothing to render" here, not in every worker
+    return meshes, options, views
+
+
+# ----------------------------------------------------------------------------- the run
+class _Display:
+    """A progress bar over the inputs on a terminal (rich), plain lines otherwise."""
+
+    def __init__(self, total: int, quiet: bool, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.quiet = quiet
+        self.progress = None
+        self.task = None
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.task = self.progress.add_task("rendering inputs", total=total)
+
+    def start(self) -> None:
+        if self.progress is not None:
+            self.progress.start()
+
+    def line(self, text: str) -> None:
+        if self.quiet:
+            return
+        if self.progress is not None:
+            self.progress.console.print(text, highlight=False, markup=False, soft_wrap=True)
+        else:
+            self.echo(text)
+
+    def advance(self, images: int) -> None:
+        if self.progress is not None:
+            self.progress.update(
+                self.task, advance=1, description=f"rendering inputs ({images} images)"
+            )
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def run_batch(
+    req,
+    items: list[Item],
+    out_dir: Path | None,
+    cluster: str | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    echo: Callable[[str], None] = print,
+    warn: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
+) -> BatchResult:
+    """Render every item (see the module docstring).  `out_dir` keeps the up-to-date record;
+    None renders everything and keeps none (one input given with -o FILE).  Never raises for
+    a bad input: the result says which failed and why."""
+    import contextlib
+
+    from ldscene.atomic import write_atomic
+    from ldscene.render.command import output_paths
+
+    warn = warn or (lambda text: print(text, file=sys.stderr))
+    suffix = items[0].base.suffix.lower() if items else ".png"
+    settings = settings_text(req, suffix)
+    manifest = load_manifest(out_dir) if out_dir is not None else {}
+    changed = False
+    written: list[Path] = []
+    up_to_date: list[Path] = []
+    failed: dict[Path, str] = {}
+    display = _Display(len(items), req.quiet, echo)
+
+    def finish_item(item: Item) -> None:
+        nonlocal changed
+        key = str(item.input.resolve())
+        if item.errors:
+            failed[item.input] = "; ".join(dict.fromkeys(item.errors))
+            if manifest.pop(key, None) is not None:
+                changed = True
+        elif out_dir is not None and item.digest is not None:
+            manifest[key] = {"digest": item.digest, "outputs": item.written}
+            changed = True
+        display.advance(len(written))
+
+    def on_loaded(path: Path, model) -> None:
+        if model.missing and not req.quiet:
+            names = sorted({m.name for m in model.missing})
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            warn(f"warning: {path.name}: {len(names)} missing part(s), drawn as nothing: {shown}")
+
+    if executor is not None:
+        opened = contextlib.nullcontext(executor)
+    else:
+        opened = open_executor(cluster, jobs, engine=req.engine)
+    try:
+        with opened as ex:
+            run = FarmRun(ex, max_jobs_in_flight=None)
+            display.start()
+            for n, item in enumerate(items):
+                entry = manifest.get(str(item.input.resolve()))
+                if out_dir is not None:
+                    item.digest = input_digest(item.input, settings)
+                    if not force and is_up_to_date(entry, item.digest, out_dir):
+                        up_to_date.append(item.input)
+                        display.advance(len(written))
+                        continue
+                try:
+                    sub = dataclasses.replace(req, input_path=item.input, output=item.base)
+                    meshes, options, views = prepare(sub, on_loaded)
+                    item.outputs = output_paths(item.base, views)
+                except LdsceneError as err:
+                    item.errors.append(str(err))
+                    finish_item(item)
+                    continue
+                except Exception as err:  # a bug or an unforeseen input: report, go on
+                    item.errors.append(f"{type(err).__name__}: {err}")
+                    finish_item(item)
+                    continue
+                tasks = [
+                    RenderTask(
+                        f"{n}",
+                        i,
+                        view,
+                        options,
+                        req.engine,
+                        encode=suffix,
+                        label=f"{item.input.name}, {view.name}",
+                    )
+                    for i, view in enumerate(views)
+                ]
+                item.remaining = len(tasks)
+
+                def on_result(task: RenderTask, output: TaskOutput, item: Item = item) -> None:
+                    path = item.outputs[task.index]
+                    data = output.value
+                    try:
+                        write_atomic(path, lambda handle: handle.write(data), "the image")
+                    except LdsceneError as err:
+                        item.errors.append(str(err))
+                    else:
+                        written.append(path)
+                        item.written[path.name] = _stamp(path)
+                        w, h = task.options.width, task.options.height
+                        display.line(
+                            f"wrote {path} ({w}x{h}, {task.view.name}, {output.seconds:.1f} s)"
+                        )
+                    item.remaining -= 1
+                    if item.remaining == 0:
+                        finish_item(item)
+
+                def on_error(task: RenderTask, message: str, item: Item = item) -> None:
+                    several = len(item.outputs) > 1
+                    item.errors.append(f"{task.view.name}: {message}" if several else message)
+                    item.remaining -= 1
+                    if item.remaining == 0:
+                        finish_item(item)
+
+                run.add(FarmJob(f"{n}", portable_meshes(meshes), tasks, on_result, on_error))
+                del meshes
+            stats = run.finish()
+            where = ex.describe()
+    finally:
+        display.stop()
+        if changed and out_dir is not None:
+            with contextlib.suppress(LdsceneError):
+                save_manifest(out_dir, manifest)
+    return BatchResult(written, up_to_date, failed, stats, where)
+
+
+def report(result: BatchResult, n_inputs: int, echo, warn, quiet: bool) -> None:
+    """The summary line, each failure with its reason; raises (exit 1) if any input failed."""
+    stats = result.stats
+    if not quiet:
+        parts = [f"{len(result.written)} image{'s' if len(result.written) != 1 else ''}"]
+        parts.append(f"of {n_inputs} input{'s' if n_inputs != 1 else ''}")
+        text = "rendered " + " ".join(parts) + f" in {time_text(stats.seconds)} on {result.where}"
+        if stats.nodes and len(stats.nodes) > 1:
+            text += f" ({len(stats.nodes)} nodes)"
+        if result.up_to_date:
+            text += f"; {len(result.up_to_date)} up to date"
+        if result.failed:
+            text += f"; {len(result.failed)} failed"
+        echo(text + stats.summary())
+    for path, reason in result.failed.items():
+        warn(f"failed: {_with_path(path, reason)}")
+    if result.failed:
+        n = len(result.failed)
+        raise LdsceneError(f"{n} of {n_inputs} input{'s' if n_inputs != 1 else ''} failed")
+
+
+def _with_path(path: Path, reason: str) -> str:
+    """`PATH: reason`, where the reason may start with the path (and a line) or the name."""
+    if reason.startswith(f"{path}:"):
+        return reason
+    if reason.startswith(f"{path.name}: "):
+        reason = reason[len(path.name) + 2 :]
+    return f"{path}: {reason}"
+
+
+def time_text(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
