@@ -1,0 +1,256 @@
+"""Render farms without a cluster: batches, the local executor, and --cluster's one-line errors.
+
+The Ray cluster tests are in test_farm_cluster.py (marked `cluster` and `slow`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import OMR, write
+from PIL import Image
+
+from ldscene.cli import cli
+from ldscene.farm import InlineExecutor, LocalExecutor, resolve_cluster
+from ldscene.farm.batch import MANIFEST
+from ldscene.ldraw import load_model
+from ldscene.render.options import RenderOptions
+from ldscene.render.turntable import render_frames
+
+TINY = ("--width", "96", "--height", "72", "--aa", "1", "-q")
+BRICKS = """0 two bricks
+1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat
+1 1 10 -24 0 1 0 0 0 1 0 0 0 1 3003.dat
+"""
+PLATE = """0 a plate and a slope
+1 2 0 0 0 1 0 0 0 1 0 0 0 1 3020.dat
+1 14 0 -8 0 1 0 0 0 1 0 0 0 1 3039.dat
+"""
+
+
+@pytest.fixture()
+def models(tmp_path) -> Path:
+    """A folder with two small models and one corrupt file."""
+    folder = tmp_path / "models"
+    write(folder, "bricks.ldr", BRICKS)
+    write(folder, "plate.ldr", PLATE)
+    (folder / "broken.mpd").write_bytes(bytes(range(256)) * 8)  # binary: not LDraw
+    (folder / "notes.txt").write_text("not a model\n")  # ignored: not .ldr/.mpd/.yaml
+    return folder
+
+
+def pixels(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGBA"))
+
+
+def test_batch_renders_the_rest_and_reports_the_bad_input(models, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["render", str(models), "-o", f"{out}/", "--width", "96", "--height", "72"]
+    )
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "bricks.png", "plate.png"]
+    lines = result.output.strip().splitlines()
+    assert "rendered 2 images of 3 inputs" in result.output and "1 failed" in result.output
+    failure = [line for line in lines if line.startswith("failed: ")]
+    assert len(failure) == 1 and "broken.mpd" in failure[0] and "not a text file" in failure[0]
+    assert lines[-1] == "error: 1 of 3 inputs failed"
+    with Image.open(out / "plate.png") as im:
+        assert im.size == (96, 72)
+
+
+def test_batch_images_equal_single_renders(models, tmp_path):
+    """Worker processes draw exactly what `ldscene render` draws in its own process."""
+    (models / "broken.mpd").unlink()
+    out = tmp_path / "out"
+    args = ["--view", "iso", "--view", "top", *TINY]
+    result = CliRunner().invoke(cli, ["render", str(models), "-o", f"{out}/", "-j", "2", *args])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == ["bricks-iso.png", "bricks-top.png", "plate-iso.png", "plate-top.png"]
+    for stem in ("bricks", "plate"):
+        single = tmp_path / f"{stem}.png"
+        one = CliRunner().invoke(cli, ["render", str(models / f"{stem}.ldr"), "-o", single, *args])
+        assert one.exit_code == 0, one.output
+        for view in ("iso", "top"):
+            assert (pixels(out / f"{stem}-{view}.png") == pixels(single.with_name(
+                f"{stem}-{view}.png"))).all()  # fmt: skip
+
+
+def test_batch_skips_up_to_date_images_and_force_redoes_them(models, tmp_path):
+    (models / "broken.mpd").unlink()
+    out = tmp_path / "out"
+    command = ["render", str(models / "bricks.ldr"), str(models / "plate.ldr"), "-o", f"{out}/"]
+    command += ["--width", "64", "--height", "48", "--aa", "1", "-j", "1"]  # in this process
+    first = CliRunner().invoke(cli, command)
+    assert first.exit_code == 0, first.output
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")}
+
+    again = CliRunner().invoke(cli, command)
+    assert again.exit_code == 0, again.output
+    assert "rendered 0 images of 2 inputs" in again.output and "2 up to date" in again.output
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")} == stamps
+
+    # A changed input, a changed setting, a deleted image: rendered again.
+    write(models, "plate.ldr", PLATE.replace("1 14", "1 4"))
+    changed = CliRunner().invoke(cli, command)
+    assert "rendered 1 image of 2 inputs" in changed.output and "1 up to date" in changed.output
+    assert CliRunner().invoke(cli, [*command, "--no-shadows"]).output.count("wrote ") == 2
+    (out / "bricks.png").unlink()
+    assert "rendered 1 image" in CliRunner().invoke(cli, [*command, "--no-shadows"]).output
+    forced = CliRunner().invoke(cli, [*command, "--no-shadows", "--force"])
+    assert "rendered 2 images" in forced.output
+
+
+def test_batch_mixes_scenes_and_models(tmp_path):
+    from conftest import tiny_scene
+
+    scene = tiny_scene(tmp_path)
+    model = write(tmp_path, "bricks.ldr", BRICKS)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["render", str(scene), str(model), "-o", f"{out}/", "--all-cameras", *TINY]
+    )
+    assert result.exit_code == 0, result.output
+    # The scene's cameras for the scene; --all-cameras means nothing to a model (its iso view).
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "bricks.png",
+        "tiny-overview.png",
+        "tiny-side.png",
+    ]
+
+
+def test_batch_checks_before_any_work(models, tmp_path):
+    runner = CliRunner()
+    two = [str(models / "bricks.ldr"), str(models / "plate.ldr")]
+    result = runner.invoke(cli, ["render", *two, "-o", str(tmp_path / "x.png")])
+    assert result.exit_code == 1 and "with several inputs, -o names a folder" in result.output
+    other = write(tmp_path / "elsewhere", "bricks.ldr", BRICKS)
+    result = runner.invoke(cli, ["render", str(models / "bricks.ldr"), str(other), "-o", "o/"])
+    assert result.exit_code == 1 and "would both write bricks.png" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(cli, ["render", str(empty), "-o", str(tmp_path / "o") + "/"])
+    assert result.exit_code == 1 and "no .ldr, .mpd or .yaml files" in result.output
+    result = runner.invoke(cli, ["render", *two, "-o", "o/", "--format", "tga"])
+    assert result.exit_code == 1 and "unknown image format" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_missing_input_of_a_batch_fails_alone(models, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["render", str(models / "bricks.ldr"), str(models / "nope.ldr"), "-o", f"{out}/",
+              *TINY],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert (out / "bricks.png").exists()
+    assert "nope.ldr: no such file" in result.output
+
+
+# ----------------------------------------------------------------------------- executors
+def test_local_and_inline_executors_render_the_same_frames(tmp_path):
+    model = load_model(write(tmp_path, "bricks.ldr", BRICKS))
+    options = RenderOptions(width=96, height=72, aa=1)
+    inline = render_frames(model, 4, options, jobs=1)
+    with LocalExecutor(2) as executor:
+        farmed = render_frames(model, 4, options, executor=executor)
+    with InlineExecutor() as executor:
+        alone = render_frames(model, 4, options, executor=executor)
+    for a, b, c in zip(inline, farmed, alone, strict=True):
+        assert (np.asarray(a) == np.asarray(b)).all() and (np.asarray(a) == np.asarray(c)).all()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL")
+def test_a_killed_local_worker_is_replaced_and_its_frames_rendered(tmp_path):
+    from ldscene.farm import FarmStats
+
+    model = load_model(OMR / "6879-1 - Blizzard Baron.mpd")
+    options = RenderOptions(width=160, height=120, aa=1)
+    executor = LocalExecutor(2)
+    workers = executor.worker_pids()
+    assert len(workers) == 2  # started with the executor
+
+    def kill_one() -> None:
+        deadline = time.monotonic() + 60
+        while not executor.pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)  # the workers are importing pyrender for their first frame
+        os.kill(workers[0], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_one)
+    stats = FarmStats()
+    with executor:
+        killer.start()
+        frames = render_frames(model, 6, options, executor=executor, stats=stats)
+    killer.join()
+    assert len(frames) == 6 and stats.retried >= 1
+    assert workers[0] not in {pid for _, pid in stats.workers}
+    expected = render_frames(model, 6, options, jobs=1)
+    for a, b in zip(frames, expected, strict=True):
+        assert (np.asarray(a) == np.asarray(b)).all()
+
+
+# ----------------------------------------------------------------------------- --cluster
+def test_cluster_address_from_option_or_environment(monkeypatch):
+    monkeypatch.delenv("LDSCENE_CLUSTER", raising=False)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    assert resolve_cluster(None) is None
+    monkeypatch.setenv("RAY_ADDRESS", "10.0.0.1:6379")
+    assert resolve_cluster(None) == "10.0.0.1:6379"
+    monkeypatch.setenv("LDSCENE_CLUSTER", "ray://head:10001")
+    assert resolve_cluster(None) == "ray://head:10001"
+    assert resolve_cluster("auto") == "auto"
+    assert resolve_cluster("none") is None  # this machine, whatever the environment says
+
+
+@pytest.mark.parametrize("command", ["render", "turntable", "post"])
+def test_cluster_without_ray_says_what_to_install(command, tmp_path):
+    """Ray is an optional extra: with it hidden, --cluster fails in one line, exit 1."""
+    model = write(tmp_path, "bricks.ldr", BRICKS)
+    out = {"render": "a.png", "turntable": "a.gif", "post": "post"}[command]
+    code = (
+        "import sys; sys.modules['ray'] = None\n"  # the import fails as if not installed
+        "from ldscene.cli import main; sys.argv[0] = 'ldscene'; main()"
+    )
+    args = [command, str(model), "-o", str(tmp_path / out), "--cluster", "127.0.0.1:1"]
+    run = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 1, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'ldscene[cluster]'" in lines[0], run.stderr
+    assert not (tmp_path / out).exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_unreachable_cluster_is_one_line(scheme, tmp_path):
+    pytest.importorskip("ray")
+    model = write(tmp_path, "bricks.ldr", BRICKS)
+    address = f"{scheme}127.0.0.1:{_free_port()}"  # nothing listens there
+    run = subprocess.run(
+        [sys.executable, "-m", "ldscene", "render", str(model), "--cluster", address, "-o",
+         str(tmp_path / "a.png")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith(f"error: cannot reach the Ray cluster at {address}: ")
+    assert "connection refused" in lines[0]
