@@ -1,0 +1,137 @@
+"""Compose benchmark: how long a scene takes to compose, warm.
+
+    python benchmarks/compose.py [-n 5] [SCENE ...] [--baseline SRC_DIR]
+
+Per scene, N rounds of two measurements, each a whole process timed from here:
+- `ldscene info SCENE --json` with a warm disk cache (filled by one unmeasured run first):
+  what a user waits for, interpreter start-up, loading and composing included;
+- `load_scene(SCENE)` alone, timed inside a process that has composed the scene once
+  already (so parts are parsed and the disk cache read): the composer's own time, with the
+  seconds of each settling scatter entry.
+Medians of wall and CPU seconds are printed.  `--baseline` times the same with another
+checkout's `src` folder first on PYTHONPATH (e.g. one unpacked with
+`git archive HEAD~3 src | tar -x -C /tmp/old`), alternating with this one, so before and
+after come from the same machine under the same load.
+
+Bar: a warm `ldscene info` of the Stalingrad scene within 5 s on the 2-core dev machine.
+The exit status is 1 if a scene is over it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import _bench as b
+
+BAR_S = 5.0
+DEFAULT_SCENES = (b.REPO / "scenes" / "stalingrad_stz.yaml",)
+
+COMPOSE_SNIPPET = """
+import json, sys, time
+import ldscene.scene.compose as compose
+from ldscene.scene import load_scene
+
+path = sys.argv[1]
+load_scene(path)  # parts parsed, disk cache read: what stays is the composer's own work
+scatters = {}
+scatter = compose.scatter
+
+def timed(name, *args, **kwargs):
+    start = time.perf_counter()
+    try:
+        return scatter(name, *args, **kwargs)
+    finally:
+        scatters[name] = scatters.get(name, 0.0) + time.perf_counter() - start
+
+compose.scatter = timed
+wall, cpu = time.perf_counter(), time.process_time()
+load_scene(path)
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
+                  "scatter": scatters}))
+"""
+
+
+def env_for(src: Path | None, base: dict[str, str]) -> dict[str, str]:
+    env = dict(base)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `ldscene` itself sets
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
+    return env
+
+
+def info_run(scene: Path, env: dict[str, str]) -> b.Run:
+    cmd = [sys.executable, "-m", "ldscene", "info", str(scene), "--json"]
+    return b.checked(b.measure(cmd, env=env), f"ldscene info on {scene.name}")
+
+
+def compose_run(scene: Path, env: dict[str, str]) -> dict:
+    cmd = [sys.executable, "-c", COMPOSE_SNIPPET, str(scene)]
+    run = b.checked(b.measure(cmd, env=env), f"load_scene on {scene.name}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("scenes", nargs="*", type=Path, help="scene files (default: Stalingrad)")
+    ap.add_argument("-n", "--runs", type=int, default=5, help="rounds per scene (default 5)")
+    ap.add_argument("--baseline", type=Path, help="another checkout's src folder to compare")
+    args = ap.parse_args()
+    library = b.find_library()
+    warm = b.scratch_dir("ldbench_compose_")
+    base = dict(os.environ, LDRAWDIR=str(library), XDG_CACHE_HOME=str(warm))
+    variants = {"this": env_for(b.REPO / "src", base)}
+    if args.baseline is not None:
+        variants = {"baseline": env_for(args.baseline.resolve(), base), **variants}
+    print(f"library: {library}   runs: {args.runs}   (medians)")
+    print(b.load_warning() + "\n")
+    over = False
+    for scene in args.scenes or DEFAULT_SCENES:
+        results: dict[str, dict[str, list]] = {
+            name: {"info": [], "info_cpu": [], "compose": [], "compose_cpu": [], "scatter": []}
+            for name in variants
+        }
+        for env in variants.values():
+            info_run(scene, env)  # fill the disk cache
+        for _ in range(args.runs):
+            for name, env in variants.items():  # alternate, so load hits both alike
+                run = info_run(scene, env)
+                results[name]["info"].append(run.wall_s)
+                results[name]["info_cpu"].append(run.cpu_s)
+                composed = compose_run(scene, env)
+                results[name]["compose"].append(composed["wall"])
+                results[name]["compose_cpu"].append(composed["cpu"])
+                results[name]["scatter"].append(composed["scatter"])
+        rows = []
+        for name, r in results.items():
+            entries = sorted({k for s in r["scatter"] for k in s})
+            scatter = ", ".join(
+                f"{k} {b.median([s.get(k, 0.0) for s in r['scatter']]):.2f}" for k in entries
+            )
+            rows.append(
+                [
+                    name,
+                    f"{b.median(r['info']):.2f} s",
+                    f"{b.median(r['info_cpu']):.2f} s",
+                    f"{b.median(r['compose']):.2f} s",
+                    f"{b.median(r['compose_cpu']):.2f} s",
+                    scatter or "-",
+                ]
+            )
+            over |= name == "this" and b.median(r["info"]) > BAR_S
+        print(scene.name)
+        b.print_table(
+            ["code", "info wall", "info cpu", "compose wall", "compose cpu", "scatter wall (s)"],
+            rows,
+        )
+        print(f"bar: warm info <= {BAR_S:.0f} s\n")
+    sys.exit(1 if over else 0)
+
+
+if __name__ == "__main__":
+    main()
