@@ -19,6 +19,7 @@ from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import instance_boxes
 
 SPACING = 0.8  # LDU between surface samples
+_NEIGHBOURS = 4  # nearest samples that must agree that a point is inside
 _LEAVES: dict[int, tuple[object, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 _SAMPLES: dict[int, tuple[object, np.ndarray, np.ndarray, cKDTree]] = {}
 
@@ -93,14 +94,18 @@ def _depth(model: Model, a: int, b: int, lo: np.ndarray, hi: np.ndarray) -> floa
         return 0.0
     world = near @ ta[:3, :3].T + ta[:3, 3]
     local = (world - tb[:3, 3]) @ np.linalg.inv(tb[:3, :3]).T
-    distance, index = tree.query(local, distance_upper_bound=3.0)
-    found = index < len(pb)
+    distance, index = tree.query(local, k=_NEIGHBOURS, distance_upper_bound=3.0)
+    found = index[:, 0] < len(pb)
     if not found.any():
         return 0.0
     local, distance, index = local[found], distance[found], index[found]
-    behind = -np.einsum("ij,ij->i", local - pb[index], nb[index])
-    # Only trust a normal close by: far from every surface a point is in the open.
-    return float(max(np.minimum(behind, distance).max(), 0.0))
+    near = index < len(pb)
+    index = np.where(near, index, 0)
+    behind = -np.einsum("ikj,ikj->ik", local[:, None] - pb[index], nb[index])
+    # Inside only where every nearby sample has the point behind it: at a thin edge (a
+    # tapering drift, a tile's rim) the nearest sample alone may face the wrong way.
+    behind = np.where(near, behind, np.inf).min(axis=1)
+    return float(max(np.minimum(behind, distance[:, 0]).max(), 0.0))
 
 
 def pair_depth(model: Model, a: int, b: int) -> float:
