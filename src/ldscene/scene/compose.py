@@ -609,7 +609,9 @@ class Composer:
                 whi = np.maximum(whi, box[1][[0, 2]] + 300)
             if field is not None:
                 wlo, whi = np.minimum(wlo, field.lo), np.maximum(whi, field.hi)
-            field = self._field = HeightField(wlo, whi, cache=self._field_cache(), owners=True)
+            # Who owns each cell is needed only where a scatter says what it may land on.
+            owners = any(s.on is not None or s.avoid for s in self.spec.scatter)
+            field = self._field = HeightField(wlo, whi, cache=self._field_cache(), owners=owners)
             new = np.arange(world.count)
         if len(new):
             current = world.build("world", self._like, self.sources.colours)

@@ -242,13 +242,12 @@ class HeightField:
             return
         if np.ndim(owner):
             owner = np.asarray(owner)
-            kinds = np.unique(owner)
-            if len(kinds) > 1:
-                for kind in kinds:
+            if len(owner) and owner.min() != owner.max():
+                for kind in np.unique(owner):
                     mine = owner == kind
                     self._raise(i[mine], j[mine], heights[mine], int(kind))
                 return
-            owner = int(kinds[0]) if len(kinds) else NO_OWNER
+            owner = int(owner[0]) if len(owner) else NO_OWNER
         before = self.top[i, j]
         np.maximum.at(self.top, (i, j), heights)
         raised = self.top[i, j] > before
@@ -269,13 +268,17 @@ class HeightField:
         each selected instance (for a field that keeps owners).
         """
         sel = np.arange(model.n_instances) if index is None else np.asarray(index)
-        if owners is None:
-            owners = np.full(len(sel), NO_OWNER, np.int32)
+        if owners is not None and self._owner is not None:
+            for owner in np.unique(owners):  # one owner at a time: a plain maximum per cell
+                self._add_model(model, sel[owners == owner], ceiling, int(owner))
+        else:
+            self._add_model(model, sel, ceiling, NO_OWNER)
+
+    def _add_model(self, model: Model, sel: np.ndarray, ceiling: float | None, who: int) -> None:
+        """`add_model` of instances `sel`, all of owner `who`."""
         for li in np.unique(model.leaf[sel]):
             geometry = model.leaves[li].geometry
-            of_leaf = model.leaf[sel] == li
-            t = model.transform[sel[of_leaf]]
-            who = owners[of_leaf]
+            t = model.transform[sel[model.leaf[sel] == li]]
             pasted = _pasteable(t, self.cell)
             if pasted.any():
                 cells, top, bottom = geometry_cells(geometry, self.cell, self.cache)
@@ -288,12 +291,8 @@ class HeightField:
                 if ceiling is not None:
                     lows = np.where(up[:, None], bottom[None], -top[None]) - chosen[:, 1, 3, None]
                     heights = np.where(lows <= ceiling, heights, EMPTY)
-                self.add_cells(
-                    placed.reshape(-1, 2),
-                    heights.reshape(-1),
-                    np.repeat(who[pasted], len(cells)) if self._owner is not None else NO_OWNER,
-                )
-            rest, rest_who = t[~pasted], who[~pasted]
+                self.add_cells(placed.reshape(-1, 2), heights.reshape(-1), who)
+            rest = t[~pasted]
             if len(rest):
                 r = rest[:, :3, :3]
                 vertical = (np.abs(r[:, 1, [0, 2]]).max(1) < 1e-9) & (
@@ -309,15 +308,9 @@ class HeightField:
                         sub = rest[chosen]
                         moved = np.matmul(pts[None], sub[:, :3, :3].transpose(0, 2, 1))
                         moved = (moved + sub[:, None, :3, 3]).reshape(-1, 3)
-                        who_moved = (
-                            np.repeat(rest_who[chosen], len(pts))
-                            if self._owner is not None
-                            else NO_OWNER
-                        )
                         if ceiling is not None:
-                            low = -moved[:, 1] <= ceiling
-                            moved, who_moved = moved[low], _select(who_moved, low)
-                        self.add(moved, who_moved)
+                            moved = moved[-moved[:, 1] <= ceiling]
+                        self.add(moved, who)
 
     def eroded(self) -> HeightField:
         """This field with every cell lowered to the lowest of its 3×3 neighbourhood: each

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from ldscene.ldraw.geometry import content_key
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import CELL, EMPTY, SPACING, HeightField, Probe
@@ -225,7 +226,9 @@ class _Shape:
     The hull stands in for the piece: resting it on what is below keeps the piece itself
     out of it, and its top (over the studs, across hollows) is what later pieces land on."""
 
-    _cache: dict[int, tuple[object, _Shape | None]] = {}
+    # By the model's content (its leaves' triangles and placements): every scene loaded in
+    # a process builds its own part models, with their own geometry objects.
+    _cache: dict[tuple, _Shape | None] = {}
 
     def __init__(self, hull: ConvexHull, vertices: np.ndarray) -> None:
         tris = vertices[hull.simplices]
@@ -244,8 +247,9 @@ class _Shape:
 
     @classmethod
     def of(cls, model) -> _Shape | None:
-        """The shape of a model (kept per model object); None when it has no volume."""
-        key = id(model)
+        """The shape of a model (kept per content); None when it has no volume."""
+        shapes = tuple(content_key(leaf.geometry, ("triangles",), "hull") for leaf in model.leaves)
+        key = (shapes, model.leaf.tobytes(), model.transform.tobytes())
         if key not in cls._cache:
             corners = [
                 model.leaves[leaf].geometry.triangles.reshape(-1, 3).astype(float) @ t[:3, :3].T
@@ -259,8 +263,8 @@ class _Shape:
                     shape = cls(ConvexHull(vertices), vertices)
                 except QhullError:  # flat: nothing to rest on
                     shape = None
-            cls._cache[key] = (model, shape)
-        return cls._cache[key][1]
+            cls._cache[key] = shape
+        return cls._cache[key]
 
     def top(self, rotation: np.ndarray) -> np.ndarray:
         """The hull samples that face up (or sideways) when turned by `rotation`."""
@@ -360,20 +364,21 @@ def _rest_plane(offsets: np.ndarray, need: np.ndarray) -> np.ndarray | None:
     """
     k = int(np.argmax(need))
     level, gradient = float(need[k]), np.zeros(2)
+    along = offsets @ _DIRECTIONS  # (n, 32): how far each point lies in each direction
+    gap = level - need
     for _ in range(16):
-        gap = level + offsets @ gradient - need
-        reach = (offsets[gap <= _FLAT] @ _DIRECTIONS).max(axis=0)
+        reach = along[gap <= _FLAT].max(axis=0)
         worst = int(np.argmin(reach))
         if reach[worst] >= 0:
             return gradient
-        u = _DIRECTIONS[:, worst]
-        beyond = offsets @ u - reach[worst]
+        beyond = along[:, worst] - reach[worst]
         ahead = beyond > 1e-9
         if not ahead.any():
             return None
         turn = float(np.max(-gap[ahead] / beyond[ahead]))
-        gradient = gradient + turn * u
+        gradient = gradient + turn * _DIRECTIONS[:, worst]
         level -= turn * float(reach[worst])
+        gap = gap + turn * beyond  # the plane turned about the line where beyond is 0
     return gradient
 
 
@@ -392,9 +397,12 @@ def _up_normal(gradient: np.ndarray) -> np.ndarray:
 
 def _turn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The smallest rotation taking unit vector `a` to unit vector `b`."""
-    a = a / np.linalg.norm(a)
-    axis = np.cross(a, b)
-    sine, cosine = float(np.linalg.norm(axis)), float(a @ b)
+    a = a / math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+    axis = np.array(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    )
+    sine = math.sqrt(axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2])
+    cosine = float(a[0] * b[0] + a[1] * b[1] + a[2] * b[2])
     if sine < 1e-12:
         if cosine > 0:
             return np.eye(3)
