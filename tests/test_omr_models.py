@@ -22,6 +22,7 @@ def test_corpus_is_complete():
     assert sorted(p.name for p in omr_models()) == sorted(GOLDEN)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_model_loads_with_stable_counts(name):
     model = load_model(OMR / name)

@@ -25,6 +25,8 @@ from ldscene.render.engines import EngineSettings, PathSettings, open_renderer
 from ldscene.render.path import setup
 from ldscene.render.path.renderer import PathRenderer
 
+pytestmark = pytest.mark.slow  # renders, windows or whole scenes: seconds each
+
 SMALL = dict(width=160, height=120)
 TRANS_NEON_ORANGE = 38  # LDConfig: VALUE #FF800D ALPHA 128
 

@@ -7,12 +7,15 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 from conftest import tiny_scene, write
 from PIL import Image
 
 from ldscene.cli import cli
 from ldscene.post import CREDIT, EXTERNAL_LINKS, still_size
+
+pytestmark = pytest.mark.slow  # renders, windows or whole scenes: seconds each
 
 SMALL = (
     "--width",

@@ -56,6 +56,7 @@ def test_import_does_not_load_gl():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.slow
 def test_render_defers_trimesh_and_networkx_and_they_still_work_when_asked_for(tmp_path):
     # pyrender imports trimesh (and with it scipy: 0.3 s) for nothing a render uses, and
     # networkx (0.13 s) for its transform tree, which render/transform_tree.py provides.
@@ -426,6 +427,7 @@ def test_smooth_normals_hard_on_edge_lines():
 
 
 # ---------------------------------------------------------------------------- real models
+@pytest.mark.slow
 @pytest.mark.parametrize("path", omr_models(), ids=lambda p: p.stem)
 def test_omr_model_renders_framed(path):
     model = load_model(path)
@@ -453,6 +455,7 @@ def test_platform_defaults_to_egl_and_respects_the_user():
     assert out.stdout.split() == ["osmesa", "osmesa"]
 
 
+@pytest.mark.slow
 def test_same_command_writes_the_same_png_bytes(tmp_path):
     # Separate processes: the scene's node set iterates in another order each time, and
     # coplanar faces drawn in another order used to change a few hundred pixels.

@@ -156,6 +156,7 @@ def test_readme_scene_rests_on_its_baseplate(tmp_path):
     assert not deepest or deepest[0][0] <= 1.0, deepest[:3]
 
 
+@pytest.mark.slow
 def test_a_pile_does_not_pass_into_itself_or_what_is_under_it(tmp_path):
     # Many pieces in a small area pile up on a plate, a brick wall and each other.
     scene = load_scene(
@@ -307,6 +308,7 @@ def test_on_needs_settle(tmp_path):
     assert "needs settle: true" in str(caught.value) and caught.value.line == 18
 
 
+@pytest.mark.slow
 def test_on_and_avoid_give_the_same_bytes_in_every_process(tmp_path):
     path = write_scene(tmp_path, AVOID.format(extra="    avoid: [guards]\n    tilt: 20"))
     outputs = []

@@ -21,6 +21,8 @@ import scatter_geometry as sg
 from ldscene.scene import load_scene
 from ldscene.scene.compose import read_spec
 
+pytestmark = pytest.mark.slow  # renders, windows or whole scenes: seconds each
+
 SCENE = Path(__file__).resolve().parent.parent / "scenes" / "stalingrad_stz.yaml"
 NAMES = ("factory", "t34_line", "workers", "mg42_crew", "wounded", "snow", "debris")
 

@@ -221,6 +221,7 @@ def settled(tmp_path_factory) -> tuple[Path, object]:
     return path, load_scene(path)
 
 
+@pytest.mark.slow
 def test_kneeling_and_lying_figures_settle_onto_a_baseplate(settled):
     path, scene = settled
     boxes = info_boxes(path)

@@ -18,6 +18,8 @@ import pytest
 from conftest import tiny_scene, write
 from PIL import Image
 
+pytestmark = pytest.mark.slow  # renders, windows or whole scenes: seconds each
+
 WINDOW = ("--width", "320", "--height", "240")
 
 

@@ -11,6 +11,7 @@ import subprocess
 import time
 
 import numpy as np
+import pytest
 from conftest import tiny_scene, write
 from PIL import Image
 from test_viewer import (  # noqa: F401  (xdisplay: the Xvfb fixture)
@@ -25,6 +26,8 @@ from test_viewer import (  # noqa: F401  (xdisplay: the Xvfb fixture)
 
 from ldscene.render.raster.viewer import camera_entry, next_camera_name
 from ldscene.scene import load_scene
+
+pytestmark = pytest.mark.slow  # renders, windows or whole scenes: seconds each
 
 
 def paste(folder, scene_text: str, entry: str, name: str = "pasted.yaml"):
