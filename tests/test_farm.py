@@ -87,6 +87,17 @@ def test_batch_images_equal_single_renders(models, tmp_path):
                 f"{stem}-{view}.png"))).all()  # fmt: skip
 
 
+def test_one_input_with_jobs_spreads_its_views_over_workers(models, tmp_path):
+    out = tmp_path / "one.png"
+    args = ["--view", "iso", "--view", "front", "--width", "96", "--height", "72", "--aa", "1"]
+    result = CliRunner().invoke(cli, ["render", str(models / "bricks.ldr"), "-o", out, "-j", "2",
+                                      *args])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "rendered 2 images of 1 input" in result.output and "2 local worker" in result.output
+    assert sorted(p.name for p in tmp_path.glob("one-*.png")) == ["one-front.png", "one-iso.png"]
+    assert not (tmp_path / MANIFEST).exists()  # no batch record beside a single input's images
+
+
 def test_batch_skips_up_to_date_images_and_force_redoes_them(models, tmp_path):
     (models / "broken.mpd").unlink()
     out = tmp_path / "out"

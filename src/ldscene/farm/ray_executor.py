@@ -90,8 +90,12 @@ def connect(address: str) -> None:
                 hint="is `ray start --head` running there? check the host and port",
             ) from None
     if address == "local":
-        # A cluster for this run only: on the loopback interface, no dashboard.
+        # A cluster for this run only: on the loopback interface, no dashboard, and no
+        # warning that Ray turned its token authentication on for it.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+            logging.ERROR
+        )
     ray = import_ray()
     kwargs: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
     if not address.startswith("ray://"):
