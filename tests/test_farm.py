@@ -265,3 +265,49 @@ def test_unreachable_cluster_is_one_line(scheme, tmp_path):
     assert len(lines) == 1, run.stderr
     assert lines[0].startswith(f"error: cannot reach the Ray cluster at {address}: ")
     assert "connection refused" in lines[0]
+
+
+def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path):
+    """SIGINT (Ctrl-C) mid-batch: exit 130, the workers stop, finished images stay and are
+    recorded (a re-run resumes), no temporary file is left."""
+    out = tmp_path / "out"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ldscene", "render", str(OMR), "-o", f"{out}/", "--width", "800",
+         "--height", "600"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.is_dir() and any(out.glob("*.png"))):
+            assert driver.poll() is None and time.monotonic() < deadline, driver.stderr.read()
+            time.sleep(0.05)
+        workers = worker_children(driver.pid)
+        driver.send_signal(signal.SIGINT)
+        _, stderr = driver.communicate(timeout=60)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 130 and stderr.strip().splitlines()[-1] == "interrupted"
+    images = sorted(p.name for p in out.glob("*.png"))
+    assert 1 <= len(images) < 21
+    assert sorted(p.name for p in out.iterdir()) == sorted([*images, MANIFEST])  # no temp files
+    import json
+
+    record = json.loads((out / MANIFEST).read_text())["inputs"]
+    assert sorted(n for entry in record.values() for n in entry["outputs"]) == images
+    time.sleep(0.5)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def worker_children(pid: int) -> list[int]:
+    """The worker processes a driver started (its children)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(entry))
+    return children

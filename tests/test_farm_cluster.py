@@ -308,3 +308,31 @@ def test_post_on_ray_path_traces_the_stills_like_this_machine(cluster, tmp_path)
     names = ["01-overview.jpg", "02-side.jpg", "turntable.gif"]
     for name in names:
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
+
+
+def test_ctrl_c_cancels_the_clusters_tasks_and_leaves_no_files(head_node, tmp_path):
+    process, port = head_node
+    out = tmp_path / "out"
+    out.mkdir()
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ldscene", "turntable", str(BARON), "-o", str(out / "spin.gif"),
+         "--frames", "16", "--engine", "path", "--samples", "4", "--width", "160", "--height",
+         "120", "--cluster", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not any(c.startswith(WORKER_TITLE) for c in descendants(process.pid).values()):
+            assert driver.poll() is None and time.monotonic() < deadline, driver.stderr.read()
+            time.sleep(0.05)
+        driver.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        _, stderr = driver.communicate(timeout=60)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode == 130 and stderr.strip().splitlines()[-1] == "interrupted"
+    assert list(out.iterdir()) == []  # nothing written, nothing half-written
+    deadline = time.monotonic() + 30  # the task was cancelled: its worker stops rendering
+    while any(c.startswith(WORKER_TITLE) for c in descendants(process.pid).values()):
+        assert time.monotonic() < deadline, "a cancelled task still runs on the cluster"
+        time.sleep(0.1)

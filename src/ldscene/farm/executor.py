@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -226,6 +227,8 @@ class LocalExecutor(Executor):
         self.workers = workers
         self.threads = threads if threads else max(1, (os.cpu_count() or 1) // workers)
         self._folder = _payload_folder()
+        # Removed by close(); failing that, when this object goes or the interpreter exits.
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._folder, True)
         self._files: dict[str, Path] = {}
         self._stored = 0
         self._futures: dict[Future, tuple[int, ProcessPoolExecutor]] = {}
@@ -339,7 +342,7 @@ class LocalExecutor(Executor):
             else:
                 self._pool.shutdown(wait=True)
                 self._pool = None
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._cleanup()
 
 
 # ----------------------------------------------------------------------------- choosing
