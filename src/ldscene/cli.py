@@ -621,8 +621,8 @@ def schema_command() -> None:
     "--jobs",
     type=int,
     default=None,
-    help="Local worker processes (default: one per core, at most 8, for a batch; one input "
-    "renders in this process unless -j is more than 1).",
+    help="Local worker processes (default for a batch: one per core, at most 8, or one with "
+    "--engine path; one input renders in this process unless -j is more than 1).",
 )
 @click.option("--force", is_flag=True, help="Render a batch's up-to-date images again.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary.")

@@ -54,7 +54,7 @@ class BatchResult:
     up_to_date: list[Path]  # inputs skipped
     failed: dict[Path, str]  # input: reason
     stats: FarmStats
-    where: str
+    where: str  # "on 2 local worker processes"
 
 
 # ----------------------------------------------------------------------------- planning
@@ -378,7 +378,7 @@ def run_batch(
                 run.add(FarmJob(f"{n}", portable_meshes(meshes), tasks, on_result, on_error))
                 del meshes
             stats = run.finish()
-            where = ex.describe()
+            where = f"{ex.preposition} {ex.describe()}"
     finally:
         display.stop()
         if changed and out_dir is not None:
@@ -393,7 +393,7 @@ def report(result: BatchResult, n_inputs: int, echo, warn, quiet: bool) -> None:
     if not quiet:
         parts = [f"{len(result.written)} image{'s' if len(result.written) != 1 else ''}"]
         parts.append(f"of {n_inputs} input{'s' if n_inputs != 1 else ''}")
-        text = "rendered " + " ".join(parts) + f" in {time_text(stats.seconds)} on {result.where}"
+        text = "rendered " + " ".join(parts) + f" in {time_text(stats.seconds)} {result.where}"
         if stats.nodes and len(stats.nodes) > 1:
             text += f" ({len(stats.nodes)} nodes)"
         if result.up_to_date:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ldscene.errors import LdsceneError
 from ldscene.farm.tasks import RenderTask, TaskError, TaskOutput, run_task, set_gl_threads
+from ldscene.render.description import Engine
 from ldscene.render.meshes import ModelMeshes
 
 #: Environment variables naming a cluster when --cluster is not given, in this order.
@@ -60,6 +61,8 @@ class Executor(abc.ABC):
 
     #: "inline", "local" or "ray"
     kind: str = ""
+    #: how `describe()` follows a verb: "rendered ... on 2 local worker processes"
+    preposition: str = "on"
 
     def __init__(self) -> None:
         self._next_ticket = 0
@@ -116,6 +119,7 @@ class InlineExecutor(Executor):
     """Renders in this process, one task per `wait` call: one worker, no start-up cost."""
 
     kind = "inline"
+    preposition = "in"
 
     def __init__(self) -> None:
         super().__init__()
@@ -382,7 +386,8 @@ def open_executor(
     engine=None,
 ) -> Iterator[Executor]:
     """The executor for a command: a Ray cluster when `cluster` names one, else `jobs` local
-    worker processes (default one per core), or this process when one worker is enough."""
+    worker processes (default one per core; one for the path engine, which uses every core
+    for each image), or this process when one worker is enough."""
     if cluster is not None:
         check_cluster_support()
         from ldscene.farm.ray_executor import RayExecutor
@@ -391,7 +396,8 @@ def open_executor(
     else:
         if jobs is not None and jobs < 1:
             raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
-        workers = default_workers(tasks) if jobs is None else jobs
+        path_engine = engine is not None and engine.engine is Engine.PATH
+        workers = (1 if path_engine else default_workers(tasks)) if jobs is None else jobs
         if tasks is not None:
             workers = max(1, min(workers, tasks))
         executor = InlineExecutor() if workers == 1 else LocalExecutor(workers)
