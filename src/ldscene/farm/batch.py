@@ -54,7 +54,7 @@ class BatchResult:
     up_to_date: list[Path]  # inputs skipped
     failed: dict[Path, str]  # input: reason
     stats: FarmStats
-    where: str  # "on 2 local worker processes"
+    where: str  # " on 2 local worker processes" ("" when nothing was rendered)
 
 
 # ----------------------------------------------------------------------------- planning
@@ -308,22 +308,37 @@ def run_batch(
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             warn(f"warning: {path.name}: {len(names)} missing part(s), drawn as nothing: {shown}")
 
-    if executor is not None:
-        opened = contextlib.nullcontext(executor)
-    else:
-        opened = open_executor(cluster, jobs, engine=req.engine)
     try:
-        with opened as ex:
-            run = FarmRun(ex, max_jobs_in_flight=None)
-            display.start()
+        with contextlib.ExitStack() as stack:
+            farm: list[FarmRun] = []
+
+            def start_farm() -> FarmRun:
+                if not farm:
+                    ex = executor or stack.enter_context(
+                        open_executor(cluster, jobs, engine=req.engine)
+                    )
+                    farm.append(FarmRun(ex, max_jobs_in_flight=None))
+                return farm[0]
+
+            # What is up to date is known before anything loads (digests of files): workers
+            # start only if something is left to render, and then at once, while this
+            # process is clean (local workers fork cheaply; a cluster is connected to before
+            # any load, so an unreachable one costs none).
+            todo = []
             for n, item in enumerate(items):
-                entry = manifest.get(str(item.input.resolve()))
                 if out_dir is not None:
                     item.digest = input_digest(item.input, settings)
+                    entry = manifest.get(str(item.input.resolve()))
                     if not force and is_up_to_date(entry, item.digest, out_dir):
                         up_to_date.append(item.input)
-                        display.advance(len(written))
                         continue
+                todo.append((n, item))
+            if todo or cluster is not None:
+                start_farm()
+            display.start()
+            for _ in up_to_date:
+                display.advance(0)
+            for n, item in todo:
                 try:
                     sub = dataclasses.replace(req, input_path=item.input, output=item.base)
                     meshes, options, views = prepare(sub, on_loaded)
@@ -375,10 +390,15 @@ def run_batch(
                     if item.remaining == 0:
                         finish_item(item)
 
-                run.add(FarmJob(f"{n}", portable_meshes(meshes), tasks, on_result, on_error))
+                start_farm().add(
+                    FarmJob(f"{n}", portable_meshes(meshes), tasks, on_result, on_error)
+                )
                 del meshes
-            stats = run.finish()
-            where = f"{ex.preposition} {ex.describe()}"
+            if farm:
+                stats = farm[0].finish()
+                where = f" {farm[0].executor.preposition} {farm[0].executor.describe()}"
+            else:
+                stats, where = FarmStats(), ""
     finally:
         display.stop()
         if changed and out_dir is not None:
@@ -393,7 +413,7 @@ def report(result: BatchResult, n_inputs: int, echo, warn, quiet: bool) -> None:
     if not quiet:
         parts = [f"{len(result.written)} image{'s' if len(result.written) != 1 else ''}"]
         parts.append(f"of {n_inputs} input{'s' if n_inputs != 1 else ''}")
-        text = "rendered " + " ".join(parts) + f" in {time_text(stats.seconds)} {result.where}"
+        text = "rendered " + " ".join(parts) + f" in {time_text(stats.seconds)}{result.where}"
         if stats.nodes and len(stats.nodes) > 1:
             text += f" ({len(stats.nodes)} nodes)"
         if result.up_to_date:
