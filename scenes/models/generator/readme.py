@@ -38,7 +38,11 @@ models = [
         "what": "The complete T-34/76 with its engine hatch (the deck's 2x4 tile) standing open on its front hinge, 100 degrees up, over an open bay with a small V-2 diesel (dark grey crankcase, black cylinder heads, valve covers).",
         "size_studs": {"width_x": 10.3, "length_z": 20.5, "height_bricks": 8.3},
         "origin": "as t34_76.ldr",
-        "anchors": {"engine_bay": [[-20, 60], [20, 140]], "engine_top_y": -112, "hatch_hinge": [0, -120, 60]},
+        "anchors": {
+            "engine_bay": [[-20, 60], [20, 140]],
+            "engine_top_y": -112,
+            "hatch_hinge": [0, -120, 60],
+        },
     },
     {
         "file": "t34_turret.ldr",

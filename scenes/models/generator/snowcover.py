@@ -208,7 +208,9 @@ def yard():
             base[c] = 0
             h = 1 if n[i, j] > 0.38 else 0  # smooth cover, baseplate studs between
             if n2[i, j] > 0.62:  # low wind-blown mounds on the cover
-                h = 3 if n2[i, j] > 0.74 else 1            # the drift along the hall's open front, 4 plates at the floor edge
+                h = (
+                    3 if n2[i, j] > 0.74 else 1
+                )  # the drift along the hall's open front, 4 plates at the floor edge
             d = iz - 8 + (1 if n[i, j] < 0.3 else 0)
             h = max(h, {0: 4, 1: 4, 2: 2, 3: 2}.get(d, 0))
             # berms of pushed-up snow beside the ruts
@@ -240,7 +242,9 @@ def yard():
 
 def hall():
     rng = np.random.default_rng(43)
-    m = Model("STZ hall snow: drifts against the walls, a heap under the broken roof", "snow_hall.ldr")
+    m = Model(
+        "STZ hall snow: drifts against the walls, a heap under the broken roof", "snow_hall.ldr"
+    )
     tiles = floor_tile_cells()
     H, base = {}, {}
 
@@ -258,7 +262,12 @@ def hall():
             if 0 <= k < len(profile):
                 put((-30 + d, iz), profile[k] - (1 if iz in (-17, 3) else 0))
     # against the back wall (inner face z = -22), between the things standing there
-    for x0, x1, prof in ((-30, -26, profile), (-22, -15, profile), (-10, -4, profile), (0, 17, [4, 4, 2, 2, 1])):
+    for x0, x1, prof in (
+        (-30, -26, profile),
+        (-22, -15, profile),
+        (-10, -4, profile),
+        (0, 17, [4, 4, 2, 2, 1]),
+    ):
         for ix in range(x0, x1):
             shift = int(rng.integers(-1, 2))
             for d in range(8):
@@ -304,13 +313,29 @@ def wall_caps(src, name, title):
         if abs(z) > 1:  # only the wall's own bricks (centred on z = 0)
             continue
         a = np.array([float(v) for v in t[5:14]]).reshape(3, 3)
-        length = {"3004.dat": 2, "3005.dat": 1, "3622.dat": 3, "3010.dat": 4, "3009.dat": 6,
-                  "3008.dat": 8, "3003.dat": 2, "3002.dat": 3, "3001.dat": 4, "2456.dat": 6,
-                  "3007.dat": 8, "3006.dat": 10}.get(part)
+        length = {
+            "3004.dat": 2,
+            "3005.dat": 1,
+            "3622.dat": 3,
+            "3010.dat": 4,
+            "3009.dat": 6,
+            "3008.dat": 8,
+            "3003.dat": 2,
+            "3002.dat": 3,
+            "3001.dat": 4,
+            "2456.dat": 6,
+            "3007.dat": 8,
+            "3006.dat": 10,
+        }.get(part)
         if length is None:
             continue
         along_x = abs(a[0, 0]) > 0.5
-        n = length if along_x and part in ("3001.dat", "3002.dat", "3003.dat", "2456.dat", "3007.dat", "3006.dat") else (1 if not along_x else length)
+        n = (
+            length
+            if along_x
+            and part in ("3001.dat", "3002.dat", "3003.dat", "2456.dat", "3007.dat", "3006.dat")
+            else (1 if not along_x else length)
+        )
         if part in ("3004.dat",) and not along_x:
             n = 1
         for k in range(n):
@@ -322,7 +347,9 @@ def wall_caps(src, name, title):
     i = 0
     while i < len(cols):
         j = i
-        while j + 1 < len(cols) and cols[j + 1] == cols[j] + 1 and tops[cols[j + 1]] == tops[cols[i]]:
+        while (
+            j + 1 < len(cols) and cols[j + 1] == cols[j] + 1 and tops[cols[j + 1]] == tops[cols[i]]
+        ):
             j += 1
         y = tops[cols[i]]
         run = list(range(cols[i], cols[j] + 1))
@@ -348,7 +375,9 @@ def main():
     for model in (
         yard(),
         hall(),
-        wall_caps("factory_wall.ldr", "factory_wall_snow.ldr", "Snow on the factory wall's top and sills"),
+        wall_caps(
+            "factory_wall.ldr", "factory_wall_snow.ldr", "Snow on the factory wall's top and sills"
+        ),
         wall_caps(
             "factory_wall_ruined.ldr",
             "factory_wall_ruined_snow.ldr",
