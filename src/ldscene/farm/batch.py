@@ -225,18 +225,9 @@ class _Display:
         self.progress = None
         self.task = None
         if not quiet and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+            from ldscene.render.progress import counting_bar
 
-            self.progress = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.task = self.progress.add_task("rendering inputs", total=total)
+            self.progress, self.task = counting_bar("rendering inputs", total)
 
     def start(self) -> None:
         if self.progress is not None:

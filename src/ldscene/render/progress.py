@@ -37,3 +37,20 @@ class ProgressLine:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
             self._shown = False
+
+
+def counting_bar(description: str, total: int | None = None):
+    """A rich progress bar on stderr that counts things done (frames, inputs) with the time
+    left, and vanishes when stopped; for the commands that render many images."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    return progress, progress.add_task(description, total=total)

@@ -340,18 +340,9 @@ def rich_progress(quiet: bool):
     """(on_frame, close) showing a rich progress bar on a terminal; no-ops otherwise."""
     if quiet or not sys.stderr.isatty():
         return None, lambda: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from ldscene.render.progress import counting_bar
 
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = progress.add_task("rendering frames", total=None)
+    progress, task = counting_bar("rendering frames")
     started = []
 
     def on_frame(done: int, total: int) -> None:
