@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -45,6 +47,24 @@ def library(library_path: Path):
     from ldscene.ldraw.library import Library
 
     return Library(library_path)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`ldscene ARGS` in a child process (the way a user runs it), output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "ldscene", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
+    )
+
+
+def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
+    """A scene file written as given (no stripping: line numbers in errors stay exact)."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def omr_models() -> list[Path]:

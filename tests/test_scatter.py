@@ -7,35 +7,17 @@ measured on the real part geometry (`scatter_geometry`).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scatter_geometry as sg
+from conftest import run_cli, write_scene
 
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ldscene", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=300,
-    )
 
 
 def readme_scene() -> str:

@@ -7,13 +7,11 @@ LDraw axes (-y up), so an entry's lowest point is its box's largest y.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli, write_scene
 
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene
@@ -56,22 +54,6 @@ def test_a_swing_turns_the_hand_forward_and_up():
 # -- stances -----------------------------------------------------------------------------------
 
 STANCE_NAMES = ("stand", "sit", "kneel", "lie_front", "lie_back", "lie_side")
-
-
-def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ldscene", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=300,
-    )
 
 
 def info_boxes(path: Path) -> dict[str, dict]:
