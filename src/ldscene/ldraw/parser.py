@@ -49,12 +49,17 @@ class LDrawFile:
     triangle_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     triangle_clip: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     n_quads: int = 0
+    # source line of each triangle / edge / conditional line (TEXMAP regions are line ranges)
+    triangle_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    edge_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cond_line_numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     edges: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 3)))
     edge_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cond_lines: np.ndarray = field(default_factory=lambda: np.zeros((0, 4, 3)))
     cond_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     colour_meta: list[str] = field(default_factory=list)  # `!COLOUR ...` lines, in order
-    texmaps: list[tuple[int, str]] = field(default_factory=list)  # (line, `!TEXMAP ...`)
+    # (line, `!TEXMAP ...` or `!:`): a `0 !: <line>` is parsed as <line> and listed here too
+    texmaps: list[tuple[int, str]] = field(default_factory=list)
     steps: int = 0
     warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
@@ -181,6 +186,12 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
             continue
         kind = line[0]
         number = first_line + offset
+        if kind == "0" and line[1:].lstrip().startswith("!:"):
+            result.texmaps.append((number, "!:"))  # texture-only geometry (see ldraw/texmap.py)
+            line = line[1:].lstrip()[2:].strip()
+            if not line:
+                continue
+            kind = line[0]
         if kind in "345" or kind == "2":
             if len(line) > 1 and line[1] not in " \t":
                 problems.append((number, f"unknown line type '{line.split()[0]}'"))
@@ -337,20 +348,24 @@ def _drawing_arrays(
 
 def _fill_drawing(result: LDrawFile, drawing, drawing_no, drawing_cw, drawing_clip) -> None:
     problems = result.warnings
-    tri_parts, colour_parts, clip_parts, cw_parts = [], [], [], []
+    tri_parts, colour_parts, clip_parts, cw_parts, line_parts = [], [], [], [], []
     for kind_text, kind in (("3", 3), ("4", 4)):
         colours, coords, kept = _drawing_arrays(
             drawing[kind_text], drawing_no[kind_text], kind, problems
         )
         cw = np.array(drawing_cw[kind_text], bool)[kept]
         clip = np.array(drawing_clip[kind_text], bool)[kept]
+        numbers = np.array(drawing_no[kind_text], np.int64)[kept]
         points = coords.reshape(-1, kind, 3)
         if kind == 4:
             result.n_quads = len(points)
             # (a, b, c, d) → (a, b, c) and (a, c, d)
             points = np.concatenate([points[:, [0, 1, 2]], points[:, [0, 2, 3]]])
-            colours, cw, clip = (np.concatenate([a, a]) for a in (colours, cw, clip))
+            colours, cw, clip, numbers = (
+                np.concatenate([a, a]) for a in (colours, cw, clip, numbers)
+            )
         tri_parts.append(points)
+        line_parts.append(numbers)
         colour_parts.append(colours)
         clip_parts.append(clip)
         cw_parts.append(cw)
@@ -361,11 +376,14 @@ def _fill_drawing(result: LDrawFile, drawing, drawing_no, drawing_cw, drawing_cl
     result.triangles = triangles
     result.triangle_colours = np.concatenate(colour_parts)
     result.triangle_clip = np.concatenate(clip_parts)
+    result.triangle_lines = np.concatenate(line_parts)
 
-    colours, coords, _ = _drawing_arrays(drawing["2"], drawing_no["2"], 2, problems)
+    colours, coords, kept = _drawing_arrays(drawing["2"], drawing_no["2"], 2, problems)
     result.edges, result.edge_colours = coords.reshape(-1, 2, 3), colours
-    colours, coords, _ = _drawing_arrays(drawing["5"], drawing_no["5"], 5, problems)
+    result.edge_lines = np.array(drawing_no["2"], np.int64)[kept]
+    colours, coords, kept = _drawing_arrays(drawing["5"], drawing_no["5"], 5, problems)
     result.cond_lines, result.cond_colours = coords.reshape(-1, 4, 3), colours
+    result.cond_line_numbers = np.array(drawing_no["5"], np.int64)[kept]
 
 
 def _references(
