@@ -95,6 +95,7 @@ class Files:
         # container key → normalised block name → (block key, lines, first line, name as written)
         self.blocks: dict[str, dict[str, tuple[str, list[str], int, str]]] = {}
         self.folders: dict[str, FolderIndex] = {}
+        self.data: dict[str, dict[str, bytes]] = {}  # container key → `!DATA` name → bytes
 
     def open_root(self, path: Path) -> str:
         """Read a model file from disk; returns the key of its main model."""
@@ -131,8 +132,11 @@ class Files:
         container = key
         table: dict[str, tuple[str, list[str], int, str]] = {}
         for block in blocks:
-            if block.data is not None or block.lines is None:
-                continue  # !DATA blocks hold textures, which are not drawn yet
+            if block.data is not None:  # a `!DATA` block: an image for TEXMAP (ldraw/texmap.py)
+                self.data.setdefault(container, {}).setdefault(normalise(block.name), block.data)
+                continue
+            if block.lines is None:
+                continue
             name = normalise(block.name)
             block_key = f"mpd:{path}#{name}"
             table.setdefault(name, (block_key, block.lines, block.first_line, block.name))
