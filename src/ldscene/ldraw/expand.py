@@ -13,6 +13,8 @@ LDView's logo studs do.  Each style has its own disk-cache entries.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ldscene.errors import ModelError
@@ -21,6 +23,10 @@ from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, normalise
 from ldscene.ldraw.resolver import Files, Record
 from ldscene.ldraw.studs import StudStyle, is_stud_primitive, variant_names
+from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
+
+#: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
+GEOMETRY_VERSION = 2
 
 
 def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
@@ -31,6 +37,88 @@ def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
     out = np.where((codes == MAIN_COLOUR) & concrete, colour, codes)
     edge = np.where(colour == EDGE_COLOUR, EDGE_COLOUR, -colour - 1)
     return np.where((codes == EDGE_COLOUR) & concrete, edge, out)
+
+
+def _own_states(
+    states: LineStates | None, lines: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(drawn?, projection index or -1) for each of a file's `count` lines of one kind."""
+    if states is None:
+        return np.ones(count, bool), np.full(count, -1, np.int64)
+    keep = np.array([states.keep.get(n, True) for n in lines.tolist()], bool)
+    projection = np.array([states.projection.get(n, -1) for n in lines.tolist()], np.int64)
+    return keep.reshape(-1), projection.reshape(-1)
+
+
+class _Textures:
+    """The images and per-triangle texture coordinates of one file being built."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int] = {}
+        self.data: list[bytes] = []
+        self.projections: dict[int, tuple[Projection, int]] = {}  # → (projection, image index)
+
+    def add(self, key: str, data: bytes) -> int:
+        if key not in self.keys:
+            self.keys[key] = len(self.data)
+            self.data.append(data)
+        return self.keys[key]
+
+    def project(
+        self, tris: np.ndarray, projection: np.ndarray, texture: np.ndarray, uvs=None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Texture (n,) and coordinates (n, 3, 2) of triangles (n, 3, 3): where `texture` has
+        none yet (-1) and `projection` names a found image, that image projected."""
+        texture = np.asarray(texture, np.int16).copy()
+        uvs = np.zeros((len(tris), 3, 2), np.float32) if uvs is None else uvs
+        for p in np.unique(projection[projection >= 0]).tolist():
+            if p in self.projections:
+                mapping, image = self.projections[p]
+                sel = (projection == p) & (texture < 0)
+                uvs[sel] = mapping.uv(tris[sel])
+                texture[sel] = image
+        return texture, uvs
+
+    def place(
+        self, child: PartGeometry, placed: np.ndarray, flip: np.ndarray, projection: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Texture data of a child's triangles placed (k, n, 3, 3) by k references: the child's
+        own, else the referencing lines' projection (the innermost TEXMAP wins)."""
+        if not child.textured and not (projection >= 0).any():
+            return None
+        k, n = placed.shape[:2]
+        if child.textured:
+            pairs = zip(child.texture_names, child.images())
+            remap = np.array([self.add(str(key), data) for key, data in pairs], np.int16)
+            own = np.where(child.texture >= 0, remap[np.maximum(child.texture, 0)], -1)
+            texture = np.broadcast_to(own, (k, n)).copy()
+            uvs = np.broadcast_to(child.uvs, (k, n, 3, 2)).copy()
+            if flip.any():
+                uvs[flip] = uvs[flip][:, :, [0, 2, 1]]
+        else:
+            texture = np.full((k, n), -1, np.int16)
+            uvs = np.zeros((k, n, 3, 2), np.float32)
+        return self.project(
+            placed.reshape(-1, 3, 3),
+            np.repeat(projection, n),
+            texture.reshape(-1),
+            uvs.reshape(-1, 3, 2),
+        )
+
+    def fields(self, parts: list, counts: list[int]) -> dict[str, np.ndarray]:
+        """PartGeometry's texture fields for triangle chunks (None: untextured chunk)."""
+        if all(part is None for part in parts) or not self.data:
+            return {}
+        pairs = list(zip(parts, counts))
+        texture = [np.full(c, -1, np.int16) if p is None else p[0] for p, c in pairs]
+        uvs = [np.zeros((c, 3, 2), np.float32) if p is None else p[1] for p, c in pairs]
+        return {
+            "uvs": np.concatenate(uvs).astype(np.float32),
+            "texture": np.concatenate(texture).astype(np.int16),
+            "texture_names": np.array(list(self.keys)),
+            "texture_data": np.frombuffer(b"".join(self.data), np.uint8).copy(),
+            "texture_ends": np.cumsum([len(d) for d in self.data]).astype(np.int64),
+        }
 
 
 class Expander:
@@ -46,6 +134,7 @@ class Expander:
         self.geometries: dict[str, PartGeometry] = {}
         self.titles: dict[str, str] = {}
         self._stats: dict[str, tuple[int, int]] = {}
+        self._image_deps: dict[str, list[str]] = {}  # record key → library texture images used
 
     def forget(self) -> None:
         """Drop the geometry built so far (before a change of stud style)."""
@@ -106,20 +195,32 @@ class Expander:
     def build(self, record: Record) -> PartGeometry:
         parsed = record.parsed
         culls = parsed.certified
-        tris = [parsed.triangles]
-        tri_colours = [parsed.triangle_colours]
-        two_sided = [~(parsed.triangle_clip & culls)]
-        edges, edge_colours = [parsed.edges], [parsed.edge_colours]
-        conds, cond_colours = [parsed.cond_lines], [parsed.cond_colours]
         refs = parsed.refs
-        missing = [i for i, child in enumerate(record.children) if child is None]
+        tex = _Textures()
+        states = self._texmap_states(record, tex) if parsed.texmaps else None
+        keep, own_tex = _own_states(states, parsed.triangle_lines, len(parsed.triangles))
+        own_tris = parsed.triangles[keep]
+        tris = [own_tris]
+        tri_colours = [parsed.triangle_colours[keep]]
+        two_sided = [~(parsed.triangle_clip[keep] & culls)]
+        tex_parts: list[tuple[np.ndarray, np.ndarray] | None] = [None]
+        if (own_tex[keep] >= 0).any():
+            tex_parts[0] = tex.project(own_tris, own_tex[keep], np.full(len(own_tris), -1))
+        edge_keep, _ = _own_states(states, parsed.edge_lines, len(parsed.edges))
+        cond_keep, _ = _own_states(states, parsed.cond_line_numbers, len(parsed.cond_lines))
+        edges, edge_colours = [parsed.edges[edge_keep]], [parsed.edge_colours[edge_keep]]
+        conds = [parsed.cond_lines[cond_keep]]
+        cond_colours = [parsed.cond_colours[cond_keep]]
+        ref_lines = np.asarray(refs.lines if refs is not None else [], np.int64)
+        ref_keep, ref_tex = _own_states(states, ref_lines, len(ref_lines))
+        missing = [i for i, child in enumerate(record.children) if child is None and ref_keep[i]]
         for i in missing:
             self.files.problems.missing_reference(refs.names[i], record.display, refs.lines[i])
         # Winding flips where the matrix mirrors XOR an INVERTNEXT precedes the reference.
         flips = None if refs is None else (np.linalg.det(refs.matrix[:, :3, :3]) < 0) ^ refs.invert
         groups: dict[str, list[int]] = {}
         for i, child in enumerate(map(self._variant, record.children)):
-            if child is not None:
+            if child is not None and ref_keep[i]:
                 groups.setdefault(child.key, []).append(i)
         for child_key, index in groups.items():
             child = self.geometries[child_key]
@@ -139,6 +240,7 @@ class Expander:
                 tri_colours.append(_substitute(child.triangle_colours[None], colour).ravel())
                 sided = child.two_sided[None] | ~(refs.clip[index][:, None] & culls)
                 two_sided.append(sided.ravel())
+                tex_parts.append(tex.place(child, placed, flip, ref_tex[index]))
             if len(child.edges):
                 placed = (child.edges.reshape(-1, 3) @ rot_t + shift).reshape(len(index), -1, 2, 3)
                 edges.append(placed.reshape(-1, 2, 3))
@@ -158,7 +260,40 @@ class Expander:
             cond_lines=np.concatenate(conds).astype(np.float32),
             cond_colours=np.concatenate(cond_colours).astype(np.int32),
             n_quads=parsed.n_quads,
+            **tex.fields(tex_parts, [len(t) for t in tris]),
         )
+
+    def _texmap_states(self, record: Record, tex: _Textures) -> LineStates:
+        """TEXMAP's verdict on each drawing line of `record`; images found go into `tex`."""
+        parsed = record.parsed
+        kind, _, rest = record.key.partition(":")
+        folder = None
+        if kind == "fs":
+            folder = Path(rest).parent
+        elif kind == "mpd":
+            folder = Path(rest.partition("#")[0]).parent
+        data = self.files.data.get(record.container) if record.container else None
+        found: dict[str, tuple[str, bytes, str | None] | None] = {}
+
+        def has_image(name: str) -> bool:
+            if name not in found:
+                found[name] = find_image(name, self.files.library, folder, data)
+                if found[name] is not None and found[name][2] is not None:
+                    self._image_deps.setdefault(record.key, []).append(found[name][2])
+            return found[name] is not None
+
+        lines = dict.fromkeys(parsed.edge_lines.tolist(), False)
+        lines.update(dict.fromkeys(parsed.cond_line_numbers.tolist(), False))
+        lines.update(dict.fromkeys(parsed.triangle_lines.tolist(), True))
+        lines.update(dict.fromkeys(parsed.refs.lines if parsed.refs else [], True))
+        states = line_states(parsed.texmaps, lines, has_image)
+        for number, message in states.warnings:
+            self.files.problems.warn(record.display, number, message)
+        for i, projection in enumerate(states.projections):
+            image = found.get(projection.image)
+            if image is not None:
+                tex.projections[i] = (projection, tex.add(image[0], image[1]))
+        return states
 
     def _variant(self, child: Source | None) -> Source | None:
         """The file drawn for a reference: for a stud primitive, the stud style's version of
@@ -185,7 +320,7 @@ class Expander:
         if self.cache is None or self.files.library is None or not source.key.startswith("lib:"):
             return None
         studs = "" if self.studs is StudStyle.FULL else f"{self.studs.value}-studs|"
-        return f"{self.files.library.fingerprint()}|{studs}{source.key}"
+        return f"{self.files.library.fingerprint()}|v{GEOMETRY_VERSION}|{studs}{source.key}"
 
     def _stat(self, rel: str) -> tuple[int, int] | None:
         found = self._stats.get(rel)
@@ -232,6 +367,8 @@ class Expander:
                 return  # built from a cached child or a user file: do not cache the whole
             rel = current.key[4:]
             deps.append((name, rel, self._stat(rel)))  # type: ignore[arg-type]
+            for image in self._image_deps.get(current.key, ()):  # a changed PNG rebuilds
+                deps.append(("", image, self._stat(image)))  # type: ignore[arg-type]
             refs = record.parsed.refs
             for i, child in enumerate(map(self._variant, record.children)):
                 if child is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,11 @@ class PartGeometry:
     that places this geometry, 24 that colour's edge colour, a negative code ``-c-1`` the edge
     colour of concrete colour ``c``.  One `PartGeometry` therefore serves every colour a part is
     placed in.  Triangles are wound counter-clockwise seen from their front side.
+
+    Textured triangles (LDraw's `!TEXMAP`, see `texmap.py`) carry texture coordinates and the
+    index of their image; the images travel with the geometry (PNG bytes, concatenated), so a
+    textured part is still one mesh for every placement.  Untextured geometry has empty
+    texture arrays.
     """
 
     triangles: np.ndarray  # (T, 3, 3) float32 corner positions
@@ -36,6 +41,13 @@ class PartGeometry:
     cond_lines: np.ndarray  # (C, 4, 3) float32: p1, p2, control1, control2
     cond_colours: np.ndarray  # (C,) int32
     n_quads: int = 0  # quads among `triangles` (each counted as two triangles there)
+    # (T, 3, 2) float32 texture coordinates ((0, 0): the image's top-left); empty if untextured
+    uvs: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, 2), np.float32))
+    # (T,) int16 image index per triangle, -1 for none; empty if untextured
+    texture: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+    texture_names: np.ndarray = field(default_factory=lambda: np.zeros(0, "U1"))  # (K,) keys
+    texture_data: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # PNGs
+    texture_ends: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (K,)
 
     @classmethod
     def empty(cls) -> PartGeometry:
@@ -52,6 +64,16 @@ class PartGeometry:
     @property
     def n_triangles(self) -> int:
         return len(self.triangles)
+
+    @property
+    def textured(self) -> bool:
+        return bool(len(self.texture)) and bool((self.texture >= 0).any())
+
+    def images(self) -> list[bytes]:
+        """The PNG bytes of each image `texture` indexes."""
+        starts = np.concatenate([[0], self.texture_ends[:-1]]).astype(np.int64)
+        data = self.texture_data.tobytes()
+        return [data[a:b] for a, b in zip(starts, self.texture_ends.astype(np.int64))]
 
     def is_empty(self) -> bool:
         return not (len(self.triangles) or len(self.edges) or len(self.cond_lines))

@@ -1,0 +1,233 @@
+"""LDraw's texture-mapping extension (`0 !TEXMAP`): which lines are textured, how, and with what.
+
+The rules, as the LDraw spec states them and LeoCAD implements them:
+
+- `0 !TEXMAP START <method> <numbers> <image.png> [GLOSSMAP <g.png>]` opens a textured region:
+  its type 3/4 lines, and everything the type-1 lines in it draw, take the image; `0 !: <line>`
+  lines count only here (tools without textures ignore them).  `0 !TEXMAP FALLBACK` starts what
+  tools without textures draw instead (dropped when the image is found), `0 !TEXMAP END` closes
+  the region.  `0 !TEXMAP NEXT <method> ...` textures the next type 1, 3 or 4 line only.
+- Without the image the textured part is dropped and the fallback drawn.
+- Regions nest, across files too: the innermost projection wins, so a sub-file that maps its
+  own texture keeps it inside a parent's region.
+- The projection points are in the frame of the file that states them, so geometry of a
+  sub-file is projected after it is placed into that file.
+- PLANAR `p1 p2 p3`: u runs from p1 (0) to p2 (1), v from p1 (0) to p3 (1), each the projection
+  on that edge over its squared length; (0, 0) is the image's top-left corner.
+- CYLINDRICAL `p1 p2 p3 a`: axis from p2 (v = 0) to p1 (v = 1); p3 - p2 points at the image's
+  centre column (u = 0.5); the image spans `a` degrees around the axis.
+- SPHERICAL `p1 p2 p3 a b`: centre p1, p2 - p1 towards the image centre, p3 fixes the plane of
+  the equator; the image spans `a` degrees of longitude and `b` of latitude.
+
+Images come from the MPD file's `0 !DATA` blocks, the model's `textures/` folder, then the
+library's `parts/textures/` and `p/textures/` (and their `unofficial/` twins).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ldscene.ldraw.library import Library, normalise
+
+_METHODS = {"PLANAR": 9, "CYLINDRICAL": 10, "SPHERICAL": 11}
+_LIBRARY_FOLDERS = (
+    "parts/textures/",
+    "p/textures/",
+    "unofficial/parts/textures/",
+    "unofficial/p/textures/",
+)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """One `!TEXMAP START|NEXT` line: how points of its file map to image coordinates."""
+
+    method: str  # PLANAR, CYLINDRICAL or SPHERICAL
+    points: tuple[tuple[float, float, float], ...]  # p1, p2, p3 in the stating file's frame
+    angles: tuple[float, ...]  # CYLINDRICAL: (a,); SPHERICAL: (a, b)
+    image: str  # as written
+
+    def uv(self, corners: np.ndarray) -> np.ndarray:
+        """Texture coordinates (N, 3, 2) float32 of triangle corners (N, 3, 3)."""
+        p = np.asarray(corners, np.float64).reshape(-1, 3)
+        p1, p2, p3 = (np.asarray(q, np.float64) for q in self.points)
+        if self.method == "PLANAR":
+            du, dv = p2 - p1, p3 - p1
+            u = (p - p1) @ du / max(du @ du, 1e-12)
+            v = (p - p1) @ dv / max(dv @ dv, 1e-12)
+        else:
+            if self.method == "CYLINDRICAL":
+                origin, up = p2, p1 - p2
+                height = max(float(np.linalg.norm(up)), 1e-12)
+                axis = up / height
+                front = _unit(p3 - p2)
+                side = _unit(np.cross(front, up))
+            else:
+                origin, front = p1, _unit(p2 - p1)
+                axis = _unit(np.cross(front, p3 - p1))
+                side = _unit(np.cross(axis, front))
+            rel = p - origin
+            along = rel @ axis
+            flat = rel - along[:, None] * axis
+            u = 0.5 + 0.5 * np.arctan2(flat @ side, flat @ front) / np.pi * (360.0 / self.angles[0])
+            if self.method == "CYLINDRICAL":
+                u = np.clip(u, 0.0, 1.0)
+                v = along / height
+            else:
+                radius = np.maximum(np.linalg.norm(rel, axis=1), 1e-12)
+                lat = np.arcsin(np.clip(along / radius, -1.0, 1.0))
+                v = 0.5 - lat / np.pi * (180.0 / self.angles[1])
+        uv = np.stack([u, v], -1).reshape(-1, 3, 2)
+        if self.method != "PLANAR":
+            # A triangle across the seam (u jumps by more than half the image) is unwrapped.
+            span = uv[:, :, 0].max(axis=1) - uv[:, :, 0].min(axis=1)
+            seam = (span > 0.5)[:, None] & (uv[:, :, 0] < 0.5)
+            uv[:, :, 0] += seam
+        return uv.astype(np.float32)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-12 else v
+
+
+def parse_projection(body: str) -> Projection | str:
+    """A `!TEXMAP START|NEXT ...` body → its projection; otherwise a message saying what is
+    wrong with it."""
+    words = body.split()
+    method = words[2].upper() if len(words) > 2 else ""
+    count = _METHODS.get(method)
+    if count is None:
+        return f"TEXMAP needs PLANAR, CYLINDRICAL or SPHERICAL, found '{method or 'nothing'}'"
+    if len(words) < 3 + count + 1:
+        return f"TEXMAP {method} needs {count} numbers and an image file name"
+    try:
+        numbers = [float(w) for w in words[3 : 3 + count]]
+    except ValueError:
+        return f"TEXMAP {method} has a value that is not a number"
+    if not all(np.isfinite(numbers)):
+        return f"TEXMAP {method} has a value that is not a finite number"
+    rest = body.split(None, 3 + count)[-1].strip()
+    image = (
+        rest[1 : rest.index('"', 1)]
+        if rest.startswith('"') and '"' in rest[1:]
+        else (rest.split()[0])
+    )
+    points = tuple(tuple(numbers[i : i + 3]) for i in (0, 3, 6))
+    return Projection(method, points, tuple(numbers[9:]), image)  # type: ignore[arg-type]
+
+
+@dataclass
+class LineStates:
+    """What TEXMAP makes of a file's drawing lines: drawn or not, and with which projection."""
+
+    keep: dict[int, bool]
+    projection: dict[int, int]  # line → index into `projections` (textured lines only)
+    projections: list[Projection]
+    warnings: list[tuple[int, str]]
+
+
+def line_states(
+    texmaps: list[tuple[int, str]],
+    lines: dict[int, bool],
+    has_image,
+) -> LineStates:
+    """Decide each drawing line of a file with TEXMAP meta lines.
+
+    `lines` maps each drawing line's number to whether it can take a texture (types 1, 3, 4:
+    these consume a `NEXT`); `has_image(name)` says whether an image is found.
+    """
+    bang = {number for number, body in texmaps if body == "!:"}
+    events = sorted((number, body) for number, body in texmaps if body != "!:")
+    projections: list[Projection] = []
+    warnings: list[tuple[int, str]] = []
+    stack: list[list] = []  # [projection index or -1, image found, in fallback, next only]
+    keep: dict[int, bool] = {}
+    projection: dict[int, int] = {}
+    at = 0
+    for number in sorted(lines):
+        while at < len(events) and events[at][0] < number:
+            line, body = events[at]
+            at += 1
+            words = body.split()
+            verb = words[1].upper() if len(words) > 1 else ""
+            if verb in ("START", "NEXT"):
+                parsed = parse_projection(body)
+                if isinstance(parsed, str):
+                    warnings.append((line, parsed))
+                    parsed_index, found = -1, False
+                else:
+                    parsed_index, found = len(projections), bool(has_image(parsed.image))
+                    projections.append(parsed)
+                    if not found:
+                        warnings.append((line, f"texture image '{parsed.image}' not found"))
+                stack.append([parsed_index, found, False, verb == "NEXT"])
+            elif verb == "FALLBACK" and stack:
+                stack[-1][2] = True
+            elif verb == "END" and stack:
+                stack.pop()
+            elif verb not in ("FALLBACK", "END"):
+                warnings.append((line, f"unknown TEXMAP command '{verb or body}'"))
+        if not stack:
+            keep[number] = number not in bang
+            continue
+        index, found, fallback, next_only = stack[-1]
+        if next_only:
+            keep[number] = True
+            if found:
+                projection[number] = index
+            if lines[number]:
+                stack.pop()
+            continue
+        keep[number] = (found and not fallback) or (not found and fallback)
+        if found and not fallback:
+            projection[number] = index
+    return LineStates(keep, projection, projections, warnings)
+
+
+def find_image(
+    name: str,
+    library: Library | None,
+    folder: Path | None,
+    data: dict[str, bytes] | None,
+) -> tuple[str, bytes, str | None] | None:
+    """(key, PNG bytes, library index key or None) of a TEXMAP image, or None if not found.
+
+    Search order: the MPD file's `!DATA` blocks, the model folder's `textures/` (and the folder
+    itself), then the library's texture folders.
+    """
+    key = normalise(name)
+    if data and key in data:
+        return f"data:{key}", data[key], None
+    if folder is not None:
+        for sub in ("textures", ""):
+            found = _find_in(folder / sub if sub else folder, key)
+            if found is not None:
+                try:
+                    return f"fs:{found}", found.read_bytes(), None
+                except OSError:
+                    return None
+    if library is not None:
+        for prefix in _LIBRARY_FOLDERS:
+            rel = prefix + key
+            if rel in library.index:
+                return f"lib:{rel}", library.read(rel), rel
+    return None
+
+
+def _find_in(folder: Path, key: str) -> Path | None:
+    """The file `key` (lower case, may hold `/`) under `folder`, matched case-insensitively."""
+    current = folder
+    for part in key.split("/"):
+        try:
+            entries = {e.lower(): e for e in os.listdir(current)}
+        except OSError:
+            return None
+        if part not in entries:
+            return None
+        current = current / entries[part]
+    return current if current.is_file() else None

@@ -1,0 +1,160 @@
+"""LDraw's TEXMAP extension on the real library: textured geometry, images, both engines."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ldscene.ldraw.library import Library
+from ldscene.ldraw.loader import load_model
+from ldscene.ldraw.texmap import Projection, parse_projection
+
+
+def _part(library_path: Path, name: str, **kw):
+    model = load_model(library_path / "parts" / name, use_cache=False, **kw)
+    return model, model.leaves[0].geometry
+
+
+def _triangles(library_path: Path, name: str) -> int:
+    """Triangles drawn by a library file loaded on its own."""
+    model = load_model(library_path / name, use_cache=False)
+    return sum(model.leaves[i].geometry.n_triangles for i in model.leaf)
+
+
+def test_planar_sticker_takes_its_image_and_drops_the_fallback(library_path):
+    model, geom = _part(library_path, "13710a.dat")
+    assert geom.textured
+    assert [str(n).rsplit("/", 1)[-1] for n in geom.texture_names] == ["13710a.png"]
+    image = (library_path / "parts" / "textures" / "13710a.png").read_bytes()
+    assert geom.images() == [image]
+    # The `0 !:` copy of s\13710as02.dat is drawn, its FALLBACK copy is not: each once.
+    expected = _triangles(library_path, "parts/s/13710as01.dat") + _triangles(
+        library_path, "parts/s/13710as02.dat"
+    )
+    assert geom.n_triangles == expected
+    textured = geom.texture >= 0
+    assert textured.sum() == _triangles(library_path, "parts/s/13710as02.dat")
+    # PLANAR: u from p1 to p2 (z from -66.3 to 61.145), v from p1 to p3 (x from -33 to 22).
+    corners, uv = geom.triangles[textured].reshape(-1, 3), geom.uvs[textured].reshape(-1, 2)
+    np.testing.assert_allclose(uv[:, 0], (corners[:, 2] + 66.3) / 127.445, atol=1e-5)
+    np.testing.assert_allclose(uv[:, 1], (corners[:, 0] + 33.048) / 54.983, atol=1e-5)
+    assert uv.min() > -1e-4 and uv.max() < 1 + 1e-4
+    assert not model.warnings
+
+
+def test_next_textures_only_the_next_line(library_path):
+    _, geom = _part(library_path, "003441a.dat")
+    box = _triangles(library_path, "p/box5-12.dat")
+    assert geom.n_triangles == box + 2
+    textured = geom.texture >= 0
+    assert textured.sum() == 2  # the quad after `!TEXMAP NEXT`, not the box before it
+    corner = np.flatnonzero(
+        np.all(np.isclose(geom.triangles[textured].reshape(-1, 3), [-21, -0.25, 22]), axis=1)
+    )
+    np.testing.assert_allclose(geom.uvs[textured].reshape(-1, 2)[corner], [[0, 0]] * len(corner))
+
+
+def test_missing_image_draws_the_fallback_and_says_so(library_path):
+    # 61287p01.dat maps 61287p01rb.png, which this library does not ship.
+    assert not (library_path / "parts" / "textures" / "61287p01rb.png").exists()
+    model, geom = _part(library_path, "61287p01.dat")
+    assert not geom.textured
+    expected = _triangles(library_path, "parts/s/61287s01.dat") + _triangles(
+        library_path, "parts/s/61287s02.dat"
+    )
+    assert geom.n_triangles == expected
+    assert any("61287p01rb.png" in w and ":14:" in w for w in model.warnings)
+
+
+def test_instanced_one_leaf_serves_every_placement(tmp_path, library_path):
+    model_file = tmp_path / "two.ldr"
+    model_file.write_text(
+        "0 two stickers\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 13710a.dat\n"
+        "1 1 100 0 0 -1 0 0 0 1 0 0 0 1 13710a.dat\n"
+    )
+    model = load_model(model_file, use_cache=False)
+    assert len(model.leaves) == 1 and model.n_instances == 2
+    assert model.leaves[0].geometry.textured
+
+
+def _png(colour: tuple[int, int, int, int]) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGBA", (4, 4), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_mpd_data_block_and_nested_projection(tmp_path, library_path):
+    """An image from `0 !DATA`, projected onto a library sub-file placed inside the region."""
+    encoded = base64.b64encode(_png((255, 0, 0, 255))).decode()
+    (tmp_path / "m.mpd").write_text(
+        "0 FILE main.ldr\n0 main\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 flag.dat\n"
+        "0 FILE flag.dat\n0 flag\n0 !LDRAW_ORG Part\n0 BFC CERTIFY CCW\n"
+        "0 !TEXMAP START PLANAR 0 0 0 10 0 0 0 0 10 red.png\n"
+        "1 16 0 0 0 10 0 0 0 1 0 0 0 10 4-4disc.dat\n"
+        "0 !TEXMAP FALLBACK\n3 16 0 0 0 1 0 0 0 0 1\n0 !TEXMAP END\n"
+        f"0 !DATA red.png\n0 !: {encoded[:20]}\n0 !: {encoded[20:]}\n"
+    )
+    model = load_model(tmp_path / "m.mpd", use_cache=False)
+    geom = model.leaves[0].geometry
+    assert geom.textured and (geom.texture >= 0).all()
+    assert str(geom.texture_names[0]) == "data:red.png"
+    assert geom.images() == [base64.b64decode(encoded)]
+    # The disc (radius 10 after the 10x scale) projected in the part's frame: u = x / 10.
+    corners = geom.triangles.reshape(-1, 3)
+    np.testing.assert_allclose(geom.uvs.reshape(-1, 2)[:, 0], corners[:, 0] / 10, atol=1e-5)
+    assert len(geom.triangles) == _triangles(library_path, "p/4-4disc.dat")  # no fallback
+
+
+def test_projections_follow_the_spec():
+    planar = parse_projection("!TEXMAP START PLANAR 0 0 0 2 0 0 0 0 4 a.png")
+    assert isinstance(planar, Projection) and planar.image == "a.png"
+    uv = planar.uv(np.array([[[0, 0, 0], [2, 0, 0], [1, 5, 4]]], float))
+    np.testing.assert_allclose(uv[0], [[0, 0], [1, 0], [0.5, 1]])
+    # CYLINDRICAL: axis p2 (v = 0) → p1 (v = 1); p3 - p2 is the image's centre column.
+    cyl = parse_projection("!TEXMAP START CYLINDRICAL 0 10 0 0 0 0 0 0 -5 180 c.png")
+    uv = cyl.uv(np.array([[[0, 0, -5], [0, 10, -5], [0, 5, -5]]], float))
+    np.testing.assert_allclose(uv[0, :, 0], 0.5, atol=1e-6)
+    np.testing.assert_allclose(uv[0, :, 1], [0, 1, 0.5], atol=1e-6)
+    # Quarter turns either side of the centre column are the image's edges (a = 180).
+    sides = cyl.uv(np.repeat(np.array([[5.0, 3, 0], [-5, 3, 0]])[:, None], 3, axis=1))
+    assert sorted(np.round(sides[:, 0, 0], 3).tolist()) == [0.0, 1.0]
+    # SPHERICAL: the point towards p2 is the image centre.
+    sph = parse_projection("!TEXMAP START SPHERICAL 0 0 0 0 0 -10 10 0 0 360 180 s.png")
+    uv = sph.uv(np.array([[[0, 0, -10], [0, -10, 0.0], [0, 10, 0.0]]], float))
+    np.testing.assert_allclose(uv[0, 0], [0.5, 0.5], atol=1e-6)
+    np.testing.assert_allclose(sorted(uv[0, 1:, 1]), [0, 1], atol=1e-6)
+    for bad in ("!TEXMAP START PLANAR 0 0 x.png", "!TEXMAP START CONIC 1 2 3 x.png"):
+        assert isinstance(parse_projection(bad), str)
+
+
+def test_changed_image_rebuilds_the_cached_part(tmp_path, library_path):
+    root = tmp_path / "lib"
+    (root / "parts" / "textures").mkdir(parents=True)
+    (root / "p").mkdir()
+    shutil.copy(library_path / "LDConfig.ldr", root / "LDConfig.ldr")
+    shutil.copy(library_path / "p" / "4-4disc.dat", root / "p" / "4-4disc.dat")
+    (root / "parts" / "tex.dat").write_text(
+        "0 textured\n0 Name: tex.dat\n0 !LDRAW_ORG Part\n0 BFC CERTIFY CCW\n"
+        "0 !TEXMAP START PLANAR 0 0 0 1 0 0 0 0 1 tex.png\n"
+        "1 16 0 0 0 1 0 0 0 1 0 0 0 1 4-4disc.dat\n0 !TEXMAP END\n"
+    )
+    image = root / "parts" / "textures" / "tex.png"
+    image.write_bytes(_png((255, 0, 0, 255)))
+    model_file = tmp_path / "m.ldr"
+    model_file.write_text("0 m\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 tex.dat\n")
+
+    def images() -> list[bytes]:
+        model = load_model(model_file, library=Library(root), use_cache=True)
+        return model.leaves[0].geometry.images()
+
+    assert images() == [_png((255, 0, 0, 255))]
+    assert images() == [_png((255, 0, 0, 255))]  # from the cache
+    image.write_bytes(_png((0, 0, 255, 128)) + b"\0" * 7)  # another size: a new version
+    assert images() == [_png((0, 0, 255, 128)) + b"\0" * 7]
