@@ -596,12 +596,15 @@ def schema_command() -> None:
     show_default=True,
     help="Supersampling factor per axis (1 = no anti-aliasing).",
 )
-@click.option("--background", default=None, metavar="#RRGGBB", help="Background colour.")
+@click.option(
+    "--background", default=None, metavar="#RRGGBB", help="Background colour (default #E6E8EB)."
+)
 @click.option("--transparent", is_flag=True, help="Transparent background (PNG/WebP alpha).")
 @click.option(
     "--ground/--no-ground",
     default=None,
-    help="A floor that catches the model's shadow (default: on with --engine path).",
+    help="A floor that catches the model's shadow (default: on for models; for scenes, "
+    "on with --engine path).",
 )
 @click.option("--edges/--no-edges", default=None, help="Draw LDraw edge lines (default on).")
 @click.option("--no-shadows", is_flag=True, help="No shadows (faster).")

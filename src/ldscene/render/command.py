@@ -37,7 +37,7 @@ class RenderRequest:
     aa: int = 2
     background: str | None = None
     transparent: bool = False
-    ground: bool | None = None  # None: the engine's default (the path engine's floor is on)
+    ground: bool | None = None  # None: on for models; for scenes only with the path engine
     edges: bool | None = None
     shadows: bool = True
     studs: str = "auto"  # auto, full, fast or logo (see render/studs.py)
@@ -153,7 +153,10 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
         values = tuple(float(v) for v in background)
         opts.background = tuple(v / 255.0 if max(values) > 1 else v for v in values[:3])
     opts.transparent = req.transparent
-    opts.ground = req.ground if req.ground is not None else req.engine.engine is Engine.PATH
+    # A model gets a floor with its shadow by default (it would float otherwise); a scene has
+    # its own terrain, so only the path engine adds one under it.
+    ground_default = scene is None or req.engine.engine is Engine.PATH
+    opts.ground = req.ground if req.ground is not None else ground_default
     edges = req.edges
     if edges is None and defaults is not None and defaults.edges is not None:
         edges = defaults.edges

@@ -96,6 +96,11 @@ class View:
         return cls(re.sub(r"[^\w.-]", "_", name), latitude, longitude)
 
 
+#: A light, cool grey (sRGB #E6E8EB): white parts (lit tops near 240 after the tone curve)
+#: and light grey ones stay readable on it, and it is bright enough for a forum page.
+DEFAULT_BACKGROUND = (230 / 255, 232 / 255, 235 / 255)
+
+
 @dataclass
 class RenderOptions:
     """How to render; defaults give a 1600x1200 anti-aliased PNG with edges and shadows."""
@@ -109,8 +114,9 @@ class RenderOptions:
     edges: bool = True
     conditional_lines: bool = True
     shadows: bool = True
+    ambient_occlusion: bool = True  # contact shading in crevices (raster engine)
     ground: bool = False  # shadow-catcher plane under the model
-    background: tuple[float, float, float] = (1.0, 1.0, 1.0)  # sRGB 0..1
+    background: tuple[float, float, float] = DEFAULT_BACKGROUND  # sRGB 0..1
     transparent: bool = False  # alpha background (PNG/WebP)
     line_width: float = 1.0  # edge line width in output pixels
     shadow_map_size: int | None = None  # None: 1024, or 2048 for outputs over 1280 px

@@ -39,6 +39,7 @@ from OpenGL.GL import (
     GL_CULL_FACE,
     GL_DEPTH_ATTACHMENT,
     GL_DEPTH_BUFFER_BIT,
+    GL_DEPTH_COMPONENT,
     GL_DEPTH_COMPONENT24,
     GL_DRAW_FRAMEBUFFER,
     GL_FALSE,
@@ -50,6 +51,7 @@ from OpenGL.GL import (
     GL_LEQUAL,
     GL_LESS,
     GL_LINEAR,
+    GL_NEAREST,
     GL_ONE,
     GL_ONE_MINUS_SRC_ALPHA,
     GL_POLYGON_OFFSET_FILL,
@@ -62,6 +64,8 @@ from OpenGL.GL import (
     GL_TEXTURE_2D,
     GL_TEXTURE_COMPARE_FUNC,
     GL_TEXTURE_COMPARE_MODE,
+    GL_TEXTURE_MAG_FILTER,
+    GL_TEXTURE_MIN_FILTER,
     GL_TRUE,
     GL_UNSIGNED_BYTE,
     GL_UNSIGNED_INT,
@@ -77,6 +81,7 @@ from OpenGL.GL import (
     glCullFace,
     glDeleteFramebuffers,
     glDeleteRenderbuffers,
+    glDeleteTextures,
     glDepthFunc,
     glDepthMask,
     glDisable,
@@ -85,8 +90,10 @@ from OpenGL.GL import (
     glEnable,
     glFlush,
     glFramebufferRenderbuffer,
+    glFramebufferTexture2D,
     glGenFramebuffers,
     glGenRenderbuffers,
+    glGenTextures,
     glGetFloatv,
     glGetUniformLocation,
     glLineWidth,
@@ -94,6 +101,7 @@ from OpenGL.GL import (
     glPolygonOffset,
     glReadPixels,
     glRenderbufferStorage,
+    glTexImage2D,
     glTexParameteri,
     glUniform1f,
     glUniform1i,
@@ -165,6 +173,9 @@ class LdRenderer(pyrender.Renderer):
         self._gl_state: dict[int, object] = {}
         self._frame_poses: dict = {}
         self._small_fb = self._small_cb = None
+        self._depth_texture: int | None = None  # the main framebuffer's depth, for AO
+        self.ambient_occlusion = True  # offscreen images get contact shading (ambient.py)
+        self._ambient = None
 
     @property
     def shadow_interleave(self) -> bool:
@@ -257,6 +268,9 @@ class LdRenderer(pyrender.Renderer):
 
     def delete(self):
         self._forget_programs()
+        if self._ambient is not None:
+            self._ambient.delete()
+            self._ambient = None
         super().delete()
 
     # ------------------------------------------------------------------ passes
@@ -343,6 +357,15 @@ class LdRenderer(pyrender.Renderer):
         draw_nodes(opaque, MODE_SURFACE)
         draw_nodes(lines, MODE_LINES)
         draw_nodes(catchers, MODE_CATCHER)
+        if self.ambient_occlusion and flags & RenderFlags.OFFSCREEN:
+            # Between the opaque geometry (and the floor, which catches contact shading too)
+            # and the glass, which is seen with the occlusion behind it.
+            glBindVertexArray(0)
+            if current is not None:
+                current._unbind()
+                current = None
+            self._ambient_pass(P)
+            self._gl_state = {}
         draw_nodes(glass, MODE_SURFACE)
         glBindVertexArray(0)
         if current is not None:
@@ -365,19 +388,28 @@ class LdRenderer(pyrender.Renderer):
             self._uniform(program, "material.metallic_factor", material.metallicFactor, "f")
             self._uniform(program, "material.roughness_factor", material.roughnessFactor, "f")
         blend = material.alphaMode == "BLEND" or mode == MODE_CATCHER
+        writes_depth = not blend or mode == MODE_CATCHER  # the floor: for contact shading
         if blend and self._gl_state.get(GL_BLEND) is not True:
             glBlendFuncSeparate(
                 GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA
             )
         self._set_state(GL_BLEND, blend)
-        if self._gl_state.get("depth_mask") is not (not blend):
-            glDepthMask(GL_FALSE if blend else GL_TRUE)
-            self._gl_state["depth_mask"] = not blend
+        if self._gl_state.get("depth_mask") is not writes_depth:
+            glDepthMask(GL_TRUE if writes_depth else GL_FALSE)
+            self._gl_state["depth_mask"] = writes_depth
         if self._gl_state.get("cull") is None:
             glCullFace(GL_BACK)
             self._gl_state["cull"] = True
         self._set_state(GL_CULL_FACE, not (mode == MODE_CATCHER or material.doubleSided))
         self._draw_call(primitive)
+
+    def _ambient_pass(self, P: np.ndarray) -> None:
+        from ldscene.render.raster.ambient import AmbientOcclusion
+
+        if self._ambient is None:
+            self._ambient = AmbientOcclusion()
+        width, height = self._main_fb_dims
+        self._ambient.apply(self._depth_texture, width, height, P)
 
     @staticmethod
     def _draw_call(primitive) -> None:
@@ -489,18 +521,33 @@ class LdRenderer(pyrender.Renderer):
         if self._main_fb is not None:
             return
         w, h = self.viewport_width, self.viewport_height
-        self._main_cb, self._main_db = glGenRenderbuffers(2)
+        self._main_cb = glGenRenderbuffers(1)
         glBindRenderbuffer(GL_RENDERBUFFER, self._main_cb)
         glRenderbufferStorage(GL_RENDERBUFFER, GL_SRGB8_ALPHA8, w, h)
-        glBindRenderbuffer(GL_RENDERBUFFER, self._main_db)
-        glRenderbufferStorage(GL_RENDERBUFFER, GL_DEPTH_COMPONENT24, w, h)
+        # Depth is a texture, so that the ambient occlusion pass can read it.
+        self._depth_texture = glGenTextures(1)
+        glBindTexture(GL_TEXTURE_2D, self._depth_texture)
+        glTexImage2D(
+            GL_TEXTURE_2D,
+            0,
+            GL_DEPTH_COMPONENT24,
+            w,
+            h,
+            0,
+            GL_DEPTH_COMPONENT,
+            GL_UNSIGNED_INT,
+            None,
+        )
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST)
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST)
+        glBindTexture(GL_TEXTURE_2D, 0)
         self._main_fb = glGenFramebuffers(1)
         glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
         glFramebufferRenderbuffer(
             GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, self._main_cb
         )
-        glFramebufferRenderbuffer(
-            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, self._main_db
+        glFramebufferTexture2D(
+            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, self._depth_texture, 0
         )
         self._main_fb_ms = self._main_fb  # no multisampling: we supersample instead
         self._main_fb_dims = (w, h)
@@ -525,9 +572,11 @@ class LdRenderer(pyrender.Renderer):
             self._small_fb = self._small_cb = None
         if self._main_fb is not None:
             glDeleteFramebuffers(1, [self._main_fb])
-        rbs = [x for x in (self._main_cb, self._main_db) if x is not None]
-        if rbs:
-            glDeleteRenderbuffers(len(rbs), rbs)
+        if self._main_cb is not None:
+            glDeleteRenderbuffers(1, [self._main_cb])
+        if self._depth_texture is not None:
+            glDeleteTextures(1, [self._depth_texture])
+            self._depth_texture = None
         self._main_fb = self._main_cb = self._main_db = None
         self._main_fb_ms = self._main_cb_ms = self._main_db_ms = None
         self._main_fb_dims = (None, None)

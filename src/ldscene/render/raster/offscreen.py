@@ -113,6 +113,7 @@ class ModelRenderer:
         taken = self._warm.take(opts) if self._warm is not None else None
         self._warm = None
         self._platform, self._renderer = taken or open_renderer(opts)
+        self._renderer.ambient_occlusion = opts.ambient_occlusion
         self.gl = gl_info()
         # The framebuffer is sRGB: clear with linear values so the image shows the colour asked.
         bg = (*srgb_to_linear(opts.background), 0.0 if opts.transparent else 1.0)

@@ -65,6 +65,17 @@ vec3 get_normal()
 #endif
 }
 
+// Highlights roll off instead of clipping: linear up to TONE_KNEE (so a lit face keeps its
+// LDConfig colour), then an exponential shoulder towards 1 with the same slope at the knee.
+// A white brick's lit top face lands near sRGB 240, below the default background's white.
+const float TONE_KNEE = 0.55;
+vec3 tone(vec3 x)
+{
+    vec3 over = max(x - TONE_KNEE, 0.0);
+    vec3 shoulder = TONE_KNEE + (1.0 - TONE_KNEE) * (1.0 - exp(-over / (1.0 - TONE_KNEE)));
+    return mix(x, shoulder, step(TONE_KNEE, x));
+}
+
 // x^5 by multiplication: llvmpipe's pow() is an exp2/log2 pair of polynomials.
 float pow5(float x)
 {
@@ -214,11 +225,11 @@ void main()
         vec3 transmit = mix(vec3(1.0), tint, 0.85) * (1.0 - 0.55 * grazing) * (1.0 - 0.15 * opacity);
         vec3 reflected = color * (0.45 + 0.5 * grazing);
         float coverage = clamp(1.0 - dot(transmit, vec3(0.2126, 0.7152, 0.0722)), 0.0, 1.0);
-        frag_color = vec4(reflected, coverage);
+        frag_color = vec4(tone(reflected), coverage);
         frag_transmit = vec4(transmit, 0.0);
         return;
     }
-    frag_color = vec4(color, 1.0);
+    frag_color = vec4(tone(color), 1.0);
     frag_transmit = vec4(0.0);
 #endif
 }
