@@ -1,7 +1,8 @@
 """What to draw, independent of the engine that draws it.
 
 A `RenderDescription` is built once per model and read by both engines: the instanced meshes
-(one per leaf and resolved colour, `meshes.ModelMeshes`), each colour's `Appearance`, the
+(one per leaf and resolved colour, `meshes.ModelMeshes`; textured triangles apart,
+`textured.TexturedMesh`), each colour's `Appearance`, the
 ground plane, the background, and the camera framing of a view.  Both engines frame a view
 through `framing`, so the raster and the path-traced image show the same composition.
 """
@@ -19,6 +20,7 @@ from ldscene.errors import LdsceneError
 from ldscene.render.camera import Framing, frame_points
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
+from ldscene.render.textured import TexturedMesh, textured_meshes
 
 
 class Engine(Choice):
@@ -90,6 +92,13 @@ class RenderDescription:
     @cached_property
     def ground(self) -> GroundPlane | None:
         return ground_plane(self.meshes.bounds) if self.options.ground else None
+
+    @cached_property
+    def textured(self) -> list[TexturedMesh]:
+        """The model's textured triangles, grouped by leaf, image, colour and mirroring."""
+        transforms = np.asarray(self.meshes.model.transform, np.float64).reshape(-1, 4, 4)
+        mirrored = np.linalg.det(transforms[:, :3, :3]) < 0
+        return textured_meshes(self.meshes.model, mirrored)
 
     @property
     def centre(self) -> np.ndarray:

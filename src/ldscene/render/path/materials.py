@@ -11,6 +11,7 @@
 - Glitter and speckle: grains from a random texture of the colour's FRACTION, in the grain
   colour (a conductor for glitter, plastic for speckle), mapped by world position.
 - Luminous colours (LUMINANCE): the surface also emits its colour.
+- Printed parts (TEXMAP): plastic whose diffuse colour is a bitmap of the image over the colour.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ldscene.appearance import Appearance, Finish
+from ldscene.appearance import Appearance, Finish, srgb_to_linear
 
 PLASTIC_IOR = 1.54
 GLASS_IOR = 1.58
@@ -113,6 +114,17 @@ def bsdf(look: Appearance) -> Dict:
         }
     else:  # plastic, rubber
         surface = plastic(look.base, look.roughness)
+    return {"type": "twosided", "bsdf": surface}
+
+
+def textured_bsdf(look: Appearance, image: np.ndarray) -> Dict:
+    """A printed surface: the appearance with its base colour read from `image` (H, W, 4)
+    sRGB uint8, already composited over the colour).  Glass keeps its plain look."""
+    if look.transparent or look.finish in (Finish.CHROME, Finish.METAL):
+        return bsdf(look)
+    linear = srgb_to_linear(image[..., :3].astype(np.float64) / 255.0).astype(np.float32)
+    surface = plastic(look.base, look.roughness)
+    surface["diffuse_reflectance"] = {"type": "bitmap", "data": linear, "raw": True}
     return {"type": "twosided", "bsdf": surface}
 
 

@@ -30,7 +30,13 @@ from ldscene.render.meshes import ModelMeshes, build_model_meshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.path import film
 from ldscene.render.path.lights import lighting
-from ldscene.render.path.materials import bsdf, emitter, grain_texcoords, needs_texcoords
+from ldscene.render.path.materials import (
+    bsdf,
+    emitter,
+    grain_texcoords,
+    needs_texcoords,
+    textured_bsdf,
+)
 from ldscene.render.path.setup import start
 from ldscene.render.path.world import WorldMesh, world_meshes
 
@@ -185,13 +191,15 @@ class PathRenderer:
         for i, mesh in enumerate(self._world_meshes()):
             look = self.description.appearance(mesh.code)
             props = mi.Properties()
-            props["bsdf"] = mi.load_dict(_tensors(mi, bsdf(look)))
+            printed = mesh.image is not None
+            surface = textured_bsdf(look, mesh.image) if printed else bsdf(look)
+            props["bsdf"] = mi.load_dict(_tensors(mi, surface))
             glow = emitter(look)
             if glow is not None:
                 props["emitter"] = mi.load_dict(glow)
-            uv = needs_texcoords(look)
+            uv = printed or needs_texcoords(look)
             shape = mi.Mesh(
-                f"colour{mesh.code}",
+                f"printed{i}" if printed else f"colour{mesh.code}",
                 len(mesh.positions),
                 len(mesh.faces),
                 props=props,
@@ -203,7 +211,11 @@ class PathRenderer:
             params["vertex_normals"] = mi.Float(mesh.normals.ravel())
             params["faces"] = mi.UInt32(mesh.faces.ravel())
             if uv:
-                coords = grain_texcoords(look, mesh.positions, mesh.normals)
+                coords = (
+                    mesh.texcoords
+                    if printed
+                    else grain_texcoords(look, mesh.positions, mesh.normals)
+                )
                 params["vertex_texcoords"] = mi.Float(coords.ravel())
             params.update()
             shapes[f"mesh{i}"] = shape

@@ -5,6 +5,8 @@ variant (measured: 155 s and 3.3 GB for King's Castle at 256x192), while a dozen
 meshes compile in about a second, so the path engine flattens the instances.  Building the
 merged arrays is a few vectorised numpy products per batch (0.6 s for King's Castle).
 
+Textured triangles (`render/textured.py`) are merged per group, with texture coordinates.
+
 Two-sided triangles are doubled for the raster engine's back-face culling; here only the
 originals are kept (the materials are two-sided), since coincident opposite faces would make
 glass refract twice at one surface.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ldscene.render.description import RenderDescription
+from ldscene.render.meshes import untextured
 
 
 @dataclass
@@ -27,6 +30,8 @@ class WorldMesh:
     positions: np.ndarray  # (V, 3) float32, GL world
     normals: np.ndarray  # (V, 3) float32, unit
     faces: np.ndarray  # (F, 3) uint32
+    texcoords: np.ndarray | None = None  # (V, 2) float32 for a textured mesh
+    image: np.ndarray | None = None  # (H, W, 4) uint8 sRGB: its image over the colour
 
     @property
     def n_triangles(self) -> int:
@@ -42,14 +47,32 @@ def world_meshes(description: RenderDescription) -> list[WorldMesh]:
             continue
         leaf = meshes.leaves[batch.leaf]
         positions, normals, indices = leaf.surface(batch.tri_class, batch.mirrored)
-        codes = np.asarray(meshes.model.leaves[batch.leaf].geometry.triangle_colours)
+        codes = np.asarray(untextured(meshes.model.leaves[batch.leaf].geometry).triangle_colours)
         indices = indices[: int(np.count_nonzero(codes == batch.tri_class))]  # originals first
         if not len(indices):
             continue
         used, local = np.unique(indices, return_inverse=True)
         placed = _place(meshes.poses[batch.instances], positions[used], normals[used])
         parts.setdefault(batch.code, []).append((*placed, local.reshape(-1, 3)))
-    return [_merge(code, pieces) for code, pieces in sorted(parts.items())]
+    merged = [_merge(code, pieces) for code, pieces in sorted(parts.items())]
+    return merged + _textured(description)
+
+
+def _textured(description: RenderDescription) -> list[WorldMesh]:
+    """One placed mesh per textured group (its image composited over its colour)."""
+    table = description.meshes.model.colours
+    out = []
+    for group in description.textured:
+        faces = group.faces[: group.originals]  # the materials are two-sided
+        used = np.unique(faces)
+        local = np.searchsorted(used, faces)
+        poses = description.meshes.poses[group.instances]
+        points, turned = _place(poses, group.positions[used], group.normals[used])
+        mesh = _merge(group.code, [(points, turned, local)])
+        mesh.texcoords = np.tile(group.uvs[used], (len(poses), 1))
+        mesh.image = group.rgba(table)
+        out.append(mesh)
+    return out
 
 
 def _place(
