@@ -121,6 +121,8 @@ _UNSET = object()
 
 #: draw_mode uniform values (see shaders/mesh.frag)
 MODE_SURFACE, MODE_LINES, MODE_CATCHER = 0, 1, 2
+#: Texture unit of a printed (TEXMAP) surface's image; the shadow map takes the first ones.
+PRINT_TEXTURE_UNIT = 8
 
 
 def _switch_program(current, program, V: np.ndarray, P: np.ndarray) -> None:
@@ -329,6 +331,8 @@ class LdRenderer(pyrender.Renderer):
         cam_pos = scene.get_pose(scene.main_camera_node)[:3, 3]
         opaque, lines, catchers, glass = self._classify(scene, cam_pos)
         texel = 1.0
+        # Output pixels per unit at clip w = 1 (perspective) or anywhere (orthographic).
+        line_pixels = float(P[1, 1]) * self.viewport_height / 2 / self.reduce
         for ln in scene.directional_light_nodes:
             if ln.light.shadow_texture is not None:
                 texel = 1.0 / ln.light.shadow_texture.width
@@ -343,6 +347,7 @@ class LdRenderer(pyrender.Renderer):
                 _switch_program(current, program, V, P)
                 program.set_uniform("cam_pos", cam_pos)
                 program.set_uniform("shadow_texel", float(texel))
+                program.set_uniform("line_pixels", line_pixels)
                 self._reset_active_textures()
                 self._bind_lighting(scene, program, node, flags)
                 current = program
@@ -382,12 +387,16 @@ class LdRenderer(pyrender.Renderer):
         self._uniform(program, "M", pose, "m4")
         self._uniform(program, "draw_mode", mode, "i")
         material = primitive.material
+        if material.baseColorTexture is not None:  # a print: render/raster/textures.py
+            glActiveTexture(GL_TEXTURE0 + PRINT_TEXTURE_UNIT)
+            material.baseColorTexture._bind()
+            self._uniform(program, "material.base_color_texture", PRINT_TEXTURE_UNIT, "i")
         if mode != MODE_LINES:
             self._uniform(program, "material.emissive_factor", material.emissiveFactor, "v3")
             self._uniform(program, "material.base_color_factor", material.baseColorFactor, "v4")
             self._uniform(program, "material.metallic_factor", material.metallicFactor, "f")
             self._uniform(program, "material.roughness_factor", material.roughnessFactor, "f")
-        blend = material.alphaMode == "BLEND" or mode == MODE_CATCHER
+        blend = material.alphaMode == "BLEND" or mode in (MODE_CATCHER, MODE_LINES)
         writes_depth = not blend or mode == MODE_CATCHER  # the floor: for contact shading
         if blend and self._gl_state.get(GL_BLEND) is not True:
             glBlendFuncSeparate(

@@ -28,6 +28,7 @@ from ldscene.render.meshes import (
 )
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.raster.lights import LightRig, light_poses
+from ldscene.render.raster.lines import line_extents
 from ldscene.render.raster.materials import (
     line_material,
     pyrender_material,
@@ -193,6 +194,7 @@ class ModelRenderer:
                     prim = pyrender.Primitive(
                         lm.edge_vertices,
                         color_0=_rgba(linear_rgb(table, codes)),
+                        texcoord_0=line_extents(lm.edge_vertices, lm.edge_indices),
                         indices=lm.edge_indices,
                         material=line_material(),
                         mode=1,
@@ -203,6 +205,9 @@ class ModelRenderer:
                     rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
                     prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses)
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}c")
+        from ldscene.render.raster.textures import add_textured
+
+        add_textured(pyrender, scene, self.description, m.poses)  # TEXMAP prints
         if self.options.ground:
             self._add_ground(pyrender)
 

@@ -29,6 +29,9 @@ struct Material {
     vec4 base_color_factor;
     float metallic_factor;
     float roughness_factor;
+#ifdef HAS_BASE_COLOR_TEX
+    sampler2D base_color_texture;  // a TEXMAP print, sRGB, already over the colour
+#endif
 };
 
 uniform Material material;
@@ -42,6 +45,9 @@ uniform int draw_mode;  // 0 surface, 1 unlit vertex-coloured lines, 2 shadow ca
 uniform float shadow_texel;  // 1 / shadow map size
 
 in vec3 frag_position;
+#ifdef HAS_BASE_COLOR_TEX
+in vec2 frag_uv;
+#endif
 #ifdef NORMAL_LOC
 in vec3 frag_normal;
 #endif
@@ -151,7 +157,7 @@ void main()
 #ifdef COLOR_0_LOC
     // Only line primitives have vertex colours (render/raster/offscreen.py): unlit, and compiled
     // without the surface code below, which LLVM would otherwise compile once more for them.
-    frag_color = vec4(color_multiplier.rgb, 1.0);
+    frag_color = vec4(color_multiplier.rgb, color_multiplier.a);
     frag_transmit = vec4(0.0);
 #else
     vec3 n = get_normal();
@@ -174,6 +180,11 @@ void main()
     float roughness = clamp(material.roughness_factor, min_roughness, 1.0);
     float metallic = clamp(material.metallic_factor, 0.0, 1.0);
     vec4 base_color = material.base_color_factor;
+#ifdef HAS_BASE_COLOR_TEX
+    vec3 print_srgb = texture(material.base_color_texture, frag_uv).rgb;
+    base_color.rgb *= mix(print_srgb / 12.92, pow((print_srgb + 0.055) / 1.055, vec3(2.4)),
+                          step(0.04045, print_srgb));
+#endif
     vec3 c_diff = base_color.rgb * (1.0 - min_roughness) * (1.0 - metallic);
     vec3 f0 = mix(vec3(min_roughness), base_color.rgb, metallic);
 

@@ -10,6 +10,11 @@ layout(location = NORMAL_LOC) in vec3 normal;
 layout(location = COLOR_0_LOC) in vec4 color_0;
 #endif
 layout(location = INST_M_LOC) in mat4 inst_m;
+#ifdef HAS_BASE_COLOR_TEX
+// Printed (TEXMAP) surfaces: texture coordinates (render/raster/textures.py).
+layout(location = TEXCOORD_0_LOC) in vec2 texcoord_0;
+out vec2 frag_uv;
+#endif
 
 #ifdef TANGENT_LOC
 // Only conditional lines have tangents (see offscreen.conditional_line_primitive): `normal` is
@@ -17,11 +22,31 @@ layout(location = INST_M_LOC) in mat4 inst_m;
 // its y and z.  (pyrender's loader knows only `#ifdef` of its own location names.)
 layout(location = TANGENT_LOC) in vec4 control_a;
 layout(location = TEXCOORD_0_LOC) in vec2 control_b;
+#else
+#ifdef COLOR_0_LOC
+#ifdef TEXCOORD_0_LOC
+// Edge lines: x is the longest line meeting this vertex, in model units (render/raster/lines.py).
+layout(location = TEXCOORD_0_LOC) in vec2 line_extent;
+#endif
+#endif
 #endif
 
 uniform mat4 M;
 uniform mat4 V;
 uniform mat4 P;
+#ifdef COLOR_0_LOC
+uniform float line_pixels;  // output pixels per model unit at clip w = 1: P[1][1] * height / 2
+const float LINE_FADE_FROM = 1.0;  // output pixels: a line this short is not drawn
+const float LINE_FADE_TO = 4.0;    // and one this long at full strength
+
+// Lines shorter than a few pixels on screen (a distant stud's outline) fade out; longer ones
+// (brick joints, silhouettes) stay at full strength.
+float line_strength(float length_units, float w)
+{
+    float pixels = length_units * line_pixels / max(w, 1e-6);
+    return smoothstep(LINE_FADE_FROM, LINE_FADE_TO, pixels);
+}
+#endif
 
 out vec3 frag_position;
 #ifdef NORMAL_LOC
@@ -51,12 +76,16 @@ void main()
     gl_Position = side_c * side_d > 0.0 ? a : vec4(0.0, 0.0, 2.0, 1.0);
     frag_position = (M * (inst_m * vec4(position, 1.0))).xyz;
     frag_normal = vec3(0.0, 0.0, 1.0);
-    color_multiplier = color_0;
+    float own = length((M * (inst_m * vec4(normal - position, 0.0))).xyz);
+    color_multiplier = vec4(color_0.rgb, line_strength(own, a.w));
 #else
     // Matrix-vector products only: llvmpipe does not hoist uniform-only matrix products.
     vec4 world = M * (inst_m * vec4(position, 1.0));
     gl_Position = P * (V * world);
     frag_position = world.xyz;
+#ifdef HAS_BASE_COLOR_TEX
+    frag_uv = texcoord_0;
+#endif
 #ifdef NORMAL_LOC
     // cof(A) = det(A) * inverse(A)^T; cof(M * I) = cof(M) * cof(I).
     mat3 a = mat3(inst_m);
@@ -67,7 +96,12 @@ void main()
     frag_normal = normalize(cb * (ca * normal)) * sign(det);
 #endif
 #ifdef COLOR_0_LOC
+#ifdef TEXCOORD_0_LOC
+    float scale = length((M * (inst_m * vec4(0.57735, 0.57735, 0.57735, 0.0))).xyz);
+    color_multiplier = vec4(color_0.rgb, line_strength(line_extent.x * scale, gl_Position.w));
+#else
     color_multiplier = color_0;
+#endif
 #endif
 #endif
 }
