@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ldscene.ldraw.library import Library
 from ldscene.ldraw.loader import load_model
@@ -158,3 +159,36 @@ def test_changed_image_rebuilds_the_cached_part(tmp_path, library_path):
     assert images() == [_png((255, 0, 0, 255))]  # from the cache
     image.write_bytes(_png((0, 0, 255, 128)) + b"\0" * 7)  # another size: a new version
     assert images() == [_png((0, 0, 255, 128)) + b"\0" * 7]
+
+
+def _print_pixels(path: Path) -> tuple[int, int]:
+    """(strongly red pixels, distinct colours in 4-bit steps) of a rendered image."""
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(np.int32)
+    red = (rgb[..., 0] > 150) & (rgb[..., 1] < 110) & (rgb[..., 2] < 110)
+    distinct = len(np.unique((rgb >> 4).reshape(-1, 3), axis=0))
+    return int(red.sum()), distinct
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["raster", "path"])
+def test_sticker_from_above_shows_its_print_in_both_engines(tmp_path, library_path, engine):
+    from conftest import run_cli
+
+    source = (library_path / "parts" / "13710a.dat").read_text()
+    (tmp_path / "plain.dat").write_text(source.replace("13710a.png", "no-such-image.png"))
+    images = {}
+    for name, part in (("printed", "13710a.dat"), ("plain", "plain.dat")):
+        (tmp_path / f"{name}.ldr").write_text(f"0 {name}\n1 15 0 0 0 1 0 0 0 1 0 0 0 1 {part}\n")
+        out = tmp_path / f"{name}-{engine}.png"
+        done = run_cli(
+            "render", str(tmp_path / f"{name}.ldr"), "--engine", engine, "--view", "top",
+            "--width", "320", "--height", "240", "--samples", "8", "-o", str(out),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        images[name] = _print_pixels(out)
+    (red, distinct), (plain_red, plain_distinct) = images["printed"], images["plain"]
+    assert red > 0.01 * 320 * 240  # the red "E" of the EV3 print
+    assert plain_red < 0.001 * 320 * 240  # the fallback is plain white
+    assert distinct > 2 * plain_distinct
