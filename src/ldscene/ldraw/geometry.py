@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -68,6 +68,20 @@ class PartGeometry:
     @property
     def textured(self) -> bool:
         return bool(len(self.texture)) and bool((self.texture >= 0).any())
+
+    def untextured(self) -> PartGeometry:
+        """This geometry without its textured triangles (drawn with their images apart)."""
+        if not self.textured:
+            return self
+        plain = self.texture < 0
+        return replace(
+            self,
+            triangles=self.triangles[plain],
+            triangle_colours=self.triangle_colours[plain],
+            two_sided=self.two_sided[plain],
+            uvs=self.uvs[:0],
+            texture=self.texture[:0],
+        )
 
     def images(self) -> list[bytes]:
         """The PNG bytes of each image `texture` indexes."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ldscene.appearance import srgb_to_linear
 from ldscene.ldraw.colours import ColourTable
-from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry, content_key
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, content_key
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.normals import smooth_normals
 from ldscene.render.camera import to_gl
@@ -242,7 +242,7 @@ def _compute_leaves(model: Model, wanted: list[int]) -> dict[int, LeafMesh]:
 def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
     """LeafMeshes for `geoms`; smooth normals computed in one vectorised call.  Textured
     triangles are left out: `render/textured.py` draws them."""
-    geoms = [untextured(g) for g in geoms]
+    geoms = [g.untextured() for g in geoms]
     counts = np.array([len(g.triangles) for g in geoms], np.int64)
     ecounts = np.array([len(g.edges) for g in geoms], np.int64)
     if counts.sum():
@@ -303,19 +303,6 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             centre=(hull.min(axis=0) + hull.max(axis=0)) / 2,
         )
     return result
-
-
-def untextured(geom: PartGeometry) -> PartGeometry:
-    """`geom` without its textured triangles (drawn with their images elsewhere)."""
-    if not geom.textured:
-        return geom
-    plain = geom.texture < 0
-    return replace(
-        geom,
-        triangles=geom.triangles[plain],
-        triangle_colours=geom.triangle_colours[plain],
-        two_sided=geom.two_sided[plain],
-    )
 
 
 def build_model_meshes(

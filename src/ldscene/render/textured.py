@@ -56,8 +56,8 @@ def textured_meshes(model: Model, poses_mirrored: np.ndarray) -> list[TexturedMe
         placed = np.flatnonzero(leaf_of == index)
         images = geom.images()
         names = [str(n) for n in geom.texture_names]
-        pieces = _pieces(geom)
-        for (image, code), (positions, normals, uvs, faces, originals) in pieces.items():
+        for piece in leaf_pieces(geom):
+            code = piece.code
             for mirrored in (False, True):
                 chosen = placed[poses_mirrored[placed] == mirrored]
                 if not len(chosen):
@@ -68,39 +68,59 @@ def textured_meshes(model: Model, poses_mirrored: np.ndarray) -> list[TexturedMe
                     groups = [chosen]
                 for inst in groups:
                     resolved = int(resolve_codes(np.array([code]), int(colour_of[inst[0]]))[0])
+                    faces = piece.faces[:, ::-1].copy() if mirrored else piece.faces
                     result.append(
                         TexturedMesh(
-                            index, resolved, names[image], images[image], positions, normals,
-                            uvs, faces[:, ::-1].copy() if mirrored else faces, originals, inst,
-                            mirrored,
+                            index, resolved, names[piece.image], images[piece.image],
+                            piece.positions, piece.normals, piece.uvs, faces, piece.originals,
+                            inst, mirrored,
                         )
                     )  # fmt: skip
     return result
 
 
-def _pieces(geom) -> dict[tuple[int, int], tuple]:
-    """(image, raw colour code) → (positions, normals, uvs, faces, originals) of a leaf."""
+@dataclass
+class Piece:
+    """A leaf's triangles with one image and one raw colour code, as a vertex soup."""
+
+    image: int  # index into the geometry's images
+    code: int  # raw LDraw code (16/24: the instance's colour)
+    positions: np.ndarray  # (V, 3) float32, three corners per triangle
+    normals: np.ndarray  # (V, 3) float32
+    uvs: np.ndarray  # (V, 2) float32
+    faces: np.ndarray  # (F, 3) uint32
+    originals: int  # faces before the added back faces
+    two_sided: bool  # some of its triangles are not BFC-certified
+
+
+def leaf_pieces(geom, back_faces: bool = True) -> list[Piece]:
+    """The textured triangles of a leaf, by (image, raw colour); with `back_faces` the
+    two-sided ones are doubled (reversed, normals flipped) for back-face culling."""
     textured = geom.texture >= 0
     tris = np.asarray(geom.triangles[textured], np.float32)
     normals = smooth_normals(tris, np.asarray(geom.edges, np.float32))
-    out = {}
+    out = []
     keys = np.stack([geom.texture[textured], geom.triangle_colours[textured]], 1)
     for image, code in np.unique(keys, axis=0).tolist():
         sel = (keys[:, 0] == image) & (keys[:, 1] == code)
         t, n, uv = tris[sel], normals[sel], geom.uvs[textured][sel]
         two = np.asarray(geom.two_sided[textured][sel], bool)
         originals = len(t)
-        if two.any():  # the back faces of two-sided triangles: reversed, normals flipped
+        if back_faces and two.any():
             t = np.concatenate([t, t[two][:, ::-1]])
             n = np.concatenate([n, -n[two][:, ::-1]])
             uv = np.concatenate([uv, uv[two][:, ::-1]])
-        faces = np.arange(3 * len(t), dtype=np.uint32).reshape(-1, 3)
-        out[image, code] = (
-            t.reshape(-1, 3),
-            np.asarray(n, np.float32).reshape(-1, 3),
-            np.asarray(uv, np.float32).reshape(-1, 2),
-            faces,
-            originals,
+        out.append(
+            Piece(
+                int(image),
+                int(code),
+                t.reshape(-1, 3),
+                np.asarray(n, np.float32).reshape(-1, 3),
+                np.asarray(uv, np.float32).reshape(-1, 2),
+                np.arange(3 * len(t), dtype=np.uint32).reshape(-1, 3),
+                originals,
+                bool(two.any()),
+            )
         )
     return out
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ldscene.render.description import RenderDescription
-from ldscene.render.meshes import untextured
 
 
 @dataclass
@@ -47,7 +46,7 @@ def world_meshes(description: RenderDescription) -> list[WorldMesh]:
             continue
         leaf = meshes.leaves[batch.leaf]
         positions, normals, indices = leaf.surface(batch.tri_class, batch.mirrored)
-        codes = np.asarray(untextured(meshes.model.leaves[batch.leaf].geometry).triangle_colours)
+        codes = np.asarray(meshes.model.leaves[batch.leaf].geometry.untextured().triangle_colours)
         indices = indices[: int(np.count_nonzero(codes == batch.tri_class))]  # originals first
         if not len(indices):
             continue
