@@ -422,13 +422,28 @@ def library(ctx: click.Context, library: Path | None) -> None:
     help="Folder to install into (default: the user data folder).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def library_install(source: str | None, target: Path | None, quiet: bool) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace what --to holds even if it is not a library ldscene installed.",
+)
+def library_install(source: str | None, target: Path | None, quiet: bool, force: bool) -> None:
     """Download (or copy) and unpack the official LDraw parts library."""
     from ldscene.ldraw.install import install_library
 
-    folder = install_library(source, target, progress=not quiet)
-    click.echo(f"installed the LDraw library in {folder}")
-    click.echo(f"ldscene finds it there by itself; or set LDRAWDIR={folder}")
+    done = install_library(source, target, progress=not quiet, force=force)
+    if done.skipped:
+        click.echo(f"the same library is already installed in {done.folder}; nothing to do")
+    else:
+        verb = "replaced the LDraw library" if done.replaced else "installed the LDraw library"
+        click.echo(f"{verb} in {done.folder}")
+    click.echo(f"recorded in {done.config}: the next ldscene command uses it")
+    if os.environ.get("LDRAWDIR") and Path(os.environ["LDRAWDIR"]) != done.folder:
+        click.echo(
+            f"note: LDRAWDIR={os.environ['LDRAWDIR']} is set and comes first; unset it or "
+            f"set LDRAWDIR={done.folder}",
+            err=True,
+        )
 
 
 @cli.command("export")

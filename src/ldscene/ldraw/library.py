@@ -6,6 +6,8 @@ by lower-cased relative path (``parts/s/3001s01.dat``), so each lookup is a dict
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import zipfile
 from dataclasses import dataclass
@@ -154,16 +156,37 @@ def data_dir() -> Path:
     return Path(base) / "ldscene"
 
 
+def _config_lines() -> list[str]:
+    try:
+        return config_path().read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:  # absent or unreadable: no configuration
+        return []
+
+
 def _configured_library() -> Path | None:
     """`library: PATH` from the user's config file, read without a YAML dependency."""
-    path = config_path()
-    if not path.is_file():
-        return None
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in _config_lines():
         key, _, value = line.partition(":")
-        if key.strip() == "library" and value.strip():
-            return Path(os.path.expanduser(value.strip().strip("'\"")))
+        value = value.strip()
+        if key.strip() == "library" and value:
+            with contextlib.suppress(ValueError):
+                value = json.loads(value) if value.startswith('"') else value
+            return Path(os.path.expanduser(str(value).strip("'\"")))
     return None
+
+
+def remember_library(folder: Path) -> Path:
+    """Make `folder` the library the config file names (other settings kept); returns the
+    config file."""
+    from ldscene.atomic import write_atomic
+
+    value = json.dumps(str(Path(folder).absolute()))  # a JSON string is a YAML string
+    lines = [ln for ln in _config_lines() if ln.partition(":")[0].strip() != "library"]
+    text = "\n".join([*lines, f"library: {value}"]) + "\n"
+    path = config_path()
+    write_atomic(path, lambda handle: handle.write(text.encode()), "the config file")
+    _OPENED.clear()
+    return path
 
 
 def candidate_paths(explicit: Path | str | None = None) -> list[tuple[str, Path]]:
