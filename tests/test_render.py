@@ -22,6 +22,7 @@ from ldscene.render import ModelRenderer, RenderOptions, View, render_model, ren
 from ldscene.render.camera import frame_points, view_axes
 from ldscene.render.images import save_image
 from ldscene.render.meshes import extreme_points
+from ldscene.render.options import DEFAULT_BACKGROUND
 from ldscene.render.raster.offscreen import downsample
 
 LDCONFIG_RED = np.array([0xB4, 0x00, 0x00])  # LDConfig.ldr: Red VALUE #B40000
@@ -40,10 +41,11 @@ def render_one(path: Path, view: str = "front", **options) -> np.ndarray:
     return np.asarray(image)
 
 
-def foreground(img: np.ndarray, background=(255, 255, 255), tolerance: int = 12) -> np.ndarray:
+def foreground(img: np.ndarray, background=DEFAULT_BACKGROUND, tolerance: int = 12) -> np.ndarray:
     if img.shape[-1] == 4:
         return img[..., 3] > 0
-    return (np.abs(img[..., :3].astype(int) - background) > tolerance).any(axis=-1)
+    rgb = np.round(np.asarray(background) * 255)
+    return (np.abs(img[..., :3].astype(int) - rgb) > tolerance).any(axis=-1)
 
 
 # ---------------------------------------------------------------------------- no GL at import

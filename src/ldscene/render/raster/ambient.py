@@ -50,12 +50,12 @@ from OpenGL.GL.shaders import compileProgram, compileShader
 
 SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
 
-#: World radius (LDU) of the neighbourhood that occludes: two studs' pitch, so the gaps
-#: between bricks, inside corners, the courtyard under a wall-walk and the floor around a
-#: model darken, while a wall's open face does not.
-RADIUS = 40.0
-#: How strongly occluders darken (tuned by eye on the castle and the Stalingrad rubble).
-STRENGTH = 1.2
+#: World radius (LDU) of the neighbourhood that occludes: one and a half studs' pitch, so the
+#: gaps between bricks, inside corners, the courtyard under a wall-walk and the floor around a
+#: model darken, while a brick's side next to the floor does not turn black.
+RADIUS = 30.0
+#: How strongly occluders darken (tuned by eye on a lone brick, the castle and the rubble).
+STRENGTH = 0.6
 
 
 class AmbientOcclusion:

@@ -58,6 +58,7 @@ from OpenGL.GL import (
     GL_READ_FRAMEBUFFER,
     GL_RENDERBUFFER,
     GL_RGBA,
+    GL_SRC1_COLOR,
     GL_SRC_ALPHA,
     GL_SRGB8_ALPHA8,
     GL_TEXTURE0,
@@ -78,6 +79,7 @@ from OpenGL.GL import (
     glBlitFramebuffer,
     glClear,
     glClearColor,
+    glColorMask,
     glCullFace,
     glDeleteFramebuffers,
     glDeleteRenderbuffers,
@@ -113,7 +115,7 @@ from OpenGL.GL import (
 from pyrender.constants import GLTF, ProgramFlags, RenderFlags
 from pyrender.shader_program import ShaderProgramCache
 
-from ldscene.render.raster.materials import LINES, SHADOW_CATCHER
+from ldscene.render.raster.materials import GLASS_LINES, LINES, SHADOW_CATCHER
 
 SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
 
@@ -178,6 +180,7 @@ class LdRenderer(pyrender.Renderer):
         self._depth_texture: int | None = None  # the main framebuffer's depth, for AO
         self.ambient_occlusion = True  # offscreen images get contact shading (ambient.py)
         self._ambient = None
+        self._depth_only = False  # drawing the glass's depth for its lines (colour writes off)
 
     @property
     def shadow_interleave(self) -> bool:
@@ -288,7 +291,7 @@ class LdRenderer(pyrender.Renderer):
         return result
 
     def _classify(self, scene, cam_pos):
-        opaque, lines, catchers, glass = [], [], [], []
+        opaque, lines, catchers, glass, glass_lines = [], [], [], [], []
         for node in scene.mesh_nodes:
             mesh = node.mesh
             if not mesh.is_visible:
@@ -296,6 +299,8 @@ class LdRenderer(pyrender.Renderer):
             name = mesh.primitives[0].material.name
             if name == LINES:
                 lines.append(node)
+            elif name == GLASS_LINES:
+                glass_lines.append(node)
             elif name == SHADOW_CATCHER:
                 catchers.append(node)
             elif mesh.is_transparent:
@@ -314,8 +319,9 @@ class LdRenderer(pyrender.Renderer):
         # change pixels, so the same command would not write the same image twice.
         glass.sort(key=lambda n: (distance(n), n.name or ""))  # far to near
         opaque.sort(key=lambda n: (n.mesh.primitives[0].material.name, n.name or ""))
-        lines.sort(key=lambda n: (n.mesh.primitives[0].tangents is not None, n.name or ""))
-        return opaque, lines, catchers, glass
+        for group in (lines, glass_lines):
+            group.sort(key=lambda n: (n.mesh.primitives[0].tangents is not None, n.name or ""))
+        return opaque, lines, catchers, glass, glass_lines
 
     def _lean_forward_pass(self, scene, flags):
         self._configure_forward_pass_viewport(flags)
@@ -329,7 +335,7 @@ class LdRenderer(pyrender.Renderer):
 
         V, P = self._get_camera_matrices(scene)
         cam_pos = scene.get_pose(scene.main_camera_node)[:3, 3]
-        opaque, lines, catchers, glass = self._classify(scene, cam_pos)
+        opaque, lines, catchers, glass, glass_lines = self._classify(scene, cam_pos)
         texel = 1.0
         # Output pixels per unit at clip w = 1 (perspective) or anywhere (orthographic).
         line_pixels = float(P[1, 1]) * self.viewport_height / 2 / self.reduce
@@ -372,6 +378,15 @@ class LdRenderer(pyrender.Renderer):
             self._ambient_pass(P)
             self._gl_state = {}
         draw_nodes(glass, MODE_SURFACE)
+        if glass_lines:
+            # The lines of transparent parts show only on their near side: the glass's depth
+            # first (colour writes off), then the lines against it.
+            glColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_FALSE)
+            self._depth_only = True
+            draw_nodes(glass, MODE_SURFACE)
+            self._depth_only = False
+            glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE)
+            draw_nodes(glass_lines, MODE_LINES)
         glBindVertexArray(0)
         if current is not None:
             current._unbind()
@@ -397,11 +412,18 @@ class LdRenderer(pyrender.Renderer):
             self._uniform(program, "material.metallic_factor", material.metallicFactor, "f")
             self._uniform(program, "material.roughness_factor", material.roughnessFactor, "f")
         blend = material.alphaMode == "BLEND" or mode in (MODE_CATCHER, MODE_LINES)
-        writes_depth = not blend or mode == MODE_CATCHER  # the floor: for contact shading
-        if blend and self._gl_state.get(GL_BLEND) is not True:
-            glBlendFuncSeparate(
-                GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA
-            )
+        # The floor writes depth for contact shading (and glass in its depth-only pass).
+        writes_depth = self._depth_only or not blend or mode == MODE_CATCHER
+        if blend:
+            # Glass: colour = its light + behind * its transmittance (the shader's second
+            # output); lines and the floor: ordinary "over".  Alpha: coverage, "over".
+            glass = mode == MODE_SURFACE
+            if self._gl_state.get("glass_blend") is not glass:
+                source = (
+                    (GL_ONE, GL_SRC1_COLOR) if glass else (GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA)
+                )
+                glBlendFuncSeparate(*source, GL_ONE, GL_ONE_MINUS_SRC_ALPHA)
+                self._gl_state["glass_blend"] = glass
         self._set_state(GL_BLEND, blend)
         if self._gl_state.get("depth_mask") is not writes_depth:
             glDepthMask(GL_TRUE if writes_depth else GL_FALSE)
@@ -449,7 +471,7 @@ class LdRenderer(pyrender.Renderer):
             if (
                 not mesh.is_visible
                 or mesh.is_transparent
-                or material.name in (LINES, SHADOW_CATCHER)
+                or material.name in (LINES, GLASS_LINES, SHADOW_CATCHER)
             ):
                 continue
             pose = self._pose(scene, node)

@@ -18,6 +18,9 @@ from ldscene.ldraw.colours import Colour
 SHADOW_CATCHER = "ldscene:shadow-catcher"
 #: Material name for line primitives (vertex colours, unlit).
 LINES = "ldscene:lines"
+#: ... and for the lines of transparent parts, drawn after the glass so that only the lines
+#: on a part's near side show (not those seen through it).
+GLASS_LINES = "ldscene:glass-lines"
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,11 @@ def pyrender_material(colour: Colour):
     return _cached_material(material_spec(colour))
 
 
-def line_material():
-    """Material for LINES primitives: the shader draws their vertex colour unlit."""
-    return _cached_material(MaterialSpec(LINES, (0.0, 0.0, 0.0, 1.0), 1.0, 1.0, (1.0, 1.0, 1.0)))
+def line_material(on_glass: bool = False):
+    """Material for line primitives (of a transparent part: `on_glass`); the shader draws
+    their vertex colour unlit."""
+    name = GLASS_LINES if on_glass else LINES
+    return _cached_material(MaterialSpec(name, (0.0, 0.0, 0.0, 1.0), 1.0, 1.0, (1.0, 1.0, 1.0)))
 
 
 def shadow_catcher_material(strength: float = 0.45):

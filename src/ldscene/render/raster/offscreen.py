@@ -149,6 +149,8 @@ class ModelRenderer:
         return flags
 
     def _add_meshes(self, pyrender) -> None:
+        from ldscene.render.raster.upload import LeanPrimitive
+
         m = self.meshes
         table = m.model.colours
         scene, renderer = self._scene, self._renderer
@@ -168,7 +170,7 @@ class ModelRenderer:
                 material = pyrender_material(colour)
                 if material.alphaMode == "BLEND" and glass_instanced:
                     # Very many glass parts: instanced; batches sorted by their centre only.
-                    prim = pyrender.Primitive(
+                    prim = LeanPrimitive(
                         positions, normals, indices=indices, material=material, poses=poses
                     )
                     node = scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
@@ -176,7 +178,7 @@ class ModelRenderer:
                     renderer.node_centres[node] = centres.mean(axis=0)
                 elif material.alphaMode == "BLEND":
                     # Glass: one node per instance so it can be sorted back to front.
-                    prim = pyrender.Primitive(
+                    prim = LeanPrimitive(
                         positions, normals, indices=indices, material=material
                     )
                     mesh = pyrender.Mesh([prim])
@@ -184,26 +186,27 @@ class ModelRenderer:
                         node = scene.add(mesh, pose=pose, name=f"{i:07d}.{j:07d}")
                         renderer.node_centres[node] = pose[:3, :3] @ lm.centre + pose[:3, 3]
                 else:
-                    prim = pyrender.Primitive(
+                    prim = LeanPrimitive(
                         positions, normals, indices=indices, material=material, poses=poses
                     )
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
             elif self.options.edges:
+                lines = line_material(on_glass=table.get(batch.code).alpha < 1.0)
                 if lm.n_edges:
                     codes = resolve_codes(lm.edge_vertex_codes, batch.code)
-                    prim = pyrender.Primitive(
+                    prim = LeanPrimitive(
                         lm.edge_vertices,
                         color_0=_rgba(linear_rgb(table, codes)),
                         texcoord_0=line_extents(lm.edge_vertices, lm.edge_indices),
                         indices=lm.edge_indices,
-                        material=line_material(),
+                        material=lines,
                         mode=1,
                         poses=poses,
                     )
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
                 if self.options.conditional_lines and len(lm.cond):
                     rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
-                    prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses)
+                    prim = conditional_line_primitive(lm.cond, rgba, poses, lines)
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}c")
         from ldscene.render.raster.textures import add_textured
 
@@ -263,7 +266,9 @@ def _rgba(rgb: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1)
 
 
-def conditional_line_primitive(pyrender, cond: np.ndarray, rgba: np.ndarray, poses: np.ndarray):
+def conditional_line_primitive(
+    pyrender, cond: np.ndarray, rgba: np.ndarray, poses: np.ndarray, material=None
+):
     """Conditional lines (C, 4, 3) as an instanced line primitive that the vertex shader culls.
 
     Each end carries the whole line: `normals` the other end, `tangents` the first control
@@ -277,13 +282,15 @@ def conditional_line_primitive(pyrender, cond: np.ndarray, rgba: np.ndarray, pos
     ends = np.stack([p1, p2], axis=1).reshape(-1, 3)
     others = np.stack([p2, p1], axis=1).reshape(-1, 3)
     control = np.repeat(np.concatenate([c1, c2], axis=1), 2, axis=0)  # (2C, 6)
-    return pyrender.Primitive(
+    from ldscene.render.raster.upload import LeanPrimitive
+
+    return LeanPrimitive(
         ends,
         normals=others,
         tangents=control[:, :4],
         texcoord_0=control[:, 4:],
         color_0=np.repeat(rgba, 2, axis=0),
-        material=line_material(),
+        material=material or line_material(),
         mode=1,
         poses=poses,
     )

@@ -36,7 +36,7 @@ from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.raster.glrenderer import LdRenderer, make_shadow_texture
 from ldscene.render.raster.lights import LightRig, light_poses
-from ldscene.render.raster.materials import LINES
+from ldscene.render.raster.materials import GLASS_LINES, LINES
 from ldscene.render.raster.offscreen import ModelRenderer
 from ldscene.render.raster.viewer import (
     ViewerOptions,
@@ -87,7 +87,9 @@ class LdViewer(pyrender.Viewer):
         )
         scene, self.ld_rig = build_scene(meshes, options, self.ld_renderer)
         self.ld_edge_nodes = [
-            n for n in scene.mesh_nodes if n.mesh.primitives[0].material.name == LINES
+            n
+            for n in scene.mesh_nodes
+            if n.mesh.primitives[0].material.name in (LINES, GLASS_LINES)
         ]
         key_light = pyrender.DirectionalLight(
             color=np.ones(3), intensity=self.ld_rig.key_intensity, name="key"

@@ -35,9 +35,16 @@ void main()
     ivec2 pixel = ivec2(gl_FragCoord.xy);
     float depth = texelFetch(depth_map, pixel, 0).r;
     vec3 p = view_position(pixel);
-    vec3 n = normalize(cross(dFdx(p), dFdy(p)));
+    vec3 dx = dFdx(p);
+    vec3 dy = dFdy(p);
+    vec3 n = normalize(cross(dx, dy));
     if (depth >= 1.0) {
         discard;  // the background: nothing to occlude
+    }
+    if (max(dot(dx, dx), dot(dy, dy)) > radius * radius) {
+        // The 2x2 block spans a depth jump (a silhouette, the floor's far edge) or a surface
+        // so far away that a pixel is wider than the radius: no normal to trust, no contact.
+        discard;
     }
     float screen_radius = radius * pixel_scale / (ortho == 1 ? 1.0 : max(-p.z, 1e-4));
     if (screen_radius < 1.0) {

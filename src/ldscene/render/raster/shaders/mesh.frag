@@ -228,15 +228,20 @@ void main()
 
     float opacity = base_color.a;
     if (opacity < 1.0) {
-        // Glass: light passing through is filtered by the colour (normalised so the strongest
-        // channel passes almost fully); the surface itself adds reflections and some body
-        // colour.  Grazing angles reflect more and transmit less.
+        // Glass, blended with dual-source blending (glrenderer.py): what is behind is filtered
+        // by the colour (normalised so that the strongest channel passes almost fully, so a
+        // trans-orange part in front of white shows LDConfig's orange), and the surface adds
+        // its reflections and some body colour (which is all that shows in front of black).
+        // Grazing angles reflect more and transmit less, as Fresnel has it.
         vec3 tint = base_color.rgb / max(max(base_color.r, base_color.g), max(base_color.b, 1e-4));
         float grazing = (1.0 - nv) * (1.0 - nv) * (1.0 - nv);
-        vec3 transmit = mix(vec3(1.0), tint, 0.85) * (1.0 - 0.55 * grazing) * (1.0 - 0.15 * opacity);
-        vec3 reflected = color * (0.45 + 0.5 * grazing);
+        vec3 transmit = tint * (1.0 - 0.55 * grazing) * (1.0 - 0.1 * opacity);
+        // The light it sends back: where it lets light through (clear glass) only a faint
+        // reflection, lest it add up to more than what it covers.
+        vec3 reflected = color * (0.4 + 0.5 * grazing);
+        vec3 sent_back = max(1.0 - transmit, vec3(0.12 + 0.6 * grazing));
         float coverage = clamp(1.0 - dot(transmit, vec3(0.2126, 0.7152, 0.0722)), 0.0, 1.0);
-        frag_color = vec4(tone(reflected), coverage);
+        frag_color = vec4(tone(reflected) * sent_back, coverage);
         frag_transmit = vec4(transmit, 0.0);
         return;
     }
