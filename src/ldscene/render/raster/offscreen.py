@@ -206,7 +206,7 @@ class ModelRenderer:
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
                 if self.options.conditional_lines and len(lm.cond):
                     rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
-                    prim = conditional_line_primitive(lm.cond, rgba, poses, lines)
+                    prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses, lines)
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}c")
         from ldscene.render.raster.textures import add_textured
 

@@ -129,7 +129,7 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
         scene.add(pyrender.Mesh([prim]))
         if options.conditional_lines:
             line = np.array([[[0, 0, 0], [0, 1, 0], [1, 0, 1], [-1, 0, 1]]], np.float32)
-            prim = conditional_line_primitive(line, colours[:1], poses)
+            prim = conditional_line_primitive(pyrender, line, colours[:1], poses)
             scene.add(pyrender.Mesh([prim]))
     key = pyrender.DirectionalLight(color=np.ones(3), intensity=1.0, name="key")
     if options.shadows:
