@@ -1,33 +1,43 @@
 """On-disk cache of expanded part geometry and render meshes, shared by all runs and processes.
 
 A run keeps its new entries in memory and writes them together as one *pack* file: a header,
-an index of (key, offset, length, crc32) and the pickled entries.  One file per run, not one per
-part: a cold Millennium Falcon render wrote about 500 entry files, whose system calls and GIL
-hand-offs beside the load and the GL set-up cost 0.4 s.  A pack is written to a temporary file
-and renamed into place, so readers never see half of one, and two processes writing at once
-each leave a whole pack.  Every entry is checksummed: a corrupt one is a miss, and its rebuilt
-copy goes into a newer pack, which wins.
+a JSON index of (key, offset, length, crc32) and the entries, each encoded by `codec` (JSON plus
+raw numpy buffers: reading a pack cannot run code, unlike the pickles of format 6).  One file
+per run, not one per part: a cold Millennium Falcon render wrote about 500 entry files, whose
+system calls and GIL hand-offs beside the load and the GL set-up cost 0.4 s.  A pack is written
+to a temporary file and renamed into place, so readers never see half of one, and two processes
+writing at once each leave a whole pack; temporaries a killed run left behind are removed by
+the next writer once they are `STALE_AFTER_S` old.  Every entry is checksummed, and anything
+malformed (a bad checksum, an index of the wrong shape, an entry that does not decode) is a
+miss, whose rebuilt copy goes into a newer pack, which wins.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import json
 import os
-import pickle
 import secrets
 import shutil
 import struct
 import tempfile
+import time
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ldscene.ldraw.codec import decode, encode
+
 #: Bump when the cached data's meaning changes; packs of other versions are then ignored.
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 _MAGIC = b"LDSP"
 _HEADER = struct.Struct("<4sIQI")  # magic, version, index length, index crc32
 PACK_SUFFIX = ".pack"
+TEMP_PREFIX = ".tmp-"
+#: A temporary pack this old was left by a killed run (a live writer finishes in seconds).
+STALE_AFTER_S = 15 * 60
 
 #: key -> (pack file, absolute offset, length, crc32)
 Index = dict[str, tuple[Path, int, int, int]]
@@ -39,7 +49,7 @@ def cache_dir() -> Path:
 
 
 class DiskCache:
-    """A folder of pack files of checksummed pickles, keyed by strings."""
+    """A folder of pack files of checksummed entries, keyed by strings."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = Path(folder) if folder is not None else cache_dir() / "geometry"
@@ -60,24 +70,25 @@ class DiskCache:
         if entry is None:
             return None
         path, offset, length, crc = entry
+        data = bytearray(length)  # writable: the decoded arrays are views of it
         try:
             with open(path, "rb") as handle:
-                data = os.pread(handle.fileno(), length, offset)
-            if len(data) != length or zlib.crc32(data) != crc:
-                return None
-            return pickle.loads(data)
-        except Exception:  # noqa: BLE001 - a vanished pack or a bad pickle is a miss
+                handle.seek(offset)
+                if handle.readinto(data) != length or zlib.crc32(data) != crc:
+                    return None
+            return decode(data)
+        except (OSError, ValueError):  # a vanished or unreadable pack, a bad entry: a miss
             return None
 
     def _entries(self) -> Index:
         """The merged index of every pack in the folder, read once; newer packs win."""
         if self._index is None:
             packs = []
-            for path in self.folder.glob("*" + PACK_SUFFIX):
-                try:
-                    packs.append((path.stat().st_mtime_ns, path.name, path))
-                except OSError:
-                    continue
+            with contextlib.suppress(OSError), os.scandir(self.folder) as entries:
+                for entry in entries:  # an unreadable folder is an empty cache
+                    if entry.name.endswith(PACK_SUFFIX) and not entry.name.startswith("."):
+                        with contextlib.suppress(OSError):
+                            packs.append((entry.stat().st_mtime_ns, entry.name, Path(entry.path)))
             self._index = {}
             for *_, path in sorted(packs):
                 self._index.update(read_index(path))
@@ -93,7 +104,7 @@ class DiskCache:
             self._exit_hook = True
 
     def flush_later(self) -> None:
-        """Write the pending entries as one pack in a background thread (pickling the arrays
+        """Write the pending entries as one pack in a background thread (encoding the arrays
         and one file write: the GIL is taken a few times, not per entry)."""
         if not self._pending:
             return
@@ -140,13 +151,30 @@ def read_index(path: Path) -> Index:
             if magic != _MAGIC or version != FORMAT_VERSION:
                 return {}
             blob = handle.read(length)
+            size = os.fstat(handle.fileno()).st_size
         if len(blob) != length or zlib.crc32(blob) != crc:
             return {}
-        rows = pickle.loads(blob)
-    except Exception:  # noqa: BLE001 - an unreadable pack holds nothing we can trust
+        rows = json.loads(blob)
+    except (OSError, ValueError, struct.error):  # unreadable or not ours: holds nothing
         return {}
     start = _HEADER.size + length
-    return {key: (path, start + offset, size, check) for key, offset, size, check in rows}
+    index: Index = {}
+    for row in rows if isinstance(rows, list) else [None]:
+        if not _good_row(row, size - start):
+            return {}  # a pack whose index has the wrong shape is not trusted at all
+        key, offset, count, check = row
+        index[key] = (path, start + offset, count, check)
+    return index
+
+
+def _good_row(row: Any, room: int) -> bool:
+    """An index row: [key, offset, length, crc32], the entry inside the pack."""
+    if not isinstance(row, list) or len(row) != 4 or not isinstance(row[0], str):
+        return False
+    numbers = row[1:]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers):
+        return False
+    return row[1] + row[2] <= room and row[3] < 1 << 32
 
 
 def write_pack(folder: Path, entries: dict[str, Any]) -> Path | None:
@@ -154,15 +182,23 @@ def write_pack(folder: Path, entries: dict[str, Any]) -> Path | None:
     full disk) are ignored, returning None: it is a cache."""
     rows, blobs, offset = [], [], 0
     for key, value in entries.items():
-        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        rows.append((key, offset, len(blob), zlib.crc32(blob)))
-        blobs.append(blob)
-        offset += len(blob)
-    index = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pieces = encode(value)
+        except TypeError:  # not a cacheable value: left out, rebuilt next time
+            continue
+        crc, size = 0, 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+        rows.append((key, offset, size, crc))
+        blobs.extend(pieces)
+        offset += size
+    index = json.dumps(rows, separators=(",", ":")).encode()
     header = _HEADER.pack(_MAGIC, FORMAT_VERSION, len(index), zlib.crc32(index))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        remove_stale_temporaries(folder)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(header)
@@ -176,6 +212,18 @@ def write_pack(folder: Path, entries: dict[str, Any]) -> Path | None:
     except OSError:
         return None
     return path
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> None:
+    """Delete temporary packs older than `STALE_AFTER_S` (a killed writer's), never a live
+    writer's."""
+    now = time.time() if now is None else now
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(TEMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S:
+                        os.unlink(entry.path)
 
 
 def clear_cache() -> tuple[Path, int]:
