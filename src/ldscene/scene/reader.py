@@ -7,6 +7,7 @@ the file position of everything that a later phase (part lookup, cycles) may sti
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,9 @@ from ldscene.scene.spec import (
 )
 from ldscene.scene.units import UNIT_NAMES, UnitError, parse_length, unit_scale
 from ldscene.scene.yamlload import Mark, YList, YMap
+
+#: The largest weight of a scatter choice (weights are relative; this keeps their sum finite).
+MAX_WEIGHT = 1e9
 
 
 class Reader:
@@ -104,10 +108,30 @@ class Reader:
             raise self.error(
                 node.value_mark(key), f"{key} of {what} must be a number, got {_kind(value)}"
             )
+        return self.real(value, node.value_mark(key), f"{key} of {what}", low, high)
+
+    def real(
+        self,
+        value: float,
+        where: Mark,
+        what: str,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> float:
+        """The one check every plain number passes (angles, weights, fov, colours): finite,
+        and within `low`..`high` where given."""
+        if not math.isfinite(value):
+            raise self.error(
+                where, f"{what} is {value}: it must be a finite number", "write an ordinary number"
+            )
         if low is not None and value < low or high is not None and value > high:
             span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-            raise self.error(node.value_mark(key), f"{key} of {what} is {value}: it must be {span}")
+            raise self.error(where, f"{what} is {value}: it must be {span}")
         return float(value)
+
+    def weight(self, node: YMap, what: str) -> float:
+        """A scatter choice's relative weight (1 where not given)."""
+        return self.number(node, "weight", what, 0, MAX_WEIGHT) if "weight" in node else 1.0
 
     def integer(self, value: Any, where: Mark, what: str, low: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -169,7 +193,7 @@ class Reader:
                     raise self.error(
                         value.item_mark(i), f"{what} must hold numbers, got {_kind(item)}"
                     )
-                out.append(float(item))
+                out.append(self.real(item, value.item_mark(i), what))
         return np.array(out, float)
 
     def colour(self, node: YMap, what: str) -> ColourRef | None:
@@ -690,7 +714,7 @@ def _choices(reader: Reader, node: YMap, what: str) -> list[Choice]:
             kinds = [k for k in ("part", "model") if k in item]
             if len(kinds) != 1:
                 raise reader.error(mark, f"{item_what} needs exactly one of part: or model:")
-            weight = reader.number(item, "weight", item_what, 0) if "weight" in item else 1.0
+            weight = reader.weight(item, item_what)
             out.append(
                 Choice(
                     reader.part_name(item, "part", item_what) if "part" in item else None,
@@ -735,7 +759,7 @@ def _colour_list(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[
             ref = reader.colour(item, item_what)
             if ref is None:
                 raise reader.error(mark, f"{item_what} needs 'color'")
-            weight = reader.number(item, "weight", item_what, 0) if "weight" in item else 1.0
+            weight = reader.weight(item, item_what)
             out.append((ref, weight))
         elif isinstance(item, (int, str)) and not isinstance(item, bool):
             out.append((ColourRef(item, mark), 1.0))
@@ -861,9 +885,7 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
         key_where,
         reader.number(node, "lat", what, -90, 90) if "lat" in node else None,
         reader.number(node, "lon", what, -360, 360) if "lon" in node else None,
-        reader.length(node["distance"], node.value_mark("distance"), f"distance of {what}")
-        if "distance" in node
-        else None,
+        _distance(reader, node, what) if "distance" in node else None,
         point("target"),
         reader.vector(node, "position", what) if "position" in node else None,
         point("look_at"),
@@ -873,6 +895,17 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
         aperture=reader.number(node, "aperture", what, 0.5, 64) if "aperture" in node else None,
         focus_where=node.value_mark("focus") if "focus" in node else key_where,
     )
+
+
+def _distance(reader: Reader, node: YMap, what: str) -> float:
+    distance = reader.length(node["distance"], node.value_mark("distance"), f"distance of {what}")
+    if distance <= 0:
+        raise reader.error(
+            node.value_mark("distance"),
+            f"distance of {what} is {distance:g} LDU: it must be more than 0",
+            "leave it out to frame the scene automatically",
+        )
+    return distance
 
 
 def _render(reader: Reader, node: YMap) -> RenderSpec:

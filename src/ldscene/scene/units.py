@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 
 #: LDU per unit, by every accepted spelling.
@@ -43,6 +44,10 @@ HINT = (
     'write a number, or a number and a unit: "12 studs", "3 plates", "2 bricks", "40 ldu", "5 cm"'
 )
 
+#: The largest length a scene may give, in LDU (40 km): far beyond any diorama, small enough
+#: that products of lengths and counts stay finite in every later step (and in exports).
+MAX_LENGTH = 1e8
+
 
 def unit_scale(name: str) -> float:
     """LDU per `name` (a unit name as written in `units:`)."""
@@ -63,7 +68,7 @@ def parse_length(value: object, default_unit: str = "ldu") -> float:
     if isinstance(value, bool) or value is None:
         raise UnitError(f"expected a length, got {value!r}", HINT)
     if isinstance(value, (int, float)):
-        return float(value) * unit_scale(default_unit)
+        return _checked(_float(value) * unit_scale(default_unit), value)
     if not isinstance(value, str):
         raise UnitError(f"expected a length, got {type(value).__name__}", HINT)
     text = value.strip()
@@ -75,11 +80,31 @@ def parse_length(value: object, default_unit: str = "ldu") -> float:
         if match is None:
             raise UnitError(f"cannot read length '{value}'", HINT)
         number, unit = match.group(1), match.group(2)
-        total += sign * float(number) * unit_scale(unit if unit else default_unit)
+        total += sign * _float(number) * unit_scale(unit if unit else default_unit)
         pos = match.end()
         if pos >= len(text):
-            return total
+            return _checked(total, value)
         if text[pos] not in "+-":
             raise UnitError(f"cannot read length '{value}' (stuck at '{text[pos:]}')", HINT)
         sign = 1.0 if text[pos] == "+" else -1.0
         pos += 1
+
+
+def _float(number: object) -> float:
+    """`float(number)`, with integers too large for a float read as infinite."""
+    try:
+        return float(number)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf
+
+
+def _checked(total: float, value: object) -> float:
+    """The one check every length passes: finite and within ±`MAX_LENGTH` LDU."""
+    shown = value if not isinstance(value, int) or abs(value) < 10**20 else "a huge number"
+    if not math.isfinite(total):
+        raise UnitError(f"{shown} is not a finite length", "give an ordinary number")
+    if abs(total) > MAX_LENGTH:
+        raise UnitError(
+            f"{shown} is too long", f"lengths are limited to ±{MAX_LENGTH:.0e} LDU (40 km)"
+        )
+    return total

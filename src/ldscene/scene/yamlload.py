@@ -7,6 +7,7 @@ anywhere downstream can then name `scene.yaml:42:5`, which is what makes them te
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,20 @@ from typing import Any
 import yaml
 
 from ldscene.errors import LdsceneError
+
+#: How deeply lists and mappings may nest (real scenes nest under 10; Python's recursion
+#: limit would end a few hundred levels down with a traceback).
+MAX_DEPTH = 100
+#: How many values a scene may hold once YAML aliases are expanded (the Stalingrad scene has
+#: about 1,400): an "alias bomb" of ten nested lists of ten aliases would otherwise expand to
+#: billions and never finish.
+MAX_VALUES = 200_000
+#: Integers with more digits than this are refused (no count, seed or size needs them, and
+#: Python refuses to print ones over 4,300 digits).
+MAX_DIGITS = 18
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -62,16 +77,80 @@ class YList(list):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader used only for its scalar resolution and merge-key (`<<`) handling."""
+    """SafeLoader used only for its scalar resolution and merge-key (`<<`) handling; it
+    refuses documents nested deeper than `MAX_DEPTH` and counts the values `_build` makes."""
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__(text)
+        self.path = path
+        self.depth = 0
+        self.values = 0
+        self._merged: dict[int, int] = {}
+
+    def merged_pairs(self, node: yaml.MappingNode) -> int:
+        """Resolve `<<` merge keys (once per node: it rewrites the node) and return how many
+        of its pairs came from them; they come first, so the node's own pairs override."""
+        if id(node) not in self._merged:
+            own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
+            self.flatten_mapping(node)
+            self._merged[id(node)] = len(node.value) - own
+        return self._merged[id(node)]
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _too_deep(self.path, _mark_of(self.peek_event().start_mark))
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
-def _build(loader: _Loader, node: yaml.Node, path: str) -> Any:
+def _mark_of(mark: yaml.Mark) -> Mark:
+    return Mark(mark.line + 1, mark.column + 1)
+
+
+def _too_deep(path: str, where: Mark) -> LdsceneError:
+    return LdsceneError(
+        f"lists and mappings nest more than {MAX_DEPTH} levels deep",
+        path=path,
+        line=where.line,
+        column=where.column,
+        hint="a scene needs only a few levels; is a bracket unclosed, or an alias inside itself?",
+    )
+
+
+def _build(loader: _Loader, node: yaml.Node, path: str, depth: int = 0) -> Any:
+    """Plain containers with marks from a node; aliases are expanded, so the value count and
+    the depth are checked again here (an alias may repeat a node, or contain itself)."""
+    loader.values += 1
+    if loader.values > MAX_VALUES:
+        raise LdsceneError(
+            f"the scene holds more than {MAX_VALUES:,} values once its aliases (*name) are "
+            "expanded",
+            path=path,
+            line=_mark(node).line,
+            column=_mark(node).column,
+            hint="aliases that repeat aliases multiply; write the repeated part once, "
+            "as a models: entry placed with repeat:",
+        )
+    if depth > MAX_DEPTH:
+        raise _too_deep(path, _mark(node))
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise LdsceneError(
+            f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported here",
+            path=path,
+            line=_mark(node).line,
+            column=_mark(node).column,
+            hint="scene files use plain lists and mappings: remove the tag",
+        )
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+        merged = loader.merged_pairs(node)
         result = YMap()
         result.mark = _mark(node)
         result.key_marks, result.value_marks, result.raw = {}, {}, {}
-        for key_node, value_node in node.value:
+        own: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 raise LdsceneError(
                     "a key must be a plain name, not a list or mapping",
@@ -80,7 +159,7 @@ def _build(loader: _Loader, node: yaml.Node, path: str) -> Any:
                     column=_mark(key_node).column,
                 )
             key = str(key_node.value)
-            if key in result:
+            if index >= merged and key in own:  # merged (`<<`) keys may be overridden
                 first = result.key_marks[key]
                 raise LdsceneError(
                     f"duplicate key '{key}' (first given on line {first.line})",
@@ -89,30 +168,81 @@ def _build(loader: _Loader, node: yaml.Node, path: str) -> Any:
                     column=_mark(key_node).column,
                     hint="each name may appear once in a mapping: rename or merge them",
                 )
-            result[key] = _build(loader, value_node, path)
+            _check_text(key, path, key_node)
+            if index >= merged:
+                own.add(key)
+            result[key] = _build(loader, value_node, path, depth + 1)
             result.key_marks[key] = _mark(key_node)
             result.value_marks[key] = _mark(value_node)
             result.raw[key] = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
         return result
     if isinstance(node, yaml.SequenceNode):
-        result_list = YList(_build(loader, item, path) for item in node.value)
+        result_list = YList(_build(loader, item, path, depth + 1) for item in node.value)
         result_list.mark = _mark(node)
         result_list.item_marks = [_mark(item) for item in node.value]
         result_list.raw = [
             item.value if isinstance(item, yaml.ScalarNode) else None for item in node.value
         ]
         return result_list
+    where = _mark(node)
     try:
-        return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as err:
+        value = loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as err:
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        problem = err.problem if isinstance(err, yaml.MarkedYAMLError) else f"not a valid {tag}"
         raise LdsceneError(
-            f"unreadable value: {err}", path=path, line=_mark(node).line, column=_mark(node).column
+            f"unreadable value {str(node.value)[:40]!r}: {problem}",
+            path=path,
+            line=where.line,
+            column=where.column,
         ) from None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_DIGITS:
+        raise LdsceneError(
+            f"number with {len(str(node.value))} characters is too large",
+            path=path,
+            line=where.line,
+            column=where.column,
+            hint=f"whole numbers here have at most {MAX_DIGITS} digits",
+        )
+    if isinstance(value, str):
+        _check_text(value, path, node)
+    return value
+
+
+def _check_text(text: str, path: str, node: yaml.Node) -> None:
+    """Refuse a lone surrogate (a `"\\ud800"` escape): it cannot be printed or encoded."""
+    found = _SURROGATE.search(text)
+    if found:
+        raise LdsceneError(
+            f"text holds the invalid character U+{ord(found.group()):04X} (half a surrogate pair)",
+            path=path,
+            line=_mark(node).line,
+            column=_mark(node).column,
+            hint="write the character itself, or a \\U escape for it",
+        )
+
+
+def _reader_error(err: yaml.reader.ReaderError, text: str, path: str) -> LdsceneError:
+    """A character YAML does not allow (control characters, NUL), with its line and column."""
+    before = text[: err.position]
+    line = before.count("\n") + 1
+    column = err.position - (before.rfind("\n") + 1) + 1
+    char = err.character if isinstance(err.character, int) else 0
+    return LdsceneError(
+        f"character U+{char:04X} is not allowed in a scene file",
+        path=path,
+        line=line,
+        column=column,
+        hint="YAML text cannot hold control characters or NUL: remove it",
+    )
 
 
 def loads(text: str, path: str = "<scene>") -> Any:
     """Parse YAML text into `YMap`/`YList`/scalars; syntax errors become `LdsceneError`."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text, path)
+    except yaml.reader.ReaderError as err:
+        raise _reader_error(err, text, path) from None
     try:
         node = loader.get_single_node()
         if node is None:
