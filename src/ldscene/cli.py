@@ -459,15 +459,20 @@ def library_install(source: str | None, target: Path | None, quiet: bool, force:
 @click.option(
     "--units",
     type=click.Choice(["ldu", "mm", "cm", "m"]),
-    default="ldu",
-    show_default=True,
-    help="Length unit of mesh formats (1 LDU = 0.4 mm).",
+    default=None,
+    help="Length unit of mesh formats (1 LDU = 0.4 mm); default: m for glTF (its unit), "
+    "ldu for OBJ and STL.",
 )
 @library_option
 @strict_option
 @cache_option
 def export_command(
-    input_path: Path, output: Path, units: str, library: Path | None, strict: bool, no_cache: bool
+    input_path: Path,
+    output: Path,
+    units: str | None,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
 ) -> None:
     """Export a model or scene as glTF/GLB, OBJ, STL or one LDraw MPD file."""
     from ldscene.exchange import export_model
@@ -479,7 +484,7 @@ def export_command(
     lib = None
     if output.suffix.lower() in (".mpd", ".ldr"):
         lib = find_library(library)
-        if units != "ldu":
+        if units not in (None, "ldu"):
             click.echo("note: LDraw files are always in LDU; --units is ignored", err=True)
     export_model(loaded.model, output, units=units, library=lib)
     click.echo(f"wrote {output} ({int(loaded.model.part_mask().sum()):,} parts)")
