@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import struct
 from pathlib import Path
@@ -138,19 +140,117 @@ def translate(x: float, y: float = 0.0, z: float = 0.0) -> np.ndarray:
 
 
 # -- glTF --------------------------------------------------------------------------------------
+_COMPONENTS = {5126: np.float32, 5125: np.uint32, 5123: np.uint16}
+_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
+
+
+def read_gltf(path: Path) -> tuple[dict, bytes]:
+    """A .glb or .gltf (buffer embedded) as its JSON document and binary buffer."""
+    raw = path.read_bytes()
+    if raw[:4] == b"glTF":
+        (json_length,) = struct.unpack("<I", raw[12:16])
+        doc = json.loads(raw[20 : 20 + json_length])
+        return doc, raw[20 + json_length + 8 :]
+    doc = json.loads(raw)
+    return doc, base64.b64decode(doc["buffers"][0]["uri"].split(",", 1)[1])
+
+
+def accessor(doc: dict, data: bytes, index: int) -> np.ndarray:
+    a = doc["accessors"][index]
+    view = doc["bufferViews"][a["bufferView"]]
+    width = _WIDTH[a["type"]]
+    values = np.frombuffer(
+        data, _COMPONENTS[a["componentType"]], a["count"] * width, view.get("byteOffset", 0)
+    )
+    return values.reshape(a["count"], width)
+
+
+def _quaternion_matrix(q: np.ndarray) -> np.ndarray:
+    x, y, z, w = q
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def gltf_triangles(doc: dict, data: bytes) -> np.ndarray:
+    """Every triangle (N, 3, 3) of the scene in world space, read by the glTF rules (node
+    matrices and EXT_mesh_gpu_instancing), independently of the exporter's code."""
+    out = []
+
+    def visit(index: int, parent: np.ndarray) -> None:
+        node = doc["nodes"][index]
+        local = np.eye(4)
+        if "matrix" in node:
+            local = np.array(node["matrix"], float).reshape(4, 4).T
+        world = parent @ local
+        if "mesh" in node:
+            placements = [np.eye(4)]
+            ext = node.get("extensions", {}).get("EXT_mesh_gpu_instancing")
+            if ext:
+                attrs = ext["attributes"]
+                t = accessor(doc, data, attrs["TRANSLATION"])
+                q = accessor(doc, data, attrs["ROTATION"])
+                s = accessor(doc, data, attrs["SCALE"]) if "SCALE" in attrs else np.ones_like(t)
+                placements = []
+                for k in range(len(t)):
+                    m = np.eye(4)
+                    m[:3, :3] = _quaternion_matrix(q[k].astype(float)) * s[k]
+                    m[:3, 3] = t[k]
+                    placements.append(m)
+            for prim in doc["meshes"][node["mesh"]]["primitives"]:
+                points = accessor(doc, data, prim["attributes"]["POSITION"]).astype(float)
+                faces = accessor(doc, data, prim["indices"]).reshape(-1, 3).astype(np.int64)
+                for m in placements:
+                    full = world @ m
+                    out.append((points @ full[:3, :3].T + full[:3, 3])[faces])
+        for child in node.get("children", []):
+            visit(child, world)
+
+    for root in doc["scenes"][doc.get("scene", 0)]["nodes"]:
+        visit(root, np.eye(4))
+    return np.concatenate(out)
+
+
 @pytest.mark.parametrize("suffix", [".glb", ".gltf"])
-def test_gltf_round_trip_counts_and_bbox(buggy, tmp_path, suffix):
+def test_gltf_round_trip_counts_and_bbox_in_metres(buggy, tmp_path, suffix):
     out = export_model(buggy, tmp_path / f"buggy{suffix}")
-    scene = trimesh.load(out)
-    assert isinstance(scene, trimesh.Scene)
-    assert scene_triangles(scene) == n_triangles(buggy)
-    np.testing.assert_allclose(scene.bounds, converted_bbox(buggy, LDRAW_TO_Y_UP), atol=1e-3)
+    tris = gltf_triangles(*read_gltf(out))
+    assert len(tris) == n_triangles(buggy)
+    expected = converted_bbox(buggy, LDRAW_TO_Y_UP, 0.0004)  # glTF's unit: 1 LDU = 0.4 mm
+    np.testing.assert_allclose(bbox(tris.reshape(-1, 3)), expected, atol=1e-6)
     assert [p.name for p in tmp_path.iterdir()] == [f"buggy{suffix}"]  # no temp files left
 
 
-def test_gltf_units_mm_scale_by_0_4(buggy, tmp_path):
-    scene = trimesh.load(export_model(buggy, tmp_path / "mm.glb", units="mm"))
-    np.testing.assert_allclose(scene.bounds, converted_bbox(buggy, LDRAW_TO_Y_UP, 0.4), atol=1e-3)
+def test_gltf_without_instancing_reads_in_trimesh(buggy, tmp_path):
+    """Viewers without EXT_mesh_gpu_instancing (trimesh) read a file that does not use it."""
+    doc, data = build(buggy, units="ldu", instancing=False)
+    assert "extensionsRequired" not in doc
+    out = tmp_path / "plain.glb"
+    write_glb_document(doc, data, out)
+    scene = trimesh.load(out)
+    assert scene_triangles(scene) == n_triangles(buggy)
+    np.testing.assert_allclose(scene.bounds, converted_bbox(buggy, LDRAW_TO_Y_UP), atol=1e-3)
+
+
+def write_glb_document(doc: dict, data: bytes, out: Path) -> None:
+    text = json.dumps(doc).encode()
+    text += b" " * ((-len(text)) % 4)
+    head = struct.pack("<4sII", b"glTF", 2, 28 + len(text) + len(data))
+    out.write_bytes(
+        head + struct.pack("<I4s", len(text), b"JSON") + text
+        + struct.pack("<I4s", len(data), b"BIN\0") + data
+    )  # fmt: skip
+
+
+def test_gltf_units_ldu_and_mm(buggy, tmp_path):
+    for units, scale in (("ldu", 1.0), ("mm", 0.4)):
+        tris = gltf_triangles(*read_gltf(export_model(buggy, tmp_path / "u.glb", units=units)))
+        expected = converted_bbox(buggy, LDRAW_TO_Y_UP, scale)
+        np.testing.assert_allclose(bbox(tris.reshape(-1, 3)), expected, atol=1e-3)
 
 
 def test_gltf_glb_container_is_valid(buggy, tmp_path):
@@ -161,7 +261,7 @@ def test_gltf_glb_container_is_valid(buggy, tmp_path):
     assert kind == b"JSON" and json_length % 4 == 0
     doc = json.loads(data[20 : 20 + json_length])
     assert doc["asset"]["version"] == "2.0"
-    assert doc["asset"]["extras"]["units"] == "ldu"
+    assert doc["asset"]["extras"]["units"] == "m"
 
 
 def test_gltf_instances_share_vertex_data(library):
@@ -171,28 +271,70 @@ def test_gltf_instances_share_vertex_data(library):
     assert len(positions) == 1  # one vertex buffer for the part, whatever its colours
     assert len(doc["meshes"]) == 3  # one mesh record per colour it is placed in
     instance_nodes = [n for n in doc["nodes"] if "mesh" in n]
-    assert len(instance_nodes) == 4
+    assert len(instance_nodes) == 4  # under INSTANCING_MIN of each: plain nodes
+    assert "extensionsUsed" not in doc
 
 
-def test_gltf_materials_follow_ldraw_finishes(library):
-    # 4 Red, 47 Trans_Clear, 383 Chrome_Silver, 256 Rubber_Black
-    model = hand_model(library, [4, 47, 383, 256], [translate(x * 10.0) for x in range(4)])
+def test_gltf_gpu_instancing_where_it_saves_bytes(library, tmp_path):
+    turn = np.eye(4)
+    turn[:3, :3] = [[0, 0, -1], [0, 1, 0], [1, 0, 0]]  # a quarter turn about LDraw's y
+    mirror = np.diag([-1.0, 1, 1, 1])
+    placements = [translate(x * 10.0) @ (turn if x % 2 else np.eye(4)) for x in range(40)]
+    model = hand_model(library, [4] * 41, [*placements, translate(0, 0, 50) @ mirror])
+    doc, data = build(model, units="ldu", instancing=True)
+    assert doc["extensionsRequired"] == ["EXT_mesh_gpu_instancing"]
+    instanced = [n for n in doc["nodes"] if "extensions" in n]
+    assert len(instanced) == 1  # the 40 plain placements in one node
+    assert sum("mesh" in n and "extensions" not in n for n in doc["nodes"]) == 1  # the mirror
+    tris = gltf_triangles(doc, data)
+    assert len(tris) == n_triangles(model)
+    np.testing.assert_allclose(
+        bbox(tris.reshape(-1, 3)), converted_bbox(model, LDRAW_TO_Y_UP), atol=1e-4
+    )
+    sizes = []
+    for instancing in (True, False):
+        doc, data = build(model, instancing=instancing)
+        sizes.append(len(json.dumps(doc, separators=(",", ":"))) + len(data))
+    assert sizes[0] < 0.6 * sizes[1]
+
+
+def test_gltf_gpu_instancing_only_where_it_pays(buggy, library):
+    """By default the extension (which viewers must then support) is used only where it cuts
+    the file by a tenth: not for an official set, whose part geometry dominates."""
+    doc, _ = build(buggy)
+    assert "extensionsRequired" not in doc and not any("extensions" in n for n in doc["nodes"])
+    field = hand_model(library, [4] * 200, [translate(x * 10.0) for x in range(200)])
+    doc, _ = build(field)
+    assert doc["extensionsRequired"] == ["EXT_mesh_gpu_instancing"]
+
+
+def test_gltf_glass_transmits_and_luminous_colours_emit(library):
+    # 4 Red, 47 Trans_Clear, 383 Chrome_Silver, 256 Rubber_Black, 21 Glow_In_Dark_Opaque
+    model = hand_model(library, [4, 47, 383, 256, 21], [translate(x * 10.0) for x in range(5)])
     doc, _ = build(model)
     by_name = {m["name"]: m for m in doc["materials"]}
     red = by_name["Red"]["pbrMetallicRoughness"]
     r, g, b = (round(c * 255) for c in model.colours.get(4).rgb)
     assert red["baseColorFactor"][0] == pytest.approx(((r / 255 + 0.055) / 1.055) ** 2.4)
-    assert red["metallicFactor"] == 0.0 and "alphaMode" not in by_name["Red"]
-    assert by_name["Trans_Clear"]["alphaMode"] == "BLEND"
-    assert by_name["Trans_Clear"]["pbrMetallicRoughness"]["baseColorFactor"][3] < 1.0
+    assert red["metallicFactor"] == 0.0 and "extensions" not in by_name["Red"]
+    glass = by_name["Trans_Clear"]
+    assert "alphaMode" not in glass  # light passes by transmission, not by blending
+    assert glass["extensions"]["KHR_materials_transmission"]["transmissionFactor"] == 1.0
+    assert glass["extensions"]["KHR_materials_ior"]["ior"] == pytest.approx(1.58)
+    assert set(doc["extensionsUsed"]) == {"KHR_materials_transmission", "KHR_materials_ior"}
     assert by_name["Chrome_Silver"]["pbrMetallicRoughness"]["metallicFactor"] == 1.0
     assert by_name["Rubber_Black"]["pbrMetallicRoughness"]["roughnessFactor"] >= 0.8
+    glow = 0.35 + 2 * 15 / 255  # LUMINANCE 15, the raster engine's rule
+    linear = [((c + 0.055) / 1.055) ** 2.4 for c in model.colours.get(21).rgb]
+    emissive = by_name["Glow_In_Dark_Opaque"]["emissiveFactor"]
+    np.testing.assert_allclose(emissive, np.array(linear) * glow, rtol=1e-6)
+    assert "emissiveFactor" not in by_name["Red"]
 
 
 def test_gltf_y_up_puts_the_model_top_upwards(library, tmp_path):
     # a cube lifted 100 LDU (LDraw up is -Y) must end up at +100 in glTF
     model = hand_model(library, [4], [translate(0.0, -100.0, 0.0)])
-    scene = trimesh.load(export_model(model, tmp_path / "up.glb"))
+    scene = trimesh.load(export_model(model, tmp_path / "up.glb", units="ldu"))
     assert scene.bounds[0][1] == pytest.approx(99.0)
 
 
@@ -203,8 +345,74 @@ def test_gltf_sheared_placement_is_baked(library, tmp_path):
     doc, _ = build(model)
     instance_nodes = [n for n in doc["nodes"] if "mesh" in n]
     assert sum("matrix" in n for n in instance_nodes) == 1  # the sheared one has none
-    scene = trimesh.load(export_model(model, tmp_path / "shear.glb"))
+    scene = trimesh.load(export_model(model, tmp_path / "shear.glb", units="ldu"))
     np.testing.assert_allclose(scene.bounds, converted_bbox(model, LDRAW_TO_Y_UP), atol=1e-4)
+
+
+def test_gltf_of_a_printed_part_embeds_its_image(tmp_path, library_path):
+    from PIL import Image
+
+    model_file = tmp_path / "sticker.ldr"
+    model_file.write_text("0 s\n1 15 0 0 0 1 0 0 0 1 0 0 0 1 13710a.dat\n")
+    model = load_model(model_file)
+    doc, data = read_gltf(export_model(model, tmp_path / "sticker.glb"))
+    printed = [p for m in doc["meshes"] for p in m["primitives"] if "TEXCOORD_0" in p["attributes"]]
+    assert len(printed) == 1
+    uv = accessor(doc, data, printed[0]["attributes"]["TEXCOORD_0"])
+    assert uv.min() > -1e-4 and uv.max() < 1 + 1e-4
+    material = doc["materials"][printed[0]["material"]]
+    texture = doc["textures"][material["pbrMetallicRoughness"]["baseColorTexture"]["index"]]
+    image = doc["images"][texture["source"]]
+    view = doc["bufferViews"][image["bufferView"]]
+    png = data[view["byteOffset"] : view["byteOffset"] + view["byteLength"]]
+    with Image.open(io.BytesIO(png)) as decoded:
+        source = Image.open(library_path / "parts" / "textures" / "13710a.png")
+        assert decoded.size == source.size  # the print itself (over the part's colour)
+        assert len(decoded.getcolors(1 << 20)) > 100
+    assert len(gltf_triangles(doc, data)) == n_triangles(model)
+
+
+def _validator() -> Path | None:
+    """Khronos' glTF validator (npm gltf-validator), where it is installed."""
+    import os
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    for folder in (os.environ.get("GLTF_VALIDATOR_DIR"), root / ".ci-node"):
+        if folder and (Path(folder) / "node_modules" / "gltf-validator").is_dir():
+            return Path(folder) if shutil.which("node") else None
+    return None
+
+
+@pytest.mark.skipif(_validator() is None, reason="npm's gltf-validator is not installed")
+def test_khronos_validator_finds_no_errors_and_no_warnings(buggy, library, tmp_path):
+    import subprocess
+
+    sticker = tmp_path / "sticker.ldr"
+    sticker.write_text("0 s\n1 15 0 0 0 1 0 0 0 1 0 0 0 1 13710a.dat\n")
+    many = hand_model(library, [47] * 6 + [21, 383], [translate(x * 10.0) for x in range(8)])
+    outputs = [
+        export_model(buggy, tmp_path / "buggy.glb"),
+        export_model(buggy, tmp_path / "buggy.gltf", units="ldu"),
+        export_model(load_model(sticker), tmp_path / "sticker.glb"),
+        export_model(many, tmp_path / "glass.glb"),
+    ]
+    script = (
+        "const v = require('gltf-validator'); const fs = require('fs');"
+        "(async () => { for (const f of process.argv.slice(1)) {"
+        " const r = await v.validateBytes(new Uint8Array(fs.readFileSync(f)));"
+        " console.log(JSON.stringify([f, r.issues.numErrors, r.issues.numWarnings,"
+        " r.issues.messages.slice(0, 5)])); } })();"
+    )
+    done = subprocess.run(
+        ["node", "-e", script, *map(str, outputs)],
+        capture_output=True, text=True, cwd=_validator(), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(reports) == len(outputs)
+    for name, errors, warnings, messages in reports:
+        assert (errors, warnings) == (0, 0), (name, messages)
 
 
 # -- OBJ and STL -------------------------------------------------------------------------------

@@ -19,10 +19,15 @@ FORMATS = {
 }
 
 
-def export_model(model: Model, out: Path | str, units: str = "ldu", library=None) -> Path:
+#: Units of each mesh format when none are asked for: glTF's own unit is the metre.
+DEFAULT_UNITS = {".glb": "m", ".gltf": "m", ".obj": "ldu", ".stl": "ldu"}
+
+
+def export_model(model: Model, out: Path | str, units: str | None = None, library=None) -> Path:
     """Write `model` to `out` in the format its extension names; returns the path written.
 
-    `units` (ldu, mm, cm, m) applies to the mesh formats; LDraw output is always in LDU.
+    `units` (ldu, mm, cm, m) applies to the mesh formats (default: metres for glTF, LDU for
+    OBJ and STL); LDraw output is always in LDU.
     """
     out = Path(out)
     suffix = out.suffix.lower()
@@ -32,6 +37,7 @@ def export_model(model: Model, out: Path | str, units: str = "ldu", library=None
             path=str(out),
             hint="use one of " + ", ".join(FORMATS),
         )
+    units = units or DEFAULT_UNITS.get(suffix, "ldu")
     if units not in UNITS:
         raise LdsceneError(f"unknown units {units!r}", hint="use one of " + ", ".join(UNITS))
     if suffix == ".glb":
@@ -57,4 +63,4 @@ def export_model(model: Model, out: Path | str, units: str = "ldu", library=None
     return out
 
 
-__all__ = ["FORMATS", "UNITS", "export_model"]
+__all__ = ["DEFAULT_UNITS", "FORMATS", "UNITS", "export_model"]

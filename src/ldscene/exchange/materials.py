@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ldscene.appearance import appearance
+from ldscene.appearance import appearance, linear_to_srgb, srgb_to_linear
 from ldscene.ldraw.colours import Colour, ColourTable
 
 
@@ -16,7 +16,7 @@ class Material:
     alpha: float
     metallic: float
     roughness: float
-    emissive: tuple[float, float, float]  # sRGB 0..1, from LDraw LUMINANCE
+    emissive: tuple[float, float, float]  # sRGB 0..1: luminous colours glow in their colour
     double_sided: bool
 
     @property
@@ -29,7 +29,10 @@ def material_for(colours: ColourTable, code: int, double_sided: bool = False) ->
     look = appearance(colour)
     metallic, roughness = look.metallic, look.roughness
     r, g, b = colour.rgb
-    glow = colour.luminance
+    # The raster engine's rule (render/raster/materials.py), in linear light: a faint
+    # LUMINANCE still shows.
+    glow = min(1.0, 0.35 + 2.0 * look.luminance) if look.glows else 0.0
+    emissive = linear_to_srgb(srgb_to_linear(colour.rgb) * glow)
     name = colour.name.replace(" ", "_")
     if double_sided:
         name += "_two_sided"
@@ -40,6 +43,6 @@ def material_for(colours: ColourTable, code: int, double_sided: bool = False) ->
         float(colour.alpha),
         metallic,
         roughness,
-        (r * glow, g * glow, b * glow),
+        tuple(float(c) for c in emissive),
         double_sided,
     )
