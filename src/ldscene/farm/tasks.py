@@ -72,7 +72,9 @@ def portable_meshes(meshes: ModelMeshes) -> ModelMeshes:
 
     The leaves keep their names and triangle colour codes (the path engine counts a leaf's
     original triangles from them); their expanded geometry, already in the meshes, is
-    dropped, and so are the instance arrays, already in the poses and batches.
+    dropped, and so are the instance arrays, already in the poses and batches.  Printed
+    (TEXMAP) leaves keep their geometry, and the model its leaf and colour arrays, since
+    `render/textured.py` groups their textured triangles from them.
     """
     model = meshes.model
     empty = PartGeometry.empty()
@@ -81,15 +83,18 @@ def portable_meshes(meshes: ModelMeshes) -> ModelMeshes:
             leaf.name,
             leaf.description,
             leaf.is_part,
-            dataclasses.replace(empty, triangle_colours=leaf.geometry.triangle_colours),
+            leaf.geometry
+            if leaf.geometry.textured
+            else dataclasses.replace(empty, triangle_colours=leaf.geometry.triangle_colours),
         )
         for leaf in model.leaves
     ]
+    printed = any(leaf.geometry.textured for leaf in model.leaves)
     slim = Model(
         name=model.name,
         leaves=leaves,
-        leaf=np.zeros(0, np.int32),
-        colour=np.zeros(0, np.int32),
+        leaf=model.leaf if printed else np.zeros(0, np.int32),
+        colour=model.colour if printed else np.zeros(0, np.int32),
         transform=np.zeros((0, 4, 4)),
         path=np.zeros(0, np.int32),
         step=np.zeros(0, np.int32),
