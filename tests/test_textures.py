@@ -192,3 +192,24 @@ def test_sticker_from_above_shows_its_print_in_both_engines(tmp_path, library_pa
     assert red > 0.01 * 320 * 240  # the red "E" of the EV3 print
     assert plain_red < 0.001 * 320 * 240  # the fallback is plain white
     assert distinct > 2 * plain_distinct
+
+
+def test_render_workers_still_get_the_prints(tmp_path):
+    """The slim meshes shipped to render workers keep what the textured groups need."""
+    from ldscene.farm.tasks import portable_meshes
+    from ldscene.render.description import RenderDescription
+    from ldscene.render.meshes import build_model_meshes
+    from ldscene.render.options import RenderOptions
+    from ldscene.render.path.world import world_meshes
+
+    model_file = tmp_path / "two.ldr"
+    model_file.write_text(
+        "0 two\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 13710a.dat\n1 1 100 0 0 -1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    meshes = build_model_meshes(load_model(model_file), use_cache=False)
+    full = RenderDescription(meshes, RenderOptions())
+    slim = RenderDescription(portable_meshes(meshes), RenderOptions())
+    assert len(full.textured) == len(slim.textured) == 1
+    assert slim.textured[0].instances.tolist() == full.textured[0].instances.tolist()
+    counts = [[m.n_triangles for m in world_meshes(d)] for d in (full, slim)]
+    assert counts[0] == counts[1]

@@ -96,8 +96,8 @@ class RenderDescription:
     @cached_property
     def textured(self) -> list[TexturedMesh]:
         """The model's textured triangles, grouped by leaf, image, colour and mirroring."""
-        transforms = np.asarray(self.meshes.model.transform, np.float64).reshape(-1, 4, 4)
-        mirrored = np.linalg.det(transforms[:, :3, :3]) < 0
+        poses = np.asarray(self.meshes.poses, np.float64).reshape(-1, 4, 4)
+        mirrored = np.linalg.det(poses[:, :3, :3]) < 0  # the GL axes keep handedness
         return textured_meshes(self.meshes.model, mirrored)
 
     @property
