@@ -120,6 +120,7 @@ from ldscene.render.raster.materials import GLASS_LINES, LINES, SHADOW_CATCHER
 SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
 
 _UNSET = object()
+_NO_FLAKES = (np.zeros(4, np.float32), 1.0)  # materials made elsewhere (textured prints)
 
 #: draw_mode uniform values (see shaders/mesh.frag)
 MODE_SURFACE, MODE_LINES, MODE_CATCHER = 0, 1, 2
@@ -411,6 +412,9 @@ class LdRenderer(pyrender.Renderer):
             self._uniform(program, "material.base_color_factor", material.baseColorFactor, "v4")
             self._uniform(program, "material.metallic_factor", material.metallicFactor, "f")
             self._uniform(program, "material.roughness_factor", material.roughnessFactor, "f")
+            flakes, flake_size = getattr(material, "ldscene_flakes", _NO_FLAKES)
+            self._uniform(program, "material.flakes", flakes, "v4")
+            self._uniform(program, "material.flake_size", flake_size, "f")
         blend = material.alphaMode == "BLEND" or mode in (MODE_CATCHER, MODE_LINES)
         # The floor writes depth for contact shading (and glass in its depth-only pass).
         writes_depth = self._depth_only or not blend or mode == MODE_CATCHER

@@ -23,6 +23,9 @@ LINES = "ldscene:lines"
 GLASS_LINES = "ldscene:glass-lines"
 
 
+NO_FLAKES = (0.0, 0.0, 0.0, 0.0)
+
+
 @dataclass(frozen=True)
 class MaterialSpec:
     """What the shader needs for one colour."""
@@ -32,6 +35,8 @@ class MaterialSpec:
     metallic: float
     roughness: float
     emissive: tuple[float, float, float]  # linear
+    flakes: tuple[float, float, float, float] = NO_FLAKES  # linear rgb, share of the surface
+    flake_size: float = 1.0  # LDU: the smallest grains (the shader draws one size)
 
     @property
     def transparent(self) -> bool:
@@ -52,6 +57,8 @@ def material_spec(colour: Colour) -> MaterialSpec:
         metallic=look.metallic,
         roughness=look.roughness,
         emissive=tuple(map(float, emissive)),
+        flakes=(*map(float, look.flake_rgb), look.flake_fraction) if look.flake_rgb else NO_FLAKES,
+        flake_size=float(min(look.flake_size)),
     )
 
 
@@ -59,7 +66,7 @@ def material_spec(colour: Colour) -> MaterialSpec:
 def _cached_material(spec: MaterialSpec):
     import pyrender
 
-    return pyrender.MetallicRoughnessMaterial(
+    material = pyrender.MetallicRoughnessMaterial(
         name=spec.name,
         baseColorFactor=np.array(spec.base, np.float32),
         metallicFactor=spec.metallic,
@@ -68,6 +75,8 @@ def _cached_material(spec: MaterialSpec):
         alphaMode="BLEND" if spec.transparent else "OPAQUE",
         doubleSided=False,
     )
+    material.ldscene_flakes = (np.array(spec.flakes, np.float32), spec.flake_size)
+    return material
 
 
 def pyrender_material(colour: Colour):

@@ -29,6 +29,8 @@ struct Material {
     vec4 base_color_factor;
     float metallic_factor;
     float roughness_factor;
+    vec4 flakes;       // glitter/speckle grains: linear colour, share of the surface (0: none)
+    float flake_size;  // grain size, LDU
 #ifdef HAS_BASE_COLOR_TEX
     sampler2D base_color_texture;  // a TEXMAP print, sRGB, already over the colour
 #endif
@@ -80,6 +82,14 @@ vec3 tone(vec3 x)
     vec3 over = max(x - TONE_KNEE, 0.0);
     vec3 shoulder = TONE_KNEE + (1.0 - TONE_KNEE) * (1.0 - exp(-over / (1.0 - TONE_KNEE)));
     return mix(x, shoulder, step(TONE_KNEE, x));
+}
+
+// Four pseudo-random numbers in 0..1 for a grid cell.
+vec4 hash4(vec3 cell)
+{
+    vec4 x = vec4(dot(cell, vec3(127.1, 311.7, 74.7)), dot(cell, vec3(269.5, 183.3, 246.1)),
+                  dot(cell, vec3(113.5, 271.9, 124.6)), dot(cell, vec3(419.2, 371.9, 168.2)));
+    return fract(sin(x) * 43758.5453);
 }
 
 // x^5 by multiplication: llvmpipe's pow() is an exp2/log2 pair of polynomials.
@@ -185,6 +195,17 @@ void main()
     base_color.rgb *= mix(print_srgb / 12.92, pow((print_srgb + 0.055) / 1.055, vec3(2.4)),
                           step(0.04045, print_srgb));
 #endif
+    if (material.flakes.a > 0.0) {
+        // Glitter and speckle (LDConfig's MATERIAL): metal grains of their own colour on a grid
+        // of their size, each a little mirror tilted at random, so some catch the key light.
+        vec4 h = hash4(floor(frag_position / material.flake_size));
+        if (h.x < material.flakes.a) {
+            base_color = vec4(material.flakes.rgb, 1.0);
+            metallic = 1.0;
+            roughness = 0.15;
+            n = normalize(n + (h.yzw - 0.5) * 1.2);
+        }
+    }
     vec3 c_diff = base_color.rgb * (1.0 - min_roughness) * (1.0 - metallic);
     vec3 f0 = mix(vec3(min_roughness), base_color.rgb, metallic);
 

@@ -1,0 +1,110 @@
+"""The raster engine's look (issue #12): glass colour, white under the tone curve, ambient
+occlusion, glitter, the default floor.  Small renders of real library parts on llvmpipe."""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+from conftest import run_cli, write
+from PIL import Image
+
+from ldscene.ldraw import load_model
+from ldscene.render import RenderOptions, View, render_model
+from ldscene.render.options import DEFAULT_BACKGROUND
+
+SIZE = dict(width=240, height=180, aa=2)
+TRANS_NEON_ORANGE = (0xFF, 0x80, 0x0D)  # LDConfig: colour 38
+
+
+def render(path, view: str = "front", **options) -> np.ndarray:
+    (image,) = render_model(load_model(path), [View.named(view)], RenderOptions(**SIZE | options))
+    return np.asarray(image)[..., :3].astype(int)
+
+
+def hsv(rgb) -> tuple[float, float, float]:
+    return colorsys.rgb_to_hsv(*(np.asarray(rgb, float) / 255))
+
+
+def hue_distance(a: float, b: float) -> float:
+    d = abs(a - b) % 1.0
+    return 360 * min(d, 1 - d)
+
+
+def brick(folder, colour: int, name: str = "brick.ldr"):
+    return write(folder, name, f"0 brick\n1 {colour} 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+
+
+def centre_patch(img: np.ndarray, y: float = 0.6) -> np.ndarray:
+    h, w, _ = img.shape
+    return img[int(h * y) - 3 : int(h * y) + 3, w // 2 - 6 : w // 2 + 6].reshape(-1, 3)
+
+
+def test_trans_orange_shows_its_colour_on_white_and_on_dark(tmp_path):
+    path = brick(tmp_path, 38)
+    ref_hue, ref_sat, _ = hsv(TRANS_NEON_ORANGE)
+    for background in ((1.0, 1.0, 1.0), (0.12, 0.12, 0.12)):
+        img = render(path, background=background)
+        hue, sat, _ = hsv(centre_patch(img).mean(axis=0))
+        assert hue_distance(hue, ref_hue) <= 15, (background, hue * 360, ref_hue * 360)
+        assert sat >= ref_sat / 2, (background, sat, ref_sat)
+
+
+def test_white_top_face_is_below_250_and_stands_out_of_the_background(tmp_path):
+    img = render(brick(tmp_path, 15), "top", edges=False)
+    top = centre_patch(img, 0.5)
+    background = np.round(np.asarray(DEFAULT_BACKGROUND) * 255)
+    assert top.max() < 250, top.max()
+    assert np.abs(top.mean(axis=0) - background).max() > 6, (top.mean(axis=0), background)
+    assert top.min() > 200, top.min()  # still white, not grey
+
+
+def test_ambient_occlusion_darkens_a_face_next_to_a_wall(tmp_path):
+    # A red brick's top face runs along a blue wall of stacked bricks behind it, seen without
+    # shadows: only the ambient occlusion can darken the strip by the wall.
+    wall = "".join(f"1 1 60 {-24 * i} 0 1 0 0 0 1 0 0 0 1 3001.dat\n" for i in range(4))
+    path = write(tmp_path, "wall.ldr", f"0 wall\n1 4 0 0 0 0 0 1 0 1 0 -1 0 0 3001.dat\n{wall}")
+    view = View("behind", 35.0, -90.0)  # the wall stands behind the brick
+    on, off = (
+        np.asarray(
+            render_model(
+                load_model(path),
+                [view],
+                RenderOptions(
+                    **SIZE | dict(width=320, edges=False, shadows=False, ambient_occlusion=ao)
+                ),  # fmt: skip
+            )[0]
+        )[..., :3].astype(int)
+        for ao in (True, False)
+    )
+    red = (off[..., 0] > 120) & (off[..., 1] < 60) & (off[..., 2] < 60)
+    blue = (off[..., 2] > 80) & (off[..., 0] < 60)
+    red_px, blue_px = np.argwhere(red), np.argwhere(blue)
+    gap = np.sqrt(((red_px[:, None, :] - blue_px[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+    luma = np.array([0.2126, 0.7152, 0.0722])
+    ratio = (on[red] @ luma) / np.maximum(off[red] @ luma, 1)
+    near, far = ratio[gap < 6].mean(), ratio[gap > 30].mean()
+    assert near < 0.92, near  # the strip along the wall darkens ...
+    assert far > 0.97, far  # ... the open side hardly does
+
+
+def test_glitter_and_speckle_differ_from_their_plain_colours(tmp_path):
+    # 114 Glitter_Trans_Dark_Pink vs 37 Trans_Dark_Pink; 132 Speckle_Black_Silver vs 0 Black.
+    for grains, plain in ((114, 37), (132, 0)):
+        a = render(brick(tmp_path, grains, "a.ldr"), "iso")
+        b = render(brick(tmp_path, plain, "b.ldr"), "iso")
+        changed = np.abs(a - b).max(axis=2) > 30
+        assert changed.mean() > 0.02, (grains, changed.mean())
+
+
+def test_models_get_a_floor_with_a_shadow_by_default(tmp_path):
+    # With a transparent background the floor's shadow is what covers pixels beside the model.
+    path = brick(tmp_path, 4)
+    covered = {}
+    for name, args in (("floor", ()), ("none", ("--no-ground",))):
+        out = tmp_path / f"{name}.png"
+        done = run_cli("render", str(path), "-o", str(out), "--width", "240", "--height", "180",
+                       "--transparent", "-q", *args)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        covered[name] = int((np.asarray(Image.open(out))[..., 3] > 0).sum())
+    assert covered["floor"] > covered["none"] + 500, covered
