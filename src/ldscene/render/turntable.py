@@ -51,8 +51,7 @@ def orbit_views(
 
     if frames < 1:
         raise LdsceneError(f"a turntable needs at least one frame, not {frames}")
-    if not -90.0 <= latitude <= 90.0:
-        raise LdsceneError(f"latitude {latitude:g} is outside -90..90 degrees")
+    View.angles(latitude, start_longitude)  # the one check of view angles: finite, in range
     pts = np.asarray(frame_points, np.float64).reshape(-1, 3)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     centre = (lo + hi) / 2
