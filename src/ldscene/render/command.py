@@ -225,7 +225,7 @@ def one_shot_process() -> Iterator[None]:
 
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
-    from ldscene.inputs import is_scene, load_input
+    from ldscene.inputs import check_input, is_scene, load_input
     from ldscene.render.images import save_image
     from ldscene.render.progress import ProgressLine
     from ldscene.render.studs import stud_rule
@@ -238,10 +238,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         View.named(name)
     base = req.output or default_output(req.input_path)
     check_output(base)
-    if not req.input_path.exists():
-        raise LdsceneError("no such file", path=str(req.input_path))
-    if not req.input_path.is_file():
-        raise LdsceneError("not a file", path=str(req.input_path))
+    check_input(req.input_path, req.library)  # a file, or a library part's name (`3001`)
 
     # A model's options and views are known before it loads, so "auto" studs can be chosen
     # during the load.  A scene's file sets its own (its cameras need the composed model), but
