@@ -13,10 +13,25 @@ from ldscene import __version__
 from ldscene.errors import LdsceneError
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python warnings as our own one-line `warning:` (ldscene's), or not at all (a library's
+    numeric or deprecation chatter, with its source paths, means nothing to a user; set
+    LDSCENE_DEBUG=1 to see those)."""
+    text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    ours = f"{os.sep}ldscene{os.sep}" in str(filename)
+    if ours or os.environ.get("LDSCENE_DEBUG"):
+        where = "" if ours else f" ({category.__name__} in {Path(str(filename)).name}:{lineno})"
+        click.echo(f"warning: {text}{where}", err=True)
+
+
 class LdsceneGroup(click.Group):
-    """Turns `LdsceneError` into one line on stderr and exit code 1, never a traceback."""
+    """Turns `LdsceneError` into one line on stderr and exit code 1, never a traceback;
+    Python warnings become one-line `warning:`s (see `_show_warning`)."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
+        import warnings
+
+        warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
         except LdsceneError as err:
@@ -161,7 +176,7 @@ def info(
         stats["models"] = loaded.scene.entry_stats()
     report_problems(loaded.model)
     if as_json:
-        click.echo(json.dumps(stats))
+        click.echo(json.dumps(stats, allow_nan=False))  # strict JSON: stats hold no inf/NaN
         return
     _print_info(input_path, stats)
 
@@ -475,10 +490,12 @@ def export_command(
     no_cache: bool,
 ) -> None:
     """Export a model or scene as glTF/GLB, OBJ, STL or one LDraw MPD file."""
+    from ldscene.atomic import check_target
     from ldscene.exchange import export_model
     from ldscene.inputs import load_input
     from ldscene.ldraw.library import find_library
 
+    check_target(output, "the export")  # like render: refuse before any work
     loaded = load_input(input_path, library, strict, use_cache=not no_cache)
     report_problems(loaded.model)
     lib = None
@@ -521,8 +538,11 @@ def parts_command(
 ) -> None:
     """Bill of materials: part, description, colour and quantity."""
     from ldscene import bom
+    from ldscene.atomic import check_target
     from ldscene.inputs import load_input
 
+    if output is not None:
+        check_target(output, "the parts list")  # like render: refuse before any work
     loaded = load_input(input_path, library, strict, use_cache=not no_cache)
     report_problems(loaded.model)
     lines = bom.bill_of_materials(loaded.model)
@@ -552,7 +572,7 @@ def parts_command(
     from ldscene.atomic import write_atomic
 
     data = text.encode("utf-8")
-    write_atomic(output, lambda handle: handle.write(data))
+    write_atomic(output, lambda handle: handle.write(data), "the parts list")
     click.echo(f"wrote {output} ({bom.total(lines):,} parts in {len(lines):,} lots)", err=True)
 
 

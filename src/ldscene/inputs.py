@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ldscene.errors import LdsceneError
 from ldscene.ldraw.library import find_library
 from ldscene.ldraw.loader import load_model
 from ldscene.ldraw.model import Model
@@ -25,6 +26,25 @@ class LoadedInput:
 
 def is_scene(path: Path) -> bool:
     return Path(path).suffix.lower() in SCENE_SUFFIXES
+
+
+def check_input(path: Path, library: Path | str | None = None) -> None:
+    """Fail early, in one line, when `path` is neither a file nor a library part's name."""
+    path = Path(path)
+    if path.is_file():
+        return
+    if path.exists():
+        raise LdsceneError("not a file", path=str(path))
+    if is_scene(path):
+        raise LdsceneError("no such file", path=str(path), hint="check the path")
+    lib = find_library(library)
+    if lib.find_named(str(path)) is None:
+        raise LdsceneError(
+            "no such file, and no library part of that name",
+            path=str(path),
+            hint=f"looked in {path.absolute().parent} and in the library {lib.root} "
+            "(parts/, p/, models/, unofficial/); check the name",
+        )
 
 
 def load_input(

@@ -8,6 +8,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
+from ldscene.ldraw.parser import colour_code
 
 #: Shown for colour codes nobody defines: loud magenta, so the problem is visible.
 UNKNOWN_RGB = (1.0, 0.0, 1.0)
@@ -48,9 +49,45 @@ class Colour:
         return (*self.rgb, self.alpha)
 
 
+_HEX_RGB = re.compile(r"(?:#|0[xX])?([0-9a-fA-F]{6})")
+
+
 def _hex_rgb(text: str) -> tuple[float, float, float]:
-    text = text.lstrip("#")
-    return tuple(int(text[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+    """`#RRGGBB` (or `0xRRGGBB`) → sRGB 0..1; ValueError for anything else."""
+    match = _HEX_RGB.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    digits = match.group(1)
+    return tuple(int(digits[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _edge_rgb(
+    edge: str | None, code: int, rgb: tuple[float, float, float], table: ColourTable | None
+) -> tuple[float, float, float]:
+    """A `!COLOUR` line's EDGE: `#RRGGBB` or a colour code; grey when absent or malformed."""
+    grey = (0.2, 0.2, 0.2)
+    if edge is None:
+        return grey
+    try:
+        if edge[:1] == "#" or (len(edge) == 8 and edge[:2].lower() == "0x"):
+            return _hex_rgb(edge)
+        edge_code = colour_code(edge)
+    except ValueError:
+        return grey
+    if edge_code == code:
+        return rgb
+    if table is not None and edge_code in table:
+        return table.get(edge_code).rgb
+    return grey
+
+
+def _byte(text: str | None, default: int) -> int:
+    """ALPHA / LUMINANCE: a whole number 0..255, else `default`."""
+    try:
+        value = int(text or "")
+    except ValueError:
+        return default
+    return min(max(value, 0), 255)
 
 
 @dataclass
@@ -124,27 +161,19 @@ def parse_colour_line(text: str, table: ColourTable | None = None) -> Colour | N
         return None
     name = tokens[1]
     upper = [t.upper() for t in tokens]
+
+    def value_of(key: str) -> str | None:
+        at = upper.index(key) + 1 if key in upper else len(tokens)
+        return tokens[at] if at < len(tokens) else None
+
     try:
-        code = int(tokens[upper.index("CODE") + 1])
-        rgb = _hex_rgb(tokens[upper.index("VALUE") + 1])
-    except (ValueError, IndexError):
+        code = colour_code(value_of("CODE") or "")
+        rgb = _hex_rgb(value_of("VALUE") or "")
+    except ValueError:
         return None
-    edge_rgb = (0.2, 0.2, 0.2)
-    if "EDGE" in upper:
-        edge = tokens[upper.index("EDGE") + 1]
-        if edge.startswith("#") or edge.lower().startswith("0x"):
-            edge_rgb = _hex_rgb(edge.replace("0x", "#", 1))
-        elif table is not None and edge.lstrip("-").isdigit():
-            edge_code = int(edge)
-            edge_rgb = rgb if edge_code == code else table.get(edge_code).rgb
-    alpha, luminance = 1.0, 0.0
-    try:
-        if "ALPHA" in upper:
-            alpha = int(tokens[upper.index("ALPHA") + 1]) / 255.0
-        if "LUMINANCE" in upper:
-            luminance = int(tokens[upper.index("LUMINANCE") + 1]) / 255.0
-    except (ValueError, IndexError):
-        pass
+    edge_rgb = _edge_rgb(value_of("EDGE"), code, rgb, table)
+    alpha = _byte(value_of("ALPHA"), 255) / 255.0
+    luminance = _byte(value_of("LUMINANCE"), 0) / 255.0
     finish = ""
     for candidate in _FINISHES:
         if candidate in upper:

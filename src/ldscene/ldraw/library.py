@@ -114,6 +114,14 @@ class Library:
                 return Source("lib:" + rel, f"{self.root}/{self.index[rel]}", is_part)
         return None
 
+    def find_named(self, name: str) -> Source | None:
+        """A file named on the command line (`3001`, `3001.dat`, `s/3001s01.dat`): `find`,
+        with `.dat` added to a name without a suffix."""
+        found = self.find(name)
+        if found is None and not Path(name).suffix:
+            found = self.find(name + ".dat")
+        return found
+
     def read(self, rel: str) -> bytes:
         """Bytes of the file at index key `rel`."""
         real = self.index[rel]

@@ -11,7 +11,7 @@ from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.flatten import Flattener
 from ldscene.ldraw.library import Library, find_library
 from ldscene.ldraw.model import Model
-from ldscene.ldraw.parser import decode_text
+from ldscene.ldraw.parser import decode_text, split_lines
 from ldscene.ldraw.resolver import Files, Problems
 from ldscene.ldraw.studs import Studs, StudStyle, as_rule
 
@@ -21,12 +21,28 @@ def library_colours(library: Library | None) -> ColourTable:
     colours = ColourTable()
     if library is not None and "ldconfig.ldr" in library.index:
         text = decode_text(library.read("ldconfig.ldr"), "LDConfig.ldr")
-        for line in text.splitlines():
+        for line in split_lines(text):
             body = line.strip()[1:].strip()
             if body[:7].upper() == "!COLOUR":
                 colours.add_meta(body)
     default_main_colours(colours)
     return colours
+
+
+def _open_root(files: Files, path: Path) -> str:
+    """The root file's key: the file at `path`, else a library file of that name (so that
+    `ldscene render 3001` previews a part)."""
+    if path.exists() or files.library is None:
+        return files.open_root(path)
+    source = files.library.find_named(str(path))
+    if source is None:
+        raise ModelError(
+            "no such file, and no library part of that name",
+            path=str(path),
+            hint=f"looked in {path.absolute().parent} and in the library {files.library.root} "
+            "(parts/, p/, models/, unofficial/); check the name",
+        )
+    return files.record(source).key
 
 
 def load_model(
@@ -56,7 +72,7 @@ def load_model(
     files = Files(library, extra_paths, Problems(strict))
     cache = DiskCache() if use_cache else None
     expander = Expander(files, cache, rule if isinstance(rule, StudStyle) else StudStyle.FULL)
-    root = files.open_root(Path(path))
+    root = _open_root(files, Path(path))
     try:
         decide = None if isinstance(rule, StudStyle) else rule
         model = Flattener(files, expander, library_colours(library), decide).flatten(root)

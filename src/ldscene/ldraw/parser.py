@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -19,6 +20,51 @@ from ldscene.errors import ModelError
 
 #: How many numbers follow the colour on each drawing line type.
 _NUMBERS = {2: 6, 3: 9, 4: 12, 5: 12}
+
+#: The largest colour code a file may use: codes are stored as int32 (direct colours end at
+#: 0x5FFFFFF; codes from 0x6000000 up are handed out for model-local `!COLOUR` clashes).
+MAX_COLOUR_CODE = 0x5FFFFFF
+#: The largest coordinate or matrix entry a file may use, in LDU (4,000 km): beyond that,
+#: composed placements could overflow to infinity.
+MAX_COORDINATE = 1e10
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as LDraw means them: split on CR LF, CR or LF only.  `str.splitlines` also
+    splits on form feeds, U+0085 and other separators that may sit inside a comment, which
+    would shift every later line number."""
+    lines = _LINE_BREAK.split(text)
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def colour_code(token: str) -> int:
+    """A colour code token (decimal, or 0x hex for direct colours) → int; ValueError when it
+    is not a whole number in 0..MAX_COLOUR_CODE.  The one rule for colour codes: the bulk path
+    (`valid_codes`) accepts exactly the same values."""
+    if token[:2].lower() == "0x":
+        code = int(token, 16)
+    else:
+        value = float(token)  # "4.0" and "4e0" are 4, as numpy's bulk reading sees them
+        if not value.is_integer():
+            raise ValueError(token)
+        code = int(value)
+    if not 0 <= code <= MAX_COLOUR_CODE:
+        raise ValueError(token)
+    return code
+
+
+def valid_codes(values: np.ndarray) -> bool:
+    """True when every value read in bulk is a colour code `colour_code` would accept."""
+    return bool(((values >= 0) & (values <= MAX_COLOUR_CODE) & (values == np.floor(values))).all())
+
+
+def valid_coordinates(values: np.ndarray) -> bool:
+    """True when every coordinate or matrix entry is finite and within MAX_COORDINATE."""
+    return bool((np.abs(values) <= MAX_COORDINATE).all())  # False for NaN and inf too
 
 
 @dataclass
@@ -93,14 +139,20 @@ def decode_text(raw: bytes, path: str) -> str:
         return raw.decode("latin-1")
 
 
-def split_blocks(text: str) -> list[Block]:
-    """Split MPD text into `0 FILE` / `0 !DATA` blocks; a plain file is one unnamed block."""
-    lines = text.splitlines()
+def split_blocks(text: str, outside: list[int] | None = None) -> list[Block]:
+    """Split MPD text into `0 FILE` / `0 !DATA` blocks; a plain file is one unnamed block.
+
+    The numbers of drawing lines that belong to no block (before the first `0 FILE`, after a
+    `0 NOFILE`), which the MPD rules ignore, are appended to `outside` for a warning."""
+    lines = split_lines(text)
     blocks: list[Block] = []
     current: Block | None = None
     has_files = False
+    stray: list[int] = []
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
+        if current is None and stripped[:1] in ("1", "2", "3", "4", "5"):
+            stray.append(number)
         if stripped[:1] == "0":
             words = stripped.split(None, 2)
             head = words[1].upper() if len(words) > 1 else ""
@@ -125,6 +177,8 @@ def split_blocks(text: str) -> list[Block]:
             current.lines.append(line)  # type: ignore[union-attr]
     if not has_files:
         return [Block("", 1, lines)]
+    if outside is not None:
+        outside.extend(stray)
     for block in blocks:
         if block.data is not None:
             block.data = _decode_data(block.lines or [])
@@ -146,13 +200,9 @@ def _decode_data(lines: list[str]) -> bytes:
 
 def _float(token: str) -> float:
     value = float(token)
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
         raise ValueError(token)
     return value
-
-
-def _colour(token: str) -> int:
-    return int(token, 0) if token[:2].lower() == "0x" else int(token)
 
 
 def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
@@ -297,7 +347,9 @@ def _bulk_numbers(lines: list[str], kind: int) -> np.ndarray | None:
     if values.size != width * len(lines):
         return None
     values = values.reshape(len(lines), width)
-    if not (values[:, 0] == kind).all() or not np.isfinite(values).all():
+    if not (values[:, 0] == kind).all() or not valid_codes(values[:, 1]):
+        return None
+    if not valid_coordinates(values[:, 2:]):
         return None
     return values
 
@@ -321,10 +373,10 @@ def _line_by_line(
             kept.append(False)
             continue
         try:
-            colour = _colour(tokens[1])
+            colour = colour_code(tokens[1])
             values = [_float(t) for t in tokens[2 : 2 + count]]
         except ValueError:
-            problems.append((number, f"type-{kind} line has a value that is not a finite number"))
+            problems.append((number, f"type-{kind} line {_bad_value(tokens[1 : 2 + count])}"))
             kept.append(False)
             continue
         colours.append(colour)
@@ -335,6 +387,26 @@ def _line_by_line(
         np.array(coords, np.float64).reshape(-1, count),
         np.array(kept, bool),
     )
+
+
+def _bad_value(tokens: list[str]) -> str:
+    """What is wrong with a drawing line's colour-and-numbers tokens, for its warning."""
+    try:
+        colour_code(tokens[0])
+    except ValueError:
+        return (
+            f"has colour {tokens[0][:20]!r}: a colour code is a whole number "
+            f"from 0 to {MAX_COLOUR_CODE} (0x{MAX_COLOUR_CODE:X})"
+        )
+    for token in tokens[1:]:
+        try:
+            _float(token)
+        except ValueError:
+            return (
+                f"has {token[:20]!r} where a number is expected "
+                f"(finite, at most {MAX_COORDINATE:g} LDU)"
+            )
+    return "is malformed"
 
 
 def _drawing_arrays(
@@ -401,8 +473,10 @@ def _references(
         joined = " ".join(text)
         if "0x" not in joined and "0X" not in joined:
             flat = _fromstring(joined)
-            if flat is not None and flat.size == 13 * count and np.isfinite(flat).all():
-                values = flat.reshape(count, 13)
+            if flat is not None and flat.size == 13 * count:
+                flat = flat.reshape(count, 13)
+                if valid_codes(flat[:, 0]) and valid_coordinates(flat[:, 1:]):
+                    values = flat
     keep = np.ones(count, bool)
     colours = np.zeros(count, np.int64)
     if values is None:
@@ -410,10 +484,10 @@ def _references(
         for i, (line, number) in enumerate(zip(text, lines)):
             tokens = line.split()
             try:
-                colours[i] = _colour(tokens[0])
+                colours[i] = colour_code(tokens[0])
                 values[i, 1:] = [_float(t) for t in tokens[1:13]]
-            except ValueError:
-                problems.append((number, "type-1 line has a value that is not a finite number"))
+            except (ValueError, IndexError):
+                problems.append((number, f"type-1 line {_bad_value(tokens[:13])}"))
                 keep[i] = False
     else:
         colours = values[:, 0].astype(np.int64)

@@ -14,7 +14,7 @@ from pathlib import Path
 from ldscene.errors import ModelError
 from ldscene.ldraw.library import Library, Source, normalise
 from ldscene.ldraw.model import MissingReference
-from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks
+from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks, split_lines
 
 _LEAF_TYPES = {"subpart", "primitive", "8_primitive", "48_primitive", "helper"}
 _SUBFOLDERS = {"s", "parts", "p", "48", "8"}
@@ -54,9 +54,13 @@ class FolderIndex:
             return
         for entry in entries:
             low = entry.name.lower()
-            if entry.is_file():
+            try:
+                is_file, is_dir = entry.is_file(), entry.is_dir()
+            except OSError:
+                continue
+            if is_file:
                 self.index[prefix + low] = entry.path
-            elif entry.is_dir() and low in _SUBFOLDERS and prefix.count("/") < 2:
+            elif is_dir and low in _SUBFOLDERS and prefix.count("/") < 2:
                 self._walk(entry.path, prefix + low + "/")
 
     def find(self, key: str) -> str | None:
@@ -117,7 +121,16 @@ class Files:
         key = f"fs:{path}"
         if key in self.records:
             return key
-        blocks = split_blocks(text)
+        outside: list[int] = []
+        blocks = split_blocks(text, outside)
+        if outside:
+            more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+            self.problems.warn(
+                str(path),
+                outside[0],
+                f"drawing line before the first '0 FILE' line is ignored{more}, as the MPD "
+                "rules say; move it into a '0 FILE' block",
+            )
         source = Source(key, str(path), None)
         if len(blocks) == 1 and not blocks[0].name:
             self._add_record(
@@ -204,12 +217,12 @@ class Files:
         kind, _, rest = source.key.partition(":")
         if kind == "lib":
             assert self.library is not None
-            text = decode_text(self.library.read(rest), source.display)
-            parsed = parse_lines(text.splitlines(), rest.rsplit("/", 1)[-1])
+            text = decode_text(self._read(source, self.library.read, rest), source.display)
+            parsed = parse_lines(split_lines(text), rest.rsplit("/", 1)[-1])
             return self._add_record(source.key, source.display, parsed, source, None, None)
         if kind == "fs":
             path = Path(rest)
-            text = decode_text(path.read_bytes(), str(path))
+            text = decode_text(self._read(source, Path.read_bytes, path), str(path))
             self._register_fs(path, text)
             return self.records[source.key]
         if kind == "mpd":
@@ -219,6 +232,24 @@ class Files:
                 container, *self.blocks[container][name], Path(container_path)
             )
         raise ModelError(f"internal: unknown source {source.key}")  # pragma: no cover
+
+    @staticmethod
+    def _read(source: Source, read, where) -> bytes:
+        """The bytes of a referenced file; an unreadable one is one clear error."""
+        try:
+            return read(where)
+        except OSError as err:
+            raise ModelError(
+                f"cannot read a referenced file ({err.strerror or err})",
+                path=source.display,
+                hint="check its permissions, or remove the reference",
+            ) from None
+        except Exception as err:  # a damaged zip member (bad CRC, bad compression data)
+            raise ModelError(
+                f"cannot read a referenced file ({type(err).__name__}: {err})",
+                path=source.display,
+                hint="the library archive may be damaged; install it again",
+            ) from None
 
     def kind(self, source: Source) -> str:
         """'part', 'leaf' (geometry placed as is, not a brick) or 'model' (flattened)."""

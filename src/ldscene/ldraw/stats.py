@@ -75,7 +75,7 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
     ).reshape(-1, 3)
     part_instances = is_part[leaf] if len(leaf) else np.zeros(0, bool)
     low, high = bounding_box(model, mask)
-    has_box = bool(np.isfinite(low).all())
+    has_box = bool(np.isfinite(low).all() and np.isfinite(high).all())
     colours_used = sorted({int(c) for c in colour[part_instances]})
     return {
         "name": model.name,
