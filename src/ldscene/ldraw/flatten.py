@@ -20,6 +20,7 @@ from ldscene.ldraw.model import Leaf, Model
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import Files, Record
 from ldscene.ldraw.studs import StudStyle
+from ldscene.ldraw.texmap import fallback_view
 
 #: Up to this many instances, the stud rule is given the corners of their boxes (see
 #: `Flattener._choose_studs`).
@@ -99,7 +100,8 @@ class Flattener:
             record = self.files.record(source)
             on_path.add(source.key)
             stack.append(("exit", source.key))
-            parsed = record.parsed
+            # TEXMAP in a model file: its fallback (prints live in parts; see texmap.py)
+            parsed, children = fallback_view(record.parsed, record.children)
             remap = self._local_colours(parsed, remap)
             if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
                 own = source.key + "#own"
@@ -144,7 +146,7 @@ class Flattener:
             leaves_here: list[int] = []
             leaf_refs: list[int] = []
             submodels = []
-            for i, child in enumerate(record.children):
+            for i, child in enumerate(children):
                 if child is None:
                     self.files.problems.missing_reference(
                         refs.names[i], record.display, refs.lines[i]
