@@ -213,3 +213,17 @@ def test_render_workers_still_get_the_prints(tmp_path):
     assert slim.textured[0].instances.tolist() == full.textured[0].instances.tolist()
     counts = [[m.n_triangles for m in world_meshes(d)] for d in (full, slim)]
     assert counts[0] == counts[1]
+
+
+def test_model_file_draws_its_fallback_once(tmp_path):
+    """A TEXMAP in a model file (not a part): placed parts cannot carry a print projected in
+    the model's frame, so the model draws its FALLBACK, and the `0 !:` copy is not added."""
+    (tmp_path / "m.ldr").write_text(
+        "0 model\n0 !TEXMAP START PLANAR 0 0 0 1 0 0 0 0 1 any.png\n"
+        "0 !: 1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 !: 3 4 0 0 0 1 0 0 0 0 1\n"
+        "0 !TEXMAP FALLBACK\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 !TEXMAP END\n"
+        "1 14 40 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    model = load_model(tmp_path / "m.ldr", use_cache=False)
+    assert sorted(model.colour.tolist()) == [1, 14]
+    assert [leaf.name for leaf in model.leaves] == ["3001.dat"]  # no loose `!:` triangle

@@ -26,12 +26,13 @@ library's `parts/textures/` and `p/textures/` (and their `unofficial/` twins).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 
 from ldscene.ldraw.library import Library, normalise
+from ldscene.ldraw.parser import LDrawFile, References
 
 _METHODS = {"PLANAR": 9, "CYLINDRICAL": 10, "SPHERICAL": 11}
 _LIBRARY_FOLDERS = (
@@ -231,3 +232,61 @@ def _find_in(folder: Path, key: str) -> Path | None:
             return None
         current = current / entries[part]
     return current if current.is_file() else None
+
+
+def fallback_view(parsed: LDrawFile, children: list) -> tuple[LDrawFile, list]:
+    """A model file's lines as tools without textures draw them (its FALLBACK geometry, no
+    `0 !:` lines), with the references' resolved `children` to match.
+
+    Model files are flattened to placed parts, which are instanced and cannot carry a print
+    projected in the model's frame; a texture belongs in a part (`expand.py` draws it there).
+    """
+    if not parsed.texmaps:
+        return parsed, children
+    refs = parsed.refs
+    ref_lines = list(refs.lines) if refs is not None else []
+    lines = dict.fromkeys(parsed.edge_lines.tolist(), False)
+    lines.update(dict.fromkeys(parsed.cond_line_numbers.tolist(), False))
+    lines.update(dict.fromkeys(parsed.triangle_lines.tolist(), True))
+    lines.update(dict.fromkeys(ref_lines, True))
+    keep = line_states(parsed.texmaps, lines, lambda name: False).keep
+
+    def mask(numbers) -> np.ndarray:
+        return np.array([keep.get(n, True) for n in list(numbers)], bool)
+
+    tri, edge, cond, ref = (
+        mask(parsed.triangle_lines),
+        mask(parsed.edge_lines),
+        mask(parsed.cond_line_numbers),
+        mask(ref_lines),
+    )
+    index = np.flatnonzero(ref)
+    view = replace(
+        parsed,
+        triangles=parsed.triangles[tri],
+        triangle_colours=parsed.triangle_colours[tri],
+        triangle_clip=parsed.triangle_clip[tri],
+        triangle_lines=parsed.triangle_lines[tri],
+        edges=parsed.edges[edge],
+        edge_colours=parsed.edge_colours[edge],
+        edge_lines=parsed.edge_lines[edge],
+        cond_lines=parsed.cond_lines[cond],
+        cond_colours=parsed.cond_colours[cond],
+        cond_line_numbers=parsed.cond_line_numbers[cond],
+        refs=None if refs is None else _take(refs, index, len(ref_lines)),
+        texmaps=[],
+    )
+    return view, [children[i] for i in index]
+
+
+def _take(refs: References, index: np.ndarray, count: int) -> References:
+    """The references at `index`: every per-reference list or array of `refs` indexed."""
+
+    def pick(value):
+        if isinstance(value, list) and len(value) == count:
+            return [value[i] for i in index]
+        if isinstance(value, np.ndarray) and value.shape[:1] == (count,):
+            return value[index]
+        return value
+
+    return replace(refs, **{f.name: pick(getattr(refs, f.name)) for f in fields(refs)})
