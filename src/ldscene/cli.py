@@ -1038,4 +1038,11 @@ def main() -> None:
     # llvmpipe, cache writes); OpenBLAS's own threads then only spin on the two cores that
     # work needs (a cold Millennium Falcon render: about 0.1 s faster).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        if sys.argv[1:2] == ["render"]:  # one-shot: skip freeing what the render built
+            from ldscene.quick_exit import leave
+
+            leave(done.code)
+        raise
