@@ -137,7 +137,9 @@ class Flattener:
             refs = parsed.refs
             if refs is None or not len(refs.names):
                 continue
-            world = transform @ refs.matrix
+            with np.errstate(over="ignore", invalid="ignore"):
+                world = transform @ refs.matrix
+            finite = np.isfinite(world).all(axis=(1, 2))
             ref_colour = refs.colour.copy()
             if remap:
                 for old, new in remap.items():
@@ -150,6 +152,14 @@ class Flattener:
                 if child is None:
                     self.files.problems.missing_reference(
                         refs.names[i], record.display, refs.lines[i]
+                    )
+                    continue
+                if not finite[i]:
+                    self.files.problems.warn(
+                        record.display,
+                        refs.lines[i],
+                        f"placement of '{refs.names[i]}' is too large (its nested matrices "
+                        "overflow to infinity); it is left out",
                     )
                     continue
                 kind = self.files.kind(child)

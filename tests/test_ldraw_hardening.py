@@ -1,0 +1,158 @@
+"""Bad LDraw input found by fuzzing (issue #13): each gives warnings or one clear error, never a
+traceback, wrong numbers or shifted line numbers.  Every test is a minimal reproducer."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, write
+
+from ldscene.errors import LdsceneError
+from ldscene.ldraw import load_model
+from ldscene.ldraw.colours import parse_colour_line
+from ldscene.ldraw.library import Library
+from ldscene.ldraw.parser import parse_lines, split_lines
+
+TRIANGLE = "3 {c} 0 0 0 10 0 0 0 10 0"
+
+
+def parsed(*lines: str):
+    return parse_lines(list(lines), "t.ldr")
+
+
+@pytest.mark.parametrize("company", [[], ["3 4 0 0 0 1 0 0 0 1 x"]])
+def test_a_fractional_colour_is_refused_whatever_the_other_lines(company: list[str]) -> None:
+    # The bulk path used to read 4.9 as 4 unless another line sent the file down the slow path.
+    result = parsed(TRIANGLE.format(c="4.9"), *company)
+    assert len(result.triangles) == 0
+    assert any("colour '4.9'" in message for _, message in result.warnings)
+
+
+@pytest.mark.parametrize("company", [[], ["2 4 0 0 0 1 x 0"]])
+def test_a_colour_code_too_large_for_int64_is_a_warning(company: list[str]) -> None:
+    lines = [TRIANGLE.format(c="99999999999999999999"), "2 99999999999999999999 0 0 0 1 1 1"]
+    result = parsed(*lines, *company)  # used to raise OverflowError or give -9223372036854775808
+    assert len(result.triangles) == 0 and len(result.edges) == 0
+    assert sum("colour '99999999999999999999'" in m for _, m in result.warnings) == 2
+
+
+def test_whole_numbers_written_as_floats_are_the_same_colour_on_both_paths() -> None:
+    fast = parsed(TRIANGLE.format(c="4.0"))
+    slow = parsed(TRIANGLE.format(c="4.0"), "3 4 0 0 0 1 0 0 0 1 x")
+    assert fast.triangle_colours.tolist() == [4] and slow.triangle_colours.tolist() == [4]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", "1e300"])
+def test_non_finite_or_huge_coordinates_drop_the_line(value: str) -> None:
+    result = parsed(
+        f"3 4 0 0 0 10 0 0 0 {value} 0",
+        f"1 4 0 0 0 1 0 0 0 1 0 0 0 {value} 3001.dat",
+        TRIANGLE.format(c=4),
+    )
+    assert len(result.triangles) == 1 and len(result.refs.names) == 0
+    assert [n for n, _ in result.warnings] == [1, 2]
+    assert all(f"{value!r} where a number" in m for _, m in result.warnings)
+
+
+def test_form_feeds_and_nel_do_not_shift_line_numbers() -> None:
+    text = "0 title\n0 a\fcomment\n0 another\x85comment\n0 x\u2028y\n3 4 0 0 0 1 0 0 0 1 bad\n"
+    lines = split_lines(text)
+    assert len(lines) == 5
+    result = parse_lines(lines, "t.ldr")
+    assert [n for n, _ in result.warnings] == [5]
+    assert split_lines("a\r\nb\rc\nd") == ["a", "b", "c", "d"]
+
+
+def test_drawing_lines_before_a_late_file_line_are_warned(tmp_path: Path) -> None:
+    model = write(
+        tmp_path,
+        "late.mpd",
+        "0 early comment\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "3 4 0 0 0 1 0 0 0 1 0\n0 FILE main.ldr\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    loaded = load_model(model)
+    assert int(loaded.part_mask().sum()) == 1  # the MPD rules: the early lines are ignored
+    (warning,) = [w for w in loaded.warnings if "0 FILE" in w]
+    assert warning.startswith(f"{model.resolve()}:2: ") and "and 1 more" in warning
+
+
+@pytest.mark.parametrize(
+    "edge", ["EDGE", "EDGE --5", "EDGE #zz", "EDGE 99999999999999999999", "EDGE 4.5", "EDGE 0x12"]
+)
+def test_colour_lines_with_bad_edges_still_define_the_colour(edge: str) -> None:
+    colour = parse_colour_line(f"!COLOUR Mine CODE 500 VALUE #112233 {edge}")
+    assert colour is not None and colour.code == 500
+    assert colour.edge_rgb == (0.2, 0.2, 0.2)
+
+
+@pytest.mark.parametrize("code", ["99999999999999999999", "4.9", "-3", "x", ""])
+def test_colour_lines_with_bad_codes_are_ignored(code: str) -> None:
+    assert parse_colour_line(f"!COLOUR Mine CODE {code} VALUE #112233 EDGE 0") is None
+
+
+def test_bad_colour_lines_in_a_model_load(tmp_path: Path) -> None:
+    model = write(
+        tmp_path,
+        "colours.ldr",
+        "0 !COLOUR A CODE 500 VALUE #112233 EDGE --5\n0 !COLOUR B CODE 501 VALUE #112233 EDGE\n"
+        "0 !COLOUR C CODE 99999999999999999999 VALUE #1 EDGE #zz\n"
+        "1 500 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    loaded = load_model(model)
+    assert loaded.colours.get(500).rgb == pytest.approx((0x11 / 255, 0x22 / 255, 0x33 / 255))
+
+
+def test_info_json_is_strict_json_even_when_placements_overflow(tmp_path: Path) -> None:
+    blocks = []
+    for level in range(40):  # each level scales by 1e10: 1e400 overflows to infinity
+        child = f"l{level + 1}.ldr" if level < 39 else "3001.dat"
+        blocks.append(f"0 FILE l{level}.ldr\n1 16 0 0 0 1e10 0 0 0 1e10 0 0 0 1e10 {child}\n")
+    model = write(tmp_path, "huge.mpd", "".join(blocks))
+    done = run_cli("info", str(model), "--json")
+    assert done.returncode == 0, done.stderr
+    stats = json.loads(done.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert stats["parts"] == 0 and stats["bbox"]["min"] is None
+    assert "too large" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_damaged_library_member_is_one_clear_error(tmp_path: Path, library_path: Path) -> None:
+    archive = tmp_path / "lib.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as handle:
+        handle.write(library_path / "LDConfig.ldr", "ldraw/LDConfig.ldr")
+        handle.writestr("ldraw/parts/broken.dat", "0 Broken\n3 16 0 0 0 1 0 0 0 1 0\n")
+    data = bytearray(archive.read_bytes())
+    at = data.index(b"0 Broken")
+    data[at + 2] ^= 0x20  # the CRC no longer matches
+    archive.write_bytes(bytes(data))
+    model = write(tmp_path, "uses.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 broken.dat\n")
+    with pytest.raises(LdsceneError, match="cannot read a referenced file"):
+        load_model(model, library=Library(archive), use_cache=False)
+
+
+def test_python_warnings_become_our_one_line_warnings(tmp_path: Path) -> None:
+    model = write(tmp_path, "odd.ldr", "1 123456 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    done = run_cli("info", str(model))
+    assert done.returncode == 0, done.stderr
+    assert "warning: unknown colour code 123456" in done.stderr
+    assert "UserWarning" not in done.stderr and ".py:" not in done.stderr
+
+
+def test_library_parts_by_name(tmp_path: Path) -> None:
+    done = run_cli("info", "3626bp01", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["parts"] == 1
+    assert json.loads(run_cli("info", "3001.dat", "--json").stdout)["triangles"] > 0
+    missing = run_cli("info", str(tmp_path / "nosuchpart"))
+    assert missing.returncode == 1 and "no library part of that name" in missing.stderr
+    assert "looked in" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.slow
+def test_render_a_library_part_by_name(tmp_path: Path) -> None:
+    out = tmp_path / "brick.png"
+    done = run_cli("render", "3001", "-o", str(out), "--width", "80", "--height", "60", "-q")
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 500
