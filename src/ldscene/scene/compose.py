@@ -9,6 +9,7 @@ MPD writer (`ldscene.exchange.mpd`) rebuilds one `0 FILE` block per entry and su
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +21,11 @@ from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import Library
 from ldscene.ldraw.model import Leaf, Model
 from ldscene.ldraw.studs import StudStyle
+from ldscene.scene import limits, yamlload
 from ldscene.scene import minifig as fig
 from ldscene.scene import reader as rd
 from ldscene.scene import spec as sp
 from ldscene.scene import transforms as tf
-from ldscene.scene import yamlload
 from ldscene.scene.bounds import instance_boxes, model_box
 from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera
 from ldscene.scene.heightfield import CELL, HeightField, Probe, thinned_samples
@@ -410,6 +411,7 @@ class Composer:
     ) -> None:
         colour = self.colour(p.colour, parent_colour)
         what = owner if owner == f"place '{p.name}'" else f"'{p.name}' in {owner}"
+        self.check_size(out.count + self.size(p, what, stack), p.where, what)
         for local in p.transforms():
             transform = parent @ local
             start = out.count
@@ -425,6 +427,24 @@ class Composer:
                     self.placement(member, transform, colour, out, prefix, stack, owner)
             if p.settle:
                 out.to_settle.append((start, out.count, p, what))
+
+    def size(self, p: sp.Placement, what: str, stack: tuple[str, ...]) -> int:
+        """How many instances placement `p` makes, all repeat copies, counted before any is."""
+        copies = math.prod(rep.count for rep in p.repeat)
+        if not copies:
+            return 0
+        if p.part is not None:
+            return copies * self.part(p.part, p.ref_where, what).n_instances
+        if p.model is not None:
+            return copies * self.model_def(p.model, p.ref_where, what, stack).n_instances
+        assert p.group is not None
+        return copies * sum(self.size(member, what, stack) for member in p.group)
+
+    def check_size(self, count: int, where: Mark, what: str) -> None:
+        """Stop before making more instances than `limits.max_instances()` allows."""
+        problem = limits.over_limit(count, what)
+        if problem is not None:
+            raise self.error(where, *problem)
 
     # -- settling placed things --------------------------------------------------------------
     def settle(self, out: Instances, in_model: bool = False) -> None:
@@ -515,6 +535,8 @@ class Composer:
             fixed = self.colour(choice.colour) if choice.colour is not None else None
             choices.append(ScatterChoice(model, choice.weight, fixed))
         colours = [(self.colour(ref), w) for ref, w in s.colours]
+        largest = max(choice.model.n_instances for choice in choices)
+        self.check_size(world.count + s.count * largest, s.where, what)
         polygons = [self._area_polygon(s, area, world, entries) for area in s.areas]
         allowed = self._allowed(s, entries)
 

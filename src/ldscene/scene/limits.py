@@ -1,0 +1,45 @@
+"""How many instances a scene may make, checked before they are made.
+
+`count:`, `repeat:` and nested groups multiply: three nested repeats of 1,000 ask for 10^9
+placed parts, which would exhaust memory long before anything failed.  The composer counts
+what each placement and scatter would add first and stops with one line when the total passes
+`max_instances()`: by default far above any real scene (the Stalingrad scene has about 2,800
+instances), raised by the `LDSCENE_MAX_INSTANCES` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ldscene.errors import LdsceneError
+
+ENV = "LDSCENE_MAX_INSTANCES"
+DEFAULT_MAX_INSTANCES = 1_000_000
+
+
+def max_instances() -> int:
+    """The limit: `LDSCENE_MAX_INSTANCES` if set, else `DEFAULT_MAX_INSTANCES`."""
+    text = os.environ.get(ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_INSTANCES
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise LdsceneError(
+            f"{ENV}={text!r} is not a positive whole number",
+            hint=f"set it to the most instances a scene may make, e.g. {ENV}=5000000",
+        )
+    return value
+
+
+def over_limit(count: int, what: str) -> tuple[str, str] | None:
+    """(message, hint) when a scene would hold `count` instances after `what`, else None."""
+    limit = max_instances()
+    if count <= limit:
+        return None
+    return (
+        f"{what} would bring the scene to {count:,} instances, over the limit of {limit:,}",
+        f"lower its count or repeat, or raise the limit: {ENV}={count}",
+    )
