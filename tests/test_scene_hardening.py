@@ -161,3 +161,194 @@ def test_ordinary_aliases_and_merge_keys_still_work(tmp_path):
     spec = read_spec(path)
     assert [p.part for p in spec.place] == ["3001", "3001"]
     assert spec.place[1].at.tolist() == [40.0, 0.0, 0.0]
+
+
+# -- counts: refused before anything is allocated, with the number and how to raise the limit --
+HUGE_SCENES = [
+    (  # one repeat: 10^8 bricks
+        "place:\n  b: {part: 3001, repeat: {count: 100000000, step: [40, 0, 0]}}\n",
+        2,
+        "place 'b' would bring the scene to 100,000,000 instances",
+    ),
+    (  # nested groups and a repeated model: 100 x 1,000 x 1,000
+        "models:\n  row:\n    group:\n"
+        "      - {part: 3001, repeat: {count: 1000, step: [40, 0, 0]}}\n"
+        "place:\n  field:\n    group:\n"
+        "      - {model: row, repeat: {count: 1000, step: [0, 0, 40]}}\n"
+        "    repeat: {count: 100, step: [0, 24, 0]}\n",
+        6,
+        "place 'field' would bring the scene to 100,000,000 instances",
+    ),
+    (  # a scatter count
+        "scatter:\n  s: {parts: [3024], count: 10000000, area: {rect: [[0, 0], [99, 99]]}}\n",
+        2,
+        "scatter 's' would bring the scene to 10,000,000 instances",
+    ),
+]
+
+
+@pytest.mark.parametrize("text,line,needle", HUGE_SCENES, ids=["repeat", "nested", "scatter"])
+def test_huge_counts_stop_early_with_the_size_and_the_way_out(tmp_path, text, line, needle):
+    path = write_scene(tmp_path, text)
+    start = time.perf_counter()
+    result = run_cli("info", str(path))
+    assert time.perf_counter() - start < 30
+    assert result.returncode == 1 and result.stdout == ""
+    [message] = result.stderr.strip().splitlines()
+    assert message.startswith(f"error: {path}:{line}:3: {needle}, over the limit of 1,000,000")
+    assert "raise the limit: LDSCENE_MAX_INSTANCES=" in message
+
+
+def test_the_instance_limit_is_raised_by_its_environment_variable(tmp_path, monkeypatch):
+    from ldscene.scene.compose import load_scene
+
+    path = write_scene(
+        tmp_path, "place:\n  b: {part: 3001, repeat: {count: 4, step: [40, 0, 0]}}\n"
+    )
+    monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "3")
+    with pytest.raises(LdsceneError, match="4 instances, over the limit of 3"):
+        load_scene(path)
+    monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "4")
+    assert load_scene(path).model.n_instances == 4
+    monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "lots")
+    with pytest.raises(LdsceneError, match="is not a positive whole number"):
+        load_scene(path)
+
+
+# -- render options and views: one check for every view ----------------------------------------
+@pytest.mark.parametrize(
+    "make,needle",
+    [
+        (lambda View: View.angles(float("nan"), 45.0), "latitude of view 'latnan_lon45' is nan"),
+        (lambda View: View.angles(30.0, float("inf")), "longitude of view 'lat30_loninf' is inf"),
+        (lambda View: View.angles(91.0, 0.0), "latitude 91 is outside -90..90"),
+        (lambda View: View("v", fov=float("nan")), "field of view of view 'v' is nan"),
+        (lambda View: View("v", fov=180.0), "field of view 180 of view 'v' is outside 0..180"),
+        (
+            lambda View: View.look("c", (float("nan"), 0, 0), (0, 0, 0)),
+            "camera position of view 'c' is nan, 0, 0",
+        ),
+        (
+            lambda View: View.look("c", (1, 2, 3), (0, 0, 0), focus=(0, float("inf"), 0)),
+            "focus point of view 'c' is 0, inf, 0",
+        ),
+        (lambda View: View("v", aperture=float("nan")), "aperture of view 'v' is nan"),
+    ],
+)
+def test_every_view_is_checked_where_it_is_made(make, needle):
+    from ldscene.render.options import View
+
+    with pytest.raises(LdsceneError) as info:
+        make(View)
+    assert needle in str(info.value)
+
+
+def test_render_options_from_the_command_line_refuse_nan(tmp_path):
+    model = tmp_path / "m.ldr"
+    model.write_text("1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    for args, needle in (
+        (["--lat", "nan"], "latitude of view 'latnan_lon45' is nan"),
+        (["--lon", "inf"], "longitude of view 'lat30_loninf' is inf"),
+        (["--fov", "nan"], "field of view nan is outside 1..150 degrees"),
+    ):
+        result = run_cli("render", str(model), "-o", str(tmp_path / "out.png"), *args)
+        assert result.returncode == 1, args
+        assert [needle in line for line in result.stderr.strip().splitlines()] == [True]
+        assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob(".*"))
+    result = run_cli("turntable", str(model), "-o", str(tmp_path / "t.gif"), "--start", "inf")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "longitude of view 'lat30_loninf' is inf" in result.stderr
+
+
+# -- --all-cameras: every image or none ----------------------------------------------------------
+CAMERAS = """place:
+  b: {part: 3001, color: 4}
+cameras:
+  one: {lat: 30, lon: 30}
+  two: {lat: 60, lon: 120, distance: "20 studs"}
+  three: {position: [100, 100, 100], look_at: [0, 0, 0]}
+"""
+
+
+def test_all_cameras_with_a_bad_camera_renders_nothing(tmp_path):
+    path = write_scene(tmp_path, CAMERAS + "  four: {position: [1, 2, 3], look_at: [1, 2, 3]}\n")
+    out = tmp_path / "out"
+    result = run_cli("render", str(path), "--all-cameras", "-o", str(out / "c.png"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {path}:7:40: camera 'four' looks at its own position "
+        "(look_at must be another point than position)"
+    )
+    assert not out.exists()
+
+
+def test_all_cameras_failing_mid_way_leaves_no_image_and_no_temporary(tmp_path, monkeypatch):
+    """A view that fails after others rendered (a renderer error, not a bad camera) must not
+    leave the earlier images: they are renamed into place only when all have rendered."""
+    import contextlib
+
+    from ldscene.render import command
+
+    path = write_scene(tmp_path, CAMERAS)
+    out = tmp_path / "out"
+    req = command.RenderRequest(
+        path, output=out / "c.png", all_cameras=True, width=64, height=48, quiet=True
+    )
+    real = command.open_renderer
+
+    @contextlib.contextmanager
+    def second_view_fails(*args, **kwargs):
+        with real(*args, **kwargs) as renderer:
+            render, calls = renderer.render, []
+
+            def render_or_fail(view):
+                calls.append(view.name)
+                if len(calls) == 2:
+                    raise LdsceneError("the renderer failed on the second view")
+                return render(view)
+
+            renderer.render = render_or_fail
+            yield renderer
+
+    monkeypatch.setattr(command, "open_renderer", second_view_fails)
+    with pytest.raises(LdsceneError, match="second view"):
+        command.run_render(req)
+    assert sorted(p.name for p in out.iterdir()) == []
+    monkeypatch.undo()
+    written = command.run_render(req)
+    assert sorted(p.name for p in out.iterdir()) == ["c-one.png", "c-three.png", "c-two.png"]
+    assert written == [out / "c-one.png", out / "c-two.png", out / "c-three.png"]
+
+
+# -- export and parts: like render, never over a read-only or special file ----------------------
+@pytest.mark.parametrize(
+    "command,target,what",
+    [
+        (["export"], "scene.mpd", "the export"),
+        (["export"], "scene.obj", "the export"),
+        (["parts", "--format", "csv"], "parts.csv", "the parts list"),
+    ],
+)
+def test_export_and_parts_refuse_read_only_and_special_files(tmp_path, command, target, what):
+    import os
+    import stat
+
+    path = write_scene(tmp_path, "place:\n  b: {part: 3001, color: 4}\n")
+    read_only = tmp_path / target
+    read_only.write_text("keep\n")
+    read_only.chmod(0o444)
+    result = run_cli(*command, str(path), "-o", str(read_only))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {read_only}: cannot overwrite {what}: it is read-only "
+        "(make it writable or choose another output path)"
+    )
+    assert read_only.read_text() == "keep\n"
+    fifo = tmp_path / ("fifo" + Path(target).suffix)
+    os.mkfifo(fifo)
+    result = run_cli(*command, str(path), "-o", str(fifo))
+    assert result.returncode == 1
+    assert f"cannot write {what}: it is a special file" in result.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    leftovers = sorted(p.name for p in tmp_path.iterdir())
+    assert leftovers == sorted(["scene.yaml", read_only.name, fifo.name])

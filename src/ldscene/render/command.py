@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
@@ -282,13 +283,19 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         for path in paths:
             check_output(path)
         written = []
-        with open_renderer(
-            req.engine, loaded.model, options, progress, use_cache=req.use_cache, warm=warm
-        ) as renderer:
+        # All or nothing: each image goes to a temporary file, and they are renamed into
+        # place together once every view has rendered (a failure removes them all).
+        with (
+            open_renderer(
+                req.engine, loaded.model, options, progress, use_cache=req.use_cache, warm=warm
+            ) as renderer,
+            contextlib.ExitStack() as outputs,
+        ):
             timings["mesh"] = renderer.timings["mesh"]
             for view, path in zip(views, paths, strict=True):
                 image = renderer.render(view)
-                save_image(image, path, background=options.background)
+                temporary = outputs.enter_context(atomic_path(path, "the image"))
+                save_image(image, temporary, background=options.background)
                 written.append(path)
             timings.update(renderer.timings)
             gl = renderer.gl

@@ -42,6 +42,38 @@ class View:
     focus: tuple[float, float, float] | None = None
     aperture: float | None = None
 
+    def __post_init__(self) -> None:
+        """The one check of every view, however it was made (--lat/--lon/--fov, a scene
+        camera, a turntable frame): finite numbers, a latitude in -90..90, a field of view
+        in 0..180 degrees, a positive f-number."""
+        fields = {
+            "camera position": self.eye or (),
+            "camera target": self.target or (),
+            "up vector": self.up or (),
+            "focus point": self.focus or (),
+            "latitude": (self.latitude,),
+            "longitude": (self.longitude,),
+            "field of view": () if self.fov is None else (self.fov,),
+            "aperture": () if self.aperture is None else (self.aperture,),
+        }
+        for label, values in fields.items():
+            if not all(math.isfinite(v) for v in values):
+                shown = ", ".join(f"{v:g}" for v in values)
+                raise LdsceneError(
+                    f"{label} of view {self.name!r} is {shown}: it must be finite",
+                    hint="give ordinary numbers, not nan or inf",
+                )
+        if not -90.0 <= self.latitude <= 90.0:
+            raise LdsceneError(f"latitude {self.latitude:g} is outside -90..90 degrees")
+        if self.fov is not None and not 0.0 < self.fov < 180.0:
+            raise LdsceneError(
+                f"field of view {self.fov:g} of view {self.name!r} is outside 0..180"
+            )
+        if self.aperture is not None and self.aperture <= 0:
+            raise LdsceneError(
+                f"aperture f/{self.aperture:g} of view {self.name!r} is not positive"
+            )
+
     @classmethod
     def named(cls, name: str) -> View:
         key = name.strip().lower()
@@ -88,10 +120,6 @@ class View:
 
     @classmethod
     def angles(cls, latitude: float, longitude: float) -> View:
-        if not (math.isfinite(latitude) and math.isfinite(longitude)):
-            raise LdsceneError("view angles must be finite numbers")
-        if not -90.0 <= latitude <= 90.0:
-            raise LdsceneError(f"latitude {latitude:g} is outside -90..90 degrees")
         name = f"lat{latitude:g}_lon{longitude:g}"
         return cls(re.sub(r"[^\w.-]", "_", name), latitude, longitude)
 

@@ -880,6 +880,16 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
             "add focus: a point [x, y, z] or the name of a placed entry",
         )
     target_key = "look_at" if "look_at" in node else "target"
+    position, look_at = (
+        reader.vector(node, "position", what) if "position" in node else None,
+        point("look_at"),
+    )
+    if isinstance(look_at, np.ndarray) and np.array_equal(position, look_at):
+        raise reader.error(
+            node.value_mark("look_at"),
+            f"{what} looks at its own position",
+            "look_at must be another point than position",
+        )
     return CameraSpecIn(
         name,
         key_where,
@@ -887,8 +897,8 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
         reader.number(node, "lon", what, -360, 360) if "lon" in node else None,
         _distance(reader, node, what) if "distance" in node else None,
         point("target"),
-        reader.vector(node, "position", what) if "position" in node else None,
-        point("look_at"),
+        position,
+        look_at,
         reader.number(node, "fov", what, 1, 170) if "fov" in node else None,
         node.value_mark(target_key) if target_key in node else key_where,
         focus=point("focus"),
