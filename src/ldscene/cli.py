@@ -1041,7 +1041,9 @@ def main() -> None:
     try:
         cli()
     except SystemExit as done:
-        if sys.argv[1:2] == ["render"]:  # one-shot: skip freeing what the render built
+        # A one-shot render skips freeing what it built, unless a profiler or tracer (cProfile,
+        # coverage) waits to write its results when the interpreter exits.
+        if sys.argv[1:2] == ["render"] and sys.getprofile() is None and sys.gettrace() is None:
             from ldscene.quick_exit import leave
 
             leave(done.code)
