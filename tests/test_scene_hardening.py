@@ -352,3 +352,37 @@ def test_export_and_parts_refuse_read_only_and_special_files(tmp_path, command, 
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     leftovers = sorted(p.name for p in tmp_path.iterdir())
     assert leftovers == sorted(["scene.yaml", read_only.name, fifo.name])
+
+
+# -- exports: only finite numbers, and our own reader reads the MPD back -----------------------
+@pytest.mark.slow
+def test_exports_of_extreme_valid_scenes_hold_finite_numbers_and_read_back(tmp_path):
+    import re
+
+    from ldscene.ldraw.loader import load_model
+
+    path = write_scene(
+        tmp_path,
+        "place:\n"
+        "  far: {part: 3001, color: 4, at: [99999999, 0, -99999999], rotate: [1000000, 33.3, -7]}\n"
+        "  row: {part: 3024, repeat: {count: 3, step: [10000000, 0.0000001, 0]}, yaw: 123456789}\n"
+        "scatter:\n"
+        "  s: {parts: [3024], count: 3, seed: 1,\n"
+        "      area: {rect: [[-100000, -100000], [100000, 100000]]}}\n",
+    )
+    mpd, obj = tmp_path / "scene.mpd", tmp_path / "scene.obj"
+    for out in (mpd, obj):
+        result = run_cli("export", str(path), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+    for out in (mpd, obj, obj.with_suffix(".mtl")):
+        text = out.read_text()
+        assert not re.search(r"(?i)\b(nan|inf)", text), out
+    model = load_model(mpd)
+    assert model.n_instances == 7 and not model.warnings
+    numbers = [
+        float(v)
+        for line in obj.read_text().splitlines()
+        for v in line.split()[1:]
+        if line.startswith("v ")
+    ]
+    assert len(numbers) > 1000 and max(abs(v) for v in numbers) < 1e9
