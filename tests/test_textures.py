@@ -227,3 +227,17 @@ def test_model_file_draws_its_fallback_once(tmp_path):
     model = load_model(tmp_path / "m.ldr", use_cache=False)
     assert sorted(model.colour.tolist()) == [1, 14]
     assert [leaf.name for leaf in model.leaves] == ["3001.dat"]  # no loose `!:` triangle
+
+
+def test_path_engine_print_does_not_repeat_beyond_its_borders(library_path):
+    """Planar prints often cover more than their image (685p01's face: u from -0.43 to 1.38);
+    outside it the part's colour shows, as in the raster engine and glTF (clamped edges of a
+    transparent border), not copies of the face."""
+    from ldscene.appearance import appearance
+    from ldscene.render.path.materials import textured_bsdf
+
+    model, geom = _part(library_path, "685p01.dat")
+    assert geom.uvs[geom.texture >= 0].min() < -0.4
+    image = np.zeros((4, 4, 4), np.uint8)
+    surface = textured_bsdf(appearance(model.colours.get(14)), image)["bsdf"]
+    assert surface["diffuse_reflectance"]["wrap_mode"] == "clamp"

@@ -124,7 +124,12 @@ def textured_bsdf(look: Appearance, image: np.ndarray) -> Dict:
         return bsdf(look)
     linear = srgb_to_linear(image[..., :3].astype(np.float64) / 255.0).astype(np.float32)
     surface = plastic(look.base, look.roughness)
-    surface["diffuse_reflectance"] = {"type": "bitmap", "data": linear, "raw": True}
+    surface["diffuse_reflectance"] = {
+        "type": "bitmap",
+        "data": linear,
+        "raw": True,
+        "wrap_mode": "clamp",  # a print does not repeat beyond its borders (LDraw, glTF)
+    }
     return {"type": "twosided", "bsdf": surface}
 
 
