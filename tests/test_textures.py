@@ -241,3 +241,27 @@ def test_path_engine_print_does_not_repeat_beyond_its_borders(library_path):
     image = np.zeros((4, 4, 4), np.uint8)
     surface = textured_bsdf(appearance(model.colours.get(14)), image)["bsdf"]
     assert surface["diffuse_reflectance"]["wrap_mode"] == "clamp"
+
+
+@pytest.mark.slow
+def test_every_textured_library_part_loads(library):
+    """All library parts that start a TEXMAP: each is printed, or says which image is missing."""
+
+    def starts(rel: str) -> bool:
+        text = library.read(rel).upper()
+        return b"!TEXMAP START" in text or b"!TEXMAP NEXT" in text
+
+    names = [r for r in library.index if r.startswith("parts/") and r.endswith(".dat")]
+    names = [r for r in names if not r.startswith("parts/s/") and starts(r)]  # parts, not subparts
+    assert len(names) > 100
+    printed = 0
+    for rel in names:
+        model = load_model(Path(library.root) / library.index[rel], use_cache=False)
+        geoms = [model.leaves[i].geometry for i in set(model.leaf.tolist())]
+        if any(g.textured for g in geoms):
+            printed += 1
+            for g in geoms:
+                assert len(g.images()) == len(g.texture_names) and g.texture.max() < len(g.images())
+        else:
+            assert any("texture image" in w and "not found" in w for w in model.warnings), rel
+    assert printed > 60
