@@ -163,7 +163,7 @@ def extreme_points(points: np.ndarray) -> np.ndarray:
 
 
 #: Bump when what prepare_leaves computes changes (cached results are then ignored).
-MESH_CACHE_VERSION = 3
+MESH_CACHE_VERSION = 4
 
 
 def _leaf_key(geom) -> str:
@@ -242,6 +242,7 @@ def _compute_leaves(model: Model, wanted: list[int]) -> dict[int, LeafMesh]:
 def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
     """LeafMeshes for `geoms`; smooth normals computed in one vectorised call.  Textured
     triangles are left out: `render/textured.py` draws them."""
+    printed = [g.triangles[g.texture >= 0].reshape(-1, 3) if g.textured else None for g in geoms]
     geoms = [g.untextured() for g in geoms]
     counts = np.array([len(g.triangles) for g in geoms], np.int64)
     ecounts = np.array([len(g.edges) for g in geoms], np.int64)
@@ -281,7 +282,10 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
         positions = t.reshape(-1, 3)[first]
         vertex_normals = n.reshape(-1, 3)[first]
         edge_points = np.asarray(geom.edges, np.float32).reshape(-1, 3)
-        hull = extreme_points(np.concatenate([positions, edge_points]))
+        points = [positions, edge_points]
+        if printed[k] is not None:  # printed triangles count for framing too
+            points.append(np.asarray(printed[k], np.float32))
+        hull = extreme_points(np.concatenate(points))
         if not len(hull):
             hull = np.zeros((1, 3))
         edge_vertices, edge_vertex_codes, edge_indices = indexed_lines(
@@ -330,7 +334,7 @@ def build_model_meshes(
         idx = order[bounds_at[k] : bounds_at[k + 1]]
         lm = leaves[leaf_index]
         n_triangles += lm.n_triangles * len(idx)
-        if lm.n_triangles or lm.n_edges:
+        if lm.n_triangles or lm.n_edges or model.leaves[leaf_index].geometry.textured:
             hull_world = _apply(poses[idx], lm.hull)
             frame_chunks.append(hull_world.reshape(-1, 3))
         classes = sorted(lm.surfaces)
