@@ -265,3 +265,29 @@ def test_every_textured_library_part_loads(library):
         else:
             assert any("texture image" in w and "not found" in w for w in model.warnings), rel
     assert printed > 60
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["raster", "path"])
+def test_a_part_made_only_of_print_renders(tmp_path, engine):
+    """No plain triangle, no edge: the print alone frames the view and is drawn."""
+    from conftest import run_cli
+    from PIL import Image
+
+    encoded = base64.b64encode(_png((255, 0, 0, 255))).decode()
+    (tmp_path / "flag.mpd").write_text(
+        "0 FILE main.ldr\n0 main\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 flag.dat\n"
+        "0 FILE flag.dat\n0 flag\n0 !LDRAW_ORG Part\n0 BFC CERTIFY CCW\n"
+        "0 !TEXMAP START PLANAR -10 0 -10 10 0 -10 -10 0 10 red.png\n"
+        "1 16 0 0 0 10 0 0 0 1 0 0 0 10 4-4disc.dat\n0 !TEXMAP END\n"
+        f"0 !DATA red.png\n0 !: {encoded}\n"
+    )
+    out = tmp_path / "flag.png"
+    done = run_cli(
+        "render", str(tmp_path / "flag.mpd"), "--engine", engine, "--view", "top",
+        "--width", "200", "--height", "150", "--samples", "4", "-o", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rgb = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    red = (rgb[..., 0] > 150) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)
+    assert red.mean() > 0.25  # the red disc fills the auto-framed view

@@ -73,12 +73,12 @@ class RenderDescription:
     """One model, ready for any engine: geometry, appearances, ground and framing."""
 
     def __init__(self, meshes: ModelMeshes, options: RenderOptions) -> None:
-        if meshes.empty:
+        self.meshes = meshes
+        if meshes.empty and not self.textured:
             raise LdsceneError(
                 "nothing to render: the model has no visible geometry",
                 path=getattr(meshes.model, "name", None),
             )
-        self.meshes = meshes
         self.options = options
         self._appearances: dict[int, Appearance] = {}
 
