@@ -103,7 +103,7 @@ def set_input(node: Any, names: tuple[str, ...], value: Any) -> None:
 
 
 def setup_materials(bpy: Any, gltf_materials: dict[str, dict[str, Any]]) -> None:
-    """Plastic for opaque colours, refracting glass for alpha-blended (trans) ones; metals
+    """Plastic for opaque colours, refracting glass for transmitting (trans) ones; metals
     keep what the importer made of their metallic/roughness factors."""
     for material in bpy.data.materials:
         bsdf = principled(material)
@@ -112,7 +112,8 @@ def setup_materials(bpy: Any, gltf_materials: dict[str, dict[str, Any]]) -> None
         name = material.name
         spec = gltf_materials.get(name) or gltf_materials.get(name.rsplit(".", 1)[0], {})
         pbr = spec.get("pbrMetallicRoughness", {})
-        if spec.get("alphaMode") == "BLEND":
+        glass = "KHR_materials_transmission" in spec.get("extensions", {})
+        if glass or spec.get("alphaMode") == "BLEND":  # ldscene's glTF: transmission since #13
             rgba = pbr.get("baseColorFactor", [1.0, 1.0, 1.0, 1.0])
             # Light crosses two surfaces of a solid part; each tints once.
             tint = [math.sqrt(max(c, 0.0)) for c in rgba[:3]]
