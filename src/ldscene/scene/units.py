@@ -70,7 +70,11 @@ def parse_length(value: object, default_unit: str = "ldu") -> float:
     if isinstance(value, (int, float)):
         return _checked(_float(value) * unit_scale(default_unit), value)
     if not isinstance(value, str):
-        raise UnitError(f"expected a length, got {type(value).__name__}", HINT)
+        kind = {dict: "a mapping", list: "a list"}.get(
+            next((t for t in (dict, list) if isinstance(value, t)), type(value)),
+            type(value).__name__,
+        )
+        raise UnitError(f"expected a length, got {kind}", HINT)
     text = value.strip()
     if not text:
         raise UnitError("empty length", HINT)
