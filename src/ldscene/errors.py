@@ -43,3 +43,7 @@ class LibraryNotFoundError(LdsceneError):
 
 class ModelError(LdsceneError):
     """An LDraw model cannot be loaded (cycle, unreadable file, strict-mode problem)."""
+
+
+class LimitError(LdsceneError):
+    """A model, part or scene would grow past a limit the user can raise."""
