@@ -21,6 +21,7 @@ from ldscene.errors import ModelError
 from ldscene.ldraw.cache import DiskCache
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, normalise
+from ldscene.ldraw.limits import PartSizes
 from ldscene.ldraw.resolver import Files, Record
 from ldscene.ldraw.studs import StudStyle, is_stud_primitive, variant_names
 from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
@@ -135,6 +136,7 @@ class Expander:
         self.titles: dict[str, str] = {}
         self._stats: dict[str, tuple[int, int]] = {}
         self._image_deps: dict[str, list[str]] = {}  # record key → library texture images used
+        self._sizes = PartSizes(files)  # counted before building: see limits.py
 
     def forget(self) -> None:
         """Drop the geometry built so far (before a change of stud style)."""
@@ -149,6 +151,7 @@ class Expander:
             return found
         if self._from_disk(source):
             return self.geometries[source.key]
+        self._sizes.check(source, self._variant)  # too big to build: one line, not all memory
         stack = [source]
         entered: set[str] = set()
         while stack:
