@@ -16,6 +16,7 @@ from ldscene.ldraw.colours import ColourTable, parse_colour_line
 from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.geometry import MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, normalise
+from ldscene.ldraw.limits import check_instances
 from ldscene.ldraw.model import Leaf, Model
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import Files, Record
@@ -82,6 +83,7 @@ class Flattener:
                 paths.append(path)
             return found
 
+        check_instances(self.files, root.source, lambda r: fallback_view(r.parsed, r.children))
         on_path: set[str] = set()
         stack: list[tuple] = [("enter", root.source, np.eye(4), MAIN_COLOUR, 0, {})]
         if self.files.kind(root.source) == "part":  # a part file given as the model: one instance
