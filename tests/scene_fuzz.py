@@ -243,7 +243,7 @@ def _tree(text: str, draw) -> str:
     """Edit the parsed document: replace, drop or add an entry somewhere, then dump it."""
     try:
         doc = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):  # PyYAML's own limits
         return text
     if not isinstance(doc, dict):
         return text
@@ -290,7 +290,7 @@ def _tree(text: str, draw) -> str:
         target[draw(st.sampled_from(keys))] = value
     try:
         return yaml.safe_dump(doc, sort_keys=False)
-    except (yaml.YAMLError, ValueError, TypeError):
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
         return text
 
 

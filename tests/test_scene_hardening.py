@@ -386,3 +386,36 @@ def test_exports_of_extreme_valid_scenes_hold_finite_numbers_and_read_back(tmp_p
         if line.startswith("v ")
     ]
     assert len(numbers) > 1000 and max(abs(v) for v in numbers) < 1e9
+
+
+# -- degenerate areas and camera targets: an error where they are written -------------------------
+def test_a_polygon_on_one_line_has_no_area(tmp_path):
+    err = spec_error(
+        tmp_path,
+        "scatter:\n  s: {parts: [3024], count: 3, area: {polygon: [[0, 0], [100, 0], [200, 0]]}}\n",
+    )
+    assert (err.line, err.column) == (2, 48)
+    assert "polygon of scatter 's' has no area" in str(err)
+
+
+@pytest.mark.parametrize(
+    "camera,column,needle",
+    [
+        ("{target: none}", 15, "camera 'c' looks at 'none', which has nothing in it"),
+        ("{focus: none, aperture: 2}", 14, "camera 'c' looks at 'none', which has nothing in it"),
+        ("{position: [0, -10, 0], look_at: b}", 39, "camera 'c' looks at its own position"),
+    ],
+)
+def test_cameras_aimed_at_nothing_or_at_themselves(tmp_path, camera, column, needle):
+    from ldscene.scene.compose import load_scene
+
+    path = write_scene(
+        tmp_path,
+        "place:\n  b: {part: 3001}\n"
+        "  none: {part: 3001, repeat: {count: 0, step: [1, 0, 0]}}\n"
+        f"cameras:\n  c: {camera}\n",
+    )
+    with pytest.raises(LdsceneError) as info:
+        load_scene(path)
+    assert (info.value.line, info.value.column) == (5, column), str(info.value)
+    assert needle in str(info.value)

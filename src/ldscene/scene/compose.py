@@ -732,6 +732,12 @@ class Composer:
                 if target is None:
                     box = model_box(model)
                     target = (box[0] + box[1]) / 2 if box else np.zeros(3)
+                if np.array_equal(target, tf.to_ldraw_point(c.position)):
+                    raise self.error(
+                        c.target_where,
+                        f"{what} looks at its own position",
+                        "look_at must be another point than position",
+                    )
                 out.append(
                     Camera(
                         c.name,
@@ -777,7 +783,13 @@ class Composer:
                     else "use a place or scatter name, or a point [x, y, z]",
                 )
             box = model_box(model, entries[value])
-            return (box[0] + box[1]) / 2 if box else np.zeros(3)
+            if not box:
+                raise self.error(
+                    where,
+                    f"{what} looks at '{value}', which has nothing in it",
+                    "use an entry that places something, or a point [x, y, z]",
+                )
+            return (box[0] + box[1]) / 2
         return tf.to_ldraw_point(value)
 
 

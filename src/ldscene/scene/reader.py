@@ -842,6 +842,13 @@ def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) ->
             f"rect of {what} has no area",
             "give two opposite corners [[x0, z0], [x1, z1]]",
         )
+    x, z = pts[:, 0], pts[:, 1]
+    if kind == "polygon" and np.dot(x, np.roll(z, 1)) == np.dot(z, np.roll(x, 1)):
+        raise reader.error(
+            area.value_mark(kind),
+            f"polygon of {what} has no area",
+            "its points lie on one line: give the corners of a shape, in order",
+        )
     del need
     return Area(kind, pts, None, margin, y, area.value_mark(kind))
 
