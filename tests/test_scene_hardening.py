@@ -136,7 +136,7 @@ YAML_CASES = [
 def test_hostile_yaml_is_one_error_quickly(tmp_path, text, line, column, needle):
     start = time.perf_counter()
     err = spec_error(tmp_path, text)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 10.0  # loaded CI machines: minutes before the fix
     assert (err.line, err.column) == (line, column), str(err)
     assert needle in str(err)
 
