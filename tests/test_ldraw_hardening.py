@@ -156,3 +156,43 @@ def test_render_a_library_part_by_name(tmp_path: Path) -> None:
     done = run_cli("render", "3001", "-o", str(out), "--width", "80", "--height", "60", "-q")
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 500
+
+
+def _nested(levels: int, fan: int, leaf: str, header: str = "") -> str:
+    blocks = []
+    for level in range(levels):
+        child = f"l{level + 1}.ldr" if level < levels - 1 else leaf
+        refs = "".join(f"1 16 {i} 0 0 1 0 0 0 1 0 0 0 1 {child}\n" for i in range(fan))
+        blocks.append(f"0 FILE l{level}.ldr\n{header}{refs}")
+    return "".join(blocks)
+
+
+def test_exponential_sub_models_stop_before_placing_anything(tmp_path: Path) -> None:
+    model = write(tmp_path, "bomb.mpd", _nested(20, 10, "3001.dat"))  # 10^20 bricks
+    done = run_cli("info", str(model))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "would place about 10^20 parts" in done.stderr
+
+
+def test_the_instance_limit_can_be_raised(tmp_path: Path, monkeypatch) -> None:
+    model = write(tmp_path, "many.mpd", _nested(3, 10, "3001.dat"))  # 1,000 bricks
+    monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "999")
+    with pytest.raises(LdsceneError, match=r"1,000 parts.*LDSCENE_MAX_INSTANCES=1000"):
+        load_model(model)
+    monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "1000")
+    assert int(load_model(model).part_mask().sum()) == 1000
+
+
+def test_a_part_that_repeats_a_primitive_too_often_stops_early(tmp_path: Path, monkeypatch) -> None:
+    part = _nested(4, 10, "stud.dat", "0 !LDRAW_ORG Part\n").replace("l0.ldr", "l0.dat")
+    model = write(
+        tmp_path, "part.mpd", "0 FILE main.ldr\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 l0.dat\n" + part
+    )
+    monkeypatch.setenv("LDSCENE_MAX_TRIANGLES", "100000")  # 10^4 studs: 960,000 elements
+    with pytest.raises(LdsceneError, match=r"960,000 triangles and lines.*MAX_TRIANGLES=960000"):
+        load_model(model, use_cache=False)
+    monkeypatch.setenv("LDSCENE_MAX_TRIANGLES", "960000")
+    assert load_model(model, use_cache=False).leaves[0].geometry.n_triangles > 0
+    monkeypatch.setenv("LDSCENE_MAX_TRIANGLES", "lots")
+    with pytest.raises(LdsceneError, match="not a positive whole number"):
+        load_model(model, use_cache=False)

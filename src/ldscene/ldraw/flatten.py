@@ -7,6 +7,7 @@ its composed transform, resolved colour and sub-model path; leaf geometry is nev
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,27 @@ FEW_INSTANCES = 16
 
 #: Codes handed out when a model file redefines a colour code differently from LDConfig.
 _PRIVATE_COLOUR_BASE = 0x6000000
+
+
+def _inverted(geometry: PartGeometry) -> PartGeometry:
+    """The geometry with every triangle's winding reversed (BFC INVERTNEXT in a model)."""
+    flip = [0, 2, 1]
+    uvs = geometry.uvs[:, flip] if len(geometry.uvs) else geometry.uvs
+    return replace(geometry, triangles=geometry.triangles[:, flip], uvs=uvs)
+
+
+def _unclipped(geometry: PartGeometry) -> PartGeometry:
+    """The geometry drawn two-sided (placed under BFC NOCLIP in a model)."""
+    return replace(geometry, two_sided=np.ones(len(geometry.triangles), bool))
+
+
+#: Leaf key suffixes for BFC state a model file sets around a reference, outermost last.
+_BFC_VARIANTS = {"#noclip": _unclipped, "#inverted": _inverted}
+
+
+def _bfc(inverted: bool, clipped: bool) -> str:
+    """The leaf key suffix for a reference's model-level BFC state ("" for the usual)."""
+    return ("#inverted" if inverted else "") + ("" if clipped else "#noclip")
 
 
 def stack_or(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
@@ -85,7 +107,8 @@ class Flattener:
 
         check_instances(self.files, root.source, lambda r: fallback_view(r.parsed, r.children))
         on_path: set[str] = set()
-        stack: list[tuple] = [("enter", root.source, np.eye(4), MAIN_COLOUR, 0, {})]
+        # ("enter", source, transform, colour, path id, colour remap, inverted, clipped)
+        stack: list[tuple] = [("enter", root.source, np.eye(4), MAIN_COLOUR, 0, {}, False, True)]
         if self.files.kind(root.source) == "part":  # a part file given as the model: one instance
             stack = []
             inst_leaf.append(np.array([leaf_id(root.key, root.parsed.name, True)], np.int32))
@@ -98,7 +121,7 @@ class Flattener:
             if item[0] == "exit":
                 on_path.discard(item[1])
                 continue
-            _, source, transform, colour, pid, remap = item
+            _, source, transform, colour, pid, remap, inverted, clipped = item
             record = self.files.record(source)
             on_path.add(source.key)
             stack.append(("exit", source.key))
@@ -131,7 +154,8 @@ class Flattener:
                     ),
                 )
                 self.files.kinds[own] = "leaf"
-                inst_leaf.append(np.array([leaf_id(own, parsed.name or "model", False)]))
+                own_leaf = leaf_id(own + _bfc(inverted, clipped), parsed.name or "model", False)
+                inst_leaf.append(np.array([own_leaf]))
                 inst_colour.append(np.array([colour]))
                 inst_transform.append(transform[None])
                 inst_path.append(np.array([pid]))
@@ -191,11 +215,14 @@ class Flattener:
                             int(ref_colour[i]),
                             path_id(paths[pid] + (name or refs.names[i],)),
                             remap,
+                            inverted ^ bool(refs.invert[i]),
+                            clipped and bool(refs.clip[i]),
                         )
                     )
                 else:
                     name = normalise(refs.names[i]).replace("/", "\\")
-                    leaves_here.append(leaf_id(child.key, name, kind == "part"))
+                    style = _bfc(inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i]))
+                    leaves_here.append(leaf_id(child.key + style, name, kind == "part"))
                     leaf_refs.append(i)
             if leaf_refs:
                 inst_leaf.append(np.array(leaves_here, np.int32))
@@ -232,6 +259,13 @@ class Flattener:
 
     def _leaf(self, key: str) -> tuple[PartGeometry, str]:
         """A leaf's geometry and title, built once per style."""
+        for suffix, change in _BFC_VARIANTS.items():
+            if key.endswith(suffix):
+                found = self.expander.geometries.get(key)
+                base, title = self._leaf(key[: -len(suffix)])
+                if found is None:
+                    found = self.expander.geometries[key] = change(base)
+                return found, title
         if key.endswith("#own"):
             record = self.files.records[key]
             geometry = self.expander.geometries.get(key) or self.expander.build(record)
