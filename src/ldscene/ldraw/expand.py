@@ -42,10 +42,11 @@ def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
 
 def _own_states(
     states: LineStates | None, lines: np.ndarray, count: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(drawn?, projection index or -1) for each of a file's `count` lines of one kind."""
+) -> tuple[np.ndarray | slice, np.ndarray | None]:
+    """(drawn?, projection index or -1) for each of a file's `count` lines of one kind; for a
+    file without TEXMAP (nearly all): everything, no projection (no copies of its arrays)."""
     if states is None:
-        return np.ones(count, bool), np.full(count, -1, np.int64)
+        return slice(None), None
     keep = np.array([states.keep.get(n, True) for n in lines.tolist()], bool)
     projection = np.array([states.projection.get(n, -1) for n in lines.tolist()], np.int64)
     return keep.reshape(-1), projection.reshape(-1)
@@ -81,13 +82,19 @@ class _Textures:
         return texture, uvs
 
     def place(
-        self, child: PartGeometry, placed: np.ndarray, flip: np.ndarray, projection: np.ndarray
+        self,
+        child: PartGeometry,
+        placed: np.ndarray,
+        flip: np.ndarray,
+        projection: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Texture data of a child's triangles placed (k, n, 3, 3) by k references: the child's
-        own, else the referencing lines' projection (the innermost TEXMAP wins)."""
-        if not child.textured and not (projection >= 0).any():
+        own, else the referencing lines' projection (the innermost TEXMAP wins; None: none)."""
+        if not child.textured and (projection is None or not (projection >= 0).any()):
             return None
         k, n = placed.shape[:2]
+        if projection is None:
+            projection = np.full(k, -1)
         if child.textured:
             pairs = zip(child.texture_names, child.images())
             remap = np.array([self.add(str(key), data) for key, data in pairs], np.int16)
@@ -207,7 +214,7 @@ class Expander:
         tri_colours = [parsed.triangle_colours[keep]]
         two_sided = [~(parsed.triangle_clip[keep] & culls)]
         tex_parts: list[tuple[np.ndarray, np.ndarray] | None] = [None]
-        if (own_tex[keep] >= 0).any():
+        if own_tex is not None and (own_tex[keep] >= 0).any():
             tex_parts[0] = tex.project(own_tris, own_tex[keep], np.full(len(own_tris), -1))
         edge_keep, _ = _own_states(states, parsed.edge_lines, len(parsed.edges))
         cond_keep, _ = _own_states(states, parsed.cond_line_numbers, len(parsed.cond_lines))
@@ -216,14 +223,15 @@ class Expander:
         cond_colours = [parsed.cond_colours[cond_keep]]
         ref_lines = np.asarray(refs.lines if refs is not None else [], np.int64)
         ref_keep, ref_tex = _own_states(states, ref_lines, len(ref_lines))
-        missing = [i for i, child in enumerate(record.children) if child is None and ref_keep[i]]
+        kept = np.ones(len(ref_lines), bool) if ref_tex is None else ref_keep
+        missing = [i for i, child in enumerate(record.children) if child is None and kept[i]]
         for i in missing:
             self.files.problems.missing_reference(refs.names[i], record.display, refs.lines[i])
         # Winding flips where the matrix mirrors XOR an INVERTNEXT precedes the reference.
         flips = None if refs is None else (np.linalg.det(refs.matrix[:, :3, :3]) < 0) ^ refs.invert
         groups: dict[str, list[int]] = {}
         for i, child in enumerate(map(self._variant, record.children)):
-            if child is not None and ref_keep[i]:
+            if child is not None and kept[i]:
                 groups.setdefault(child.key, []).append(i)
         for child_key, index in groups.items():
             child = self.geometries[child_key]
@@ -243,7 +251,8 @@ class Expander:
                 tri_colours.append(_substitute(child.triangle_colours[None], colour).ravel())
                 sided = child.two_sided[None] | ~(refs.clip[index][:, None] & culls)
                 two_sided.append(sided.ravel())
-                tex_parts.append(tex.place(child, placed, flip, ref_tex[index]))
+                projection = None if ref_tex is None else ref_tex[index]
+                tex_parts.append(tex.place(child, placed, flip, projection))
             if len(child.edges):
                 placed = (child.edges.reshape(-1, 3) @ rot_t + shift).reshape(len(index), -1, 2, 3)
                 edges.append(placed.reshape(-1, 2, 3))
