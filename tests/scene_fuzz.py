@@ -185,8 +185,13 @@ def seed_scenes(include_large: bool = True, compose_in: Path | None = None, libr
 
 
 # -- mutations: each takes the seed text and a Hypothesis `draw` -------------------------------
+def _position(draw, n: int) -> int:
+    """A position in 0..n, about uniform (Hypothesis favours the ends of a range)."""
+    return draw(st.integers(0, 2**20)) % (n + 1)
+
+
 def _truncate(text: str, draw) -> str:
-    return text[: draw(st.integers(min(1, len(text)), len(text)))]
+    return text[: _position(draw, len(text))]
 
 
 def _value(text: str, draw) -> str:
@@ -215,7 +220,7 @@ def _flow_value(text: str, draw) -> str:
 
 
 def _character(text: str, draw) -> str:
-    at = draw(st.integers(0, len(text)))
+    at = _position(draw, len(text))
     return text[:at] + draw(st.sampled_from(CHARS) | st.characters()) + text[at:]
 
 
@@ -223,7 +228,7 @@ def _lines(text: str, draw) -> str:
     lines = text.splitlines(keepends=True)
     if not lines:
         return text
-    i = draw(st.integers(0, len(lines) - 1))
+    i = _position(draw, len(lines) - 1)
     op = draw(st.sampled_from(["drop", "twice", "indent", "dedent", "swap"]))
     if op == "drop":
         del lines[i]
@@ -234,7 +239,7 @@ def _lines(text: str, draw) -> str:
     elif op == "dedent":
         lines[i] = lines[i][2:] if lines[i].startswith("  ") else lines[i].lstrip()
     else:
-        j = draw(st.integers(0, len(lines) - 1))
+        j = _position(draw, len(lines) - 1)
         lines[i], lines[j] = lines[j], lines[i]
     return "".join(lines)
 
@@ -333,7 +338,7 @@ def scene_cases(draw, seeds: list[str]) -> bytes:
     encoding = draw(st.sampled_from(["utf-8"] * 17 + ["utf-16", "latin-1", "utf-8-sig"]))
     data = text.encode(encoding, errors="surrogatepass" if encoding == "utf-8" else "replace")
     if draw(st.integers(0, 19)) == 0 and data:  # one byte flipped
-        at = draw(st.integers(0, len(data) - 1))
+        at = _position(draw, len(data) - 1)
         data = data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
     return data
 
