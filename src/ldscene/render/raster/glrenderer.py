@@ -9,6 +9,8 @@ Differences from pyrender's stock renderer, each for speed or correctness:
   per primitive; faces get glPolygonOffset so edge lines never z-fight with them;
 - conditional lines are line primitives whose vertices carry their control points; the
   vertex shader (shaders/mesh.vert) keeps only those that are silhouettes from the eye;
+- opaque nodes are drawn near to far (by the centre of their instances), so that llvmpipe's
+  early depth test skips shading what nearer parts hide (6 % of a Falcon render's CPU);
 - transparent nodes are drawn after opaque ones, back to front by their real centres, with
   depth writes off and correct alpha for transparent-background output;
 - the key light's shadow map is fitted tightly to the model in light space, skips lines,
@@ -167,6 +169,7 @@ class LdRenderer(pyrender.Renderer):
         self._program_cache = _ProgramCache(shader_dir=SHADER_DIR)
         self.line_width = line_width
         self.node_centres: dict = {}  # node -> world centre, for sorting transparent nodes
+        self._instance_centres: dict = {}  # node -> mean of its instances' origins (local)
         self.shadow_points: np.ndarray | None = None  # world points the shadow map must cover
         self._compare_ready: set[int] = set()
         self._line_range = None
@@ -319,10 +322,20 @@ class LdRenderer(pyrender.Renderer):
         # the scene keeps nodes in a set, and coplanar faces or lines drawn in another order
         # change pixels, so the same command would not write the same image twice.
         glass.sort(key=lambda n: (distance(n), n.name or ""))  # far to near
-        opaque.sort(key=lambda n: (n.mesh.primitives[0].material.name, n.name or ""))
+        opaque.sort(key=lambda n: (self._nearness(scene, n, cam_pos), n.name or ""))
         for group in (lines, glass_lines):
             group.sort(key=lambda n: (n.mesh.primitives[0].tangents is not None, n.name or ""))
         return opaque, lines, catchers, glass, glass_lines
+
+    def _nearness(self, scene, node, cam_pos) -> float:
+        """Distance from the eye to the centre of a node's instances."""
+        local = self._instance_centres.get(node)
+        if local is None:
+            poses = node.mesh.primitives[0].poses
+            local = np.zeros(3) if poses is None else poses[:, :3, 3].mean(axis=0)
+            self._instance_centres[node] = local
+        pose = self._pose(scene, node)
+        return float(np.linalg.norm(pose[:3, :3] @ local + pose[:3, 3] - cam_pos))
 
     def _lean_forward_pass(self, scene, flags):
         self._configure_forward_pass_viewport(flags)
