@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli, write_scene
 
-from ldscene.errors import LdsceneError
+from ldscene.errors import LdsceneError, LimitError
 from ldscene.scene.compose import read_spec
 
 
@@ -206,7 +206,7 @@ def test_the_instance_limit_is_raised_by_its_environment_variable(tmp_path, monk
         tmp_path, "place:\n  b: {part: 3001, repeat: {count: 4, step: [40, 0, 0]}}\n"
     )
     monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "3")
-    with pytest.raises(LdsceneError, match="4 instances, over the limit of 3"):
+    with pytest.raises(LimitError, match="4 instances, over the limit of 3"):
         load_scene(path)
     monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "4")
     assert load_scene(path).model.n_instances == 4

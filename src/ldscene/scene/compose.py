@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ldscene.errors import LdsceneError
+from ldscene.errors import LdsceneError, LimitError
 from ldscene.ldraw.cache import DiskCache, cache_dir
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import Library
@@ -444,7 +444,10 @@ class Composer:
         """Stop before making more instances than `limits.max_instances()` allows."""
         problem = limits.over_limit(count, what)
         if problem is not None:
-            raise self.error(where, *problem)
+            message, hint = problem
+            raise LimitError(
+                message, path=self.reader.path, line=where.line, column=where.column, hint=hint
+            )
 
     # -- settling placed things --------------------------------------------------------------
     def settle(self, out: Instances, in_model: bool = False) -> None:

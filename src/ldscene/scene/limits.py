@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from ldscene.errors import LdsceneError
+from ldscene.errors import LimitError
 
 ENV = "LDSCENE_MAX_INSTANCES"
 DEFAULT_MAX_INSTANCES = 1_000_000
@@ -27,7 +27,7 @@ def max_instances() -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise LdsceneError(
+        raise LimitError(
             f"{ENV}={text!r} is not a positive whole number",
             hint=f"set it to the most instances a scene may make, e.g. {ENV}=5000000",
         )
