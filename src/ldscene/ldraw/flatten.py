@@ -7,7 +7,7 @@ its composed transform, resolved colour and sub-model path; leaf geometry is nev
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,69 @@ def stack_or(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
 
 
+@dataclass
+class _Placed:
+    """Instances in some file's frame: parallel arrays, chains relative to that file."""
+
+    leaf: np.ndarray  # (n,) int32
+    colour: np.ndarray  # (n,) int64; 16: the placing line's colour
+    transform: np.ndarray  # (n, 4, 4)
+    path: np.ndarray  # (n,) int32 ids of chains relative to the file
+    step: np.ndarray  # (n,) int32
+
+    @classmethod
+    def one(cls, leaf: int, colour: int, transform: np.ndarray, path: int, step: int) -> _Placed:
+        return cls(
+            np.array([leaf], np.int32),
+            np.array([colour], np.int64),
+            transform[None],
+            np.array([path], np.int32),
+            np.array([step], np.int32),
+        )
+
+    @classmethod
+    def concat(cls, parts: list[_Placed]) -> _Placed:
+        return cls(
+            stack_or([p.leaf for p in parts], (0,), np.int32),
+            stack_or([p.colour for p in parts], (0,), np.int64),
+            stack_or([p.transform for p in parts], (0, 4, 4), np.float64),
+            stack_or([p.path for p in parts], (0,), np.int32),
+            stack_or([p.step for p in parts], (0,), np.int32),
+        )
+
+    def select(self, mask: np.ndarray) -> _Placed:
+        return _Placed(*(getattr(self, f.name)[mask] for f in fields(self)))
+
+
+def _state_key(state: tuple) -> tuple:
+    source, remap, inverted, clipped = state
+    return source.key, remap, inverted, clipped
+
+
+def _own_record(own: str, record: Record, parsed: LDrawFile, source: Source) -> Record:
+    """A record for the loose geometry (type 2-5 lines) a model file draws itself."""
+    return Record(
+        own,
+        record.display,
+        LDrawFile(
+            parsed.name,
+            parsed.title,
+            triangles=parsed.triangles,
+            triangle_colours=parsed.triangle_colours,
+            triangle_clip=parsed.triangle_clip,
+            certified=parsed.certified,
+            n_quads=parsed.n_quads,
+            edges=parsed.edges,
+            edge_colours=parsed.edge_colours,
+            cond_lines=parsed.cond_lines,
+            cond_colours=parsed.cond_colours,
+        ),
+        [],
+        source,
+        None,
+    )
+
+
 class Flattener:
     """Turns the model tree under a root file into a `Model`."""
 
@@ -77,168 +140,36 @@ class Flattener:
     def flatten(self, root_key: str) -> Model:
         """Walk the model tree from `root_key` and return its placed instances."""
         root = self.files.records[root_key]
-        leaf_keys: list[str] = []
-        leaf_index: dict[str, int] = {}
-        leaf_is_part: list[bool] = []
-        leaf_names: list[str] = []
-        inst_leaf: list[np.ndarray] = []
-        inst_colour: list[np.ndarray] = []
-        inst_transform: list[np.ndarray] = []
-        inst_path: list[np.ndarray] = []
-        inst_step: list[np.ndarray] = []
-        paths: list[tuple[str, ...]] = [()]
-        path_ids: dict[tuple[str, ...], int] = {(): 0}
-
-        def leaf_id(key: str, name: str, is_part: bool) -> int:
-            found = leaf_index.get(key)
-            if found is None:
-                found = leaf_index[key] = len(leaf_keys)
-                leaf_keys.append(key)
-                leaf_is_part.append(is_part)
-                leaf_names.append(name)
-            return found
-
-        def path_id(path: tuple[str, ...]) -> int:
-            found = path_ids.get(path)
-            if found is None:
-                found = path_ids[path] = len(paths)
-                paths.append(path)
-            return found
-
-        check_instances(self.files, root.source, lambda r: fallback_view(r.parsed, r.children))
-        on_path: set[str] = set()
-        # ("enter", source, transform, colour, path id, colour remap, inverted, clipped)
-        stack: list[tuple] = [("enter", root.source, np.eye(4), MAIN_COLOUR, 0, {}, False, True)]
+        self._leaf_keys: list[str] = []
+        self._leaf_index: dict[str, int] = {}
+        self._leaf_is_part: list[bool] = []
+        self._leaf_names: list[str] = []
+        self._chains: list[tuple[str, ...]] = [()]
+        self._chain_ids: dict[tuple[str, ...], int] = {(): 0}
+        self._remaps: dict[tuple, dict[int, int]] = {}
         if self.files.kind(root.source) == "part":  # a part file given as the model: one instance
-            stack = []
-            inst_leaf.append(np.array([leaf_id(root.key, root.parsed.name, True)], np.int32))
-            inst_colour.append(np.array([MAIN_COLOUR]))
-            inst_transform.append(np.eye(4)[None])
-            inst_path.append(np.zeros(1, np.int32))
-            inst_step.append(np.zeros(1, np.int32))
-        while stack:
-            item = stack.pop()
-            if item[0] == "exit":
-                on_path.discard(item[1])
-                continue
-            _, source, transform, colour, pid, remap, inverted, clipped = item
-            record = self.files.record(source)
-            on_path.add(source.key)
-            stack.append(("exit", source.key))
-            # TEXMAP in a model file: its fallback (prints live in parts; see texmap.py)
-            parsed, children = fallback_view(record.parsed, record.children)
-            remap = self._local_colours(parsed, remap)
-            if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
-                own = source.key + "#own"
-                self.files.records.setdefault(
-                    own,
-                    Record(
-                        own,
-                        record.display,
-                        LDrawFile(
-                            parsed.name,
-                            parsed.title,
-                            triangles=parsed.triangles,
-                            triangle_colours=parsed.triangle_colours,
-                            triangle_clip=parsed.triangle_clip,
-                            certified=parsed.certified,
-                            n_quads=parsed.n_quads,
-                            edges=parsed.edges,
-                            edge_colours=parsed.edge_colours,
-                            cond_lines=parsed.cond_lines,
-                            cond_colours=parsed.cond_colours,
-                        ),
-                        [],
-                        source,
-                        None,
-                    ),
-                )
-                self.files.kinds[own] = "leaf"
-                own_leaf = leaf_id(own + _bfc(inverted, clipped), parsed.name or "model", False)
-                inst_leaf.append(np.array([own_leaf]))
-                inst_colour.append(np.array([colour]))
-                inst_transform.append(transform[None])
-                inst_path.append(np.array([pid]))
-                inst_step.append(np.zeros(1, np.int32))
-            refs = parsed.refs
-            if refs is None or not len(refs.names):
-                continue
-            with np.errstate(over="ignore", invalid="ignore"):
-                world = transform @ refs.matrix
-            finite = np.isfinite(world).all(axis=(1, 2))
-            ref_colour = refs.colour.copy()
-            if remap:
-                for old, new in remap.items():
-                    ref_colour[ref_colour == old] = new
-            ref_colour[ref_colour == MAIN_COLOUR] = colour
-            leaves_here: list[int] = []
-            leaf_refs: list[int] = []
-            submodels = []
-            for i, child in enumerate(children):
-                if child is None:
-                    self.files.problems.missing_reference(
-                        refs.names[i], record.display, refs.lines[i]
-                    )
-                    continue
-                if not finite[i]:
-                    self.files.problems.warn(
-                        record.display,
-                        refs.lines[i],
-                        f"placement of '{refs.names[i]}' is too large (its nested matrices "
-                        "overflow to infinity); it is left out",
-                    )
-                    continue
-                kind = self.files.kind(child)
-                if kind == "model":
-                    if child.key in on_path:
-                        chain = [
-                            self.files.records[s[1].key].parsed.name
-                            for s in stack
-                            if s[0] == "enter"
-                        ]
-                        raise ModelError(
-                            f"reference cycle: {parsed.name} -> {refs.names[i]}",
-                            path=record.display,
-                            line=refs.lines[i],
-                            hint="a model must not include itself, directly or through others"
-                            + (f" (pending: {', '.join(chain[:3])})" if chain else ""),
-                        )
-                    name = (
-                        self.files.records[child.key].parsed.name
-                        if child.key in self.files.records
-                        else refs.names[i]
-                    )
-                    submodels.append(
-                        (
-                            child,
-                            world[i],
-                            int(ref_colour[i]),
-                            path_id(paths[pid] + (name or refs.names[i],)),
-                            remap,
-                            inverted ^ bool(refs.invert[i]),
-                            clipped and bool(refs.clip[i]),
-                        )
-                    )
-                else:
-                    name = normalise(refs.names[i]).replace("/", "\\")
-                    style = _bfc(inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i]))
-                    leaves_here.append(leaf_id(child.key + style, name, kind == "part"))
-                    leaf_refs.append(i)
-            if leaf_refs:
-                inst_leaf.append(np.array(leaves_here, np.int32))
-                inst_colour.append(ref_colour[leaf_refs])
-                inst_transform.append(world[leaf_refs])
-                inst_path.append(np.full(len(leaf_refs), pid, np.int32))
-                inst_step.append(refs.step[leaf_refs])
-            for sub in reversed(submodels):
-                stack.append(("enter", *sub))
-
-        transforms = stack_or(inst_transform, (0, 4, 4), np.float64)
-        leaf = stack_or(inst_leaf, (0,), np.int32)
+            placed = _Placed(
+                np.array([self._leaf_id(root.key, root.parsed.name, True)], np.int32),
+                np.array([MAIN_COLOUR], np.int64),
+                np.eye(4)[None],
+                np.zeros(1, np.int32),
+                np.zeros(1, np.int32),
+            )
+        else:
+            check_instances(self.files, root.source, lambda r: fallback_view(r.parsed, r.children))
+            placed = self._walk(root.source)
+        placed = self._finite(placed, root.display)
+        used, path = np.unique(placed.path, return_inverse=True)
+        paths = [self._chains[i] for i in used]
+        if not paths or paths[0] != ():  # index 0 is always the model itself
+            paths.insert(0, ())
+            path = path + 1
+        transforms = placed.transform
+        leaf = placed.leaf
         if self.studs is not None:
-            self._choose_studs(transforms, [leaf_keys[i] for i in leaf])
+            self._choose_studs(transforms, [self._leaf_keys[i] for i in leaf])
         leaves = []
-        for key, name, is_part in zip(leaf_keys, leaf_names, leaf_is_part):
+        for key, name, is_part in zip(self._leaf_keys, self._leaf_names, self._leaf_is_part):
             geometry, title = self._leaf(key)
             leaves.append(Leaf(name, title, is_part, geometry))
 
@@ -246,15 +177,171 @@ class Flattener:
             name=root.parsed.name or Path(root.display).name,
             leaves=leaves,
             leaf=leaf,
-            colour=stack_or(inst_colour, (0,), np.int64),
+            colour=placed.colour,
             transform=transforms,
-            path=stack_or(inst_path, (0,), np.int32),
-            step=stack_or(inst_step, (0,), np.int32),
+            path=path.reshape(-1).astype(np.int32),
+            step=placed.step,
             paths=paths,
             colours=self.colours,
             missing=self.files.problems.missing,
             warnings=self.files.problems.warnings,
             studs=self.expander.studs,
+        )
+
+    def _leaf_id(self, key: str, name: str, is_part: bool) -> int:
+        found = self._leaf_index.get(key)
+        if found is None:
+            found = self._leaf_index[key] = len(self._leaf_keys)
+            self._leaf_keys.append(key)
+            self._leaf_is_part.append(is_part)
+            self._leaf_names.append(name)
+        return found
+
+    def _chain_id(self, chain: tuple[str, ...]) -> int:
+        found = self._chain_ids.get(chain)
+        if found is None:
+            found = self._chain_ids[chain] = len(self._chains)
+            self._chains.append(chain)
+        return found
+
+    def _walk(self, root: Source) -> _Placed:
+        """Each distinct (model file, inherited colour remap, BFC state) is flattened once, in
+        its own frame, and placed by its parents with one batched matrix product: a sub-model
+        used a thousand times costs one walk, and exponential nesting stays linear in files."""
+        done: dict[tuple, _Placed] = {}
+        start = (root, (), False, True)
+        stack: list[tuple[tuple, bool]] = [(start, False)]
+        on_path: list[str] = []
+        while stack:
+            state, expanded = stack.pop()
+            key = _state_key(state)
+            if key in done:
+                continue
+            source = state[0]
+            if expanded:
+                on_path.pop()
+                done[key] = self._place_file(state, done)
+                continue
+            if source.key in on_path:  # reached again below itself
+                raise self._cycle(on_path, source)
+            on_path.append(source.key)
+            stack.append((state, True))
+            for child_state in reversed(self._sub_models(state)):
+                if _state_key(child_state) not in done:
+                    if child_state[0].key in on_path:
+                        raise self._cycle(on_path, child_state[0])
+                    stack.append((child_state, False))
+        return done[_state_key(start)]
+
+    def _view(self, source: Source):
+        record = self.files.record(source)
+        parsed, children = fallback_view(record.parsed, record.children)  # TEXMAP: fallback
+        return record, parsed, children
+
+    def _sub_models(self, state: tuple) -> list[tuple]:
+        """The states of the sub-models a file's references place, in order."""
+        source, remap, inverted, clipped = state
+        record, parsed, children = self._view(source)
+        remap = self._file_colours(source, parsed, remap)
+        refs = parsed.refs
+        found = []
+        for i, child in enumerate(children):
+            if child is not None and self.files.kind(child) == "model":
+                found.append(
+                    (
+                        child,
+                        tuple(sorted(remap.items())),
+                        inverted ^ bool(refs.invert[i]),
+                        clipped and bool(refs.clip[i]),
+                    )
+                )
+        return found
+
+    def _place_file(self, state: tuple, done: dict[tuple, _Placed]) -> _Placed:
+        """One file's instances in its own frame: its own geometry, its leaves, then each
+        sub-model's (already flattened) instances placed by the referencing line."""
+        source, remap_items, inverted, clipped = state
+        record, parsed, children = self._view(source)
+        remap = self._file_colours(source, parsed, remap_items)
+        parts: list[_Placed] = []
+        if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
+            own = source.key + "#own"
+            self.files.records.setdefault(own, _own_record(own, record, parsed, source))
+            self.files.kinds[own] = "leaf"
+            leaf = self._leaf_id(own + _bfc(inverted, clipped), parsed.name or "model", False)
+            parts.append(_Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0))
+        refs = parsed.refs
+        if refs is None or not len(refs.names):
+            return _Placed.concat(parts)
+        ref_colour = refs.colour.copy()
+        for old, new in remap.items():
+            ref_colour[ref_colour == old] = new
+        leaves, leaf_refs = [], []
+        sub_states = iter(self._sub_models(state))
+        for i, child in enumerate(children):
+            if child is None:
+                self.files.problems.missing_reference(refs.names[i], record.display, refs.lines[i])
+                continue
+            kind = self.files.kind(child)
+            if kind == "model":
+                if leaf_refs:  # keep the file's order: leaves so far, then this sub-model
+                    parts.append(self._leaves_here(refs, ref_colour, leaves, leaf_refs))
+                    leaves, leaf_refs = [], []
+                sub = done[_state_key(next(sub_states))]
+                name = self.files.records[child.key].parsed.name or refs.names[i]
+                parts.append(self._place(sub, refs.matrix[i], int(ref_colour[i]), name))
+                continue
+            name = normalise(refs.names[i]).replace("/", "\\")
+            style = _bfc(inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i]))
+            leaves.append(self._leaf_id(child.key + style, name, kind == "part"))
+            leaf_refs.append(i)
+        if leaf_refs:
+            parts.append(self._leaves_here(refs, ref_colour, leaves, leaf_refs))
+        return _Placed.concat(parts)
+
+    @staticmethod
+    def _leaves_here(refs, ref_colour, leaves: list[int], index: list[int]) -> _Placed:
+        return _Placed(
+            np.array(leaves, np.int32),
+            ref_colour[index].astype(np.int64),
+            refs.matrix[index],
+            np.zeros(len(index), np.int32),
+            refs.step[index].astype(np.int32),
+        )
+
+    def _place(self, sub: _Placed, matrix: np.ndarray, colour: int, name: str) -> _Placed:
+        """A sub-model's instances placed by one reference: transformed, its inherited colour
+        (16) replaced by the reference's, and its chains prefixed with its name."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            transform = matrix @ sub.transform
+        colours = sub.colour.copy()
+        colours[colours == MAIN_COLOUR] = colour
+        ids, inverse = np.unique(sub.path, return_inverse=True)
+        mapped = np.array([self._chain_id((name, *self._chains[i])) for i in ids], np.int32)
+        path = mapped[inverse.reshape(-1)] if len(ids) else sub.path
+        return _Placed(sub.leaf, colours, transform, path, sub.step)
+
+    def _finite(self, placed: _Placed, display: str) -> _Placed:
+        """Instances whose nested matrices overflowed to infinity are left out, with a warning."""
+        finite = np.isfinite(placed.transform).all(axis=(1, 2))
+        if finite.all():
+            return placed
+        self.files.problems.warn(
+            display,
+            1,
+            f"{int((~finite).sum()):,} placements are too large (their nested matrices overflow "
+            "to infinity); they are left out",
+        )
+        return placed.select(finite)
+
+    def _cycle(self, on_path: list[str], child: Source) -> ModelError:
+        names = [self.files.records[k].parsed.name or k for k in on_path]
+        parent = self.files.records[on_path[-1]]
+        child_name = self.files.records[child.key].parsed.name or child.display
+        return ModelError(
+            f"reference cycle: {' -> '.join([*names[-3:], child_name])}",
+            path=parent.display,
+            hint="a model must not include itself, directly or through others",
         )
 
     def _leaf(self, key: str) -> tuple[PartGeometry, str]:
@@ -314,6 +401,13 @@ class Flattener:
             is_part = rest.startswith(("parts/", "unofficial/parts/")) and "/s/" not in rest
             is_part = is_part if not rest.startswith(("p/", "unofficial/p/")) else False
         return Source(key, rest, is_part)
+
+    def _file_colours(self, source: Source, parsed: LDrawFile, inherited: tuple) -> dict[int, int]:
+        """`_local_colours` once per (file, inherited remap): it hands out private codes."""
+        key = (source.key, inherited)
+        if key not in self._remaps:
+            self._remaps[key] = self._local_colours(parsed, dict(inherited))
+        return self._remaps[key]
 
     def _local_colours(self, parsed: LDrawFile, remap: dict[int, int]) -> dict[int, int]:
         """Apply a model file's own `!COLOUR` lines: to this file and its children."""
