@@ -178,9 +178,7 @@ class ModelRenderer:
                     renderer.node_centres[node] = centres.mean(axis=0)
                 elif material.alphaMode == "BLEND":
                     # Glass: one node per instance so it can be sorted back to front.
-                    prim = LeanPrimitive(
-                        positions, normals, indices=indices, material=material
-                    )
+                    prim = LeanPrimitive(positions, normals, indices=indices, material=material)
                     mesh = pyrender.Mesh([prim])
                     for j, pose in enumerate(poses):
                         node = scene.add(mesh, pose=pose, name=f"{i:07d}.{j:07d}")
