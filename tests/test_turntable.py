@@ -14,7 +14,7 @@ from PIL import Image, ImageSequence
 from ldscene.cli import cli
 from ldscene.ldraw import load_model
 from ldscene.render.camera import LDRAW_TO_GL
-from ldscene.render.options import RenderOptions
+from ldscene.render.options import DEFAULT_BACKGROUND, RenderOptions
 from ldscene.render.turntable import orbit_views, render_frames, write_animation
 
 TINY = ("--width", "96", "--height", "72", "--aa", "1", "-q")
@@ -50,7 +50,8 @@ def test_gif_has_one_frame_per_step_and_they_differ(bricks, tmp_path):
         assert np.abs(a - b).mean() > 1.0  # the model turned between frames
     with Image.open(out) as im:
         assert im.info["loop"] == 0 and im.info["duration"] == 100
-    assert (frames[0][0, 0] == 255).all()  # the background stays exactly white
+    # the background keeps exactly the default colour (GIF palettes must not shift it)
+    assert (frames[0][0, 0] == np.round(np.asarray(DEFAULT_BACKGROUND) * 255)).all()
     assert sorted(p.name for p in out.parent.iterdir()) == ["spin.gif"]  # no temp files
 
 

@@ -649,6 +649,9 @@ def schema_command() -> None:
 @click.option("--edges/--no-edges", default=None, help="Draw LDraw edge lines (default on).")
 @click.option("--no-shadows", is_flag=True, help="No shadows (faster).")
 @click.option(
+    "--no-ao", is_flag=True, help="No ambient occlusion (contact shading in crevices; faster)."
+)
+@click.option(
     "--studs",
     type=click.Choice(["auto", "full", "fast", "logo"]),
     default="auto",
@@ -692,6 +695,7 @@ def render_command(
     ground: bool,
     edges: bool | None,
     no_shadows: bool,
+    no_ao: bool,
     studs: str,
     cluster: str | None,
     jobs: int | None,
@@ -737,6 +741,7 @@ def render_command(
         ground=ground,
         edges=edges,
         shadows=not no_shadows,
+        ambient_occlusion=not no_ao,
         studs=studs,
         quiet=quiet,
         timings=timings,

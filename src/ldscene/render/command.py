@@ -41,6 +41,7 @@ class RenderRequest:
     ground: bool | None = None  # None: on for models; for scenes only with the path engine
     edges: bool | None = None
     shadows: bool = True
+    ambient_occlusion: bool = True
     studs: str = "auto"  # auto, full, fast or logo (see render/studs.py)
     engine: EngineSettings = field(default_factory=EngineSettings)
     quiet: bool = False
@@ -163,6 +164,7 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
         edges = defaults.edges
     opts.edges = True if edges is None else edges
     opts.shadows = req.shadows
+    opts.ambient_occlusion = req.ambient_occlusion
     opts.validate()
     return opts
 

@@ -28,7 +28,7 @@ from ldscene.render.meshes import (
 )
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.raster.lights import LightRig, light_poses
-from ldscene.render.raster.lines import line_extents
+from ldscene.render.raster.lines import outline_sizes
 from ldscene.render.raster.materials import (
     line_material,
     pyrender_material,
@@ -159,6 +159,13 @@ class ModelRenderer:
         )
         glass_instanced = n_glass > GLASS_NODE_LIMIT
         total = len(m.batches)
+        sizes: dict[int, np.ndarray] = {}  # per leaf: its outlines' sizes, for fading lines
+
+        def outlines(leaf: int, lm) -> np.ndarray:
+            if leaf not in sizes:
+                sizes[leaf] = outline_sizes(lm.edge_vertices, lm.edge_indices)
+            return sizes[leaf]
+
         for i, batch in enumerate(m.batches):
             if self.progress and i % 200 == 0:
                 self.progress("uploading", i / max(total, 1))
@@ -195,7 +202,7 @@ class ModelRenderer:
                     prim = LeanPrimitive(
                         lm.edge_vertices,
                         color_0=_rgba(linear_rgb(table, codes)),
-                        texcoord_0=line_extents(lm.edge_vertices, lm.edge_indices),
+                        texcoord_0=outlines(batch.leaf, lm),
                         indices=lm.edge_indices,
                         material=lines,
                         mode=1,

@@ -25,7 +25,7 @@ layout(location = TEXCOORD_0_LOC) in vec2 control_b;
 #else
 #ifdef COLOR_0_LOC
 #ifdef TEXCOORD_0_LOC
-// Edge lines: x is the longest line meeting this vertex, in model units (render/raster/lines.py).
+// Edge lines: x is the size of the outline this vertex belongs to (render/raster/lines.py).
 layout(location = TEXCOORD_0_LOC) in vec2 line_extent;
 #endif
 #endif
@@ -36,11 +36,12 @@ uniform mat4 V;
 uniform mat4 P;
 #ifdef COLOR_0_LOC
 uniform float line_pixels;  // output pixels per model unit at clip w = 1: P[1][1] * height / 2
-const float LINE_FADE_FROM = 1.0;  // output pixels: a line this short is not drawn
-const float LINE_FADE_TO = 4.0;    // and one this long at full strength
+const float LINE_FADE_FROM = 8.0;   // output pixels: an outline this small is not drawn
+const float LINE_FADE_TO = 24.0;    // and one this big at full strength
+const float CONDITIONAL_SCALE = 4.0;  // see render/raster/lines.py
 
-// Lines shorter than a few pixels on screen (a distant stud's outline) fade out; longer ones
-// (brick joints, silhouettes) stay at full strength.
+// Outlines a few pixels across on screen (a distant stud's) fade out; bigger ones (bricks'
+// joints and silhouettes) stay at full strength.
 float line_strength(float length_units, float w)
 {
     float pixels = length_units * line_pixels / max(w, 1e-6);
@@ -77,7 +78,7 @@ void main()
     frag_position = (M * (inst_m * vec4(position, 1.0))).xyz;
     frag_normal = vec3(0.0, 0.0, 1.0);
     float own = length((M * (inst_m * vec4(normal - position, 0.0))).xyz);
-    color_multiplier = vec4(color_0.rgb, line_strength(own, a.w));
+    color_multiplier = vec4(color_0.rgb, line_strength(own * CONDITIONAL_SCALE, a.w));
 #else
     // Matrix-vector products only: llvmpipe does not hoist uniform-only matrix products.
     vec4 world = M * (inst_m * vec4(position, 1.0));
