@@ -318,14 +318,14 @@ def _hostile(text: str, draw) -> str:
 
 
 #: The mutations, as often as they should be drawn (most keep the scene readable in part).
-MUTATIONS: list[Callable] = [
-    _truncate,
+MUTATIONS: list[Callable] = [  # not led by _truncate: Hypothesis draws the first more often
     *[_value] * 3,
     *[_flow_value] * 3,
     _character,
     _lines,
     *[_tree] * 2,
     _hostile,
+    _truncate,
 ]
 
 

@@ -419,3 +419,14 @@ def test_cameras_aimed_at_nothing_or_at_themselves(tmp_path, camera, column, nee
         load_scene(path)
     assert (info.value.line, info.value.column) == (5, column), str(info.value)
     assert needle in str(info.value)
+
+
+@pytest.mark.parametrize("colour", ['"¹"', '"#-12345"', '"' + "9" * 5000 + '"', '"٣"'])
+def test_colour_text_that_only_looks_like_a_number_is_an_unknown_colour(tmp_path, colour):
+    """Fuzzing found '¹' (str.isdigit() is True, int() refuses it) as a ValueError."""
+    from ldscene.scene.compose import load_scene
+
+    path = write_scene(tmp_path, f"place:\n  b: {{part: 3001, color: {colour}}}\n")
+    with pytest.raises(LdsceneError, match="unknown colour") as info:
+        load_scene(path)
+    assert (info.value.line, info.value.column) == (2, 26)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,12 +263,9 @@ class Composer:
                 "bluish grey) or a name",
             )
         text = value.strip()
-        if text.startswith("#") and len(text) == 7:
-            try:
-                return 0x2000000 + int(text[1:], 16)
-            except ValueError:
-                pass
-        if text.lstrip("-").isdigit():
+        if re.fullmatch(r"#[0-9a-fA-F]{6}", text):
+            return 0x2000000 + int(text[1:], 16)
+        if re.fullmatch(r"-?[0-9]{1,18}", text):  # ASCII digits only ("¹".isdigit() is True)
             return self.colour(sp.ColourRef(int(text), where))
         if self._colour_names is None:
             self._colour_names = {
