@@ -430,3 +430,9 @@ def test_colour_text_that_only_looks_like_a_number_is_an_unknown_colour(tmp_path
     with pytest.raises(LdsceneError, match="unknown colour") as info:
         load_scene(path)
     assert (info.value.line, info.value.column) == (2, 26)
+
+
+def test_a_render_size_with_superscript_digits_is_refused_where_it_is(tmp_path):
+    err = spec_error(tmp_path, 'render:\n  size: "¹x2"\n')
+    assert (err.line, err.column) == (2, 9)
+    assert "size of render: is '¹x2'" in str(err)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -937,10 +938,10 @@ def _render(reader: Reader, node: YMap) -> RenderSpec:
             and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
         ):
             size = (int(value[0]), int(value[1]))
-        elif isinstance(value, str) and "x" in value.lower():
-            w, _, h = value.lower().partition("x")
-            if w.strip().isdigit() and h.strip().isdigit() and int(w) > 0 and int(h) > 0:
-                size = (int(w), int(h))
+        elif isinstance(value, str):
+            found = re.fullmatch(r"\s*([0-9]{1,9})\s*[xX]\s*([0-9]{1,9})\s*", value)
+            if found and int(found[1]) > 0 and int(found[2]) > 0:
+                size = (int(found[1]), int(found[2]))
         if size is None:
             raise reader.error(
                 node.value_mark("size"),
