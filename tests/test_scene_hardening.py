@@ -436,3 +436,9 @@ def test_a_render_size_with_superscript_digits_is_refused_where_it_is(tmp_path):
     err = spec_error(tmp_path, 'render:\n  size: "¹x2"\n')
     assert (err.line, err.column) == (2, 9)
     assert "size of render: is '¹x2'" in str(err)
+
+
+def test_a_background_that_is_not_hex_is_refused_where_it_is(tmp_path):
+    err = spec_error(tmp_path, 'render:\n  background: "#zz00zz"\n')
+    assert (err.line, err.column) == (2, 15)
+    assert "background of render: is '#zz00zz'" in str(err)

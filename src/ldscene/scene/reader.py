@@ -961,6 +961,13 @@ def _render(reader: Reader, node: YMap) -> RenderSpec:
                 )
             spec.background = [float(v) for v in rgb]
         elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            hex_text = isinstance(value, str) and value.strip().startswith("#")
+            if hex_text and not re.fullmatch(r"\s*#(?:[0-9a-fA-F]{3}){1,2}\s*", value):
+                raise reader.error(
+                    node.value_mark("background"),
+                    f"background of render: is '{value}'",
+                    'write "#rrggbb" with six hex digits',
+                )
             spec.background = value
         else:
             raise reader.error(
