@@ -1,9 +1,11 @@
 """Screen-space ambient occlusion for the raster engine: contact shading in crevices.
 
-One full-screen pass after the opaque geometry (and the floor) and before the glass: it reads
-the depth buffer and multiplies the colour buffer by how open each pixel is (shaders/ao.frag),
-in linear light.  No normal buffer and no extra geometry pass: the only cost is the
-full-screen pass itself, a few milliseconds on a GPU and tens of them on llvmpipe.
+Two full-screen passes at the output resolution: after the opaque geometry (before the glass,
+whose depth must not count), shaders/ao.frag reads the depth buffer and writes how open each
+pixel is into a one-channel texture; once the image is drawn (and, when supersampled,
+box-filtered to its output size), shaders/ao_apply.frag blurs that over 4x4 pixels and
+multiplies it into the image, in linear light.  No normal buffer and no
+extra geometry pass, so the cost does not grow with the model.
 """
 
 from __future__ import annotations
@@ -13,38 +15,60 @@ import os
 import numpy as np
 from OpenGL.GL import (
     GL_BLEND,
+    GL_CLAMP_TO_EDGE,
+    GL_COLOR_ATTACHMENT0,
+    GL_COLOR_BUFFER_BIT,
     GL_CULL_FACE,
-    GL_DEPTH_ATTACHMENT,
     GL_DEPTH_TEST,
     GL_DRAW_FRAMEBUFFER,
     GL_FRAGMENT_SHADER,
+    GL_FRAMEBUFFER_SRGB,
+    GL_LINEAR,
     GL_ONE,
     GL_ONE_MINUS_SRC_ALPHA,
+    GL_R8,
+    GL_RED,
     GL_SRC_COLOR,
     GL_TEXTURE0,
+    GL_TEXTURE1,
     GL_TEXTURE_2D,
+    GL_TEXTURE_MAG_FILTER,
+    GL_TEXTURE_MIN_FILTER,
+    GL_TEXTURE_WRAP_S,
+    GL_TEXTURE_WRAP_T,
     GL_TRIANGLES,
     GL_TRUE,
+    GL_UNSIGNED_BYTE,
     GL_VERTEX_SHADER,
     GL_ZERO,
     glActiveTexture,
+    glBindFramebuffer,
     glBindTexture,
     glBindVertexArray,
     glBlendFuncSeparate,
+    glClear,
+    glClearColor,
+    glDeleteFramebuffers,
     glDeleteProgram,
+    glDeleteTextures,
     glDeleteVertexArrays,
     glDepthMask,
     glDisable,
     glDrawArrays,
     glEnable,
     glFramebufferTexture2D,
+    glGenFramebuffers,
+    glGenTextures,
     glGenVertexArrays,
     glGetUniformLocation,
+    glTexImage2D,
+    glTexParameteri,
     glUniform1f,
     glUniform1i,
     glUniform2f,
     glUniformMatrix4fv,
     glUseProgram,
+    glViewport,
 )
 from OpenGL.GL.shaders import compileProgram, compileShader
 
@@ -58,68 +82,129 @@ RADIUS = 30.0
 STRENGTH = 0.6
 
 
+def _program(vertex: str, fragment: str) -> int:
+    def source(name: str) -> str:
+        with open(os.path.join(SHADER_DIR, name), encoding="utf-8") as handle:
+            return handle.read()
+
+    return compileProgram(
+        compileShader(source(vertex), GL_VERTEX_SHADER),
+        compileShader(source(fragment), GL_FRAGMENT_SHADER),
+        validate=False,
+    )
+
+
 class AmbientOcclusion:
-    """The compiled pass; one per GL context."""
+    """The compiled passes and their one-channel target; one per GL context."""
 
     def __init__(self) -> None:
-        def source(name: str) -> str:
-            with open(os.path.join(SHADER_DIR, name), encoding="utf-8") as handle:
-                return handle.read()
-
-        self._program = compileProgram(
-            compileShader(source("ao.vert"), GL_VERTEX_SHADER),
-            compileShader(source("ao.frag"), GL_FRAGMENT_SHADER),
-            validate=False,
-        )
+        self._occlusion = _program("ao.vert", "ao.frag")
+        self._apply = _program("ao.vert", "ao_apply.frag")
         self._vao = glGenVertexArrays(1)  # core profile: a draw needs a bound vertex array
-        self._locations = {
-            name: glGetUniformLocation(self._program, name)
-            for name in (
-                "depth_map",
-                "inverse_projection",
-                "size",
-                "pixel_scale",
-                "ortho",
-                "radius",
-                "strength",
-            )
-        }
+        self._texture = glGenTextures(1)
+        self._framebuffer = glGenFramebuffers(1)
+        self._size: tuple[int, int] | None = None
 
-    def apply(self, depth_texture: int, width: int, height: int, projection: np.ndarray) -> None:
-        """Darken the bound draw framebuffer (sRGB writes on) from `depth_texture`, which is
-        detached from it meanwhile so the pass does not read what it writes."""
-        loc = self._locations
-        ortho = abs(projection[3, 3] - 1.0) < 1e-9
-        glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, 0, 0)
+    def _target(self, width: int, height: int) -> None:
+        """The open-ness texture, (re)allocated at the output size."""
+        if self._size == (width, height):
+            return
+        glBindTexture(GL_TEXTURE_2D, self._texture)
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, width, height, 0, GL_RED, GL_UNSIGNED_BYTE, None)
+        for parameter, value in (
+            (GL_TEXTURE_MIN_FILTER, GL_LINEAR),
+            (GL_TEXTURE_MAG_FILTER, GL_LINEAR),
+            (GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE),
+            (GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE),
+        ):
+            glTexParameteri(GL_TEXTURE_2D, parameter, value)
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._framebuffer)
+        glFramebufferTexture2D(
+            GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, self._texture, 0
+        )
+        self._size = (width, height)
+
+    def measure(
+        self, depth_texture: int, depth_size: tuple[int, int], stride: int, projection: np.ndarray
+    ) -> None:
+        """Find how open each output pixel (depth_size // stride) is; leaves the draw
+        framebuffer and the viewport changed."""
+        width, height = depth_size[0] // stride, depth_size[1] // stride
+        self._target(width, height)
         glDisable(GL_DEPTH_TEST)
         glDisable(GL_CULL_FACE)
         glDepthMask(False)
-        glEnable(GL_BLEND)
-        # colour: dst * open; alpha (transparent backgrounds): the floor's contact shadow adds
-        # coverage as its shadow does, dst + (1 - dst) * (1 - open).
-        glBlendFuncSeparate(GL_ZERO, GL_SRC_COLOR, GL_ONE, GL_ONE_MINUS_SRC_ALPHA)
-        glUseProgram(self._program)
+        glDisable(GL_BLEND)
+        glBindVertexArray(self._vao)
         glActiveTexture(GL_TEXTURE0)
         glBindTexture(GL_TEXTURE_2D, depth_texture)
-        glUniform1i(loc["depth_map"], 0)
+
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._framebuffer)
+        glViewport(0, 0, width, height)
+        glClearColor(1.0, 1.0, 1.0, 1.0)
+        glClear(GL_COLOR_BUFFER_BIT)
+        glUseProgram(self._occlusion)
+        self._set(self._occlusion, "depth_map", 0)
         inverse = np.linalg.inv(projection).astype(np.float32)
-        glUniformMatrix4fv(loc["inverse_projection"], 1, GL_TRUE, inverse)
-        glUniform2f(loc["size"], float(width), float(height))
-        glUniform1f(loc["pixel_scale"], float(projection[1, 1]) * height / 2.0)
-        glUniform1i(loc["ortho"], int(ortho))
-        glUniform1f(loc["radius"], RADIUS)
-        glUniform1f(loc["strength"], STRENGTH)
-        glBindVertexArray(self._vao)
+        glUniformMatrix4fv(
+            glGetUniformLocation(self._occlusion, "inverse_projection"), 1, GL_TRUE, inverse
+        )
+        glUniform2f(glGetUniformLocation(self._occlusion, "size"), *map(float, depth_size))
+        self._set(self._occlusion, "stride", stride)
+        self._set(self._occlusion, "pixel_scale", float(projection[1, 1]) * depth_size[1] / 2)
+        self._set(self._occlusion, "ortho", int(abs(projection[3, 3] - 1.0) < 1e-9))
+        self._set(self._occlusion, "radius", RADIUS)
+        self._set(self._occlusion, "strength", STRENGTH)
         glDrawArrays(GL_TRIANGLES, 0, 3)
+        self._finish()
+
+    def apply(self, target: int, depth_texture: int, stride: int) -> None:
+        """Darken framebuffer `target`, the image at its output size, by the last `measure`;
+        `depth_texture` (which must not be attached to `target`) tells the background."""
+        assert self._size is not None
+        width, height = self._size
+        glDisable(GL_DEPTH_TEST)
+        glDepthMask(False)
+        glBindVertexArray(self._vao)
+        glActiveTexture(GL_TEXTURE0)
+        glBindTexture(GL_TEXTURE_2D, depth_texture)
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, target)
+        glViewport(0, 0, width, height)
+        glEnable(GL_FRAMEBUFFER_SRGB)  # multiply in linear light
+        glEnable(GL_BLEND)
+        # colour: image * open; alpha (transparent backgrounds): the floor's contact shadow
+        # adds coverage as its shadow does, a + (1 - a) * (1 - open).
+        glBlendFuncSeparate(GL_ZERO, GL_SRC_COLOR, GL_ONE, GL_ONE_MINUS_SRC_ALPHA)
+        glUseProgram(self._apply)
+        glActiveTexture(GL_TEXTURE1)
+        glBindTexture(GL_TEXTURE_2D, self._texture)
+        self._set(self._apply, "open_map", 1)
+        self._set(self._apply, "depth_map", 0)
+        self._set(self._apply, "stride", stride)
+        glUniform2f(glGetUniformLocation(self._apply, "out_size"), float(width), float(height))
+        glDrawArrays(GL_TRIANGLES, 0, 3)
+        glDisable(GL_BLEND)
+        glDisable(GL_FRAMEBUFFER_SRGB)
+        glBindTexture(GL_TEXTURE_2D, 0)
+        self._finish()
+
+    @staticmethod
+    def _finish() -> None:
+        glActiveTexture(GL_TEXTURE0)
+        glBindTexture(GL_TEXTURE_2D, 0)
         glBindVertexArray(0)
         glUseProgram(0)
-        glBindTexture(GL_TEXTURE_2D, 0)
-        glFramebufferTexture2D(
-            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, depth_texture, 0
-        )
         glEnable(GL_DEPTH_TEST)
         glDepthMask(True)
 
+    @staticmethod
+    def _set(program: int, name: str, value: int | float) -> None:
+        location = glGetUniformLocation(program, name)
+        (glUniform1i if isinstance(value, int) else glUniform1f)(location, value)
+
     def delete(self) -> None:
+        glDeleteFramebuffers(1, [self._framebuffer])
+        glDeleteTextures(1, [self._texture])
         glDeleteVertexArrays(1, [self._vao])
-        glDeleteProgram(self._program)
+        glDeleteProgram(self._occlusion)
+        glDeleteProgram(self._apply)

@@ -185,6 +185,7 @@ class LdRenderer(pyrender.Renderer):
         self.ambient_occlusion = True  # offscreen images get contact shading (ambient.py)
         self._ambient = None
         self._depth_only = False  # drawing the glass's depth for its lines (colour writes off)
+        self._occlusion_measured = False  # this frame's AO waits to be applied (read-back)
 
     @property
     def shadow_interleave(self) -> bool:
@@ -389,7 +390,7 @@ class LdRenderer(pyrender.Renderer):
             if current is not None:
                 current._unbind()
                 current = None
-            self._ambient_pass(P)
+            self._measure_occlusion(P)
             self._gl_state = {}
         draw_nodes(glass, MODE_SURFACE)
         if glass_lines:
@@ -451,13 +452,18 @@ class LdRenderer(pyrender.Renderer):
         self._set_state(GL_CULL_FACE, not (mode == MODE_CATCHER or material.doubleSided))
         self._draw_call(primitive)
 
-    def _ambient_pass(self, P: np.ndarray) -> None:
+    def _measure_occlusion(self, P: np.ndarray) -> None:
+        """Ambient occlusion from the depth of the opaque geometry and the floor (glass must
+        not count); it darkens the image when it is read back."""
         from ldscene.render.raster.ambient import AmbientOcclusion
 
         if self._ambient is None:
             self._ambient = AmbientOcclusion()
+        self._ambient.measure(self._depth_texture, self._main_fb_dims, self.reduce, P)
+        self._occlusion_measured = True
         width, height = self._main_fb_dims
-        self._ambient.apply(self._depth_texture, width, height, P)
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
+        glViewport(0, 0, width, height)
 
     @staticmethod
     def _draw_call(primitive) -> None:
@@ -629,6 +635,20 @@ class LdRenderer(pyrender.Renderer):
         self._main_fb_ms = self._main_cb_ms = self._main_db_ms = None
         self._main_fb_dims = (None, None)
 
+    def _darken_occluded(self) -> None:
+        """Multiply the measured occlusion into the output-size image."""
+        if self.reduce == 2:
+            self._ambient.apply(self._small_fb, self._depth_texture, 2)
+            return
+        # The image is the main framebuffer: its depth texture is detached meanwhile.
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
+        glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, 0, 0)
+        self._ambient.apply(self._main_fb, self._depth_texture, 1)
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
+        glFramebufferTexture2D(
+            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, self._depth_texture, 0
+        )
+
     def _read_main_framebuffer(self, scene, flags):
         width, height = self._main_fb_dims
         glBindFramebuffer(GL_READ_FRAMEBUFFER, self._main_fb)
@@ -642,6 +662,9 @@ class LdRenderer(pyrender.Renderer):
                 0, 0, 2 * width, 2 * height, 0, 0, width, height, GL_COLOR_BUFFER_BIT, GL_LINEAR
             )
             glBindFramebuffer(GL_READ_FRAMEBUFFER, self._small_fb)
+        if self._occlusion_measured:
+            self._occlusion_measured = False
+            self._darken_occluded()
         data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
         image = np.frombuffer(data, np.uint8).reshape(height, width, 4)
         glBindFramebuffer(GL_FRAMEBUFFER, 0)
