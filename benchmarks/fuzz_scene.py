@@ -66,7 +66,7 @@ def main() -> int:
         path.write_bytes(data)
         outcome = run_case(lambda p: load_scene(p, library), path, args.bound)
         kinds[outcome.kind] += 1
-        slowest.append((outcome.seconds, outcome.kind))
+        slowest.append((outcome.seconds, f"{outcome.kind}: {_gist(outcome.detail)[:70]}"))
         if outcome.kind == "error":
             errors[_gist(outcome.detail)] += 1
         elif outcome.kind != "ok":
@@ -82,7 +82,9 @@ def main() -> int:
     seconds = time.perf_counter() - start
     print(f"\n{total:,} cases in {seconds:.0f} s ({seeds.__len__()} seed scenes): {dict(kinds)}")
     slowest.sort(reverse=True)
-    print("slowest cases: " + ", ".join(f"{s:.1f} s ({k})" for s, k in slowest[:5]))
+    print("slowest cases:")
+    for seconds_taken, what in slowest[:5]:
+        print(f"  {seconds_taken:5.1f} s  {what}")
     print("most common errors:")
     for gist, n in errors.most_common(15):
         print(f"  {n:5d}  {gist}")
