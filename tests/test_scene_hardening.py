@@ -442,3 +442,19 @@ def test_a_background_that_is_not_hex_is_refused_where_it_is(tmp_path):
     err = spec_error(tmp_path, 'render:\n  background: "#zz00zz"\n')
     assert (err.line, err.column) == (2, 15)
     assert "background of render: is '#zz00zz'" in str(err)
+
+
+def test_an_astronomical_count_is_named_by_its_size_without_a_setting_to_raise(tmp_path):
+    from ldscene.scene.compose import load_scene
+
+    path = write_scene(
+        tmp_path,
+        "place:\n  b: {part: 3001, repeat: [{count: 1.0e+300, step: [1, 0, 0]},"
+        " {count: 1000000, step: [0, 1, 0]}]}\n",
+    )
+    with pytest.raises(LimitError) as info:
+        load_scene(path)
+    assert str(info.value) == (
+        f"{path}:2:3: place 'b' would bring the scene to about 10^306 instances "
+        "(lower its count or repeat)"
+    )

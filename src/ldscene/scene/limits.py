@@ -39,6 +39,9 @@ def over_limit(count: int, what: str) -> tuple[str, str] | None:
     limit = max_instances()
     if count <= limit:
         return None
+    if count >= 10**12:  # no machine holds that many: no point in offering the setting
+        size = f"{count:,}" if count < 10**15 else f"about 10^{len(str(count)) - 1}"
+        return (f"{what} would bring the scene to {size} instances", "lower its count or repeat")
     return (
         f"{what} would bring the scene to {count:,} instances, over the limit of {limit:,}",
         f"lower its count or repeat, or raise the limit: {ENV}={count}",
