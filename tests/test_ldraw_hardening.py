@@ -196,3 +196,13 @@ def test_a_part_that_repeats_a_primitive_too_often_stops_early(tmp_path: Path, m
     monkeypatch.setenv("LDSCENE_MAX_TRIANGLES", "lots")
     with pytest.raises(LdsceneError, match="not a positive whole number"):
         load_model(model, use_cache=False)
+
+
+def test_a_root_with_a_primitive_header_is_counted_as_the_model_it_is_walked_as(
+    tmp_path: Path,
+) -> None:
+    # Fuzzer finding: the count took such a root for one primitive, the walk placed 10^20.
+    text = "0 FILE top.ldr\n0 !LDRAW_ORG Primitive\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 l0.ldr\n"
+    model = write(tmp_path, "top.mpd", text + _nested(20, 10, "3001.dat"))
+    with pytest.raises(LdsceneError, match="would place about 10"):
+        load_model(model)

@@ -127,8 +127,11 @@ def check_instances(files, root: Source, view: Callable) -> None:
     parts.  `view(record) -> (parsed, children)` is the flattener's view of a model file."""
     sources: dict[str, Source] = {root.key: root}
 
+    def is_model(key: str) -> bool:  # the root is walked as a model whatever its header says
+        return key == root.key or files.kind(sources[key]) == "model"
+
     def uses(key: str) -> dict[str, int]:
-        if files.kind(sources[key]) != "model":
+        if not is_model(key):
             return {}
         _, children = view(files.record(sources[key]))
         models = [c for c in children if c is not None and files.kind(c) == "model"]
@@ -137,7 +140,7 @@ def check_instances(files, root: Source, view: Callable) -> None:
         return _counted(models)
 
     def own(key: str) -> int:
-        if files.kind(sources[key]) != "model":
+        if not is_model(key):
             return 1
         parsed, children = view(files.record(sources[key]))
         has_own = len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines)
