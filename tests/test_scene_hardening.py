@@ -458,3 +458,23 @@ def test_an_astronomical_count_is_named_by_its_size_without_a_setting_to_raise(t
         f"{path}:2:3: place 'b' would bring the scene to about 10^306 instances "
         "(lower its count or repeat)"
     )
+
+
+@pytest.mark.parametrize(
+    "text,where",
+    [
+        ("place:\n  b: {part: 3001}\ncameras:\n  c: {fov: .nan}\n", ":4:12: fov of camera 'c'"),
+        ("place:\n  b: {part: 3001, at: [0, .nan, 0]}\n", ":2:27: at of place 'b'"),
+        ("place:\n  b: {part: 3001\x00}\n", ":2:17: character U+0000"),
+        ("place: " + "[" * 500 + "]" * 500 + "\n", ":1:107: lists and mappings nest"),
+    ],
+    ids=["nan-fov", "nan-at", "nul", "deep"],
+)
+def test_render_of_a_bad_scene_is_one_line_and_no_image(tmp_path, text, where):
+    path = write_scene(tmp_path, text)
+    out = tmp_path / "out"
+    result = run_cli("render", str(path), "-o", str(out / "x.png"), "--width", "64")
+    assert result.returncode == 1 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {path}{where}")
+    assert not out.exists()
