@@ -13,6 +13,7 @@ time bound.
 from __future__ import annotations
 
 import ast
+import copy
 import os
 import signal
 import time
@@ -132,7 +133,7 @@ def _parsed(texts: list[str]) -> list:
 
 
 #: Python values a structural edit puts into a parsed scene.
-TREE_VALUES = _parsed(HOSTILE) + [None, -1, 10**8, 1e308, float("nan"), "x", [], {}]
+TREE_VALUES = _parsed(HOSTILE + PLAIN) + [None, -1, 10**8, 1e308, float("nan"), "x", [], {}]
 
 
 def _alias_bomb(levels: int) -> str:
@@ -262,7 +263,9 @@ def _tree(text: str, draw) -> str:
 
     walk(doc)
     target = draw(st.sampled_from(containers))
-    value = draw(st.sampled_from(TREE_VALUES))
+    # A hostile or plain value, or a copy of another part of the same scene (a placement
+    # body where a camera was, a list of points where a number was, ...).
+    value = copy.deepcopy(draw(st.sampled_from(TREE_VALUES) | st.sampled_from(containers)))
     keys = list(target) if isinstance(target, dict) else list(range(len(target)))
     op = draw(st.sampled_from(["set", "drop", "add"]))
     if op == "add" or not keys:
