@@ -116,3 +116,26 @@ def test_the_codec_keeps_every_field_of_the_geometry():
             got = getattr(back["geometry"], name)
             assert got.dtype == array.dtype and np.array_equal(got, array), name
     back["geometry"].triangles[0, 0, 0] = 7  # writable, like the arrays a pickle gave
+
+
+def test_crafted_entries_that_name_other_classes_or_bad_arrays_do_not_decode():
+    def blob(tree: object, tail: bytes = b"") -> bytearray:
+        text = json.dumps(tree).encode()
+        head = len(text).to_bytes(4, "little") + text
+        return bytearray(head + bytes(-len(head) % 8) + tail)
+
+    for tree in (
+        {"c": "os.system", "f": [["command", "touch PWNED"]]},
+        {"c": "ldscene.ldraw.geometry.PartGeometry", "f": [["triangles", "not an array"]]},
+        {"a": ["|O", [1], 0]},
+        {"a": ["<f4", [1000], 0]},
+        {"a": ["<f4", [-1], 0]},
+        {"a": ["zz", [1], 0]},
+        {"d": [[[1, 2], 3]]},
+        {"x": 1},
+    ):
+        try:
+            decode(blob(tree, bytes(8)))
+        except ValueError:
+            continue
+        raise AssertionError(f"decoded {tree}")

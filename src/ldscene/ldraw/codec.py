@@ -12,8 +12,10 @@ is imported but the allowed classes' modules.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
+import math
 import struct
 from typing import Any
 
@@ -57,7 +59,7 @@ def encode(value: Any) -> list[bytes | memoryview]:
             return {"d": [[enc(k), enc(v)] for k, v in item.items()]}
         name = f"{type(item).__module__}.{type(item).__qualname__}"
         if dataclasses.is_dataclass(item) and name in ALLOWED_CLASSES:
-            fields = {f.name: enc(getattr(item, f.name)) for f in dataclasses.fields(item)}
+            fields = [[f.name, enc(getattr(item, f.name))] for f in dataclasses.fields(item)]
             return {"c": name, "f": fields}
         raise TypeError(f"cannot cache a {name}")
 
@@ -72,50 +74,50 @@ def decode(blob: bytearray | memoryview) -> Any:
     view = memoryview(blob)
     try:
         (length,) = _LENGTH.unpack_from(view, 0)
-        tree = json.loads(bytes(view[_LENGTH.size : _LENGTH.size + length]))
-    except (struct.error, ValueError, UnicodeDecodeError) as err:
+    except struct.error as err:
         raise ValueError(f"bad cache entry ({err})") from None
     start = _LENGTH.size + length
     start += -start % _ALIGN
     data = view[start:]
+
+    def node(item: dict) -> Any:  # json calls this for every object, innermost first
+        if len(item) == 1:
+            ((tag, value),) = item.items()
+            if tag == "t" and value.__class__ is list:  # the commonest node first
+                return tuple(value)
+            if tag == "a":
+                return _array(value, data)
+            if tag == "d" and isinstance(value, list):
+                return {key: inner for key, inner in value}
+        elif len(item) == 2 and "c" in item and isinstance(item.get("f"), list):
+            return _instance(item["c"], dict(item["f"]))
+        raise ValueError("bad cache entry (unknown node)")
+
     try:
-        return _dec(tree, data)
-    except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as err:
+        return json.loads(bytes(view[_LENGTH.size : _LENGTH.size + length]), object_hook=node)
+    except (ValueError, UnicodeDecodeError, TypeError, RecursionError) as err:
         raise ValueError(f"bad cache entry ({type(err).__name__}: {err})") from None
 
 
-def _dec(item: Any, data: memoryview) -> Any:
-    if item is None or isinstance(item, (bool, int, float, str)):
-        return item
-    if isinstance(item, list):
-        return [_dec(x, data) for x in item]
-    if not isinstance(item, dict) or len(item) not in (1, 2):
-        raise ValueError("bad cache entry (unknown node)")
-    if "a" in item:
-        return _array(item["a"], data)
-    if "t" in item:
-        return tuple(_dec(x, data) for x in item["t"])
-    if "d" in item:
-        return {_hashable(_dec(k, data)): _dec(v, data) for k, v in item["d"]}
-    if "c" in item:
-        return _instance(item["c"], item["f"], data)
-    raise ValueError("bad cache entry (unknown node)")
-
-
-def _hashable(key: Any) -> Any:
-    if isinstance(key, (list, dict, np.ndarray)):
-        raise ValueError("bad cache entry (unhashable key)")
-    return key
+@functools.lru_cache(maxsize=64)
+def _dtype(text: str) -> np.dtype:
+    try:
+        dtype = np.dtype(text)
+    except TypeError:
+        raise ValueError(f"bad cache entry (dtype {text[:20]!r})") from None
+    if dtype.hasobject or dtype.kind not in _KINDS:
+        raise ValueError(f"bad cache entry (dtype {dtype})")
+    return dtype
 
 
 def _array(spec: Any, data: memoryview) -> np.ndarray:
+    if not isinstance(spec, list) or len(spec) != 3 or not isinstance(spec[1], list):
+        raise ValueError("bad cache entry (array)")
     dtype_text, shape, offset = spec
-    dtype = np.dtype(str(dtype_text))
-    if dtype.hasobject or dtype.kind not in _KINDS:
-        raise ValueError(f"bad cache entry (dtype {dtype})")
+    dtype = _dtype(str(dtype_text))
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise ValueError("bad cache entry (shape)")
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)
     if not isinstance(offset, int) or offset < 0 or offset + count * dtype.itemsize > len(data):
         raise ValueError("bad cache entry (array outside the entry)")
     if count == 0:
@@ -123,14 +125,20 @@ def _array(spec: Any, data: memoryview) -> np.ndarray:
     return np.frombuffer(data, dtype, count, offset).reshape(shape)
 
 
-def _instance(name: Any, fields: Any, data: memoryview) -> Any:
-    if name not in ALLOWED_CLASSES or not isinstance(fields, dict):
-        raise ValueError(f"bad cache entry (class {name!r} is not allowed)")
-    module, _, qualname = str(name).rpartition(".")
+@functools.cache
+def _allowed(name: str) -> tuple[type, frozenset[str]]:
+    """An allowed dataclass and the names of its array fields."""
+    module, _, qualname = name.rpartition(".")
     cls = getattr(importlib.import_module(module), qualname)
-    values = {key: _dec(value, data) for key, value in fields.items()}
-    for field in dataclasses.fields(cls):
-        is_array = "ndarray" in str(field.type)
-        if field.name in values and is_array != isinstance(values[field.name], np.ndarray):
-            raise ValueError(f"bad cache entry ({name}.{field.name} has the wrong type)")
+    arrays = frozenset(f.name for f in dataclasses.fields(cls) if "ndarray" in str(f.type))
+    return cls, arrays
+
+
+def _instance(name: Any, values: Any) -> Any:
+    if name not in ALLOWED_CLASSES or not isinstance(values, dict):
+        raise ValueError(f"bad cache entry (class {name!r} is not allowed)")
+    cls, arrays = _allowed(name)
+    for field, value in values.items():
+        if (field in arrays) != isinstance(value, np.ndarray):
+            raise ValueError(f"bad cache entry ({name}.{field} has the wrong type)")
     return cls(**values)
