@@ -206,3 +206,13 @@ def test_a_root_with_a_primitive_header_is_counted_as_the_model_it_is_walked_as(
     model = write(tmp_path, "top.mpd", text + _nested(20, 10, "3001.dat"))
     with pytest.raises(LdsceneError, match="would place about 10"):
         load_model(model)
+
+
+def test_models_and_scenes_share_one_instance_limit(monkeypatch) -> None:
+    from ldscene.ldraw import limits as model_limits
+    from ldscene.scene import limits as scene_limits
+
+    monkeypatch.setenv("LDSCENE_MAX_INSTANCES", "1234")
+    assert model_limits.max_instances() == scene_limits.max_instances() == 1234
+    monkeypatch.delenv("LDSCENE_MAX_INSTANCES")
+    assert model_limits.max_instances() == scene_limits.max_instances()

@@ -4,7 +4,7 @@ Nesting multiplies: a part that references a primitive a million times, or sub-f
 use the next ten times over twenty levels, would exhaust memory or run for minutes long before
 anything failed.  Counts are worked out per file once (Python integers: exact however large)
 from the parsed files, and a load stops with one line when a model would place more than
-`max_instances()` parts (shared with scenes: `LDSCENE_MAX_INSTANCES`) or one part would hold
+`max_instances()` parts (`LDSCENE_MAX_INSTANCES`, the scenes' variable) or one part would hold
 more than `max_triangles()` triangles and lines (`LDSCENE_MAX_TRIANGLES`).  The defaults are
 far above any real model: the largest OMR set places ~7,500 parts, the largest parts hold a
 few hundred thousand triangles.
@@ -18,33 +18,38 @@ from collections.abc import Callable
 from ldscene.errors import LimitError
 from ldscene.ldraw.library import Source
 
+INSTANCES_ENV = "LDSCENE_MAX_INSTANCES"
+DEFAULT_MAX_INSTANCES = 1_000_000
 TRIANGLES_ENV = "LDSCENE_MAX_TRIANGLES"
 DEFAULT_MAX_TRIANGLES = 5_000_000
 
 
-def max_triangles() -> int:
-    """Triangles and lines one part may hold: `LDSCENE_MAX_TRIANGLES`, else the default."""
-    text = os.environ.get(TRIANGLES_ENV, "").strip()
+def _positive(env: str, default: int, what: str) -> int:
+    text = os.environ.get(env, "").strip()
     if not text:
-        return DEFAULT_MAX_TRIANGLES
+        return default
     try:
         value = int(text.replace("_", ""))
     except ValueError:
         value = 0
     if value < 1:
         raise LimitError(
-            f"{TRIANGLES_ENV}={text!r} is not a positive whole number",
-            hint=f"set it to the most triangles and lines one part may hold, e.g. "
-            f"{TRIANGLES_ENV}=20000000",
+            f"{env}={text!r} is not a positive whole number",
+            hint=f"set it to the most {what}, e.g. {env}={default * 5}",
         )
     return value
 
 
 def max_instances() -> int:
-    """Parts a model may place: the scene limit (`LDSCENE_MAX_INSTANCES`), one rule for both."""
-    from ldscene.scene.limits import max_instances as scene_max  # lazy: scene imports ldraw
+    """Parts a model (or scene) may place: `LDSCENE_MAX_INSTANCES`, else the default.  The
+    same variable and default as `scene/limits.py` (not imported: that would load the scene
+    package, scipy included, into every model load)."""
+    return _positive(INSTANCES_ENV, DEFAULT_MAX_INSTANCES, "parts a model may place")
 
-    return scene_max()
+
+def max_triangles() -> int:
+    """Triangles and lines one part may hold: `LDSCENE_MAX_TRIANGLES`, else the default."""
+    return _positive(TRIANGLES_ENV, DEFAULT_MAX_TRIANGLES, "triangles and lines one part may hold")
 
 
 def _size(count: int) -> str:
@@ -150,13 +155,11 @@ def check_instances(files, root: Source, view: Callable) -> None:
     total = total_of(root.key, own, uses, {})
     limit = max_instances()
     if total > limit:
-        from ldscene.scene.limits import ENV
-
         raise LimitError(
             f"model would place {_size(total)} parts, over the limit of {limit:,} "
             "(its sub-models repeat or nest too often)",
             path=files.record(root).display,
-            hint=f"if it is meant to, raise the limit: {ENV}={total}"
+            hint=f"if it is meant to, raise the limit: {INSTANCES_ENV}={total}"
             if total < 10**15
             else "fix the file: no model needs that many",
         )
