@@ -13,7 +13,7 @@ from typing import IO
 import numpy as np
 
 from ldscene import __version__
-from ldscene.atomic import write_atomic
+from ldscene.atomic import atomic_path, check_target, write_atomic
 from ldscene.exchange.materials import Material, material_for
 from ldscene.exchange.mesh import (
     check_nonempty,
@@ -62,9 +62,13 @@ def write_obj(model: Model, out: Path, units: str = "ldu") -> None:
         for chunk in _obj_chunks(model, frame(units, "y"), materials):
             handle.write(chunk.encode())
 
-    write_atomic(out, write)
-    mtl = _mtl(materials).encode()
-    write_atomic(mtl_path, lambda handle: handle.write(mtl))
+    # Both files or neither: the .obj is renamed into place only once its .mtl is written.
+    check_target(mtl_path, "the material file")
+    with atomic_path(out, "the OBJ file") as tmp:
+        with open(tmp, "wb") as handle:
+            write(handle)
+        mtl = _mtl(materials).encode()
+        write_atomic(mtl_path, lambda handle: handle.write(mtl), "the material file")
 
 
 def _obj_chunks(
