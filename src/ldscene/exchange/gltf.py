@@ -44,8 +44,8 @@ from ldscene.exchange.mesh import (
     instances_by_leaf,
     leaf_buffers,
     normal_matrices,
-    resolve_colours,
 )
+from ldscene.ldraw.colours import resolve_codes
 from ldscene.ldraw.model import Model
 from ldscene.render.textured import composite, leaf_pieces
 
@@ -281,7 +281,7 @@ class _Leaf:
     def resolved(self, colour: int) -> tuple[int, ...]:
         """The concrete colour of each primitive, placed in `colour`."""
         codes = np.concatenate([self.groups[:, 0], [p.code for p in self.pieces]]).astype(np.int64)
-        return tuple(int(c) for c in resolve_colours(codes, colour))
+        return tuple(int(c) for c in resolve_codes(codes, colour))
 
 
 def build(

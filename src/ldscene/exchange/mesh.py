@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ldscene.errors import LdsceneError
-from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
+from ldscene.ldraw.geometry import PartGeometry
 from ldscene.ldraw.model import Model
 
 #: Length of one LDraw unit in each supported output unit.
@@ -32,24 +32,6 @@ def frame(units: str, up: str = "y") -> np.ndarray:
     axes = LDRAW_TO_Y_UP if up == "y" else LDRAW_TO_Z_UP
     scale = np.diag([UNITS[units]] * 3 + [1.0])
     return scale @ axes
-
-
-def resolve_colours(symbolic: np.ndarray, instance_colour: int) -> np.ndarray:
-    """Concrete colour codes for a leaf's symbolic triangle/edge colours placed in a colour.
-
-    16 becomes the instance colour, 24 its edge colour (encoded ``-c-1``, as `ColourTable`
-    reads it); every other code is already concrete.
-    """
-    out = symbolic.astype(np.int64, copy=True)
-    out[symbolic == MAIN_COLOUR] = instance_colour
-    out[symbolic == EDGE_COLOUR] = -int(instance_colour) - 1
-    return out
-
-
-def uses_instance_colour(geometry: PartGeometry) -> bool:
-    """Whether any triangle of the leaf takes its colour from the placing line."""
-    c = geometry.triangle_colours
-    return bool(np.any((c == MAIN_COLOUR) | (c == EDGE_COLOUR)))
 
 
 def corner_normals(geometry: PartGeometry) -> np.ndarray:

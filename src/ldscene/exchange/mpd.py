@@ -24,7 +24,7 @@ import numpy as np
 
 from ldscene import __version__
 from ldscene.atomic import write_atomic
-from ldscene.ldraw.colours import Colour, ColourTable
+from ldscene.ldraw.colours import Colour, ColourTable, is_direct
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.model import Leaf, Model
 
@@ -46,7 +46,7 @@ def _colour_token(code: int, colours: ColourTable) -> str:
     if code < 0:
         r, g, b = (round(c * 255) for c in colours.get(code).rgb)
         return f"0x2{r:02X}{g:02X}{b:02X}"
-    if code >= 0x2000000:
+    if is_direct(code):
         return f"0x{code:X}"
     return str(code)
 
@@ -211,7 +211,8 @@ def mpd_text(model: Model, library=None) -> str:
     custom = sorted(
         c
         for c in used
-        if 0 <= c < 0x2000000
+        if c >= 0
+        and not is_direct(c)
         and c in colours.colours
         and c not in (MAIN_COLOUR, EDGE_COLOUR)
         and (standard is not None and c not in standard)

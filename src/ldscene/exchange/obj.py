@@ -21,8 +21,8 @@ from ldscene.exchange.mesh import (
     instances_by_leaf,
     leaf_buffers,
     normal_matrices,
-    resolve_colours,
 )
+from ldscene.ldraw.colours import resolve_codes
 from ldscene.ldraw.model import Model
 
 
@@ -95,7 +95,7 @@ def _obj_chunks(
         masks = [(buf.colours == c) & (buf.two_sided == bool(t)) for c, t in groups]
         for n, i in enumerate(instances):
             text.append(f"o {leaf.name.replace(' ', '_')}#{int(i)}\n")
-            resolved = resolve_colours(groups[:, 0], int(model.colour[i]))
+            resolved = resolve_codes(groups[:, 0], int(model.colour[i]))
             offset = base + n * n_vertices
             for g, mask in enumerate(masks):
                 key = (int(resolved[g]), bool(groups[g, 1]))

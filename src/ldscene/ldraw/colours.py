@@ -7,11 +7,17 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.parser import colour_code
 
 #: Shown for colour codes nobody defines: loud magenta, so the problem is visible.
 UNKNOWN_RGB = (1.0, 0.0, 1.0)
+
+#: LDraw's direct colours: 0x2RRGGBB is a solid colour, 0x3/0x4/0x5 are dithered forms.
+DIRECT_COLOUR = 0x2000000
+_LAST_DIRECT = 0x5FFFFFF
 
 _FINISHES = ("CHROME", "PEARLESCENT", "RUBBER", "MATTE_METALLIC", "METAL")
 
@@ -107,7 +113,7 @@ class ColourTable:
             self.colours[colour.code] = colour
 
     def __contains__(self, code: int) -> bool:
-        return code in self.colours or _is_direct(code)
+        return code in self.colours or is_direct(code)
 
     def get(self, code: int) -> Colour:
         """The colour for `code`; negative codes ``-c-1`` give colour c's edge colour."""
@@ -117,7 +123,7 @@ class ColourTable:
         found = self.colours.get(code)
         if found is not None:
             return found
-        if _is_direct(code):
+        if is_direct(code):
             return _direct_colour(code)
         if code not in self.unknown:
             self.unknown.add(code)
@@ -128,8 +134,38 @@ class ColourTable:
         return self.get(code).name
 
 
-def _is_direct(code: int) -> bool:
-    return 0x2000000 <= code <= 0x5FFFFFF
+def is_direct(code: int) -> bool:
+    """Whether `code` is a direct colour (its RGB in the code, no `!COLOUR` needed)."""
+    return DIRECT_COLOUR <= code <= _LAST_DIRECT
+
+
+def direct_code(rgb_hex: str) -> int:
+    """The solid direct colour for six hex digits (`"ff8000"`)."""
+    return DIRECT_COLOUR + int(rgb_hex, 16)
+
+
+def edge_code(colour: np.ndarray | int) -> np.ndarray:
+    """The code meaning "the edge colour of `colour`": `-c-1` for a concrete colour c (as
+    `ColourTable.get` reads it); 16 and 24 give 24 (still symbolic: the edge colour of the
+    colour inherited later, and an edge colour's edge is itself, like an already encoded
+    `-c-1`). So resolving in two steps (a sub-file in a part, the part in a model) gives the
+    same codes as resolving once."""
+    colour = np.asarray(colour, np.int64)
+    symbolic = (colour == MAIN_COLOUR) | (colour == EDGE_COLOUR)
+    return np.where(symbolic, EDGE_COLOUR, np.where(colour < 0, colour, -colour - 1))
+
+
+def resolve_codes(codes: np.ndarray, colour: np.ndarray | int) -> np.ndarray:
+    """LDraw colour inheritance, the one rule: in `codes` placed in `colour`, 16 becomes the
+    colour and 24 its edge colour (`edge_code`); other codes are concrete already.  `codes`
+    and `colour` broadcast (expansion passes (1, n) codes and (k, 1) colours).  Placed in 16,
+    the codes pass through as a read-only view (no copy)."""
+    codes = np.asarray(codes)
+    colour = np.asarray(colour, np.int64)
+    if not (colour != MAIN_COLOUR).any():
+        return np.broadcast_to(codes, np.broadcast_shapes(codes.shape, colour.shape))
+    out = np.where(codes == MAIN_COLOUR, colour, codes)
+    return np.where(codes == EDGE_COLOUR, edge_code(colour), out)
 
 
 def _direct_colour(code: int) -> Colour:

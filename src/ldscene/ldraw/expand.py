@@ -19,7 +19,8 @@ import numpy as np
 
 from ldscene.errors import ModelError
 from ldscene.ldraw.cache import DiskCache
-from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
+from ldscene.ldraw.colours import resolve_codes
+from ldscene.ldraw.geometry import PartGeometry
 from ldscene.ldraw.library import Source, normalise
 from ldscene.ldraw.limits import PartSizes
 from ldscene.ldraw.resolver import Files, Record
@@ -28,16 +29,6 @@ from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
 GEOMETRY_VERSION = 2
-
-
-def _substitute(codes: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """Resolve 16/24 in child codes (1, n) against the referencing lines' colours (k, 1)."""
-    concrete = colour != MAIN_COLOUR
-    if not concrete.any():  # placed in colour 16 (most sub-files): the codes pass through
-        return np.broadcast_to(codes, (len(colour), codes.shape[1]))
-    out = np.where((codes == MAIN_COLOUR) & concrete, colour, codes)
-    edge = np.where(colour == EDGE_COLOUR, EDGE_COLOUR, -colour - 1)
-    return np.where((codes == EDGE_COLOUR) & concrete, edge, out)
 
 
 def _own_states(
@@ -248,7 +239,7 @@ class Expander:
                 if flip.any():
                     placed[flip] = placed[flip][:, :, [0, 2, 1]]
                 tris.append(placed.reshape(-1, 3, 3))
-                tri_colours.append(_substitute(child.triangle_colours[None], colour).ravel())
+                tri_colours.append(resolve_codes(child.triangle_colours[None], colour).ravel())
                 sided = child.two_sided[None] | ~(refs.clip[index][:, None] & culls)
                 two_sided.append(sided.ravel())
                 projection = None if ref_tex is None else ref_tex[index]
@@ -256,13 +247,13 @@ class Expander:
             if len(child.edges):
                 placed = (child.edges.reshape(-1, 3) @ rot_t + shift).reshape(len(index), -1, 2, 3)
                 edges.append(placed.reshape(-1, 2, 3))
-                edge_colours.append(_substitute(child.edge_colours[None], colour).ravel())
+                edge_colours.append(resolve_codes(child.edge_colours[None], colour).ravel())
             if len(child.cond_lines):
                 placed = (child.cond_lines.reshape(-1, 3) @ rot_t + shift).reshape(
                     len(index), -1, 4, 3
                 )
                 conds.append(placed.reshape(-1, 4, 3))
-                cond_colours.append(_substitute(child.cond_colours[None], colour).ravel())
+                cond_colours.append(resolve_codes(child.cond_colours[None], colour).ravel())
         return PartGeometry(
             triangles=np.concatenate(tris).astype(np.float32),
             triangle_colours=np.concatenate(tri_colours).astype(np.int32),

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ldscene.errors import ModelError
-from ldscene.ldraw.colours import ColourTable, parse_colour_line
+from ldscene.ldraw.colours import ColourTable, parse_colour_line, resolve_codes
 from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.geometry import MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, normalise
@@ -310,12 +310,11 @@ class Flattener:
         )
 
     def _place(self, sub: _Placed, matrix: np.ndarray, colour: int, name: str) -> _Placed:
-        """A sub-model's instances placed by one reference: transformed, its inherited colour
-        (16) replaced by the reference's, and its chains prefixed with its name."""
+        """A sub-model's instances placed by one reference: transformed, its inherited colours
+        (16, 24) resolved against the reference's, and its chains prefixed with its name."""
         with np.errstate(over="ignore", invalid="ignore"):
             transform = matrix @ sub.transform
-        colours = sub.colour.copy()
-        colours[colours == MAIN_COLOUR] = colour
+        colours = resolve_codes(sub.colour, colour).astype(np.int64)
         ids, inverse = np.unique(sub.path, return_inverse=True)
         mapped = np.array([self._chain_id((name, *self._chains[i])) for i in ids], np.int32)
         path = mapped[inverse.reshape(-1)] if len(ids) else sub.path

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ldscene.appearance import srgb_to_linear
-from ldscene.ldraw.colours import ColourTable
+from ldscene.ldraw.colours import ColourTable, resolve_codes
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, content_key
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.normals import smooth_normals
@@ -114,13 +114,6 @@ class ModelMeshes:
     @property
     def empty(self) -> bool:
         return not self.batches
-
-
-def resolve_codes(codes: np.ndarray, instance_colour: int) -> np.ndarray:
-    """LDraw codes with 16 -> the instance colour and 24 -> its edge colour (`-c-1`)."""
-    codes = np.asarray(codes, np.int64)
-    out = np.where(codes == MAIN_COLOUR, instance_colour, codes)
-    return np.where(codes == EDGE_COLOUR, -int(instance_colour) - 1, out)
 
 
 def linear_rgb(table: ColourTable, codes: np.ndarray) -> np.ndarray:

@@ -15,11 +15,10 @@ from io import BytesIO
 
 import numpy as np
 
-from ldscene.ldraw.colours import ColourTable
+from ldscene.ldraw.colours import ColourTable, resolve_codes
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.normals import smooth_normals
-from ldscene.render.meshes import resolve_codes
 
 
 @dataclass

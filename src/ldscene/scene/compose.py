@@ -18,6 +18,7 @@ import numpy as np
 
 from ldscene.errors import LdsceneError, LimitError
 from ldscene.ldraw.cache import DiskCache, cache_dir
+from ldscene.ldraw.colours import direct_code, is_direct, resolve_codes
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import Library
 from ldscene.ldraw.model import Leaf, Model
@@ -175,7 +176,7 @@ class Instances:
             return
         remap = np.array([self._leaf_id(leaf) for leaf in model.leaves], np.int32)
         self.leaf.append(remap[model.leaf])
-        self.colour.append(substitute_colour(model.colour, colour))
+        self.colour.append(resolve_codes(model.colour, colour).astype(np.int64))
         self.transform.append(np.matmul(transform, model.transform))
         path_map = np.array([self._path_id(prefix + p) for p in model.paths], np.int32)
         self.path.append(path_map[model.path])
@@ -205,15 +206,6 @@ class Instances:
             missing=like.missing if like else [],
             warnings=like.warnings if like else [],
         )
-
-
-def substitute_colour(codes: np.ndarray, colour: int) -> np.ndarray:
-    """LDraw colour inheritance: 16 becomes `colour`, 24 its edge colour."""
-    if colour == MAIN_COLOUR:
-        return codes.astype(np.int64)
-    edge = EDGE_COLOUR if colour == EDGE_COLOUR else -colour - 1
-    out = np.where(codes == MAIN_COLOUR, colour, codes)
-    return np.where(codes == EDGE_COLOUR, edge, out).astype(np.int64)
 
 
 def default_parts_paths(scene_path: Path) -> list[Path]:
@@ -264,12 +256,14 @@ class Composer:
             )
         text = value.strip()
         if re.fullmatch(r"#[0-9a-fA-F]{6}", text):
-            return 0x2000000 + int(text[1:], 16)
+            return direct_code(text[1:])
         if re.fullmatch(r"-?[0-9]{1,18}", text):  # ASCII digits only ("¹".isdigit() is True)
             return self.colour(sp.ColourRef(int(text), where))
         if self._colour_names is None:
             self._colour_names = {
-                _colour_key(c.name): code for code, c in table.colours.items() if code < 0x2000000
+                _colour_key(c.name): code
+                for code, c in table.colours.items()
+                if not is_direct(code)
             }
         key = _colour_key(text)
         if key in self._colour_names:
