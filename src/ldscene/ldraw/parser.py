@@ -87,8 +87,6 @@ class LDrawFile:
     name: str
     title: str = ""
     org_type: str = ""  # from `0 !LDRAW_ORG`: Part, Subpart, Primitive, Unofficial_Part, ...
-    category: str = ""
-    keywords: list[str] = field(default_factory=list)
     certified: bool = False
     refs: References | None = None
     triangles: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, 3)))
@@ -304,10 +302,6 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
             result.org_type = rest.split()[0] if rest.split() else ""
         elif upper == "!COLOUR":
             result.colour_meta.append(body)
-        elif upper == "!CATEGORY":
-            result.category = rest.strip()
-        elif upper == "!KEYWORDS":
-            result.keywords.extend(k.strip() for k in rest.split(",") if k.strip())
         elif upper == "!TEXMAP":
             result.texmaps.append((number, body))
         elif upper == "NAME:" and not result.name:

@@ -271,7 +271,7 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             f = np.concatenate([f, f[two][:, ::-1] + n_fans])
             codes = np.concatenate([codes, codes[two]])
         # Corners of one smooth fan share position (merged) and normal: one GPU vertex.
-        fan_ids, first, inverse = np.unique(f.reshape(-1), return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(f.reshape(-1), return_index=True, return_inverse=True)
         positions = t.reshape(-1, 3)[first]
         vertex_normals = n.reshape(-1, 3)[first]
         edge_points = np.asarray(geom.edges, np.float32).reshape(-1, 3)

@@ -110,10 +110,6 @@ class Sources:
         source = self.library.find(key)
         return source.display if source is not None else None
 
-    def is_library_file(self, name: str) -> bool:
-        """True when `name` resolves in the official library (not only in parts_path)."""
-        return self.library.find(normalise(name)) is not None
-
     def suggestions(self, name: str, n: int = 3) -> list[str]:
         """Close part names, with their titles: "3001 (Brick  2 x  4)"."""
         if self._names is None:
