@@ -190,7 +190,8 @@ def test_sigterm_closes_cleanly(xdisplay, tmp_path):
 
 
 def test_screenshot_matches_offscreen_render(xdisplay, tmp_path):
-    """--screenshot/--exit-after: the window's pixels are those `ldscene render` writes."""
+    """--screenshot/--exit-after: the window's pixels are those `ldscene render` writes (same
+    background, floor, studs, edges and lights)."""
     path = brick(tmp_path)
     shot = tmp_path / "shot.png"
     done = subprocess.run(
@@ -203,7 +204,8 @@ def test_screenshot_matches_offscreen_render(xdisplay, tmp_path):
     assert done.returncode == 0, done.stderr
     rendered = tmp_path / "render.png"
     done = subprocess.run(
-        ldscene("render", str(path), "-o", str(rendered), *WINDOW, "--aa", "1", "-q"),
+        # the window draws no ambient occlusion (a full-screen pass per frame); all else matches
+        ldscene("render", str(path), "-o", str(rendered), *WINDOW, "--aa", "1", "--no-ao", "-q"),
         env=env_with(None),
         capture_output=True,
         text=True,
@@ -214,7 +216,7 @@ def test_screenshot_matches_offscreen_render(xdisplay, tmp_path):
     b = np.asarray(Image.open(rendered).convert("RGB")).astype(int)
     assert a.shape == b.shape == (240, 320, 3)
     assert model_pixels(a).mean() > 0.2
-    assert np.abs(a - b).mean() < 8  # same meshes, materials, lights and framing
+    assert np.abs(a - b).mean() < 4  # same meshes, materials, lights and framing
 
 
 def test_no_display_is_one_line_error(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ldscene.errors import LdsceneError
-from ldscene.render.options import NAMED_VIEWS, View
+from ldscene.render.options import DEFAULT_BACKGROUND, NAMED_VIEWS, View
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,7 +40,8 @@ class ViewerOptions:
     height: int = 768
     edges: bool = True
     shadows: bool = True
-    background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    background: tuple[float, float, float] = DEFAULT_BACKGROUND
+    ground: bool = True  # the shadow-catcher floor under a model
     fov: float = 30.0
     start: int = 0  # index into the views of the one shown first
     title: str = "ldscene"
@@ -221,7 +222,9 @@ def view_input(
 ) -> None:
     """The whole of `ldscene view`: check, load, pick the start view, open the window."""
     from ldscene.inputs import is_scene, load_input
-    from ldscene.render.options import MAX_SIZE, parse_colour
+    from ldscene.render.command import RenderRequest, build_options
+    from ldscene.render.options import MAX_SIZE
+    from ldscene.render.studs import stud_rule
 
     for label, value in (("width", width), ("height", height)):
         if not 64 <= value <= MAX_SIZE:
@@ -238,10 +241,19 @@ def view_input(
         raise LdsceneError(
             "no such file" if not input_path.exists() else "not a file", path=str(input_path)
         )
-    loaded = load_input(input_path, library, strict, use_cache=use_cache)
+    # The window shows what `ldscene render` would: the same background, floor, edges and
+    # studs (chosen, as there, for a model from its auto views before it loads).
+    request = RenderRequest(input_path, width=width, height=height, edges=edges, shadows=shadows)
+    scene_input = is_scene(input_path)
+    studs = stud_rule(
+        "auto",
+        None if scene_input else build_options(request),
+        None if scene_input else input_views(None, None)[0],
+    )
+    loaded = load_input(input_path, library, strict, use_cache=use_cache, studs=studs)
     if on_loaded is not None:
         on_loaded(loaded.model)
-    scene = loaded.scene if is_scene(input_path) else None
+    scene = loaded.scene if scene_input else None
     views, auto = input_views(scene, loaded.model)
     start = 0
     if camera is not None:
@@ -258,18 +270,8 @@ def view_input(
         exit_after=exit_after,
         screenshot_stem=input_path.stem,
     )
-    defaults = getattr(scene, "render", None)
-    if defaults is not None:
-        if defaults.background is not None:
-            bg = defaults.background
-            if isinstance(bg, str):
-                options.background = parse_colour(bg)
-            else:
-                values = tuple(float(v) for v in bg)[:3]
-                options.background = tuple(v / 255.0 if max(values) > 1 else v for v in values)
-        if edges is None and defaults.edges is not None:
-            edges = defaults.edges
-    options.edges = True if edges is None else edges
+    look = build_options(request, scene)
+    options.background, options.ground, options.edges = look.background, look.ground, look.edges
     if scene is not None:
         options.units = _scene_units(input_path, scene)
         options.camera_names = tuple(c.name for c in getattr(scene, "cameras", None) or [])

@@ -52,7 +52,7 @@ def build_scene(meshes: ModelMeshes, options: ViewerOptions, renderer: LdRendere
     """A pyrender scene with the model's instanced meshes, built like the offscreen one."""
     rig = LightRig()
     render_options = RenderOptions(
-        edges=True, shadows=options.shadows, background=options.background
+        edges=True, shadows=options.shadows, background=options.background, ground=options.ground
     )
     holder = ModelRenderer(meshes, render_options, rig=rig)
     scene = pyrender.Scene(
