@@ -1,4 +1,8 @@
-"""Shared fixtures: the real LDraw library (installed the way a user would) and the OMR models."""
+"""Shared fixtures: the real LDraw library (installed the way a user would) and the OMR models.
+
+Every test gets the library (`library_path`, exported as LDRAWDIR) unless it is marked
+`unit`: unit tests build their own small LDraw files with `write` and need no library.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 OMR = SHARED / "models" / "omr"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COMPLETE_ZIP = SHARED / "ldraw" / "complete.zip"
 
 
@@ -26,7 +29,7 @@ def _library_dir(tmp_factory: pytest.TempPathFactory) -> Path:
     return target / "ldraw"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def library_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The LDraw library folder; exported as LDRAWDIR for the code under test."""
     path = _library_dir(tmp_path_factory)
@@ -40,6 +43,13 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("xdg-cache")
     os.environ["XDG_CACHE_HOME"] = str(folder)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _library_unless_unit(request: pytest.FixtureRequest) -> None:
+    """The one explicit rule: tests not marked `unit` run with the library in place."""
+    if request.node.get_closest_marker("unit") is None:
+        request.getfixturevalue("library_path")
 
 
 @pytest.fixture(scope="session")

@@ -151,15 +151,56 @@ def mpd_text(model: Model, library=None) -> str:
     names = _Names()
     main = names.take(model.name or "model.ldr")
     colours = model.colours
+    leaf_block, inline = _inline_leaves(model, library, names)
+    block_of, members, kids = _chain_blocks(model, main, names)
+    renumber, custom_meta = _custom_colours(model, inline, library)
 
-    # paths[0] is () for the main model; sub-models are (name,), (name, child), ...
-    chains = (
-        [tuple(model.paths[int(p)]) for p in model.path]
-        if len(model.paths)
-        else [()] * model.n_instances
-    )
+    def token(code: int) -> str:
+        return _colour_token(renumber.get(int(code), int(code)), colours)
 
-    # Leaves written as blocks of their own (not referenced from the library).
+    out: list[str] = []
+    for chain, block in block_of.items():
+        out += _header(block, Path(block).stem)
+        if chain == ():
+            out += custom_meta
+        out.append("0 BFC CERTIFY CCW")
+        rows = sorted(members.get(chain, []), key=lambda i: (int(model.step[i]), i))
+        previous = None
+        for i in rows:
+            step = int(model.step[i])
+            if previous is not None and step != previous:
+                out.append("0 STEP")
+            previous = step
+            leaf = model.leaves[int(model.leaf[i])]
+            ref = leaf_block.get(int(model.leaf[i]), leaf.name)
+            out.append(_ref_line(token(int(model.colour[i])), model.transform[i], ref))
+        for child in kids.get(chain, []):
+            out.append(f"1 16 0 0 0 {_IDENTITY} {block_of[child]}")
+        out += ["0 NOFILE", ""]
+
+    for block, leaf in inline:
+        out += _header(block, leaf.description or Path(block).stem)
+        if leaf.is_part:
+            out.append("0 !LDRAW_ORG Unofficial_Part")
+        out += _geometry_lines(leaf.geometry, colours, token)
+        out += ["0 NOFILE", ""]
+    return "\n".join(out)
+
+
+def _header(block: str, title: str) -> list[str]:
+    return [
+        f"0 FILE {block}",
+        f"0 {title}",
+        f"0 Name: {block}",
+        f"0 Author: ldscene {__version__} export",
+    ]
+
+
+def _inline_leaves(
+    model: Model, library, names: _Names
+) -> tuple[dict[int, str], list[tuple[str, Leaf]]]:
+    """Leaves written as blocks of their own (not referenced from the library): leaf index ->
+    block name, and (block, leaf) in order."""
     leaf_block: dict[int, str] = {}
     inline: list[tuple[str, Leaf]] = []
     for index in sorted(set(int(v) for v in model.leaf)):
@@ -173,13 +214,27 @@ def mpd_text(model: Model, library=None) -> str:
         )
         leaf_block[index] = block
         inline.append((block, leaf))
+    return leaf_block, inline
 
-    # One block per sub-model chain, children referenced from their parent chain's block.
-    block_of: dict[tuple[str, ...], str] = {(): main}
-    members: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    kids: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
 
-    def ensure(chain: tuple[str, ...]) -> None:
+_Chain = tuple[str, ...]
+
+
+def _chain_blocks(
+    model: Model, main: str, names: _Names
+) -> tuple[dict[_Chain, str], dict[_Chain, list[int]], dict[_Chain, list[_Chain]]]:
+    """One block per sub-model chain (its name, its instances, its child chains), children
+    referenced from their parent chain's block; paths[0] is () for the main model."""
+    chains = (
+        [tuple(model.paths[int(p)]) for p in model.path]
+        if len(model.paths)
+        else [()] * model.n_instances
+    )
+    block_of: dict[_Chain, str] = {(): main}
+    members: dict[_Chain, list[int]] = defaultdict(list)
+    kids: dict[_Chain, list[_Chain]] = defaultdict(list)
+
+    def ensure(chain: _Chain) -> None:
         if chain in block_of:
             return
         ensure(chain[:-1])
@@ -189,10 +244,16 @@ def mpd_text(model: Model, library=None) -> str:
     for i, chain in enumerate(chains):
         ensure(chain)
         members[chain].append(i)
+    return block_of, members, kids
 
-    # Colours LDConfig does not define get a `!COLOUR` line in the main block.  The loader
-    # keeps a model's private redefinitions of standard codes at codes beyond LDraw's range;
-    # those are renumbered into free codes here.
+
+def _custom_colours(
+    model: Model, inline: list[tuple[str, Leaf]], library
+) -> tuple[dict[int, int], list[str]]:
+    """Colours LDConfig does not define get a `!COLOUR` line in the main block.  The loader
+    keeps a model's private redefinitions of standard codes at codes beyond LDraw's range;
+    those are renumbered into free codes here.  Returns (renumbering, the meta lines)."""
+    colours = model.colours
     standard = _standard_codes(library)
     used = {int(c) for c in model.colour}
     for _, leaf in inline:
@@ -222,47 +283,7 @@ def mpd_text(model: Model, library=None) -> str:
         _colour_meta(dataclasses.replace(colours.get(old), code=new))
         for old, new in renumber.items()
     ]
-
-    def token(code: int) -> str:
-        return _colour_token(renumber.get(int(code), int(code)), colours)
-
-    out: list[str] = []
-    for chain, block in block_of.items():
-        out += [
-            f"0 FILE {block}",
-            f"0 {Path(block).stem}",
-            f"0 Name: {block}",
-            f"0 Author: ldscene {__version__} export",
-        ]
-        if chain == ():
-            out += custom_meta
-        out.append("0 BFC CERTIFY CCW")
-        rows = sorted(members.get(chain, []), key=lambda i: (int(model.step[i]), i))
-        previous = None
-        for i in rows:
-            step = int(model.step[i])
-            if previous is not None and step != previous:
-                out.append("0 STEP")
-            previous = step
-            leaf = model.leaves[int(model.leaf[i])]
-            ref = leaf_block.get(int(model.leaf[i]), leaf.name)
-            out.append(_ref_line(token(int(model.colour[i])), model.transform[i], ref))
-        for child in kids.get(chain, []):
-            out.append(f"1 16 0 0 0 {_IDENTITY} {block_of[child]}")
-        out += ["0 NOFILE", ""]
-
-    for block, leaf in inline:
-        out += [
-            f"0 FILE {block}",
-            f"0 {leaf.description or Path(block).stem}",
-            f"0 Name: {block}",
-            f"0 Author: ldscene {__version__} export",
-        ]
-        if leaf.is_part:
-            out.append("0 !LDRAW_ORG Unofficial_Part")
-        out += _geometry_lines(leaf.geometry, colours, token)
-        out += ["0 NOFILE", ""]
-    return "\n".join(out)
+    return renumber, custom_meta
 
 
 def write_mpd(model: Model, out: Path, library=None) -> None:

@@ -203,6 +203,50 @@ def _float(token: str) -> float:
     return value
 
 
+@dataclass
+class _Bfc:
+    """The BFC state while a file is read (LDraw's BFC extension)."""
+
+    certify: bool | None = None  # None: no BFC statement seen before the first drawing line
+    cw: bool = False
+    clip: bool = True
+    invert_next: bool = False
+
+    def statement(self, options: list[str], drawn: bool) -> None:
+        """Apply a `0 BFC ...` line's (upper-cased) options."""
+        if "NOCERTIFY" in options:
+            self.certify = False
+        elif "CERTIFY" in options:
+            if self.certify is None and not drawn:
+                self.certify = True
+            self.cw = "CW" in options
+        else:
+            if "CW" in options:
+                self.cw = True
+            if "CCW" in options:
+                self.cw = False
+        if "INVERTNEXT" in options:
+            self.invert_next = True
+        if "NOCLIP" in options:
+            self.clip = False
+        elif "CLIP" in options:
+            self.clip = True
+
+
+def _meta(result: LDrawFile, upper: str, rest: str, body: str, number: int) -> None:
+    """A meta line other than BFC: steps, the part type, colours, TEXMAP, the MPD name."""
+    if upper == "STEP":
+        result.steps += 1
+    elif upper == "!LDRAW_ORG":
+        result.org_type = rest.split()[0] if rest.split() else ""
+    elif upper == "!COLOUR":
+        result.colour_meta.append(body)
+    elif upper == "!TEXMAP":
+        result.texmaps.append((number, body))
+    elif upper == "NAME:" and not result.name:
+        result.name = rest.strip()
+
+
 def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
     """Parse the lines of one file (or MPD block) into an `LDrawFile`."""
     result = LDrawFile(name)
@@ -220,12 +264,8 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
     ref_clip: list[bool] = []
     ref_step: list[int] = []
 
-    certify: bool | None = None  # None: no BFC statement seen before the first drawing line
+    bfc = _Bfc()
     drawn = False
-    cw = False
-    clip = True
-    invert_next = False
-    step = 0
     title_seen = False
 
     for offset, raw in enumerate(lines):
@@ -248,23 +288,23 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
             drawing[kind].append(line)
             drawing_no[kind].append(number)
             if kind in "34":
-                drawing_cw[kind].append(cw)
-                drawing_clip[kind].append(clip)
+                drawing_cw[kind].append(bfc.cw)
+                drawing_clip[kind].append(bfc.clip)
             continue
         if kind == "1" and (len(line) == 1 or line[1] in " \t"):
             drawn = True
             tokens = line.split(None, 14)
             if len(tokens) < 15 or not tokens[14].strip():
                 problems.append((number, "type-1 line needs a colour, 12 numbers and a file name"))
-                invert_next = False
+                bfc.invert_next = False
                 continue
             ref_text.append(" ".join(tokens[1:14]))
             ref_names.append(tokens[14].strip())
             ref_lines.append(number)
-            ref_invert.append(invert_next)
-            ref_clip.append(clip)
-            ref_step.append(step)
-            invert_next = False
+            ref_invert.append(bfc.invert_next)
+            ref_clip.append(bfc.clip)
+            ref_step.append(result.steps)
+            bfc.invert_next = False
             continue
         if kind != "0":
             continue  # unknown line types are ignored, as the spec says
@@ -278,36 +318,10 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
         word, _, rest = body.partition(" ")
         upper = word.upper()
         if upper == "BFC":
-            options = rest.upper().split()
-            if "NOCERTIFY" in options:
-                certify = False
-            elif "CERTIFY" in options:
-                if certify is None and not drawn:
-                    certify = True
-                cw = "CW" in options
-            else:
-                if "CW" in options:
-                    cw = True
-                if "CCW" in options:
-                    cw = False
-            if "INVERTNEXT" in options:
-                invert_next = True
-            if "NOCLIP" in options:
-                clip = False
-            elif "CLIP" in options:
-                clip = True
-        elif upper == "STEP":
-            step += 1
-        elif upper == "!LDRAW_ORG":
-            result.org_type = rest.split()[0] if rest.split() else ""
-        elif upper == "!COLOUR":
-            result.colour_meta.append(body)
-        elif upper == "!TEXMAP":
-            result.texmaps.append((number, body))
-        elif upper == "NAME:" and not result.name:
-            result.name = rest.strip()
-    result.certified = bool(certify)
-    result.steps = step
+            bfc.statement(rest.upper().split(), drawn)
+        else:
+            _meta(result, upper, rest, body, number)
+    result.certified = bool(bfc.certify)
 
     _fill_drawing(result, drawing, drawing_no, drawing_cw, drawing_clip)
     result.refs = _references(
