@@ -41,10 +41,10 @@ def _positive(env: str, default: int, what: str) -> int:
 
 
 def max_instances() -> int:
-    """Parts a model (or scene) may place: `LDSCENE_MAX_INSTANCES`, else the default.  The
-    same variable and default as `scene/limits.py` (not imported: that would load the scene
-    package, scipy included, into every model load)."""
-    return _positive(INSTANCES_ENV, DEFAULT_MAX_INSTANCES, "parts a model may place")
+    """Parts a model or scene may place: `LDSCENE_MAX_INSTANCES`, else the default.  The one
+    reader of the variable: `scene/limits.py` uses it (this side must not import the scene
+    package, which would load scipy into every model load)."""
+    return _positive(INSTANCES_ENV, DEFAULT_MAX_INSTANCES, "parts a model or scene may place")
 
 
 def max_triangles() -> int:

@@ -3,35 +3,17 @@
 `count:`, `repeat:` and nested groups multiply: three nested repeats of 1,000 ask for 10^9
 placed parts, which would exhaust memory long before anything failed.  The composer counts
 what each placement and scatter would add first and stops with one line when the total passes
-`max_instances()`: by default far above any real scene (the Stalingrad scene has about 2,800
-instances), raised by the `LDSCENE_MAX_INSTANCES` environment variable.
+`max_instances()` (read once, in `ldraw/limits.py`, for model loads and scenes alike): by default
+far above any real scene (the Stalingrad scene has about 2,800 instances), raised by the
+`LDSCENE_MAX_INSTANCES` environment variable.
 """
 
 from __future__ import annotations
 
-import os
+from ldscene.ldraw.limits import INSTANCES_ENV as ENV
+from ldscene.ldraw.limits import max_instances
 
-from ldscene.errors import LimitError
-
-ENV = "LDSCENE_MAX_INSTANCES"
-DEFAULT_MAX_INSTANCES = 1_000_000
-
-
-def max_instances() -> int:
-    """The limit: `LDSCENE_MAX_INSTANCES` if set, else `DEFAULT_MAX_INSTANCES`."""
-    text = os.environ.get(ENV, "").strip()
-    if not text:
-        return DEFAULT_MAX_INSTANCES
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise LimitError(
-            f"{ENV}={text!r} is not a positive whole number",
-            hint=f"set it to the most instances a scene may make, e.g. {ENV}=5000000",
-        )
-    return value
+__all__ = ["ENV", "max_instances", "over_limit"]
 
 
 def over_limit(count: int, what: str) -> tuple[str, str] | None:
