@@ -13,9 +13,10 @@ import numpy as np
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.geometry import PartGeometry
 from ldscene.ldraw.model import Model
+from ldscene.ldraw.units import LDU_PER_UNIT
 
 #: Length of one LDraw unit in each supported output unit.
-UNITS: dict[str, float] = {"ldu": 1.0, "mm": 0.4, "cm": 0.04, "m": 0.0004}
+UNITS: dict[str, float] = {name: 1 / LDU_PER_UNIT[name] for name in ("ldu", "mm", "cm", "m")}
 
 #: LDraw (-Y up, front towards -Z) → Y-up with the front towards +Z: a 180° turn about X.
 LDRAW_TO_Y_UP = np.diag([1.0, -1.0, -1.0, 1.0])

@@ -9,22 +9,17 @@ import difflib
 import math
 import re
 
-#: LDU per unit, by every accepted spelling.
-UNITS: dict[str, float] = {
-    "ldu": 1.0,
-    "stud": 20.0,
-    "studs": 20.0,
-    "plate": 8.0,
-    "plates": 8.0,
-    "brick": 24.0,
-    "bricks": 24.0,
-    "mm": 2.5,
-    "cm": 25.0,
-    "m": 2500.0,
-}
+from ldscene.ldraw.units import LDU_PER_UNIT
 
 #: The unit names a scene's `units:` key accepts (singular forms).
-UNIT_NAMES = ("ldu", "stud", "plate", "brick", "mm", "cm", "m")
+UNIT_NAMES = tuple(LDU_PER_UNIT)
+
+#: LDU per unit, by every accepted spelling (the LEGO units also in the plural).
+UNITS: dict[str, float] = {
+    spelling: ldu
+    for name, ldu in LDU_PER_UNIT.items()
+    for spelling in ((name, name + "s") if name in ("stud", "plate", "brick") else (name,))
+}
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _TERM = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z]*)\s*")
