@@ -110,13 +110,17 @@ def _mark_of(mark: yaml.Mark) -> Mark:
     return Mark(mark.line + 1, mark.column + 1)
 
 
+def _error(path: str, where: Mark, message: str, hint: str | None = None) -> LdsceneError:
+    """An error at `where` in the scene file `path`."""
+    return LdsceneError(message, path=path, line=where.line, column=where.column, hint=hint)
+
+
 def _too_deep(path: str, where: Mark) -> LdsceneError:
-    return LdsceneError(
+    return _error(
+        path,
+        where,
         f"lists and mappings nest more than {MAX_DEPTH} levels deep",
-        path=path,
-        line=where.line,
-        column=where.column,
-        hint="a scene needs only a few levels; is a bracket unclosed, or an alias inside itself?",
+        "a scene needs only a few levels; is a bracket unclosed, or an alias inside itself?",
     )
 
 
@@ -125,24 +129,22 @@ def _build(loader: _Loader, node: yaml.Node, path: str, depth: int = 0) -> Any:
     the depth are checked again here (an alias may repeat a node, or contain itself)."""
     loader.values += 1
     if loader.values > MAX_VALUES:
-        raise LdsceneError(
+        raise _error(
+            path,
+            _mark(node),
             f"the scene holds more than {MAX_VALUES:,} values once its aliases (*name) are "
             "expanded",
-            path=path,
-            line=_mark(node).line,
-            column=_mark(node).column,
-            hint="aliases that repeat aliases multiply; write the repeated part once, "
+            "aliases that repeat aliases multiply; write the repeated part once, "
             "as a models: entry placed with repeat:",
         )
     if depth > MAX_DEPTH:
         raise _too_deep(path, _mark(node))
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
-        raise LdsceneError(
+        raise _error(
+            path,
+            _mark(node),
             f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported here",
-            path=path,
-            line=_mark(node).line,
-            column=_mark(node).column,
-            hint="scene files use plain lists and mappings: remove the tag",
+            "scene files use plain lists and mappings: remove the tag",
         )
     if isinstance(node, yaml.MappingNode):
         merged = loader.merged_pairs(node)
@@ -152,21 +154,19 @@ def _build(loader: _Loader, node: yaml.Node, path: str, depth: int = 0) -> Any:
         own: set[str] = set()
         for index, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
-                raise LdsceneError(
+                raise _error(
+                    path,
+                    _mark(key_node),
                     "a key must be a plain name, not a list or mapping",
-                    path=path,
-                    line=_mark(key_node).line,
-                    column=_mark(key_node).column,
                 )
             key = str(key_node.value)
             if index >= merged and key in own:  # merged (`<<`) keys may be overridden
                 first = result.key_marks[key]
-                raise LdsceneError(
+                raise _error(
+                    path,
+                    _mark(key_node),
                     f"duplicate key '{key}' (first given on line {first.line})",
-                    path=path,
-                    line=_mark(key_node).line,
-                    column=_mark(key_node).column,
-                    hint="each name may appear once in a mapping: rename or merge them",
+                    "each name may appear once in a mapping: rename or merge them",
                 )
             _check_text(key, path, key_node)
             if index >= merged:
@@ -190,19 +190,17 @@ def _build(loader: _Loader, node: yaml.Node, path: str, depth: int = 0) -> Any:
     except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as err:
         tag = str(node.tag).rsplit(":", 1)[-1]
         problem = err.problem if isinstance(err, yaml.MarkedYAMLError) else f"not a valid {tag}"
-        raise LdsceneError(
+        raise _error(
+            path,
+            where,
             f"unreadable value {str(node.value)[:40]!r}: {problem}",
-            path=path,
-            line=where.line,
-            column=where.column,
         ) from None
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_DIGITS:
-        raise LdsceneError(
+        raise _error(
+            path,
+            where,
             f"number with {len(str(node.value))} characters is too large",
-            path=path,
-            line=where.line,
-            column=where.column,
-            hint=f"whole numbers here have at most {MAX_DIGITS} digits",
+            f"whole numbers here have at most {MAX_DIGITS} digits",
         )
     if isinstance(value, str):
         _check_text(value, path, node)
@@ -213,12 +211,11 @@ def _check_text(text: str, path: str, node: yaml.Node) -> None:
     """Refuse a lone surrogate (a `"\\ud800"` escape): it cannot be printed or encoded."""
     found = _SURROGATE.search(text)
     if found:
-        raise LdsceneError(
+        raise _error(
+            path,
+            _mark(node),
             f"text holds the invalid character U+{ord(found.group()):04X} (half a surrogate pair)",
-            path=path,
-            line=_mark(node).line,
-            column=_mark(node).column,
-            hint="write the character itself, or a \\U escape for it",
+            "write the character itself, or a \\U escape for it",
         )
 
 
