@@ -1,0 +1,54 @@
+"""`ldscene export`: a model or scene as glTF/GLB, OBJ, STL or one MPD file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ldscene.commands.options import input_argument, load_options
+from ldscene.commands.problems import report_problems
+
+
+@click.command("export")
+@input_argument()
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file; its extension picks the format: .glb .gltf .obj .stl .mpd",
+)
+@click.option(
+    "--units",
+    type=click.Choice(["ldu", "mm", "cm", "m"]),
+    default=None,
+    help="Length unit of mesh formats (1 LDU = 0.4 mm); default: m for glTF (its unit), "
+    "ldu for OBJ and STL.",
+)
+@load_options
+def export_command(
+    input_path: Path,
+    output: Path,
+    units: str | None,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
+    """Export a model or scene as glTF/GLB, OBJ, STL or one LDraw MPD file."""
+    from ldscene.atomic import check_target
+    from ldscene.exchange import export_model
+    from ldscene.inputs import load_input
+    from ldscene.ldraw.library import find_library
+
+    check_target(output, "the export")  # like render: refuse before any work
+    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
+    report_problems(loaded.model)
+    lib = None
+    if output.suffix.lower() in (".mpd", ".ldr"):
+        lib = find_library(library)
+        if units not in (None, "ldu"):
+            click.echo("note: LDraw files are always in LDU; --units is ignored", err=True)
+    export_model(loaded.model, output, units=units, library=lib)
+    click.echo(f"wrote {output} ({int(loaded.model.part_mask().sum()):,} parts)")

@@ -1,0 +1,77 @@
+"""`ldscene parts`: the bill of materials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ldscene.commands.options import input_argument, load_options
+from ldscene.commands.problems import report_problems
+
+
+@click.command("parts")
+@input_argument()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "rebrickable", "bricklink"]),
+    default="table",
+    show_default=True,
+    help="table; csv; rebrickable (CSV import: Part,Color,Quantity); bricklink (XML wanted list).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@load_options
+def parts_command(
+    input_path: Path,
+    fmt: str,
+    output: Path | None,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
+    """Bill of materials: part, description, colour and quantity."""
+    from ldscene import bom
+    from ldscene.atomic import check_target
+    from ldscene.inputs import load_input
+
+    if output is not None:
+        check_target(output, "the parts list")  # like render: refuse before any work
+    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
+    report_problems(loaded.model)
+    lines = bom.bill_of_materials(loaded.model)
+    if fmt == "table" and output is None:
+        from rich.console import Console
+
+        Console().print(bom.rich_table(lines, input_path.name))
+        return
+    unmapped: list[tuple[int, str]] = []
+    if fmt in ("table", "csv"):
+        text = bom.to_csv(lines)
+    elif fmt == "rebrickable":
+        text, unmapped = bom.to_rebrickable(lines)
+    else:
+        text, unmapped = bom.to_bricklink(lines)
+    if unmapped:
+        shop = "Rebrickable" if fmt == "rebrickable" else "BrickLink"
+        listed = ", ".join(f"{code} {name}" for code, name in unmapped)
+        click.echo(
+            f"warning: no {shop} colour for LDraw colour(s) {listed}; "
+            "those parts are listed without a colour",
+            err=True,
+        )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from ldscene.atomic import write_atomic
+
+    data = text.encode("utf-8")
+    write_atomic(output, lambda handle: handle.write(data), "the parts list")
+    click.echo(f"wrote {output} ({bom.total(lines):,} parts in {len(lines):,} lots)", err=True)

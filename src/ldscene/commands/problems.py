@@ -1,0 +1,35 @@
+"""What a command tells the user about a loaded model: missing parts and warnings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from ldscene.ldraw.model import Model
+
+
+def report_problems(model: Model, quiet: bool = False, limit: int = 5) -> None:
+    """Missing parts by name, each with the file:line of every reference to it (a few, then a
+    count), then warnings, summarised past `limit`."""
+    if quiet:
+        return
+    if model.missing:
+        where: dict[str, list[str]] = {}
+        for item in model.missing:
+            places = where.setdefault(item.name, [])
+            place = f"{item.path}:{item.line}"
+            if place not in places:
+                places.append(place)
+        click.echo(f"warning: {len(where)} missing part(s), drawn as nothing:", err=True)
+        for name, places in list(where.items())[: limit * 4]:
+            shown = ", ".join(places[:3])
+            more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+            click.echo(f"  {name}  (asked for by {shown}{more})", err=True)
+        if len(where) > limit * 4:
+            click.echo(f"  ... and {len(where) - limit * 4} more", err=True)
+    for text in model.warnings[:limit]:
+        click.echo(f"warning: {text}", err=True)
+    if len(model.warnings) > limit:
+        click.echo(f"warning: ... and {len(model.warnings) - limit} more warnings", err=True)

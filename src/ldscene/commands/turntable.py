@@ -1,0 +1,107 @@
+"""`ldscene turntable`: an animation circling a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ldscene.commands.options import (
+    aa_option,
+    cluster_option,
+    edges_option,
+    engine_options,
+    input_argument,
+    jobs_option,
+    load_options,
+    no_shadows_option,
+    quiet_option,
+)
+from ldscene.commands.problems import report_problems
+
+
+@click.command("turntable")
+@input_argument()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Animation file: .gif, .webp or .mp4 (MP4 needs imageio-ffmpeg).",
+)
+@click.option("--frames", type=int, default=36, show_default=True, help="Frames per turn.")
+@click.option("--fps", type=float, default=12.0, show_default=True, help="Frames per second.")
+@click.option("--width", type=int, default=640, show_default=True, help="Frame width.")
+@click.option("--height", type=int, default=480, show_default=True, help="Frame height.")
+@click.option(
+    "--lat", type=float, default=30.0, show_default=True, help="Camera elevation in degrees."
+)
+@click.option(
+    "--start",
+    "start_lon",
+    type=float,
+    default=45.0,
+    show_default=True,
+    help="Longitude of the first frame in degrees.",
+)
+@aa_option
+@click.option("--background", default=None, metavar="#RRGGBB", help="Background colour.")
+@edges_option
+@no_shadows_option
+@jobs_option("Worker processes rendering frames (default: one per core, at most 8).")
+@engine_options()
+@cluster_option
+@quiet_option("No progress bar, no summary.")
+@load_options
+def turntable_command(
+    input_path: Path,
+    output: Path,
+    frames: int,
+    fps: float,
+    width: int,
+    height: int,
+    lat: float,
+    start_lon: float,
+    aa: int,
+    background: str | None,
+    edges: bool | None,
+    no_shadows: bool,
+    jobs: int | None,
+    cluster: str | None,
+    quiet: bool,
+    library: Path | None,
+    strict: bool,
+    no_cache: bool,
+    **engine: Any,
+) -> None:
+    """Render a turntable animation (the camera circles the model), offscreen.
+
+    Frames are rendered by local worker processes, or by a Ray cluster with --cluster."""
+    from ldscene.farm.executor import resolve_cluster
+    from ldscene.render.engines import EngineSettings
+    from ldscene.render.turntable import turntable_input
+
+    turntable_input(
+        input_path,
+        output,
+        frames=frames,
+        width=width,
+        height=height,
+        fps=fps,
+        latitude=lat,
+        start_longitude=start_lon,
+        aa=aa,
+        background=background,
+        edges=edges,
+        shadows=not no_shadows,
+        jobs=jobs,
+        quiet=quiet,
+        library=library,
+        strict=strict,
+        use_cache=not no_cache,
+        echo=click.echo,
+        on_loaded=lambda model: report_problems(model, quiet=quiet),
+        engine=EngineSettings.parse(**engine),
+        cluster=resolve_cluster(cluster),
+    )
