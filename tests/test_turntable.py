@@ -13,9 +13,9 @@ from PIL import Image, ImageSequence
 
 from ldscene.cli import cli
 from ldscene.ldraw import load_model
-from ldscene.render.camera import LDRAW_TO_GL
+from ldscene.render.camera import LDRAW_TO_GL, orbit_views
 from ldscene.render.options import DEFAULT_BACKGROUND, RenderOptions
-from ldscene.render.turntable import orbit_views, render_frames, write_animation
+from ldscene.render.turntable import render_frames, write_animation
 
 TINY = ("--width", "96", "--height", "72", "--aa", "1", "-q")
 

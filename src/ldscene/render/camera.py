@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ldscene.render.options import View
+from ldscene.errors import LdsceneError
+from ldscene.render.options import RenderOptions, View
 
 #: LDraw space -> GL world space (a proper rotation: det = +1).
 LDRAW_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
@@ -164,32 +165,45 @@ def _fixed_camera(
 
 
 def orbit_views(
-    points: np.ndarray,
+    frame_points: np.ndarray,
     frames: int,
-    aspect: float,
-    fov_degrees: float,
-    margin: float,
+    options: RenderOptions,
     latitude: float = 30.0,
     start_longitude: float = 45.0,
 ) -> list[View]:
-    """`frames` cameras circling the model's centre at one distance that fits every frame."""
-    pts = np.asarray(points, np.float64).reshape(-1, 3)
-    centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
-    keep = 1.0 - 2.0 * margin
-    tan_v = math.tan(math.radians(fov_degrees) / 2) * keep
-    tan_h = tan_v * aspect
+    """`frames` fixed cameras around the model's centre, one distance for all of them, so the
+    model turns without changing size (turntables, both engines).
+
+    `frame_points` are GL world points (ModelMeshes.frame_points).  For each direction the
+    smallest distance that keeps every point inside the frustum (less the margin) is solved
+    in closed form; the largest over all frames is used.
+    """
+    if frames < 1:
+        raise LdsceneError(f"a turntable needs at least one frame, not {frames}")
+    View.angles(latitude, start_longitude)  # the one check of view angles: finite, in range
+    pts = np.asarray(frame_points, np.float64).reshape(-1, 3)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = (lo + hi) / 2
+    keep = 1.0 - 2.0 * options.margin
+    tan_v = math.tan(math.radians(options.fov) / 2) * keep
+    tan_h = tan_v * options.width / options.height
     longitudes = [start_longitude + 360.0 * i / frames for i in range(frames)]
     distance = 0.0
     for lon in longitudes:
-        local = (pts - centre) @ view_axes(latitude, lon)
+        axes = view_axes(latitude, lon)
+        local = (pts - centre) @ axes  # u right, v up, w towards the camera
         u, v, w = np.abs(local[:, 0]), np.abs(local[:, 1]), local[:, 2]
-        distance = max(distance, float((w + u / tan_h).max()), float((w + v / tan_v).max()))
+        distance = max(distance, float((w + np.maximum(u / tan_h, v / tan_v)).max()))
+    distance = max(distance, 1e-3)
     flip = LDRAW_TO_GL[:3, :3]  # its own inverse
+    target = flip @ centre
     views = []
     for i, lon in enumerate(longitudes):
-        eye = centre + view_axes(latitude, lon)[:, 2] * distance
-        up = view_axes(latitude, lon)[:, 1]
-        views.append(
-            View.look(f"turn{i:03d}", flip @ eye, flip @ centre, flip @ up, fov=fov_degrees)
+        eye_gl = centre + distance * view_axes(latitude, lon)[:, 2]
+        up = (
+            (0.0, -1.0, 0.0)
+            if abs(latitude) < 89.99
+            else tuple(flip @ view_axes(latitude, lon)[:, 1])
         )
+        views.append(View.look(f"turn{i:03d}", flip @ eye_gl, target, up, fov=options.fov))
     return views

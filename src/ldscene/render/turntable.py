@@ -12,7 +12,6 @@ GIF and animated WebP are written with Pillow; MP4 with imageio-ffmpeg when it i
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -22,62 +21,16 @@ import numpy as np
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
+from ldscene.render.camera import orbit_views
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
-from ldscene.render.options import RenderOptions, View
+from ldscene.render.options import RenderOptions
 
 #: Animation formats by suffix.
 ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
 MP4_HINT = "pip install imageio-ffmpeg  (or: pip install 'ldscene[video]')"
 
 OnFrame = Callable[[int, int], None]  # (frames done, frames in all)
-
-
-# ----------------------------------------------------------------------------- camera path
-def orbit_views(
-    frame_points: np.ndarray,
-    frames: int,
-    options: RenderOptions,
-    latitude: float = 30.0,
-    start_longitude: float = 45.0,
-) -> list[View]:
-    """`frames` fixed cameras around the model's centre, one distance for all of them.
-
-    `frame_points` are GL world points (ModelMeshes.frame_points).  For each direction the
-    smallest distance that keeps every point inside the frustum (less the margin) is solved
-    in closed form; the largest over all frames is used.
-    """
-    from ldscene.render.camera import LDRAW_TO_GL, view_axes
-
-    if frames < 1:
-        raise LdsceneError(f"a turntable needs at least one frame, not {frames}")
-    View.angles(latitude, start_longitude)  # the one check of view angles: finite, in range
-    pts = np.asarray(frame_points, np.float64).reshape(-1, 3)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    centre = (lo + hi) / 2
-    keep = 1.0 - 2.0 * options.margin
-    tan_v = math.tan(math.radians(options.fov) / 2) * keep
-    tan_h = tan_v * options.width / options.height
-    longitudes = [start_longitude + 360.0 * i / frames for i in range(frames)]
-    distance = 0.0
-    for lon in longitudes:
-        axes = view_axes(latitude, lon)
-        local = (pts - centre) @ axes  # u right, v up, w towards the camera
-        u, v, w = np.abs(local[:, 0]), np.abs(local[:, 1]), local[:, 2]
-        distance = max(distance, float((w + np.maximum(u / tan_h, v / tan_v)).max()))
-    distance = max(distance, 1e-3)
-    flip = LDRAW_TO_GL[:3, :3]
-    target = flip @ centre
-    views = []
-    for i, lon in enumerate(longitudes):
-        eye_gl = centre + distance * view_axes(latitude, lon)[:, 2]
-        up = (
-            (0.0, -1.0, 0.0)
-            if abs(latitude) < 89.99
-            else tuple(flip @ view_axes(latitude, lon)[:, 1])
-        )
-        views.append(View.look(f"turn{i:03d}", flip @ eye_gl, target, up, fov=options.fov))
-    return views
 
 
 # ----------------------------------------------------------------------------- frames

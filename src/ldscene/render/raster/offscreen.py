@@ -353,14 +353,7 @@ def render_turntable(
     from ldscene.render.camera import orbit_views
 
     with ModelRenderer(model, options, progress) as renderer:
-        opts = renderer.options
         views = orbit_views(
-            renderer.meshes.frame_points,
-            frames,
-            opts.width / opts.height,
-            opts.fov,
-            opts.margin,
-            latitude,
-            start_longitude,
+            renderer.meshes.frame_points, frames, renderer.options, latitude, start_longitude
         )
         return [renderer.render(view) for view in views]
