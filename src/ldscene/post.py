@@ -101,10 +101,9 @@ def check_request(req: PostRequest) -> tuple[str, str]:
             f"unknown turntable format {req.turntable!r}",
             hint="use " + ", ".join(TURNTABLE_FORMATS),
         )
-    if turntable == ".mp4":
-        from ldscene.render.turntable import check_animation_path
+    from ldscene.render.turntable import check_encoder
 
-        check_animation_path(Path("turntable.mp4"))  # imageio-ffmpeg installed?
+    check_encoder(turntable)
     for label, value in (("width", req.width), ("height", req.height)):
         if value is not None and not 16 <= value <= MAX_LONG_SIDE:
             raise LdsceneError(f"image {label} {value} is outside 16..{MAX_LONG_SIDE}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from ldscene.errors import LdsceneError
 from ldscene.exchange.mesh import UNITS
 from ldscene.ldraw.model import Model
+from ldscene.render.images import check_format
 
 #: Extension → what it writes (for help texts and errors).
 FORMATS = {
@@ -31,12 +32,7 @@ def export_model(model: Model, out: Path | str, units: str | None = None, librar
     """
     out = Path(out)
     suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise LdsceneError(
-            f"cannot export to {suffix or 'a file without extension'}",
-            path=str(out),
-            hint="use one of " + ", ".join(FORMATS),
-        )
+    check_format(out, FORMATS, "export", f"cannot export to {suffix or 'a file without extension'}")
     units = units or DEFAULT_UNITS.get(suffix, "ldu")
     if units not in UNITS:
         raise LdsceneError(f"unknown units {units!r}", hint="use one of " + ", ".join(UNITS))

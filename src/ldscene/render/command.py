@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
-from ldscene.render.images import FORMATS
+from ldscene.render.images import FORMATS, check_output
 from ldscene.render.options import RenderOptions, View, parse_colour
 
 
@@ -60,26 +59,6 @@ def output_paths(base: Path, views: list[View]) -> list[Path]:
     if len(views) == 1:
         return [base]
     return [base.with_name(f"{base.stem}-{view.name}{base.suffix}") for view in views]
-
-
-def check_output(path: Path) -> None:
-    """Fail before any work if `path` cannot be written (format, folder, permissions)."""
-    if path.suffix.lower() not in FORMATS:
-        raise LdsceneError(
-            f"unsupported image format {path.suffix or '(none)'!r}",
-            path=str(path),
-            hint="use .png, .jpg or .webp",
-        )
-    if path.exists() and path.is_dir():
-        raise LdsceneError("output is a folder, not a file", path=str(path))
-    folder = path.parent
-    probe = folder
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise LdsceneError("cannot write the image here: folder is not writable", path=str(path))
-    if path.exists() and not os.access(path, os.W_OK):
-        raise LdsceneError("cannot overwrite the image: file is read-only", path=str(path))
 
 
 def build_views(req: RenderRequest, scene=None, model=None) -> list[View]:

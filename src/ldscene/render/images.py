@@ -4,11 +4,12 @@ format their suffix names."""
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 
-from ldscene.atomic import write_atomic
+from ldscene.atomic import check_target, write_atomic
 from ldscene.errors import LdsceneError
 
 #: Output formats by suffix (Pillow format name, supports alpha).
@@ -18,6 +19,34 @@ FORMATS: dict[str, tuple[str, bool]] = {
     ".jpeg": ("JPEG", False),
     ".webp": ("WEBP", True),
 }
+
+
+def check_format(path: Path, formats: Collection[str], what: str, error: str | None = None) -> str:
+    """`path`'s lower-case suffix when it is one of `formats`, else a one-line error (`error`,
+    or "unsupported <what> format") naming the formats there are."""
+    suffix = path.suffix.lower()
+    if suffix not in formats:
+        names = [name for name in formats if name != ".jpeg"]  # .jpg says it
+        raise LdsceneError(
+            error or f"unsupported {what} format {path.suffix or '(none)'!r}",
+            path=str(path),
+            hint=f"use {', '.join(names[:-1])} or {names[-1]}",
+        )
+    return suffix
+
+
+def check_output(path: Path, formats: Collection[str] = FORMATS, what: str = "image") -> str:
+    """Fail before any work if `path` cannot be written as an image (or `what`): its suffix,
+    the file itself (`atomic.check_target`: not a folder, special or read-only file), and a
+    writable folder to create it in.  Returns the suffix."""
+    suffix = check_format(path, formats, what)
+    check_target(path, f"the {what}")
+    probe = path.parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise LdsceneError(f"cannot write the {what} here: folder is not writable", path=str(path))
+    return suffix
 
 
 def image_from_array(array: np.ndarray, transparent: bool):
@@ -40,14 +69,7 @@ def save_image(
     from PIL import Image
 
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise LdsceneError(
-            f"unsupported image format {path.suffix or '(none)'!r}",
-            path=str(path),
-            hint="use .png, .jpg or .webp",
-        )
-    fmt, alpha_ok = FORMATS[suffix]
+    fmt, alpha_ok = FORMATS[check_format(path, FORMATS, "image")]
     if image.mode == "RGBA" and not alpha_ok:
         flat = Image.new("RGB", image.size, tuple(int(round(c * 255)) for c in background))
         flat.paste(image, mask=image.getchannel("A"))

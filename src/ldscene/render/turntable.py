@@ -24,6 +24,7 @@ from ldscene.errors import LdsceneError
 from ldscene.render.camera import orbit_views
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
+from ldscene.render.images import check_output
 from ldscene.render.options import RenderOptions
 
 #: Animation formats by suffix.
@@ -144,30 +145,20 @@ def _farm_frames(
 
 # ----------------------------------------------------------------------------- writing
 def check_animation_path(path: Path) -> None:
-    """Fail early: a known suffix, a writable folder, and for MP4 an installed encoder."""
-    suffix = path.suffix.lower()
-    if suffix not in ANIMATION_FORMATS:
+    """Fail early: a known suffix, a writable file and folder, an installed encoder."""
+    check_encoder(check_output(path, ANIMATION_FORMATS, "animation"))
+
+
+def check_encoder(suffix: str) -> None:
+    """MP4 needs imageio-ffmpeg, an optional dependency: say so before any work."""
+    if suffix != ".mp4":
+        return
+    try:
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
         raise LdsceneError(
-            f"unsupported animation format {path.suffix or '(none)'!r}",
-            path=str(path),
-            hint="use .gif, .webp or .mp4",
-        )
-    if suffix == ".mp4":
-        try:
-            import imageio_ffmpeg  # noqa: F401
-        except ImportError:
-            raise LdsceneError(
-                "MP4 output needs imageio-ffmpeg, which is not installed", hint=MP4_HINT
-            ) from None
-    if path.is_dir():
-        raise LdsceneError("output is a folder, not a file", path=str(path))
-    probe = path.parent
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise LdsceneError("cannot write here: folder is not writable", path=str(path))
-    if path.exists() and not os.access(path, os.W_OK):
-        raise LdsceneError("cannot overwrite the file: it is read-only", path=str(path))
+            "MP4 output needs imageio-ffmpeg, which is not installed", hint=MP4_HINT
+        ) from None
 
 
 def shared_palette(images: list, colours: int = 255):

@@ -186,7 +186,7 @@ def run_viewer(model, views: list[View], options: ViewerOptions, echo=print) -> 
     if options.exit_after is not None and options.exit_after < 0:
         raise LdsceneError("--exit-after must be zero or more seconds")
     if options.screenshot is not None:
-        from ldscene.render.command import check_output
+        from ldscene.render.images import check_output
 
         check_output(options.screenshot)
     prepare_platform()
@@ -232,7 +232,7 @@ def view_input(
     if exit_after is not None and exit_after < 0:
         raise LdsceneError("--exit-after must be zero or more seconds")
     if screenshot is not None:
-        from ldscene.render.command import check_output
+        from ldscene.render.images import check_output
 
         check_output(screenshot)
     prepare_platform()
