@@ -204,33 +204,28 @@ def quantize_exact(image, palette: np.ndarray):
     return out
 
 
-def _encode_gif(images: list, handle, duration_ms: int) -> None:
-    quantized = shared_palette(images)
-    palette = np.array(quantized.getpalette(), int).reshape(-1, 3)[:255]
-    frames = [quantize_exact(im, palette) for im in images]
+def _save_animated(frames: list, handle, fmt: str, duration_ms: int, **settings) -> None:
+    """Pillow's looping animation of `frames` in `fmt` (GIF, WEBP), with its own settings."""
     frames[0].save(
         handle,
-        format="GIF",
+        format=fmt,
         save_all=True,
         append_images=frames[1:],
         duration=duration_ms,
         loop=0,
-        optimize=False,
-        disposal=1,
+        **settings,
     )
+
+
+def _encode_gif(images: list, handle, duration_ms: int) -> None:
+    quantized = shared_palette(images)
+    palette = np.array(quantized.getpalette(), int).reshape(-1, 3)[:255]
+    frames = [quantize_exact(im, palette) for im in images]
+    _save_animated(frames, handle, "GIF", duration_ms, optimize=False, disposal=1)
 
 
 def _encode_webp(images: list, handle, duration_ms: int) -> None:
-    images[0].save(
-        handle,
-        format="WEBP",
-        save_all=True,
-        append_images=images[1:],
-        duration=duration_ms,
-        loop=0,
-        quality=85,
-        method=4,
-    )
+    _save_animated(images, handle, "WEBP", duration_ms, quality=85, method=4)
 
 
 def _encode_mp4(images: list, tmp: str, fps: float) -> None:
