@@ -1,0 +1,65 @@
+"""What a post says: its figures, the parts summary, captions and file names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+CREDIT = "LDraw.org Parts Library, CC BY 2.0"
+LDRAW_URL = "https://library.ldraw.org"
+LICENCE_URL = "https://creativecommons.org/licenses/by/2.0/"
+#: External links the post may contain (everything else is a file in the folder).
+EXTERNAL_LINKS = (LDRAW_URL, LICENCE_URL)
+
+
+@dataclass
+class Figure:
+    file: str
+    caption: str
+
+
+@dataclass
+class PostContent:
+    title: str
+    description: str
+    figures: list[Figure]
+    turntable: Figure | None
+    total: int
+    designs: int
+    lots: int
+    top_colours: list[tuple[str, str, int]]  # (name, #rrggbb, parts)
+    lines: list = field(default_factory=list)  # BomLine
+    parts_csv: str = "parts.csv"
+    bricklink: str = "bricklink.xml"
+
+
+def caption_for(name: str) -> str:
+    """'street_corner' -> 'Street corner', 'mg42' -> 'MG42' (a camera name as a caption)."""
+    words = re.sub(r"[_\-]+", " ", name).split()
+    if not words:
+        return "View"
+    words = [
+        w.upper() if re.search(r"\d", w) and re.search(r"[a-z]", w, re.I) else w for w in words
+    ]
+    words[0] = words[0][:1].upper() + words[0][1:]
+    return " ".join(words)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "view"
+
+
+def parts_summary(model, lines) -> tuple[int, int, int, list[tuple[str, str, int]]]:
+    """(total parts, distinct designs, lots, top five colours as (name, #hex, count))."""
+    from ldscene import bom
+
+    by_colour: dict[int, int] = {}
+    for line in lines:
+        by_colour[line.colour] = by_colour.get(line.colour, 0) + line.quantity
+    top = []
+    for code, count in sorted(by_colour.items(), key=lambda kv: (-kv[1], kv[0]))[:5]:
+        colour = model.colours.get(code)
+        rgb = "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in colour.rgb)
+        top.append((colour.name.replace("_", " "), rgb, count))
+    designs = len({line.part.lower() for line in lines})
+    return bom.total(lines), designs, len(lines), top

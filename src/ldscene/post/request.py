@@ -1,0 +1,110 @@
+"""What `ldscene post` is asked for, and the checks made before anything loads."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ldscene.errors import LdsceneError
+from ldscene.render.description import Engine
+from ldscene.render.engines import EngineSettings
+
+#: Views used when the scene has no cameras, with their captions.
+AUTO_VIEWS = {"iso": "Three-quarter view", "front": "Front", "back": "Back", "top": "From above"}
+IMAGE_FORMATS = {"jpg": ".jpg", "jpeg": ".jpg", "png": ".png", "webp": ".webp"}
+TURNTABLE_FORMATS = {"gif": ".gif", "webp": ".webp", "mp4": ".mp4", "none": ""}
+MAX_LONG_SIDE = 1600
+POST_MARKER = "post.md"
+
+
+@dataclass
+class PostRequest:
+    input_path: Path
+    output: Path
+    image_format: str = "jpg"
+    turntable: str = "gif"
+    width: int | None = None  # still size; default the scene's render size, else 1600x1200
+    height: int | None = None
+    turntable_width: int = 480
+    frames: int = 24
+    fps: float = 12.0
+    url_prefix: str = ""  # where the folder will be online (Markdown/BBCode image links)
+    jobs: int | None = None
+    cluster: str | None = None  # a Ray address: render the stills and the frames there
+    quiet: bool = False
+    library: Path | None = None
+    strict: bool = False
+    use_cache: bool = True
+    #: The stills' engine: path-traced by default, the post being what gets published.
+    engine: EngineSettings = field(default_factory=lambda: EngineSettings(Engine.PATH))
+
+
+def check_request(req: PostRequest) -> tuple[str, str]:
+    """Cheap checks before any loading; returns (image suffix, turntable suffix)."""
+    image = IMAGE_FORMATS.get(req.image_format.lower().lstrip("."))
+    if image is None:
+        raise LdsceneError(
+            f"unknown image format {req.image_format!r}",
+            hint="use " + ", ".join(k for k in IMAGE_FORMATS if k != "jpeg"),
+        )
+    turntable = TURNTABLE_FORMATS.get(req.turntable.lower().lstrip("."))
+    if turntable is None:
+        raise LdsceneError(
+            f"unknown turntable format {req.turntable!r}",
+            hint="use " + ", ".join(TURNTABLE_FORMATS),
+        )
+    from ldscene.render.turntable import check_encoder
+
+    check_encoder(turntable)
+    for label, value in (("width", req.width), ("height", req.height)):
+        if value is not None and not 16 <= value <= MAX_LONG_SIDE:
+            raise LdsceneError(f"image {label} {value} is outside 16..{MAX_LONG_SIDE}")
+    if not 32 <= req.turntable_width <= MAX_LONG_SIDE:
+        raise LdsceneError(f"turntable width {req.turntable_width} is outside 32..1600")
+    if turntable and not 1 <= req.frames <= 360:
+        raise LdsceneError(f"--frames must be 1..360, not {req.frames}")
+    check_folder(req.output)
+    if not req.input_path.is_file():
+        raise LdsceneError(
+            "no such file" if not req.input_path.exists() else "not a file",
+            path=str(req.input_path),
+        )
+    return image, turntable
+
+
+def check_folder(out: Path) -> None:
+    """The post folder can be (re)placed: not a file, not someone else's folder, writable."""
+    if out.exists() and not out.is_dir():
+        raise LdsceneError("cannot write the post here: it is a file, not a folder", path=str(out))
+    if out.is_dir() and any(out.iterdir()) and not (out / POST_MARKER).exists():
+        raise LdsceneError(
+            "the folder exists and is not an ldscene post; it is left alone",
+            path=str(out),
+            hint="choose a new folder or empty this one",
+        )
+    probe = out.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise LdsceneError("cannot create the post folder: a parent is a file", path=str(out))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise LdsceneError(
+            "cannot create the post folder: the folder is not writable", path=str(out)
+        )
+
+
+def still_size(req: PostRequest, scene) -> tuple[int, int]:
+    """Image size: asked for, else the scene's, else 1600x1200; long side at most 1600."""
+    size = getattr(getattr(scene, "render", None), "size", None)
+    width, height = (
+        (size if size else (1600, 1200))
+        if req.width is None and req.height is None
+        else (req.width or 0, req.height or 0)
+    )
+    if not width:
+        width = round(height * 4 / 3)
+    if not height:
+        height = round(width * 3 / 4)
+    scale = min(1.0, MAX_LONG_SIDE / max(width, height))
+    return max(16, round(width * scale)), max(16, round(height * scale))
