@@ -69,7 +69,6 @@ def load_input(
 
         style = rule if isinstance(rule, StudStyle) else StudStyle.FULL
         scene = load_scene(path, library=library, strict=strict, use_cache=use_cache, studs=style)
-        scene.model.studs = style
         return LoadedInput(scene.model, scene)
     lib = find_library(library)
     model = load_model(

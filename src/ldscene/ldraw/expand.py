@@ -13,15 +13,13 @@ LDView's logo studs do.  Each style has its own disk-cache entries.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ldscene.errors import ModelError
 from ldscene.ldraw.cache import DiskCache
 from ldscene.ldraw.colours import resolve_codes
 from ldscene.ldraw.geometry import PartGeometry
-from ldscene.ldraw.library import Source, normalise
+from ldscene.ldraw.library import Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.limits import PartSizes
 from ldscene.ldraw.resolver import Files, Record
 from ldscene.ldraw.studs import StudStyle, is_stud_primitive, variant_names
@@ -129,11 +127,13 @@ class Expander:
         self.files = files
         self.cache = cache
         self.studs = studs  # set before the first `geometry` call
-        self._variants: dict[tuple[StudStyle, str], Source] = {}
-        self.geometries: dict[str, PartGeometry] = {}
-        self.titles: dict[str, str] = {}
+        self._variants: dict[tuple[StudStyle, SourceKey], Source] = {}
+        self.geometries: dict[SourceKey, PartGeometry] = {}
+        self.titles: dict[SourceKey, str] = {}
         self._stats: dict[str, tuple[int, int]] = {}
-        self._image_deps: dict[str, list[str]] = {}  # record key → library texture images used
+        self._image_deps: dict[
+            SourceKey, list[str]
+        ] = {}  # record key → library texture images used
         self._sizes = PartSizes(files)  # counted before building: see limits.py
 
     def forget(self) -> None:
@@ -151,7 +151,7 @@ class Expander:
             return self.geometries[source.key]
         self._sizes.check(source, self._variant)  # too big to build: one line, not all memory
         stack = [source]
-        entered: set[str] = set()
+        entered: set[SourceKey] = set()
         while stack:
             current = stack[-1]
             if current.key in self.geometries:
@@ -220,7 +220,7 @@ class Expander:
             self.files.problems.missing_reference(refs.names[i], record.display, refs.lines[i])
         # Winding flips where the matrix mirrors XOR an INVERTNEXT precedes the reference.
         flips = None if refs is None else (np.linalg.det(refs.matrix[:, :3, :3]) < 0) ^ refs.invert
-        groups: dict[str, list[int]] = {}
+        groups: dict[SourceKey, list[int]] = {}
         for i, child in enumerate(map(self._variant, record.children)):
             if child is not None and kept[i]:
                 groups.setdefault(child.key, []).append(i)
@@ -269,12 +269,7 @@ class Expander:
     def _texmap_states(self, record: Record, tex: _Textures) -> LineStates:
         """TEXMAP's verdict on each drawing line of `record`; images found go into `tex`."""
         parsed = record.parsed
-        kind, _, rest = record.key.partition(":")
-        folder = None
-        if kind == "fs":
-            folder = Path(rest).parent
-        elif kind == "mpd":
-            folder = Path(rest.partition("#")[0]).parent
+        folder = record.key.folder
         data = self.files.data.get(record.container) if record.container else None
         found: dict[str, tuple[str, bytes, str | None] | None] = {}
 
@@ -304,14 +299,14 @@ class Expander:
         if (
             self.studs is StudStyle.FULL
             or child is None
-            or not child.key.startswith("lib:")
-            or not is_stud_primitive(child.key[4:])
+            or child.key.kind is not SourceKind.LIB
+            or not is_stud_primitive(child.key.path)
         ):
             return child
         found = self._variants.get((self.studs, child.key))
         if found is None:
             found = child
-            for name in variant_names(child.key[4:], self.studs):
+            for name in variant_names(child.key.path, self.studs):
                 other = self.files.library.find(name)  # type: ignore[union-attr]
                 if other is not None:
                     found = other
@@ -320,7 +315,11 @@ class Expander:
         return found
 
     def _cache_key(self, source: Source) -> str | None:
-        if self.cache is None or self.files.library is None or not source.key.startswith("lib:"):
+        if (
+            self.cache is None
+            or self.files.library is None
+            or source.key.kind is not SourceKind.LIB
+        ):
             return None
         studs = "" if self.studs is StudStyle.FULL else f"{self.studs.value}-studs|"
         return f"{self.files.library.fingerprint()}|v{GEOMETRY_VERSION}|{studs}{source.key}"
@@ -340,9 +339,8 @@ class Expander:
             return False
         for name, rel, stamp in entry["deps"]:
             found = self._variant(self.files.library.find(name)) if name else None  # type: ignore[union-attr]
-            if (name and (found is None or found.key != "lib:" + rel)) or self._stat(rel) != tuple(
-                stamp
-            ):
+            moved = name and (found is None or found.key != SourceKey(SourceKind.LIB, rel))
+            if moved or self._stat(rel) != tuple(stamp):
                 return False
         for name, display, line in entry["missing"]:
             if self.files.library.find(name) is not None:  # type: ignore[union-attr]
@@ -366,9 +364,9 @@ class Expander:
         while todo:
             current, name = todo.pop()
             record = self.files.records.get(current.key)
-            if record is None or not current.key.startswith("lib:"):
+            if record is None or current.key.kind is not SourceKind.LIB:
                 return  # built from a cached child or a user file: do not cache the whole
-            rel = current.key[4:]
+            rel = current.key.path
             deps.append((name, rel, self._stat(rel)))  # type: ignore[arg-type]
             for image in self._image_deps.get(current.key, ()):  # a changed PNG rebuilds
                 deps.append(("", image, self._stat(image)))  # type: ignore[arg-type]

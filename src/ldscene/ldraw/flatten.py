@@ -16,9 +16,9 @@ from ldscene.errors import ModelError
 from ldscene.ldraw.colours import ColourTable, parse_colour_line, resolve_codes
 from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.geometry import MAIN_COLOUR, PartGeometry
-from ldscene.ldraw.library import Source, normalise
+from ldscene.ldraw.library import Source, SourceKey, normalise
 from ldscene.ldraw.limits import check_instances
-from ldscene.ldraw.model import Leaf, Model
+from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import Files, Record
 from ldscene.ldraw.studs import StudStyle
@@ -44,18 +44,21 @@ def _unclipped(geometry: PartGeometry) -> PartGeometry:
     return replace(geometry, two_sided=np.ones(len(geometry.triangles), bool))
 
 
-#: Leaf key suffixes for BFC state a model file sets around a reference, outermost last.
-_BFC_VARIANTS = {"#noclip": _unclipped, "#inverted": _inverted}
+@dataclass(frozen=True)
+class LeafKey:
+    """A leaf as drawn: its file and the model-level BFC state it is placed under."""
+
+    source: SourceKey
+    inverted: bool = False  # BFC INVERTNEXT in a model: every triangle's winding reversed
+    two_sided: bool = False  # placed under BFC NOCLIP in a model
 
 
-def _bfc(inverted: bool, clipped: bool) -> str:
-    """The leaf key suffix for a reference's model-level BFC state ("" for the usual)."""
-    return ("#inverted" if inverted else "") + ("" if clipped else "#noclip")
-
-
-def stack_or(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
-    """Concatenate `parts` as `dtype`, or an empty array of `shape` when there are none."""
-    return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
+@dataclass(frozen=True)
+class _LeafUse:
+    key: LeafKey
+    source: Source  # where it was found (the expander builds from it)
+    name: str
+    is_part: bool
 
 
 @dataclass
@@ -97,7 +100,7 @@ def _state_key(state: tuple) -> tuple:
     return source.key, remap, inverted, clipped
 
 
-def _own_record(own: str, record: Record, parsed: LDrawFile, source: Source) -> Record:
+def _own_record(own: SourceKey, record: Record, parsed: LDrawFile, source: Source) -> Record:
     """A record for the loose geometry (type 2-5 lines) a model file draws itself."""
     return Record(
         own,
@@ -137,19 +140,17 @@ class Flattener:
         # Picks, from the instances' (P, 3) origins, how the expander draws studs.
         self.studs = studs
 
-    def flatten(self, root_key: str) -> Model:
+    def flatten(self, root_key: SourceKey) -> Model:
         """Walk the model tree from `root_key` and return its placed instances."""
         root = self.files.records[root_key]
-        self._leaf_keys: list[str] = []
-        self._leaf_index: dict[str, int] = {}
-        self._leaf_is_part: list[bool] = []
-        self._leaf_names: list[str] = []
-        self._chains: list[tuple[str, ...]] = [()]
-        self._chain_ids: dict[tuple[str, ...], int] = {(): 0}
+        self._leaves: Interner[_LeafUse] = Interner()
+        self._chains: Interner[tuple[str, ...]] = Interner([()])
         self._remaps: dict[tuple, dict[int, int]] = {}
+        self._own: dict[SourceKey, Record] = {}  # model files' own loose geometry
+        self._built: dict[LeafKey, PartGeometry] = {}  # BFC variants and own geometry
         if self.files.kind(root.source) == "part":  # a part file given as the model: one instance
             placed = _Placed(
-                np.array([self._leaf_id(root.key, root.parsed.name, True)], np.int32),
+                np.array([self._leaf_id(root.source, root.parsed.name, True)], np.int32),
                 np.array([MAIN_COLOUR], np.int64),
                 np.eye(4)[None],
                 np.zeros(1, np.int32),
@@ -160,18 +161,18 @@ class Flattener:
             placed = self._walk(root.source)
         placed = self._finite(placed, root.display)
         used, path = np.unique(placed.path, return_inverse=True)
-        paths = [self._chains[i] for i in used]
+        paths = [self._chains.items[i] for i in used]
         if not paths or paths[0] != ():  # index 0 is always the model itself
             paths.insert(0, ())
             path = path + 1
         transforms = placed.transform
         leaf = placed.leaf
         if self.studs is not None:
-            self._choose_studs(transforms, [self._leaf_keys[i] for i in leaf])
+            self._choose_studs(transforms, [self._leaves.items[i] for i in leaf])
         leaves = []
-        for key, name, is_part in zip(self._leaf_keys, self._leaf_names, self._leaf_is_part):
-            geometry, title = self._leaf(key)
-            leaves.append(Leaf(name, title, is_part, geometry))
+        for use in self._leaves.items:
+            geometry, title = self._leaf(use)
+            leaves.append(Leaf(use.name, title, use.is_part, geometry))
 
         return Model(
             name=root.parsed.name or Path(root.display).name,
@@ -188,21 +189,11 @@ class Flattener:
             studs=self.expander.studs,
         )
 
-    def _leaf_id(self, key: str, name: str, is_part: bool) -> int:
-        found = self._leaf_index.get(key)
-        if found is None:
-            found = self._leaf_index[key] = len(self._leaf_keys)
-            self._leaf_keys.append(key)
-            self._leaf_is_part.append(is_part)
-            self._leaf_names.append(name)
-        return found
-
-    def _chain_id(self, chain: tuple[str, ...]) -> int:
-        found = self._chain_ids.get(chain)
-        if found is None:
-            found = self._chain_ids[chain] = len(self._chains)
-            self._chains.append(chain)
-        return found
+    def _leaf_id(
+        self, source: Source, name: str, is_part: bool, inverted: bool = False, clipped=True
+    ) -> int:
+        key = LeafKey(source.key, inverted, not clipped)
+        return self._leaves.id(_LeafUse(key, source, name, is_part), key)
 
     def _walk(self, root: Source) -> _Placed:
         """Each distinct (model file, inherited colour remap, BFC state) is flattened once, in
@@ -211,7 +202,7 @@ class Flattener:
         done: dict[tuple, _Placed] = {}
         start = (root, (), False, True)
         stack: list[tuple[tuple, bool]] = [(start, False)]
-        on_path: list[str] = []
+        on_path: list[SourceKey] = []
         while stack:
             state, expanded = stack.pop()
             key = _state_key(state)
@@ -265,10 +256,11 @@ class Flattener:
         remap = self._file_colours(source, parsed, remap_items)
         parts: list[_Placed] = []
         if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
-            own = source.key + "#own"
-            self.files.records.setdefault(own, _own_record(own, record, parsed, source))
-            self.files.kinds[own] = "leaf"
-            leaf = self._leaf_id(own + _bfc(inverted, clipped), parsed.name or "model", False)
+            own = source.key.own_lines()
+            self._own.setdefault(own, _own_record(own, record, parsed, source))
+            leaf = self._leaf_id(
+                Source(own, source.display, False), parsed.name or "model", False, inverted, clipped
+            )
             parts.append(_Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0))
         refs = parsed.refs
         if refs is None or not len(refs.names):
@@ -292,8 +284,8 @@ class Flattener:
                 parts.append(self._place(sub, refs.matrix[i], int(ref_colour[i]), name))
                 continue
             name = normalise(refs.names[i]).replace("/", "\\")
-            style = _bfc(inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i]))
-            leaves.append(self._leaf_id(child.key + style, name, kind == "part"))
+            flip, clip = inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i])
+            leaves.append(self._leaf_id(child, name, kind == "part", flip, clip))
             leaf_refs.append(i)
         if leaf_refs:
             parts.append(self._leaves_here(refs, ref_colour, leaves, leaf_refs))
@@ -316,7 +308,8 @@ class Flattener:
             transform = matrix @ sub.transform
         colours = resolve_codes(sub.colour, colour).astype(np.int64)
         ids, inverse = np.unique(sub.path, return_inverse=True)
-        mapped = np.array([self._chain_id((name, *self._chains[i])) for i in ids], np.int32)
+        chains = self._chains
+        mapped = np.array([chains.id((name, *chains.items[i])) for i in ids], np.int32)
         path = mapped[inverse.reshape(-1)] if len(ids) else sub.path
         return _Placed(sub.leaf, colours, transform, path, sub.step)
 
@@ -333,8 +326,8 @@ class Flattener:
         )
         return placed.select(finite)
 
-    def _cycle(self, on_path: list[str], child: Source) -> ModelError:
-        names = [self.files.records[k].parsed.name or k for k in on_path]
+    def _cycle(self, on_path: list[SourceKey], child: Source) -> ModelError:
+        names = [self.files.records[k].parsed.name or str(k) for k in on_path]
         parent = self.files.records[on_path[-1]]
         child_name = self.files.records[child.key].parsed.name or child.display
         return ModelError(
@@ -343,24 +336,25 @@ class Flattener:
             hint="a model must not include itself, directly or through others",
         )
 
-    def _leaf(self, key: str) -> tuple[PartGeometry, str]:
-        """A leaf's geometry and title, built once per style."""
-        for suffix, change in _BFC_VARIANTS.items():
-            if key.endswith(suffix):
-                found = self.expander.geometries.get(key)
-                base, title = self._leaf(key[: -len(suffix)])
-                if found is None:
-                    found = self.expander.geometries[key] = change(base)
-                return found, title
-        if key.endswith("#own"):
-            record = self.files.records[key]
-            geometry = self.expander.geometries.get(key) or self.expander.build(record)
-            self.expander.geometries[key] = geometry
-            return geometry, record.parsed.title
-        geometry = self.expander.geometry(self._source_for(key))
-        return geometry, self.expander.titles.get(key, "")
+    def _leaf(self, use: _LeafUse) -> tuple[PartGeometry, str]:
+        """A leaf's geometry and title, built once per BFC variant."""
+        key = use.key
+        if key.two_sided or key.inverted:
+            base_key = replace(key, two_sided=False) if key.two_sided else LeafKey(key.source)
+            base, title = self._leaf(replace(use, key=base_key))
+            found = self._built.get(key)
+            if found is None:
+                found = self._built[key] = (_unclipped if key.two_sided else _inverted)(base)
+            return found, title
+        if key.source.own:
+            record = self._own[key.source]
+            if key not in self._built:
+                self._built[key] = self.expander.build(record)
+            return self._built[key], record.parsed.title
+        geometry = self.expander.geometry(use.source)
+        return geometry, self.expander.titles.get(key.source, "")
 
-    def _choose_studs(self, transforms: np.ndarray, keys: list[str]) -> None:
+    def _choose_studs(self, transforms: np.ndarray, uses: list[_LeafUse]) -> None:
         """Let the stud rule pick the expander's style from the points the model spans.
 
         Those are the instances' origins, known before any geometry is built.  A few instances'
@@ -377,8 +371,8 @@ class Flattener:
         marks = len(problems.missing), len(problems.warnings)
         self.expander.studs = StudStyle.FULL
         corners = [points]
-        for key, transform in zip(keys, transforms):
-            triangles = self._leaf(key)[0].triangles.reshape(-1, 3)
+        for use, transform in zip(uses, transforms):
+            triangles = self._leaf(use)[0].triangles.reshape(-1, 3)
             if len(triangles):
                 lo, hi = triangles.min(axis=0), triangles.max(axis=0)
                 box = np.array([[(lo, hi)[(i >> a) & 1][a] for a in range(3)] for i in range(8)])
@@ -386,20 +380,10 @@ class Flattener:
         style = self.studs(np.concatenate(corners))
         if style is not StudStyle.FULL:
             self.expander.forget()  # drawn again in `style`, reporting its problems once
+            self._built.clear()
             del problems.missing[marks[0] :]
             del problems.warnings[marks[1] :]
         self.expander.studs = style
-
-    def _source_for(self, key: str) -> Source:
-        record = self.files.records.get(key)
-        if record is not None:
-            return record.source
-        kind, _, rest = key.partition(":")
-        is_part = None
-        if kind == "lib":
-            is_part = rest.startswith(("parts/", "unofficial/parts/")) and "/s/" not in rest
-            is_part = is_part if not rest.startswith(("p/", "unofficial/p/")) else False
-        return Source(key, rest, is_part)
 
     def _file_colours(self, source: Source, parsed: LDrawFile, inherited: tuple) -> dict[int, int]:
         """`_local_colours` once per (file, inherited remap): it hands out private codes."""

@@ -10,7 +10,8 @@ import contextlib
 import json
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 
 from ldscene.errors import LibraryNotFoundError
@@ -32,11 +33,59 @@ def normalise(name: str) -> str:
     return key
 
 
+class SourceKind(Enum):
+    LIB = "lib"  # a library file
+    FS = "fs"  # a file on disk outside the library
+    MPD = "mpd"  # a `0 FILE` block of an MPD file on disk
+
+
+@dataclass(frozen=True)
+class SourceKey:
+    """Which file a source is, as a value: equal keys mean the same file, whatever name,
+    case or separators a reference used to reach it."""
+
+    kind: SourceKind
+    path: str  # LIB: the library index key ("parts/3001.dat"); FS, MPD: the resolved file path
+    block: str = ""  # MPD: the block's normalised name
+    own: bool = False  # the loose geometry (type 2-5 lines) a model file draws itself
+
+    @classmethod
+    def lib(cls, rel: str) -> SourceKey:
+        return cls(SourceKind.LIB, normalise(rel))
+
+    @classmethod
+    def fs(cls, path: Path | str) -> SourceKey:
+        return cls(SourceKind.FS, str(path))
+
+    @classmethod
+    def mpd(cls, path: Path | str, block: str) -> SourceKey:
+        return cls(SourceKind.MPD, str(path), normalise(block))
+
+    def own_lines(self) -> SourceKey:
+        """The key of this model file's own loose geometry."""
+        return replace(self, own=True)
+
+    def container(self) -> SourceKey:
+        """The file on disk that holds this source (an MPD block's file)."""
+        return SourceKey.fs(self.path) if self.kind is SourceKind.MPD else self
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of a file on disk (where its relative references and textures are)."""
+        return None if self.kind is SourceKind.LIB else Path(self.path).parent
+
+    def __str__(self) -> str:
+        """The stable text form ("lib:parts/3001.dat", "mpd:/abs/file.mpd#sub.ldr"), written
+        into disk-cache keys: changing it invalidates the cache."""
+        text = f"{self.kind.value}:{self.path}" + (f"#{self.block}" if self.block else "")
+        return text + ("#own" if self.own else "")
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a referenced file was found."""
 
-    key: str  # unique id: "lib:parts/3001.dat", "fs:/abs/path", "mpd:<file>#<block>"
+    key: SourceKey
     display: str  # human readable location
     is_part: bool | None  # True/False from the library folder; None: decide from the header
 
@@ -111,7 +160,9 @@ class Library:
                     is_part = not key.startswith("s/")
                 elif folder == "p/" or folder == "unofficial/p/":
                     is_part = False
-                return Source("lib:" + rel, f"{self.root}/{self.index[rel]}", is_part)
+                return Source(
+                    SourceKey(SourceKind.LIB, rel), f"{self.root}/{self.index[rel]}", is_part
+                )
         return None
 
     def find_named(self, name: str) -> Source | None:

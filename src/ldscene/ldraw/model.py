@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from ldscene.ldraw.colours import ColourTable
 from ldscene.ldraw.geometry import PartGeometry
 from ldscene.ldraw.studs import StudStyle
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Interner(Generic[K]):
+    """Hands out one small id per distinct item, in order of first use (leaves, chains)."""
+
+    def __init__(self, items: Sequence[K] = ()) -> None:
+        self.items: list[K] = []
+        self._ids: dict[K, int] = {}
+        for item in items:
+            self.id(item)
+
+    def id(self, item: K, key: Hashable | None = None) -> int:
+        """The id of `item` (compared by `key` when given), added if new."""
+        key = item if key is None else key
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self.items)
+            self.items.append(item)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def stack_or(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
+    """Concatenate `parts` as `dtype`, or an empty array of `shape` when there are none."""
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
 
 
 @dataclass(frozen=True)
@@ -36,12 +67,14 @@ class Model:
     Instance arrays are parallel: instance ``i`` draws ``leaves[leaf[i]]`` in colour
     ``colour[i]`` (replacing the leaf's 16s) with the 4×4 LDraw-space ``transform[i]``.
     ``path[i]`` indexes `paths`, the chain of sub-model names it was reached through.
+    Every producer goes through this constructor (or `select`), which casts the arrays to
+    the dtypes below, so a model never carries another dtype or loses a field.
     """
 
     name: str
     leaves: list[Leaf]
     leaf: np.ndarray  # (P,) int32
-    colour: np.ndarray  # (P,) int32
+    colour: np.ndarray  # (P,) int64
     transform: np.ndarray  # (P, 4, 4) float64
     path: np.ndarray  # (P,) int32
     step: np.ndarray  # (P,) int32, STEP number inside the sub-model it comes from
@@ -50,6 +83,28 @@ class Model:
     missing: list[MissingReference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     studs: StudStyle = StudStyle.FULL  # how the leaves' studs were drawn (see `studs.py`)
+
+    def __post_init__(self) -> None:
+        self.leaf = np.asarray(self.leaf, np.int32).reshape(-1)
+        self.colour = np.asarray(self.colour, np.int64).reshape(-1)
+        self.transform = np.asarray(self.transform, np.float64).reshape(-1, 4, 4)
+        self.path = np.asarray(self.path, np.int32).reshape(-1)
+        self.step = np.asarray(self.step, np.int32).reshape(-1)
+
+    def select(
+        self, index: slice | np.ndarray, name: str | None = None, colour: np.ndarray | None = None
+    ) -> Model:
+        """Some of the instances (sharing the leaves, paths and every other field); `colour`,
+        indexed like the model's own, replaces their colours."""
+        return replace(
+            self,
+            name=self.name if name is None else name,
+            leaf=self.leaf[index],
+            colour=(self.colour if colour is None else colour)[index],
+            transform=self.transform[index],
+            path=self.path[index],
+            step=self.step[index],
+        )
 
     @property
     def fast_studs(self) -> bool:

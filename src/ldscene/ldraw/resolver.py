@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ldscene.errors import ModelError
-from ldscene.ldraw.library import Library, Source, normalise
+from ldscene.ldraw.library import Library, Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.model import MissingReference
 from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks, split_lines
 
@@ -70,16 +70,20 @@ class FolderIndex:
         return None
 
 
+#: An MPD block as read: its key, lines, first line number and name as written.
+_Block = tuple[SourceKey, list[str], int, str]
+
+
 @dataclass
 class Record:
     """A parsed file and where each of its type-1 references resolved."""
 
-    key: str
+    key: SourceKey
     display: str
     parsed: LDrawFile
     children: list[Source | None]
     source: Source
-    container: str | None  # MPD file whose blocks this file sees first
+    container: SourceKey | None  # MPD file whose blocks this file sees first
 
 
 class Files:
@@ -94,14 +98,14 @@ class Files:
         self.library = library
         self.extra = [FolderIndex(p) for p in extra_paths if Path(p).is_dir()]
         self.problems = problems or Problems()
-        self.records: dict[str, Record] = {}
-        self.kinds: dict[str, str] = {}
+        self.records: dict[SourceKey, Record] = {}
+        self.kinds: dict[SourceKey, str] = {}
         # container key → normalised block name → (block key, lines, first line, name as written)
-        self.blocks: dict[str, dict[str, tuple[str, list[str], int, str]]] = {}
+        self.blocks: dict[SourceKey, dict[str, _Block]] = {}
         self.folders: dict[str, FolderIndex] = {}
-        self.data: dict[str, dict[str, bytes]] = {}  # container key → `!DATA` name → bytes
+        self.data: dict[SourceKey, dict[str, bytes]] = {}  # container → `!DATA` name → bytes
 
-    def open_root(self, path: Path) -> str:
+    def open_root(self, path: Path) -> SourceKey:
         """Read a model file from disk; returns the key of its main model."""
         path = Path(path)
         if not path.exists():
@@ -117,8 +121,8 @@ class Files:
             raise ModelError("empty file", path=str(path), hint="an LDraw model needs lines")
         return self._register_fs(path.resolve(), text)
 
-    def _register_fs(self, path: Path, text: str) -> str:
-        key = f"fs:{path}"
+    def _register_fs(self, path: Path, text: str) -> SourceKey:
+        key = SourceKey.fs(path)
         if key in self.records:
             return key
         outside: list[int] = []
@@ -143,7 +147,7 @@ class Files:
             )
             return key
         container = key
-        table: dict[str, tuple[str, list[str], int, str]] = {}
+        table: dict[str, _Block] = {}
         for block in blocks:
             if block.data is not None:  # a `!DATA` block: an image for TEXMAP (ldraw/texmap.py)
                 self.data.setdefault(container, {}).setdefault(normalise(block.name), block.data)
@@ -151,7 +155,7 @@ class Files:
             if block.lines is None:
                 continue
             name = normalise(block.name)
-            block_key = f"mpd:{path}#{name}"
+            block_key = SourceKey.mpd(path, name)
             table.setdefault(name, (block_key, block.lines, block.first_line, block.name))
         self.blocks[container] = table
         if not table:
@@ -162,7 +166,13 @@ class Files:
         return key
 
     def _register_block(
-        self, container: str, key: str, lines: list[str], first_line: int, name: str, path: Path
+        self,
+        container: SourceKey,
+        key: SourceKey,
+        lines: list[str],
+        first_line: int,
+        name: str,
+        path: Path,
     ) -> Record:
         if key in self.records:
             return self.records[key]
@@ -173,11 +183,11 @@ class Files:
 
     def _add_record(
         self,
-        key: str,
+        key: SourceKey,
         display: str,
         parsed: LDrawFile,
         source: Source,
-        container: str | None,
+        container: SourceKey | None,
         folder: Path | None,
     ) -> Record:
         for number, message in parsed.warnings:
@@ -188,7 +198,7 @@ class Files:
         self.records[key] = record
         return record
 
-    def resolve(self, name: str, container: str | None, folder: Path | None) -> Source | None:
+    def resolve(self, name: str, container: SourceKey | None, folder: Path | None) -> Source | None:
         key = normalise(name)
         if container is not None:
             block = self.blocks[container].get(key)
@@ -200,11 +210,11 @@ class Files:
                 index = self.folders[str(folder)] = FolderIndex(folder)
             found = index.find(key)
             if found is not None:
-                return Source(f"fs:{Path(found).resolve()}", found, None)
+                return Source(SourceKey.fs(Path(found).resolve()), found, None)
         for extra in self.extra:
             found = extra.find(key)
             if found is not None:
-                return Source(f"fs:{Path(found).resolve()}", found, None)
+                return Source(SourceKey.fs(Path(found).resolve()), found, None)
         if self.library is not None:
             return self.library.find(key)
         return None
@@ -214,24 +224,19 @@ class Files:
         record = self.records.get(source.key)
         if record is not None:
             return record
-        kind, _, rest = source.key.partition(":")
-        if kind == "lib":
+        key = source.key
+        if key.kind is SourceKind.LIB:
             assert self.library is not None
-            text = decode_text(self._read(source, self.library.read, rest), source.display)
-            parsed = parse_lines(split_lines(text), rest.rsplit("/", 1)[-1])
-            return self._add_record(source.key, source.display, parsed, source, None, None)
-        if kind == "fs":
-            path = Path(rest)
+            text = decode_text(self._read(source, self.library.read, key.path), source.display)
+            parsed = parse_lines(split_lines(text), key.path.rsplit("/", 1)[-1])
+            return self._add_record(key, source.display, parsed, source, None, None)
+        if key.kind is SourceKind.FS:
+            path = Path(key.path)
             text = decode_text(self._read(source, Path.read_bytes, path), str(path))
             self._register_fs(path, text)
-            return self.records[source.key]
-        if kind == "mpd":
-            container_path, _, name = rest.partition("#")
-            container = f"fs:{container_path}"
-            return self._register_block(
-                container, *self.blocks[container][name], Path(container_path)
-            )
-        raise ModelError(f"internal: unknown source {source.key}")  # pragma: no cover
+            return self.records[key]
+        container = key.container()
+        return self._register_block(container, *self.blocks[container][key.block], Path(key.path))
 
     @staticmethod
     def _read(source: Source, read, where) -> bytes:

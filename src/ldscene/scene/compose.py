@@ -21,7 +21,7 @@ from ldscene.ldraw.cache import DiskCache, cache_dir
 from ldscene.ldraw.colours import direct_code, is_direct, resolve_codes
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import Library
-from ldscene.ldraw.model import Leaf, Model
+from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.studs import StudStyle
 from ldscene.scene import limits, yamlload
 from ldscene.scene import minifig as fig
@@ -72,7 +72,7 @@ class Scene:
 
     def entry_model(self, name: str) -> Model:
         """The instances of one top-level entry as a `Model` (sharing leaves)."""
-        return slice_model(self.model, self.entries[name], name)
+        return self.model.select(self.entries[name], name)
 
     def entry_mask(self, name: str) -> np.ndarray:
         mask = np.zeros(self.model.n_instances, bool)
@@ -116,58 +116,25 @@ class Scene:
         )
 
 
-def slice_model(
-    model: Model, index: slice | np.ndarray, name: str, colour: np.ndarray | None = None
-) -> Model:
-    """Some instances of a model (sharing its leaves); `colour` replaces their colours."""
-    colour = model.colour if colour is None else colour
-    return Model(
-        name=name,
-        leaves=model.leaves,
-        leaf=model.leaf[index],
-        colour=colour[index],
-        transform=model.transform[index],
-        path=model.path[index],
-        step=model.step[index],
-        paths=model.paths,
-        colours=model.colours,
-        missing=model.missing,
-        warnings=model.warnings,
-    )
-
-
 class Instances:
     """Accumulates placed models into one set of instance arrays."""
 
     def __init__(self) -> None:
-        self.leaves: list[Leaf] = []
-        self._leaf_ids: dict[object, int] = {}
+        self.leaves: Interner[Leaf] = Interner()
         self.leaf: list[np.ndarray] = []
         self.colour: list[np.ndarray] = []
         self.transform: list[np.ndarray] = []
         self.path: list[np.ndarray] = []
         self.step: list[np.ndarray] = []
-        self.paths: list[tuple[str, ...]] = [()]
-        self._path_ids: dict[tuple[str, ...], int] = {(): 0}
+        self.paths: Interner[tuple[str, ...]] = Interner([()])
         self.count = 0
         #: Placements with `settle: true` not settled yet, in the order they were completed
         #: (a group's members before the group): (start, end, placement, what).
         self.to_settle: list[tuple[int, int, sp.Placement, str]] = []
 
     def _leaf_id(self, leaf: Leaf) -> int:
-        key: object = leaf.name if leaf.is_part else (leaf.name, id(leaf.geometry))
-        found = self._leaf_ids.get(key)
-        if found is None:
-            found = self._leaf_ids[key] = len(self.leaves)
-            self.leaves.append(leaf)
-        return found
-
-    def _path_id(self, path: tuple[str, ...]) -> int:
-        found = self._path_ids.get(path)
-        if found is None:
-            found = self._path_ids[path] = len(self.paths)
-            self.paths.append(path)
-        return found
+        """Parts are one leaf per name; other leaves one per geometry."""
+        return self.leaves.id(leaf, leaf.name if leaf.is_part else (leaf.name, id(leaf.geometry)))
 
     def add(
         self, model: Model, transform: np.ndarray, colour: int, prefix: tuple[str, ...] = ()
@@ -178,7 +145,7 @@ class Instances:
         self.leaf.append(remap[model.leaf])
         self.colour.append(resolve_codes(model.colour, colour).astype(np.int64))
         self.transform.append(np.matmul(transform, model.transform))
-        path_map = np.array([self._path_id(prefix + p) for p in model.paths], np.int32)
+        path_map = np.array([self.paths.id(prefix + p) for p in model.paths], np.int32)
         self.path.append(path_map[model.path])
         self.step.append(model.step.astype(np.int32))
         self.count += model.n_instances
@@ -189,22 +156,20 @@ class Instances:
             self.transform = [np.concatenate(self.transform)]
         self.transform[0][start:end, 1, 3] += drop
 
-    def build(self, name: str, like: Model | None, colours) -> Model:
-        def cat(parts: list[np.ndarray], shape: tuple, dtype) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(shape, dtype)
-
+    def build(self, name: str, like: Model | None, colours, studs: StudStyle) -> Model:
         return Model(
             name=name,
-            leaves=list(self.leaves),
-            leaf=cat(self.leaf, (0,), np.int32),
-            colour=cat(self.colour, (0,), np.int64),
-            transform=cat(self.transform, (0, 4, 4), np.float64),
-            path=cat(self.path, (0,), np.int32),
-            step=cat(self.step, (0,), np.int32),
-            paths=list(self.paths),
+            leaves=list(self.leaves.items),
+            leaf=stack_or(self.leaf, (0,), np.int32),
+            colour=stack_or(self.colour, (0,), np.int64),
+            transform=stack_or(self.transform, (0, 4, 4), np.float64),
+            path=stack_or(self.path, (0,), np.int32),
+            step=stack_or(self.step, (0,), np.int32),
+            paths=list(self.paths.items),
             colours=colours,
             missing=like.missing if like else [],
             warnings=like.warnings if like else [],
+            studs=studs,
         )
 
 
@@ -343,7 +308,7 @@ class Composer:
                 pieces = fig.assemble(definition.minifig, self.part_triangles)
             for piece in pieces:
                 out.add(models[piece.role], piece.transform, self.colour(piece.colour))
-        built = out.build(name, self._like, self.sources.colours)
+        built = out.build(name, self._like, self.sources.colours, self.sources.studs)
         self.built[name] = built
         return built
 
@@ -388,7 +353,7 @@ class Composer:
             new = max(max(table.colours), 0x6000000) + 1
             table.colours[new] = theirs
             colour[model.colour == code] = new
-        return slice_model(model, slice(None), model.name, colour)
+        return model.select(slice(None), colour=colour)
 
     # -- placements --------------------------------------------------------------------------
     def placement(
@@ -454,7 +419,7 @@ class Composer:
         for k, (start, end, p, what) in enumerate(records):
             if start == end:
                 continue
-            current = out.build("world", self._like, self.sources.colours)
+            current = out.build("world", self._like, self.sources.colours, self.sources.studs)
             others = np.ones(current.n_instances, bool)
             for other_start, other_end, _, _ in records[k + 1 :]:
                 if not (other_start <= start and end <= other_end):
@@ -617,7 +582,7 @@ class Composer:
         if field is not None and np.all(field.lo <= lo) and np.all(field.hi >= hi):
             new = np.arange(self._field_count, world.count)
         else:
-            current = world.build("world", self._like, self.sources.colours)
+            current = world.build("world", self._like, self.sources.colours, self.sources.studs)
             box = model_box(current)
             wlo, whi = lo, hi
             if box is not None:
@@ -631,7 +596,7 @@ class Composer:
             field = self._field = HeightField(wlo, whi, cache=self._field_cache(), owners=owners)
             new = np.arange(world.count)
         if len(new):
-            current = world.build("world", self._like, self.sources.colours)
+            current = world.build("world", self._like, self.sources.colours, self.sources.studs)
             blo, bhi, valid = instance_boxes(current, new)
             meet = (
                 valid
@@ -693,7 +658,7 @@ class Composer:
                     if close
                     else "name a place entry or an earlier scatter",
                 )
-            current = world.build("world", self._like, self.sources.colours)
+            current = world.build("world", self._like, self.sources.colours, self.sources.studs)
             box = model_box(current, entries[area.near])
             if box is None:
                 raise self.error(
@@ -871,7 +836,7 @@ def load_scene(
         entries[item.name] = slice(start, world.count)
     composer.store_heights()
 
-    model = world.build(path.stem + ".ldr", composer._like, sources.colours)
+    model = world.build(path.stem + ".ldr", composer._like, sources.colours, studs)
     # The built model carries the problems of one loaded file; `sources` has those of every
     # file and part the scene loaded, each reference with its file and line.
     model.missing = _merged(sources.missing, model.missing)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,7 @@ class Sources:
         source = self.library.find(key)
         try:
             if source is not None:
-                data = self.library.read(source.key.split(":", 1)[1])
+                data = self.library.read(source.key.path)
             else:
                 path = self.find_part(name)
                 if path is None:
@@ -218,17 +219,4 @@ def _block_number(path: tuple[str, ...]) -> int:
 
 def _select(model: Model, mask: np.ndarray) -> Model:
     """The instances in `mask`, with the temporary block name dropped from their paths."""
-    paths = [p[1:] for p in model.paths]
-    return Model(
-        name=model.name,
-        leaves=model.leaves,
-        leaf=model.leaf[mask],
-        colour=model.colour[mask],
-        transform=model.transform[mask],
-        path=model.path[mask],
-        step=model.step[mask],
-        paths=paths,
-        colours=model.colours,
-        missing=model.missing,
-        warnings=model.warnings,
-    )
+    return replace(model.select(mask), paths=[p[1:] for p in model.paths])
