@@ -16,7 +16,6 @@ from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene, yamlload
 from ldscene.scene import minifig as fig
 from ldscene.scene import reader as rd
-from ldscene.scene import spec as sp
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import SPACING, HeightField
@@ -528,20 +527,6 @@ def test_schema_rejects_what_the_reader_rejects():
         validate({"place": {"a": {"part": 3001, "at": ["12 studs", "1 brick + 1 plate", 0]}}}) == []
     )
     assert validate({"place": {"a": {"part": 3001, "at": ["twelve", 0, 0]}}})
-
-
-def test_schema_lists_the_keys_the_reader_accepts():
-    schema = scene_schema()
-    defs = schema["$defs"]
-    assert set(schema["properties"]) == set(sp.TOP_KEYS)
-    assert set(defs["placement"]["properties"]) == set(sp.PLACE_KEYS)
-    assert set(defs["model"]["properties"]) == set(sp.MODEL_KEYS)
-    assert set(defs["scatter"]["properties"]) == set(sp.SCATTER_KEYS)
-    assert set(defs["area"]["properties"]) == set(sp.AREA_KEYS)
-    assert set(defs["camera"]["properties"]) == set(sp.CAMERA_KEYS)
-    assert set(defs["minifig"]["properties"]) == set(sp.MINIFIG_KEYS)
-    assert set(defs["held"]["properties"]) == set(sp.HELD_KEYS)
-    assert set(schema["properties"]["render"]["properties"]) == set(sp.RENDER_KEYS)
 
 
 def test_schema_command_prints_the_schema():

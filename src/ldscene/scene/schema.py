@@ -1,7 +1,8 @@
 """The scene file's JSON Schema, shipped as package data (`ldscene schema` prints it).
 
 The schema serves editors and external checks; `reader.read_scene` performs the same checks
-itself with file positions and suggestions.  A test keeps the two key lists equal.
+itself with file positions and suggestions.  The file is generated from `format.py` (the one
+definition of the format) by `python -m ldscene.scene.format_write`; a test keeps it current.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The checked form of a scene file: accepted keys and the spec objects `reader` builds.
+"""The checked form of a scene file: accepted keys (from `format`) and the spec objects `reader`
+builds.
 
 Lengths are in LDU, positions in scene axes (y up; see `transforms`); every object keeps the
 file position the composer needs for errors found later (part lookup, cycles).
@@ -12,94 +13,31 @@ from typing import Any
 
 import numpy as np
 
+from ldscene.scene import format as fmt
 from ldscene.scene import transforms
 from ldscene.scene.yamlload import NO_MARK, Mark
 
-#: Accepted keys per kind of mapping (the JSON Schema lists the same; a test keeps them equal).
-TOP_KEYS = (
-    "scene",
-    "units",
-    "parts_path",
-    "seed",
-    "models",
-    "place",
-    "scatter",
-    "cameras",
-    "render",
-)
-SCENE_KEYS = ("title", "description")
-MODEL_KEYS = ("file", "group", "minifig", "description")
-PLACE_KEYS = (
-    "model",
-    "part",
-    "group",
-    "color",
-    "colour",
-    "at",
-    "position",
-    "rotate",
-    "yaw",
-    "repeat",
-    "settle",
-    "description",
-)
-REPEAT_KEYS = ("count", "step")
-SCATTER_KEYS = (
-    "parts",
-    "colors",
-    "colours",
-    "color",
-    "colour",
-    "count",
-    "area",
-    "yaw",
-    "tilt",
-    "spacing",
-    "settle",
-    "on",
-    "avoid",
-    "seed",
-    "description",
-)
-CHOICE_KEYS = ("part", "model", "color", "colour", "weight")
-COLOUR_CHOICE_KEYS = ("color", "colour", "weight")
-AREA_KEYS = ("rect", "polygon", "near", "margin", "y")
-CAMERA_KEYS = (
-    "lat",
-    "lon",
-    "distance",
-    "target",
-    "position",
-    "look_at",
-    "fov",
-    "focus",
-    "aperture",
-)
-RENDER_KEYS = ("size", "background", "edges")
-MINIFIG_PIECES = (
-    "hat",
-    "hair",
-    "head",
-    "torso",
-    "arms",
-    "left_arm",
-    "right_arm",
-    "hands",
-    "left_hand",
-    "right_hand",
-    "hips",
-    "legs",
-    "left_leg",
-    "right_leg",
-)
-MINIFIG_KEYS = (*MINIFIG_PIECES, "stance", "pose", "hold", "accessories")
-STANCES = ("stand", "sit", "kneel", "lie_front", "lie_back", "lie_side")
-PIECE_KEYS = ("part", "color", "colour")
-POSE_KEYS = ("head", "left_arm", "right_arm", "left_hand", "right_hand", "left_leg", "right_leg")
-HOLD_KEYS = ("left", "right")
-HELD_KEYS = ("part", "color", "colour", "turn", "slide")
-ACCESSORY_KEYS = ("part", "color", "colour", "at", "rotate", "attach")
-ATTACH_POINTS = ("torso", "head", "hips")
+#: Accepted keys per kind of mapping, as `format` declares them (the reader checks these).
+TOP_KEYS = fmt.TOP.names
+SCENE_KEYS = fmt.SCENE.names
+MODEL_KEYS = fmt.MODEL.names
+PLACE_KEYS = fmt.PLACE.names
+REPEAT_KEYS = fmt.REPEAT.names
+SCATTER_KEYS = fmt.SCATTER.names
+CHOICE_KEYS = fmt.CHOICE.names
+COLOUR_CHOICE_KEYS = fmt.COLOUR_CHOICE.names
+AREA_KEYS = fmt.AREA.names
+CAMERA_KEYS = fmt.CAMERA.names
+RENDER_KEYS = fmt.RENDER.names
+MINIFIG_KEYS = fmt.MINIFIG.names
+PIECE_KEYS = fmt.PIECE.names
+POSE_KEYS = fmt.POSE.names
+HOLD_KEYS = fmt.HOLD.names
+HELD_KEYS = fmt.HELD.names
+ACCESSORY_KEYS = fmt.ACCESSORY.names
+MINIFIG_PIECES = fmt.MINIFIG_PIECES
+STANCES = fmt.STANCES
+ATTACH_POINTS = fmt.ATTACH_POINTS
 
 
 # -- spec objects ------------------------------------------------------------------------------
