@@ -90,6 +90,22 @@ class Reader:
                 )
                 raise self.error(node.key_mark(key), f"unknown key '{key}' in {what}", hint)
 
+    def exactly_one(
+        self, node: YMap, kinds: tuple[str, ...], what: str, where: Mark, hint: str
+    ) -> str:
+        """The one of `kinds` that `node` has (an error naming them if it has none or several;
+        at `where` when none, else at the second)."""
+        present = [k for k in kinds if k in node]
+        if len(present) != 1:
+            names = ", ".join(f"{k}:" for k in kinds[:-1]) + f" or {kinds[-1]}:"
+            raise self.error(
+                where if not present else node.key_mark(present[1]),
+                f"{what} needs exactly one of {names}"
+                + (f" (it has {' and '.join(present)})" if present else ""),
+                hint,
+            )
+        return present[0]
+
     def alias(self, node: YMap, names: tuple[str, str], what: str) -> str | None:
         """The one of two equivalent keys that is present (error if both are)."""
         present = [n for n in names if n in node]
@@ -376,14 +392,13 @@ def _model(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) -
     what = f"model '{name}'"
     node = reader.mapping(body, where, what)
     reader.keys(node, MODEL_KEYS, what)
-    kinds = [k for k in ("file", "group", "minifig") if k in node]
-    if len(kinds) != 1:
-        raise reader.error(
-            key_where if not kinds else node.key_mark(kinds[1]),
-            f"{what} needs exactly one of file:, group: or minifig:"
-            + (f" (it has {' and '.join(kinds)})" if kinds else ""),
-            "file: an .ldr/.mpd; group: parts and models; minifig: a figure",
-        )
+    reader.exactly_one(
+        node,
+        ("file", "group", "minifig"),
+        what,
+        key_where,
+        "file: an .ldr/.mpd; group: parts and models; minifig: a figure",
+    )
     result = ModelDef(name, key_where)
     if "file" in node:
         result.file = reader.string(node, "file", what)
@@ -437,14 +452,13 @@ def _placement(
 ) -> Placement:
     node = reader.mapping(body, where, what)
     reader.keys(node, PLACE_KEYS, what)
-    kinds = [k for k in ("model", "part", "group") if k in node]
-    if len(kinds) != 1:
-        raise reader.error(
-            key_where if not kinds else node.key_mark(kinds[1]),
-            f"{what} needs exactly one of model:, part: or group:"
-            + (f" (it has {' and '.join(kinds)})" if kinds else ""),
-            "for example `part: 3001` with `color: 4`",
-        )
+    reader.exactly_one(
+        node,
+        ("model", "part", "group"),
+        what,
+        key_where,
+        "for example `part: 3001` with `color: 4`",
+    )
     result = Placement(name, key_where)
     if "model" in node:
         result.model = reader.string(node, "model", what)
