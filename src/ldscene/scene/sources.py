@@ -19,10 +19,10 @@ from ldscene.ldraw import load_model
 from ldscene.ldraw.colours import ColourTable, default_main_colours
 from ldscene.ldraw.library import Library, find_library, normalise
 from ldscene.ldraw.model import MissingReference, Model
+from ldscene.ldraw.resolver import FolderIndex
 from ldscene.ldraw.studs import StudStyle
 
 _EXTENSIONS = (".dat", ".ldr", ".mpd")
-_SUBFOLDERS = {"parts", "p", "s", "48", "8"}
 _BLOCK = "ldscene-part-{}.ldr"
 
 
@@ -30,26 +30,6 @@ def part_key(name: str) -> str:
     """`3001` → `3001.dat`: the reference name for a part as a scene writes it."""
     key = normalise(name)
     return key if key.endswith(_EXTENSIONS) else key + ".dat"
-
-
-def folder_index(folder: Path) -> dict[str, str]:
-    """Lower-case relative path → file, for a parts folder and its parts/, p/, s/ folders."""
-    index: dict[str, str] = {}
-
-    def walk(path: str, prefix: str) -> None:
-        try:
-            entries = list(os.scandir(path))
-        except OSError:
-            return
-        for entry in entries:
-            low = entry.name.lower()
-            if entry.is_file():
-                index[prefix + low] = entry.path
-            elif entry.is_dir() and low in _SUBFOLDERS and prefix.count("/") < 2:
-                walk(entry.path, prefix + low + "/")
-
-    walk(str(folder), "")
-    return index
 
 
 def library_colours(library: Library) -> ColourTable:
@@ -80,7 +60,7 @@ class Sources:
             library = find_library(library)
         self.library = library
         self.extra_paths = [Path(p) for p in extra_paths]
-        self.extra = [folder_index(p) for p in self.extra_paths if p.is_dir()]
+        self.extra = [FolderIndex(p) for p in self.extra_paths if p.is_dir()]
         self.strict = strict
         self.use_cache = use_cache
         self.studs = studs
@@ -105,9 +85,9 @@ class Sources:
         """Where a part name resolves (display path), or None."""
         key = part_key(name)
         for index in self.extra:
-            for candidate in (key, "parts/" + key, "p/" + key):
-                if candidate in index:
-                    return index[candidate]
+            found = index.find(key)
+            if found is not None:
+                return found
         source = self.library.find(key)
         return source.display if source is not None else None
 
@@ -121,7 +101,9 @@ class Sources:
             }
             for index in self.extra:
                 names.update(
-                    k.rsplit("/", 1)[-1][:-4] for k in index if k.endswith(".dat") and "s/" not in k
+                    k.rsplit("/", 1)[-1][:-4]
+                    for k in index.index
+                    if k.endswith(".dat") and "s/" not in k
                 )
             self._names = sorted(names)
         word = normalise(name).removesuffix(".dat")
