@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,27 @@ def load_input(
         wait_for_cache=wait_for_cache,
     )
     return LoadedInput(model)
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """How a command finds and loads its input (--library, --strict, --no-cache): the one
+    check and load that render, view, turntable, post and the other commands share."""
+
+    library: Path | None = None
+    strict: bool = False
+    use_cache: bool = True
+
+    def check(self, path: Path) -> None:
+        """`check_input`: fail in one line, before any work, on an input that is not there."""
+        check_input(path, self.library)
+
+    def load(
+        self, path: Path, on_loaded: Callable[[Model], None] | None = None, **options: Any
+    ) -> LoadedInput:
+        """`load_input` (`options`: studs, wait_for_cache); then `on_loaded(model)`, where a
+        command reports missing parts and warnings."""
+        loaded = load_input(path, self.library, self.strict, self.use_cache, **options)
+        if on_loaded is not None:
+            on_loaded(loaded.model)
+        return loaded

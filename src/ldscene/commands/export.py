@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ldscene.commands.options import input_argument, load_options
 from ldscene.commands.problems import report_problems
+
+if TYPE_CHECKING:
+    from ldscene.inputs import LoadSettings
 
 
 @click.command("export")
@@ -32,22 +36,18 @@ def export_command(
     input_path: Path,
     output: Path,
     units: str | None,
-    library: Path | None,
-    strict: bool,
-    no_cache: bool,
+    load: LoadSettings,
 ) -> None:
     """Export a model or scene as glTF/GLB, OBJ, STL or one LDraw MPD file."""
     from ldscene.atomic import check_target
     from ldscene.exchange import export_model
-    from ldscene.inputs import load_input
     from ldscene.ldraw.library import find_library
 
     check_target(output, "the export")  # like render: refuse before any work
-    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
-    report_problems(loaded.model)
+    loaded = load.load(input_path, report_problems)
     lib = None
     if output.suffix.lower() in (".mpd", ".ldr"):
-        lib = find_library(library)
+        lib = find_library(load.library)
         if units not in (None, "ldu"):
             click.echo("note: LDraw files are always in LDU; --units is ignored", err=True)
     export_model(loaded.model, output, units=units, library=lib)

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ldscene.commands.options import input_argument, load_options
 from ldscene.commands.problems import report_problems
 
+if TYPE_CHECKING:
+    from ldscene.inputs import LoadSettings
+
 
 @click.command()
 @input_argument()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @load_options
-def info(
-    input_path: Path, as_json: bool, library: Path | None, strict: bool, no_cache: bool
-) -> None:
+def info(input_path: Path, as_json: bool, load: LoadSettings) -> None:
     """Counts, size and colours of a model or scene."""
     import json
 
-    from ldscene.inputs import load_input
     from ldscene.ldraw.stats import model_stats
 
-    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
+    loaded = load.load(input_path)
     stats = model_stats(loaded.model)
     if loaded.scene is not None:
         stats["models"] = loaded.scene.entry_stats()

@@ -6,6 +6,7 @@ Options whose help text differs per command (`quiet_option`, `jobs_option`) take
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -44,8 +45,19 @@ strict_option = click.option(
 cache_option = click.option(
     "--no-cache", "no_cache", is_flag=True, help="Do not read or write the on-disk geometry cache."
 )
-#: How an input loads: --library, --strict, --no-cache.
-load_options = option_group(library_option, strict_option, cache_option)
+
+
+def load_options(command: F) -> F:
+    """--library, --strict and --no-cache, given to `command` as one `load`
+    (`ldscene.inputs.LoadSettings`)."""
+
+    @functools.wraps(command)
+    def run(*args, library: Path | None, strict: bool, no_cache: bool, **kwargs):
+        from ldscene.inputs import LoadSettings  # here: `ldscene --help` loads no LDraw code
+
+        return command(*args, load=LoadSettings(library, strict, not no_cache), **kwargs)
+
+    return option_group(library_option, strict_option, cache_option)(run)  # type: ignore[return-value]
 
 
 def quiet_option(help_text: str) -> Callable[[F], F]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ldscene.commands.options import input_argument, load_options
 from ldscene.commands.problems import report_problems
+
+if TYPE_CHECKING:
+    from ldscene.inputs import LoadSettings
 
 
 @click.command("parts")
@@ -33,19 +37,15 @@ def parts_command(
     input_path: Path,
     fmt: str,
     output: Path | None,
-    library: Path | None,
-    strict: bool,
-    no_cache: bool,
+    load: LoadSettings,
 ) -> None:
     """Bill of materials: part, description, colour and quantity."""
     from ldscene import bom
     from ldscene.atomic import check_target
-    from ldscene.inputs import load_input
 
     if output is not None:
         check_target(output, "the parts list")  # like render: refuse before any work
-    loaded = load_input(input_path, library, strict, use_cache=not no_cache)
-    report_problems(loaded.model)
+    loaded = load.load(input_path, report_problems)
     lines = bom.bill_of_materials(loaded.model)
     if fmt == "table" and output is None:
         from rich.console import Console

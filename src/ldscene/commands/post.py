@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from ldscene.commands.options import (
     quiet_option,
 )
 from ldscene.commands.problems import report_problems
+
+if TYPE_CHECKING:
+    from ldscene.inputs import LoadSettings
 
 
 @click.command("post")
@@ -77,9 +80,7 @@ def post_command(
     jobs: int | None,
     cluster: str | None,
     quiet: bool,
-    library: Path | None,
-    strict: bool,
-    no_cache: bool,
+    load: LoadSettings,
     **engine: Any,
 ) -> None:
     """A forum post kit: one image per scene camera, a turntable, parts lists, and the
@@ -105,9 +106,7 @@ def post_command(
         jobs=jobs,
         cluster=resolve_cluster(cluster),
         quiet=quiet,
-        library=library,
-        strict=strict,
-        use_cache=not no_cache,
+        load=load,
         engine=EngineSettings.parse(**engine),
     )
     make_post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from ldscene.commands.options import (
     quiet_option,
 )
 from ldscene.commands.problems import report_problems
+
+if TYPE_CHECKING:
+    from ldscene.inputs import LoadSettings
 
 
 @click.command("render")
@@ -127,9 +130,7 @@ def render_command(
     force: bool,
     quiet: bool,
     timings: bool,
-    library: Path | None,
-    strict: bool,
-    no_cache: bool,
+    load: LoadSettings,
     **engine: Any,
 ) -> None:
     """Render models or scenes to images, offscreen (no display needed).
@@ -170,9 +171,9 @@ def render_command(
         studs=studs,
         quiet=quiet,
         timings=timings,
-        library=library,
-        strict=strict,
-        use_cache=not no_cache,
+        library=load.library,
+        strict=load.strict,
+        use_cache=load.use_cache,
         engine=EngineSettings.parse(**engine),
     )
     run_render_inputs(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from ldscene.commands.options import (
     quiet_option,
 )
 from ldscene.commands.problems import report_problems
+
+if TYPE_CHECKING:
+    from ldscene.inputs import LoadSettings
 
 
 @click.command("turntable")
@@ -70,9 +73,7 @@ def turntable_command(
     jobs: int | None,
     cluster: str | None,
     quiet: bool,
-    library: Path | None,
-    strict: bool,
-    no_cache: bool,
+    load: LoadSettings,
     **engine: Any,
 ) -> None:
     """Render a turntable animation (the camera circles the model), offscreen.
@@ -80,9 +81,9 @@ def turntable_command(
     Frames are rendered by local worker processes, or by a Ray cluster with --cluster."""
     from ldscene.farm.executor import resolve_cluster
     from ldscene.render.engines import EngineSettings
-    from ldscene.render.turntable import turntable_input
+    from ldscene.render.turntable import TurntableRequest, turntable_input
 
-    turntable_input(
+    request = TurntableRequest(
         input_path,
         output,
         frames=frames,
@@ -97,11 +98,10 @@ def turntable_command(
         shadows=not no_shadows,
         jobs=jobs,
         quiet=quiet,
-        library=library,
-        strict=strict,
-        use_cache=not no_cache,
-        echo=click.echo,
-        on_loaded=lambda model: report_problems(model, quiet=quiet),
+        load=load,
         engine=EngineSettings.parse(**engine),
         cluster=resolve_cluster(cluster),
+    )
+    turntable_input(
+        request, echo=click.echo, on_loaded=lambda model: report_problems(model, quiet=quiet)
     )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ldscene.commands.options import input_argument, load_options
 from ldscene.commands.problems import report_problems
+
+if TYPE_CHECKING:
+    from ldscene.inputs import LoadSettings
 
 
 @click.command("view")
@@ -46,9 +50,7 @@ def view_command(
     no_shadows: bool,
     screenshot: Path | None,
     exit_after: float | None,
-    library: Path | None,
-    strict: bool,
-    no_cache: bool,
+    load: LoadSettings,
 ) -> None:
     """Look at a model or scene in a window (needs a display).
 
@@ -70,9 +72,7 @@ def view_command(
         shadows=not no_shadows,
         screenshot=screenshot,
         exit_after=exit_after,
-        library=library,
-        strict=strict,
-        use_cache=not no_cache,
+        load=load,
         echo=click.echo,
         on_loaded=report_problems,
     )

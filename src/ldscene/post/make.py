@@ -37,15 +37,12 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
 
 def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
     from ldscene import bom
-    from ldscene.inputs import load_input
     from ldscene.render.command import RenderRequest, build_options, scene_view
     from ldscene.render.options import View
     from ldscene.render.progress import ProgressLine
 
     image_suffix, turntable_suffix = check_request(req)
-    loaded = load_input(req.input_path, req.library, req.strict, use_cache=req.use_cache)
-    if on_loaded is not None:
-        on_loaded(loaded.model)
+    loaded = req.load.load(req.input_path, on_loaded)
     scene, model = loaded.scene, loaded.model
     lines = bom.bill_of_materials(model)
     if not lines:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ldscene.errors import LdsceneError
+from ldscene.inputs import LoadSettings
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings
 
@@ -33,9 +34,7 @@ class PostRequest:
     jobs: int | None = None
     cluster: str | None = None  # a Ray address: render the stills and the frames there
     quiet: bool = False
-    library: Path | None = None
-    strict: bool = False
-    use_cache: bool = True
+    load: LoadSettings = field(default_factory=LoadSettings)
     #: The stills' engine: path-traced by default, the post being what gets published.
     engine: EngineSettings = field(default_factory=lambda: EngineSettings(Engine.PATH))
 
@@ -65,11 +64,7 @@ def check_request(req: PostRequest) -> tuple[str, str]:
     if turntable and not 1 <= req.frames <= 360:
         raise LdsceneError(f"--frames must be 1..360, not {req.frames}")
     check_folder(req.output)
-    if not req.input_path.is_file():
-        raise LdsceneError(
-            "no such file" if not req.input_path.exists() else "not a file",
-            path=str(req.input_path),
-        )
+    req.load.check(req.input_path)
     return image, turntable
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
+from ldscene.inputs import LoadSettings
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.render.images import FORMATS, check_output
@@ -48,6 +49,10 @@ class RenderRequest:
     library: Path | None = None
     strict: bool = False
     use_cache: bool = True
+
+    @property
+    def load(self) -> LoadSettings:
+        return LoadSettings(self.library, self.strict, self.use_cache)
 
 
 def default_output(input_path: Path) -> Path:
@@ -207,7 +212,7 @@ def one_shot_process() -> Iterator[None]:
 
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
-    from ldscene.inputs import check_input, is_scene, load_input
+    from ldscene.inputs import is_scene
     from ldscene.render.images import save_image
     from ldscene.render.progress import ProgressLine
     from ldscene.render.studs import stud_rule
@@ -220,7 +225,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         View.named(name)
     base = req.output or default_output(req.input_path)
     check_output(base)
-    check_input(req.input_path, req.library)  # a file, or a library part's name (`3001`)
+    req.load.check(req.input_path)  # a file, or a library part's name (`3001`)
 
     # A model's options and views are known before it loads, so "auto" studs can be chosen
     # during the load.  A scene's file sets its own (its cameras need the composed model), but
@@ -245,14 +250,8 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             timings["import"] = time.perf_counter() - start
         progress("loading")
         start = time.perf_counter()
-        loaded = load_input(
-            req.input_path,
-            req.library,
-            req.strict,
-            use_cache=req.use_cache,
-            studs=studs,
-            wait_for_cache=False,  # the cache files are written while the model renders
-        )
+        # The cache files are written while the model renders.
+        loaded = req.load.load(req.input_path, studs=studs, wait_for_cache=False)
         timings["load"] = time.perf_counter() - start
         if on_loaded is not None:
             progress.done()

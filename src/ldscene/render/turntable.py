@@ -15,12 +15,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
+from ldscene.inputs import LoadSettings
 from ldscene.render.camera import orbit_views
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
@@ -149,6 +151,11 @@ def check_animation_path(path: Path) -> None:
     check_encoder(check_output(path, ANIMATION_FORMATS, "animation"))
 
 
+def check_fps(fps: float) -> None:
+    if not 0.5 <= fps <= 100:
+        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
+
+
 def check_encoder(suffix: str) -> None:
     """MP4 needs imageio-ffmpeg, an optional dependency: say so before any work."""
     if suffix != ".mp4":
@@ -257,8 +264,7 @@ def write_animation(images: list, path: str | os.PathLike, fps: float = 12.0) ->
     check_animation_path(path)
     if not images:
         raise LdsceneError("no frames to write")
-    if not 0.5 <= fps <= 100:
-        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
+    check_fps(fps)
     duration_ms = max(20, int(round(1000 / fps)))
     suffix = path.suffix.lower()
     with atomic_path(path, "the animation") as tmp:
@@ -315,8 +321,7 @@ def make_turntable(
     """Render and write a turntable animation; returns the path written.  `executor` and
     `stats`: see `render_frames`."""
     check_animation_path(output)
-    if not 0.5 <= fps <= 100:
-        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
+    check_fps(fps)
     on_frame, close = rich_progress(quiet)
     try:
         images = render_frames(
@@ -336,97 +341,92 @@ def make_turntable(
     return write_animation(images, output, fps)
 
 
-def turntable_input(
-    input_path: Path,
-    output: Path,
-    frames: int = 36,
-    width: int = 640,
-    height: int = 480,
-    fps: float = 12.0,
-    latitude: float = 30.0,
-    start_longitude: float = 45.0,
-    aa: int = 2,
-    background: str | None = None,
-    edges: bool | None = None,
-    shadows: bool = True,
-    jobs: int | None = None,
-    quiet: bool = False,
-    library=None,
-    strict: bool = False,
-    use_cache: bool = True,
-    echo=print,
-    on_loaded=None,
-    engine: EngineSettings | None = None,
-    cluster: str | None = None,
-) -> Path:
-    """The whole of `ldscene turntable`: cheap checks, load, render in parallel, write.
+@dataclass
+class TurntableRequest:
+    """What `ldscene turntable` is asked for."""
 
-    `cluster` (a Ray address) renders the frames there instead of in local processes."""
+    input_path: Path
+    output: Path
+    frames: int = 36
+    width: int = 640
+    height: int = 480
+    fps: float = 12.0
+    latitude: float = 30.0
+    start_longitude: float = 45.0
+    aa: int = 2
+    background: str | None = None
+    edges: bool | None = None
+    shadows: bool = True
+    jobs: int | None = None
+    quiet: bool = False
+    load: LoadSettings = field(default_factory=LoadSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    cluster: str | None = None  # a Ray address: the frames are rendered there
+
+    def check(self) -> None:
+        """The cheap checks, before the cluster is connected to and the input loads."""
+        from ldscene.farm.executor import check_cluster_support
+
+        check_animation_path(self.output)
+        if self.frames < 1 or self.frames > 3600:
+            raise LdsceneError(f"--frames must be 1..3600, not {self.frames}")
+        check_fps(self.fps)
+        if self.jobs is not None and self.jobs < 1:
+            raise LdsceneError(f"--jobs must be 1 or more, not {self.jobs}")
+        if self.cluster is not None:
+            check_cluster_support()
+        RenderOptions(width=self.width, height=self.height, aa=self.aa).validate()
+        self.load.check(self.input_path)
+
+
+def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
+    """The whole of `ldscene turntable`: cheap checks, load, render in parallel, write."""
     import contextlib
     import time
 
     from ldscene.farm import FarmStats, open_executor
-    from ldscene.farm.executor import check_cluster_support
-    from ldscene.inputs import is_scene, load_input
     from ldscene.render.command import RenderRequest, build_options
 
-    check_animation_path(output)
-    if frames < 1 or frames > 3600:
-        raise LdsceneError(f"--frames must be 1..3600, not {frames}")
-    if not 0.5 <= fps <= 100:
-        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
-    if jobs is not None and jobs < 1:
-        raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
-    if cluster is not None:
-        check_cluster_support()
-    request = RenderRequest(
-        input_path=input_path,
-        width=width,
-        height=height,
-        aa=aa,
-        background=background,
-        edges=edges,
-        shadows=shadows,
-        engine=engine or EngineSettings(),
+    req.check()
+    look = RenderRequest(
+        input_path=req.input_path,
+        width=req.width,
+        height=req.height,
+        aa=req.aa,
+        background=req.background,
+        edges=req.edges,
+        shadows=req.shadows,
+        engine=req.engine,
     )
-    RenderOptions(width=width, height=height, aa=aa).validate()
-    if not input_path.is_file():
-        raise LdsceneError(
-            "no such file" if not input_path.exists() else "not a file", path=str(input_path)
-        )
     start = time.perf_counter()
     stats = FarmStats()
     # A cluster is connected to first: an unreachable one is reported before the load.
     with (
-        open_executor(cluster, engine=request.engine)
-        if cluster is not None
+        open_executor(req.cluster, engine=req.engine)
+        if req.cluster is not None
         else contextlib.nullcontext(None)
     ) as executor:
-        loaded = load_input(input_path, library, strict, use_cache=use_cache)
-        if on_loaded is not None:
-            on_loaded(loaded.model)
-        options = build_options(request, loaded.scene if is_scene(input_path) else None)
+        loaded = req.load.load(req.input_path, on_loaded)
+        options = build_options(look, loaded.scene)
         path = make_turntable(
             loaded.model,
-            output,
-            frames,
+            req.output,
+            req.frames,
             options,
-            latitude,
-            start_longitude,
-            fps,
-            jobs,
-            quiet,
-            request.engine,
+            req.latitude,
+            req.start_longitude,
+            req.fps,
+            req.jobs,
+            req.quiet,
+            req.engine,
             executor=executor,
             stats=stats,
         )
         where = executor.describe() if executor is not None else ""
-    if not quiet:
-        ran = ""
-        if executor is not None:
-            ran = f"; {stats.where_text()} of {where}"
+    if not req.quiet:
+        ran = f"; {stats.where_text()} of {where}" if executor is not None else ""
         echo(
-            f"wrote {path} ({frames} frames, {options.width}x{options.height}, "
+            f"wrote {path} ({req.frames} frames, {options.width}x{options.height}, "
             f"{time.perf_counter() - start:.1f} s{ran}{stats.summary()})"
         )
     return path

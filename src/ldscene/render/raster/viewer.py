@@ -23,6 +23,8 @@ from ldscene.render.options import DEFAULT_BACKGROUND, NAMED_VIEWS, View
 if TYPE_CHECKING:
     import numpy as np
 
+    from ldscene.inputs import LoadSettings
+
 #: Views on the number keys when a model (or a scene without cameras) is viewed.
 AUTO_VIEWS = ("iso", "front", "right", "back", "left", "top")
 
@@ -214,14 +216,12 @@ def view_input(
     shadows: bool = True,
     screenshot: Path | None = None,
     exit_after: float | None = None,
-    library=None,
-    strict: bool = False,
-    use_cache: bool = True,
+    load: LoadSettings | None = None,
     echo=print,
     on_loaded=None,
 ) -> None:
     """The whole of `ldscene view`: check, load, pick the start view, open the window."""
-    from ldscene.inputs import is_scene, load_input
+    from ldscene.inputs import LoadSettings, is_scene
     from ldscene.render.command import RenderRequest, build_options
     from ldscene.render.options import MAX_SIZE
     from ldscene.render.studs import stud_rule
@@ -237,10 +237,8 @@ def view_input(
         check_output(screenshot)
     prepare_platform()
     check_display()  # before the (possibly long) load: fail fast without a display
-    if not input_path.is_file():
-        raise LdsceneError(
-            "no such file" if not input_path.exists() else "not a file", path=str(input_path)
-        )
+    load = load or LoadSettings()
+    load.check(input_path)
     # The window shows what `ldscene render` would: the same background, floor, edges and
     # studs (chosen, as there, for a model from its auto views before it loads).
     request = RenderRequest(input_path, width=width, height=height, edges=edges, shadows=shadows)
@@ -250,10 +248,8 @@ def view_input(
         None if scene_input else build_options(request),
         None if scene_input else input_views(None, None)[0],
     )
-    loaded = load_input(input_path, library, strict, use_cache=use_cache, studs=studs)
-    if on_loaded is not None:
-        on_loaded(loaded.model)
-    scene = loaded.scene if scene_input else None
+    loaded = load.load(input_path, on_loaded, studs=studs)
+    scene = loaded.scene
     views, auto = input_views(scene, loaded.model)
     start = 0
     if camera is not None:
