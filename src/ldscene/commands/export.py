@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ldscene.commands.options import input_argument, load_options
+from ldscene.commands.options import input_argument, load_options, output_option
 from ldscene.commands.problems import report_problems
 
 if TYPE_CHECKING:
@@ -16,14 +16,7 @@ if TYPE_CHECKING:
 
 @click.command("export")
 @input_argument()
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Output file; its extension picks the format: .glb .gltf .obj .stl .mpd",
-)
+@output_option("Output file; its extension picks the format: .glb .gltf .obj .stl .mpd")
 @click.option(
     "--units",
     type=click.Choice(["ldu", "mm", "cm", "m"]),

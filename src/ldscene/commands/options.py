@@ -32,6 +32,14 @@ def input_argument(metavar: str = "INPUT") -> Callable[[F], F]:
     return click.argument("input_path", metavar=metavar, type=click.Path(path_type=Path))
 
 
+def output_option(help_text: str, required: bool = True) -> Callable[[F], F]:
+    """-o/--output: the file (or folder) a command writes."""
+    return click.option(
+        "-o", "--output", "output", type=click.Path(path_type=Path), required=required,
+        default=None, help=help_text,
+    )  # fmt: skip
+
+
 library_option = click.option(
     "--library",
     "library",

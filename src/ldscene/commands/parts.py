@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ldscene.commands.options import input_argument, load_options
+from ldscene.commands.options import input_argument, load_options, output_option
 from ldscene.commands.problems import report_problems
 
 if TYPE_CHECKING:
@@ -24,14 +24,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="table; csv; rebrickable (CSV import: Part,Color,Quantity); bricklink (XML wanted list).",
 )
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_option("Write to this file instead of standard output.", required=False)
 @load_options
 def parts_command(
     input_path: Path,

@@ -13,6 +13,7 @@ from ldscene.commands.options import (
     input_argument,
     jobs_option,
     load_options,
+    output_option,
     quiet_option,
 )
 from ldscene.commands.problems import report_problems
@@ -23,13 +24,7 @@ if TYPE_CHECKING:
 
 @click.command("post")
 @input_argument("SCENE")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Folder to create (a previous post there is replaced).",
-)
+@output_option("Folder to create (a previous post there is replaced).")
 @click.option(
     "--image-format",
     default="jpg",

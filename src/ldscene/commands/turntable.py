@@ -16,6 +16,7 @@ from ldscene.commands.options import (
     jobs_option,
     load_options,
     no_shadows_option,
+    output_option,
     quiet_option,
 )
 from ldscene.commands.problems import report_problems
@@ -26,13 +27,7 @@ if TYPE_CHECKING:
 
 @click.command("turntable")
 @input_argument()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Animation file: .gif, .webp or .mp4 (MP4 needs imageio-ffmpeg).",
-)
+@output_option("Animation file: .gif, .webp or .mp4 (MP4 needs imageio-ffmpeg).")
 @click.option("--frames", type=int, default=36, show_default=True, help="Frames per turn.")
 @click.option("--fps", type=float, default=12.0, show_default=True, help="Frames per second.")
 @click.option("--width", type=int, default=640, show_default=True, help="Frame width.")
