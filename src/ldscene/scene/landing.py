@@ -1,0 +1,295 @@
+"""Where things come to rest: `settle: true` placements lowered onto what lies below, and
+scattered pieces dropped onto the world's height field (see heightfield.py, scatter.py)."""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+
+from ldscene.ldraw.cache import DiskCache, cache_dir
+from ldscene.ldraw.model import Model
+from ldscene.scene import spec as sp
+from ldscene.scene.bounds import instance_boxes, model_box
+from ldscene.scene.composed import Instances
+from ldscene.scene.heightfield import CELL, HeightField, Probe, thinned_samples
+from ldscene.scene.scatter import ScatterChoice, ScatterFailure, scatter
+from ldscene.scene.sources import part_key
+
+#: A settling thing held up only by contacts less than a cell wide goes down further when
+#: that takes it at least this much lower (LDU): a stud's rim against the rim of the hole
+#: that takes it (4 LDU, a stud's height), or a neighbour's top edge flush with its side.
+#: Less than that is a round thing dipping between studs, which the full field gets right.
+NARROW_HOLD = 3.0
+
+
+class Landing:
+    """The composer's settling and scattering (a mixin of `Composer`: it uses the spec,
+    sources, reader and part lookup the composer holds)."""
+
+    # -- settling placed things --------------------------------------------------------------
+    def settle(self, out: Instances, in_model: bool = False) -> None:
+        """Lower every `settle: true` placement in `out` onto what is below it, in turn.
+
+        Each rests on everything else in `out` except the settling placements still to come
+        (they are still in the air) other than those it is part of: a figure in a group that
+        settles rests on the group's bench, then the group settles as a whole.  `in_model`:
+        `out` is a `models:` group, whose members settle onto its own members only.
+        """
+        records, out.to_settle = out.to_settle, []
+        for k, (start, end, p, what) in enumerate(records):
+            if start == end:
+                continue
+            current = out.build("world", self._like, self.sources.colours, self.sources.studs)
+            others = np.ones(current.n_instances, bool)
+            for other_start, other_end, _, _ in records[k + 1 :]:
+                if not (other_start <= start and end <= other_end):
+                    others[other_start:other_end] = False
+            others[start:end] = False
+            drop = self.settle_drop(current, np.arange(start, end), np.nonzero(others)[0])
+            if drop is None:
+                raise self.error(
+                    p.settle_where,
+                    f"{what}: nothing below it to settle on",
+                    "inside a models: group a member settles onto the model's own members; "
+                    "settle the model where it is placed instead"
+                    if in_model
+                    else "place ground (a baseplate, a model) under it, or remove settle: true",
+                )
+            out.lower(start, end, drop)
+
+    def settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
+        """How far (LDU, down) the `moving` instances fall onto the `below` ones; None when
+        nothing is below them.
+
+        They come to rest on the highest surface under them that reaches below their top
+        (a roof above them does not count; something they were put into lifts them out).
+        Contacts less than a cell (2 LDU) wide do not hold them up (`NARROW_HOLD`): where
+        that surface has studs and their underside has the holes to take them, they go down
+        onto the studs as built bricks do (else they lie on the stud tops), and they slide
+        down past a neighbour they touch flush.
+        """
+        points = []
+        cache = self._field_cache()
+        for li in np.unique(model.leaf[moving]):
+            samples = thinned_samples(model.leaves[li].geometry, "all", CELL / 2, cache)
+            t = model.transform[moving[model.leaf[moving] == li]]
+            if len(samples):
+                moved = np.matmul(samples[None], t[:, :3, :3].transpose(0, 2, 1))
+                points.append((moved + t[:, None, :3, 3]).reshape(-1, 3))
+        if not points:
+            return 0.0
+        pts = np.concatenate(points)
+        lo, hi = pts[:, [0, 2]].min(0) - 2 * CELL, pts[:, [0, 2]].max(0) + 2 * CELL
+        field = HeightField(lo, hi, cache=self._field_cache())
+        blo, bhi, valid = instance_boxes(model, below)
+        meet = (
+            valid
+            & (bhi[:, 0] >= lo[0])
+            & (blo[:, 0] <= hi[0])
+            & (bhi[:, 2] >= lo[1])
+            & (blo[:, 2] <= hi[1])
+        )
+        field.add_model(model, below[meet], ceiling=float(-pts[:, 1].min()))
+        probe = Probe(pts)
+        lift = field.lift(probe, 0.0, 0.0)
+        if lift is None:
+            return None
+        held = field.eroded().lift(probe, 0.0, 0.0)
+        if held is not None and lift - held >= NARROW_HOLD:
+            lift = held
+        return -lift
+
+    # -- scatter -----------------------------------------------------------------------------
+    def scatter(self, s: sp.ScatterSpec, world: Instances, entries: dict[str, slice]) -> None:
+        what = f"scatter '{s.name}'"
+        choices: list[ScatterChoice] = []
+        refs: list[tuple[str, str]] = []
+        for choice in s.choices:
+            if choice.part is not None:
+                model = self.part(choice.part, choice.where, what)
+                refs.append(("part", part_key(choice.part)))
+            else:
+                assert choice.model is not None
+                model = self.model_def(choice.model, choice.where, what, ())
+                refs.append(("model", choice.model))
+            fixed = self.colour(choice.colour) if choice.colour is not None else None
+            choices.append(ScatterChoice(model, choice.weight, fixed))
+        colours = [(self.colour(ref), w) for ref, w in s.colours]
+        largest = max(choice.model.n_instances for choice in choices)
+        self.check_size(world.count + s.count * largest, s.where, what)
+        polygons = [self._area_polygon(s, area, world, entries) for area in s.areas]
+        allowed = self._allowed(s, entries)
+
+        def world_field(lo: np.ndarray, hi: np.ndarray) -> HeightField:
+            return self.world_field(world, lo, hi, entries)
+
+        try:
+            pieces = scatter(
+                s.name,
+                s.seed,
+                s.count,
+                polygons,
+                choices,
+                colours,
+                s.yaw,
+                s.tilt,
+                s.spacing,
+                s.settle,
+                [area.y for area in s.areas],
+                world_field if s.settle else None,
+                self._owner_ids[s.name],
+                allowed,
+            )
+        except ScatterFailure as failure:
+            if failure.placed == 0 and failure.refused:
+                rules = [
+                    f"{key}: " + ", ".join(name for name, _ in names)
+                    for key, names in (("on", s.on or []), ("avoid", s.avoid))
+                    if names
+                ]
+                raise self.error(
+                    s.on_where if s.on is not None else s.avoid_where,
+                    f"{what}: nothing in its area that it may land on ({'; '.join(rules)})",
+                    "name what lies under the area in on:, or move the area over it",
+                ) from None
+            if failure.placed == 0 and failure.unsupported:
+                raise self.error(
+                    s.areas[0].where,
+                    f"{what}: nothing to settle on in its area",
+                    "place ground (a baseplate, rubble, a model) under the area "
+                    "before this scatter, or set settle: false",
+                ) from None
+            reason = max(
+                (failure.crowded, "too crowded for its spacing"),
+                (failure.unsupported, "most spots have nothing below them to rest on"),
+                (failure.refused, "most spots are on entries that on:/avoid: rule out"),
+            )[1]
+            raise self.error(
+                s.where,
+                f"{what}: placed only {failure.placed} of {s.count} pieces ({reason})",
+                "lower count or spacing, or enlarge the area",
+            ) from None
+        for piece in pieces:
+            kind, ref = refs[piece.choice]
+            prefix = (s.name,) if kind == "part" else (s.name, ref)
+            world.add(choices[piece.choice].model, piece.transform, piece.colour, prefix)
+        if s.settle:
+            self._field_count = world.count  # the pieces are in the field already
+
+    def _field_cache(self) -> DiskCache | None:
+        """Where the world's leaves keep their height-field samples between runs."""
+        if not self.sources.use_cache:
+            return None
+        if self._heights is None:
+            self._heights = DiskCache(cache_dir() / "heightfield")
+        return self._heights
+
+    def store_heights(self) -> None:
+        """Write the leaves' new height-field samples to disk, in a background thread."""
+        if self._heights is not None:
+            self._heights.flush_later()
+
+    def world_field(
+        self, world: Instances, lo: np.ndarray, hi: np.ndarray, entries: dict[str, slice]
+    ) -> HeightField:
+        """The height field of everything placed so far, covering x-z window lo..hi, with the
+        entry each cell's top belongs to (`_owner_ids`).
+
+        One field serves every settling scatter: it is built once (over the scene's extent)
+        and only new instances are added to it, unless a window falls outside it.
+        """
+        field = self._field
+        if field is not None and np.all(field.lo <= lo) and np.all(field.hi >= hi):
+            new = np.arange(self._field_count, world.count)
+        else:
+            current = world.build("world", self._like, self.sources.colours, self.sources.studs)
+            box = model_box(current)
+            wlo, whi = lo, hi
+            if box is not None:
+                # room for later scatters over the scene, with their pieces' reach
+                wlo = np.minimum(wlo, box[0][[0, 2]] - 300)
+                whi = np.maximum(whi, box[1][[0, 2]] + 300)
+            if field is not None:
+                wlo, whi = np.minimum(wlo, field.lo), np.maximum(whi, field.hi)
+            # Who owns each cell is needed only where a scatter says what it may land on.
+            owners = any(s.on is not None or s.avoid for s in self.spec.scatter)
+            field = self._field = HeightField(wlo, whi, cache=self._field_cache(), owners=owners)
+            new = np.arange(world.count)
+        if len(new):
+            current = world.build("world", self._like, self.sources.colours, self.sources.studs)
+            blo, bhi, valid = instance_boxes(current, new)
+            meet = (
+                valid
+                & (bhi[:, 0] >= field.lo[0])
+                & (blo[:, 0] <= field.hi[0])
+                & (bhi[:, 2] >= field.lo[1])
+                & (blo[:, 2] <= field.hi[1])
+            )
+            field.add_model(current, new[meet], owners=self._owners(entries, new[meet]))
+        self._field_count = world.count
+        return field
+
+    def _owners(self, entries: dict[str, slice], index: np.ndarray) -> np.ndarray:
+        """The owner id (`_owner_ids`) of each instance: the top-level entry holding it."""
+        owners = np.full(len(index), -1, np.int32)
+        for name, where in entries.items():
+            inside = (index >= where.start) & (index < where.stop)
+            owners[inside] = self._owner_ids[name]
+        return owners
+
+    def _allowed(self, s: sp.ScatterSpec, entries: dict[str, slice]) -> np.ndarray | None:
+        """What a scatter's pieces may rest on, by owner id (the last entry: surfaces of no
+        entry), from its `on:` and `avoid:`; None when it may rest on anything."""
+        if s.on is None and not s.avoid:
+            return None
+        # Only what on: lists, else anything; the last entry: surfaces of no entry.
+        allowed = np.full(len(self._owner_ids) + 1, s.on is None)
+        for listed, value in ((s.on or [], True), (s.avoid, False)):
+            for name, where in listed:
+                if name not in entries and name != s.name:
+                    later = name in self._owner_ids
+                    close = difflib.get_close_matches(name, list(entries), n=1)
+                    raise self.error(
+                        where,
+                        f"scatter '{s.name}': '{name}' is "
+                        + ("a later scatter entry" if later else "not a placed name"),
+                        "a scatter lands only on entries placed before it; move it above"
+                        if later
+                        else f"did you mean '{close[0]}'?"
+                        if close
+                        else "name a place entry or an earlier scatter entry",
+                    )
+                allowed[self._owner_ids[name]] = value
+        return allowed
+
+    def _area_polygon(
+        self, s: sp.ScatterSpec, area: sp.Area, world: Instances, entries: dict[str, slice]
+    ) -> np.ndarray:
+        """An area's outline in LDraw x, z."""
+        if area.kind == "near":
+            assert area.near is not None
+            if area.near not in entries:
+                names = list(entries)
+                close = difflib.get_close_matches(area.near, names, n=1)
+                raise self.error(
+                    area.where,
+                    f"scatter '{s.name}': near '{area.near}' is not a placed name",
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "name a place entry or an earlier scatter",
+                )
+            current = world.build("world", self._like, self.sources.colours, self.sources.studs)
+            box = model_box(current, entries[area.near])
+            if box is None:
+                raise self.error(
+                    area.where, f"scatter '{s.name}': '{area.near}' has no geometry to scatter near"
+                )
+            lo = box[0][[0, 2]] - area.margin
+            hi = box[1][[0, 2]] + area.margin
+            return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
+        pts = area.points * np.array([1.0, -1.0])  # scene (x, z) → LDraw (x, -z)
+        if area.kind == "rect":
+            lo, hi = pts.min(0) - area.margin, pts.max(0) + area.margin
+            return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
+        return pts
