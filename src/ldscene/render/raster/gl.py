@@ -16,6 +16,7 @@ from types import ModuleType
 
 from ldscene.errors import LdsceneError
 from ldscene.render.raster.lazy_trimesh import defer_trimesh
+from ldscene.render.raster.pyrender_adapter import egl_device_extensions
 from ldscene.render.raster.transform_tree import networkx_stand_in
 
 #: apt packages that provide headless EGL on Debian/Ubuntu.
@@ -84,16 +85,10 @@ def egl_device_index() -> int:
         except ValueError:
             raise LdsceneError(f"EGL_DEVICE_ID={explicit!r} is not a number") from None
     try:
-        import ctypes
-
         from pyrender.platforms import egl
 
         devices = egl.query_devices()
-        query = egl._get_egl_func("eglQueryDeviceStringEXT", ctypes.c_char_p)
-        for index, device in enumerate(devices):
-            extensions = b""
-            if query is not None:
-                extensions = query(device._display, 0x3055) or b""  # EGL_EXTENSIONS
+        for index, extensions in enumerate(egl_device_extensions(devices)):
             if _MESA_SOFTWARE_EXT.encode() not in extensions:
                 return index
     except Exception:  # no device enumeration: let EGL pick its default

@@ -118,6 +118,7 @@ from pyrender.constants import GLTF, ProgramFlags, RenderFlags
 from pyrender.shader_program import ShaderProgramCache
 
 from ldscene.render.raster.materials import GLASS_LINES, LINES, SHADOW_CATCHER
+from ldscene.render.raster.pyrender_adapter import bind, program_id, texture_id, unbind
 
 SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
 
@@ -133,8 +134,8 @@ PRINT_TEXTURE_UNIT = 8
 def _switch_program(current, program, V: np.ndarray, P: np.ndarray) -> None:
     """Unbind `current` (if any), bind `program` and give it the camera matrices."""
     if current is not None:
-        current._unbind()
-    program._bind()
+        unbind(current)
+    bind(program)
     program.set_uniform("V", V)
     program.set_uniform("P", P)
 
@@ -239,13 +240,13 @@ class LdRenderer(pyrender.Renderer):
 
         kind: "m4" (4x4 matrix, row-major), "i", "f", "v3" or "v4".
         """
-        key = (program._program_id, name)
+        key = (program_id(program), name)
         plain = value.tobytes() if isinstance(value, np.ndarray) else value
         if self._uniform_values.get(key, _UNSET) == plain:
             return
         loc = self._locations.get(key)
         if loc is None:
-            loc = self._locations[key] = glGetUniformLocation(program._program_id, name)
+            loc = self._locations[key] = glGetUniformLocation(program_id(program), name)
         if kind == "m4":
             glUniformMatrix4fv(loc, 1, GL_TRUE, np.asarray(value, np.float32))
         elif kind == "i":
@@ -388,7 +389,7 @@ class LdRenderer(pyrender.Renderer):
             # and the glass, which is seen with the occlusion behind it.
             glBindVertexArray(0)
             if current is not None:
-                current._unbind()
+                unbind(current)
                 current = None
             self._measure_occlusion(P)
             self._gl_state = {}
@@ -404,7 +405,7 @@ class LdRenderer(pyrender.Renderer):
             draw_nodes(glass_lines, MODE_LINES)
         glBindVertexArray(0)
         if current is not None:
-            current._unbind()
+            unbind(current)
         glDepthMask(GL_TRUE)
         glDisable(GL_BLEND)
         glDisable(GL_FRAMEBUFFER_SRGB)
@@ -419,7 +420,7 @@ class LdRenderer(pyrender.Renderer):
         material = primitive.material
         if material.baseColorTexture is not None:  # a print: render/raster/textures.py
             glActiveTexture(GL_TEXTURE0 + PRINT_TEXTURE_UNIT)
-            material.baseColorTexture._bind()
+            bind(material.baseColorTexture)
             self._uniform(program, "material.base_color_texture", PRINT_TEXTURE_UNIT, "i")
         if mode != MODE_LINES:
             self._uniform(program, "material.emissive_factor", material.emissiveFactor, "v3")
@@ -469,7 +470,7 @@ class LdRenderer(pyrender.Renderer):
     def _draw_call(primitive) -> None:
         """Draw a bound-or-not primitive; leaves its vertex array bound (the next one replaces
         it, and each pass unbinds at its end)."""
-        primitive._bind()
+        bind(primitive)
         n_instances = 1 if primitive.poses is None else len(primitive.poses)
         if primitive.indices is not None:
             glDrawElementsInstanced(
@@ -509,7 +510,7 @@ class LdRenderer(pyrender.Renderer):
                 self._draw_call(primitive)
         glBindVertexArray(0)
         if current is not None:
-            current._unbind()
+            unbind(current)
         glPolygonOffset(1.0, 1.0)
         glFlush()
 
@@ -549,13 +550,14 @@ class LdRenderer(pyrender.Renderer):
     def _update_context(self, scene, flags):
         super()._update_context(scene, flags)
         for texture in self._shadow_textures:
-            if texture._texid is not None and texture._texid not in self._compare_ready:
+            texid = texture_id(texture)
+            if texid is not None and texid not in self._compare_ready:
                 glActiveTexture(GL_TEXTURE0)
-                glBindTexture(GL_TEXTURE_2D, texture._texid)
+                glBindTexture(GL_TEXTURE_2D, texid)
                 glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_COMPARE_MODE, GL_COMPARE_REF_TO_TEXTURE)
                 glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_COMPARE_FUNC, GL_LEQUAL)
                 glBindTexture(GL_TEXTURE_2D, 0)
-                self._compare_ready.add(texture._texid)
+                self._compare_ready.add(texid)
 
     def _clamped_line_width(self) -> float:
         if self._line_range is None:

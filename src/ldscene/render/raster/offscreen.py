@@ -34,6 +34,7 @@ from ldscene.render.raster.materials import (
     pyrender_material,
     shadow_catcher_material,
 )
+from ldscene.render.raster.pyrender_adapter import upload_scene
 from ldscene.render.raster.warmup import GlWarmup
 
 Progress = Callable[[str, float], None]
@@ -77,7 +78,6 @@ class ModelRenderer:
         self._renderer = None
         self._scene = None
         self._camera_node = None
-        self._scene_started = False
         self.gl: dict[str, str] = {}  # GL vendor/renderer/version, once a context exists
 
     # -------------------------------------------------------------- context management
@@ -137,7 +137,7 @@ class ModelRenderer:
         self._renderer.shadow_points = corners
         # Upload every mesh now, once (pyrender would at the first draw): a view's time is then
         # only the view's own work.
-        self._renderer._update_context(self._scene, self._flags())
+        upload_scene(self._renderer, self._scene, self._flags())
         self.timings["setup"] = time.perf_counter() - start
 
     def _flags(self) -> int:

@@ -38,6 +38,7 @@ from ldscene.render.raster.glrenderer import LdRenderer, make_shadow_texture
 from ldscene.render.raster.lights import LightRig, light_poses
 from ldscene.render.raster.materials import GLASS_LINES, LINES
 from ldscene.render.raster.offscreen import ModelRenderer
+from ldscene.render.raster.pyrender_adapter import close_viewer, trackball_target
 from ldscene.render.raster.viewer import (
     ViewerOptions,
     camera_entry,
@@ -176,7 +177,7 @@ class LdViewer(pyrender.Viewer):
         pose = self._trackball.pose
         eye = pose[:3, 3].copy()
         forward = -pose[:3, 2]
-        target = np.asarray(self._trackball._n_target, float)
+        target = np.asarray(trackball_target(self._trackball), float)
         distance = float(np.dot(target - eye, forward))
         if not distance > 1e-6 * self.ld_size:  # zoomed past the orbit point: look ahead
             distance = float(np.linalg.norm(self.ld_centre - eye)) or self.ld_size
@@ -383,7 +384,7 @@ def show(meshes: ModelMeshes, views: list[View], options: ViewerOptions, echo=pr
     viewer = LdViewer(meshes, views, options, echo)
 
     def stop(signum, frame):  # a clean close from the terminal or a test harness
-        viewer._should_close = True
+        close_viewer(viewer)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

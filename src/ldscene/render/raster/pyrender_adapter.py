@@ -1,0 +1,107 @@
+"""Every reach into pyrender's private members, in one place (issue #15 item 6).
+
+pyrender (the `pyrender2` fork, pinned `>=0.2.2,<0.3`) has no public API for what the raster
+engine needs: binding a program, primitive or texture by hand, a program's or texture's GL
+name, the EGL device query, the trackball's target, closing the viewer from a signal handler.
+Other modules call the functions here instead of touching `obj._member` themselves, and
+`LdRenderer`, `LeanPrimitive` and `LdViewer` (subclasses of pyrender's classes) use only the
+inherited private members listed in `SUBCLASS_INTERNALS`.  tests/test_pyrender_adapter.py checks
+these assumptions against the installed pyrender, so an upgrade that breaks one fails there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+#: pyrender's private members that ldscene's subclasses read, set or override, by base class.
+SUBCLASS_INTERNALS: dict[str, tuple[str, ...]] = {
+    # LdRenderer (glrenderer.py): framebuffers it reconfigures, the passes it replaces
+    "pyrender.renderer.Renderer": (
+        "_bind_lighting",
+        "_compute_max_n_lights",
+        "_configure_forward_pass_viewport",
+        "_configure_main_framebuffer",
+        "_configure_shadow_mapping_viewport",
+        "_delete_main_framebuffer",
+        "_get_camera_matrices",
+        "_get_light_cam_matrices",
+        "_get_primitive_program",
+        "_read_main_framebuffer",
+        "_reset_active_textures",
+        "_update_context",
+        # attributes set in Renderer.__init__ / _configure_main_framebuffer
+        "_latest_zfar",
+        "_latest_znear",
+        "_main_cb",
+        "_main_cb_ms",
+        "_main_db",
+        "_main_db_ms",
+        "_main_fb",
+        "_main_fb_dims",
+        "_main_fb_ms",
+        "_program_cache",
+        "_shadow_textures",
+    ),
+    # LeanPrimitive (upload.py): the upload it replaces and the GL names it fills in
+    "pyrender.primitive.Primitive": ("_add_to_context", "_vaid", "_buffers", "_indices"),
+    # LdViewer (viewer_window.py): the viewer's state it drives
+    "pyrender.viewer.Viewer": (
+        "_camera_node",
+        "_default_camera_pose",
+        "_is_active",
+        "_render",
+        "_renderer",
+        "_reset_view",
+        "_rotate",
+        "_should_close",
+        "_trackball",
+        "_viewport_size",
+    ),
+}
+
+
+def bind(obj: Any) -> None:
+    """Make a pyrender ShaderProgram, Primitive or Texture current (pyrender's `_bind`)."""
+    obj._bind()
+
+
+def unbind(obj: Any) -> None:
+    """Undo `bind` (pyrender's `_unbind`)."""
+    obj._unbind()
+
+
+def program_id(program: Any) -> int:
+    """The GL name of a pyrender ShaderProgram (for glGetUniformLocation and caches)."""
+    return program._program_id
+
+
+def texture_id(texture: Any) -> int | None:
+    """The GL name of a pyrender Texture; None until it is uploaded."""
+    return texture._texid
+
+
+def upload_scene(renderer: Any, scene: Any, flags: int) -> None:
+    """Upload every mesh, texture and shadow map of `scene` now (pyrender does it at the first
+    draw, in `Renderer._update_context`)."""
+    renderer._update_context(scene, flags)
+
+
+def trackball_target(trackball: Any) -> Any:
+    """The point a pyrender Trackball orbits (pyrender keeps it private)."""
+    return trackball._n_target
+
+
+def close_viewer(viewer: Any) -> None:
+    """Ask a running pyrender Viewer to close at its next event-loop tick (safe from signals)."""
+    viewer._should_close = True
+
+
+def egl_device_extensions(devices: list) -> list[bytes]:
+    """Each EGL device's extension string (empty where EGL cannot be asked)."""
+    from pyrender.platforms import egl
+
+    query = egl._get_egl_func("eglQueryDeviceStringEXT", ctypes.c_char_p)
+    if query is None:
+        return [b""] * len(devices)
+    return [query(device._display, 0x3055) or b"" for device in devices]  # EGL_EXTENSIONS
