@@ -1,0 +1,149 @@
+"""Resolver and flattener on small handwritten LDraw files: no library needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write
+
+from ldscene.errors import ModelError
+from ldscene.ldraw.colours import ColourTable, default_main_colours
+from ldscene.ldraw.expand import Expander
+from ldscene.ldraw.flatten import Flattener
+from ldscene.ldraw.library import SourceKey, SourceKind
+from ldscene.ldraw.model import Model
+from ldscene.ldraw.resolver import Files
+from ldscene.ldraw.studs import StudStyle
+
+pytestmark = pytest.mark.unit
+
+#: A one-triangle part, certified counter-clockwise, with an edge line.
+TRIANGLE_PART = """
+0 Triangle
+0 Name: tri.dat
+0 !LDRAW_ORG Part UPDATE 2024-01
+0 BFC CERTIFY CCW
+3 16 0 0 0 10 0 0 0 0 10
+2 24 0 0 0 10 0 0
+"""
+
+
+def flatten(path: Path) -> Model:
+    files = Files(None)
+    colours = ColourTable()
+    default_main_colours(colours)
+    return Flattener(files, Expander(files), colours).flatten(files.open_root(path))
+
+
+def test_source_key_is_a_value_with_a_stable_text() -> None:
+    lib = SourceKey.lib("Parts\\3001.DAT")
+    assert lib == SourceKey(SourceKind.LIB, "parts/3001.dat")
+    assert hash(lib) == hash(SourceKey.lib("parts/3001.dat"))
+    assert str(lib) == "lib:parts/3001.dat"  # written into disk-cache keys: must not change
+    block = SourceKey.mpd("/m/a.mpd", "Sub Model.LDR")
+    assert str(block) == "mpd:/m/a.mpd#sub model.ldr"
+    assert block.container() == SourceKey.fs("/m/a.mpd")
+    assert block.folder == Path("/m")
+    assert str(block.own_lines()) == "mpd:/m/a.mpd#sub model.ldr#own"
+    assert block.own_lines() != block and lib.folder is None
+
+
+def test_resolver_order_blocks_then_folder(tmp_path: Path) -> None:
+    write(tmp_path, "parts/tri.dat", TRIANGLE_PART)
+    root = write(
+        tmp_path,
+        "a.mpd",
+        """
+0 FILE main.ldr
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 SUB.LDR
+0 FILE sub.ldr
+1 4 0 0 0 1 0 0 0 1 0 0 0 1 TRI.DAT
+1 4 0 0 0 1 0 0 0 1 0 0 0 1 nowhere.dat
+""",
+    )
+    files = Files(None)
+    key = files.open_root(root)
+    main = files.records[key]
+    (sub,) = main.children
+    assert sub is not None and sub.key == SourceKey.mpd(root.resolve(), "sub.ldr")
+    tri, missing = files.record(sub).children
+    assert tri is not None and tri.key.kind is SourceKind.FS
+    assert Path(tri.key.path) == (tmp_path / "parts" / "tri.dat").resolve()
+    assert missing is None
+    assert files.kind(sub) == "model" and files.kind(tri) == "part"
+
+
+def test_flatten_places_a_sub_model_twice_sharing_one_leaf(tmp_path: Path) -> None:
+    write(tmp_path, "tri.dat", TRIANGLE_PART)
+    root = write(
+        tmp_path,
+        "a.mpd",
+        """
+0 FILE main.ldr
+1 4 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr
+1 2 100 0 0 1 0 0 0 1 0 0 0 1 sub.ldr
+0 FILE sub.ldr
+1 16 0 -8 0 1 0 0 0 1 0 0 0 1 tri.dat
+1 1 5 0 0 1 0 0 0 1 0 0 0 1 missing.dat
+""",
+    )
+    model = flatten(root)
+    assert model.n_instances == 2 and len(model.leaves) == 1
+    assert model.leaves[0].name == "tri.dat" and model.leaves[0].is_part
+    assert model.colour.tolist() == [4, 2] and model.colour.dtype == np.int64
+    assert model.transform[:, :3, 3].tolist() == [[0, -8, 0], [100, -8, 0]]
+    assert [model.paths[i] for i in model.path] == [("sub.ldr",), ("sub.ldr",)]
+    assert [(m.name, m.line) for m in model.missing] == [("missing.dat", 6)]
+
+
+def test_flatten_own_lines_and_inverted_variant(tmp_path: Path) -> None:
+    write(tmp_path, "tri.dat", TRIANGLE_PART)
+    root = write(
+        tmp_path,
+        "m.ldr",
+        """
+0 Model
+0 BFC CERTIFY CCW
+3 1 0 0 0 1 0 0 0 1 0
+0 BFC INVERTNEXT
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 tri.dat
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 tri.dat
+""",
+    )
+    model = flatten(root)
+    names = [leaf.name for leaf in model.leaves]
+    assert names == ["m.ldr", "tri.dat", "tri.dat"]  # own lines, inverted tri, plain tri
+    inverted, plain = model.leaves[1].geometry, model.leaves[2].geometry
+    assert np.array_equal(inverted.triangles, plain.triangles[:, [0, 2, 1]])
+    assert not model.leaves[0].is_part and model.n_instances == 3
+
+
+def test_flatten_reports_a_cycle(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        "a.mpd",
+        """
+0 FILE a.ldr
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 b.ldr
+0 FILE b.ldr
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 a.ldr
+""",
+    )
+    with pytest.raises(ModelError, match="reference cycle"):
+        flatten(root)
+
+
+def test_model_select_keeps_every_field(tmp_path: Path) -> None:
+    write(tmp_path, "tri.dat", TRIANGLE_PART)
+    root = write(
+        tmp_path,
+        "m.ldr",
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 tri.dat\n1 16 9 0 0 1 0 0 0 1 0 0 0 1 tri.dat",
+    )
+    model = flatten(root)
+    model.studs = StudStyle.LOGO
+    picked = model.select(np.array([False, True]), "one")
+    assert picked.name == "one" and picked.studs is StudStyle.LOGO
+    assert picked.colour.tolist() == [16] and picked.leaves is model.leaves
