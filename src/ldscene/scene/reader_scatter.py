@@ -1,0 +1,281 @@
+"""Read a `scatter:` entry: its part choices, colours, areas, yaw, spacing and settling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ldscene.scene.reader_checks import Reader, value_kind
+from ldscene.scene.spec import (
+    AREA_KEYS,
+    CHOICE_KEYS,
+    COLOUR_CHOICE_KEYS,
+    SCATTER_KEYS,
+    Area,
+    Choice,
+    ColourRef,
+    ScatterSpec,
+)
+from ldscene.scene.yamlload import Mark, YList, YMap
+
+
+def read_scatter(
+    reader: Reader, name: str, body: Any, where: Mark, key_where: Mark, scene_seed: int
+) -> ScatterSpec:
+    what = f"scatter '{name}'"
+    node = reader.mapping(body, where, what)
+    reader.keys(node, SCATTER_KEYS, what)
+    for key in ("parts", "count", "area"):
+        if key not in node:
+            raise reader.error(
+                key_where,
+                f"{what} needs '{key}'",
+                "see the scatter section of docs/scene-format.md",
+            )
+    choices = _choices(reader, node, what)
+    colours: list[tuple[ColourRef, float]] = []
+    list_key = reader.alias(node, ("colors", "colours"), what)
+    single = reader.colour(node, what)
+    if list_key is not None and single is not None:
+        raise reader.error(
+            node.key_mark(list_key),
+            f"{what} gives both a colour list and a single colour",
+            "keep one",
+        )
+    if single is not None:
+        colours = [(single, 1.0)]
+    elif list_key is not None:
+        colours = _colour_list(reader, node, list_key, what)
+    count = reader.integer(node["count"], node.value_mark("count"), f"count of {what}", 0)
+    areas = _areas(reader, node, what)
+    yaw: tuple[float, float] | None = None
+    if "yaw" in node:
+        value = node["yaw"]
+        if value == "random":
+            yaw = None
+        elif isinstance(value, YList) and len(value) == 2:
+            low, high = reader._list_vector(value, f"yaw of {what}", lengths=False)
+            yaw = (float(low), float(high))
+        else:
+            angle = reader.number(node, "yaw", what) if not isinstance(value, str) else None
+            if angle is None:
+                raise reader.error(
+                    node.value_mark("yaw"),
+                    f"yaw of {what} is {value_kind(value)}",
+                    "use random, an angle in degrees, or a range [min, max]",
+                )
+            yaw = (angle, angle)
+    tilt = reader.number(node, "tilt", what, 0, 90) if "tilt" in node else 0.0
+    spacing = (
+        reader.length(node["spacing"], node.value_mark("spacing"), f"spacing of {what}")
+        if "spacing" in node
+        else 0.0
+    )
+    if spacing < 0:
+        raise reader.error(
+            node.value_mark("spacing"),
+            f"spacing of {what} is negative",
+            "use 0 for no minimum distance",
+        )
+    settle = reader.boolean(node, "settle", what) if "settle" in node else False
+    seed = (
+        reader.integer(node["seed"], node.value_mark("seed"), f"seed of {what}", 0)
+        if "seed" in node
+        else scene_seed
+    )
+    spec = ScatterSpec(
+        name, key_where, choices, colours, count, areas, yaw, tilt, spacing, settle, seed
+    )
+    for key in ("on", "avoid"):
+        if key not in node:
+            continue
+        if not settle:
+            raise reader.error(
+                node.key_mark(key),
+                f"{key}: of {what} needs settle: true",
+                "only settling pieces land on something; add settle: true",
+            )
+        names = _names(reader, node, key, what)
+        if key == "on":
+            spec.on, spec.on_where = names, node.key_mark(key)
+        else:
+            spec.avoid, spec.avoid_where = names, node.key_mark(key)
+    return spec
+
+
+def _names(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[str, Mark]]:
+    """A list of entry names (or one name), each with its position."""
+    value = node[key]
+    if isinstance(value, str):
+        return [(value, node.value_mark(key))]
+    if not isinstance(value, YList) or not len(value):
+        raise reader.error(
+            node.value_mark(key),
+            f"{key} of {what} must be a list of entry names, got {value_kind(value)}",
+            "for example [floor, rubble]: names of place: entries or earlier scatter entries",
+        )
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise reader.error(
+                value.item_mark(i), f"{key} of {what} must hold entry names, got {value_kind(item)}"
+            )
+        out.append((item, value.item_mark(i)))
+    return out
+
+
+def _choices(reader: Reader, node: YMap, what: str) -> list[Choice]:
+    value = node["parts"]
+    if not isinstance(value, YList) or not value:
+        raise reader.error(
+            node.value_mark("parts"),
+            f"parts of {what} must be a non-empty list",
+            "for example [3024, {part: 3023, weight: 2}, {model: debris}]",
+        )
+    out = []
+    for i, item in enumerate(value):
+        mark = value.item_mark(i)
+        if isinstance(item, YMap):
+            item_what = f"parts item {i + 1} of {what}"
+            reader.keys(item, CHOICE_KEYS, item_what)
+            kinds = [k for k in ("part", "model") if k in item]
+            if len(kinds) != 1:
+                raise reader.error(mark, f"{item_what} needs exactly one of part: or model:")
+            weight = reader.weight(item, item_what)
+            out.append(
+                Choice(
+                    reader.part_name(item, "part", item_what) if "part" in item else None,
+                    reader.string(item, "model", item_what) if "model" in item else None,
+                    reader.colour(item, item_what),
+                    weight,
+                    item.value_mark(kinds[0]),
+                )
+            )
+        elif isinstance(item, (str, int)) and not isinstance(item, bool):
+            raw = value.raw[i]
+            out.append(Choice(str(raw if raw is not None else item).strip(), None, None, 1.0, mark))
+        else:
+            raise reader.error(
+                mark,
+                f"parts item {i + 1} of {what} must be a part name or "
+                f"{{part: ..., weight: ...}}, got {value_kind(item)}",
+            )
+    if sum(c.weight for c in out) <= 0:
+        raise reader.error(
+            node.value_mark("parts"),
+            f"the weights of {what} add up to 0",
+            "give at least one part a positive weight",
+        )
+    return out
+
+
+def _colour_list(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[ColourRef, float]]:
+    value = node[key]
+    if not isinstance(value, YList) or not value:
+        raise reader.error(
+            node.value_mark(key),
+            f"{key} of {what} must be a non-empty list",
+            "for example [15, {color: 71, weight: 0.2}]",
+        )
+    out = []
+    for i, item in enumerate(value):
+        mark = value.item_mark(i)
+        if isinstance(item, YMap):
+            item_what = f"{key} item {i + 1} of {what}"
+            reader.keys(item, COLOUR_CHOICE_KEYS, item_what)
+            ref = reader.colour(item, item_what)
+            if ref is None:
+                raise reader.error(mark, f"{item_what} needs 'color'")
+            weight = reader.weight(item, item_what)
+            out.append((ref, weight))
+        elif isinstance(item, (int, str)) and not isinstance(item, bool):
+            out.append((ColourRef(item, mark), 1.0))
+        else:
+            raise reader.error(
+                mark, f"{key} item {i + 1} of {what} must be a colour, got {value_kind(item)}"
+            )
+    if sum(w for _, w in out) <= 0:
+        raise reader.error(node.value_mark(key), f"the colour weights of {what} add up to 0")
+    return out
+
+
+def _areas(reader: Reader, node: YMap, what: str) -> list[Area]:
+    """`area:` is one area or a list of them (their union)."""
+    value = node["area"]
+    if not isinstance(value, YList):
+        return [_area(reader, value, node.value_mark("area"), f"area of {what}", what)]
+    if not len(value):
+        raise reader.error(
+            node.value_mark("area"),
+            f"area of {what} is an empty list",
+            "give one area, or a list of rect:/polygon:/near: areas",
+        )
+    return [
+        _area(reader, item, value.item_mark(i), f"area {i + 1} of {what}", what)
+        for i, item in enumerate(value)
+    ]
+
+
+def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) -> Area:
+    area = reader.mapping(value, where, area_what)
+    reader.keys(area, AREA_KEYS, area_what)
+    kinds = [k for k in ("rect", "polygon", "near") if k in area]
+    if len(kinds) != 1:
+        raise reader.error(
+            area.mark,
+            f"{area_what} needs exactly one of rect:, polygon: or near:",
+            "rect: [[x0, z0], [x1, z1]] | polygon: [[x, z], ...] | near: NAME",
+        )
+    kind = kinds[0]
+    margin = (
+        reader.length(area["margin"], area.value_mark("margin"), f"margin of {area_what}")
+        if "margin" in area
+        else 0.0
+    )
+    y = reader.length(area["y"], area.value_mark("y"), f"y of {area_what}") if "y" in area else 0.0
+    if kind == "near":
+        return Area(
+            "near",
+            np.zeros((0, 2)),
+            reader.string(area, "near", area_what),
+            margin,
+            y,
+            area.value_mark("near"),
+        )
+    value = area[kind]
+    need = 2 if kind == "rect" else 3
+    if not isinstance(value, YList) or (len(value) != 2 if kind == "rect" else len(value) < 3):
+        raise reader.error(
+            area.value_mark(kind),
+            f"{kind} of {what} must be a list of "
+            + (
+                "two corners [[x0, z0], [x1, z1]]"
+                if kind == "rect"
+                else "at least three points [[x, z], ...]"
+            ),
+            "x and z are ground coordinates (y is height)",
+        )
+    points = []
+    for i, item in enumerate(value):
+        if not isinstance(item, YList) or len(item) != 2:
+            raise reader.error(
+                value.item_mark(i), f"point {i + 1} of {kind} of {what} must be [x, z]"
+            )
+        points.append(reader._list_vector(item, f"{kind} of {what}"))
+    pts = np.array(points, float)
+    if kind == "rect" and (np.any(pts[0] == pts[1])):
+        raise reader.error(
+            area.value_mark(kind),
+            f"rect of {what} has no area",
+            "give two opposite corners [[x0, z0], [x1, z1]]",
+        )
+    x, z = pts[:, 0], pts[:, 1]
+    if kind == "polygon" and np.dot(x, np.roll(z, 1)) == np.dot(z, np.roll(x, 1)):
+        raise reader.error(
+            area.value_mark(kind),
+            f"polygon of {what} has no area",
+            "its points lie on one line: give the corners of a shape, in order",
+        )
+    del need
+    return Area(kind, pts, None, margin, y, area.value_mark(kind))
