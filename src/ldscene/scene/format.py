@@ -63,6 +63,11 @@ def array(items: Schema, low: int | None = None, high: int | None = None) -> Sch
     return out
 
 
+def named(name: str) -> Schema:
+    """A mapping of entry names to `name` definitions."""
+    return {"type": "object", "additionalProperties": ref(name)}
+
+
 def one_of(*choices: Schema) -> Schema:
     return {"oneOf": list(choices)}
 
@@ -154,22 +159,22 @@ TOP = Section(
         Key("seed", COUNT, "default seed of every scatter entry (default 0)"),
         Key(
             "models",
-            {"type": "object", "additionalProperties": ref("model")},
+            named("model"),
             "named, reusable models",
         ),
         Key(
             "place",
-            {"type": "object", "additionalProperties": ref("placement")},
+            named("placement"),
             "named placements: what the scene contains",
         ),
         Key(
             "scatter",
-            {"type": "object", "additionalProperties": ref("scatter")},
+            named("scatter"),
             "named procedural placements",
         ),
         Key(
             "cameras",
-            {"type": "object", "additionalProperties": ref("camera")},
+            named("camera"),
             "named views; the first is the default",
         ),
         Key("render", RENDER.schema(), "render defaults"),
@@ -373,7 +378,7 @@ DEFS: dict[str, Schema] = {
     "repeat": REPEAT.schema(),
     "placement": PLACE.schema(),
     "group": one_of(
-        {"type": "object", "additionalProperties": ref("placement")},
+        named("placement"),
         array(ref("placement")),
     ),
     "model": MODEL.schema(),

@@ -65,8 +65,7 @@ def read_scene(doc: Any, path: str | Path) -> SceneSpec:
 
     title, description = Path(path_text).stem, ""
     if "scene" in top:
-        head = reader.mapping(top["scene"], top.value_mark("scene"), "scene:")
-        reader.keys(head, SCENE_KEYS, "scene:")
+        head = reader.section(top["scene"], top.value_mark("scene"), SCENE_KEYS, "scene:")
         if "title" in head:
             title = reader.string(head, "title", "scene:")
         if "description" in head:
@@ -159,8 +158,7 @@ def _named(reader: Reader, top: YMap, key: str) -> list[tuple[str, Any, Mark, Ma
 
 def _model(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) -> ModelDef:
     what = f"model '{name}'"
-    node = reader.mapping(body, where, what)
-    reader.keys(node, MODEL_KEYS, what)
+    node = reader.section(body, where, MODEL_KEYS, what)
     reader.exactly_one(
         node,
         ("file", "group", "minifig"),
@@ -219,8 +217,7 @@ def _group(reader: Reader, node: YMap, what: str) -> list[Placement]:
 def _placement(
     reader: Reader, name: str, body: Any, where: Mark, key_where: Mark, what: str
 ) -> Placement:
-    node = reader.mapping(body, where, what)
-    reader.keys(node, PLACE_KEYS, what)
+    node = reader.section(body, where, PLACE_KEYS, what)
     reader.exactly_one(
         node,
         ("model", "part", "group"),
@@ -260,8 +257,7 @@ def _repeats(reader: Reader, node: YMap, what: str) -> list[Repeat]:
     )
     out = []
     for item, mark in zip(items, marks):
-        rep = reader.mapping(item, mark, f"repeat of {what}")
-        reader.keys(rep, REPEAT_KEYS, f"repeat of {what}")
+        rep = reader.section(item, mark, REPEAT_KEYS, f"repeat of {what}")
         for key in REPEAT_KEYS:
             if key not in rep:
                 raise reader.error(
@@ -276,8 +272,7 @@ def _repeats(reader: Reader, node: YMap, what: str) -> list[Repeat]:
 
 def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) -> CameraSpecIn:
     what = f"camera '{name}'"
-    node = reader.mapping(body, where, what)
-    reader.keys(node, CAMERA_KEYS, what)
+    node = reader.section(body, where, CAMERA_KEYS, what)
     if "position" in node:
         for key in ("lat", "lon", "distance", "target"):
             if key in node:

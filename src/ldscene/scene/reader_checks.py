@@ -44,6 +44,12 @@ class Reader:
             )
         return value
 
+    def section(self, value: Any, where: Mark, allowed: tuple[str, ...], what: str) -> YMap:
+        """A mapping whose keys are all among `allowed` (the keys `format` declares)."""
+        node = self.mapping(value, where, what)
+        self.keys(node, allowed, what)
+        return node
+
     def keys(self, node: YMap, allowed: tuple[str, ...], what: str) -> None:
         for key in node:
             if key not in allowed:

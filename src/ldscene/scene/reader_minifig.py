@@ -27,16 +27,14 @@ from ldscene.scene.yamlload import Mark, YList
 
 
 def _piece(reader: Reader, value: Any, where: Mark, what: str) -> PieceSpec:
-    node = reader.mapping(value, where, what)
-    reader.keys(node, PIECE_KEYS, what)
+    node = reader.section(value, where, PIECE_KEYS, what)
     part = reader.part_name(node, "part", what) if "part" in node else None
     return PieceSpec(part, reader.colour(node, what), where)
 
 
 def read_minifig(reader: Reader, body: Any, where: Mark, owner: str) -> MinifigSpec:
     what = f"minifig of {owner}"
-    node = reader.mapping(body, where, what)
-    reader.keys(node, MINIFIG_KEYS, what)
+    node = reader.section(body, where, MINIFIG_KEYS, what)
     pieces = {
         key: _piece(reader, node[key], node.value_mark(key), f"{key} of {owner}")
         for key in MINIFIG_PIECES
@@ -62,19 +60,20 @@ def read_minifig(reader: Reader, body: Any, where: Mark, owner: str) -> MinifigS
             )
     pose: dict[str, float] = {}
     if "pose" in node:
-        pose_node = reader.mapping(node["pose"], node.value_mark("pose"), f"pose of {owner}")
-        reader.keys(pose_node, POSE_KEYS, f"pose of {owner}")
+        pose_node = reader.section(
+            node["pose"], node.value_mark("pose"), POSE_KEYS, f"pose of {owner}"
+        )
         pose = {
             key: reader.number(pose_node, key, f"pose of {owner}", -360, 360) for key in pose_node
         }
     hold: dict[str, HeldSpec] = {}
     if "hold" in node:
-        hold_node = reader.mapping(node["hold"], node.value_mark("hold"), f"hold of {owner}")
-        reader.keys(hold_node, HOLD_KEYS, f"hold of {owner}")
+        hold_node = reader.section(
+            node["hold"], node.value_mark("hold"), HOLD_KEYS, f"hold of {owner}"
+        )
         for side, value in hold_node.items():
             held_what = f"{side} hand of {owner}"
-            held = reader.mapping(value, hold_node.value_mark(side), held_what)
-            reader.keys(held, HELD_KEYS, held_what)
+            held = reader.section(value, hold_node.value_mark(side), HELD_KEYS, held_what)
             if "part" not in held:
                 raise reader.error(
                     held.mark,
@@ -101,8 +100,7 @@ def read_minifig(reader: Reader, body: Any, where: Mark, owner: str) -> MinifigS
             )
         for i, item in enumerate(value):
             acc_what = f"accessory {i + 1} of {owner}"
-            acc = reader.mapping(item, value.item_mark(i), acc_what)
-            reader.keys(acc, ACCESSORY_KEYS, acc_what)
+            acc = reader.section(item, value.item_mark(i), ACCESSORY_KEYS, acc_what)
             if "part" not in acc:
                 raise reader.error(acc.mark, f"{acc_what} needs 'part'")
             attach = "torso"

@@ -24,8 +24,7 @@ def read_scatter(
     reader: Reader, name: str, body: Any, where: Mark, key_where: Mark, scene_seed: int
 ) -> ScatterSpec:
     what = f"scatter '{name}'"
-    node = reader.mapping(body, where, what)
-    reader.keys(node, SCATTER_KEYS, what)
+    node = reader.section(body, where, SCATTER_KEYS, what)
     for key in ("parts", "count", "area"):
         if key not in node:
             raise reader.error(
@@ -218,8 +217,7 @@ def _areas(reader: Reader, node: YMap, what: str) -> list[Area]:
 
 
 def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) -> Area:
-    area = reader.mapping(value, where, area_what)
-    reader.keys(area, AREA_KEYS, area_what)
+    area = reader.section(value, where, AREA_KEYS, area_what)
     kinds = [k for k in ("rect", "polygon", "near") if k in area]
     if len(kinds) != 1:
         raise reader.error(
