@@ -140,26 +140,43 @@ class Flattener:
         # Picks, from the instances' (P, 3) origins, how the expander draws studs.
         self.studs = studs
 
-    def flatten(self, root_key: SourceKey) -> Model:
-        """Walk the model tree from `root_key` and return its placed instances."""
-        root = self.files.records[root_key]
+    def _start(self) -> None:
         self._leaves: Interner[_LeafUse] = Interner()
         self._chains: Interner[tuple[str, ...]] = Interner([()])
         self._remaps: dict[tuple, dict[int, int]] = {}
         self._own: dict[SourceKey, Record] = {}  # model files' own loose geometry
         self._built: dict[LeafKey, PartGeometry] = {}  # BFC variants and own geometry
+
+    def flatten(self, root_key: SourceKey) -> Model:
+        """Walk the model tree from `root_key` and return its placed instances."""
+        root = self.files.records[root_key]
+        self._start()
         if self.files.kind(root.source) == "part":  # a part file given as the model: one instance
-            placed = _Placed(
-                np.array([self._leaf_id(root.source, root.parsed.name, True)], np.int32),
-                np.array([MAIN_COLOUR], np.int64),
-                np.eye(4)[None],
-                np.zeros(1, np.int32),
-                np.zeros(1, np.int32),
-            )
+            leaf = self._leaf_id(root.source, root.parsed.name, True)
+            placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
         else:
             check_instances(self.files, root.source, lambda r: fallback_view(r.parsed, r.children))
             placed = self._walk(root.source)
-        placed = self._finite(placed, root.display)
+        return self._model(placed, root.display, root.parsed.name or Path(root.display).name)
+
+    def flatten_reference(self, source: Source, name: str) -> Model:
+        """What a model file's line `1 16 0 0 0 1 0 0 0 1 0 0 0 1 <name>` places, resolved to
+        `source`, as a model of its own (a scene's part): the same leaf names and chains."""
+        self._start()
+        kind = self.files.kind(source)
+        if kind == "model":
+            check_instances(self.files, source, lambda r: fallback_view(r.parsed, r.children))
+            sub = self._walk(source)
+            title = self.files.record(source).parsed.name or name
+            placed = self._place(sub, np.eye(4), MAIN_COLOUR, title)
+        else:
+            leaf = self._leaf_id(source, normalise(name).replace("/", "\\"), kind == "part")
+            placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
+        return self._model(placed, source.display, name)
+
+    def _model(self, placed: _Placed, display: str, name: str) -> Model:
+        """The `Model` of instances placed in the root's frame."""
+        placed = self._finite(placed, display)
         used, path = np.unique(placed.path, return_inverse=True)
         paths = [self._chains.items[i] for i in used]
         if not paths or paths[0] != ():  # index 0 is always the model itself
@@ -175,7 +192,7 @@ class Flattener:
             leaves.append(Leaf(use.name, title, use.is_part, geometry))
 
         return Model(
-            name=root.parsed.name or Path(root.display).name,
+            name=name,
             leaves=leaves,
             leaf=leaf,
             colour=placed.colour,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ldscene.errors import ModelError
@@ -66,19 +68,60 @@ def load_model(
     With `wait_for_cache` False the disk-cache pack is written in a background thread while
     the caller works (a render), and is complete before the interpreter exits.
     """
+    rule = as_rule(studs if fast_studs is None else fast_studs)
+    with _session(library, extra_paths, strict, use_cache, rule, wait_for_cache) as flattener:
+        model = flattener.flatten(_open_root(flattener.files, Path(path)))
+    _check_strict(model, strict)
+    return model
+
+
+def load_parts(
+    names: list[str],
+    library: Library | None = None,
+    extra_paths: list[Path] | tuple = (),
+    strict: bool = False,
+    use_cache: bool = True,
+    studs: StudStyle = StudStyle.FULL,
+) -> dict[str, Model]:
+    """A `Model` per reference name (a scene's parts), each placed at the origin in colour 16
+    as a model file's line would place it; all share one expansion, so each part is built
+    once.  Names resolve through `extra_paths`, then the library; one that does not resolve
+    is left out (the caller checks names first)."""
+    found: dict[str, Model] = {}
+    with _session(library, extra_paths, strict, use_cache, studs, True) as flattener:
+        for name in names:
+            source = flattener.files.resolve(name, None, None)
+            if source is not None:
+                found[name] = flattener.flatten_reference(source, name)
+    for model in found.values():
+        _check_strict(model, strict)
+    return found
+
+
+@contextmanager
+def _session(
+    library: Library | None,
+    extra_paths: list[Path] | tuple,
+    strict: bool,
+    use_cache: bool,
+    rule: StudStyle | Callable,
+    wait_for_cache: bool,
+) -> Iterator[Flattener]:
+    """One run's resolver, expander and flattener; the disk-cache pack written at the end."""
     if library is None:
         library = find_library()
-    rule = as_rule(studs if fast_studs is None else fast_studs)
     files = Files(library, extra_paths, Problems(strict))
     cache = DiskCache() if use_cache else None
     expander = Expander(files, cache, rule if isinstance(rule, StudStyle) else StudStyle.FULL)
-    root = _open_root(files, Path(path))
+    decide = None if isinstance(rule, StudStyle) else rule
     try:
-        decide = None if isinstance(rule, StudStyle) else rule
-        model = Flattener(files, expander, library_colours(library), decide).flatten(root)
+        yield Flattener(files, expander, library_colours(library), decide)
     finally:
         if cache is not None:
             cache.flush() if wait_for_cache else cache.flush_later()
+
+
+def _check_strict(model: Model, strict: bool) -> None:
     if strict and model.missing:
         names = sorted({m.name for m in model.missing})
         first = model.missing[0]
@@ -89,4 +132,3 @@ def load_model(
             line=first.line,
             hint="install the parts or add their folder with --library/parts_path",
         )
-    return model

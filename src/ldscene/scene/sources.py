@@ -8,41 +8,23 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from ldscene.errors import LdsceneError
-from ldscene.ldraw import load_model
-from ldscene.ldraw.colours import ColourTable, default_main_colours
+from ldscene.ldraw.colours import ColourTable
 from ldscene.ldraw.library import Library, find_library, normalise
+from ldscene.ldraw.loader import library_colours, load_model, load_parts
 from ldscene.ldraw.model import MissingReference, Model
 from ldscene.ldraw.resolver import FolderIndex
 from ldscene.ldraw.studs import StudStyle
 
 _EXTENSIONS = (".dat", ".ldr", ".mpd")
-_BLOCK = "ldscene-part-{}.ldr"
 
 
 def part_key(name: str) -> str:
     """`3001` → `3001.dat`: the reference name for a part as a scene writes it."""
     key = normalise(name)
     return key if key.endswith(_EXTENSIONS) else key + ".dat"
-
-
-def library_colours(library: Library) -> ColourTable:
-    """Every `!COLOUR` of the library's LDConfig.ldr (for colour names before any load)."""
-    table = ColourTable()
-    if "ldconfig.ldr" in library.index:
-        text = library.read("ldconfig.ldr").decode("utf-8", "replace")
-        for line in text.splitlines():
-            body = line.strip()[1:].strip()
-            if body[:7].upper() == "!COLOUR":
-                table.add_meta(body)
-    default_main_colours(table)
-    return table
 
 
 class Sources:
@@ -129,30 +111,29 @@ class Sources:
     def load_parts(self, names: list[str]) -> dict[str, Model]:
         """A `Model` per part name, placed at the origin in colour 16.
 
-        All parts not loaded yet are read in one go, as blocks of one temporary MPD file, so
-        the engine expands each of them once and they share one colour table.
+        All parts not loaded yet are loaded in one go, so the engine expands each of them
+        once and they share one colour table.
         """
         todo = sorted({part_key(n) for n in names} - set(self._parts))
         if todo:
-            lines = ["0 FILE main.ldr", "0 ldscene parts"]
-            lines += [f"1 16 0 0 0 1 0 0 0 1 0 0 0 1 {_BLOCK.format(i)}" for i in range(len(todo))]
-            for i, key in enumerate(todo):
-                lines += [
-                    "0 NOFILE",
-                    f"0 FILE {_BLOCK.format(i)}",
-                    "0 part",
-                    f"1 16 0 0 0 1 0 0 0 1 0 0 0 1 {key}",
-                ]
-            with tempfile.TemporaryDirectory(prefix="ldscene-parts-") as folder:
-                path = Path(folder) / "parts.mpd"
-                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-                model = self._load(path)
-            block_of = np.array([_block_number(p) for p in model.paths], np.int64)
-            owner = block_of[model.path] if model.n_instances else np.zeros(0, np.int64)
-            for i, key in enumerate(todo):
-                self._parts[key] = _select(model, owner == i)
-            if self._colours is None:
-                self._colours = model.colours
+            try:
+                loaded = load_parts(
+                    todo,
+                    library=self.library,
+                    extra_paths=self.extra_paths,
+                    strict=self.strict,
+                    use_cache=self.use_cache,
+                    studs=self.studs,
+                )
+            except LdsceneError:
+                raise
+            except Exception as err:  # the engine must never leak a traceback to the user
+                raise LdsceneError(f"cannot load ({err})", path=todo[0]) from None
+            for key, model in loaded.items():
+                self._parts[key] = model
+                self._collect(model)
+            if self._colours is None and loaded:
+                self._colours = next(iter(loaded.values())).colours
         return {n: self._parts[part_key(n)] for n in names}
 
     # -- files -------------------------------------------------------------------------------
@@ -184,21 +165,3 @@ class Sources:
         self.missing.extend(m for m in model.missing if m not in seen and not seen.add(m))
         known = set(self.warnings)
         self.warnings.extend(w for w in model.warnings if w not in known and not known.add(w))
-
-
-def _block_number(path: tuple[str, ...]) -> int:
-    if not path:
-        return -1
-    name = normalise(path[0])
-    prefix, suffix = _BLOCK.split("{}")
-    middle = (
-        name[len(prefix) : -len(suffix)]
-        if name.startswith(prefix) and name.endswith(suffix)
-        else ""
-    )
-    return int(middle) if middle.isdigit() else -1
-
-
-def _select(model: Model, mask: np.ndarray) -> Model:
-    """The instances in `mask`, with the temporary block name dropped from their paths."""
-    return replace(model.select(mask), paths=[p[1:] for p in model.paths])
