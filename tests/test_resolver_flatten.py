@@ -147,3 +147,18 @@ def test_model_select_keeps_every_field(tmp_path: Path) -> None:
     picked = model.select(np.array([False, True]), "one")
     assert picked.name == "one" and picked.studs is StudStyle.LOGO
     assert picked.colour.tolist() == [16] and picked.leaves is model.leaves
+
+
+def test_flatten_reference_places_a_part_as_a_line_would(tmp_path: Path) -> None:
+    write(tmp_path, "parts/tri.dat", TRIANGLE_PART)
+    write(tmp_path, "parts/s/half.dat", TRIANGLE_PART.replace("Part UPDATE", "Subpart UPDATE"))
+    files = Files(None, [tmp_path])
+    colours = ColourTable()
+    flattener = Flattener(files, Expander(files), colours)
+    for name, is_part in (("TRI.DAT", True), ("s/half.dat", False)):
+        source = files.resolve(name, None, None)
+        assert source is not None
+        model = flattener.flatten_reference(source, name)
+        assert [leaf.name for leaf in model.leaves] == [name.lower().replace("/", "\\")]
+        assert model.leaves[0].is_part is is_part and model.colour.tolist() == [16]
+        assert model.paths == [()] and np.array_equal(model.transform[0], np.eye(4))
