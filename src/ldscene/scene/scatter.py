@@ -28,6 +28,7 @@ import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
@@ -95,6 +96,171 @@ def rng_for(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(name.encode("utf-8"))])
 
 
+class _Miss(Enum):
+    """Why an attempt placed nothing (the counts `ScatterFailure` reports)."""
+
+    UNSUPPORTED = "unsupported"
+    CROWDED = "crowded"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """One attempt's random numbers read as a spot, a choice, a colour and a turn."""
+
+    xz: np.ndarray
+    pick: int
+    colour_pick: int
+    angle: float
+    tilt_angle: float
+    tilt_axis: float
+
+    def rotation(self) -> np.ndarray:
+        """The piece's turn in LDraw axes: yaw, then a tilt about a turned axis."""
+        return tf.ldraw_rotation(
+            tf.rot_y(self.angle)
+            @ tf.rot_y(self.tilt_axis)
+            @ tf.rot_x(self.tilt_angle)
+            @ tf.rot_y(-self.tilt_axis)
+        )
+
+
+class _Picker:
+    """Draws attempts from one generator: always eight numbers, so the seed alone fixes the
+    outcome."""
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        box: tuple[np.ndarray, np.ndarray],
+        choices: list[ScatterChoice],
+        colours: list[tuple[int, float]],
+        yaw: tuple[float, float] | None,
+        tilt: float,
+    ) -> None:
+        self.rng, (self.lo, self.hi), self.yaw, self.tilt = rng, box, yaw, tilt
+        weights = np.array([c.weight for c in choices], float)
+        self.weights = np.cumsum(weights / weights.sum())
+        self.codes = np.array([c for c, _ in colours] or [16])
+        colour_weights = np.array([w for _, w in colours] or [1.0], float)
+        self.colour_weights = np.cumsum(colour_weights / colour_weights.sum())
+
+    def draw(self) -> _Draw:
+        u = self.rng.random(8)
+        angle = (
+            (u[4] * 360.0) if self.yaw is None else self.yaw[0] + u[4] * (self.yaw[1] - self.yaw[0])
+        )
+        return _Draw(
+            xz=self.lo + u[0:2] * (self.hi - self.lo),
+            pick=int(np.searchsorted(self.weights, u[2] * (1 - 1e-12), side="right")),
+            colour_pick=int(np.searchsorted(self.colour_weights, u[3] * (1 - 1e-12), side="right")),
+            angle=angle,
+            tilt_angle=u[5] * self.tilt,
+            tilt_axis=u[6] * 360.0,
+        )
+
+    def colour(self, draw: _Draw, choice: ScatterChoice) -> int:
+        return choice.colour if choice.colour is not None else int(self.codes[draw.colour_pick])
+
+
+class _Settling:
+    """The height field a settling scatter lands on, its choices' shapes and what they may
+    rest on; pieces that come to rest raise the field as `owner`."""
+
+    def __init__(
+        self,
+        field: HeightField,
+        choices: list[ScatterChoice],
+        shapes: list[_Shape | None],
+        owner: int,
+        allowed: np.ndarray | None,
+    ) -> None:
+        self.field, self.choices, self.shapes = field, choices, shapes
+        self.owner, self.allowed = owner, allowed
+
+    @classmethod
+    def start(
+        cls,
+        polygons: list[np.ndarray],
+        choices: list[ScatterChoice],
+        world: Callable[[np.ndarray, np.ndarray], HeightField] | None,
+        owner: int,
+        allowed: np.ndarray | None,
+    ) -> _Settling:
+        """The field over the area and as far as pieces may slide; `ScatterFailure` at once
+        when nothing (or nothing allowed) lies under the area."""
+        shapes = [_Shape.of(c.model) for c in choices]
+        radius = max(shape.radius if shape is not None else 0.0 for shape in shapes)
+        reach = radius + CELL + _MAX_SLIDE + _SLIDE_STEP  # how far pieces may slide
+        corners = np.concatenate(polygons)
+        lo, hi = corners.min(0) - reach, corners.max(0) + reach
+        field = world(lo, hi) if world is not None else HeightField(lo, hi)
+        if not any(field.any_support(polygon) for polygon in polygons):
+            raise ScatterFailure(0, 1, 0)
+        if allowed is not None:
+            if not any(field.any_support(polygon, allowed) for polygon in polygons):
+                raise ScatterFailure(0, 0, 0, 1)
+            allowed = np.asarray(allowed, bool).copy()
+            if owner >= 0:
+                allowed[owner] = True  # a piece may always rest on the entry's own pieces
+        return cls(field, choices, shapes, owner, allowed)
+
+    def _refuses(self, owners: np.ndarray) -> bool:
+        return self.allowed is not None and not self.allowed[owners].all()
+
+    def rest(
+        self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float
+    ) -> tuple[np.ndarray, np.ndarray, float] | _Miss:
+        """Where the piece comes to rest (rotation, x-z, height up), added to the field; or
+        why it does not."""
+        shape = self.shapes[pick]
+        if shape is not None:
+            found = shape.settle(self.field, rotation, xz)
+            if found is None:
+                return _Miss.UNSUPPORTED
+            rotation, xz, height, owners = found
+            if self._refuses(owners):
+                return _Miss.REFUSED
+            top = shape.top(rotation)
+        else:  # flat (a sticker) or empty: lowered as it is, like a placement
+            top = model_samples(self.choices[pick].model, SPACING) @ rotation.T
+            if len(top):
+                found = self.field.resting(Probe(top), xz[0], xz[1], _CONTACT)
+                if found is None:
+                    return _Miss.UNSUPPORTED
+                height, owners = found[0], found[2]
+                if self._refuses(owners):
+                    return _Miss.REFUSED
+        self.field.add(top + np.array([xz[0], -height, xz[1]]), self.owner)
+        return rotation, xz, height
+
+
+class _Spacing:
+    """Pieces' x-z spots in a grid of `spacing` cells, to keep new ones that far away."""
+
+    def __init__(self, spacing: float) -> None:
+        self.spacing = spacing
+        self.grid: dict[tuple[int, int], list[np.ndarray]] = {}
+
+    def _cell(self, xz: np.ndarray) -> tuple[int, int]:
+        return int(np.floor(xz[0] / self.spacing)), int(np.floor(xz[1] / self.spacing))
+
+    def crowded(self, xz: np.ndarray) -> bool:
+        if self.spacing <= 0:
+            return False
+        ci, cj = self._cell(xz)
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for other in self.grid.get((ci + di, cj + dj), ()):
+                    if (other[0] - xz[0]) ** 2 + (other[1] - xz[1]) ** 2 < self.spacing**2:
+                        return True
+        return False
+
+    def add(self, xz: np.ndarray) -> None:
+        if self.spacing > 0:
+            self.grid.setdefault(self._cell(xz), []).append(xz)
+
+
 def scatter(
     name: str,
     seed: int,
@@ -122,97 +288,41 @@ def scatter(
     """
     if count == 0:
         return []
-    rng = rng_for(seed, name)
-    weights = np.array([c.weight for c in choices], float)
-    weights /= weights.sum()
-    colour_codes = np.array([c for c, _ in colours] or [16])
-    colour_weights = np.array([w for _, w in colours] or [1.0], float)
-    colour_weights /= colour_weights.sum()
-
     corners = np.concatenate(polygons)
-    lo, hi = corners.min(0), corners.max(0)
-    field = None
-    shapes: list[_Shape | None] = []
-    if settle:
-        shapes = [_Shape.of(c.model) for c in choices]
-        radius = max(shape.radius if shape is not None else 0.0 for shape in shapes)
-        reach = radius + CELL + _MAX_SLIDE + _SLIDE_STEP  # how far pieces may slide
-        field = (
-            world(lo - reach, hi + reach)
-            if world is not None
-            else HeightField(lo - reach, hi + reach)
-        )
-        if not any(field.any_support(polygon) for polygon in polygons):
-            raise ScatterFailure(0, 1, 0)
-        if allowed is not None and not any(
-            field.any_support(polygon, allowed) for polygon in polygons
-        ):
-            raise ScatterFailure(0, 0, 0, 1)
-        if allowed is not None:
-            allowed = np.asarray(allowed, bool).copy()
-            if owner >= 0:
-                allowed[owner] = True  # a piece may always rest on the entry's own pieces
-
+    picker = _Picker(
+        rng_for(seed, name), (corners.min(0), corners.max(0)), choices, colours, yaw, tilt
+    )
+    settling = _Settling.start(polygons, choices, world, owner, allowed) if settle else None
     areas = [_Area(polygon) for polygon in polygons]
+    near = _Spacing(spacing)
     pieces: list[Piece] = []
-    grid: dict[tuple[int, int], list[np.ndarray]] = {}
-    unsupported = crowded = refused = 0
-    attempts, max_attempts = 0, 60 * count + 200
-    while len(pieces) < count and attempts < max_attempts:
-        attempts += 1
-        # Always draw the same numbers per attempt: the seed alone fixes the outcome.
-        u = rng.random(8)
-        xz = lo + u[0:2] * (hi - lo)
-        pick = int(np.searchsorted(np.cumsum(weights), u[2] * (1 - 1e-12), side="right"))
-        colour_pick = int(
-            np.searchsorted(np.cumsum(colour_weights), u[3] * (1 - 1e-12), side="right")
-        )
-        angle = (u[4] * 360.0) if yaw is None else yaw[0] + u[4] * (yaw[1] - yaw[0])
-        tilt_angle, tilt_axis = u[5] * tilt, u[6] * 360.0
-        holder = _holder(float(xz[0]), float(xz[1]), areas)
+    misses = dict.fromkeys(_Miss, 0)
+    for _ in range(60 * count + 200):
+        if len(pieces) == count:
+            break
+        draw = picker.draw()
+        holder = _holder(float(draw.xz[0]), float(draw.xz[1]), areas)
         if holder is None:
             continue
-        if spacing > 0 and _crowded(grid, xz, spacing):
-            crowded += 1
+        if near.crowded(draw.xz):
+            misses[_Miss.CROWDED] += 1
             continue
-        rotation = tf.ldraw_rotation(
-            tf.rot_y(angle) @ tf.rot_y(tilt_axis) @ tf.rot_x(tilt_angle) @ tf.rot_y(-tilt_axis)
+        rest = (draw.rotation(), draw.xz, base_heights[holder])
+        if settling is not None:
+            rest = settling.rest(draw.pick, *rest)
+            if isinstance(rest, _Miss):
+                misses[rest] += 1
+                continue
+        rotation, xz, height = rest
+        colour = picker.colour(draw, choices[draw.pick])
+        pieces.append(
+            Piece(draw.pick, colour, tf.matrix(rotation, np.array([xz[0], -height, xz[1]])))
         )
-        height = base_heights[holder]
-        shape = shapes[pick] if field is not None else None
-        top = None
-        if shape is not None:
-            rest = shape.settle(field, rotation, xz)
-            if rest is None:
-                unsupported += 1
-                continue
-            rotation, xz, height, owners = rest
-            if allowed is not None and not allowed[owners].all():
-                refused += 1
-                continue
-            top = shape.top(rotation)
-        elif field is not None:  # flat (a sticker) or empty: lowered as it is, like a placement
-            top = model_samples(choices[pick].model, SPACING) @ rotation.T
-            if len(top):
-                rest = field.resting(Probe(top), xz[0], xz[1], _CONTACT)
-                if rest is None:
-                    unsupported += 1
-                    continue
-                height, owners = rest[0], rest[2]
-                if allowed is not None and not allowed[owners].all():
-                    refused += 1
-                    continue
-        position = np.array([xz[0], -height, xz[1]])
-        if field is not None and top is not None:
-            field.add(top + position, owner)
-        choice = choices[pick]
-        colour = choice.colour if choice.colour is not None else int(colour_codes[colour_pick])
-        pieces.append(Piece(pick, colour, tf.matrix(rotation, position)))
-        if spacing > 0:
-            key = (int(np.floor(xz[0] / spacing)), int(np.floor(xz[1] / spacing)))
-            grid.setdefault(key, []).append(xz)
+        near.add(xz)
     if len(pieces) < count:
-        raise ScatterFailure(len(pieces), unsupported, crowded, refused)
+        raise ScatterFailure(
+            len(pieces), misses[_Miss.UNSUPPORTED], misses[_Miss.CROWDED], misses[_Miss.REFUSED]
+        )
     return pieces
 
 
@@ -506,13 +616,3 @@ def _holder(x: float, z: float, areas: list[_Area]) -> int | None:
         if area.holds(x, z):
             return index
     return None
-
-
-def _crowded(grid: dict[tuple[int, int], list[np.ndarray]], xz: np.ndarray, spacing: float) -> bool:
-    ci, cj = int(np.floor(xz[0] / spacing)), int(np.floor(xz[1] / spacing))
-    for di in (-1, 0, 1):
-        for dj in (-1, 0, 1):
-            for other in grid.get((ci + di, cj + dj), ()):
-                if (other[0] - xz[0]) ** 2 + (other[1] - xz[1]) ** 2 < spacing * spacing:
-                    return True
-    return False
