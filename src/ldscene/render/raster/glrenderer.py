@@ -34,91 +34,52 @@ from OpenGL.GL import (
     GL_ALIASED_LINE_WIDTH_RANGE,
     GL_BACK,
     GL_BLEND,
-    GL_CLAMP_TO_BORDER,
-    GL_COLOR_ATTACHMENT0,
     GL_COLOR_BUFFER_BIT,
-    GL_COMPARE_REF_TO_TEXTURE,
     GL_CULL_FACE,
-    GL_DEPTH_ATTACHMENT,
     GL_DEPTH_BUFFER_BIT,
-    GL_DEPTH_COMPONENT,
-    GL_DEPTH_COMPONENT24,
-    GL_DRAW_FRAMEBUFFER,
     GL_FALSE,
     GL_FILL,
-    GL_FLOAT,
-    GL_FRAMEBUFFER,
     GL_FRAMEBUFFER_SRGB,
     GL_FRONT_AND_BACK,
-    GL_LEQUAL,
-    GL_LESS,
-    GL_LINEAR,
-    GL_NEAREST,
     GL_ONE,
     GL_ONE_MINUS_SRC_ALPHA,
     GL_POLYGON_OFFSET_FILL,
-    GL_READ_FRAMEBUFFER,
-    GL_RENDERBUFFER,
-    GL_RGBA,
     GL_SRC1_COLOR,
     GL_SRC_ALPHA,
-    GL_SRGB8_ALPHA8,
     GL_TEXTURE0,
-    GL_TEXTURE_2D,
-    GL_TEXTURE_COMPARE_FUNC,
-    GL_TEXTURE_COMPARE_MODE,
-    GL_TEXTURE_MAG_FILTER,
-    GL_TEXTURE_MIN_FILTER,
     GL_TRUE,
-    GL_UNSIGNED_BYTE,
     GL_UNSIGNED_INT,
     glActiveTexture,
-    glBindFramebuffer,
-    glBindRenderbuffer,
-    glBindTexture,
     glBindVertexArray,
     glBlendFuncSeparate,
-    glBlitFramebuffer,
     glClear,
     glClearColor,
     glColorMask,
     glCullFace,
-    glDeleteFramebuffers,
-    glDeleteRenderbuffers,
-    glDeleteTextures,
-    glDepthFunc,
     glDepthMask,
     glDisable,
     glDrawArraysInstanced,
     glDrawElementsInstanced,
     glEnable,
     glFlush,
-    glFramebufferRenderbuffer,
-    glFramebufferTexture2D,
-    glGenFramebuffers,
-    glGenRenderbuffers,
-    glGenTextures,
     glGetFloatv,
     glGetUniformLocation,
     glLineWidth,
     glPolygonMode,
     glPolygonOffset,
-    glReadPixels,
-    glRenderbufferStorage,
-    glTexImage2D,
-    glTexParameteri,
     glUniform1f,
     glUniform1i,
     glUniform3fv,
     glUniform4fv,
     glUniformMatrix4fv,
-    glViewport,
 )
 from pyrender.constants import GLTF, ProgramFlags, RenderFlags
 from pyrender.shader_program import ShaderProgramCache
 
+from ldscene.render.raster.framebuffers import Framebuffers
 from ldscene.render.raster.materials import GLASS_LINES, LINES, SHADOW_CATCHER
-from ldscene.render.raster.pyrender_adapter import bind, program_id, texture_id, unbind
+from ldscene.render.raster.pyrender_adapter import bind, program_id, unbind
+from ldscene.render.raster.shadows import ShadowPass, switch_program
 
 SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
 
@@ -129,25 +90,6 @@ _NO_FLAKES = (np.zeros(4, np.float32), 1.0)  # materials made elsewhere (texture
 MODE_SURFACE, MODE_LINES, MODE_CATCHER = 0, 1, 2
 #: Texture unit of a printed (TEXMAP) surface's image; the shadow map takes the first ones.
 PRINT_TEXTURE_UNIT = 8
-
-
-def _switch_program(current, program, V: np.ndarray, P: np.ndarray) -> None:
-    """Unbind `current` (if any), bind `program` and give it the camera matrices."""
-    if current is not None:
-        unbind(current)
-    bind(program)
-    program.set_uniform("V", V)
-    program.set_uniform("P", P)
-
-
-def make_shadow_texture(size: int):
-    """A depth texture the shader samples with hardware comparison (2x2 bilinear PCF)."""
-    sampler = pyrender.Sampler(
-        magFilter=GL_LINEAR, minFilter=GL_LINEAR, wrapS=GL_CLAMP_TO_BORDER, wrapT=GL_CLAMP_TO_BORDER
-    )
-    return pyrender.Texture(
-        width=size, height=size, source_channels="D", data_format=GL_FLOAT, sampler=sampler
-    )
 
 
 class _ProgramCache(ShaderProgramCache):
@@ -162,7 +104,7 @@ class _ProgramCache(ShaderProgramCache):
         return super().get_program(vertex_shader, fragment_shader, geometry_shader, merged)
 
 
-class LdRenderer(pyrender.Renderer):
+class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
     """pyrender's renderer with the changes listed in the module docstring."""
 
     def __init__(self, width: int, height: int, line_width: float = 1.0):
@@ -366,7 +308,7 @@ class LdRenderer(pyrender.Renderer):
             nonlocal current
             program = self._program_for(primitive, flags, ProgramFlags.USE_MATERIAL)
             if program is not current:
-                _switch_program(current, program, V, P)
+                switch_program(current, program, V, P)
                 program.set_uniform("cam_pos", cam_pos)
                 program.set_uniform("shadow_texel", float(texel))
                 program.set_uniform("line_pixels", line_pixels)
@@ -453,19 +395,6 @@ class LdRenderer(pyrender.Renderer):
         self._set_state(GL_CULL_FACE, not (mode == MODE_CATCHER or material.doubleSided))
         self._draw_call(primitive)
 
-    def _measure_occlusion(self, P: np.ndarray) -> None:
-        """Ambient occlusion from the depth of the opaque geometry and the floor (glass must
-        not count); it darkens the image when it is read back."""
-        from ldscene.render.raster.ambient import AmbientOcclusion
-
-        if self._ambient is None:
-            self._ambient = AmbientOcclusion()
-        self._ambient.measure(self._depth_texture, self._main_fb_dims, self.reduce, P)
-        self._occlusion_measured = True
-        width, height = self._main_fb_dims
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-        glViewport(0, 0, width, height)
-
     @staticmethod
     def _draw_call(primitive) -> None:
         """Draw a bound-or-not primitive; leaves its vertex array bound (the next one replaces
@@ -479,86 +408,6 @@ class LdRenderer(pyrender.Renderer):
         else:
             glDrawArraysInstanced(primitive.mode, 0, len(primitive.positions), n_instances)
 
-    def _shadow_pass(self, scene, light_node) -> None:
-        light = light_node.light
-        self._configure_shadow_mapping_viewport(light, RenderFlags.NONE)
-        glEnable(GL_POLYGON_OFFSET_FILL)
-        glPolygonOffset(2.0, 2.0)
-        V, P = self._get_light_cam_matrices(scene, light_node, RenderFlags.NONE)
-        # Only faces towards the light: for closed parts the map is the same, for half the work.
-        glEnable(GL_CULL_FACE)
-        glCullFace(GL_BACK)
-        current = None
-        for node in scene.mesh_nodes:
-            mesh = node.mesh
-            material = mesh.primitives[0].material
-            if (
-                not mesh.is_visible
-                or mesh.is_transparent
-                or material.name in (LINES, GLASS_LINES, SHADOW_CATCHER)
-            ):
-                continue
-            pose = self._pose(scene, node)
-            for primitive in mesh.primitives:
-                if primitive.mode != GLTF.TRIANGLES:
-                    continue
-                program = self._program_for(primitive, RenderFlags.NONE, ProgramFlags.NONE)
-                if program is not current:
-                    _switch_program(current, program, V, P)
-                    current = program
-                self._uniform(program, "M", pose, "m4")
-                self._draw_call(primitive)
-        glBindVertexArray(0)
-        if current is not None:
-            unbind(current)
-        glPolygonOffset(1.0, 1.0)
-        glFlush()
-
-    # ------------------------------------------------------------------ lights and shadows
-    def _get_light_cam_matrices(self, scene, light_node, flags):
-        """Orthographic light camera fitted to `shadow_points` in light space."""
-        pose = scene.get_pose(light_node).copy()
-        points = self.shadow_points
-        if points is None or not len(points):
-            return super()._get_light_cam_matrices(scene, light_node, flags)
-        rot = pose[:3, :3]
-        local = points @ rot  # light-space coordinates (x, y, z towards the light)
-        lo, hi = local.min(axis=0), local.max(axis=0)
-        centre = (lo + hi) / 2
-        span = max(float((hi - lo).max()), 1e-6)
-        pad = 0.05 * span
-        pose[:3, 3] = rot @ np.array([centre[0], centre[1], hi[2] + pad])
-        xmag = (hi[0] - lo[0]) / 2 * 1.02 + 1e-6
-        ymag = (hi[1] - lo[1]) / 2 * 1.02 + 1e-6
-        znear, zfar = pad * 0.5, (hi[2] - lo[2]) + 2 * pad
-        P = np.array(
-            [
-                [1 / xmag, 0, 0, 0],
-                [0, 1 / ymag, 0, 0],
-                [0, 0, 2 / (znear - zfar), (zfar + znear) / (znear - zfar)],
-                [0, 0, 0, 1],
-            ]
-        )
-        return np.linalg.inv(pose), P
-
-    def _configure_shadow_mapping_viewport(self, light, flags):
-        super()._configure_shadow_mapping_viewport(light, flags)
-        size = light.shadow_texture.width
-        glViewport(0, 0, size, size)
-        glDepthFunc(GL_LESS)
-
-    def _update_context(self, scene, flags):
-        super()._update_context(scene, flags)
-        for texture in self._shadow_textures:
-            texid = texture_id(texture)
-            if texid is not None and texid not in self._compare_ready:
-                glActiveTexture(GL_TEXTURE0)
-                glBindTexture(GL_TEXTURE_2D, texid)
-                glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_COMPARE_MODE, GL_COMPARE_REF_TO_TEXTURE)
-                glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_COMPARE_FUNC, GL_LEQUAL)
-                glBindTexture(GL_TEXTURE_2D, 0)
-                self._compare_ready.add(texid)
-
     def _clamped_line_width(self) -> float:
         if self._line_range is None:
             try:
@@ -567,107 +416,3 @@ class LdRenderer(pyrender.Renderer):
                 self._line_range = (1.0, 1.0)
         lo, hi = self._line_range
         return float(min(max(self.line_width, lo), hi))
-
-    # ------------------------------------------------------------------ framebuffers
-    def _configure_main_framebuffer(self):
-        if self._main_fb is not None and (self.viewport_width, self.viewport_height) != tuple(
-            self._main_fb_dims
-        ):
-            self._delete_main_framebuffer()
-        if self._main_fb is not None:
-            return
-        w, h = self.viewport_width, self.viewport_height
-        self._main_cb = glGenRenderbuffers(1)
-        glBindRenderbuffer(GL_RENDERBUFFER, self._main_cb)
-        glRenderbufferStorage(GL_RENDERBUFFER, GL_SRGB8_ALPHA8, w, h)
-        # Depth is a texture, so that the ambient occlusion pass can read it.
-        self._depth_texture = glGenTextures(1)
-        glBindTexture(GL_TEXTURE_2D, self._depth_texture)
-        glTexImage2D(
-            GL_TEXTURE_2D,
-            0,
-            GL_DEPTH_COMPONENT24,
-            w,
-            h,
-            0,
-            GL_DEPTH_COMPONENT,
-            GL_UNSIGNED_INT,
-            None,
-        )
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST)
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST)
-        glBindTexture(GL_TEXTURE_2D, 0)
-        self._main_fb = glGenFramebuffers(1)
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-        glFramebufferRenderbuffer(
-            GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, self._main_cb
-        )
-        glFramebufferTexture2D(
-            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, self._depth_texture, 0
-        )
-        self._main_fb_ms = self._main_fb  # no multisampling: we supersample instead
-        self._main_fb_dims = (w, h)
-
-    def _small_framebuffer(self, width: int, height: int) -> int:
-        """The half-size colour framebuffer that 2x2 supersampled images are resolved into."""
-        if self._small_fb is None:
-            self._small_cb = glGenRenderbuffers(1)
-            glBindRenderbuffer(GL_RENDERBUFFER, self._small_cb)
-            glRenderbufferStorage(GL_RENDERBUFFER, GL_SRGB8_ALPHA8, width, height)
-            self._small_fb = glGenFramebuffers(1)
-            glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._small_fb)
-            glFramebufferRenderbuffer(
-                GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, self._small_cb
-            )
-        return self._small_fb
-
-    def _delete_main_framebuffer(self):
-        if self._small_fb is not None:
-            glDeleteFramebuffers(1, [self._small_fb])
-            glDeleteRenderbuffers(1, [self._small_cb])
-            self._small_fb = self._small_cb = None
-        if self._main_fb is not None:
-            glDeleteFramebuffers(1, [self._main_fb])
-        if self._main_cb is not None:
-            glDeleteRenderbuffers(1, [self._main_cb])
-        if self._depth_texture is not None:
-            glDeleteTextures(1, [self._depth_texture])
-            self._depth_texture = None
-        self._main_fb = self._main_cb = self._main_db = None
-        self._main_fb_ms = self._main_cb_ms = self._main_db_ms = None
-        self._main_fb_dims = (None, None)
-
-    def _darken_occluded(self) -> None:
-        """Multiply the measured occlusion into the output-size image."""
-        if self.reduce == 2:
-            self._ambient.apply(self._small_fb, self._depth_texture, 2)
-            return
-        # The image is the main framebuffer: its depth texture is detached meanwhile.
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-        glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, 0, 0)
-        self._ambient.apply(self._main_fb, self._depth_texture, 1)
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-        glFramebufferTexture2D(
-            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, self._depth_texture, 0
-        )
-
-    def _read_main_framebuffer(self, scene, flags):
-        width, height = self._main_fb_dims
-        glBindFramebuffer(GL_READ_FRAMEBUFFER, self._main_fb)
-        if self.reduce == 2:
-            width, height = width // 2, height // 2
-            glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._small_framebuffer(width, height))
-            # sRGB conversion is off (GL_FRAMEBUFFER_SRGB disabled): the blit averages the
-            # stored values, as a CPU box filter of the read-back image would.  Each output
-            # pixel centre falls between four source pixels, so GL_LINEAR is a 2x2 box.
-            glBlitFramebuffer(
-                0, 0, 2 * width, 2 * height, 0, 0, width, height, GL_COLOR_BUFFER_BIT, GL_LINEAR
-            )
-            glBindFramebuffer(GL_READ_FRAMEBUFFER, self._small_fb)
-        if self._occlusion_measured:
-            self._occlusion_measured = False
-            self._darken_occluded()
-        data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
-        image = np.frombuffer(data, np.uint8).reshape(height, width, 4)
-        glBindFramebuffer(GL_FRAMEBUFFER, 0)
-        return np.flip(image, axis=0), None

@@ -106,7 +106,7 @@ class ModelRenderer:
         from ldscene.render.raster.gl import gl_info, import_pyrender
 
         pyrender = import_pyrender()
-        from ldscene.render.raster.glrenderer import make_shadow_texture
+        from ldscene.render.raster.shadows import make_shadow_texture
         from ldscene.render.raster.warmup import open_renderer
 
         opts = self.options

@@ -34,11 +34,12 @@ from ldscene.render.camera import frame_points
 from ldscene.render.images import save_image
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
-from ldscene.render.raster.glrenderer import LdRenderer, make_shadow_texture
+from ldscene.render.raster.glrenderer import LdRenderer
 from ldscene.render.raster.lights import LightRig, light_poses
 from ldscene.render.raster.materials import GLASS_LINES, LINES
 from ldscene.render.raster.offscreen import ModelRenderer
 from ldscene.render.raster.pyrender_adapter import close_viewer, trackball_target
+from ldscene.render.raster.shadows import make_shadow_texture
 from ldscene.render.raster.viewer import (
     ViewerOptions,
     camera_entry,

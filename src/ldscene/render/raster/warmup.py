@@ -98,9 +98,9 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
     from pyrender.constants import RenderFlags
 
     from ldscene.ldraw.colours import Colour
-    from ldscene.render.raster.glrenderer import make_shadow_texture
     from ldscene.render.raster.materials import line_material, pyrender_material
     from ldscene.render.raster.offscreen import conditional_line_primitive
+    from ldscene.render.raster.shadows import make_shadow_texture
 
     scene = pyrender.Scene(
         bg_color=np.array([1.0, 1.0, 1.0, 1.0]), ambient_light=np.full(3, ambient)
