@@ -2,7 +2,8 @@
 
 Settling uses a height field over the area: every cell holds the highest surface point seen
 there (sampled from the triangles of everything placed so far), and with it the scene entry
-that point belongs to.  A piece comes to rest the way a real brick dropped there would:
+that point belongs to.  A piece comes to rest the way a real brick dropped there would
+(steps 1-3 are `resting.Shape`):
 
 1. It falls onto the stable face nearest to the side it was turned towards (a tilted brick
    tips over onto a side; a plate lands on its bottom).  Faces are those of its convex hull,
@@ -10,7 +11,7 @@ that point belongs to.  A piece comes to rest the way a real brick dropped there
 2. Over that face it finds its rest on what is below: the lowest tilt at which its centre of
    mass is held, found by tipping a plane about its contacts towards the centre (a brick on
    a pile leans on two or three of the pieces under it).  Surfaces steeper than `MAX_SLOPE`
-   do not hold it: it slides downhill and tries again (up to `_MAX_SLIDE`).  A piece whose
+   do not hold it: it slides downhill and tries again (up to `MAX_SLIDE`).  A piece whose
    centre of mass is beyond everything under it (past the edge of a baseplate) would fall:
    it is left out and another one is drawn.
 3. It is turned to that tilt and lowered until its hull touches the field, so it never
@@ -24,33 +25,17 @@ draws the same amount, so a seed fixes the result exactly (the same bytes from e
 
 from __future__ import annotations
 
-import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
-from ldscene.ldraw.geometry import content_key
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
-from ldscene.scene.heightfield import CELL, EMPTY, SPACING, HeightField, Probe
-
-#: The steepest surface (degrees) a piece rests on; on a steeper one it slides down.
-MAX_SLOPE = 35.0
-_MAX_GRADIENT = math.tan(math.radians(MAX_SLOPE))
-_MIN_UPRIGHT = math.cos(math.radians(MAX_SLOPE + 5))  # a little more after a second tip
-_SLIDE_STEP = 2 * CELL  # LDU per sliding step
-_MAX_SLIDE = 100.0  # LDU a piece may slide in all
-_CONTACT = 1.0  # LDU: a point this close to the surface below touches it
-_FLAT = 0.3  # LDU: how far a support point may lie below the plane a piece rests on
-_FINE = SPACING  # LDU between samples of a piece's hull: every cell under it gets one
-_COARSE = 2 * SPACING  # the same for the (approximate) search for its rest
-_DOWN = np.array([0.0, 1.0, 0.0])  # LDraw axes: +y is down
-#: Directions in which a piece's contacts must reach to hold its centre of mass.
-_DIRECTIONS = np.array([np.cos(np.arange(32) * np.pi / 16), np.sin(np.arange(32) * np.pi / 16)])
+from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe
+from ldscene.scene.resting import CONTACT, MAX_SLIDE, SLIDE_STEP, Shape
 
 
 @dataclass
@@ -171,7 +156,7 @@ class _Settling:
         self,
         field: HeightField,
         choices: list[ScatterChoice],
-        shapes: list[_Shape | None],
+        shapes: list[Shape | None],
         owner: int,
         allowed: np.ndarray | None,
     ) -> None:
@@ -189,9 +174,9 @@ class _Settling:
     ) -> _Settling:
         """The field over the area and as far as pieces may slide; `ScatterFailure` at once
         when nothing (or nothing allowed) lies under the area."""
-        shapes = [_Shape.of(c.model) for c in choices]
+        shapes = [Shape.of(c.model) for c in choices]
         radius = max(shape.radius if shape is not None else 0.0 for shape in shapes)
-        reach = radius + CELL + _MAX_SLIDE + _SLIDE_STEP  # how far pieces may slide
+        reach = radius + CELL + MAX_SLIDE + SLIDE_STEP  # how far pieces may slide
         corners = np.concatenate(polygons)
         lo, hi = corners.min(0) - reach, corners.max(0) + reach
         field = world(lo, hi) if world is not None else HeightField(lo, hi)
@@ -225,7 +210,7 @@ class _Settling:
         else:  # flat (a sticker) or empty: lowered as it is, like a placement
             top = model_samples(self.choices[pick].model, SPACING) @ rotation.T
             if len(top):
-                found = self.field.resting(Probe(top), xz[0], xz[1], _CONTACT)
+                found = self.field.resting(Probe(top), xz[0], xz[1], CONTACT)
                 if found is None:
                     return _Miss.UNSUPPORTED
                 height, owners = found[0], found[2]
@@ -324,270 +309,6 @@ def scatter(
             len(pieces), misses[_Miss.UNSUPPORTED], misses[_Miss.CROWDED], misses[_Miss.REFUSED]
         )
     return pieces
-
-
-class _Shape:
-    """A scatter choice as settling sees it, in its own frame (LDraw axes): samples of its
-    convex hull's surface with their outward normals (fine: every 2 LDU cell under a face
-    gets one; coarse: for the search of its rest), its centre of mass (the hull's
-    centroid), the planes of the hull faces it can lie on (those with the centre of mass
-    over them: outward normal, offset), and how far it reaches from its origin.
-
-    The hull stands in for the piece: resting it on what is below keeps the piece itself
-    out of it, and its top (over the studs, across hollows) is what later pieces land on."""
-
-    # By the model's content (its leaves' triangles and placements): every scene loaded in
-    # a process builds its own part models, with their own geometry objects.
-    _cache: dict[tuple, _Shape | None] = {}
-
-    def __init__(self, hull: ConvexHull, vertices: np.ndarray) -> None:
-        tris = vertices[hull.simplices]
-        normal = hull.equations[:, :3]
-        inner = vertices[hull.vertices].mean(0)
-        volume = np.abs(
-            np.einsum(
-                "ij,ij->i", tris[:, 0] - inner, np.cross(tris[:, 1] - inner, tris[:, 2] - inner)
-            )
-        )
-        self.centre = ((tris.sum(1) + inner) / 4 * volume[:, None]).sum(0) / volume.sum()
-        self.points, self.normals = _sample_faces(tris, normal, _FINE)
-        self.coarse, self.coarse_normals = _sample_faces(tris, normal, _COARSE)
-        self.faces = _stable_faces(hull, vertices, self.centre)
-        self.radius = float(np.linalg.norm(vertices, axis=1).max())
-
-    @classmethod
-    def of(cls, model) -> _Shape | None:
-        """The shape of a model (kept per content); None when it has no volume."""
-        shapes = tuple(content_key(leaf.geometry, ("triangles",), "hull") for leaf in model.leaves)
-        key = (shapes, model.leaf.tobytes(), model.transform.tobytes())
-        if key not in cls._cache:
-            corners = [
-                model.leaves[leaf].geometry.triangles.reshape(-1, 3).astype(float) @ t[:3, :3].T
-                + t[:3, 3]
-                for leaf, t in zip(model.leaf, model.transform, strict=True)
-            ]
-            vertices = np.unique(np.concatenate(corners), axis=0) if corners else np.zeros((0, 3))
-            shape = None
-            if len(vertices) >= 4:
-                try:
-                    shape = cls(ConvexHull(vertices), vertices)
-                except QhullError:  # flat: nothing to rest on
-                    shape = None
-            cls._cache[key] = shape
-        return cls._cache[key]
-
-    def top(self, rotation: np.ndarray) -> np.ndarray:
-        """The hull samples that face up (or sideways) when turned by `rotation`."""
-        return self.points[self.normals @ rotation[1] < 0.05] @ rotation.T
-
-    def settle(
-        self, field: HeightField, rotation: np.ndarray, xz: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
-        """Where a piece turned by `rotation` (LDraw) and dropped at `xz` comes to rest:
-        (rotation, x-z, height of its origin (up), owners of what it touches), or None when
-        it finds nothing to rest on there."""
-        k = int(np.argmax(self.faces[:, :3] @ rotation.T @ _DOWN))
-        face, offset = self.faces[k, :3], self.faces[k, 3]
-        rotation = _turn(rotation @ face, _DOWN) @ rotation
-        # The point of the face under the centre of mass: it keeps its place as the piece
-        # tilts onto what is below, as a piece rocking onto its rest does.
-        foot = self.centre - (face @ self.centre + offset) * face
-        xz = np.asarray(xz, float)
-        travelled, slides = 0.0, 0
-        while True:
-            rest, downhill = self._rest_at(field, rotation, xz, face, foot)
-            if rest is not None or downhill is None or travelled >= _MAX_SLIDE:
-                return rest
-            step = _SLIDE_STEP * (1 + slides // 3)  # it gathers speed
-            xz = xz + downhill * step
-            travelled, slides = travelled + step, slides + 1
-
-    def _rest_at(
-        self,
-        field: HeightField,
-        rotation: np.ndarray,
-        xz: np.ndarray,
-        face: np.ndarray,
-        foot: np.ndarray,
-    ) -> tuple[tuple | None, np.ndarray | None]:
-        """`settle` at one spot: (the rest, None), or (None, the x-z direction to slide
-        in), or (None, None) when the piece finds no rest there and would not slide."""
-        plane = self._rest_plane(field, rotation, xz)
-        if plane is None:
-            return None, None
-        slope = float(np.hypot(*plane))
-        if slope > _MAX_GRADIENT:
-            return None, -plane / slope  # downhill
-        for _ in range(3):
-            tilt = _turn(-_DOWN, _up_normal(plane))
-            xz = xz + ((rotation @ foot) - (tilt @ rotation @ foot))[[0, 2]]
-            rotation = tilt @ rotation
-            if (rotation @ face) @ _DOWN < _MIN_UPRIGHT:
-                return None, None  # tipped on past the steepest slope it can rest on
-            probe, centre = self._probe(rotation, -0.05)
-            rest = field.resting(probe, xz[0], xz[1], _CONTACT)
-            if rest is None:
-                return None, None
-            lift, touch, owners, (support, _), overhang = rest
-            if overhang < support - _FLAT:
-                return None, None  # it would hang past an edge, lower than what holds it
-            if _holds(touch - (xz + centre)):
-                return (rotation, xz, lift, owners), None
-            plane = self._rest_plane(field, rotation, xz, fine=True)  # tip on from there
-            if plane is None:
-                return None, None
-        return None, None
-
-    def _probe(
-        self, rotation: np.ndarray, facing: float, fine: bool = True
-    ) -> tuple[Probe, np.ndarray]:
-        """The hull samples whose normals, turned by `rotation`, point down by more than
-        `facing` (as a Probe), and the centre of mass's x-z offset."""
-        points, normals = (
-            (self.points, self.normals) if fine else (self.coarse, self.coarse_normals)
-        )
-        chosen = points[normals @ rotation[1] > facing] @ rotation.T
-        return Probe(chosen), (rotation @ self.centre)[[0, 2]]
-
-    def _rest_plane(
-        self, field: HeightField, rotation: np.ndarray, xz: np.ndarray, fine: bool = False
-    ) -> np.ndarray | None:
-        """The gradient (d lift / d x, d lift / d z) of the plane the piece comes to rest on,
-        turned by `rotation` at `xz`, or None when nothing under it holds its centre."""
-        probe, centre = self._probe(rotation, 0.05, fine)
-        need = field._need(probe, xz[0], xz[1])
-        below = need > EMPTY
-        if not below.any():
-            return None
-        offsets = np.column_stack([probe.x, probe.z])[below] - centre
-        return _rest_plane(offsets, need[below])
-
-
-def _rest_plane(offsets: np.ndarray, need: np.ndarray) -> np.ndarray | None:
-    """Tip a plane over points (x-z `offsets` from a centre of mass, height `need`) until the
-    points it rests on hold the centre: the gradient of that plane, or None when the centre
-    lies beyond every point in some direction (it would tip off an edge).
-
-    The plane starts level on the highest point, then turns about its contacts' edge
-    nearest the centre, towards the centre, until it meets the next point; each turn lowers
-    it under the centre, as a tipping piece's centre of mass goes down.
-    """
-    k = int(np.argmax(need))
-    level, gradient = float(need[k]), np.zeros(2)
-    along = offsets @ _DIRECTIONS  # (n, 32): how far each point lies in each direction
-    gap = level - need
-    for _ in range(16):
-        reach = along[gap <= _FLAT].max(axis=0)
-        worst = int(np.argmin(reach))
-        if reach[worst] >= 0:
-            return gradient
-        beyond = along[:, worst] - reach[worst]
-        ahead = beyond > 1e-9
-        if not ahead.any():
-            return None
-        turn = float(np.max(-gap[ahead] / beyond[ahead]))
-        gradient = gradient + turn * _DIRECTIONS[:, worst]
-        level -= turn * float(reach[worst])
-        gap = gap + turn * beyond  # the plane turned about the line where beyond is 0
-    return gradient
-
-
-def _holds(offsets: np.ndarray) -> bool:
-    """Whether contacts at these x-z offsets from a centre of mass surround it."""
-    if not len(offsets):
-        return False
-    return bool((offsets @ _DIRECTIONS).max(axis=0).min() >= 0)
-
-
-def _up_normal(gradient: np.ndarray) -> np.ndarray:
-    """LDraw unit normal, pointing up, of a plane whose height (up) has this x-z gradient."""
-    normal = np.array([-gradient[0], -1.0, -gradient[1]])
-    return normal / np.linalg.norm(normal)
-
-
-def _turn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The smallest rotation taking unit vector `a` to unit vector `b`."""
-    a = a / math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
-    axis = np.array(
-        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-    )
-    sine = math.sqrt(axis[0] * axis[0] + axis[1] * axis[1] + axis[2] * axis[2])
-    cosine = float(a[0] * b[0] + a[1] * b[1] + a[2] * b[2])
-    if sine < 1e-12:
-        if cosine > 0:
-            return np.eye(3)
-        other = np.array([1.0, 0.0, 0.0]) if abs(a[0]) < 0.9 else np.array([0.0, 0.0, 1.0])
-        axis = np.cross(a, other)
-        axis /= np.linalg.norm(axis)
-        return 2 * np.outer(axis, axis) - np.eye(3)  # half a turn
-    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-    return np.eye(3) + k + k @ k * ((1 - cosine) / sine**2)
-
-
-def _sample_faces(
-    tris: np.ndarray, normal: np.ndarray, spacing: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Points covering triangles, with their normals: a square grid `spacing` apart over
-    each triangle (so any square of side spacing·√2 on it holds one, however it is turned)
-    plus its corners and points along its edges."""
-    points, normals = [tris.reshape(-1, 3)], [np.repeat(normal, 3, axis=0)]
-    for a, b in ((0, 1), (1, 2), (2, 0)):
-        edge = tris[:, b] - tris[:, a]
-        steps = np.ceil(np.linalg.norm(edge, axis=1) / spacing).astype(int)
-        owner, t = _ranges(np.maximum(steps - 1, 0))
-        t = (t + 1) / steps[owner]
-        points.append(tris[owner, a] + t[:, None] * edge[owner])
-        normals.append(normal[owner])
-    e1 = tris[:, 1] - tris[:, 0]
-    e1 /= np.maximum(np.linalg.norm(e1, axis=1, keepdims=True), 1e-12)
-    e2 = np.cross(normal, e1)
-    rel = tris - tris[:, :1]
-    flat = np.stack([np.einsum("tkj,tj->tk", rel, e1), np.einsum("tkj,tj->tk", rel, e2)], -1)
-    lo = np.floor(flat.min(1) / spacing).astype(int)
-    hi = np.ceil(flat.max(1) / spacing).astype(int)
-    size = hi - lo + 1
-    owner, k = _ranges(size[:, 0] * size[:, 1])
-    grid = (np.column_stack([k // size[owner, 1], k % size[owner, 1]]) + lo[owner]) * spacing
-    d1, d2 = flat[:, 1], flat[:, 2]  # flat[:, 0] is the origin
-    det = d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]
-    det = np.where(np.abs(det) < 1e-12, np.inf, det)[owner]
-    u = (grid[:, 0] * d2[owner, 1] - grid[:, 1] * d2[owner, 0]) / det
-    v = (d1[owner, 0] * grid[:, 1] - d1[owner, 1] * grid[:, 0]) / det
-    inside = (u > 0) & (v > 0) & (u + v < 1)  # the edges are sampled above
-    owner, grid = owner[inside], grid[inside]
-    points.append(tris[owner, 0] + grid[:, :1] * e1[owner] + grid[:, 1:] * e2[owner])
-    normals.append(normal[owner])
-    return np.concatenate(points), np.concatenate(normals)
-
-
-def _ranges(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For counts (n,): the index of each item's range, and 0..count-1 within it."""
-    owner = np.repeat(np.arange(len(counts)), counts)
-    start = np.cumsum(counts) - counts
-    return owner, np.arange(len(owner)) - start[owner]
-
-
-def _stable_faces(hull: ConvexHull, vertices: np.ndarray, centre: np.ndarray) -> np.ndarray:
-    """Planes (k, 4: outward normal, offset) of the hull's faces that hold `centre` over
-    them."""
-    planes = np.unique(np.round(hull.equations, 6), axis=0)
-    points = vertices[hull.vertices]
-    out = []
-    for normal, offset in zip(planes[:, :3], planes[:, 3], strict=True):
-        normal = normal / np.linalg.norm(normal)
-        on = points[np.abs(points @ normal + offset) < 1e-3]
-        if len(on) < 3:
-            continue
-        e1 = np.cross(normal, [1.0, 0.0, 0.0] if abs(normal[0]) < 0.9 else [0.0, 1.0, 0.0])
-        e1 /= np.linalg.norm(e1)
-        e2 = np.cross(normal, e1)
-        flat = (on - centre) @ np.column_stack([e1, e2])
-        if _holds(flat):
-            out.append([*normal, offset])
-    if not out:  # a convex body always has one; numerical trouble: its nearest face
-        nearest = int(np.argmin(-(hull.equations[:, :3] @ centre + hull.equations[:, 3])))
-        out.append(hull.equations[nearest])
-    return np.array(out, float)
 
 
 class _Area:
