@@ -92,7 +92,8 @@ def test_stale_temporaries_go_and_live_ones_stay(tmp_path):
     live.write_bytes(b"being written")
     past = time.time() - STALE_AFTER_S - 60
     os.utime(old, (past, past))
-    assert write_pack(folder, {"k": np.arange(3)}) is not None
+    pack = write_pack(folder, {"k": np.arange(3)})
+    assert pack is not None and pack.is_file()
     assert not old.exists() and live.exists()
 
 

@@ -182,6 +182,8 @@ def test_local_and_inline_executors_render_the_same_frames(tmp_path):
         assert (np.asarray(a) == np.asarray(b)).all() and (np.asarray(a) == np.asarray(c)).all()
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL")
 def test_a_killed_local_worker_is_replaced_and_its_frames_rendered(tmp_path):
     from ldscene.farm import FarmStats
@@ -267,6 +269,8 @@ def test_unreachable_cluster_is_one_line(scheme, tmp_path):
     assert "connection refused" in lines[0]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path):
     """SIGINT (Ctrl-C) mid-batch: exit 130, the workers stop, finished images stay and are
     recorded (a re-run resumes), no temporary file is left."""

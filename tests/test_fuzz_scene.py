@@ -36,6 +36,7 @@ def check(read, folder: Path, data: bytes, bound_s: float) -> None:
     assert outcome.kind in ("ok", "error"), f"{outcome.kind}: {outcome.detail}\n{data[:2000]!r}"
 
 
+@pytest.mark.slow  # a 200-case sweep; test_scene_hardening checks each rule at unit grain
 @settings(FUZZ_SETTINGS, max_examples=200)
 @given(data=scene_cases(SEEDS))
 def test_reading_a_mutated_scene_keeps_the_promise(folder, data):
