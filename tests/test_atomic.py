@@ -12,6 +12,8 @@ import pytest
 from ldscene.atomic import STALE_AFTER_S, TEMP_MARK, write_atomic
 from ldscene.errors import LdsceneError
 
+pytestmark = pytest.mark.unit
+
 
 def test_a_fifo_or_device_is_refused_and_left_alone(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.png"

@@ -15,6 +15,8 @@ from ldscene.ldraw.colours import (
     resolve_codes,
 )
 
+pytestmark = pytest.mark.unit
+
 CODES = np.array([16, 24, 4, 0x2FF8000], np.int32)
 
 
