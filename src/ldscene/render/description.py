@@ -9,6 +9,7 @@ through `framing`, so the raster and the path-traced image show the same composi
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,8 +18,9 @@ import numpy as np
 from ldscene.appearance import Appearance, appearance
 from ldscene.choice import Choice
 from ldscene.errors import LdsceneError
+from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing, frame_points
-from ldscene.render.meshes import ModelMeshes
+from ldscene.render.meshes import ModelMeshes, Progress, build_model_meshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.textured import TexturedMesh, textured_meshes
 
@@ -123,3 +125,21 @@ class RenderDescription:
             opts.margin,
             self.ground.corners if self.ground is not None else None,
         )
+
+
+def describe(
+    model: Model | ModelMeshes,
+    options: RenderOptions,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+) -> tuple[RenderDescription, float]:
+    """What every engine's renderer starts from: the description of `model` (its meshes
+    built unless given) and the seconds the meshes took."""
+    start = time.perf_counter()
+    meshes = (
+        model
+        if isinstance(model, ModelMeshes)
+        else build_model_meshes(model, progress, use_cache=use_cache)
+    )
+    seconds = time.perf_counter() - start
+    return RenderDescription(meshes, options), seconds

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +22,10 @@ from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing
-from ldscene.render.description import RenderDescription
+from ldscene.render.description import describe
 from ldscene.render.engines import MAX_SAMPLES, PathSettings
 from ldscene.render.images import image_from_array
-from ldscene.render.meshes import ModelMeshes, build_model_meshes
+from ldscene.render.meshes import ModelMeshes, Progress
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.path import film
 from ldscene.render.path.lights import lighting
@@ -39,8 +38,6 @@ from ldscene.render.path.materials import (
 )
 from ldscene.render.path.setup import start
 from ldscene.render.path.world import WorldMesh, world_meshes
-
-Progress = Callable[[str, float], None]
 
 #: Bounces: glass needs several (four interfaces per hollow brick, and what lies behind).
 MAX_DEPTH = 12
@@ -140,15 +137,8 @@ class PathRenderer:
         self.settings.validate()
         self.progress = progress
         self.timings: dict[str, float] = {}
-        begin = time.perf_counter()
-        meshes = (
-            model
-            if isinstance(model, ModelMeshes)
-            else build_model_meshes(model, progress, use_cache=use_cache)
-        )
-        self.timings["mesh"] = time.perf_counter() - begin
-        self.description = RenderDescription(meshes, self.options)
-        self.meshes = meshes
+        self.description, self.timings["mesh"] = describe(model, self.options, progress, use_cache)
+        self.meshes = self.description.meshes
         self.variant = ""
         self.warnings: list[str] = []
         self._world: list[WorldMesh] | None = None
@@ -156,7 +146,7 @@ class PathRenderer:
         if all(self.description.appearance(m.code).transparent for m in self._world_meshes()):
             raise LdsceneError(
                 "the path engine cannot render a model made only of transparent parts",
-                path=getattr(meshes.model, "name", None),
+                path=getattr(self.meshes.model, "name", None),
                 hint="add an opaque part, or use --engine raster",
             )
 

@@ -10,7 +10,7 @@ its suffix names.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,11 +18,11 @@ from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing
-from ldscene.render.description import RenderDescription
+from ldscene.render.description import describe
 from ldscene.render.images import image_from_array
 from ldscene.render.meshes import (
     ModelMeshes,
-    build_model_meshes,
+    Progress,
     linear_rgb,
     resolve_codes,
 )
@@ -36,8 +36,6 @@ from ldscene.render.raster.materials import (
 )
 from ldscene.render.raster.pyrender_adapter import upload_scene
 from ldscene.render.raster.warmup import GlWarmup
-
-Progress = Callable[[str, float], None]
 
 #: Above this many transparent part instances, glass is drawn instanced (per batch) instead
 #: of one sortable node per instance: per-node draw calls would cost more than they fix.
@@ -66,14 +64,8 @@ class ModelRenderer:
         self.progress = progress
         self.rig = rig or LightRig()
         self.timings: dict[str, float] = {}
-        start = time.perf_counter()
-        self.meshes = (
-            model
-            if isinstance(model, ModelMeshes)
-            else build_model_meshes(model, progress, use_cache=use_cache)
-        )
-        self.timings["mesh"] = time.perf_counter() - start
-        self.description = RenderDescription(self.meshes, self.options)
+        self.description, self.timings["mesh"] = describe(model, self.options, progress, use_cache)
+        self.meshes = self.description.meshes
         self._platform = None
         self._renderer = None
         self._scene = None
