@@ -1,0 +1,85 @@
+"""The LDraw parser on small handwritten files: lines, blocks, codes, drawing lines, BFC."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ldscene.ldraw.parser import colour_code, parse_lines, split_blocks, split_lines
+
+pytestmark = pytest.mark.unit
+
+PART = """0 A test brick
+0 Name: test.dat
+0 !LDRAW_ORG Part UNOFFICIAL
+0 BFC CERTIFY CCW
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 stud.dat
+0 BFC INVERTNEXT
+1 4 0 -4 0 1 0 0 0 1 0 0 0 1 box5.dat
+2 24 0 0 0 10 0 0
+3 16 0 0 0 10 0 0 0 0 10
+4 0x2FF8000 0 0 0 10 0 0 10 0 10 0 0 10
+5 24 0 0 0 0 -4 0 1 0 0 -1 0 0
+"""
+
+
+def test_lines_split_on_cr_lf_only() -> None:
+    assert split_lines("a\r\nb\rc\nd\x0ce\u0085f\n") == ["a", "b", "c", "d\x0ce\u0085f"]
+    assert split_lines("") == []
+
+
+@pytest.mark.parametrize(
+    ("token", "code"), [("4", 4), ("4.0", 4), ("4e0", 4), ("0x2FF8000", 0x2FF8000)]
+)
+def test_colour_codes_that_read(token: str, code: int) -> None:
+    assert colour_code(token) == code
+
+
+@pytest.mark.parametrize("token", ["-1", "4.5", "0x6000000", "nan", "inf"])
+def test_colour_codes_that_do_not(token: str) -> None:
+    with pytest.raises(ValueError):
+        colour_code(token)
+
+
+def test_a_small_part_is_read_whole() -> None:
+    part = parse_lines(split_lines(PART), "test.dat")
+    assert part.title == "A test brick" and part.is_part_by_header and part.certified
+    assert part.refs is not None
+    assert part.refs.names == ["stud.dat", "box5.dat"] and part.refs.lines == [5, 7]
+    assert part.refs.colour.tolist() == [16, 4]
+    assert part.refs.invert.tolist() == [False, True]
+    assert part.refs.matrix[1][:3, 3].tolist() == [0.0, -4.0, 0.0]
+    assert part.edges.shape == (1, 2, 3) and part.edge_colours.tolist() == [24]
+    # one triangle and one quad (two triangles)
+    assert part.triangles.shape == (3, 3, 3) and part.n_quads == 1
+    assert part.triangle_colours.tolist() == [16, 0x2FF8000, 0x2FF8000]
+    assert part.triangle_lines.tolist() == [9, 10, 10]
+    assert part.cond_lines.shape == (1, 4, 3) and part.cond_colours.tolist() == [24]
+    assert part.warnings == []
+
+
+def test_mpd_blocks_know_where_their_lines_start_and_stray_lines_are_reported() -> None:
+    text = (
+        "3 16 0 0 0 1 0 0 0 1 0\n"
+        "0 FILE main.ldr\n"
+        "1 16 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr\n"
+        "0 NOFILE\n"
+        "0 FILE sub.ldr\n"
+        "2 24 0 0 0 1 1 1\n"
+    )
+    outside: list[int] = []
+    blocks = split_blocks(text, outside)
+    assert [(b.name, b.first_line) for b in blocks] == [
+        ("main.ldr", 3),
+        ("sub.ldr", 6),
+    ]  # after `0 FILE`
+    assert outside == [1]
+    assert split_blocks("1 16 0 0 0 1 0 0 0 1 0 0 0 1 a.dat\n")[0].first_line == 1
+
+
+def test_a_bad_drawing_line_is_a_warning_with_its_line_and_the_rest_is_kept() -> None:
+    lines = split_lines("3 16 0 0 0 1 0 0 0 1 0\n3 16 0 0 nan 1 0 0 0 1 0\n2 24 0 0 0 1 1 1\n")
+    result = parse_lines(lines, "bad.dat")
+    assert len(result.triangles) == 1 and len(result.edges) == 1
+    assert [line for line, _ in result.warnings] == [2]
+    assert np.isfinite(result.triangles).all()
