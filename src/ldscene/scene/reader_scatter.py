@@ -124,14 +124,20 @@ def _names(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[str, M
     return out
 
 
-def _choices(reader: Reader, node: YMap, what: str) -> list[Choice]:
-    value = node["parts"]
+def _weighted_list(reader: Reader, node: YMap, key: str, what: str, example: str) -> YList:
+    """The non-empty list under `key` whose items each may carry a weight."""
+    value = node[key]
     if not isinstance(value, YList) or not value:
         raise reader.error(
-            node.value_mark("parts"),
-            f"parts of {what} must be a non-empty list",
-            "for example [3024, {part: 3023, weight: 2}, {model: debris}]",
+            node.value_mark(key), f"{key} of {what} must be a non-empty list", example
         )
+    return value
+
+
+def _choices(reader: Reader, node: YMap, what: str) -> list[Choice]:
+    value = _weighted_list(
+        reader, node, "parts", what, "for example [3024, {part: 3023, weight: 2}, {model: debris}]"
+    )
     out = []
     for i, item in enumerate(value):
         mark = value.item_mark(i)
@@ -170,13 +176,7 @@ def _choices(reader: Reader, node: YMap, what: str) -> list[Choice]:
 
 
 def _colour_list(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[ColourRef, float]]:
-    value = node[key]
-    if not isinstance(value, YList) or not value:
-        raise reader.error(
-            node.value_mark(key),
-            f"{key} of {what} must be a non-empty list",
-            "for example [15, {color: 71, weight: 0.2}]",
-        )
+    value = _weighted_list(reader, node, key, what, "for example [15, {color: 71, weight: 0.2}]")
     out = []
     for i, item in enumerate(value):
         mark = value.item_mark(i)
