@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.colours import ColourTable
@@ -17,6 +19,8 @@ from ldscene.ldraw.loader import library_colours, load_model, load_parts
 from ldscene.ldraw.model import MissingReference, Model
 from ldscene.ldraw.resolver import FolderIndex
 from ldscene.ldraw.studs import StudStyle
+
+T = TypeVar("T")
 
 _EXTENSIONS = (".dat", ".ldr", ".mpd")
 
@@ -116,19 +120,7 @@ class Sources:
         """
         todo = sorted({part_key(n) for n in names} - set(self._parts))
         if todo:
-            try:
-                loaded = load_parts(
-                    todo,
-                    library=self.library,
-                    extra_paths=self.extra_paths,
-                    strict=self.strict,
-                    use_cache=self.use_cache,
-                    studs=self.studs,
-                )
-            except LdsceneError:
-                raise
-            except Exception as err:  # the engine must never leak a traceback to the user
-                raise LdsceneError(f"cannot load ({err})", path=todo[0]) from None
+            loaded = self._engine(load_parts, todo, todo[0])
             for key, model in loaded.items():
                 self._parts[key] = model
                 self._collect(model)
@@ -144,9 +136,16 @@ class Sources:
         return self._files[key]
 
     def _load(self, path: Path) -> Model:
+        model = self._engine(load_model, path, str(path))
+        self._collect(model)
+        return model
+
+    def _engine(self, load: Callable[..., T], what: Any, display: str) -> T:
+        """`load(what)` with this scene's library, folders and settings; an engine failure
+        that is not an `LdsceneError` becomes one naming `display` (never a traceback)."""
         try:
-            model = load_model(
-                path,
+            return load(
+                what,
                 library=self.library,
                 extra_paths=self.extra_paths,
                 strict=self.strict,
@@ -155,10 +154,8 @@ class Sources:
             )
         except LdsceneError:
             raise
-        except Exception as err:  # the engine must never leak a traceback to the user
-            raise LdsceneError(f"cannot load ({err})", path=str(path)) from None
-        self._collect(model)
-        return model
+        except Exception as err:
+            raise LdsceneError(f"cannot load ({err})", path=display) from None
 
     def _collect(self, model: Model) -> None:
         seen = set(self.missing)
