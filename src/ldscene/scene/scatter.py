@@ -2,22 +2,11 @@
 
 Settling uses a height field over the area: every cell holds the highest surface point seen
 there (sampled from the triangles of everything placed so far), and with it the scene entry
-that point belongs to.  A piece comes to rest the way a real brick dropped there would
-(steps 1-3 are `resting.Shape`):
-
-1. It falls onto the stable face nearest to the side it was turned towards (a tilted brick
-   tips over onto a side; a plate lands on its bottom).  Faces are those of its convex hull,
-   and a face is stable when the piece's centre of mass lies over it.
-2. Over that face it finds its rest on what is below: the lowest tilt at which its centre of
-   mass is held, found by tipping a plane about its contacts towards the centre (a brick on
-   a pile leans on two or three of the pieces under it).  Surfaces steeper than `MAX_SLOPE`
-   do not hold it: it slides downhill and tries again (up to `MAX_SLIDE`).  A piece whose
-   centre of mass is beyond everything under it (past the edge of a baseplate) would fall:
-   it is left out and another one is drawn.
-3. It is turned to that tilt and lowered until its hull touches the field, so it never
-   passes into what is below it, and the contacts are checked: its centre of mass must be
-   over them, and (with `on:`/`avoid:`) every contact must be on a surface it may rest on.
-4. Its own surface samples then raise the field, so later pieces land on it.
+that point belongs to.  A piece falls onto a stable face of its convex hull, tips onto
+what holds its centre of mass, slides off slopes that are too steep and is left out (another
+one is drawn) when nothing holds it (`resting.Shape`); with `on:`/`avoid:` every contact
+must be on a surface it may rest on.  Its own surface samples then raise the field, so later
+pieces land on it.
 
 Random numbers come from one generator seeded with (seed, entry name), and every attempt
 draws the same amount, so a seed fixes the result exactly (the same bytes from every run).
