@@ -181,18 +181,24 @@ def screenshot_path(folder: Path, stem: str) -> Path:
     return path
 
 
+def check_window(screenshot: Path | None, exit_after: float | None) -> None:
+    """Before any GL work: the screenshot can be written, the delay makes sense, and a display
+    (with GLX) is there."""
+    if exit_after is not None and exit_after < 0:
+        raise LdsceneError("--exit-after must be zero or more seconds")
+    if screenshot is not None:
+        from ldscene.render.images import check_output
+
+        check_output(screenshot)
+    prepare_platform()
+    check_display()
+
+
 def run_viewer(model, views: list[View], options: ViewerOptions, echo=print) -> None:
     """Open the window and block until it is closed."""
     if not views:
         raise LdsceneError("nothing to look from: no views")
-    if options.exit_after is not None and options.exit_after < 0:
-        raise LdsceneError("--exit-after must be zero or more seconds")
-    if options.screenshot is not None:
-        from ldscene.render.images import check_output
-
-        check_output(options.screenshot)
-    prepare_platform()
-    check_display()
+    check_window(options.screenshot, options.exit_after)
     from ldscene.render.meshes import build_model_meshes
 
     meshes = build_model_meshes(model)
@@ -229,14 +235,7 @@ def view_input(
     for label, value in (("width", width), ("height", height)):
         if not 64 <= value <= MAX_SIZE:
             raise LdsceneError(f"impossible window {label} {value}", hint="use 64..16384")
-    if exit_after is not None and exit_after < 0:
-        raise LdsceneError("--exit-after must be zero or more seconds")
-    if screenshot is not None:
-        from ldscene.render.images import check_output
-
-        check_output(screenshot)
-    prepare_platform()
-    check_display()  # before the (possibly long) load: fail fast without a display
+    check_window(screenshot, exit_after)  # before the (possibly long) load
     load = load or LoadSettings()
     load.check(input_path)
     # The window shows what `ldscene render` would: the same background, floor, edges and
