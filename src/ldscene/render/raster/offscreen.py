@@ -140,6 +140,12 @@ class ModelRenderer:
             flags |= RenderFlags.SHADOWS_DIRECTIONAL
         return flags
 
+    def add_meshes_to(self, scene, renderer, pyrender) -> None:
+        """Add the model's meshes to another window's `scene` drawn by `renderer` (the viewer),
+        built exactly as this renderer builds its own."""
+        self._scene, self._renderer = scene, renderer
+        self._add_meshes(pyrender)
+
     def _add_meshes(self, pyrender) -> None:
         from ldscene.render.raster.upload import LeanPrimitive
 

@@ -61,9 +61,7 @@ def build_scene(meshes: ModelMeshes, options: ViewerOptions, renderer: LdRendere
         bg_color=np.array([*srgb_to_linear(options.background), 1.0]),
         ambient_light=np.full(3, rig.ambient),
     )
-    # ModelRenderer builds its scene in _add_meshes; reuse it so both draw the same meshes.
-    holder._scene, holder._renderer = scene, renderer
-    holder._add_meshes(pyrender)
+    holder.add_meshes_to(scene, renderer, pyrender)  # so both windows draw the same meshes
     return scene, rig
 
 
