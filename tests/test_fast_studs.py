@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -160,26 +161,33 @@ def test_auto_rule_uses_the_threshold():
     assert fast_studs_rule is stud_rule  # the older name, as render/command.py calls it
 
 
-def test_cli_studs_option(tmp_path):
+def _render_far_bricks(folder: Path, *extra: str) -> str:
+    """`ldscene render` of two bricks 3,600 LDU apart (tiny studs at 96x72), its output."""
     far = write(
-        tmp_path,
+        folder,
         "far.ldr",
         "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 1 3000 0 2000 1 0 0 0 1 0 0 0 1 3001.dat\n",
     )
-    out = tmp_path / "far.png"
+    out = folder / "far.png"
+    args = ["render", str(far), "-o", str(out), "--width", "96", "--height", "72", "--timings"]
+    result = CliRunner().invoke(cli, [*args, *extra])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    return result.output
 
-    def run(*extra: str) -> str:
-        args = ["render", str(far), "-o", str(out), "--width", "96", "--height", "72", "--timings"]
-        result = CliRunner().invoke(cli, [*args, *extra])
-        assert result.exit_code == 0, result.output
-        assert out.is_file()
-        return result.output
 
-    assert "studs: fast-draw" in run()  # studs about 1 px wide: auto picks fast-draw
-    assert "studs: full" in run("--studs", "full")
-    assert "studs: full" in run("--width", "4000", "--height", "3000", "--aa", "1")
-    result = CliRunner().invoke(cli, ["render", str(far), "--studs", "round"])
+def test_cli_studs_option(tmp_path):
+    assert "studs: fast-draw" in _render_far_bricks(tmp_path)  # studs ~1 px: auto, fast-draw
+    assert "studs: full" in _render_far_bricks(tmp_path, "--studs", "full")
+    result = CliRunner().invoke(cli, ["render", str(tmp_path / "far.ldr"), "--studs", "round"])
     assert result.exit_code == 2 and "round" in result.output
+
+
+@pytest.mark.slow  # a 4000x3000 render; test_auto_rule_uses_the_threshold is the unit rule
+@pytest.mark.integration
+def test_cli_studs_auto_picks_full_studs_in_a_big_image(tmp_path):
+    big = ("--width", "4000", "--height", "3000", "--aa", "1")
+    assert "studs: full" in _render_far_bricks(tmp_path, *big)
 
 
 def test_fast_studs_look_the_same_when_small(tmp_path):
