@@ -3,6 +3,7 @@ against hostile archives (zip-slip, links, clashes, bombs) and never replacing a
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import subprocess
@@ -22,15 +23,22 @@ def small_library_zip(path: Path, library: Path, extra: dict[str, bytes] | None 
     """A complete.zip-shaped archive with a few real library files (built at test time)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for rel in PART_FILES:
-            real = next(
-                p
-                for p in library.rglob("*")
-                if p.relative_to(library).as_posix().lower() == rel.lower()
-            )
-            archive.write(real, "ldraw/" + rel)
+            archive.write(_real_file(library, rel), "ldraw/" + rel)
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
     return path
+
+
+@functools.cache
+def _real_file(library: Path, rel: str) -> Path:
+    """`rel` in the library whatever its case on disk (the library is walked once, not per
+    archive: it holds tens of thousands of files)."""
+    exact = library / rel
+    if exact.is_file():
+        return exact
+    return next(
+        p for p in library.rglob("*") if p.relative_to(library).as_posix().lower() == rel.lower()
+    )
 
 
 @pytest.fixture
