@@ -140,7 +140,8 @@ def test_concurrent_writers_leave_a_whole_entry(tmp_path):
         worker.start()
     for worker in workers:
         worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0]
     value = DiskCache(tmp_path).get("shared-key")
     assert value is not None
-    assert len(set(value["values"].tolist())) == 1  # one writer's copy, never a mix
+    assert set(value["values"].tolist()) in ({1}, {2})  # one writer's copy, never a mix
     assert not list(tmp_path.rglob(".tmp-*"))
