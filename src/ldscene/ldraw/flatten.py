@@ -20,7 +20,7 @@ from ldscene.ldraw.library import Source, SourceKey, normalise
 from ldscene.ldraw.limits import check_instances
 from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.parser import LDrawFile
-from ldscene.ldraw.resolver import Files, Record
+from ldscene.ldraw.resolver import FileKind, Files, Record
 from ldscene.ldraw.studs import StudStyle
 from ldscene.ldraw.texmap import fallback_view
 
@@ -151,7 +151,7 @@ class Flattener:
         """Walk the model tree from `root_key` and return its placed instances."""
         root = self.files.records[root_key]
         self._start()
-        if self.files.kind(root.source) == "part":  # a part file given as the model: one instance
+        if self.files.kind(root.source) is FileKind.PART:  # a part given as the model: one instance
             leaf = self._leaf_id(root.source, root.parsed.name, True)
             placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
         else:
@@ -164,13 +164,13 @@ class Flattener:
         `source`, as a model of its own (a scene's part): the same leaf names and chains."""
         self._start()
         kind = self.files.kind(source)
-        if kind == "model":
+        if kind is FileKind.MODEL:
             check_instances(self.files, source, lambda r: fallback_view(r.parsed, r.children))
             sub = self._walk(source)
             title = self.files.record(source).parsed.name or name
             placed = self._place(sub, np.eye(4), MAIN_COLOUR, title)
         else:
-            leaf = self._leaf_id(source, normalise(name).replace("/", "\\"), kind == "part")
+            leaf = self._leaf_id(source, normalise(name).replace("/", "\\"), kind is FileKind.PART)
             placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
         return self._model(placed, source.display, name)
 
@@ -254,7 +254,7 @@ class Flattener:
         refs = parsed.refs
         found = []
         for i, child in enumerate(children):
-            if child is not None and self.files.kind(child) == "model":
+            if child is not None and self.files.kind(child) is FileKind.MODEL:
                 found.append(
                     (
                         child,
@@ -292,7 +292,7 @@ class Flattener:
                 self.files.problems.missing_reference(refs.names[i], record.display, refs.lines[i])
                 continue
             kind = self.files.kind(child)
-            if kind == "model":
+            if kind is FileKind.MODEL:
                 if leaf_refs:  # keep the file's order: leaves so far, then this sub-model
                     parts.append(self._leaves_here(refs, ref_colour, leaves, leaf_refs))
                     leaves, leaf_refs = [], []
@@ -302,7 +302,7 @@ class Flattener:
                 continue
             name = normalise(refs.names[i]).replace("/", "\\")
             flip, clip = inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i])
-            leaves.append(self._leaf_id(child, name, kind == "part", flip, clip))
+            leaves.append(self._leaf_id(child, name, kind is FileKind.PART, flip, clip))
             leaf_refs.append(i)
         if leaf_refs:
             parts.append(self._leaves_here(refs, ref_colour, leaves, leaf_refs))

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from ldscene.errors import ModelError
 from ldscene.ldraw.library import Library, Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.model import MissingReference
 from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks, split_lines
+
+
+class FileKind(str, Enum):
+    """How a resolved file is used."""
+
+    PART = "part"  # a brick: one leaf, counted in `parts`, the BOM and `info`
+    LEAF = "leaf"  # geometry placed as is (a primitive, a subpart), not a brick
+    MODEL = "model"  # flattened: its references are placed, its own lines are one leaf
+
 
 _LEAF_TYPES = {"subpart", "primitive", "8_primitive", "48_primitive", "helper"}
 _SUBFOLDERS = {"s", "parts", "p", "48", "8"}
@@ -99,7 +109,7 @@ class Files:
         self.extra = [FolderIndex(p) for p in extra_paths if Path(p).is_dir()]
         self.problems = problems or Problems()
         self.records: dict[SourceKey, Record] = {}
-        self.kinds: dict[SourceKey, str] = {}
+        self.kinds: dict[SourceKey, FileKind] = {}
         # container key → normalised block name → (block key, lines, first line, name as written)
         self.blocks: dict[SourceKey, dict[str, _Block]] = {}
         self.folders: dict[str, FolderIndex] = {}
@@ -256,23 +266,23 @@ class Files:
                 hint="the library archive may be damaged; install it again",
             ) from None
 
-    def kind(self, source: Source) -> str:
-        """'part', 'leaf' (geometry placed as is, not a brick) or 'model' (flattened)."""
+    def kind(self, source: Source) -> FileKind:
+        """How the file `source` is used (see `FileKind`)."""
         known = self.kinds.get(source.key)
         if known is not None:
             return known
         if source.is_part is True:
-            kind = "part"
+            kind = FileKind.PART
         elif source.is_part is False:
-            kind = "leaf"
+            kind = FileKind.LEAF
         else:
             parsed = self.record(source).parsed
             org = parsed.org_type.lower().removeprefix("unofficial_")
             if parsed.is_part_by_header:
-                kind = "part"
+                kind = FileKind.PART
             elif org in _LEAF_TYPES:
-                kind = "leaf"
+                kind = FileKind.LEAF
             else:
-                kind = "model"
+                kind = FileKind.MODEL
         self.kinds[source.key] = kind
         return kind
