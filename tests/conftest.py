@@ -59,15 +59,51 @@ def library(library_path: Path):
     return Library(library_path)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    """`ldscene ARGS` in a child process (the way a user runs it), output captured."""
+def run_process(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """`ldscene ARGS` in a child process, exactly as a user runs it, output captured: for what
+    only a process shows (exit-time behaviour, signals, a fresh interpreter)."""
     return subprocess.run(
         [sys.executable, "-m", "ldscene", *args],
         capture_output=True,
         text=True,
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
         timeout=300,
     )
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """`ldscene ARGS` run in this process through click's test runner, with what a child
+    process would give back: exit code, stdout and stderr.  An exception that escapes the
+    command (a bug, never a user mistake) comes back as exit code 1 and a `Traceback` on
+    stderr, as Python would print it, so tests that refuse tracebacks still see it.  Much
+    cheaper than `run_process` (no interpreter start or imports per call)."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from ldscene.cli import cli
+
+    previous = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, list(args), env=env, prog_name="ldscene")
+    finally:
+        os.chdir(previous)
+    stderr = result.stderr
+    code = result.exit_code
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        assert result.exc_info is not None
+        stderr += "Traceback (most recent call last):\n" + "".join(
+            traceback.format_exception(*result.exc_info)
+        )
+        code = 1
+    return subprocess.CompletedProcess(["ldscene", *args], code, result.stdout, stderr)
 
 
 def write_scene(folder: Path, text: str, name: str = "scene.yaml") -> Path:

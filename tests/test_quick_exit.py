@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write
+from conftest import run_process, write
 from PIL import Image
 
 from ldscene.quick_exit import exit_status
@@ -24,7 +24,7 @@ def test_exit_status_is_that_of_sys_exit(capsys):
 
 
 def test_failed_render_still_exits_1_with_one_line(tmp_path):
-    run = run_cli("render", str(tmp_path / "missing.ldr"), "-o", str(tmp_path / "a.png"))
+    run = run_process("render", str(tmp_path / "missing.ldr"), "-o", str(tmp_path / "a.png"))
     assert run.returncode == 1
     assert len(run.stderr.strip().splitlines()) == 1 and "no such file" in run.stderr
     assert not (tmp_path / "a.png").exists()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from conftest import run_cli
 
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene, yamlload
@@ -37,16 +35,6 @@ def error_of(folder: Path, text: str) -> LdsceneError:
     with pytest.raises(LdsceneError) as caught:
         load_scene(path)
     return caught.value
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ldscene", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
 
 
 def origin(scene, name: str) -> np.ndarray:

@@ -5,12 +5,10 @@ command, whatever the order of the scene's entries."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import write
+from conftest import run_cli, write
 
 from ldscene.inputs import load_input
 
@@ -50,14 +48,7 @@ def make_scene(folder: Path) -> Path:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ldscene", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=dict(os.environ),
-        timeout=180,
-    )
+    return run_cli(*args, cwd=cwd)
 
 
 def refs(model) -> set[tuple[str, str, int]]:

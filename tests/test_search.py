@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import run_cli, write
 
 from ldscene import search
 from ldscene.errors import LdsceneError
@@ -175,13 +173,7 @@ def test_zip_library(small_library, tmp_path):
 
 
 def ldscene(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ldscene", "search", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "120"},
-        timeout=120,
-    )
+    return run_cli("search", *args, env={"COLUMNS": "120"})
 
 
 def test_command_parts_colours_and_json():
