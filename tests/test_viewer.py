@@ -64,6 +64,18 @@ def ldscene(*args: str) -> list[str]:
     return [sys.executable, "-m", "ldscene", *args]
 
 
+def open_viewer(display: str, folder: Path, path: Path) -> subprocess.Popen:
+    """`ldscene view PATH` in a small window on `display`, run from `folder`, output piped."""
+    return subprocess.Popen(
+        ldscene("view", str(path), *WINDOW),
+        cwd=folder,
+        env=env_with(display),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def screen(display: str, folder: Path) -> np.ndarray:
     shot = folder / "screen.png"
     subprocess.run(
@@ -121,14 +133,7 @@ def model_pixels(img: np.ndarray, background=(255, 255, 255)) -> np.ndarray:
 
 def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
     scene = tiny_scene(tmp_path)
-    proc = subprocess.Popen(
-        ldscene("view", str(scene), *WINDOW),
-        cwd=tmp_path,
-        env=env_with(xdisplay),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = open_viewer(xdisplay, tmp_path, scene)
     try:
         window = find_window(xdisplay, proc)
         name = wait_title(xdisplay, window, "1: overview")
@@ -168,14 +173,7 @@ def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
 
 
 def test_sigterm_closes_cleanly(xdisplay, tmp_path):
-    proc = subprocess.Popen(
-        ldscene("view", str(brick(tmp_path)), *WINDOW),
-        cwd=tmp_path,
-        env=env_with(xdisplay),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = open_viewer(xdisplay, tmp_path, brick(tmp_path))
     try:
         window = find_window(xdisplay, proc)
         wait_title(xdisplay, window, "brick.ldr")

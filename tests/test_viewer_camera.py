@@ -19,6 +19,7 @@ from test_viewer import (  # noqa: F401  (xdisplay: the Xvfb fixture)
     env_with,
     find_window,
     ldscene,
+    open_viewer,
     press,
     wait_title,
     xdisplay,
@@ -73,14 +74,7 @@ def test_rolled_view_and_names():
 
 def test_c_prints_the_window_camera(xdisplay, tmp_path):  # noqa: F811
     scene = tiny_scene(tmp_path)  # units: stud; cameras overview (lat 35, lon 30) and side
-    proc = subprocess.Popen(
-        ldscene("view", str(scene), *WINDOW),
-        cwd=tmp_path,
-        env=env_with(xdisplay),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = open_viewer(xdisplay, tmp_path, scene)
     try:
         window = find_window(xdisplay, proc)
         wait_title(xdisplay, window, "1: overview")
