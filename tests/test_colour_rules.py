@@ -7,6 +7,7 @@ import pytest
 
 from ldscene.ldraw.colours import (
     DIRECT_COLOUR,
+    PRIVATE_COLOUR_BASE,
     ColourTable,
     direct_code,
     edge_code,
@@ -73,3 +74,14 @@ def test_the_edge_code_reads_back_as_the_edge_colour() -> None:
     code = int(resolve_codes(np.array([24]), 4)[0])
     assert table.get(code).rgb == red.edge_rgb == (0.2, 0.2, 0.2)
     assert table.get(int(resolve_codes(np.array([16]), 4)[0])).rgb == red.rgb
+
+
+def test_a_models_own_colour_takes_a_free_code_or_a_private_one_on_a_clash() -> None:
+    table = ColourTable()
+    pink = parse_colour_line("!COLOUR Pink CODE 4 VALUE #FF00FF EDGE #000000", table)
+    red = parse_colour_line("!COLOUR Red CODE 4 VALUE #C91A09 EDGE #333333", table)
+    assert pink is not None and red is not None
+    assert table.define(red) == 4 and table.define(red) == 4  # the same definition again
+    private = table.define(pink)
+    assert private >= PRIVATE_COLOUR_BASE
+    assert table.get(4).name == "Red" and table.get(private).name == "Pink"

@@ -18,6 +18,8 @@ UNKNOWN_RGB = (1.0, 0.0, 1.0)
 #: LDraw's direct colours: 0x2RRGGBB is a solid colour, 0x3/0x4/0x5 are dithered forms.
 DIRECT_COLOUR = 0x2000000
 _LAST_DIRECT = 0x5FFFFFF
+#: Codes handed to a model file's `!COLOUR` that clashes with the table (`ColourTable.define`).
+PRIVATE_COLOUR_BASE = 0x6000000
 
 _FINISHES = ("CHROME", "PEARLESCENT", "RUBBER", "MATTE_METALLIC", "METAL")
 
@@ -111,6 +113,21 @@ class ColourTable:
         colour = parse_colour_line(text, self)
         if colour is not None:
             self.colours[colour.code] = colour
+
+    def define(self, colour: Colour) -> int:
+        """Add a model file's own `!COLOUR` definition and return the code to draw it with.
+
+        A code the table holds with another definition keeps that one for the rest of the
+        model: this file's colour gets a private code (above `PRIVATE_COLOUR_BASE`) instead,
+        which the file's remap sends its lines to.
+        """
+        existing = self.colours.get(colour.code)
+        if existing is None or existing == colour:
+            self.colours[colour.code] = colour
+            return colour.code
+        private = PRIVATE_COLOUR_BASE + len(self.colours)
+        self.colours[private] = colour
+        return private
 
     def __contains__(self, code: int) -> bool:
         return code in self.colours or is_direct(code)

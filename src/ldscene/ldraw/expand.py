@@ -126,7 +126,7 @@ class Expander:
     ) -> None:
         self.files = files
         self.cache = cache
-        self.studs = studs  # set before the first `geometry` call
+        self.studs = studs  # change it with `use_studs`
         self._variants: dict[tuple[StudStyle, SourceKey], Source] = {}
         self.geometries: dict[SourceKey, PartGeometry] = {}
         self.titles: dict[SourceKey, str] = {}
@@ -136,10 +136,12 @@ class Expander:
         ] = {}  # record key → library texture images used
         self._sizes = PartSizes(files)  # counted before building: see limits.py
 
-    def forget(self) -> None:
-        """Drop the geometry built so far (before a change of stud style)."""
-        self.geometries.clear()
-        self.titles.clear()
+    def use_studs(self, style: StudStyle) -> None:
+        """Draw studs in `style` from now on; geometry built in another style is dropped."""
+        if style is not self.studs:
+            self.geometries.clear()
+            self.titles.clear()
+            self.studs = style
 
     def geometry(self, source: Source) -> PartGeometry:
         """The expanded geometry of a leaf file, built once per run (and cached on disk)."""

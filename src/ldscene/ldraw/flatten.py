@@ -29,7 +29,6 @@ from ldscene.ldraw.texmap import fallback_view
 FEW_INSTANCES = 16
 
 #: Codes handed out when a model file redefines a colour code differently from LDConfig.
-_PRIVATE_COLOUR_BASE = 0x6000000
 
 
 def _inverted(geometry: PartGeometry) -> PartGeometry:
@@ -382,11 +381,11 @@ class Flattener:
         assert self.studs is not None
         points = transforms[:, :3, 3]
         if not len(points) or len(points) > FEW_INSTANCES:
-            self.expander.studs = self.studs(points)
+            self.expander.use_studs(self.studs(points))
             return
         problems = self.files.problems
         marks = len(problems.missing), len(problems.warnings)
-        self.expander.studs = StudStyle.FULL
+        self.expander.use_studs(StudStyle.FULL)
         corners = [points]
         for use, transform in zip(uses, transforms):
             triangles = self._leaf(use)[0].triangles.reshape(-1, 3)
@@ -395,12 +394,11 @@ class Flattener:
                 box = np.array([[(lo, hi)[(i >> a) & 1][a] for a in range(3)] for i in range(8)])
                 corners.append(box @ transform[:3, :3].T + transform[:3, 3])
         style = self.studs(np.concatenate(corners))
-        if style is not StudStyle.FULL:
-            self.expander.forget()  # drawn again in `style`, reporting its problems once
+        if style is not StudStyle.FULL:  # drawn again in `style`, reporting its problems once
             self._built.clear()
             del problems.missing[marks[0] :]
             del problems.warnings[marks[1] :]
-        self.expander.studs = style
+        self.expander.use_studs(style)
 
     def _file_colours(self, source: Source, parsed: LDrawFile, inherited: tuple) -> dict[int, int]:
         """`_local_colours` once per (file, inherited remap): it hands out private codes."""
@@ -416,13 +414,8 @@ class Flattener:
         remap = dict(remap)
         for text in parsed.colour_meta:
             colour = parse_colour_line(text, self.colours)
-            if colour is None:
-                continue
-            existing = self.colours.colours.get(colour.code)
-            if existing is None or existing == colour:
-                self.colours.colours[colour.code] = colour
-                continue
-            private = _PRIVATE_COLOUR_BASE + len(self.colours.colours)
-            self.colours.colours[private] = colour
-            remap[colour.code] = private
+            if colour is not None:
+                drawn_as = self.colours.define(colour)
+                if drawn_as != colour.code:
+                    remap[colour.code] = drawn_as
         return remap
