@@ -7,7 +7,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from conftest import OMR, run_cli, write
+from conftest import OMR, run_cli, run_process, write
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -108,9 +108,12 @@ def test_library_command_and_install_from_zip(tmp_path, library):
 
 def test_cache_clear(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path)}
-    assert run("info", str(OMR / "6814-1 - Ice Tunnelator.mpd"), "--json", env=env).returncode == 0
+    assert (
+        run_process("info", str(OMR / "6814-1 - Ice Tunnelator.mpd"), "--json", env=env).returncode
+        == 0
+    )
     assert any(Path(tmp_path, "ldscene").rglob("*.pack"))
-    result = run("cache", "clear", env=env)
+    result = run_process("cache", "clear", env=env)
     assert result.returncode == 0 and "removed" in result.stdout
     assert int(result.stdout.split()[1]) > 10  # "removed N cached entries from ..."
     assert not Path(tmp_path, "ldscene").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scatter_geometry as sg
-from conftest import run_cli, write_scene
+from conftest import run_cli, run_process, write_scene
 
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene
@@ -295,7 +295,7 @@ def test_on_and_avoid_give_the_same_bytes_in_every_process(tmp_path):
     path = write_scene(tmp_path, AVOID.format(extra="    avoid: [guards]\n    tilt: 20"))
     outputs = []
     for name in ("a.mpd", "b.mpd"):
-        result = run_cli("export", str(path), "-o", str(tmp_path / name))
+        result = run_process("export", str(path), "-o", str(tmp_path / name))
         assert result.returncode == 0, result.stderr
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import run_cli
+from conftest import run_cli, run_process
 
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene, yamlload
@@ -331,7 +331,7 @@ def test_settling_reads_the_height_cache_and_agrees(tmp_path):
     outputs = []
     scene = str(tmp_path / "scene.yaml")
     for name in ("first.mpd", "second.mpd"):
-        result = run_cli("export", scene, "-o", str(tmp_path / name), env=env)
+        result = run_process("export", scene, "-o", str(tmp_path / name), env=env)
         assert result.returncode == 0, result.stderr
         outputs.append((tmp_path / name).read_bytes())
         heights = sorted((tmp_path / "cache" / "ldscene" / "heightfield").glob("*.pack"))
@@ -339,7 +339,7 @@ def test_settling_reads_the_height_cache_and_agrees(tmp_path):
     assert outputs[0] == outputs[1]
     env = {"XDG_CACHE_HOME": str(tmp_path / "none")}
     args = ("export", scene, "-o", str(tmp_path / "x.mpd"), "--no-cache")
-    assert run_cli(*args, env=env).returncode == 0
+    assert run_process(*args, env=env).returncode == 0
     assert (tmp_path / "x.mpd").read_bytes() == outputs[0]
     assert not (tmp_path / "none" / "ldscene" / "heightfield").exists()
 

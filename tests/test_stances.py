@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli, write_scene
+from conftest import run_cli, run_process, write_scene
 
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene
@@ -331,7 +331,7 @@ def test_settled_scenes_export_the_same_bytes_in_every_process(tmp_path, settled
     outputs = []
     for k in range(2):
         out = tmp_path / f"out{k}.mpd"
-        result = run_cli("export", str(path), "-o", str(out))
+        result = run_process("export", str(path), "-o", str(out))
         assert result.returncode == 0, result.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
