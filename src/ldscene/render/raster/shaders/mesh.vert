@@ -39,6 +39,7 @@ uniform float line_pixels;  // output pixels per model unit at clip w = 1: P[1][
 const float LINE_FADE_FROM = 8.0;   // output pixels: an outline this small is not drawn
 const float LINE_FADE_TO = 24.0;    // and one this big at full strength
 const float CONDITIONAL_SCALE = 4.0;  // see render/raster/lines.py
+const vec4 OUTSIDE = vec4(0.0, 0.0, 2.0, 1.0);  // beyond the far plane: a line not drawn
 
 // Outlines a few pixels across on screen (a distant stud's) fade out; bigger ones (bricks'
 // joints and silhouettes) stay at full strength.
@@ -74,11 +75,13 @@ void main()
     vec2 to_d = d.xy / d.w - sa;
     float side_c = line.x * to_c.y - line.y * to_c.x;
     float side_d = line.x * to_d.y - line.y * to_d.x;
-    gl_Position = side_c * side_d > 0.0 ? a : vec4(0.0, 0.0, 2.0, 1.0);
+    float own = length((M * (inst_m * vec4(normal - position, 0.0))).xyz);
+    // Both ends take the strength at the line's middle, so they agree on dropping it.
+    float strength = line_strength(own * CONDITIONAL_SCALE, 0.5 * (a.w + b.w));
+    gl_Position = side_c * side_d > 0.0 && strength > 0.0 ? a : OUTSIDE;
     frag_position = (M * (inst_m * vec4(position, 1.0))).xyz;
     frag_normal = vec3(0.0, 0.0, 1.0);
-    float own = length((M * (inst_m * vec4(normal - position, 0.0))).xyz);
-    color_multiplier = vec4(color_0.rgb, line_strength(own * CONDITIONAL_SCALE, a.w));
+    color_multiplier = vec4(color_0.rgb, strength);
 #else
     // Matrix-vector products only: llvmpipe does not hoist uniform-only matrix products.
     vec4 world = M * (inst_m * vec4(position, 1.0));
@@ -98,8 +101,15 @@ void main()
 #endif
 #ifdef COLOR_0_LOC
 #ifdef TEXCOORD_0_LOC
+    // An outline's strength is taken at its part's origin, the same for all its vertices, so
+    // a faded-out outline is dropped whole before it is rasterised (no fragments at all).
     float scale = length((M * (inst_m * vec4(0.57735, 0.57735, 0.57735, 0.0))).xyz);
-    color_multiplier = vec4(color_0.rgb, line_strength(line_extent.x * scale, gl_Position.w));
+    float origin_w = (P * (V * (M * inst_m[3]))).w;
+    float strength = line_strength(line_extent.x * scale, origin_w);
+    color_multiplier = vec4(color_0.rgb, strength);
+    if (strength <= 0.0) {
+        gl_Position = OUTSIDE;
+    }
 #else
     color_multiplier = color_0;
 #endif
