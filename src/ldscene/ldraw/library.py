@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -48,6 +48,15 @@ class SourceKey:
     path: str  # LIB: the library index key ("parts/3001.dat"); FS, MPD: the resolved file path
     block: str = ""  # MPD: the block's normalised name
     own: bool = False  # the loose geometry (type 2-5 lines) a model file draws itself
+    # Keys index every table of a load (hundreds of thousands of lookups for a large model):
+    # the hash is computed once, not from four fields (one an Enum) on every lookup.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.kind.value, self.path, self.block, self.own)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def lib(cls, rel: str) -> SourceKey:
