@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -87,16 +88,23 @@ def indexed_lines(lines: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, ...
     return points[first], point_codes[first], inverse.reshape(-1, 2).astype(np.uint32)
 
 
+class BatchKind(str, Enum):
+    """What a `Batch` draws."""
+
+    TRIANGLES = "tri"  # a leaf's triangles in one raw colour code
+    LINES = "edge"  # a leaf's edge lines and its conditional lines
+
+
 @dataclass
 class Batch:
     """A drawable group: leaf triangles (or lines) of one resolved colour, with instances."""
 
     leaf: int
-    kind: str  # "tri" or "edge" (a leaf's edge lines and its conditional lines)
-    code: int  # resolved LDraw colour code (tri); the instance colour (edge, inherit) or 16
+    kind: BatchKind
+    code: int  # resolved LDraw colour code (triangles); the instance colour (lines, inherit) or 16
     mirrored: bool
     instances: np.ndarray  # indices into the model's instance arrays
-    tri_class: int | None = None  # raw code of the triangles drawn (tri batches)
+    tri_class: int | None = None  # raw code of the triangles drawn (TRIANGLES batches)
 
 
 @dataclass
@@ -342,16 +350,22 @@ def build_model_meshes(
                     for c in np.unique(cols[sel_m]):
                         inst = idx[sel_m & (cols == c)]
                         code = int(resolve_codes(np.array([cls]), int(c))[0])
-                        batches.append(Batch(leaf_index, "tri", code, m, inst, int(cls)))
+                        batches.append(
+                            Batch(leaf_index, BatchKind.TRIANGLES, code, m, inst, int(cls))
+                        )
                 else:
-                    batches.append(Batch(leaf_index, "tri", int(cls), m, idx[sel_m], int(cls)))
+                    batches.append(
+                        Batch(leaf_index, BatchKind.TRIANGLES, int(cls), m, idx[sel_m], int(cls))
+                    )
         if lm.n_edges or len(lm.cond):  # edge lines and conditional lines
             codes = np.concatenate([lm.edge_vertex_codes, lm.cond_codes])
             if np.isin(codes, _INHERIT).any():
                 for c in np.unique(cols):
-                    batches.append(Batch(leaf_index, "edge", int(c), False, idx[cols == c]))
+                    batches.append(
+                        Batch(leaf_index, BatchKind.LINES, int(c), False, idx[cols == c])
+                    )
             else:
-                batches.append(Batch(leaf_index, "edge", MAIN_COLOUR, False, idx))
+                batches.append(Batch(leaf_index, BatchKind.LINES, MAIN_COLOUR, False, idx))
     if progress:
         progress("meshing", 1.0)
 

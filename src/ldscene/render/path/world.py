@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ldscene.render.description import RenderDescription
+from ldscene.render.meshes import BatchKind
 
 
 @dataclass
@@ -42,7 +43,7 @@ def world_meshes(description: RenderDescription) -> list[WorldMesh]:
     meshes = description.meshes
     parts: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     for batch in meshes.batches:
-        if batch.kind != "tri" or batch.tri_class is None:
+        if batch.kind is not BatchKind.TRIANGLES or batch.tri_class is None:
             continue
         leaf = meshes.leaves[batch.leaf]
         positions, normals, indices = leaf.surface(batch.tri_class, batch.mirrored)

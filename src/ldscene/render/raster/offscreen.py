@@ -21,6 +21,7 @@ from ldscene.render.camera import Framing
 from ldscene.render.description import describe
 from ldscene.render.images import image_from_array
 from ldscene.render.meshes import (
+    BatchKind,
     ModelMeshes,
     Progress,
     linear_rgb,
@@ -153,7 +154,9 @@ class ModelRenderer:
         table = m.model.colours
         scene, renderer = self._scene, self._renderer
         n_glass = sum(
-            len(b.instances) for b in m.batches if b.kind == "tri" and table.get(b.code).alpha < 1.0
+            len(b.instances)
+            for b in m.batches
+            if b.kind is BatchKind.TRIANGLES and table.get(b.code).alpha < 1.0
         )
         glass_instanced = n_glass > GLASS_NODE_LIMIT
         total = len(m.batches)
@@ -169,7 +172,7 @@ class ModelRenderer:
                 self.progress("uploading", i / max(total, 1))
             lm = m.leaves[batch.leaf]
             poses = m.poses[batch.instances]
-            if batch.kind == "tri":
+            if batch.kind is BatchKind.TRIANGLES:
                 positions, normals, indices = lm.surface(batch.tri_class, batch.mirrored)
                 colour = table.get(batch.code)
                 material = pyrender_material(colour)
