@@ -27,6 +27,7 @@ from test_viewer import (  # noqa: F401  (xdisplay: the Xvfb fixture)
 
 from ldscene.render.raster.viewer import camera_entry, next_camera_name
 from ldscene.scene import load_scene
+from ldscene.scene.cameras import CameraKind
 
 pytestmark = pytest.mark.slow  # renders, windows or whole scenes: seconds each
 
@@ -46,7 +47,7 @@ def test_entry_reads_back_as_the_same_camera(tmp_path):
     assert entry.startswith("  view_1: {position: [12.27, 8, -20], look_at: [0.5, 0.6, -0.15]")
     assert "fov: 27.5}" in entry and "# units: stud" in entry
     camera = load_scene(paste(tmp_path, scene, entry)).camera("view_1")
-    assert camera.kind == "look" and camera.fov == 27.5
+    assert camera.kind is CameraKind.LOOK and camera.fov == 27.5
     flip = np.array([1.0, -1.0, -1.0])  # the viewer's axes are the scene's; cameras are LDraw's
     assert np.allclose(camera.position, eye * flip, atol=0.2)
     assert np.allclose(camera.target, target * flip, atol=0.2)

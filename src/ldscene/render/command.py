@@ -99,8 +99,10 @@ def build_views(req: RenderRequest, scene=None, model=None) -> list[View]:
 
 def scene_view(camera, model) -> View:
     """A scene camera as a View: auto-framed orbit when it gives no distance, else fixed."""
+    from ldscene.scene.cameras import CameraKind
+
     focus = None if camera.focus is None else tuple(float(v) for v in camera.focus)
-    if camera.kind == "orbit" and camera.distance is None and camera.target is None:
+    if camera.kind is CameraKind.ORBIT and camera.distance is None and camera.target is None:
         return View(
             camera.name,
             float(camera.lat or 0.0),

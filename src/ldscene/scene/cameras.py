@@ -9,6 +9,7 @@ the target's bounding sphere in the field of view.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -19,19 +20,26 @@ DEFAULT_LON = 30.0
 UP = np.array([0.0, -1.0, 0.0])
 
 
+class CameraKind(str, Enum):
+    """How a scene camera is placed."""
+
+    ORBIT = "orbit"  # lat, lon and distance around a target
+    LOOK = "look"  # from a position at a target (position: and look_at:)
+
+
 @dataclass(frozen=True)
 class Camera:
     """A resolved scene camera; all points in LDraw axes and units.
 
-    `kind` is "orbit" (lat, lon, distance or None for automatic, target or None for the
-    scene centre) or "look" (position, target).  `fov` is the vertical field of view.
+    `kind` is ORBIT (lat, lon, distance or None for automatic, target or None for the
+    scene centre) or LOOK (position, target).  `fov` is the vertical field of view.
     `fit` is the box an automatic distance frames when the target is a placed name (that
     entry's box); otherwise the scene's box is framed.  `focus` and `aperture` (an f-number)
     give the path engine's image depth of field.
     """
 
     name: str
-    kind: str
+    kind: CameraKind
     fov: float = DEFAULT_FOV
     lat: float | None = None
     lon: float | None = None
@@ -47,11 +55,11 @@ class Camera:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(eye, target, up) in LDraw axes for a scene with this bounding box."""
         lo, hi = np.asarray(bbox_min, float), np.asarray(bbox_max, float)
-        if self.fit is not None and self.kind == "orbit":
+        if self.fit is not None and self.kind is CameraKind.ORBIT:
             lo, hi = np.asarray(self.fit[0], float), np.asarray(self.fit[1], float)
         centre = (lo + hi) / 2
         target = self.target if self.target is not None else centre
-        if self.kind == "look":
+        if self.kind is CameraKind.LOOK:
             assert self.position is not None
             eye = np.asarray(self.position, float)
             up = UP if abs(np.dot(_unit(target - eye), UP)) < 0.999 else np.array([0, 0, -1.0])

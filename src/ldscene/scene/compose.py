@@ -28,7 +28,7 @@ from ldscene.scene import reader as rd
 from ldscene.scene import spec as sp
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_box
-from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera
+from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera, CameraKind
 from ldscene.scene.composed import Instances, RenderDefaults, Scene
 from ldscene.scene.heightfield import HeightField
 from ldscene.scene.landing import Landing
@@ -297,7 +297,7 @@ class Composer(Landing):
                 out.append(
                     Camera(
                         c.name,
-                        "look",
+                        CameraKind.LOOK,
                         fov,
                         position=tf.to_ldraw_point(c.position),
                         target=target,
@@ -311,7 +311,7 @@ class Composer(Landing):
                 out.append(
                     Camera(
                         c.name,
-                        "orbit",
+                        CameraKind.ORBIT,
                         fov,
                         c.lat if c.lat is not None else DEFAULT_LAT,
                         c.lon if c.lon is not None else DEFAULT_LON,

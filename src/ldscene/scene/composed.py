@@ -14,7 +14,7 @@ from ldscene.ldraw.colours import resolve_codes
 from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.studs import StudStyle
 from ldscene.scene import spec as sp
-from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera
+from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera, CameraKind
 from ldscene.scene.sources import Sources
 
 
@@ -75,7 +75,7 @@ class Scene:
             return (
                 self.cameras[0]
                 if self.cameras
-                else Camera("default", "orbit", DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON)
+                else Camera("default", CameraKind.ORBIT, DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON)
             )
         for camera in self.cameras:
             if camera.name == name:

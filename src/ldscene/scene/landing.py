@@ -267,7 +267,7 @@ class Landing:
         self, s: sp.ScatterSpec, area: sp.Area, world: Instances, entries: dict[str, slice]
     ) -> np.ndarray:
         """An area's outline in LDraw x, z."""
-        if area.kind == "near":
+        if area.kind is sp.AreaKind.NEAR:
             assert area.near is not None
             if area.near not in entries:
                 names = list(entries)
@@ -289,7 +289,7 @@ class Landing:
             hi = box[1][[0, 2]] + area.margin
             return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
         pts = area.points * np.array([1.0, -1.0])  # scene (x, z) → LDraw (x, -z)
-        if area.kind == "rect":
+        if area.kind is sp.AreaKind.RECT:
             lo, hi = pts.min(0) - area.margin, pts.max(0) + area.margin
             return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])
         return pts

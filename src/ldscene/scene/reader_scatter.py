@@ -13,6 +13,7 @@ from ldscene.scene.spec import (
     COLOUR_CHOICE_KEYS,
     SCATTER_KEYS,
     Area,
+    AreaKind,
     Choice,
     ColourRef,
     ScatterSpec,
@@ -218,7 +219,7 @@ def _areas(reader: Reader, node: YMap, what: str) -> list[Area]:
 
 def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) -> Area:
     area = reader.section(value, where, AREA_KEYS, area_what)
-    kinds = [k for k in ("rect", "polygon", "near") if k in area]
+    kinds = [k for k in AreaKind if k.value in area]
     if len(kinds) != 1:
         raise reader.error(
             area.mark,
@@ -226,30 +227,31 @@ def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) ->
             "rect: [[x0, z0], [x1, z1]] | polygon: [[x, z], ...] | near: NAME",
         )
     kind = kinds[0]
+    key = kind.value  # the area's key in the file, also its name in messages
     margin = (
         reader.length(area["margin"], area.value_mark("margin"), f"margin of {area_what}")
         if "margin" in area
         else 0.0
     )
     y = reader.length(area["y"], area.value_mark("y"), f"y of {area_what}") if "y" in area else 0.0
-    if kind == "near":
+    if kind is AreaKind.NEAR:
         return Area(
-            "near",
+            kind,
             np.zeros((0, 2)),
-            reader.string(area, "near", area_what),
+            reader.string(area, key, area_what),
             margin,
             y,
-            area.value_mark("near"),
+            area.value_mark(key),
         )
-    value = area[kind]
-    need = 2 if kind == "rect" else 3
-    if not isinstance(value, YList) or (len(value) != 2 if kind == "rect" else len(value) < 3):
+    value = area[key]
+    rect = kind is AreaKind.RECT
+    if not isinstance(value, YList) or (len(value) != 2 if rect else len(value) < 3):
         raise reader.error(
-            area.value_mark(kind),
-            f"{kind} of {what} must be a list of "
+            area.value_mark(key),
+            f"{key} of {what} must be a list of "
             + (
                 "two corners [[x0, z0], [x1, z1]]"
-                if kind == "rect"
+                if rect
                 else "at least three points [[x, z], ...]"
             ),
             "x and z are ground coordinates (y is height)",
@@ -258,22 +260,21 @@ def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) ->
     for i, item in enumerate(value):
         if not isinstance(item, YList) or len(item) != 2:
             raise reader.error(
-                value.item_mark(i), f"point {i + 1} of {kind} of {what} must be [x, z]"
+                value.item_mark(i), f"point {i + 1} of {key} of {what} must be [x, z]"
             )
-        points.append(reader._list_vector(item, f"{kind} of {what}"))
+        points.append(reader._list_vector(item, f"{key} of {what}"))
     pts = np.array(points, float)
-    if kind == "rect" and (np.any(pts[0] == pts[1])):
+    if rect and (np.any(pts[0] == pts[1])):
         raise reader.error(
-            area.value_mark(kind),
+            area.value_mark(key),
             f"rect of {what} has no area",
             "give two opposite corners [[x0, z0], [x1, z1]]",
         )
     x, z = pts[:, 0], pts[:, 1]
-    if kind == "polygon" and np.dot(x, np.roll(z, 1)) == np.dot(z, np.roll(x, 1)):
+    if kind is AreaKind.POLYGON and np.dot(x, np.roll(z, 1)) == np.dot(z, np.roll(x, 1)):
         raise reader.error(
-            area.value_mark(kind),
+            area.value_mark(key),
             f"polygon of {what} has no area",
             "its points lie on one line: give the corners of a shape, in order",
         )
-    del need
-    return Area(kind, pts, None, margin, y, area.value_mark(kind))
+    return Area(kind, pts, None, margin, y, area.value_mark(key))

@@ -8,6 +8,7 @@ file position the composer needs for errors found later (part lookup, cycles).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,17 @@ class Choice:
     where: Mark
 
 
+class AreaKind(str, Enum):
+    """The shape of a scatter area; the value is its key in the scene file."""
+
+    RECT = "rect"  # two opposite corners
+    POLYGON = "polygon"  # three or more corners, in order
+    NEAR = "near"  # around a placed name's box, widened by the margin
+
+
 @dataclass
 class Area:
-    kind: str  # "rect" | "polygon" | "near"
+    kind: AreaKind
     points: np.ndarray  # (N, 2) scene x, z (rect: two corners)
     near: str | None
     margin: float
