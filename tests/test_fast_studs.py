@@ -19,7 +19,6 @@ from ldscene.render import RenderOptions, View, render_model
 from ldscene.render.studs import (
     FAST_BELOW_PX,
     LOGO_FROM_PX,
-    fast_studs_rule,
     stud_pixels,
     stud_rule,
 )
@@ -52,10 +51,10 @@ def test_fast_studs_replace_each_stud_by_the_8_sided_primitive(tmp_path, monkeyp
     assert (saving("stud.dat") > 0).all()  # fewer triangles, lines and conditional lines
     # A stud placed directly in a model is drawn fast too.
     bare = write(tmp_path, "bare.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 stud.dat\n")
-    fast_bare = counts(load_model(bare, fast_studs=True))
+    fast_bare = counts(load_model(bare, studs=StudStyle.FAST))
     assert fast_bare == counts(load_model(tmp_path / "fast.ldr"))
     expected = 2 * saving("stud.dat") + saving("stud4.dat")
-    full, fast = load_model(plate), load_model(plate, fast_studs=True)
+    full, fast = load_model(plate), load_model(plate, studs=StudStyle.FAST)
     assert tuple(np.subtract(counts(full), counts(fast))) == tuple(expected)
     assert not full.fast_studs and fast.fast_studs
 
@@ -71,9 +70,9 @@ def test_fast_studs_keep_a_real_brick_in_shape(tmp_path):
 def test_fast_and_full_studs_are_cached_apart(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     brick = write(tmp_path, "brick.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
-    fast_cold = counts(load_model(brick, fast_studs=True))
+    fast_cold = counts(load_model(brick, studs=StudStyle.FAST))
     full_after_fast = counts(load_model(brick))
-    fast_warm = counts(load_model(brick, fast_studs=True))
+    fast_warm = counts(load_model(brick, studs=StudStyle.FAST))
     assert fast_warm == fast_cold
     assert full_after_fast == counts(load_model(brick, use_cache=False))
     assert full_after_fast[0] > fast_cold[0]
@@ -87,15 +86,15 @@ def test_a_rule_decides_from_the_instance_origins(tmp_path):
     )
     seen = []
 
-    def rule(origins: np.ndarray) -> bool:
+    def rule(origins: np.ndarray) -> StudStyle:
         seen.append(origins.copy())
-        return True
+        return StudStyle.FAST
 
-    model = load_model(far, studs=rule, use_cache=False)  # a bool answer: True is fast-draw
+    model = load_model(far, studs=rule, use_cache=False)
     assert model.fast_studs and model.studs is StudStyle.FAST
     # Two instances: their origins, then the corners of their boxes (see test_stud_logos.py).
     np.testing.assert_allclose(seen[0][:2], [[0, 0, 0], [2000, 0, 1500]])
-    assert not load_model(far, fast_studs=lambda origins: False, use_cache=False).fast_studs
+    assert not load_model(far, studs=lambda origins: StudStyle.FULL, use_cache=False).fast_studs
     # Many instances: the origins alone, before any geometry is built.
     many = write(
         tmp_path,
@@ -158,7 +157,6 @@ def test_auto_rule_uses_the_threshold():
     assert stud_rule("full", opts_small, views) is StudStyle.FULL
     assert stud_rule("auto", None, None) is StudStyle.FULL  # a scene: views not known yet
     assert stud_rule("fast", None, None) is StudStyle.FAST
-    assert fast_studs_rule is stud_rule  # the older name, as render/command.py calls it
 
 
 def _render_far_bricks(folder: Path, *extra: str) -> str:
@@ -194,6 +192,6 @@ def test_fast_studs_look_the_same_when_small(tmp_path):
     path = write(tmp_path, "brick.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
     opts = RenderOptions(width=96, height=72)
     (full,) = render_model(load_model(path), [View.named("iso")], opts)
-    (fast,) = render_model(load_model(path, fast_studs=True), [View.named("iso")], opts)
+    (fast,) = render_model(load_model(path, studs=StudStyle.FAST), [View.named("iso")], opts)
     diff = np.abs(np.asarray(full).astype(int) - np.asarray(fast).astype(int))
     assert diff.mean() < 1.0, diff.mean()

@@ -68,7 +68,7 @@ def test_logo_studs_replace_the_studs_that_have_a_logo_variant(tmp_path):
     assert counts(logo) == tuple(expected)
     # The `--studs` word and the older keyword name the same style.
     assert counts(load_model(plate, studs="logo", use_cache=False)) == counts(logo)
-    assert load_model(plate, fast_studs=StudStyle.LOGO, use_cache=False).studs is StudStyle.LOGO
+    assert load_model(plate, studs=StudStyle.LOGO, use_cache=False).studs is StudStyle.LOGO
 
 
 def test_a_logo_brick_draws_the_logo_primitive_on_each_stud(tmp_path):

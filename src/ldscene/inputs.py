@@ -55,16 +55,14 @@ def load_input(
     use_cache: bool = True,
     studs: Studs = StudStyle.FULL,
     wait_for_cache: bool = True,
-    *,
-    fast_studs: Studs | None = None,
 ) -> LoadedInput:
     """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`.
 
-    `studs` (or its older name `fast_studs`), `wait_for_cache`: see `load_model`; a scene
+    `studs`, `wait_for_cache`: see `load_model`; a scene
     takes only a style (a rule means full studs there) and always waits for its cache writes.
     """
     path = Path(path)
-    rule = as_rule(studs if fast_studs is None else fast_studs)
+    rule = as_rule(studs)
     if is_scene(path):
         from ldscene.scene import load_scene
 

@@ -55,8 +55,6 @@ def load_model(
     use_cache: bool = True,
     studs: Studs = StudStyle.FULL,
     wait_for_cache: bool = True,
-    *,
-    fast_studs: Studs | None = None,
 ) -> Model:
     """Load an `.ldr`, `.mpd` or `.dat` file and flatten it to instances.
 
@@ -64,11 +62,11 @@ def load_model(
     after the model's own folder and before the library.  `studs` says how studs are drawn: a
     `StudStyle` (full, LDraw's 8-sided fast-draw primitives, or logo studs), or a callable
     that picks one from the instances' (P, 3) origins, once they are known and before any
-    geometry is built.  `fast_studs` is the older name of the same argument (True: fast-draw).
-    With `wait_for_cache` False the disk-cache pack is written in a background thread while
-    the caller works (a render), and is complete before the interpreter exits.
+    geometry is built.  With `wait_for_cache` False the disk-cache pack is written in a
+    background thread while the caller works (a render), and is complete before the
+    interpreter exits.
     """
-    rule = as_rule(studs if fast_studs is None else fast_studs)
+    rule = as_rule(studs)
     with _session(library, extra_paths, strict, use_cache, rule, wait_for_cache) as flattener:
         model = flattener.flatten(_open_root(flattener.files, Path(path)))
     _check_strict(model, strict)

@@ -38,10 +38,10 @@ class StudStyle(enum.Enum):
 #: (4: 3D, rounded top; 3: 3D, sharp top; 5: 3D, flattened; 2 and 1: flat outlines).
 LOGO_SUFFIXES = ("-logo4", "-logo3", "-logo5", "-logo2", "-logo")
 
-#: A rule picking a style from the (P, 3) instance origins (a bool answer: True is fast-draw).
-StudRule = Callable[[np.ndarray], StudStyle | bool]
-#: What `load_model(studs=...)` takes: a style, its `--studs` word, a bool (fast or not), a rule.
-Studs = StudStyle | bool | str | StudRule
+#: A rule picking a style from the (P, 3) instance origins.
+StudRule = Callable[[np.ndarray], StudStyle]
+#: What `load_model(studs=...)` takes: a style, its `--studs` word, or a rule.
+Studs = StudStyle | str | StudRule
 
 
 def is_stud_primitive(rel: str) -> bool:
@@ -63,21 +63,17 @@ def variant_names(rel: str, style: StudStyle) -> tuple[str, ...]:
     return tuple(f"{stem}{suffix}{dot}{ext}" for suffix in LOGO_SUFFIXES)
 
 
-def as_style(value: StudStyle | bool | str) -> StudStyle:
-    """A style from a style, a `--studs` word, or the old `fast_studs` bool."""
+def as_style(value: StudStyle | str) -> StudStyle:
+    """A style from a style or a `--studs` word."""
     if isinstance(value, StudStyle):
         return value
-    if isinstance(value, (bool, np.bool_)):
-        return StudStyle.FAST if value else StudStyle.FULL
     if isinstance(value, str):
         return StudStyle(value)
     raise TypeError(f"not a stud style: {value!r}")
 
 
 def as_rule(value: Studs) -> StudStyle | Callable[[np.ndarray], StudStyle]:
-    """`load_model`'s `studs=` (or the old `fast_studs=`) as a style or a rule returning one;
-    a rule may still answer with a bool (True: fast-draw)."""
-    if callable(value) and not isinstance(value, (StudStyle, str, bool)):
-        rule = value
-        return lambda origins: as_style(rule(origins))
-    return as_style(value)  # type: ignore[arg-type]
+    """`load_model`'s `studs=` as a style, or the rule that picks one."""
+    if callable(value) and not isinstance(value, (StudStyle, str)):
+        return value
+    return as_style(value)

@@ -94,7 +94,3 @@ def stud_rule(
     if options is None or views is None:
         return StudStyle.FULL
     return lambda points: auto_style(stud_pixels(points, options, views))
-
-
-#: The older name of `stud_rule` (it answered with bools before logo studs).
-fast_studs_rule = stud_rule
