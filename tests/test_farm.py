@@ -53,6 +53,7 @@ def pixels(path: Path) -> np.ndarray:
         return np.asarray(im.convert("RGBA"))
 
 
+@pytest.mark.slow  # whole child processes (or a worker pool): the full suite runs it
 def test_batch_renders_the_rest_and_reports_the_bad_input(models, tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(
@@ -69,6 +70,7 @@ def test_batch_renders_the_rest_and_reports_the_bad_input(models, tmp_path):
         assert im.size == (96, 72)
 
 
+@pytest.mark.slow  # whole child processes (or a worker pool): the full suite runs it
 def test_batch_images_equal_single_renders(models, tmp_path):
     """Worker processes draw exactly what `ldscene render` draws in its own process."""
     (models / "broken.mpd").unlink()

@@ -9,6 +9,7 @@ import sys
 import zlib
 
 import numpy as np
+import pytest
 from conftest import OMR
 
 from ldscene.ldraw import load_model
@@ -52,6 +53,7 @@ def test_corrupt_entries_are_rebuilt_into_a_newer_pack(tmp_path, monkeypatch):
     assert model_stats(load_model(MODEL)) == expected
 
 
+@pytest.mark.slow  # whole child processes (or a worker pool): the full suite runs it
 def test_a_render_leaves_the_cache_whole_behind(tmp_path):
     # `render` lets the packs be written beside the GL work; they must be whole before exit.
     cache = tmp_path / "cache"

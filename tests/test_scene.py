@@ -323,6 +323,7 @@ def test_scatter_is_reproducible_byte_for_byte(tmp_path):
     assert (tmp_path / "a" / "out.mpd").read_bytes() == (tmp_path / "b" / "out.mpd").read_bytes()
 
 
+@pytest.mark.slow  # whole child processes (or a worker pool): the full suite runs it
 def test_settling_reads_the_height_cache_and_agrees(tmp_path):
     # The leaves' height-field samples are kept on disk; a run that reads them places every
     # piece exactly where a run that computed them did, and --no-cache writes none.

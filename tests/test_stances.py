@@ -326,6 +326,7 @@ place:
     assert "settle the model where it is placed" in str(caught.value)
 
 
+@pytest.mark.slow  # whole child processes (or a worker pool): the full suite runs it
 def test_settled_scenes_export_the_same_bytes_in_every_process(tmp_path, settled):
     path, _ = settled
     outputs = []
