@@ -14,7 +14,7 @@ from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.flatten import Flattener
 from ldscene.ldraw.library import SourceKey, SourceKind
 from ldscene.ldraw.model import Model
-from ldscene.ldraw.resolver import Files
+from ldscene.ldraw.resolver import FileKind, Files
 from ldscene.ldraw.studs import StudStyle
 
 pytestmark = pytest.mark.unit
@@ -72,7 +72,7 @@ def test_resolver_order_blocks_then_folder(tmp_path: Path) -> None:
     assert tri is not None and tri.key.kind is SourceKind.FS
     assert Path(tri.key.path) == (tmp_path / "parts" / "tri.dat").resolve()
     assert missing is None
-    assert files.kind(sub) == "model" and files.kind(tri) == "part"
+    assert files.kind(sub) is FileKind.MODEL and files.kind(tri) is FileKind.PART
 
 
 def test_flatten_places_a_sub_model_twice_sharing_one_leaf(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from ldscene.errors import LimitError
 from ldscene.ldraw.library import Source
+from ldscene.ldraw.resolver import FileKind
 
 INSTANCES_ENV = "LDSCENE_MAX_INSTANCES"
 DEFAULT_MAX_INSTANCES = 1_000_000
@@ -64,6 +65,7 @@ def total_of(start: str, own: Callable[[str], int], uses: Edges, memo: dict[str,
     child met again on the current path (a cycle, which the caller's own walk reports) counts
     0; the walk is iterative, as nesting may be deep."""
     on_path: set[str] = set()
+    children_of: dict[str, dict[str, int]] = {}
     stack: list[tuple[str, bool]] = [(start, False)]
     while stack:
         key, done = stack.pop()
@@ -71,12 +73,13 @@ def total_of(start: str, own: Callable[[str], int], uses: Edges, memo: dict[str,
             continue
         if done:
             on_path.discard(key)
-            children = uses(key)
+            children = children_of.pop(key)
             memo[key] = own(key) + sum(n * memo.get(c, 0) for c, n in children.items())
             continue
         on_path.add(key)
         stack.append((key, True))
-        stack.extend((c, False) for c in uses(key) if c not in memo and c not in on_path)
+        children_of[key] = uses(key)  # asked once: the walk comes back to it when done
+        stack.extend((c, False) for c in children_of[key] if c not in memo and c not in on_path)
     return memo[start]
 
 
@@ -133,13 +136,13 @@ def check_instances(files, root: Source, view: Callable) -> None:
     sources: dict[str, Source] = {root.key: root}
 
     def is_model(key: str) -> bool:  # the root is walked as a model whatever its header says
-        return key == root.key or files.kind(sources[key]) == "model"
+        return key == root.key or files.kind(sources[key]) is FileKind.MODEL
 
     def uses(key: str) -> dict[str, int]:
         if not is_model(key):
             return {}
         _, children = view(files.record(sources[key]))
-        models = [c for c in children if c is not None and files.kind(c) == "model"]
+        models = [c for c in children if c is not None and files.kind(c) is FileKind.MODEL]
         for child in models:
             sources.setdefault(child.key, child)
         return _counted(models)

@@ -14,7 +14,6 @@ from ldscene.scene.bounds import instance_boxes, model_box
 from ldscene.scene.composed import Instances
 from ldscene.scene.heightfield import CELL, HeightField, Probe, thinned_samples
 from ldscene.scene.scatter import ScatterChoice, ScatterFailure, scatter
-from ldscene.scene.sources import part_key
 
 #: A settling thing held up only by contacts less than a cell wide goes down further when
 #: that takes it at least this much lower (LDU): a stud's rim against the rim of the hole
@@ -104,15 +103,15 @@ class Landing:
     def scatter(self, s: sp.ScatterSpec, world: Instances, entries: dict[str, slice]) -> None:
         what = f"scatter '{s.name}'"
         choices: list[ScatterChoice] = []
-        refs: list[tuple[str, str]] = []
+        prefixes: list[tuple[str, ...]] = []  # the names the pieces' instances get
         for choice in s.choices:
             if choice.part is not None:
                 model = self.part(choice.part, choice.where, what)
-                refs.append(("part", part_key(choice.part)))
+                prefixes.append((s.name,))
             else:
                 assert choice.model is not None
                 model = self.model_def(choice.model, choice.where, what, ())
-                refs.append(("model", choice.model))
+                prefixes.append((s.name, choice.model))
             fixed = self.colour(choice.colour) if choice.colour is not None else None
             choices.append(ScatterChoice(model, choice.weight, fixed))
         colours = [(self.colour(ref), w) for ref, w in s.colours]
@@ -171,9 +170,9 @@ class Landing:
                 "lower count or spacing, or enlarge the area",
             ) from None
         for piece in pieces:
-            kind, ref = refs[piece.choice]
-            prefix = (s.name,) if kind == "part" else (s.name, ref)
-            world.add(choices[piece.choice].model, piece.transform, piece.colour, prefix)
+            world.add(
+                choices[piece.choice].model, piece.transform, piece.colour, prefixes[piece.choice]
+            )
         if s.settle:
             self._field_count = world.count  # the pieces are in the field already
 
