@@ -28,8 +28,6 @@ from ldscene.ldraw.texmap import fallback_view
 #: `Flattener._choose_studs`).
 FEW_INSTANCES = 16
 
-#: Codes handed out when a model file redefines a colour code differently from LDConfig.
-
 
 def _inverted(geometry: PartGeometry) -> PartGeometry:
     """The geometry with every triangle's winding reversed (BFC INVERTNEXT in a model)."""
