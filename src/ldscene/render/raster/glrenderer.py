@@ -77,6 +77,7 @@ from pyrender.constants import GLTF, ProgramFlags, RenderFlags
 from pyrender.shader_program import ShaderProgramCache
 
 from ldscene.render.raster.framebuffers import Framebuffers
+from ldscene.render.raster.lines import SHADER_DEFINES, drawn_segments
 from ldscene.render.raster.materials import GLASS_LINES, LINES, SHADOW_CATCHER
 from ldscene.render.raster.pyrender_adapter import bind, program_id, unbind
 from ldscene.render.raster.shadows import ShadowPass, switch_program
@@ -97,7 +98,7 @@ class _ProgramCache(ShaderProgramCache):
 
     def __init__(self, shader_dir: str) -> None:
         super().__init__(shader_dir=shader_dir)
-        self.defines: dict[str, int] = {}
+        self.defines: dict[str, float] = dict(SHADER_DEFINES)
 
     def get_program(self, vertex_shader, fragment_shader, geometry_shader=None, defines=None):
         merged = {**(defines or {}), **self.defines}
@@ -129,6 +130,7 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
         self._ambient = None
         self._depth_only = False  # drawing the glass's depth for its lines (colour writes off)
         self._occlusion_measured = False  # this frame's AO waits to be applied (read-back)
+        self._line_view = (np.eye(4), 1.0)  # this frame's P @ V and line_pixels (lines.py)
 
     @property
     def shadow_interleave(self) -> bool:
@@ -297,6 +299,7 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
         texel = 1.0
         # Output pixels per unit at clip w = 1 (perspective) or anywhere (orthographic).
         line_pixels = float(P[1, 1]) * self.viewport_height / 2 / self.reduce
+        self._line_view = (P @ V, line_pixels)
         for ln in scene.directional_light_nodes:
             if ln.light.shadow_texture is not None:
                 texel = 1.0 / ln.light.shadow_texture.width
@@ -393,20 +396,27 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
             glCullFace(GL_BACK)
             self._gl_state["cull"] = True
         self._set_state(GL_CULL_FACE, not (mode == MODE_CATCHER or material.doubleSided))
-        self._draw_call(primitive)
+        fade = getattr(primitive, "fade", None)
+        if mode == MODE_LINES and fade is not None:
+            segments = drawn_segments(fade, primitive.poses, pose, *self._line_view)
+            if segments:
+                self._draw_call(primitive, 2 * segments)
+        else:
+            self._draw_call(primitive)
 
     @staticmethod
-    def _draw_call(primitive) -> None:
-        """Draw a bound-or-not primitive; leaves its vertex array bound (the next one replaces
-        it, and each pass unbinds at its end)."""
+    def _draw_call(primitive, count: int | None = None) -> None:
+        """Draw a bound-or-not primitive (its first `count` indices or vertices, default all);
+        leaves its vertex array bound (the next one replaces it, and each pass unbinds at its
+        end)."""
         bind(primitive)
         n_instances = 1 if primitive.poses is None else len(primitive.poses)
         if primitive.indices is not None:
-            glDrawElementsInstanced(
-                primitive.mode, primitive.indices.size, GL_UNSIGNED_INT, None, n_instances
-            )
+            count = primitive.indices.size if count is None else count
+            glDrawElementsInstanced(primitive.mode, count, GL_UNSIGNED_INT, None, n_instances)
         else:
-            glDrawArraysInstanced(primitive.mode, 0, len(primitive.positions), n_instances)
+            count = len(primitive.positions) if count is None else count
+            glDrawArraysInstanced(primitive.mode, 0, count, n_instances)
 
     def _clamped_line_width(self) -> float:
         if self._line_range is None:

@@ -1,5 +1,4 @@
-"""How big the outline each edge-line vertex belongs to is, so the shader can fade outlines that
-come out tiny.
+"""Edge and conditional lines that fade out when they come out tiny on screen.
 
 A stud's outline circle is 17 LDU across (its bounding box's diagonal); a brick's outline is
 ~90 LDU.  On a whole large model the studs' outlines turn into grey mush while the bricks'
@@ -8,13 +7,38 @@ outline it belongs to.  The size is the outline's, not the segment's, so LDraw's
 fast-draw studs fade exactly like 16-sided ones.  Conditional lines (the silhouettes of
 curved surfaces) are not connected to each other; the shader takes their own length, times
 CONDITIONAL_SCALE (a stud's side silhouette is 4 LDU long).
+
+A line that fades out entirely costs its vertex work all the same, and on software GL that
+is one thread's work for millions of line ends.  So each line primitive keeps its segments
+sorted largest first (`FadeOrder`), and a view draws only the prefix that some instance can
+still show (`drawn_segments`): the same lines as drawing them all, a fraction of the work.
+The fade's numbers live here and reach the shader as #defines (`SHADER_DEFINES`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ldscene.ldraw.normals import connected_components
+
+#: Output pixels: an outline this small on screen is not drawn at all ...
+LINE_FADE_FROM = 8.0
+#: ... and one this big at full strength.
+LINE_FADE_TO = 24.0
+#: A conditional line fades like an outline this many times its own length.
+CONDITIONAL_SCALE = 4.0
+#: The fade's numbers for shaders/mesh.vert.
+SHADER_DEFINES = {
+    "LINE_FADE_FROM": LINE_FADE_FROM,
+    "LINE_FADE_TO": LINE_FADE_TO,
+    "CONDITIONAL_SCALE": CONDITIONAL_SCALE,
+}
+#: The shader's unit diagonal: an edge outline's scale is the instance matrix's stretch of it.
+_DIAGONAL = np.full(3, 1 / np.sqrt(3))
+#: Relative slack for the shader's float32 arithmetic: borderline lines are kept.
+_SLACK = 1e-3
 
 
 def outline_sizes(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -32,3 +56,62 @@ def outline_sizes(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
     np.maximum.at(hi, label, vertices)
     sizes[:, 0] = np.linalg.norm(hi - lo, axis=1)[label]
     return sizes
+
+
+@dataclass(frozen=True)
+class FadeOrder:
+    """How a line primitive's segments are sorted for `drawn_segments`.
+
+    `keys` (descending) is each segment's outline size (edge lines) or own length (conditional
+    lines); `order` the permutation that sorted the segments so; `reach` how far from the
+    part's origin a conditional line's point can lie (their fade is taken at the line's
+    middle, not at the origin)."""
+
+    keys: np.ndarray
+    order: np.ndarray
+    conditional: bool
+    reach: float = 0.0
+
+    @classmethod
+    def of_edges(cls, sizes: np.ndarray, indices: np.ndarray) -> FadeOrder:
+        """Edge lines (E, 2) indexing vertices whose outline sizes (V, 2) `outline_sizes` gave."""
+        keys = sizes[indices[:, 0], 0] if len(indices) else np.zeros(0, np.float32)
+        order = np.argsort(-keys, kind="stable")
+        return cls(keys[order], order, conditional=False)
+
+    @classmethod
+    def of_conditional(cls, cond: np.ndarray) -> FadeOrder:
+        """Conditional lines (C, 4, 3): ends, then control points."""
+        cond = np.asarray(cond, np.float64)
+        keys = np.linalg.norm(cond[:, 1] - cond[:, 0], axis=1)
+        order = np.argsort(-keys, kind="stable")
+        reach = float(np.linalg.norm(cond[:, :2], axis=2).max()) if len(cond) else 0.0
+        return cls(keys[order], order, conditional=True, reach=reach)
+
+
+def drawn_segments(
+    fade: FadeOrder, poses: np.ndarray, node_pose: np.ndarray, PV: np.ndarray, line_pixels: float
+) -> int:
+    """How many of the sorted segments (a prefix) any instance at `poses` (N, 4, 4), placed
+    by `node_pose`, draws at all under projection-times-view `PV`; shaders/mesh.vert drops
+    the rest.  Conservative: a segment it might draw is counted."""
+    if not len(fade.keys) or not len(poses):
+        return 0
+    world = node_pose @ poses  # (N, 4, 4)
+    clip_w = PV[3] @ world  # each instance's clip w as a linear function of a local point
+    linear = world[:, :3, :3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if fade.conditional:
+            # Smallest w at any point of the part, and the largest stretch of a length.
+            w = clip_w[:, 3] - np.linalg.norm(clip_w[:, :3], axis=1) * fade.reach
+            if (w <= 1e-6).any():
+                return len(fade.keys)
+            stretch = np.linalg.norm(linear, axis=(1, 2))  # >= the largest singular value
+            smallest = LINE_FADE_FROM * w / (CONDITIONAL_SCALE * stretch * line_pixels)
+        else:
+            scale = np.linalg.norm(linear @ _DIAGONAL, axis=1)
+            w = np.maximum(clip_w[:, 3], 1e-6)
+            smallest = LINE_FADE_FROM * w / (scale * line_pixels)
+    # NaN (a degenerate matrix) draws everything; a zero scale (infinity) draws nothing.
+    threshold = float(np.nan_to_num(smallest, nan=0.0, posinf=np.inf).min()) * (1 - _SLACK)
+    return int(np.searchsorted(-fade.keys, -threshold, side="left"))

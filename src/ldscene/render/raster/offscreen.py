@@ -29,7 +29,7 @@ from ldscene.render.meshes import (
 )
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.raster.lights import LightRig, light_poses
-from ldscene.render.raster.lines import outline_sizes
+from ldscene.render.raster.lines import FadeOrder, outline_sizes
 from ldscene.render.raster.materials import (
     line_material,
     pyrender_material,
@@ -160,12 +160,20 @@ class ModelRenderer:
         )
         glass_instanced = n_glass > GLASS_NODE_LIMIT
         total = len(m.batches)
-        sizes: dict[int, np.ndarray] = {}  # per leaf: its outlines' sizes, for fading lines
+        # Per leaf: its edge lines' outline sizes and fade order, its conditional lines'.
+        edge_fades: dict[int, tuple[np.ndarray, FadeOrder]] = {}
+        cond_fades: dict[int, FadeOrder] = {}
 
-        def outlines(leaf: int, lm) -> np.ndarray:
-            if leaf not in sizes:
-                sizes[leaf] = outline_sizes(lm.edge_vertices, lm.edge_indices)
-            return sizes[leaf]
+        def edge_fade(leaf: int, lm) -> tuple[np.ndarray, FadeOrder]:
+            if leaf not in edge_fades:
+                sizes = outline_sizes(lm.edge_vertices, lm.edge_indices)
+                edge_fades[leaf] = sizes, FadeOrder.of_edges(sizes, lm.edge_indices)
+            return edge_fades[leaf]
+
+        def cond_fade(leaf: int, lm) -> FadeOrder:
+            if leaf not in cond_fades:
+                cond_fades[leaf] = FadeOrder.of_conditional(lm.cond)
+            return cond_fades[leaf]
 
         for i, batch in enumerate(m.batches):
             if self.progress and i % 200 == 0:
@@ -200,19 +208,25 @@ class ModelRenderer:
                 lines = line_material(on_glass=table.get(batch.code).alpha < 1.0)
                 if lm.n_edges:
                     codes = resolve_codes(lm.edge_vertex_codes, batch.code)
+                    sizes, fade = edge_fade(batch.leaf, lm)
                     prim = LeanPrimitive(
                         lm.edge_vertices,
                         color_0=_rgba(linear_rgb(table, codes)),
-                        texcoord_0=outlines(batch.leaf, lm),
-                        indices=lm.edge_indices,
+                        texcoord_0=sizes,
+                        indices=lm.edge_indices[fade.order],
                         material=lines,
                         mode=1,
                         poses=poses,
                     )
+                    prim.fade = fade
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
                 if self.options.conditional_lines and len(lm.cond):
+                    fade = cond_fade(batch.leaf, lm)
                     rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
-                    prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses, lines)
+                    prim = conditional_line_primitive(
+                        pyrender, lm.cond[fade.order], rgba[fade.order], poses, lines
+                    )
+                    prim.fade = fade
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}c")
         from ldscene.render.raster.textures import add_textured
 

@@ -22,6 +22,8 @@ from OpenGL.raw.GL.VERSION.GL_2_0 import glEnableVertexAttribArray, glVertexAttr
 from OpenGL.raw.GL.VERSION.GL_3_0 import glBindVertexArray, glGenVertexArrays
 from OpenGL.raw.GL.VERSION.GL_3_3 import glVertexAttribDivisor
 
+from ldscene.render.raster.lines import FadeOrder
+
 GL_ARRAY_BUFFER = 0x8892
 GL_ELEMENT_ARRAY_BUFFER = 0x8893
 GL_STATIC_DRAW = 0x88E4
@@ -32,7 +34,10 @@ _IDENTITY = np.eye(4, dtype=np.float32)[None]
 
 
 class LeanPrimitive(pyrender.Primitive):
-    """A `pyrender.Primitive` with uint32 indices and a lean `_add_to_context`."""
+    """A `pyrender.Primitive` with uint32 indices and a lean `_add_to_context`; line
+    primitives may carry their segments' `FadeOrder` (see render/raster/lines.py)."""
+
+    fade: FadeOrder | None = None
 
     @property
     def indices(self):

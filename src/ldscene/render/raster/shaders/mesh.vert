@@ -36,9 +36,8 @@ uniform mat4 V;
 uniform mat4 P;
 #ifdef COLOR_0_LOC
 uniform float line_pixels;  // output pixels per model unit at clip w = 1: P[1][1] * height / 2
-const float LINE_FADE_FROM = 8.0;   // output pixels: an outline this small is not drawn
-const float LINE_FADE_TO = 24.0;    // and one this big at full strength
-const float CONDITIONAL_SCALE = 4.0;  // see render/raster/lines.py
+// LINE_FADE_FROM, LINE_FADE_TO (output pixels) and CONDITIONAL_SCALE are #defines from
+// render/raster/lines.py, which also skips the lines this fade drops entirely.
 const vec4 OUTSIDE = vec4(0.0, 0.0, 2.0, 1.0);  // beyond the far plane: a line not drawn
 
 // Outlines a few pixels across on screen (a distant stud's) fade out; bigger ones (bricks'

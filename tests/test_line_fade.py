@@ -1,0 +1,121 @@
+"""Lines that fade out entirely are not drawn at all (render/raster/lines.py): the prefix of
+sorted segments a view draws holds every segment the shader would show, and the image is the
+same byte for byte as drawing them all."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import OMR
+
+from ldscene.ldraw import load_model
+from ldscene.ldraw.studs import StudStyle
+from ldscene.render import RenderOptions, View, render_model
+from ldscene.render.raster import lines
+from ldscene.render.raster.lines import (
+    CONDITIONAL_SCALE,
+    LINE_FADE_FROM,
+    FadeOrder,
+    drawn_segments,
+)
+
+
+def perspective(fovy: float, aspect: float, near: float, far: float) -> np.ndarray:
+    f = 1 / np.tan(np.radians(fovy) / 2)
+    return np.array(
+        [
+            [f / aspect, 0, 0, 0],
+            [0, f, 0, 0],
+            [0, 0, (far + near) / (near - far), 2 * far * near / (near - far)],
+            [0, 0, -1, 0],
+        ]
+    )
+
+
+def random_poses(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
+    poses = np.tile(np.eye(4), (n, 1, 1))
+    for pose in poses:
+        q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+        pose[:3, :3] = q * rng.uniform(0.5, 2.0, size=3)  # rotated, stretched, maybe mirrored
+        pose[:3, 3] = rng.uniform(-spread, spread, size=3)
+    return poses
+
+
+def shown_edges(keys, poses, node, PV, line_pixels) -> np.ndarray:
+    """Per sorted edge segment: does any instance draw it (shaders/mesh.vert's rule)?"""
+    world = node @ poses
+    w = np.maximum((PV @ world[:, :, 3].T)[3], 1e-6)
+    scale = np.linalg.norm(world[:, :3, :3] @ np.full(3, 1 / np.sqrt(3)), axis=1)
+    pixels = keys[None, :] * (scale * line_pixels / w)[:, None]
+    return (pixels > LINE_FADE_FROM).any(axis=0)
+
+
+def shown_conditional(cond, poses, node, PV, line_pixels) -> np.ndarray:
+    world = node @ poses
+    ends = np.concatenate([cond[:, :2], np.ones((len(cond), 2, 1))], axis=2)  # (C, 2, 4)
+    w = np.einsum("j,njk,cek->nce", PV[3], world, ends)  # (N, C, 2)
+    own = np.linalg.norm(
+        np.einsum("nij,cj->nci", world[:, :3, :3], cond[:, 1] - cond[:, 0]), axis=2
+    )
+    pixels = own * CONDITIONAL_SCALE * line_pixels / np.maximum(w.mean(axis=2), 1e-6)
+    return (pixels > LINE_FADE_FROM).any(axis=0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_drawn_prefix_holds_every_line_the_shader_shows(seed):
+    rng = np.random.default_rng(seed)
+    P = perspective(30, 4 / 3, 10, 10_000)
+    V = np.eye(4)
+    V[2, 3] = -rng.uniform(300, 3000)  # the camera looks down -z from this far away
+    PV, line_pixels = P @ V, P[1, 1] * 768 / 2
+    node = np.eye(4)
+    poses = random_poses(rng, 40, 200)
+
+    indices = rng.integers(0, 60, size=(80, 2))
+    sizes = np.zeros((60, 2), np.float32)
+    sizes[:, 0] = rng.choice([2.0, 8.0, 17.0, 40.0, 90.0], size=60)
+    sizes[indices[:, 1], 0] = sizes[indices[:, 0], 0]  # a segment's ends share an outline
+    fade = FadeOrder.of_edges(sizes, indices)
+    assert (np.diff(fade.keys) <= 0).all()
+    count = drawn_segments(fade, poses, node, PV, line_pixels)
+    shown = shown_edges(fade.keys, poses, node, PV, line_pixels)
+    assert not shown[count:].any()  # nothing the shader shows is left out ...
+    assert count == 0 or shown[:count].any()  # ... and the prefix is not all waste
+
+    cond = rng.uniform(-30, 30, size=(50, 4, 3))
+    cond[:, 1] = cond[:, 0] + rng.normal(size=(50, 3)) * rng.choice([0.5, 2, 6, 20], size=(50, 1))
+    fade = FadeOrder.of_conditional(cond)
+    count = drawn_segments(fade, poses, node, PV, line_pixels)
+    shown = shown_conditional(cond[fade.order], poses, node, PV, line_pixels)
+    assert not shown[count:].any()
+
+
+def test_far_away_lines_are_all_dropped_and_near_ones_all_kept():
+    P = perspective(30, 4 / 3, 1, 1e6)
+    sizes = np.array([[17.0, 0], [17.0, 0], [90.0, 0], [90.0, 0]], np.float32)
+    fade = FadeOrder.of_edges(sizes, np.array([[0, 1], [2, 3]]))
+    poses = np.eye(4)[None]
+    for distance, expected in ((1e5, 0), (100, 2)):
+        V = np.eye(4)
+        V[2, 3] = -distance
+        assert drawn_segments(fade, poses, np.eye(4), P @ V, P[1, 1] * 384) == expected
+
+
+def test_skipping_faded_lines_changes_no_pixel(monkeypatch):
+    model = load_model(OMR / "6879-1 - Blizzard Baron.mpd", studs=StudStyle.FAST)
+    options = RenderOptions(width=400, height=300)
+    drawn, total = [], []
+
+    def counting(fade, *rest):
+        drawn.append(lines.drawn_segments(fade, *rest))
+        total.append(len(fade.keys))
+        return drawn[-1]
+
+    monkeypatch.setattr("ldscene.render.raster.glrenderer.drawn_segments", counting)
+    (culled,) = render_model(model, [View.named("iso")], options)
+    assert sum(drawn) < 0.8 * sum(total)  # at this size many outlines fade out
+    monkeypatch.setattr(
+        "ldscene.render.raster.glrenderer.drawn_segments", lambda fade, *rest: len(fade.keys)
+    )
+    (everything,) = render_model(model, [View.named("iso")], options)
+    assert np.array_equal(np.asarray(culled), np.asarray(everything))
