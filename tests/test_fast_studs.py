@@ -195,3 +195,47 @@ def test_fast_studs_look_the_same_when_small(tmp_path):
     (fast,) = render_model(load_model(path, studs=StudStyle.FAST), [View.named("iso")], opts)
     diff = np.abs(np.asarray(full).astype(int) - np.asarray(fast).astype(int))
     assert diff.mean() < 1.0, diff.mean()
+
+
+def test_fast_draws_circles_no_wider_than_a_stud_8_sided(tmp_path):
+    # The same cylinder primitive placed at a pin hole's radius (also turned 45 degrees), a
+    # little wider and much wider: only the first two come from p/8/.
+    write(
+        tmp_path,
+        "round.dat",
+        "0 test round part\n0 Name: round.dat\n0 !LDRAW_ORG Part\n0 BFC CERTIFY CCW\n"
+        "1 16 0 0 0 8 0 0 0 4 0 0 0 8 4-4cyli.dat\n"
+        "1 16 0 0 0 5.6569 0 5.6569 0 4 0 -5.6569 0 5.6569 4-4cyli.dat\n"
+        "1 16 0 0 0 9 0 0 0 4 0 0 0 9 4-4cyli.dat\n"
+        "1 16 0 0 0 40 0 0 0 4 0 0 0 40 4-4cyli.dat\n",
+    )
+    part = write(tmp_path, "round.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 round.dat\n")
+    full_one = counts(
+        load_model(write(tmp_path, "a.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 4-4cyli.dat\n"))
+    )
+    coarse_one = counts(
+        load_model(write(tmp_path, "b.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 8\\4-4cyli.dat\n"))
+    )
+    assert coarse_one[0] < full_one[0]
+    assert counts(load_model(part)) == tuple(4 * np.array(full_one))
+    fast = counts(load_model(part, studs=StudStyle.FAST))
+    assert fast == tuple(2 * np.array(coarse_one) + 2 * np.array(full_one))
+    for a, b in zip(
+        bounding_box(load_model(part)),
+        bounding_box(load_model(part, studs=StudStyle.FAST)),
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+def test_fast_draws_a_technic_brick_with_fewer_triangles_than_fast_studs_alone(
+    tmp_path, monkeypatch
+):
+    import ldscene.ldraw.expand as expand
+
+    brick = write(tmp_path, "technic.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3700.dat\n")
+    fast = counts(load_model(brick, studs=StudStyle.FAST, use_cache=False))
+    monkeypatch.setattr(expand, "COARSE_RADIUS", 0.0)  # studs only, as before
+    studs_only = counts(load_model(brick, studs=StudStyle.FAST, use_cache=False))
+    assert fast[0] < 0.9 * studs_only[0]  # the pin hole's circles are 8-sided too
+    assert fast[2] < studs_only[2]

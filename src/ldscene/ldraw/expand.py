@@ -22,11 +22,20 @@ from ldscene.ldraw.geometry import PartGeometry
 from ldscene.ldraw.library import Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.limits import PartSizes
 from ldscene.ldraw.resolver import Files, Record
-from ldscene.ldraw.studs import StudStyle, is_stud_primitive, variant_names
+from ldscene.ldraw.studs import (
+    COARSE_RADIUS,
+    StudStyle,
+    coarse_name,
+    is_coarse_candidate,
+    is_stud_primitive,
+    variant_names,
+)
 from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
-GEOMETRY_VERSION = 2
+GEOMETRY_VERSION = 3
+
+_UNKNOWN = object()  # not looked up yet
 
 
 def _own_states(
@@ -128,6 +137,8 @@ class Expander:
         self.cache = cache
         self.studs = studs  # change it with `use_studs`
         self._variants: dict[tuple[StudStyle, SourceKey], Source] = {}
+        self._coarse: dict[SourceKey, object] = {}  # a file → its p/8 version, or None
+        self._radii: dict[SourceKey, float] = {}  # primitive → its radius about the y axis
         self.geometries: dict[SourceKey, PartGeometry] = {}
         self.titles: dict[SourceKey, str] = {}
         self._stats: dict[str, tuple[int, int]] = {}
@@ -162,7 +173,7 @@ class Expander:
             record = self.files.record(current)
             if current.key not in entered:
                 entered.add(current.key)
-                for child in map(self._variant, record.children):
+                for child in self._drawn_children(record):
                     if child is None or child.key in self.geometries:
                         continue
                     if child.key in entered:
@@ -226,6 +237,8 @@ class Expander:
         for i, child in enumerate(map(self._variant, record.children)):
             if child is not None and kept[i]:
                 groups.setdefault(child.key, []).append(i)
+        if self.studs is StudStyle.FAST and groups:
+            groups = self._coarse_groups(groups, refs.matrix)
         for child_key, index in groups.items():
             child = self.geometries[child_key]
             if child.is_empty():
@@ -294,6 +307,52 @@ class Expander:
             if image is not None:
                 tex.projections[i] = (projection, tex.add(image[0], image[1]))
         return states
+
+    def _drawn_children(self, record: Record) -> list[Source | None]:
+        """The files `record`'s references may draw: each child's stud-style variant, and
+        under `FAST` the coarse version of a circular primitive too (`build` picks by size)."""
+        children = list(map(self._variant, record.children))
+        if self.studs is StudStyle.FAST:
+            children += [self._coarse_variant(child.key) for child in children if child]
+        return children
+
+    def _coarse_variant(self, key: SourceKey) -> Source | None:
+        """The library's 8-sided version (`p/8/`) of a circular primitive, or None."""
+        found = self._coarse.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = None
+            if key.kind is SourceKind.LIB and is_coarse_candidate(key.path):
+                found = self.files.library.find(coarse_name(key.path))  # type: ignore[union-attr]
+            self._coarse[key] = found
+        return found  # type: ignore[return-value]
+
+    def _coarse_groups(
+        self, groups: dict[SourceKey, list[int]], matrix: np.ndarray
+    ) -> dict[SourceKey, list[int]]:
+        """`groups` (child → its references) with the references that place a circular
+        primitive no wider than a stud (`COARSE_RADIUS`) moved to its 8-sided version, which
+        then strays from the circle as little as a fast-draw stud does."""
+        coarse = {key: self._coarse_variant(key) for key in groups}
+        if not any(coarse.values()):
+            return groups
+        # How far each reference's matrix stretches a primitive's x and z axes.
+        widths = np.sqrt((matrix[:, :3, [0, 2]] ** 2).sum(axis=1)).max(axis=1)
+        out: dict[SourceKey, list[int]] = {}
+        for key, index in groups.items():
+            low = coarse[key]
+            if low is None:
+                out.setdefault(key, []).extend(index)
+                continue
+            radius = self._radii.get(key)
+            if radius is None:
+                radius = self._radii[key] = self.geometries[key].radius_xz()
+            # (float32 circles reach a little past their radius: 1.00003 for a unit one)
+            small = (radius * widths[index] <= COARSE_RADIUS * 1.001).tolist()
+            for target, want in ((low.key, True), (key, False)):
+                picked = [i for i, s in zip(index, small) if s is want]
+                if picked:
+                    out.setdefault(target, []).extend(picked)
+        return out
 
     def _variant(self, child: Source | None) -> Source | None:
         """The file drawn for a reference: for a stud primitive, the stud style's version of

@@ -92,6 +92,12 @@ class PartGeometry:
     def is_empty(self) -> bool:
         return not (len(self.triangles) or len(self.edges) or len(self.cond_lines))
 
+    def radius_xz(self) -> float:
+        """How far any point lies from the y axis (a primitive's axis), in its own units."""
+        points = [a.reshape(-1, 3) for a in (self.triangles, self.edges, self.cond_lines[:, :2])]
+        xz = np.concatenate(points)[:, [0, 2]]
+        return float(np.sqrt((xz * xz).sum(axis=1)).max()) if len(xz) else 0.0
+
 
 def content_key(geometry: PartGeometry, fields: tuple[str, ...], salt: str) -> str:
     """A hash of `salt` and the named arrays of `geometry`: the key under which something

@@ -49,6 +49,24 @@ def is_stud_primitive(rel: str) -> bool:
     return rel.startswith("p/stud")
 
 
+#: Under `FAST`, circular primitives placed no wider than a Technic pin hole or a brick's
+#: underside tube (radius 8 LDU about their axis, in the part's frame) are drawn from their
+#: 8-sided versions in `p/8/` too.  `FAST` is chosen when studs (radius 6) come out under
+#: 12 px wide, so a LDU is under a pixel and an 8-gon of radius 8 strays under 0.61 px.
+COARSE_RADIUS = 8.0
+
+
+def is_coarse_candidate(rel: str) -> bool:
+    """True for a library-relative path (lower case) of a top-level primitive other than a
+    stud, which may have an 8-sided version in `p/8/` (circles, cylinders, discs, rings)."""
+    return rel.startswith("p/") and "/" not in rel[2:] and not is_stud_primitive(rel)
+
+
+def coarse_name(rel: str) -> str:
+    """The reference name of the 8-sided version of the primitive at `rel` ("p/4-4cyli.dat")."""
+    return "8/" + rel[2:]
+
+
 def variant_names(rel: str, style: StudStyle) -> tuple[str, ...]:
     """Reference names to look up, best first, for the stud primitive at `rel` ("p/stud.dat")
     under `style`; empty when the file is drawn as it is."""
