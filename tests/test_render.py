@@ -236,6 +236,31 @@ def test_warm_context_gives_the_same_image(tmp_path):
     GlWarmup(opts).close()  # never taken: freed without a render
 
 
+def test_the_warm_up_compiles_every_program_a_render_uses(tmp_path):
+    """A cold render waits for llvmpipe's shader compiles: the warm-up thread makes them all
+    (glass and the floor included), each kind of surface its own smaller program."""
+    from ldscene.render.raster.warmup import GlWarmup
+
+    # An opaque brick, a glass one beside it, a floor under both.
+    model = load_model(
+        write(
+            tmp_path,
+            "two.ldr",
+            "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 36 60 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+        )
+    )
+    opts = RenderOptions(**SMALL, ground=True)
+    warm = GlWarmup(opts)
+    with ModelRenderer(model, opts, warm=warm) as renderer:
+        renderer._start()
+        cache = renderer._renderer._program_cache
+        before = dict(cache._program_cache)
+        renderer.render(View.named("iso"))
+        assert dict(cache._program_cache) == before  # nothing new to compile
+    kinds = {frozenset(dict(key[1:]).keys() & {"GLASS", "CATCHER"}) for key in before}
+    assert kinds >= {frozenset(), frozenset({"GLASS"}), frozenset({"CATCHER"})}
+
+
 def test_nothing_visible_is_an_error(tmp_path):
     path = write(tmp_path, "empty.ldr", "0 nothing here\n0 // really\n")
     with pytest.raises(LdsceneError, match="nothing to render"):

@@ -87,22 +87,37 @@ SHADER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shaders")
 _UNSET = object()
 _NO_FLAKES = (np.zeros(4, np.float32), 1.0)  # materials made elsewhere (textured prints)
 
-#: draw_mode uniform values (see shaders/mesh.frag)
+#: What a draw draws (its blending and depth writes; the program follows `surface_kind`).
 MODE_SURFACE, MODE_LINES, MODE_CATCHER = 0, 1, 2
 #: Texture unit of a printed (TEXMAP) surface's image; the shadow map takes the first ones.
 PRINT_TEXTURE_UNIT = 8
 
 
 class _ProgramCache(ShaderProgramCache):
-    """pyrender's program cache, plus #defines that hold for every program of a renderer."""
+    """pyrender's program cache, plus #defines that hold for every program of a renderer and
+    the kind of surface the program being chosen draws (`surface_kind`)."""
 
     def __init__(self, shader_dir: str) -> None:
         super().__init__(shader_dir=shader_dir)
         self.defines: dict[str, float] = dict(SHADER_DEFINES)
+        self.kind: str | None = None
 
     def get_program(self, vertex_shader, fragment_shader, geometry_shader=None, defines=None):
         merged = {**(defines or {}), **self.defines}
+        if self.kind is not None:
+            merged[self.kind] = 1
         return super().get_program(vertex_shader, fragment_shader, geometry_shader, merged)
+
+
+def surface_kind(primitive) -> str | None:
+    """Which part of shaders/mesh.frag a surface needs: "GLASS" (transparent parts), "CATCHER"
+    (the floor's shadow catcher), or None for opaque plastic (and for lines)."""
+    material = primitive.material
+    if material.name == SHADOW_CATCHER:
+        return "CATCHER"
+    if material.alphaMode == "BLEND" and primitive.color_0 is None:
+        return "GLASS"
+    return None
 
 
 class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
@@ -157,6 +172,7 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
         included), which a first view paid for each of a large model's ~2,000 draws.
         """
         material = primitive.material
+        kind = surface_kind(primitive) if program_flags & ProgramFlags.USE_MATERIAL else None
         key = (
             primitive.buf_flags,
             primitive.mode == GLTF.POINTS,
@@ -164,12 +180,17 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
             type(material),
             int(flags),
             int(program_flags),
+            kind,
         )
         program = self._programs.get(key)
         if program is None:
-            program = self._programs[key] = self._get_primitive_program(
-                primitive, flags, program_flags
-            )
+            self._program_cache.kind = kind
+            try:
+                program = self._programs[key] = self._get_primitive_program(
+                    primitive, flags, program_flags
+                )
+            finally:
+                self._program_cache.kind = None
         return program
 
     def _compute_max_n_lights(self, flags):
@@ -361,7 +382,6 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
 
     def _draw(self, primitive, pose, program, mode: int) -> None:
         self._uniform(program, "M", pose, "m4")
-        self._uniform(program, "draw_mode", mode, "i")
         material = primitive.material
         if material.baseColorTexture is not None:  # a print: render/raster/textures.py
             glActiveTexture(GL_TEXTURE0 + PRINT_TEXTURE_UNIT)

@@ -98,7 +98,11 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
     from pyrender.constants import RenderFlags
 
     from ldscene.ldraw.colours import Colour
-    from ldscene.render.raster.materials import line_material, pyrender_material
+    from ldscene.render.raster.materials import (
+        line_material,
+        pyrender_material,
+        shadow_catcher_material,
+    )
     from ldscene.render.raster.offscreen import conditional_line_primitive
     from ldscene.render.raster.shadows import make_shadow_texture
 
@@ -118,9 +122,10 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
         scene.add(pyrender.Mesh([prim]))
     if options.edges:
         colours = np.ones((3, 4), np.float32)
-        prim = pyrender.Primitive(
+        prim = pyrender.Primitive(  # with outline sizes, as offscreen.py's edge lines
             tri[:2],
             color_0=colours[:2],
+            texcoord_0=np.full((2, 2), 100.0, np.float32),
             indices=np.array([[0, 1]], np.uint32),
             material=line_material(),
             mode=1,
@@ -131,6 +136,9 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
             line = np.array([[[0, 0, 0], [0, 1, 0], [1, 0, 1], [-1, 0, 1]]], np.float32)
             prim = conditional_line_primitive(pyrender, line, colours[:1], poses)
             scene.add(pyrender.Mesh([prim]))
+    if options.ground:  # the floor's shadow catcher, as offscreen.py adds it
+        prim = pyrender.Primitive(tri, normals, indices=indices, material=shadow_catcher_material())
+        scene.add(pyrender.Mesh([prim]))
     key = pyrender.DirectionalLight(color=np.ones(3), intensity=1.0, name="key")
     if options.shadows:
         key.shadow_texture = make_shadow_texture(options.shadow_size)

@@ -1,5 +1,8 @@
 #version 330 core
 // ldscene mesh fragment shader (adapted from pyrender's mesh.frag, MIT licence).
+// Compiled per kind of surface (glrenderer.py's `surface_kind`): opaque plastic, GLASS or the
+// floor's shadow CATCHER, so that each program holds only its own code (llvmpipe compiles a
+// program once per pipeline state, and a cold render waits for those compiles).
 // Metallic-roughness BRDF for ldscene's light rig (render/raster/lights.py): one shadowed directional
 // key light (hardware 2x2 PCF taps) and one point fill light, read without loops over the
 // light arrays (llvmpipe pays per pixel for a loop with a uniform bound: a Millennium Falcon
@@ -43,7 +46,6 @@ uniform DirectionalLight directional_lights[MAX_DIRECTIONAL_LIGHTS];
 uniform int n_directional_lights;
 uniform vec3 cam_pos;
 uniform vec3 ambient_light;
-uniform int draw_mode;  // 0 surface, 1 unlit vertex-coloured lines, 2 shadow catcher
 uniform float shadow_texel;  // 1 / shadow map size
 
 in vec3 frag_position;
@@ -170,22 +172,20 @@ void main()
     frag_color = vec4(color_multiplier.rgb, color_multiplier.a);
     frag_transmit = vec4(0.0);
 #else
+#ifdef CATCHER
+    float shadow = 0.0;
+#ifdef DIRECTIONAL_LIGHT_SHADOWS
+    if (n_directional_lights > 0) {
+        shadow = shadow_calc(directional_lights[0].light_matrix,
+                             directional_lights[0].shadow_map, 1.0);
+    }
+#endif
+    float dark = shadow * material.base_color_factor.a;
+    frag_color = vec4(0.0, 0.0, 0.0, dark);
+    frag_transmit = vec4(vec3(1.0 - dark), 0.0);
+#else
     vec3 n = get_normal();
     vec3 v = normalize(cam_pos - frag_position);
-
-    if (draw_mode == 2) {
-        float shadow = 0.0;
-#ifdef DIRECTIONAL_LIGHT_SHADOWS
-        if (n_directional_lights > 0) {
-            shadow = shadow_calc(directional_lights[0].light_matrix,
-                                 directional_lights[0].shadow_map, 1.0);
-        }
-#endif
-        float dark = shadow * material.base_color_factor.a;
-        frag_color = vec4(0.0, 0.0, 0.0, dark);
-        frag_transmit = vec4(vec3(1.0 - dark), 0.0);
-        return;
-    }
 
     float roughness = clamp(material.roughness_factor, min_roughness, 1.0);
     float metallic = clamp(material.metallic_factor, 0.0, 1.0);
@@ -247,6 +247,7 @@ void main()
 
     color += material.emissive_factor;
 
+#ifdef GLASS
     float opacity = base_color.a;
     if (opacity < 1.0) {
         // Glass, blended with dual-source blending (glrenderer.py): what is behind is filtered
@@ -266,7 +267,9 @@ void main()
         frag_transmit = vec4(transmit, 0.0);
         return;
     }
+#endif
     frag_color = vec4(tone(color), 1.0);
     frag_transmit = vec4(0.0);
+#endif
 #endif
 }
