@@ -72,9 +72,8 @@ def test_the_drawn_prefix_holds_every_line_the_shader_shows(seed):
     poses = random_poses(rng, 40, 200)
 
     indices = rng.integers(0, 60, size=(80, 2))
-    sizes = np.zeros((60, 2), np.float32)
-    sizes[:, 0] = rng.choice([2.0, 8.0, 17.0, 40.0, 90.0], size=60)
-    sizes[indices[:, 1], 0] = sizes[indices[:, 0], 0]  # a segment's ends share an outline
+    sizes = rng.choice([2.0, 8.0, 17.0, 40.0, 90.0], size=60).astype(np.float32)
+    sizes[indices[:, 1]] = sizes[indices[:, 0]]  # a segment's ends share an outline
     fade = FadeOrder.of_edges(sizes, indices)
     assert (np.diff(fade.keys) <= 0).all()
     count = drawn_segments(fade, poses, node, PV, line_pixels)
@@ -92,7 +91,7 @@ def test_the_drawn_prefix_holds_every_line_the_shader_shows(seed):
 
 def test_far_away_lines_are_all_dropped_and_near_ones_all_kept():
     P = perspective(30, 4 / 3, 1, 1e6)
-    sizes = np.array([[17.0, 0], [17.0, 0], [90.0, 0], [90.0, 0]], np.float32)
+    sizes = np.array([17.0, 17.0, 90.0, 90.0], np.float32)
     fade = FadeOrder.of_edges(sizes, np.array([[0, 1], [2, 3]]))
     poses = np.eye(4)[None]
     for distance, expected in ((1e5, 0), (100, 2)):
@@ -119,3 +118,20 @@ def test_skipping_faded_lines_changes_no_pixel(monkeypatch):
     )
     (everything,) = render_model(model, [View.named("iso")], options)
     assert np.array_equal(np.asarray(culled), np.asarray(everything))
+
+
+def test_outline_sizes_are_per_connected_outline_and_leaves_keep_lines_largest_first(tmp_path):
+    from conftest import write
+
+    from ldscene.render.meshes import outline_sizes, prepare_leaves
+
+    square = np.array([[0, 0, 0], [10, 0, 0], [10, 0, 10], [0, 0, 10]], np.float32)
+    vertices = np.concatenate([square, square * 3 + 100])
+    ring = np.array([[0, 1], [1, 2], [2, 3], [3, 0]])
+    sizes = outline_sizes(vertices, np.concatenate([ring, ring + 4]))
+    np.testing.assert_allclose(sizes, [10 * np.sqrt(2)] * 4 + [30 * np.sqrt(2)] * 4, rtol=1e-6)
+
+    model = load_model(write(tmp_path, "b.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"))
+    (leaf,) = prepare_leaves(model, [0], use_cache=False).values()
+    keys = leaf.edge_outlines[leaf.edge_indices[:, 0]]
+    assert (np.diff(keys) <= 0).all() and keys[0] > 2 * keys[-1]  # brick outline, then studs

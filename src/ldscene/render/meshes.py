@@ -20,7 +20,7 @@ from ldscene.appearance import srgb_to_linear
 from ldscene.ldraw.colours import ColourTable, resolve_codes
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, content_key
 from ldscene.ldraw.model import Model
-from ldscene.ldraw.normals import smooth_normals
+from ldscene.ldraw.normals import connected_components, smooth_normals
 from ldscene.render.camera import to_gl
 
 #: Inherit classes: a triangle/line coded 16 or 24 takes its colour from the instance.
@@ -38,7 +38,11 @@ class LeafMesh:
     surfaces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
     edge_vertices: np.ndarray  # (V, 3) float32: distinct (end point, colour code) pairs
     edge_vertex_codes: np.ndarray  # (V,) int64 raw codes
-    edge_indices: np.ndarray  # (E, 2) uint32: edge lines, indexed (llvmpipe shades V vertices)
+    #: (E, 2) uint32: edge lines, indexed (llvmpipe shades V vertices), largest outline first
+    edge_indices: np.ndarray
+    #: (V,) float32: the bounding-box diagonal of the connected outline each vertex is on
+    #: (how big a line comes out on screen: the raster engine fades small ones out)
+    edge_outlines: np.ndarray
     cond: np.ndarray  # (C, 4, 3) float32
     cond_codes: np.ndarray  # (C,)
     hull: np.ndarray  # (H, 3) float64: the leaf's extreme points (see extreme_points)
@@ -74,6 +78,24 @@ def _surfaces(
         indices = inverse.reshape(-1, 3).astype(np.uint32)
         result[int(code)] = (positions[used], normals[used], indices)
     return result
+
+
+def outline_sizes(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """(V,) float32: the bounding-box diagonal, in model units, of the connected outline of
+    indexed lines (E, 2) that each vertex (V, 3) belongs to."""
+    sizes = np.zeros(len(vertices), np.float32)
+    if not len(indices):
+        return sizes
+    label = connected_components(len(vertices), indices[:, 0], indices[:, 1])
+    order = np.argsort(label, kind="stable")
+    ordered = label[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    points = np.asarray(vertices, np.float64)[order]
+    low = np.minimum.reduceat(points, starts, axis=0)
+    high = np.maximum.reduceat(points, starts, axis=0)
+    diagonal = np.linalg.norm(high - low, axis=1)
+    sizes[order] = np.repeat(diagonal, np.diff(np.r_[starts, len(order)]))
+    return sizes
 
 
 def indexed_lines(lines: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -164,7 +186,7 @@ def extreme_points(points: np.ndarray) -> np.ndarray:
 
 
 #: Bump when what prepare_leaves computes changes (cached results are then ignored).
-MESH_CACHE_VERSION = 4
+MESH_CACHE_VERSION = 5
 
 
 def _leaf_key(geom) -> str:
@@ -208,6 +230,7 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
                         "edge_vertices": lm.edge_vertices,
                         "edge_vertex_codes": lm.edge_vertex_codes,
                         "edge_indices": lm.edge_indices,
+                        "edge_outlines": lm.edge_outlines,
                         "hull": lm.hull,
                         "centre": lm.centre,
                     },
@@ -292,6 +315,10 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
         edge_vertices, edge_vertex_codes, edge_indices = indexed_lines(
             geom.edges, geom.edge_colours
         )
+        edge_outlines = outline_sizes(edge_vertices, edge_indices)
+        if len(edge_indices):
+            largest_first = np.argsort(-edge_outlines[edge_indices[:, 0]], kind="stable")
+            edge_indices = np.ascontiguousarray(edge_indices[largest_first])
         result[leaf_index] = LeafMesh(
             surfaces=_surfaces(
                 np.ascontiguousarray(positions, np.float32),
@@ -302,6 +329,7 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             edge_vertices=edge_vertices,
             edge_vertex_codes=edge_vertex_codes,
             edge_indices=edge_indices,
+            edge_outlines=edge_outlines,
             cond=np.asarray(geom.cond_lines, np.float32),
             cond_codes=np.asarray(geom.cond_colours, np.int64),
             hull=hull,

@@ -1,12 +1,13 @@
 """Edge and conditional lines that fade out when they come out tiny on screen.
 
-A stud's outline circle is 17 LDU across (its bounding box's diagonal); a brick's outline is
-~90 LDU.  On a whole large model the studs' outlines turn into grey mush while the bricks'
-still read, so shaders/mesh.vert fades each line by the size on screen of the connected
-outline it belongs to.  The size is the outline's, not the segment's, so LDraw's 8-sided
-fast-draw studs fade exactly like 16-sided ones.  Conditional lines (the silhouettes of
-curved surfaces) are not connected to each other; the shader takes their own length, times
-CONDITIONAL_SCALE (a stud's side silhouette is 4 LDU long).
+A stud's outline circle is 17 LDU across (its bounding box's diagonal: see
+`LeafMesh.edge_outlines`); a brick's outline is ~90 LDU.  On a whole large model the studs'
+outlines turn into grey mush while the bricks' still read, so shaders/mesh.vert fades each
+line by the size on screen of the connected outline it belongs to.  The size is the
+outline's, not the segment's, so LDraw's 8-sided fast-draw studs fade exactly like 16-sided
+ones.  Conditional lines (the silhouettes of curved surfaces) are not connected to each
+other; the shader takes their own length, times CONDITIONAL_SCALE (a stud's side silhouette
+is 4 LDU long).
 
 A line that fades out entirely costs its vertex work all the same, and on software GL that
 is one thread's work for millions of line ends.  So each line primitive keeps its segments
@@ -20,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from ldscene.ldraw.normals import connected_components
 
 #: Output pixels: an outline this small on screen is not drawn at all ...
 LINE_FADE_FROM = 8.0
@@ -41,23 +40,6 @@ _DIAGONAL = np.full(3, 1 / np.sqrt(3))
 _SLACK = 1e-3
 
 
-def outline_sizes(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """(V, 2) float32 texture coordinates: x is the bounding-box diagonal, in model units, of
-    the connected outline of indexed lines (E, 2) that each vertex (V, 3) belongs to; y is
-    unused."""
-    sizes = np.zeros((len(vertices), 2), np.float32)
-    if not len(indices):
-        return sizes
-    label = connected_components(len(vertices), indices[:, 0], indices[:, 1])
-    n = int(label.max()) + 1
-    lo = np.full((n, 3), np.inf)
-    hi = np.full((n, 3), -np.inf)
-    np.minimum.at(lo, label, vertices)
-    np.maximum.at(hi, label, vertices)
-    sizes[:, 0] = np.linalg.norm(hi - lo, axis=1)[label]
-    return sizes
-
-
 @dataclass(frozen=True)
 class FadeOrder:
     """How a line primitive's segments are sorted for `drawn_segments`.
@@ -73,9 +55,10 @@ class FadeOrder:
     reach: float = 0.0
 
     @classmethod
-    def of_edges(cls, sizes: np.ndarray, indices: np.ndarray) -> FadeOrder:
-        """Edge lines (E, 2) indexing vertices whose outline sizes (V, 2) `outline_sizes` gave."""
-        keys = sizes[indices[:, 0], 0] if len(indices) else np.zeros(0, np.float32)
+    def of_edges(cls, outlines: np.ndarray, indices: np.ndarray) -> FadeOrder:
+        """Edge lines (E, 2) indexing vertices on outlines of sizes (V,) (`LeafMesh`'s
+        `edge_outlines`; its lines come sorted already, and then `order` changes nothing)."""
+        keys = outlines[indices[:, 0]] if len(indices) else np.zeros(0, np.float32)
         order = np.argsort(-keys, kind="stable")
         return cls(keys[order], order, conditional=False)
 

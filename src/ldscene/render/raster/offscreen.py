@@ -29,7 +29,7 @@ from ldscene.render.meshes import (
 )
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.raster.lights import LightRig, light_poses
-from ldscene.render.raster.lines import FadeOrder, outline_sizes
+from ldscene.render.raster.lines import FadeOrder
 from ldscene.render.raster.materials import (
     line_material,
     pyrender_material,
@@ -160,14 +160,16 @@ class ModelRenderer:
         )
         glass_instanced = n_glass > GLASS_NODE_LIMIT
         total = len(m.batches)
-        # Per leaf: its edge lines' outline sizes and fade order, its conditional lines'.
+        # Per leaf: its edge lines' outline sizes (as texture coordinates) and fade order,
+        # its conditional lines' fade order.
         edge_fades: dict[int, tuple[np.ndarray, FadeOrder]] = {}
         cond_fades: dict[int, FadeOrder] = {}
 
         def edge_fade(leaf: int, lm) -> tuple[np.ndarray, FadeOrder]:
             if leaf not in edge_fades:
-                sizes = outline_sizes(lm.edge_vertices, lm.edge_indices)
-                edge_fades[leaf] = sizes, FadeOrder.of_edges(sizes, lm.edge_indices)
+                sizes = np.zeros((len(lm.edge_outlines), 2), np.float32)
+                sizes[:, 0] = lm.edge_outlines
+                edge_fades[leaf] = sizes, FadeOrder.of_edges(lm.edge_outlines, lm.edge_indices)
             return edge_fades[leaf]
 
         def cond_fade(leaf: int, lm) -> FadeOrder:
