@@ -109,6 +109,10 @@ class Library:
         self._prefix = ""
         self.index: dict[str, str] = {}  # lower-case relative path → real member/file path
         self._fingerprint: str | None = None
+        # Reference name → what `find` found: a large model asks ~14,000 times for a few
+        # hundred names, and handing out the same Source lets dictionaries keyed by it
+        # match by identity.
+        self._found: dict[str, Source | None] = {}
         if self.is_zip:
             self._index_zip()
         else:
@@ -160,7 +164,13 @@ class Library:
 
     def find(self, name: str) -> Source | None:
         """Resolve a reference through the library folders in LDraw's usual order."""
-        key = normalise(name)
+        try:
+            return self._found[name]
+        except KeyError:
+            found = self._found[name] = self._search(normalise(name))
+            return found
+
+    def _search(self, key: str) -> Source | None:
         for folder in SEARCH_FOLDERS:
             rel = folder + key
             if rel in self.index:
