@@ -28,12 +28,13 @@ from ldscene.ldraw.studs import (
     coarse_name,
     is_coarse_candidate,
     is_stud_primitive,
+    is_tube,
     variant_names,
 )
 from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
-GEOMETRY_VERSION = 3
+GEOMETRY_VERSION = 4
 
 _UNKNOWN = object()  # not looked up yet
 
@@ -215,6 +216,7 @@ class Expander:
         keep, own_tex = _own_states(states, parsed.triangle_lines, len(parsed.triangles))
         own_tris = parsed.triangles[keep]
         tris = [own_tris]
+        tubes = [np.zeros(len(own_tris), bool)]  # which triangles are underside stud tubes
         tri_colours = [parsed.triangle_colours[keep]]
         two_sided = [~(parsed.triangle_clip[keep] & culls)]
         tex_parts: list[tuple[np.ndarray, np.ndarray] | None] = [None]
@@ -254,6 +256,12 @@ class Expander:
                 if flip.any():
                     placed[flip] = placed[flip][:, :, [0, 2, 1]]
                 tris.append(placed.reshape(-1, 3, 3))
+                tube = child_key.kind is SourceKind.LIB and is_tube(self.titles[child_key])
+                tubes.append(
+                    np.ones(placed.shape[0] * placed.shape[1], bool)
+                    if tube
+                    else np.tile(child.tube_mask(), len(index))
+                )
                 tri_colours.append(resolve_codes(child.triangle_colours[None], colour).ravel())
                 sided = child.two_sided[None] | ~(refs.clip[index][:, None] & culls)
                 two_sided.append(sided.ravel())
@@ -278,6 +286,7 @@ class Expander:
             cond_lines=np.concatenate(conds).astype(np.float32),
             cond_colours=np.concatenate(cond_colours).astype(np.int32),
             n_quads=parsed.n_quads,
+            tubes=tube_mask if (tube_mask := np.concatenate(tubes)).any() else np.zeros(0, bool),
             **tex.fields(tex_parts, [len(t) for t in tris]),
         )
 

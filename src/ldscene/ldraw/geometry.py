@@ -48,6 +48,8 @@ class PartGeometry:
     texture_names: np.ndarray = field(default_factory=lambda: np.zeros(0, "U1"))  # (K,) keys
     texture_data: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # PNGs
     texture_ends: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (K,)
+    # (T,) bool: the triangles of underside stud tubes (`studs.is_tube`); empty when none
+    tubes: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     @classmethod
     def empty(cls) -> PartGeometry:
@@ -81,7 +83,14 @@ class PartGeometry:
             two_sided=self.two_sided[plain],
             uvs=self.uvs[:0],
             texture=self.texture[:0],
+            tubes=self.tube_mask()[plain],
         )
+
+    def tube_mask(self) -> np.ndarray:
+        """(T,) bool: which triangles belong to underside stud tubes."""
+        if len(self.tubes) == len(self.triangles):
+            return self.tubes
+        return np.zeros(len(self.triangles), bool)
 
     def images(self) -> list[bytes]:
         """The PNG bytes of each image `texture` indexes."""

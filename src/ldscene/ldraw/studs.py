@@ -49,6 +49,14 @@ def is_stud_primitive(rel: str) -> bool:
     return rel.startswith("p/stud")
 
 
+def is_tube(title: str) -> bool:
+    """Whether a primitive with this title is an underside stud tube ("Stud Tube Open",
+    "Stud Tube Solid", "Stud Duplo Tube", their fast-draw versions, ...): geometry inside a
+    brick's hollow, which casts no shadow anyone sees."""
+    words = title.lower()
+    return words.startswith("stud") and "tube" in words and "top" not in words
+
+
 #: Under `FAST`, circular primitives placed no wider than a Technic pin hole or a brick's
 #: underside tube (radius 8 LDU about their axis, in the part's frame) are drawn from their
 #: 8-sided versions in `p/8/` too.  `FAST` is chosen when studs (radius 6) come out under

@@ -61,7 +61,8 @@ def switch_program(current, program, V: np.ndarray, P: np.ndarray) -> None:
 
 class ShadowPass:
     """LdRenderer's key-light shadow map: a light camera fitted to the model, a depth-only
-    pass over opaque faces turned to the light, and hardware depth comparison (PCF)."""
+    pass over opaque faces turned to the light (without a primitive's indices past its
+    `shadow_count`: underside stud tubes), and hardware depth comparison (PCF)."""
 
     def _shadow_pass(self, scene, light_node) -> None:
         light = light_node.light
@@ -91,7 +92,9 @@ class ShadowPass:
                     switch_program(current, program, V, P)
                     current = program
                 self._uniform(program, "M", pose, "m4")
-                self._draw_call(primitive)
+                count = getattr(primitive, "shadow_count", None)
+                if count != 0:
+                    self._draw_call(primitive, count)
         glBindVertexArray(0)
         if current is not None:
             unbind(current)

@@ -35,9 +35,12 @@ _IDENTITY = np.eye(4, dtype=np.float32)[None]
 
 class LeanPrimitive(pyrender.Primitive):
     """A `pyrender.Primitive` with uint32 indices and a lean `_add_to_context`; line
-    primitives may carry their segments' `FadeOrder` (see render/raster/lines.py)."""
+    primitives may carry their segments' `FadeOrder` (see render/raster/lines.py), triangle
+    primitives how many of their indices the shadow map draws (`shadow_count`, None: all;
+    `LeafMesh.solid`)."""
 
     fade: FadeOrder | None = None
+    shadow_count: int | None = None
 
     @property
     def indices(self):

@@ -1,0 +1,63 @@
+"""Underside stud tubes stay out of the raster engine's shadow map: they sit inside a brick's
+hollow, so their shadows are never seen, and they are a large share of a model's triangles."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import write
+
+from ldscene.ldraw import load_model
+from ldscene.ldraw.studs import StudStyle, is_tube
+from ldscene.render import RenderOptions, View, render_model
+from ldscene.render.meshes import prepare_leaves
+
+
+def test_tube_titles():
+    tubes = ["Stud Tube Open", "Stud Tube Solid", "Stud Duplo Tube", "Stud Tube Open (Fast-Draw)"]
+    others = ["Stud", "Stud Open", "Duplo Tube and Stud Top", "Cylinder 1.0", "Technic Pin"]
+    assert all(is_tube(title) for title in tubes)
+    assert not any(is_tube(title) for title in others)
+
+
+def test_a_brick_knows_its_tube_triangles_and_puts_them_last(tmp_path):
+    brick = load_model(write(tmp_path, "b.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"))
+    tube = load_model(write(tmp_path, "t.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 stud4.dat\n"))
+    geometry = brick.leaves[0].geometry
+    assert geometry.tube_mask().sum() == 3 * len(tube.leaves[0].geometry.triangles)
+    (leaf,) = prepare_leaves(brick, [0], use_cache=False).values()
+    ((code, (_, _, indices)),) = leaf.surfaces.items()
+    assert leaf.solid[code] == len(indices) - 3 * len(tube.leaves[0].geometry.triangles)
+
+
+def test_the_shadow_map_skips_the_tubes_and_the_image_keeps_its_shadows(tmp_path, monkeypatch):
+    from ldscene.render.raster import glrenderer, shadows
+
+    path = write(tmp_path, "two.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    model = load_model(path, studs=StudStyle.FULL)
+    drawn = {"shadow": 0, "main": 0}
+    in_shadow = [False]
+    draw_call = glrenderer.LdRenderer._draw_call
+    shadow_pass = shadows.ShadowPass._shadow_pass
+
+    def counting(primitive, count=None):
+        if primitive.mode == 4:
+            n = primitive.indices.size if count is None else count
+            drawn["shadow" if in_shadow[0] else "main"] += n
+        draw_call(primitive, count)
+
+    def flagged(self, *args):
+        in_shadow[0] = True
+        try:
+            return shadow_pass(self, *args)
+        finally:
+            in_shadow[0] = False
+
+    monkeypatch.setattr(glrenderer.LdRenderer, "_draw_call", staticmethod(counting))
+    monkeypatch.setattr(shadows.ShadowPass, "_shadow_pass", flagged)
+    options = RenderOptions(width=160, height=120, ground=True)
+    (image,) = render_model(model, [View.named("iso")], options)
+    assert 0 < drawn["shadow"] < drawn["main"] - 3 * 200  # three tubes' worth fewer
+    options.shadows = False
+    (unshadowed,) = render_model(model, [View.named("iso")], options)
+    difference = np.abs(np.asarray(image).astype(int) - np.asarray(unshadowed).astype(int))
+    assert (difference.max(axis=-1) > 20).sum() > 100  # the brick still casts its shadow
