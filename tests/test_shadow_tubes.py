@@ -61,3 +61,14 @@ def test_the_shadow_map_skips_the_tubes_and_the_image_keeps_its_shadows(tmp_path
     (unshadowed,) = render_model(model, [View.named("iso")], options)
     difference = np.abs(np.asarray(image).astype(int) - np.asarray(unshadowed).astype(int))
     assert (difference.max(axis=-1) > 20).sum() > 100  # the brick still casts its shadow
+
+
+def test_the_mesh_cache_tells_apart_meshes_that_differ_only_in_their_tubes(tmp_path):
+    from dataclasses import replace
+
+    from ldscene.render.meshes import _leaf_key
+
+    brick = load_model(write(tmp_path, "b.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"))
+    geometry = brick.leaves[0].geometry
+    assert geometry.tube_mask().any()
+    assert _leaf_key(geometry) != _leaf_key(replace(geometry, tubes=np.zeros(0, bool)))

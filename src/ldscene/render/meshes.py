@@ -195,7 +195,7 @@ MESH_CACHE_VERSION = 6
 
 def _leaf_key(geom) -> str:
     """Content hash of everything a LeafMesh is computed from."""
-    fields = ("triangles", "triangle_colours", "two_sided", "edges", "texture")
+    fields = ("triangles", "triangle_colours", "two_sided", "edges", "texture", "tubes")
     return content_key(geom, fields, f"leafmesh/{MESH_CACHE_VERSION}")
 
 
