@@ -8,7 +8,9 @@ With a stud style other than `FULL` (see `studs.py`), references to a stud primi
 (`p/stud*.dat`) use another file where the library has one: `FAST`, LDraw's "fast-draw" version
 in `p/8/`, as LDView's low-quality studs do (8 sides instead of 16, about 30 % fewer triangles
 and lines in a typical model); `LOGO`, the stud with the LEGO logo (`p/stud-logo4.dat`), as
-LDView's logo studs do.  Each style has its own disk-cache entries.
+LDView's logo studs do.  Each style has its own disk-cache entries.  `FAST` also draws the
+circular primitives a part places no wider than a pin hole from their `p/8/` versions
+(`studs.COARSE_RADIUS`), deciding per reference from its matrix.
 """
 
 from __future__ import annotations
@@ -339,8 +341,8 @@ class Expander:
         self, groups: dict[SourceKey, list[int]], matrix: np.ndarray
     ) -> dict[SourceKey, list[int]]:
         """`groups` (child → its references) with the references that place a circular
-        primitive no wider than a stud (`COARSE_RADIUS`) moved to its 8-sided version, which
-        then strays from the circle as little as a fast-draw stud does."""
+        primitive no wider than a pin hole (`COARSE_RADIUS`) moved to its 8-sided version,
+        which at fast-draw sizes strays from the circle by under a pixel (see studs.py)."""
         coarse = {key: self._coarse_variant(key) for key in groups}
         if not any(coarse.values()):
             return groups
