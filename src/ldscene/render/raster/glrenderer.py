@@ -9,12 +9,17 @@ Differences from pyrender's stock renderer, each for speed or correctness:
   per primitive; faces get glPolygonOffset so edge lines never z-fight with them;
 - conditional lines are line primitives whose vertices carry their control points; the
   vertex shader (shaders/mesh.vert) keeps only those that are silhouettes from the eye;
+- a line primitive is drawn only as far as some instance can still show its lines (they are
+  sorted largest first and fade out when tiny: lines.py);
+- shaders/mesh.frag is compiled once per kind of surface (`surface_kind`), so llvmpipe's
+  compiles, which a cold start waits for, hold only the code each draws;
 - opaque nodes are drawn near to far (by the centre of their instances), so that llvmpipe's
   early depth test skips shading what nearer parts hide (6 % of a Falcon render's CPU);
 - transparent nodes are drawn after opaque ones, back to front by their real centres, with
   depth writes off and correct alpha for transparent-background output;
 - the key light's shadow map is fitted tightly to the model in light space, skips lines,
-  glass and faces turned away from the light, and is sampled with hardware-filtered PCF
+  glass, underside stud tubes (shadows.py) and faces turned away from the light, and is
+  sampled with hardware-filtered PCF
   (4 taps instead of pyrender's 36; one per pixel, interleaved, when supersampled by 2);
 - per draw, only what changed is sent: uniform locations are looked up once, repeated uniform
   values and GL states are skipped, programs are chosen once per kind of primitive, node poses
