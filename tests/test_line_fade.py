@@ -4,6 +4,8 @@ same byte for byte as drawing them all."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from conftest import OMR
@@ -11,6 +13,7 @@ from conftest import OMR
 from ldscene.ldraw import load_model
 from ldscene.ldraw.studs import StudStyle
 from ldscene.render import RenderOptions, View, render_model
+from ldscene.render.meshes import conditional_lines
 from ldscene.render.raster import lines
 from ldscene.render.raster.lines import (
     CONDITIONAL_SCALE,
@@ -74,6 +77,7 @@ def test_the_drawn_prefix_holds_every_line_the_shader_shows(seed):
     indices = rng.integers(0, 60, size=(80, 2))
     sizes = rng.choice([2.0, 8.0, 17.0, 40.0, 90.0], size=60).astype(np.float32)
     sizes[indices[:, 1]] = sizes[indices[:, 0]]  # a segment's ends share an outline
+    indices = indices[np.argsort(-sizes[indices[:, 0]], kind="stable")]  # as LeafMesh has them
     fade = FadeOrder.of_edges(sizes, indices)
     assert (np.diff(fade.keys) <= 0).all()
     count = drawn_segments(fade, poses, node, PV, line_pixels)
@@ -83,16 +87,18 @@ def test_the_drawn_prefix_holds_every_line_the_shader_shows(seed):
 
     cond = rng.uniform(-30, 30, size=(50, 4, 3))
     cond[:, 1] = cond[:, 0] + rng.normal(size=(50, 3)) * rng.choice([0.5, 2, 6, 20], size=(50, 1))
+    cond, _ = conditional_lines(SimpleNamespace(cond_lines=cond, cond_colours=np.zeros(50)))
     fade = FadeOrder.of_conditional(cond)
+    assert (np.diff(fade.keys) <= 0).all()
     count = drawn_segments(fade, poses, node, PV, line_pixels)
-    shown = shown_conditional(cond[fade.order], poses, node, PV, line_pixels)
+    shown = shown_conditional(cond.astype(np.float64), poses, node, PV, line_pixels)
     assert not shown[count:].any()
 
 
 def test_far_away_lines_are_all_dropped_and_near_ones_all_kept():
     P = perspective(30, 4 / 3, 1, 1e6)
     sizes = np.array([17.0, 17.0, 90.0, 90.0], np.float32)
-    fade = FadeOrder.of_edges(sizes, np.array([[0, 1], [2, 3]]))
+    fade = FadeOrder.of_edges(sizes, np.array([[2, 3], [0, 1]]))  # largest first
     poses = np.eye(4)[None]
     for distance, expected in ((1e5, 0), (100, 2)):
         V = np.eye(4)
@@ -135,3 +141,5 @@ def test_outline_sizes_are_per_connected_outline_and_leaves_keep_lines_largest_f
     (leaf,) = prepare_leaves(model, [0], use_cache=False).values()
     keys = leaf.edge_outlines[leaf.edge_indices[:, 0]]
     assert (np.diff(keys) <= 0).all() and keys[0] > 2 * keys[-1]  # brick outline, then studs
+    lengths = np.linalg.norm(leaf.cond[:, 1] - leaf.cond[:, 0], axis=1)
+    assert len(lengths) and (np.diff(lengths) <= 1e-6).all()  # conditional lines: longest first

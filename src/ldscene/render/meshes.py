@@ -47,7 +47,7 @@ class LeafMesh:
     #: (V,) float32: the bounding-box diagonal of the connected outline each vertex is on
     #: (how big a line comes out on screen: the raster engine fades small ones out)
     edge_outlines: np.ndarray
-    cond: np.ndarray  # (C, 4, 3) float32
+    cond: np.ndarray  # (C, 4, 3) float32, longest first
     cond_codes: np.ndarray  # (C,)
     hull: np.ndarray  # (H, 3) float64: the leaf's extreme points (see extreme_points)
     centre: np.ndarray  # (3,) float64
@@ -100,6 +100,20 @@ def outline_sizes(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
     diagonal = np.linalg.norm(high - low, axis=1)
     sizes[order] = np.repeat(diagonal, np.diff(np.r_[starts, len(order)]))
     return sizes
+
+
+def line_lengths(lines: np.ndarray) -> np.ndarray:
+    """(C,) float64: the length of each line (C, >=2, 3) from its first point to its second."""
+    lines = np.asarray(lines, np.float64)
+    return np.linalg.norm(lines[:, 1] - lines[:, 0], axis=1)
+
+
+def conditional_lines(geom) -> tuple[np.ndarray, np.ndarray]:
+    """A leaf's conditional lines (C, 4, 3) float32 and their codes (C,), longest first (the
+    raster engine draws only as many as can still show: render/raster/lines.py)."""
+    longest_first = np.argsort(-line_lengths(geom.cond_lines), kind="stable")
+    cond = np.asarray(geom.cond_lines, np.float32)[longest_first]
+    return cond, np.asarray(geom.cond_colours, np.int64)[longest_first]
 
 
 def indexed_lines(lines: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -216,12 +230,8 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
         if stored is None:
             missing.append(i)
             continue
-        geom = model.leaves[i].geometry
-        result[i] = LeafMesh(
-            **stored,
-            cond=np.asarray(geom.cond_lines, np.float32),
-            cond_codes=np.asarray(geom.cond_colours, np.int64),
-        )
+        cond, cond_codes = conditional_lines(model.leaves[i].geometry)
+        result[i] = LeafMesh(**stored, cond=cond, cond_codes=cond_codes)
     if missing:
         computed = _compute_leaves(model, missing)
         result.update(computed)
@@ -326,6 +336,7 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             geom.edges, geom.edge_colours
         )
         edge_outlines = outline_sizes(edge_vertices, edge_indices)
+        cond, cond_codes = conditional_lines(geom)
         if len(edge_indices):
             largest_first = np.argsort(-edge_outlines[edge_indices[:, 0]], kind="stable")
             edge_indices = np.ascontiguousarray(edge_indices[largest_first])
@@ -341,8 +352,8 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             edge_vertex_codes=edge_vertex_codes,
             edge_indices=edge_indices,
             edge_outlines=edge_outlines,
-            cond=np.asarray(geom.cond_lines, np.float32),
-            cond_codes=np.asarray(geom.cond_colours, np.int64),
+            cond=cond,
+            cond_codes=cond_codes,
             hull=hull,
             centre=(hull.min(axis=0) + hull.max(axis=0)) / 2,
         )

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ldscene.render.meshes import line_lengths
+
 #: Output pixels: an outline this small on screen is not drawn at all ...
 LINE_FADE_FROM = 8.0
 #: ... and one this big at full strength.
@@ -42,34 +44,30 @@ _SLACK = 1e-3
 
 @dataclass(frozen=True)
 class FadeOrder:
-    """How a line primitive's segments are sorted for `drawn_segments`.
+    """What `drawn_segments` knows of a line primitive whose segments come largest first (as
+    `LeafMesh` keeps them).
 
     `keys` (descending) is each segment's outline size (edge lines) or own length (conditional
-    lines); `order` the permutation that sorted the segments so; `reach` how far from the
-    part's origin a conditional line's point can lie (their fade is taken at the line's
-    middle, not at the origin)."""
+    lines); `reach` how far from the part's origin a conditional line's point can lie (their
+    fade is taken at the line's middle, not at the origin)."""
 
     keys: np.ndarray
-    order: np.ndarray
     conditional: bool
     reach: float = 0.0
 
     @classmethod
     def of_edges(cls, outlines: np.ndarray, indices: np.ndarray) -> FadeOrder:
-        """Edge lines (E, 2) indexing vertices on outlines of sizes (V,) (`LeafMesh`'s
-        `edge_outlines`; its lines come sorted already, and then `order` changes nothing)."""
+        """Edge lines (E, 2), largest outline first, indexing vertices on outlines of sizes
+        (V,) (`LeafMesh.edge_outlines`)."""
         keys = outlines[indices[:, 0]] if len(indices) else np.zeros(0, np.float32)
-        order = np.argsort(-keys, kind="stable")
-        return cls(keys[order], order, conditional=False)
+        return cls(keys, conditional=False)
 
     @classmethod
     def of_conditional(cls, cond: np.ndarray) -> FadeOrder:
-        """Conditional lines (C, 4, 3): ends, then control points."""
+        """Conditional lines (C, 4, 3), longest first: ends, then control points."""
         cond = np.asarray(cond, np.float64)
-        keys = np.linalg.norm(cond[:, 1] - cond[:, 0], axis=1)
-        order = np.argsort(-keys, kind="stable")
         reach = float(np.linalg.norm(cond[:, :2], axis=2).max()) if len(cond) else 0.0
-        return cls(keys[order], order, conditional=True, reach=reach)
+        return cls(line_lengths(cond), conditional=True, reach=reach)
 
 
 def drawn_segments(

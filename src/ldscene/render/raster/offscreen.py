@@ -216,7 +216,7 @@ class ModelRenderer:
                         lm.edge_vertices,
                         color_0=_rgba(linear_rgb(table, codes)),
                         texcoord_0=sizes,
-                        indices=lm.edge_indices[fade.order],
+                        indices=lm.edge_indices,
                         material=lines,
                         mode=1,
                         poses=poses,
@@ -226,9 +226,7 @@ class ModelRenderer:
                 if self.options.conditional_lines and len(lm.cond):
                     fade = cond_fade(batch.leaf, lm)
                     rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
-                    prim = conditional_line_primitive(
-                        pyrender, lm.cond[fade.order], rgba[fade.order], poses, lines
-                    )
+                    prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses, lines)
                     prim.fade = fade
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}c")
         from ldscene.render.raster.textures import add_textured
