@@ -15,6 +15,7 @@ from ldscene.ldraw.studs import StudStyle
 from ldscene.render import RenderOptions, View, render_model
 from ldscene.render.meshes import conditional_lines
 from ldscene.render.raster import lines
+from ldscene.render.raster.gl import import_pyrender
 from ldscene.render.raster.lines import (
     CONDITIONAL_SCALE,
     LINE_FADE_FROM,
@@ -116,6 +117,7 @@ def test_skipping_faded_lines_changes_no_pixel(monkeypatch):
         total.append(len(fade.keys))
         return drawn[-1]
 
+    import_pyrender()  # the GL platform is chosen before anything imports the renderer
     monkeypatch.setattr("ldscene.render.raster.glrenderer.drawn_segments", counting)
     (culled,) = render_model(model, [View.named("iso")], options)
     assert sum(drawn) < 0.8 * sum(total)  # at this size many outlines fade out

@@ -30,6 +30,9 @@ def test_a_brick_knows_its_tube_triangles_and_puts_them_last(tmp_path):
 
 
 def test_the_shadow_map_skips_the_tubes_and_the_image_keeps_its_shadows(tmp_path, monkeypatch):
+    from ldscene.render.raster.gl import import_pyrender
+
+    import_pyrender()  # the GL platform is chosen before anything imports the renderer
     from ldscene.render.raster import glrenderer, shadows
 
     path = write(tmp_path, "two.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
