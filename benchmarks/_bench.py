@@ -169,6 +169,23 @@ def ldscene_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "ldscene"]
 
 
+def byte_compile(*sources: Path) -> None:
+    """Byte-compile ldscene's modules (this install's, and the `sources` folders of other
+    checkouts) as `pip install` and `scripts/install.sh` leave them.
+
+    An editable install compiles a module on its first import and keeps the .pyc; where
+    PYTHONDONTWRITEBYTECODE is set (this sandbox sets it) nothing is kept, and every timed
+    run would compile all of ldscene again (measured 0.1 s a run) - not what users run.
+    """
+    import compileall
+
+    import ldscene
+
+    for folder in (Path(ldscene.__file__).parent, *sources):
+        if not compileall.compile_dir(folder, quiet=1):
+            sys.exit(f"byte-compiling {folder} failed")
+
+
 def lower_case_link(model: Path, workdir: Path) -> Path:
     """A lower-case symlink to `model` in `workdir` (ldraw2mesh lower-cases its input path)."""
     link = workdir / (model.name.lower().replace(" ", "_"))

@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--peer-only", action="store_true", help="measure only ldraw2mesh")
     args = ap.parse_args()
     models = args.models or b.default_models()
+    b.byte_compile()
     library = b.find_library()
     env = dict(os.environ, LDRAWDIR=str(library))
     workdir = b.scratch_dir("ldbench_l2m_")

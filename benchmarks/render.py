@@ -139,6 +139,7 @@ def main() -> None:
         sys.exit("needs LDView's OSMesa build: run benchmarks/ldview_setup.sh (or --ldview PATH)")
 
     models = args.models or default_models()
+    b.byte_compile(*([args.baseline] if args.baseline else []))
     library = b.find_library()
     work = b.scratch_dir("ldbench_render_")
     runtime = work / "xdg_runtime"
