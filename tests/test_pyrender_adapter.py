@@ -108,3 +108,33 @@ def test_no_private_pyrender_reach_outside_the_adapter(path):
         else:
             bad.append(f"{path.name}:{line}: {owner}.{member}")
     assert not bad, "private pyrender members go through pyrender_adapter.py:\n" + "\n".join(bad)
+
+
+def test_fast_node_matrices_equal_pyrenders_own():
+    import_pyrender()
+    import numpy as np
+    from pyrender.node import Node
+
+    def pyrenders(t, q, s):  # Node._m_from_tqs as pyrender writes it
+        scale, rotation, translation = np.eye(4), np.eye(4), np.eye(4)
+        scale[:3, :3] = np.diag(s)
+        rotation[:3, :3] = Node._r_from_q(q)
+        translation[:3, 3] = t
+        return translation @ rotation @ scale
+
+    assert Node._m_from_tqs is pyrender_adapter.node_matrix  # import_pyrender installed it
+    rng = np.random.default_rng(7)
+    cases = [
+        (np.zeros(3), np.array([0.0, 0, 0, 1]), np.ones(3)),
+        (np.ones(3), np.zeros(4), [2, 3, 4]),
+    ]
+    cases += [(rng.normal(size=3), rng.normal(size=4), rng.uniform(0.1, 3, 3)) for _ in range(50)]
+    for t, q, s in cases:
+        np.testing.assert_allclose(
+            pyrender_adapter.node_matrix(t, q, s), pyrenders(t, q, s), atol=1e-12
+        )
+    node = Node(translation=[1, 2, 3], rotation=[0, 0, np.sin(0.5), np.cos(0.5)])
+    np.testing.assert_allclose(node.matrix[:3, 3], [1, 2, 3])
+    np.testing.assert_allclose(
+        node.matrix[:2, :2], [[np.cos(1), -np.sin(1)], [np.sin(1), np.cos(1)]]
+    )

@@ -16,7 +16,7 @@ from types import ModuleType
 
 from ldscene.errors import LdsceneError
 from ldscene.render.raster.lazy_trimesh import defer_trimesh
-from ldscene.render.raster.pyrender_adapter import egl_device_extensions
+from ldscene.render.raster.pyrender_adapter import egl_device_extensions, use_fast_node_matrices
 from ldscene.render.raster.transform_tree import networkx_stand_in
 
 #: apt packages that provide headless EGL on Debian/Ubuntu.
@@ -55,6 +55,7 @@ def import_pyrender() -> ModuleType:
             f"offscreen rendering is unavailable: cannot load OpenGL ({platform}): {err}",
             hint=hint,
         ) from None
+    use_fast_node_matrices()
     return pyrender
 
 

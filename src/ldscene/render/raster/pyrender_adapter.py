@@ -14,6 +14,8 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
+import numpy as np
+
 #: pyrender's private members that ldscene's subclasses read, set or override, by base class.
 SUBCLASS_INTERNALS: dict[str, tuple[str, ...]] = {
     # LdRenderer (glrenderer.py): framebuffers it reconfigures, the passes it replaces
@@ -105,3 +107,52 @@ def egl_device_extensions(devices: list) -> list[bytes]:
     if query is None:
         return [b""] * len(devices)
     return [query(device._display, 0x3055) or b"" for device in devices]  # EGL_EXTENSIONS
+
+
+#: transformations.quaternion_matrix's threshold below which a quaternion means no rotation.
+_QUATERNION_EPS = float(np.finfo(float).eps) * 4.0
+
+
+def node_matrix(translation: Any, quaternion: Any, scale: Any) -> np.ndarray:
+    """A pyrender node's 4x4 matrix from its translation, rotation (quaternion x, y, z, w, as
+    pyrender keeps it) and scale: pyrender's `Node._m_from_tqs` (T @ R @ S, the quaternion
+    normalised, a near-zero one the identity), built in one array."""
+    x, y, z, w = (float(v) for v in quaternion)
+    sx, sy, sz = (float(v) for v in scale)
+    tx, ty, tz = (float(v) for v in translation)
+    n = x * x + y * y + z * z + w * w
+    k = 0.0 if n < _QUATERNION_EPS else 2.0 / n
+    return np.array(
+        [
+            [
+                (1 - k * (y * y + z * z)) * sx,
+                k * (x * y - z * w) * sy,
+                k * (x * z + y * w) * sz,
+                tx,
+            ],
+            [
+                k * (x * y + z * w) * sx,
+                (1 - k * (x * x + z * z)) * sy,
+                k * (y * z - x * w) * sz,
+                ty,
+            ],
+            [
+                k * (x * z - y * w) * sx,
+                k * (y * z + x * w) * sy,
+                (1 - k * (x * x + y * y)) * sz,
+                tz,
+            ],
+            [0.0, 0.0, 0.0, 1.0],
+        ]
+    )
+
+
+def use_fast_node_matrices() -> None:
+    """Make pyrender build node matrices with `node_matrix`.
+
+    pyrender's own makes four 4x4 arrays, a quaternion matrix and two products per node,
+    0.15 ms each; a render's first frame asks for every node's pose once, 0.15 s of a cold
+    Millennium Falcon render (about 1,000 nodes), against 0.01 s this way."""
+    from pyrender.node import Node
+
+    Node._m_from_tqs = staticmethod(node_matrix)
