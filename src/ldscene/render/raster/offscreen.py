@@ -104,17 +104,15 @@ class ModelRenderer:
 
         opts = self.options
         start = time.perf_counter()
-        taken = self._warm.take(opts) if self._warm is not None else None
-        self._warm = None
-        self._platform, self._renderer = taken or open_renderer(opts)
-        self._renderer.ambient_occlusion = opts.ambient_occlusion
-        self.gl = gl_info()
+        # The scene is Python objects until the upload: built before taking the context, it
+        # overlaps the warm-up's last shader compiles (the wait of a small model's cold render).
         # The framebuffer is sRGB: clear with linear values so the image shows the colour asked.
         bg = (*srgb_to_linear(opts.background), 0.0 if opts.transparent else 1.0)
         self._scene = pyrender.Scene(
             bg_color=np.array(bg, float), ambient_light=np.full(3, self.rig.ambient)
         )
-        self._add_meshes(pyrender)
+        node_centres: dict = {}
+        self._add_meshes(pyrender, node_centres)
         key = pyrender.DirectionalLight(
             color=np.ones(3), intensity=self.rig.key_intensity, name="key"
         )
@@ -127,6 +125,12 @@ class ModelRenderer:
         corners = np.array(
             [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
         )
+        taken = self._warm.take(opts) if self._warm is not None else None
+        self._warm = None
+        self._platform, self._renderer = taken or open_renderer(opts)
+        self._renderer.ambient_occlusion = opts.ambient_occlusion
+        self._renderer.node_centres.update(node_centres)
+        self.gl = gl_info()
         self._renderer.shadow_points = corners
         # Upload every mesh now, once (pyrender would at the first draw): a view's time is then
         # only the view's own work.
@@ -145,14 +149,17 @@ class ModelRenderer:
         """Add the model's meshes to another window's `scene` drawn by `renderer` (the viewer),
         built exactly as this renderer builds its own."""
         self._scene, self._renderer = scene, renderer
-        self._add_meshes(pyrender)
+        self._add_meshes(pyrender, renderer.node_centres)
 
-    def _add_meshes(self, pyrender) -> None:
+    def _add_meshes(self, pyrender, node_centres: dict) -> None:
+        """Add the model's meshes to `self._scene` (no GL calls: the upload comes later);
+        the centre of each glass node, by which the renderer sorts them, goes into
+        `node_centres`."""
         from ldscene.render.raster.upload import LeanPrimitive
 
         m = self.meshes
         table = m.model.colours
-        scene, renderer = self._scene, self._renderer
+        scene = self._scene
         n_glass = sum(
             len(b.instances)
             for b in m.batches
@@ -193,14 +200,14 @@ class ModelRenderer:
                     )
                     node = scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
                     centres = poses[:, :3, :3] @ lm.centre + poses[:, :3, 3]
-                    renderer.node_centres[node] = centres.mean(axis=0)
+                    node_centres[node] = centres.mean(axis=0)
                 elif material.alphaMode == "BLEND":
                     # Glass: one node per instance so it can be sorted back to front.
                     prim = LeanPrimitive(positions, normals, indices=indices, material=material)
                     mesh = pyrender.Mesh([prim])
                     for j, pose in enumerate(poses):
                         node = scene.add(mesh, pose=pose, name=f"{i:07d}.{j:07d}")
-                        renderer.node_centres[node] = pose[:3, :3] @ lm.centre + pose[:3, 3]
+                        node_centres[node] = pose[:3, :3] @ lm.centre + pose[:3, 3]
                 else:
                     prim = LeanPrimitive(
                         positions, normals, indices=indices, material=material, poses=poses
