@@ -27,16 +27,16 @@ from ldscene.ldraw.resolver import Files, Record
 from ldscene.ldraw.studs import (
     COARSE_RADIUS,
     StudStyle,
+    casts_no_shadow,
     coarse_name,
     is_coarse_candidate,
     is_stud_primitive,
-    is_tube,
     variant_names,
 )
 from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
-GEOMETRY_VERSION = 4
+GEOMETRY_VERSION = 5
 
 _UNKNOWN = object()  # not looked up yet
 
@@ -218,7 +218,7 @@ class Expander:
         keep, own_tex = _own_states(states, parsed.triangle_lines, len(parsed.triangles))
         own_tris = parsed.triangles[keep]
         tris = [own_tris]
-        tubes = [np.zeros(len(own_tris), bool)]  # which triangles are underside stud tubes
+        shadowless = [np.zeros(len(own_tris), bool)]  # triangles the shadow map leaves out
         tri_colours = [parsed.triangle_colours[keep]]
         two_sided = [~(parsed.triangle_clip[keep] & culls)]
         tex_parts: list[tuple[np.ndarray, np.ndarray] | None] = [None]
@@ -258,11 +258,13 @@ class Expander:
                 if flip.any():
                     placed[flip] = placed[flip][:, :, [0, 2, 1]]
                 tris.append(placed.reshape(-1, 3, 3))
-                tube = child_key.kind is SourceKind.LIB and is_tube(self.titles[child_key])
-                tubes.append(
+                no_shadow = child_key.kind is SourceKind.LIB and casts_no_shadow(
+                    self.titles[child_key], self.studs
+                )
+                shadowless.append(
                     np.ones(placed.shape[0] * placed.shape[1], bool)
-                    if tube
-                    else np.tile(child.tube_mask(), len(index))
+                    if no_shadow
+                    else np.tile(child.shadowless_mask(), len(index))
                 )
                 tri_colours.append(resolve_codes(child.triangle_colours[None], colour).ravel())
                 sided = child.two_sided[None] | ~(refs.clip[index][:, None] & culls)
@@ -288,7 +290,7 @@ class Expander:
             cond_lines=np.concatenate(conds).astype(np.float32),
             cond_colours=np.concatenate(cond_colours).astype(np.int32),
             n_quads=parsed.n_quads,
-            tubes=tube_mask if (tube_mask := np.concatenate(tubes)).any() else np.zeros(0, bool),
+            shadowless=mask if (mask := np.concatenate(shadowless)).any() else np.zeros(0, bool),
             **tex.fields(tex_parts, [len(t) for t in tris]),
         )
 

@@ -48,8 +48,9 @@ class PartGeometry:
     texture_names: np.ndarray = field(default_factory=lambda: np.zeros(0, "U1"))  # (K,) keys
     texture_data: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # PNGs
     texture_ends: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (K,)
-    # (T,) bool: the triangles of underside stud tubes (`studs.is_tube`); empty when none
-    tubes: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    # (T,) bool: the triangles the raster engine's shadow map leaves out (stud tubes, and
+    # studs under fast-draw studs: `studs.casts_no_shadow`); empty when none
+    shadowless: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     @classmethod
     def empty(cls) -> PartGeometry:
@@ -83,13 +84,13 @@ class PartGeometry:
             two_sided=self.two_sided[plain],
             uvs=self.uvs[:0],
             texture=self.texture[:0],
-            tubes=self.tube_mask()[plain],
+            shadowless=self.shadowless_mask()[plain],
         )
 
-    def tube_mask(self) -> np.ndarray:
-        """(T,) bool: which triangles belong to underside stud tubes."""
-        if len(self.tubes) == len(self.triangles):
-            return self.tubes
+    def shadowless_mask(self) -> np.ndarray:
+        """(T,) bool: which triangles the shadow map leaves out."""
+        if len(self.shadowless) == len(self.triangles):
+            return self.shadowless
         return np.zeros(len(self.triangles), bool)
 
     def images(self) -> list[bytes]:

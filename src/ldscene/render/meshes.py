@@ -35,11 +35,11 @@ class LeafMesh:
 
     #: raw LDraw code (16/24 inherit) -> (positions (V, 3) float32, normals (V, 3) float32,
     #: indices (T, 3) uint32) of the leaf's triangles in that code, two-sided ones doubled,
-    #: those of underside stud tubes last
+    #: those the shadow map leaves out last (`PartGeometry.shadowless`)
     surfaces: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
-    #: raw code -> how many of its triangles come before the tubes' (the raster engine's
-    #: shadow map draws only those: a tube inside a brick casts no shadow anyone sees)
-    solid: dict[int, int]
+    #: raw code -> how many of its triangles come before those (the raster engine's shadow
+    #: map draws only these)
+    shadow_casting: dict[int, int]
     edge_vertices: np.ndarray  # (V, 3) float32: distinct (end point, colour code) pairs
     edge_vertex_codes: np.ndarray  # (V,) int64 raw codes
     #: (E, 2) uint32: edge lines, indexed (llvmpipe shades V vertices), largest outline first
@@ -204,12 +204,12 @@ def extreme_points(points: np.ndarray) -> np.ndarray:
 
 
 #: Bump when what prepare_leaves computes changes (cached results are then ignored).
-MESH_CACHE_VERSION = 6
+MESH_CACHE_VERSION = 7
 
 
 def _leaf_key(geom) -> str:
     """Content hash of everything a LeafMesh is computed from."""
-    fields = ("triangles", "triangle_colours", "two_sided", "edges", "texture", "tubes")
+    fields = ("triangles", "triangle_colours", "two_sided", "edges", "texture", "shadowless")
     return content_key(geom, fields, f"leafmesh/{MESH_CACHE_VERSION}")
 
 
@@ -241,7 +241,7 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
                     keys[i],
                     {
                         "surfaces": lm.surfaces,
-                        "solid": lm.solid,
+                        "shadow_casting": lm.shadow_casting,
                         "edge_vertices": lm.edge_vertices,
                         "edge_vertex_codes": lm.edge_vertex_codes,
                         "edge_indices": lm.edge_indices,
@@ -310,17 +310,18 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
         n = normals[offsets[k] : offsets[k + 1]]
         f = fans[offsets[k] : offsets[k + 1]]
         codes = np.asarray(geom.triangle_colours, np.int64)
-        tubes = geom.tube_mask()
+        shadowless = geom.shadowless_mask()
         two = np.asarray(geom.two_sided, bool)
         if two.any():  # both faces: a reversed copy with flipped normals (own vertices)
             t = np.concatenate([t, t[two][:, ::-1]])
             n = np.concatenate([n, -n[two][:, ::-1]])
             f = np.concatenate([f, f[two][:, ::-1] + n_fans])
             codes = np.concatenate([codes, codes[two]])
-            tubes = np.concatenate([tubes, tubes[two]])
-        if tubes.any():  # tubes last: a prefix of each colour's triangles is the rest
-            order = np.argsort(tubes, kind="stable")
-            t, n, f, codes, tubes = t[order], n[order], f[order], codes[order], tubes[order]
+            shadowless = np.concatenate([shadowless, shadowless[two]])
+        if shadowless.any():  # last: a prefix of each colour's triangles casts shadows
+            order = np.argsort(shadowless, kind="stable")
+            t, n, f, codes = t[order], n[order], f[order], codes[order]
+            shadowless = shadowless[order]
         # Corners of one smooth fan share position (merged) and normal: one GPU vertex.
         _, first, inverse = np.unique(f.reshape(-1), return_index=True, return_inverse=True)
         positions = t.reshape(-1, 3)[first]
@@ -347,7 +348,7 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
                 inverse.reshape(-1, 3),
                 codes,
             ),
-            solid={int(c): int((~tubes[codes == c]).sum()) for c in np.unique(codes)},
+            shadow_casting={int(c): int((~shadowless[codes == c]).sum()) for c in np.unique(codes)},
             edge_vertices=edge_vertices,
             edge_vertex_codes=edge_vertex_codes,
             edge_indices=edge_indices,

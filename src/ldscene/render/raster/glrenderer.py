@@ -18,7 +18,8 @@ Differences from pyrender's stock renderer, each for speed or correctness:
 - transparent nodes are drawn after opaque ones, back to front by their real centres, with
   depth writes off and correct alpha for transparent-background output;
 - the key light's shadow map is fitted tightly to the model in light space, skips lines,
-  glass, underside stud tubes (shadows.py) and faces turned away from the light, and is
+  glass, stud tubes (and studs under fast-draw studs: shadows.py) and faces turned away
+  from the light, and is
   sampled with hardware-filtered PCF
   (4 taps instead of pyrender's 36; one per pixel, interleaved, when supersampled by 2);
 - per draw, only what changed is sent: uniform locations are looked up once, repeated uniform

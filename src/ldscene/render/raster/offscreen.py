@@ -212,7 +212,7 @@ class ModelRenderer:
                     prim = LeanPrimitive(
                         positions, normals, indices=indices, material=material, poses=poses
                     )
-                    prim.shadow_count = 3 * lm.solid[batch.tri_class]  # no stud tubes
+                    prim.shadow_count = 3 * lm.shadow_casting[batch.tri_class]
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
             elif self.options.edges:
                 lines = line_material(on_glass=table.get(batch.code).alpha < 1.0)

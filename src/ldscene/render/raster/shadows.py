@@ -62,7 +62,8 @@ def switch_program(current, program, V: np.ndarray, P: np.ndarray) -> None:
 class ShadowPass:
     """LdRenderer's key-light shadow map: a light camera fitted to the model, a depth-only
     pass over opaque faces turned to the light (without a primitive's indices past its
-    `shadow_count`: underside stud tubes), and hardware depth comparison (PCF)."""
+    `shadow_count`: stud tubes, and studs when drawn fast), and hardware depth comparison
+    (PCF)."""
 
     def _shadow_pass(self, scene, light_node) -> None:
         light = light_node.light

@@ -37,7 +37,7 @@ class LeanPrimitive(pyrender.Primitive):
     """A `pyrender.Primitive` with uint32 indices and a lean `_add_to_context`; line
     primitives may carry their segments' `FadeOrder` (see render/raster/lines.py), triangle
     primitives how many of their indices the shadow map draws (`shadow_count`, None: all;
-    `LeafMesh.solid`)."""
+    `LeafMesh.shadow_casting`)."""
 
     fade: FadeOrder | None = None
     shadow_count: int | None = None
