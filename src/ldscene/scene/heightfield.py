@@ -13,6 +13,7 @@ whose surface it is, so that scatter can tell what a piece would rest on (`on:`,
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -193,6 +194,15 @@ class HeightField:
         # With `owners`, who each cell's top belongs to (same layout as `_grid`).
         self._owner = np.full(self._grid.shape, NO_OWNER, np.int32) if owners else None
         self.owner = None if self._owner is None else self._owner[1:-1, 1:-1]
+
+    def fingerprint(self) -> bytes:
+        """A digest of the whole field (its extent, heights and owners): equal fingerprints,
+        equal fields."""
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(repr((self.cell, self.base.tolist(), self.shape)).encode())
+        digest.update(self._grid.tobytes())
+        digest.update(b"-" if self._owner is None else self._owner.tobytes())
+        return digest.digest()
 
     @property
     def lo(self) -> np.ndarray:

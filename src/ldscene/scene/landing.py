@@ -139,6 +139,7 @@ class Landing:
                 world_field if s.settle else None,
                 self._owner_ids[s.name],
                 allowed,
+                self._field_cache(),
             )
         except ScatterFailure as failure:
             if failure.placed == 0 and failure.refused:

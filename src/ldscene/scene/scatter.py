@@ -10,17 +10,27 @@ pieces land on it.
 
 Random numbers come from one generator seeded with (seed, entry name), and every attempt
 draws the same amount, so a seed fixes the result exactly (the same bytes from every run).
+So a settled scatter's pieces are kept in the disk cache, under a key of everything they
+depend on (`_Settling.key`): a scene composed again with the same scatter over the same
+ground (a builder framing a camera, or changing the light or the render settings) replays
+them instead of settling each again.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 import numpy as np
 
+from ldscene.ldraw.cache import DiskCache
+from ldscene.ldraw.geometry import content_key
+from ldscene.scene import bounds, heightfield, resting
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe
@@ -195,9 +205,9 @@ class _Settling:
             rotation, xz, height, owners = found
             if self._refuses(owners):
                 return _Miss.REFUSED
-            top = shape.top(rotation)
+            top = self.top(pick, rotation)
         else:  # flat (a sticker) or empty: lowered as it is, like a placement
-            top = model_samples(self.choices[pick].model, SPACING) @ rotation.T
+            top = self.top(pick, rotation)
             if len(top):
                 found = self.field.resting(Probe(top), xz[0], xz[1], CONTACT)
                 if found is None:
@@ -207,6 +217,62 @@ class _Settling:
                     return _Miss.REFUSED
         self.field.add(top + np.array([xz[0], -height, xz[1]]), self.owner)
         return rotation, xz, height
+
+    def top(self, pick: int, rotation: np.ndarray) -> np.ndarray:
+        """The samples of a piece turned by `rotation` that later pieces land on."""
+        shape = self.shapes[pick]
+        if shape is not None:
+            return shape.top(rotation)
+        return model_samples(self.choices[pick].model, SPACING) @ rotation.T
+
+    def replay(self, pieces: list[Piece]) -> None:
+        """Raise the field by pieces that came to rest in an earlier run, as `rest` did."""
+        for piece in pieces:
+            rotation = np.ascontiguousarray(piece.transform[:3, :3])
+            self.field.add(self.top(piece.choice, rotation) + piece.transform[:3, 3], self.owner)
+
+    def key(self, draws: tuple, polygons: list[np.ndarray]) -> str:
+        """The disk-cache key of this scatter's settled pieces: the code that settles them,
+        `draws` (what the random draws and spacing depend on), the area, each choice's
+        geometry, what the pieces may rest on and the field they land on."""
+        digest = hashlib.blake2b(_settling_code(), digest_size=20)
+        digest.update(repr((draws, self.owner)).encode())
+        for polygon in polygons:
+            digest.update(np.ascontiguousarray(polygon, float).tobytes())
+        for choice in self.choices:
+            model = choice.model
+            digest.update(repr((choice.weight, choice.colour, len(model.leaves))).encode())
+            for leaf in model.leaves:
+                digest.update(content_key(leaf.geometry, ("triangles", "two_sided"), "").encode())
+            digest.update(model.leaf.tobytes() + model.transform.tobytes())
+        digest.update(b"-" if self.allowed is None else self.allowed.tobytes())
+        digest.update(self.field.fingerprint())
+        return "scatter/" + digest.hexdigest()
+
+
+@functools.cache
+def _settling_code() -> bytes:
+    """The source of everything that decides where settled pieces land, and the versions of
+    numpy (random draws) and scipy (hulls): any change to them makes cached pieces misses."""
+    import scipy
+
+    sources = (__file__, bounds.__file__, heightfield.__file__, resting.__file__, tf.__file__)
+    digest = hashlib.blake2b(f"{np.__version__} {scipy.__version__}".encode())
+    for source in sources:
+        digest.update(Path(source).read_bytes())
+    return digest.digest()
+
+
+def _cached_pieces(found: object, count: int) -> list[Piece] | None:
+    """Pieces from a cache entry, or None when it is not `count` well-formed pieces."""
+    fields = ("choice", "colour", "transform")
+    if not isinstance(found, dict) or not all(name in found for name in fields):
+        return None
+    choice, colour, transform = (np.asarray(found[name]) for name in fields)
+    if choice.shape != (count,) or colour.shape != (count,) or transform.shape != (count, 4, 4):
+        return None
+    transform = transform.astype(np.float64)
+    return [Piece(int(c), int(k), t) for c, k, t in zip(choice, colour, transform, strict=True)]
 
 
 class _Spacing:
@@ -250,6 +316,7 @@ def scatter(
     world: Callable[[np.ndarray, np.ndarray], HeightField] | None,
     owner: int = -1,
     allowed: np.ndarray | None = None,
+    cache: DiskCache | None = None,
 ) -> list[Piece]:
     """Place `count` pieces in the union of `polygons` (LDraw x, z corners).
 
@@ -258,7 +325,8 @@ def scatter(
     `world(lo, hi)` gives a height field of everything already placed that covers the x-z
     window lo..hi; it is called once, when `settle` is on, and pieces are added to it as
     `owner`.  `allowed`: booleans by owner (the last entry for surfaces of no known owner)
-    saying what a settling piece may rest on; None allows everything.
+    saying what a settling piece may rest on; None allows everything.  `cache` keeps the
+    settled pieces between runs (see the module's docstring).
     """
     if count == 0:
         return []
@@ -267,6 +335,14 @@ def scatter(
         rng_for(seed, name), (corners.min(0), corners.max(0)), choices, colours, yaw, tilt
     )
     settling = _Settling.start(polygons, choices, world, owner, allowed) if settle else None
+    key = None
+    if settling is not None and cache is not None:
+        draws = (name, seed, count, colours, yaw, tilt, spacing, base_heights)
+        key = settling.key(draws, polygons)
+        cached = _cached_pieces(cache.get(key), count)
+        if cached is not None:
+            settling.replay(cached)
+            return cached
     areas = [_Area(polygon) for polygon in polygons]
     near = _Spacing(spacing)
     pieces: list[Piece] = []
@@ -296,6 +372,15 @@ def scatter(
     if len(pieces) < count:
         raise ScatterFailure(
             len(pieces), misses[_Miss.UNSUPPORTED], misses[_Miss.CROWDED], misses[_Miss.REFUSED]
+        )
+    if key is not None:
+        cache.put_later(  # type: ignore[union-attr]
+            key,
+            {
+                "choice": np.array([p.choice for p in pieces], np.int64),
+                "colour": np.array([p.colour for p in pieces], np.int64),
+                "transform": np.array([p.transform for p in pieces], np.float64),
+            },
         )
     return pieces
 

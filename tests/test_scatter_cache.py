@@ -1,0 +1,105 @@
+"""A settled scatter's pieces are kept in the disk cache and replayed when nothing they depend
+on changed: the composed scene is the same as one settled afresh, and what lands later (a
+second scatter) lands on the replayed pieces exactly as on settled ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import write_scene
+
+from ldscene.scene import load_scene, scatter
+from ldscene.scene.resting import Shape
+from ldscene.scene.scatter import _cached_pieces
+
+SCENE = """
+place:
+  floor: {{part: 3867, color: 72}}
+  wall: {{part: 3001, color: 4, at: [{wall_x}, 0, 0], repeat: {{count: 3, step: [0, 24, 0]}}}}
+scatter:
+  rubble:
+    parts: [3001, 3003, 3024]
+    color: 71
+    count: 20
+    area: {{rect: [[-60, -40], [60, 40]]}}
+    settle: true
+  snow:
+    parts: [3024, 3070b]
+    color: 15
+    count: {snow}
+    area: {{rect: [[-60, -40], [60, 40]]}}
+    settle: true
+"""
+
+
+def compose(tmp_path, use_cache: bool, wall_x: int = 0, snow: int = 15):
+    path = write_scene(tmp_path, SCENE.format(wall_x=wall_x, snow=snow))
+    model = load_scene(path, use_cache=use_cache).model
+    return model.transform.copy(), model.leaf.copy(), model.colour.copy()
+
+
+@pytest.fixture
+def counts(monkeypatch, tmp_path) -> dict[str, int]:
+    """A fresh disk cache, and counts of the pieces settled and the scatters replayed."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    found = {"settled": 0, "replayed": 0}
+    settle, replay = Shape.settle, scatter._Settling.replay
+
+    def settling(self, *args):
+        found["settled"] += 1
+        return settle(self, *args)
+
+    def replaying(self, pieces):
+        found["replayed"] += 1
+        return replay(self, pieces)
+
+    monkeypatch.setattr(Shape, "settle", settling)
+    monkeypatch.setattr(scatter._Settling, "replay", replaying)
+    return found
+
+
+def reset(counts: dict[str, int]) -> None:
+    counts.update(settled=0, replayed=0)
+
+
+def same(a, b) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_a_scene_composed_again_replays_its_scatters(tmp_path, counts):
+    fresh = compose(tmp_path, use_cache=False)
+    assert counts == {"settled": counts["settled"], "replayed": 0}
+    assert counts["settled"] >= 35  # every piece settled (and attempts that found no rest)
+    first = compose(tmp_path, use_cache=True)
+    assert same(first, fresh)
+    reset(counts)
+    again = compose(tmp_path, use_cache=True)
+    assert counts == {"settled": 0, "replayed": 2}
+    assert same(again, fresh)
+
+
+def test_a_changed_scatter_lands_on_the_replayed_one_as_on_settled_pieces(tmp_path, counts):
+    compose(tmp_path, use_cache=True)
+    reset(counts)
+    changed = compose(tmp_path, use_cache=True, snow=16)
+    assert counts["replayed"] == 1 and counts["settled"] >= 16  # rubble replayed, snow not
+    assert same(changed, compose(tmp_path, use_cache=False, snow=16))
+
+
+def test_ground_that_moved_under_the_area_settles_the_pieces_again(tmp_path, counts):
+    before = compose(tmp_path, use_cache=True)
+    reset(counts)
+    moved = compose(tmp_path, use_cache=True, wall_x=20)
+    assert counts["replayed"] == 0 and counts["settled"] >= 35
+    assert not same(moved, before)
+    assert same(moved, compose(tmp_path, use_cache=False, wall_x=20))
+
+
+@pytest.mark.unit
+def test_a_malformed_cache_entry_is_a_miss():
+    pieces = {"choice": np.zeros(2), "colour": np.zeros(2), "transform": np.zeros((2, 4, 4))}
+    assert len(_cached_pieces(pieces, 2)) == 2
+    assert _cached_pieces(pieces, 3) is None  # not the count asked for
+    assert _cached_pieces(None, 2) is None
+    assert _cached_pieces({"choice": np.zeros(2)}, 2) is None
+    assert _cached_pieces({**pieces, "transform": np.zeros((2, 3, 4))}, 2) is None
