@@ -32,13 +32,13 @@ DEFAULT_SCENES = (b.REPO / "scenes" / "stalingrad_stz.yaml",)
 
 COMPOSE_SNIPPET = """
 import json, sys, time
-import ldscene.scene.compose as compose
+import ldscene.scene.landing as landing
 from ldscene.scene import load_scene
 
 path = sys.argv[1]
 load_scene(path)  # parts parsed, disk cache read: what stays is the composer's own work
 scatters = {}
-scatter = compose.scatter
+scatter = landing.scatter
 
 def timed(name, *args, **kwargs):
     start = time.perf_counter()
@@ -47,7 +47,7 @@ def timed(name, *args, **kwargs):
     finally:
         scatters[name] = scatters.get(name, 0.0) + time.perf_counter() - start
 
-compose.scatter = timed
+landing.scatter = timed
 wall, cpu = time.perf_counter(), time.process_time()
 load_scene(path)
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
