@@ -75,24 +75,25 @@ def drawn_segments(
 ) -> int:
     """How many of the sorted segments (a prefix) any instance at `poses` (N, 4, 4), placed
     by `node_pose`, draws at all under projection-times-view `PV`; shaders/mesh.vert drops
-    the rest.  Conservative: a segment it might draw is counted."""
+    the rest.  Conservative: a segment it might draw is counted.  (Called for every line
+    primitive of every view, on the thread that feeds the GL: a few small array operations.)"""
     if not len(fade.keys) or not len(poses):
         return 0
-    world = node_pose @ poses  # (N, 4, 4)
-    clip_w = PV[3] @ world  # each instance's clip w as a linear function of a local point
-    linear = world[:, :3, :3]
+    clip_w = (PV[3] @ node_pose) @ poses  # (N, 4): each instance's clip w, linear in a point
+    linear = node_pose[:3, :3] @ poses[:, :3, :3]
     with np.errstate(divide="ignore", invalid="ignore"):
         if fade.conditional:
             # Smallest w at any point of the part, and the largest stretch of a length.
-            w = clip_w[:, 3] - np.linalg.norm(clip_w[:, :3], axis=1) * fade.reach
+            w = clip_w[:, 3] - np.sqrt((clip_w[:, :3] ** 2).sum(axis=1)) * fade.reach
             if (w <= 1e-6).any():
                 return len(fade.keys)
-            stretch = np.linalg.norm(linear, axis=(1, 2))  # >= the largest singular value
-            smallest = LINE_FADE_FROM * w / (CONDITIONAL_SCALE * stretch * line_pixels)
+            stretch = np.sqrt((linear**2).sum(axis=(1, 2)))  # >= the largest singular value
+            smallest = w / stretch * (LINE_FADE_FROM / (CONDITIONAL_SCALE * line_pixels))
         else:
-            scale = np.linalg.norm(linear @ _DIAGONAL, axis=1)
-            w = np.maximum(clip_w[:, 3], 1e-6)
-            smallest = LINE_FADE_FROM * w / (scale * line_pixels)
+            scale = np.sqrt(((linear @ _DIAGONAL) ** 2).sum(axis=1))
+            smallest = np.maximum(clip_w[:, 3], 1e-6) / scale * (LINE_FADE_FROM / line_pixels)
+        threshold = float(smallest.min())
     # NaN (a degenerate matrix) draws everything; a zero scale (infinity) draws nothing.
-    threshold = float(np.nan_to_num(smallest, nan=0.0, posinf=np.inf).min()) * (1 - _SLACK)
-    return int(np.searchsorted(-fade.keys, -threshold, side="left"))
+    if threshold != threshold:
+        threshold = 0.0
+    return int(np.searchsorted(-fade.keys, -threshold * (1 - _SLACK), side="left"))
