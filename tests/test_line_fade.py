@@ -88,8 +88,9 @@ def test_the_drawn_prefix_holds_every_line_the_shader_shows(seed):
 
     cond = rng.uniform(-30, 30, size=(50, 4, 3))
     cond[:, 1] = cond[:, 0] + rng.normal(size=(50, 3)) * rng.choice([0.5, 2, 6, 20], size=(50, 1))
-    cond, _ = conditional_lines(SimpleNamespace(cond_lines=cond, cond_colours=np.zeros(50)))
-    fade = FadeOrder.of_conditional(cond)
+    lines = conditional_lines(SimpleNamespace(cond_lines=cond, cond_colours=np.zeros(50)))
+    cond = lines["cond"]
+    fade = FadeOrder.of_conditional(cond, lines["cond_lengths"])
     assert (np.diff(fade.keys) <= 0).all()
     count = drawn_segments(fade, poses, node, PV, line_pixels)
     shown = shown_conditional(cond.astype(np.float64), poses, node, PV, line_pixels)

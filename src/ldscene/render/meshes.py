@@ -49,6 +49,7 @@ class LeafMesh:
     edge_outlines: np.ndarray
     cond: np.ndarray  # (C, 4, 3) float32, longest first
     cond_codes: np.ndarray  # (C,)
+    cond_lengths: np.ndarray  # (C,) float64: each conditional line's length (`line_lengths`)
     hull: np.ndarray  # (H, 3) float64: the leaf's extreme points (see extreme_points)
     centre: np.ndarray  # (3,) float64
 
@@ -108,12 +109,17 @@ def line_lengths(lines: np.ndarray) -> np.ndarray:
     return np.linalg.norm(lines[:, 1] - lines[:, 0], axis=1)
 
 
-def conditional_lines(geom) -> tuple[np.ndarray, np.ndarray]:
-    """A leaf's conditional lines (C, 4, 3) float32 and their codes (C,), longest first (the
-    raster engine draws only as many as can still show: render/raster/lines.py)."""
-    longest_first = np.argsort(-line_lengths(geom.cond_lines), kind="stable")
-    cond = np.asarray(geom.cond_lines, np.float32)[longest_first]
-    return cond, np.asarray(geom.cond_colours, np.int64)[longest_first]
+def conditional_lines(geom) -> dict[str, np.ndarray]:
+    """A leaf's conditional lines (C, 4, 3) float32, their codes (C,) and their lengths (C,),
+    longest first (the raster engine draws only as many as can still show:
+    render/raster/lines.py), as `LeafMesh`'s `cond`, `cond_codes` and `cond_lengths`."""
+    lengths = line_lengths(geom.cond_lines)
+    longest_first = np.argsort(-lengths, kind="stable")
+    return {
+        "cond": np.asarray(geom.cond_lines, np.float32)[longest_first],
+        "cond_codes": np.asarray(geom.cond_colours, np.int64)[longest_first],
+        "cond_lengths": lengths[longest_first],
+    }
 
 
 def indexed_lines(lines: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -230,8 +236,7 @@ def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> d
         if stored is None:
             missing.append(i)
             continue
-        cond, cond_codes = conditional_lines(model.leaves[i].geometry)
-        result[i] = LeafMesh(**stored, cond=cond, cond_codes=cond_codes)
+        result[i] = LeafMesh(**stored, **conditional_lines(model.leaves[i].geometry))
     if missing:
         computed = _compute_leaves(model, missing)
         result.update(computed)
@@ -337,7 +342,6 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             geom.edges, geom.edge_colours
         )
         edge_outlines = outline_sizes(edge_vertices, edge_indices)
-        cond, cond_codes = conditional_lines(geom)
         if len(edge_indices):
             largest_first = np.argsort(-edge_outlines[edge_indices[:, 0]], kind="stable")
             edge_indices = np.ascontiguousarray(edge_indices[largest_first])
@@ -353,8 +357,7 @@ def _leaf_meshes(wanted: list[int], geoms: list) -> dict[int, LeafMesh]:
             edge_vertex_codes=edge_vertex_codes,
             edge_indices=edge_indices,
             edge_outlines=edge_outlines,
-            cond=cond,
-            cond_codes=cond_codes,
+            **conditional_lines(geom),
             hull=hull,
             centre=(hull.min(axis=0) + hull.max(axis=0)) / 2,
         )

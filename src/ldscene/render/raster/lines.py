@@ -22,8 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ldscene.render.meshes import line_lengths
-
 #: Output pixels: an outline this small on screen is not drawn at all ...
 LINE_FADE_FROM = 8.0
 #: ... and one this big at full strength.
@@ -63,11 +61,12 @@ class FadeOrder:
         return cls(keys, conditional=False)
 
     @classmethod
-    def of_conditional(cls, cond: np.ndarray) -> FadeOrder:
-        """Conditional lines (C, 4, 3), longest first: ends, then control points."""
-        cond = np.asarray(cond, np.float64)
-        reach = float(np.linalg.norm(cond[:, :2], axis=2).max()) if len(cond) else 0.0
-        return cls(line_lengths(cond), conditional=True, reach=reach)
+    def of_conditional(cls, cond: np.ndarray, lengths: np.ndarray) -> FadeOrder:
+        """Conditional lines (C, 4, 3), longest first (ends, then control points), and their
+        lengths (`LeafMesh.cond_lengths`)."""
+        ends = np.asarray(cond[:, :2], np.float64)
+        reach = float(np.sqrt((ends**2).sum(axis=2)).max()) if len(cond) else 0.0
+        return cls(lengths, conditional=True, reach=reach)
 
 
 def drawn_segments(

@@ -181,7 +181,7 @@ class ModelRenderer:
 
         def cond_fade(leaf: int, lm) -> FadeOrder:
             if leaf not in cond_fades:
-                cond_fades[leaf] = FadeOrder.of_conditional(lm.cond)
+                cond_fades[leaf] = FadeOrder.of_conditional(lm.cond, lm.cond_lengths)
             return cond_fades[leaf]
 
         for i, batch in enumerate(m.batches):
