@@ -151,8 +151,8 @@ def use_fast_node_matrices() -> None:
     """Make pyrender build node matrices with `node_matrix`.
 
     pyrender's own makes four 4x4 arrays, a quaternion matrix and two products per node,
-    0.15 ms each; a render's first frame asks for every node's pose once, 0.15 s of a cold
-    Millennium Falcon render (about 1,000 nodes), against 0.01 s this way."""
+    0.15 ms each, and a render's first frame asks for every node's pose once: measured on
+    the Millennium Falcon's 999 nodes, 0.21 s that way against 0.06 s this way."""
     from pyrender.node import Node
 
     Node._m_from_tqs = staticmethod(node_matrix)
