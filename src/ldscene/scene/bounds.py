@@ -31,24 +31,26 @@ def instance_boxes(
     transform = model.transform if index is None else model.transform[index]
     n = len(leaf)
     lo, hi = np.zeros((n, 3)), np.zeros((n, 3))
-    valid = np.zeros(n, bool)
     if not n:
-        return lo, hi, valid
-    corners_by_leaf = {}
-    for li in np.unique(leaf):
+        return lo, hi, np.zeros(n, bool)
+    unique, inverse = np.unique(leaf, return_inverse=True)
+    corners = np.zeros((len(unique), 8, 3))  # each leaf's box corners, once
+    drawn = np.zeros(len(unique), bool)
+    for k, li in enumerate(unique):
         box = geometry_box(model.leaves[li].geometry)
         if box is not None:
             a, b = box
-            corners_by_leaf[li] = np.array(
-                [[x, y, z] for x in (a[0], b[0]) for y in (a[1], b[1]) for z in (a[2], b[2])]
-            )
-    for li, corners in corners_by_leaf.items():
-        sel = np.nonzero(leaf == li)[0]
-        world = (
-            np.einsum("nij,kj->nki", transform[sel, :3, :3], corners) + transform[sel, None, :3, 3]
-        )
-        lo[sel], hi[sel] = world.min(1), world.max(1)
-        valid[sel] = True
+            corners[k] = [
+                [x, y, z] for x in (a[0], b[0]) for y in (a[1], b[1]) for z in (a[2], b[2])
+            ]
+            drawn[k] = True
+    valid = drawn[inverse.reshape(-1)]
+    placed = transform[valid]
+    world = (
+        np.einsum("nij,nkj->nki", placed[:, :3, :3], corners[inverse.reshape(-1)[valid]])
+        + placed[:, None, :3, 3]
+    )
+    lo[valid], hi[valid] = world.min(1), world.max(1)
     return lo, hi, valid
 
 

@@ -226,8 +226,15 @@ class HeightField:
         """Raise the field with LDraw-space points (of `owner`: one, or one per point)."""
         if not len(points):
             return
-        i, j, inside = self.cells(points[:, [0, 2]])
-        self._raise(i[inside], j[inside], -points[inside, 1], _select(owner, inside))
+        # `lattice`, a column at a time, as rows and columns of `_grid` (inside its border)
+        i = np.floor(points[:, 0] / self.cell + 0.5).astype(np.int64) - (self.base[0] - 1)
+        j = np.floor(points[:, 2] / self.cell + 0.5).astype(np.int64) - (self.base[1] - 1)
+        inside = (i >= 1) & (j >= 1) & (i <= self.shape[0]) & (j <= self.shape[1])
+        flat, heights = i * self._grid.shape[1] + j, -points[:, 1]
+        if inside.all():
+            self._raise_flat(flat, heights, owner)
+        else:
+            self._raise_flat(flat[inside], heights[inside], _select(owner, inside))
 
     def add_cells(
         self, ij: np.ndarray, heights: np.ndarray, owner: int | np.ndarray = NO_OWNER
@@ -246,22 +253,31 @@ class HeightField:
         self, i: np.ndarray, j: np.ndarray, heights: np.ndarray, owner: int | np.ndarray
     ) -> None:
         """top[i, j] = max(top[i, j], heights); with owners, a cell's owner becomes that of
-        the point that raised it (of equal heights, the one there first)."""
+        the point that raised it (of equal heights, the one there first).
+
+        Works on flat indices into the contiguous `_grid`: `np.maximum.at` with one index
+        array is about 9x faster than with an (i, j) pair (numpy 2.4), and this is most of
+        the time it takes to build the Stalingrad scene's height fields."""
+        self._raise_flat((i + 1) * self._grid.shape[1] + (j + 1), heights, owner)
+
+    def _raise_flat(self, flat: np.ndarray, heights: np.ndarray, owner: int | np.ndarray) -> None:
+        """`_raise` at flat indices into `_grid` (its cell (i, j) is `top`'s (i - 1, j - 1))."""
+        grid = self._grid.reshape(-1)  # a view: `_grid` is always a C-contiguous array
         if self._owner is None:
-            np.maximum.at(self.top, (i, j), heights)
+            np.maximum.at(grid, flat, heights)
             return
         if np.ndim(owner):
             owner = np.asarray(owner)
             if len(owner) and owner.min() != owner.max():
                 for kind in np.unique(owner):
                     mine = owner == kind
-                    self._raise(i[mine], j[mine], heights[mine], int(kind))
+                    self._raise_flat(flat[mine], heights[mine], int(kind))
                 return
             owner = int(owner[0]) if len(owner) else NO_OWNER
-        before = self.top[i, j]
-        np.maximum.at(self.top, (i, j), heights)
-        raised = self.top[i, j] > before
-        self.owner[i[raised], j[raised]] = owner
+        before = grid[flat]
+        np.maximum.at(grid, flat, heights)
+        raised = grid[flat] > before
+        self._owner.reshape(-1)[flat[raised]] = owner
 
     def add_model(
         self,
@@ -291,17 +307,9 @@ class HeightField:
             t = model.transform[sel[model.leaf[sel] == li]]
             pasted = _pasteable(t, self.cell)
             if pasted.any():
-                cells, top, bottom = geometry_cells(geometry, self.cell, self.cache)
-                chosen = t[pasted]
-                flat = chosen[:, [0, 2]][:, :, [0, 2]].round().astype(np.int64)  # (k, 2, 2)
-                shift = np.round(chosen[:, [0, 2], 3] / self.cell).astype(np.int64)
-                up = chosen[:, 1, 1] > 0
-                heights = np.where(up[:, None], top[None], -bottom[None]) - chosen[:, 1, 3, None]
-                placed = np.einsum("kij,nj->kni", flat, cells) + shift[:, None]
-                if ceiling is not None:
-                    lows = np.where(up[:, None], bottom[None], -top[None]) - chosen[:, 1, 3, None]
-                    heights = np.where(lows <= ceiling, heights, EMPTY)
-                self.add_cells(placed.reshape(-1, 2), heights.reshape(-1), who)
+                self._paste(
+                    geometry_cells(geometry, self.cell, self.cache), t[pasted], ceiling, who
+                )
             rest = t[~pasted]
             if len(rest):
                 r = rest[:, :3, :3]
@@ -321,6 +329,47 @@ class HeightField:
                         if ceiling is not None:
                             moved = moved[-moved[:, 1] <= ceiling]
                         self.add(moved, who)
+
+    def _paste(
+        self,
+        leaf_cells: tuple[np.ndarray, np.ndarray, np.ndarray],
+        chosen: np.ndarray,
+        ceiling: float | None,
+        who: int,
+    ) -> None:
+        """Raise the field by a leaf's cells (`geometry_cells`) for each `_pasteable`
+        transform in `chosen`, all of owner `who` (see `add_model` for `ceiling`).
+
+        Instances that turn the same way share their turned cells, as flat indices into
+        `_grid`; each instance only adds its own offset (this is what most of a scene's
+        height field is built from: baseplates, walls, floors)."""
+        cells, top, bottom = leaf_cells
+        turns = chosen[:, [0, 2]][:, :, [0, 2]].round().astype(np.int64)  # (k, 2, 2)
+        shift = np.round(chosen[:, [0, 2], 3] / self.cell).astype(np.int64) - self.base + 1
+        up = chosen[:, 1, 1] > 0
+        width = self._grid.shape[1]
+        kinds, group = np.unique(
+            np.column_stack([turns.reshape(-1, 4), up]), axis=0, return_inverse=True
+        )
+        for g, kind in enumerate(kinds):
+            mine = group.reshape(-1) == g
+            turned = cells @ kind[:4].reshape(2, 2).T  # (n, 2), grid rows and columns
+            y = chosen[mine, 1, 3, None]
+            heights = (top if kind[4] else -bottom)[None] - y
+            if ceiling is not None:
+                lows = (bottom if kind[4] else -top)[None] - y
+                heights = np.where(lows <= ceiling, heights, EMPTY)
+            at = shift[mine]  # (m, 2): where each instance's cell (0, 0) lands in `_grid`
+            low, high = at + turned.min(0), at + turned.max(0)
+            whole = np.all((low >= 1) & (high <= np.array(self.shape)), axis=1)
+            if whole.any():  # every cell inside the field: no per-cell test
+                flat = (turned[:, 0] * width + turned[:, 1])[None] + (
+                    at[whole, 0] * width + at[whole, 1]
+                )[:, None]
+                self._raise_flat(flat.reshape(-1), heights[whole].reshape(-1), who)
+            if not whole.all():
+                placed = turned[None] + at[~whole, None] - 1 + self.base
+                self.add_cells(placed.reshape(-1, 2), heights[~whole].reshape(-1), who)
 
     def eroded(self) -> HeightField:
         """This field with every cell lowered to the lowest of its 3×3 neighbourhood: each

@@ -226,10 +226,15 @@ class _Settling:
         return model_samples(self.choices[pick].model, SPACING) @ rotation.T
 
     def replay(self, pieces: list[Piece]) -> None:
-        """Raise the field by pieces that came to rest in an earlier run, as `rest` did."""
-        for piece in pieces:
-            rotation = np.ascontiguousarray(piece.transform[:3, :3])
-            self.field.add(self.top(piece.choice, rotation) + piece.transform[:3, 3], self.owner)
+        """Raise the field by pieces that came to rest in an earlier run, as `rest` did (all
+        at once: one owner, and a maximum does not depend on the order)."""
+        tops = [
+            self.top(piece.choice, np.ascontiguousarray(piece.transform[:3, :3]))
+            + piece.transform[:3, 3]
+            for piece in pieces
+        ]
+        if tops:
+            self.field.add(np.concatenate(tops), self.owner)
 
     def key(self, draws: tuple, polygons: list[np.ndarray]) -> str:
         """The disk-cache key of this scatter's settled pieces: the code that settles them,

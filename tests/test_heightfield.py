@@ -1,0 +1,76 @@
+"""The height field's fast paths against plain formulas: instances pasted cell by cell
+(`HeightField._paste`) and points added in bulk must raise the same cells, to the same
+heights and owners, as a per-cell maximum over the same cells and points would."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ldscene.ldraw.loader import load_model
+from ldscene.scene import transforms as tf
+from ldscene.scene.heightfield import EMPTY, NO_OWNER, HeightField, geometry_cells, lattice
+
+
+class _World:
+    def __init__(self, part, transforms):
+        self.leaves = part.leaves
+        self.leaf = np.zeros(len(transforms), np.int64)
+        self.transform = np.array(transforms, float)
+        self.n_instances = len(transforms)
+
+
+def _expected(part, transforms, owners, field: HeightField):
+    """The field `add_model` should build: each instance's cells (its leaf's cells turned and
+    moved), raised one instance at a time in order with a plain per-cell maximum; a cell's
+    owner is the first to reach its final height."""
+    cells, top, bottom = geometry_cells(part.leaves[0].geometry, field.cell)
+    heights = np.full(field.shape, EMPTY)
+    owner = np.full(field.shape, NO_OWNER, np.int32)
+    order = sorted(range(len(transforms)), key=lambda k: owners[k])  # add_model: by owner
+    for k in order:
+        t = transforms[k]
+        turn = t[[0, 2]][:, [0, 2]].round().astype(np.int64)
+        up = t[1, 1] > 0
+        placed = cells @ turn.T + np.round(t[[0, 2], 3] / field.cell).astype(np.int64)
+        h = (top if up else -bottom) - t[1, 3]
+        for (i, j), value in zip(placed - field.base, h, strict=True):
+            if 0 <= i < field.shape[0] and 0 <= j < field.shape[1] and value > heights[i, j]:
+                heights[i, j], owner[i, j] = value, owners[k]
+    return heights, owner
+
+
+def test_pasted_instances_raise_the_cells_a_per_cell_maximum_does(library):
+    part = load_model("3001.dat", library=library)  # brick 2 x 4
+    transforms = []
+    for k, yaw in enumerate((0, 90, 180, 270)):
+        for flip in (False, True):
+            rotation = tf.rot_y(yaw)
+            if flip:  # upside down
+                rotation = rotation @ np.diag([1.0, -1.0, -1.0])
+            # whole cells apart, some overlapping, the last ones half outside the field
+            at = np.array([20.0 * k - 70, -24.0 * flip, 10.0 * k - 30 + 40 * flip])
+            transforms.append(tf.matrix(rotation, at))
+    transforms.append(tf.matrix(np.eye(3), np.array([96.0, -8.0, 0.0])))  # over the edge
+    owners = np.array([k % 3 for k in range(len(transforms))], np.int32)
+    world = _World(part, transforms)
+    field = HeightField(np.array([-80.0, -60.0]), np.array([100.0, 60.0]), owners=True)
+    field.add_model(world, owners=owners)  # type: ignore[arg-type]
+    heights, owner = _expected(part, world.transform, owners, field)
+    assert np.isfinite(field.top).sum() > 500  # the bricks cover many cells
+    assert np.array_equal(field.top, heights)
+    assert np.array_equal(field.owner, owner)
+
+
+def test_points_added_in_bulk_keep_only_those_inside_the_field():
+    field = HeightField(np.array([-10.0, -10.0]), np.array([10.0, 10.0]), owners=True)
+    rng = np.random.default_rng(3)
+    points = rng.uniform(-20, 20, (500, 3))
+    field.add(points, owner=4)
+    ij = lattice(points[:, [0, 2]], field.cell) - field.base
+    inside = ((ij >= 0) & (ij < np.array(field.shape))).all(1)
+    expected = np.full(field.shape, EMPTY)
+    np.maximum.at(expected, (ij[inside, 0], ij[inside, 1]), -points[inside, 1])
+    assert 0 < inside.sum() < len(points)
+    assert np.array_equal(field.top, expected)
+    assert np.array_equal(field.owner == 4, np.isfinite(expected))
+    assert np.isinf(field._grid[0]).all() and np.isinf(field._grid[:, -1]).all()  # border
