@@ -147,3 +147,23 @@ def test_concurrent_writers_leave_a_whole_entry(tmp_path):
     assert value is not None
     assert set(value["values"].tolist()) in ({1}, {2})  # one writer's copy, never a mix
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_one_process_reads_the_packs_once_and_sees_a_cleared_cache(tmp_path, monkeypatch):
+    from ldscene.ldraw import cache as disk
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    expected = model_stats(load_model(MODEL))
+    assert disk.open_cache("geometry") is disk.open_cache("geometry")
+    reads = []
+    monkeypatch.setattr(disk, "read_index", lambda path: reads.append(path) or {})
+    assert model_stats(load_model(MODEL)) == expected  # served by the index read before
+    assert reads == []
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    disk.clear_cache()
+    assert packs(tmp_path) == []
+    assert model_stats(load_model(MODEL)) == expected  # rebuilt, not served from the index
+    assert len(packs(tmp_path)) == 1
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
+    assert disk.open_cache("geometry").folder == tmp_path / "other" / "ldscene" / "geometry"

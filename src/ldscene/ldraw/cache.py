@@ -94,6 +94,10 @@ class DiskCache:
                 self._index.update(read_index(path))
         return self._index
 
+    def forget_index(self) -> None:
+        """Read the folder's packs again at the next `get` (after the folder was cleared)."""
+        self._index = None
+
     # ------------------------------------------------------------------ writing
     def put_later(self, key: str, value: Any) -> None:
         """Keep an entry for the next pack: see `flush_later` and `flush`; whatever is left
@@ -138,6 +142,20 @@ class DiskCache:
         entries, self._pending = self._pending, {}
         if entries:
             write_pack(self.folder, entries)
+
+
+_OPEN: dict[Path, DiskCache] = {}
+
+
+def open_cache(name: str) -> DiskCache:
+    """The process's one `DiskCache` for the cache folder `name` ("geometry", ...): its
+    packs' indexes are read once per process, not once per model load (a scene loads each
+    of its files in a session of its own: the Stalingrad scene read every index 16 times)."""
+    folder = cache_dir() / name  # XDG_CACHE_HOME may change between calls (tests do that)
+    cache = _OPEN.get(folder)
+    if cache is None:
+        cache = _OPEN[folder] = DiskCache(folder)
+    return cache
 
 
 def read_index(path: Path) -> Index:
@@ -232,4 +250,6 @@ def clear_cache() -> tuple[Path, int]:
     packs = folder.rglob("*" + PACK_SUFFIX) if folder.exists() else []
     count = sum(len(read_index(path)) for path in packs)
     shutil.rmtree(folder, ignore_errors=True)
+    for cache in _OPEN.values():
+        cache.forget_index()
     return folder, count

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ldscene.errors import ModelError
-from ldscene.ldraw.cache import DiskCache
+from ldscene.ldraw.cache import open_cache
 from ldscene.ldraw.colours import ColourTable, default_main_colours
 from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.flatten import Flattener
@@ -120,7 +120,7 @@ def _session(
     if library is None:
         library = find_library()
     files = Files(library, extra_paths, Problems(strict))
-    cache = DiskCache() if use_cache else None
+    cache = open_cache("geometry") if use_cache else None
     expander = Expander(files, cache, rule if isinstance(rule, StudStyle) else StudStyle.FULL)
     decide = None if isinstance(rule, StudStyle) else rule
     try:

@@ -220,9 +220,9 @@ def _leaf_key(geom) -> str:
 
 
 def _mesh_cache():
-    from ldscene.ldraw.cache import DiskCache, cache_dir
+    from ldscene.ldraw.cache import open_cache
 
-    return DiskCache(cache_dir() / "render-meshes")
+    return open_cache("render-meshes")
 
 
 def prepare_leaves(model: Model, wanted: list[int], use_cache: bool = True) -> dict[int, LeafMesh]:

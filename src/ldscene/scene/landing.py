@@ -7,7 +7,7 @@ import difflib
 
 import numpy as np
 
-from ldscene.ldraw.cache import DiskCache, cache_dir
+from ldscene.ldraw.cache import DiskCache, open_cache
 from ldscene.ldraw.model import Model
 from ldscene.scene import spec as sp
 from ldscene.scene.bounds import instance_boxes, model_box
@@ -182,7 +182,7 @@ class Landing:
         if not self.sources.use_cache:
             return None
         if self._heights is None:
-            self._heights = DiskCache(cache_dir() / "heightfield")
+            self._heights = open_cache("heightfield")
         return self._heights
 
     def store_heights(self) -> None:
