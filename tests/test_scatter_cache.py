@@ -1,6 +1,7 @@
 """A settled scatter's pieces are kept in the disk cache and replayed when nothing they depend
 on changed: the composed scene is the same as one settled afresh, and what lands later (a
-second scatter) lands on the replayed pieces exactly as on settled ones."""
+second scatter) lands on the replayed pieces exactly as on settled ones.  A `settle: true`
+placement's drop is kept the same way, until what lies under it changes."""
 
 from __future__ import annotations
 
@@ -103,3 +104,38 @@ def test_a_malformed_cache_entry_is_a_miss():
     assert _cached_pieces(None, 2) is None
     assert _cached_pieces({"choice": np.zeros(2)}, 2) is None
     assert _cached_pieces({**pieces, "transform": np.zeros((2, 3, 4))}, 2) is None
+
+
+SETTLING = """
+place:
+  floor: {{part: 3867, color: 72}}
+  stack: {{part: 3001, color: 4, repeat: {{count: {stack}, step: [0, 24, 0]}}}}
+  crate: {{part: 3003, color: 6, at: [10, 300, 10], settle: true}}
+  lid: {{part: 3022, color: 15, at: [10, 400, 10], yaw: 30, settle: true}}
+"""
+
+
+def test_settled_placements_are_kept_until_what_is_under_them_changes(tmp_path, monkeypatch):
+    from ldscene.scene.landing import Landing
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    drops = []
+    settle_drop = Landing._settle_drop
+    monkeypatch.setattr(
+        Landing, "_settle_drop", lambda self, *a: drops.append(1) or settle_drop(self, *a)
+    )
+
+    def heights(stack: int, use_cache: bool = True):
+        path = write_scene(tmp_path, SETTLING.format(stack=stack))
+        scene = load_scene(path, use_cache=use_cache)
+        return [scene.entry_model(name).transform[0, 1, 3] for name in ("crate", "lid")]
+
+    fresh = heights(2, use_cache=False)
+    assert len(drops) == 2
+    drops.clear()
+    assert heights(2) == fresh and len(drops) == 2  # settled, and kept
+    drops.clear()
+    assert heights(2) == fresh and drops == []  # taken from the cache
+    higher = heights(3)  # one brick more under them: settled again, 24 LDU higher
+    assert len(drops) == 2 and higher == heights(3, use_cache=False)
+    assert np.allclose(np.subtract(fresh, higher), 24)

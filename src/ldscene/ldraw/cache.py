@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
+import hashlib
 import json
 import os
 import secrets
@@ -156,6 +158,17 @@ def open_cache(name: str) -> DiskCache:
     if cache is None:
         cache = _OPEN[folder] = DiskCache(folder)
     return cache
+
+
+@functools.cache
+def code_digest(sources: tuple[str, ...], versions: str) -> bytes:
+    """A digest of `versions` (of the libraries the code uses) and of the source files
+    `sources`: the key of a cached result carries the digest of the code that computed it,
+    so that any change to that code makes it a miss."""
+    digest = hashlib.blake2b(versions.encode())
+    for source in sources:
+        digest.update(Path(source).read_bytes())
+    return digest.digest()
 
 
 def read_index(path: Path) -> Index:

@@ -93,6 +93,19 @@ def _widen(array: np.ndarray) -> np.ndarray:
     return array if kind is None else array.astype(kind)
 
 
+_LEAF_KEYS: dict[int, tuple[PartGeometry, str]] = {}
+
+
+def leaf_key(geometry: PartGeometry) -> str:
+    """A hash of everything of a leaf that its height-field samples and cells come from
+    (computed once per leaf and process)."""
+    found = _LEAF_KEYS.get(id(geometry))
+    if found is None:
+        key = content_key(geometry, ("triangles", "two_sided", "edges"), "heightfield-leaf")
+        found = _LEAF_KEYS[id(geometry)] = (geometry, key)
+    return found[1]
+
+
 def thinned_samples(
     geometry: PartGeometry, side: str, size: float, cache: DiskCache | None = None
 ) -> np.ndarray:

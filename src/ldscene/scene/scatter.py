@@ -18,17 +18,15 @@ them instead of settling each again.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
 import numpy as np
 
-from ldscene.ldraw.cache import DiskCache
+from ldscene.ldraw.cache import DiskCache, code_digest
 from ldscene.ldraw.geometry import content_key
 from ldscene.scene import bounds, heightfield, resting
 from ldscene.scene import transforms as tf
@@ -255,17 +253,13 @@ class _Settling:
         return "scatter/" + digest.hexdigest()
 
 
-@functools.cache
 def _settling_code() -> bytes:
     """The source of everything that decides where settled pieces land, and the versions of
     numpy (random draws) and scipy (hulls): any change to them makes cached pieces misses."""
     import scipy
 
     sources = (__file__, bounds.__file__, heightfield.__file__, resting.__file__, tf.__file__)
-    digest = hashlib.blake2b(f"{np.__version__} {scipy.__version__}".encode())
-    for source in sources:
-        digest.update(Path(source).read_bytes())
-    return digest.digest()
+    return code_digest(sources, f"{np.__version__} {scipy.__version__}")
 
 
 def _cached_pieces(found: object, count: int) -> list[Piece] | None:
