@@ -74,3 +74,25 @@ def test_points_added_in_bulk_keep_only_those_inside_the_field():
     assert np.array_equal(field.top, expected)
     assert np.array_equal(field.owner == 4, np.isfinite(expected))
     assert np.isinf(field._grid[0]).all() and np.isinf(field._grid[:, -1]).all()  # border
+
+
+def test_a_snapshot_restores_the_same_field_and_nothing_else():
+    field = HeightField(np.array([-20.0, -20.0]), np.array([20.0, 20.0]), owners=True)
+    field.add(np.random.default_rng(5).uniform(-25, 25, (300, 3)), owner=2)
+    snapshot = field.snapshot()
+    copy = HeightField(np.array([-20.0, -20.0]), np.array([20.0, 20.0]), owners=True)
+    assert copy.restore(snapshot)
+    assert copy.fingerprint() == field.fingerprint()
+    wider = HeightField(np.array([-22.0, -20.0]), np.array([20.0, 20.0]), owners=True)
+    plain = HeightField(np.array([-20.0, -20.0]), np.array([20.0, 20.0]))
+    empty = plain.fingerprint()
+    for other, bad in (
+        (wider, snapshot),  # another extent
+        (plain, snapshot),  # a field without owners
+        (plain, None),
+        (plain, {"shape": snapshot["shape"], "grid": np.zeros(9, np.uint8), "owner": []}),
+    ):
+        before = other.fingerprint()
+        assert not other.restore(bad)
+        assert other.fingerprint() == before
+    assert plain.fingerprint() == empty
