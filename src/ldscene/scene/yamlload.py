@@ -76,12 +76,11 @@ class YList(list):
         return self.item_marks[index] if index < len(self.item_marks) else self.mark
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader used only for its scalar resolution and merge-key (`<<`) handling; it
-    refuses documents nested deeper than `MAX_DEPTH` and counts the values `_build` makes."""
+class _Building:
+    """What `_build` needs of a loader besides PyYAML's: the values it made so far, and merge
+    keys (`<<`) resolved once per node."""
 
-    def __init__(self, text: str, path: str) -> None:
-        super().__init__(text)
+    def _start(self, path: str) -> None:
         self.path = path
         self.depth = 0
         self.values = 0
@@ -95,6 +94,15 @@ class _Loader(yaml.SafeLoader):
             self.flatten_mapping(node)
             self._merged[id(node)] = len(node.value) - own
         return self._merged[id(node)]
+
+
+class _Loader(_Building, yaml.SafeLoader):
+    """SafeLoader used only for its scalar resolution and merge-key (`<<`) handling; it
+    refuses documents nested deeper than `MAX_DEPTH` and counts the values `_build` makes."""
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__(text)
+        self._start(path)
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         self.depth += 1
@@ -234,8 +242,33 @@ def _reader_error(err: yaml.reader.ReaderError, text: str, path: str) -> Ldscene
     )
 
 
+if yaml.__with_libyaml__:
+
+    class _FastLoader(_Building, yaml.CSafeLoader):  # type: ignore[misc]
+        """libyaml's parser and composer (C), with SafeLoader's resolution of scalars: the
+        same nodes and marks as `_Loader`, ten times sooner (Stalingrad: 0.12 -> 0.01 s)."""
+
+        def __init__(self, text: str, path: str) -> None:
+            super().__init__(text)
+            self._start(path)
+
+
 def loads(text: str, path: str = "<scene>") -> Any:
-    """Parse YAML text into `YMap`/`YList`/scalars; syntax errors become `LdsceneError`."""
+    """Parse YAML text into `YMap`/`YList`/scalars; syntax errors become `LdsceneError`.
+
+    With libyaml, a document is read by `_FastLoader` first; anything that goes wrong there
+    (a syntax error, a document too deep or too big) is read again by `_Loader`, whose
+    errors are the ones reported: its messages and positions, in one place."""
+    if yaml.__with_libyaml__:
+        try:
+            loader = _FastLoader(text, path)
+            try:
+                node = loader.get_single_node()
+                return None if node is None else _build(loader, node, path)
+            finally:
+                loader.dispose()
+        except Exception:  # noqa: BLE001 - read again below, where errors are reported
+            pass
     try:
         loader = _Loader(text, path)
     except yaml.reader.ReaderError as err:
