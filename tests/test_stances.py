@@ -17,6 +17,7 @@ from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene
 from ldscene.scene import minifig as fig
 from ldscene.scene import spec as sp
+from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import HeightField
 from ldscene.scene.schema import scene_schema, validate
@@ -336,3 +337,14 @@ def test_settled_scenes_export_the_same_bytes_in_every_process(tmp_path, settled
         assert result.returncode == 0, result.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.unit
+def test_a_figures_corners_are_deduplicated_as_numpy_unique_does():
+    from ldscene.scene.minifig import _unique_rows
+
+    rng = np.random.default_rng(7)
+    corners = rng.integers(-20, 20, (400, 3)) * 0.5
+    points = corners[rng.integers(0, 400, 3000)] @ tf.rot_y(33.0).T + 1.25
+    assert np.array_equal(_unique_rows(points), np.unique(points, axis=0))
+    assert len(_unique_rows(points)) < len(points)
