@@ -17,13 +17,18 @@ A piece comes to rest the way a real brick dropped there would:
 
 from __future__ import annotations
 
+import hashlib
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
+from ldscene.ldraw.cache import DiskCache, code_digest
 from ldscene.ldraw.geometry import content_key
 from ldscene.scene.heightfield import CELL, EMPTY, SPACING, HeightField, Probe
+
+if TYPE_CHECKING:
+    from scipy.spatial import ConvexHull
 
 #: The steepest surface (degrees) a piece rests on; on a steeper one it slides down.
 MAX_SLOPE = 35.0
@@ -53,8 +58,26 @@ class Shape:
     # By the model's content (its leaves' triangles and placements): every scene loaded in
     # a process builds its own part models, with their own geometry objects.
     _cache: dict[tuple, Shape | None] = {}
+    #: What a shape is made of, as `to_entry` stores it.
+    _FIELDS = ("centre", "points", "normals", "coarse", "coarse_normals", "faces")
 
-    def __init__(self, hull: ConvexHull, vertices: np.ndarray) -> None:
+    def __init__(
+        self,
+        centre: np.ndarray,
+        points: np.ndarray,
+        normals: np.ndarray,
+        coarse: np.ndarray,
+        coarse_normals: np.ndarray,
+        faces: np.ndarray,
+        radius: float,
+    ) -> None:
+        self.centre, self.points, self.normals = centre, points, normals
+        self.coarse, self.coarse_normals, self.faces = coarse, coarse_normals, faces
+        self.radius = radius
+
+    @classmethod
+    def of_hull(cls, hull: ConvexHull, vertices: np.ndarray) -> Shape:
+        """The shape of a convex hull of `vertices`."""
         tris = vertices[hull.simplices]
         normal = hull.equations[:, :3]
         inner = vertices[hull.vertices].mean(0)
@@ -63,32 +86,87 @@ class Shape:
                 "ij,ij->i", tris[:, 0] - inner, np.cross(tris[:, 1] - inner, tris[:, 2] - inner)
             )
         )
-        self.centre = ((tris.sum(1) + inner) / 4 * volume[:, None]).sum(0) / volume.sum()
-        self.points, self.normals = _sample_faces(tris, normal, _FINE)
-        self.coarse, self.coarse_normals = _sample_faces(tris, normal, _COARSE)
-        self.faces = _stable_faces(hull, vertices, self.centre)
-        self.radius = float(np.linalg.norm(vertices, axis=1).max())
+        centre = ((tris.sum(1) + inner) / 4 * volume[:, None]).sum(0) / volume.sum()
+        points, normals = _sample_faces(tris, normal, _FINE)
+        coarse, coarse_normals = _sample_faces(tris, normal, _COARSE)
+        faces = _stable_faces(hull, vertices, centre)
+        radius = float(np.linalg.norm(vertices, axis=1).max())
+        return cls(centre, points, normals, coarse, coarse_normals, faces, radius)
 
     @classmethod
-    def of(cls, model) -> Shape | None:
-        """The shape of a model (kept per content); None when it has no volume."""
+    def of(cls, model, cache: DiskCache | None = None) -> Shape | None:
+        """The shape of a model (kept per content, and in `cache`); None when it has no
+        volume.  A shape read from the cache needs no hull, so a scene composed again does
+        not import scipy.spatial (0.4 s)."""
         shapes = tuple(content_key(leaf.geometry, ("triangles",), "hull") for leaf in model.leaves)
         key = (shapes, model.leaf.tobytes(), model.transform.tobytes())
         if key not in cls._cache:
-            corners = [
-                model.leaves[leaf].geometry.triangles.reshape(-1, 3).astype(float) @ t[:3, :3].T
-                + t[:3, 3]
-                for leaf, t in zip(model.leaf, model.transform, strict=True)
-            ]
-            vertices = np.unique(np.concatenate(corners), axis=0) if corners else np.zeros((0, 3))
-            shape = None
-            if len(vertices) >= 4:
-                try:
-                    shape = cls(ConvexHull(vertices), vertices)
-                except QhullError:  # flat: nothing to rest on
-                    shape = None
-            cls._cache[key] = shape
+            found = None
+            if cache is not None:
+                found = cls.from_entry(cache.get(_disk_key(key)))
+            if found is None:
+                found = (cls._of_vertices(model),)
+                if cache is not None:
+                    cache.put_later(_disk_key(key), cls.to_entry(found[0]))
+            cls._cache[key] = found[0]
         return cls._cache[key]
+
+    @classmethod
+    def _of_vertices(cls, model) -> Shape | None:
+        """The shape of the convex hull of a model's triangle corners."""
+        from scipy.spatial import ConvexHull, QhullError
+
+        corners = [
+            model.leaves[leaf].geometry.triangles.reshape(-1, 3).astype(float) @ t[:3, :3].T
+            + t[:3, 3]
+            for leaf, t in zip(model.leaf, model.transform, strict=True)
+        ]
+        vertices = np.unique(np.concatenate(corners), axis=0) if corners else np.zeros((0, 3))
+        if len(vertices) >= 4:
+            try:
+                return cls.of_hull(ConvexHull(vertices), vertices)
+            except QhullError:  # flat: nothing to rest on
+                pass
+        return None
+
+    @classmethod
+    def to_entry(cls, shape: Shape | None) -> dict[str, np.ndarray]:
+        """A shape (or None: no volume) as a disk-cache entry."""
+        if shape is None:
+            return {"none": np.zeros(0)}
+        entry = {name: np.asarray(getattr(shape, name), np.float64) for name in cls._FIELDS}
+        entry["radius"] = np.array([shape.radius])
+        return entry
+
+    @classmethod
+    def from_entry(cls, entry: object) -> tuple[Shape | None] | None:
+        """`to_entry`'s shape, as a 1-tuple; None when `entry` is not one."""
+        if not isinstance(entry, dict):
+            return None
+        if set(entry) == {"none"}:
+            return (None,)
+        if set(entry) != {*cls._FIELDS, "radius"}:
+            return None
+        arrays = [np.asarray(entry[name]) for name in (*cls._FIELDS, "radius")]
+        if any(a.dtype != np.float64 for a in arrays):
+            return None
+        centre, points, normals, coarse, coarse_normals, faces, radius = arrays
+        well_formed = (
+            centre.shape == (3,)
+            and points.ndim == 2
+            and points.shape[1] == 3
+            and normals.shape == points.shape
+            and coarse.ndim == 2
+            and coarse.shape[1] == 3
+            and coarse_normals.shape == coarse.shape
+            and faces.ndim == 2
+            and faces.shape[1] == 4
+            and len(faces) > 0
+            and radius.shape == (1,)
+        )
+        if not well_formed:
+            return None
+        return (cls(centre, points, normals, coarse, coarse_normals, faces, float(radius[0])),)
 
     def top(self, rotation: np.ndarray) -> np.ndarray:
         """The hull samples that face up (or sideways) when turned by `rotation`."""
@@ -302,3 +380,15 @@ def _stable_faces(hull: ConvexHull, vertices: np.ndarray, centre: np.ndarray) ->
         nearest = int(np.argmin(-(hull.equations[:, :3] @ centre + hull.equations[:, 3])))
         out.append(hull.equations[nearest])
     return np.array(out, float)
+
+
+def _disk_key(key: tuple) -> str:
+    """The disk-cache key of a shape: its model's content (`Shape.of`), this module's code
+    and the versions of numpy and scipy (Qhull)."""
+    import scipy  # the package alone: its version, without scipy.spatial
+
+    digest = hashlib.blake2b(
+        code_digest((__file__,), f"{np.__version__} {scipy.__version__}"), digest_size=20
+    )
+    digest.update(repr(key[0]).encode() + key[1] + key[2])
+    return "shape/" + digest.hexdigest()

@@ -168,10 +168,12 @@ class _Settling:
         world: Callable[[np.ndarray, np.ndarray], HeightField] | None,
         owner: int,
         allowed: np.ndarray | None,
+        cache: DiskCache | None = None,
     ) -> _Settling:
         """The field over the area and as far as pieces may slide; `ScatterFailure` at once
-        when nothing (or nothing allowed) lies under the area."""
-        shapes = [Shape.of(c.model) for c in choices]
+        when nothing (or nothing allowed) lies under the area.  `cache` keeps the choices'
+        shapes."""
+        shapes = [Shape.of(c.model, cache) for c in choices]
         radius = max(shape.radius if shape is not None else 0.0 for shape in shapes)
         reach = radius + CELL + MAX_SLIDE + SLIDE_STEP  # how far pieces may slide
         corners = np.concatenate(polygons)
@@ -333,7 +335,7 @@ def scatter(
     picker = _Picker(
         rng_for(seed, name), (corners.min(0), corners.max(0)), choices, colours, yaw, tilt
     )
-    settling = _Settling.start(polygons, choices, world, owner, allowed) if settle else None
+    settling = _Settling.start(polygons, choices, world, owner, allowed, cache) if settle else None
     key = None
     if settling is not None and cache is not None:
         draws = (name, seed, count, colours, yaw, tilt, spacing, base_heights)
