@@ -29,11 +29,11 @@ def test_second_run_reads_the_cache_and_agrees(tmp_path, monkeypatch):
     written = packs(tmp_path)
     assert len(written) == 1, "the first run writes its entries as one pack"
     assert len(read_index(written[0])) > 20  # the model's parts and their sub-files
-    stamps = {p: p.stat().st_mtime_ns for p in written}
+    contents = {p: p.read_bytes() for p in written}
     second = model_stats(load_model(MODEL))
     assert first == second
     assert packs(tmp_path) == written  # read, nothing new to write
-    assert {p: p.stat().st_mtime_ns for p in written} == stamps
+    assert {p: p.read_bytes() for p in written} == contents
 
 
 def test_corrupt_entries_are_rebuilt_into_a_newer_pack(tmp_path, monkeypatch):
@@ -64,7 +64,7 @@ def test_a_render_leaves_the_cache_whole_behind(tmp_path):
     written = packs(cache)
     folders = {p.parent.name for p in written}
     assert folders == {"geometry", "render-meshes"} and out.is_file()
-    stamps = {p: p.stat().st_mtime_ns for p in written}
+    contents = {p: p.read_bytes() for p in written}
     for path in written:  # every entry is complete: length and checksum agree
         index = read_index(path)
         assert index
@@ -74,7 +74,7 @@ def test_a_render_leaves_the_cache_whole_behind(tmp_path):
                 assert zlib.crc32(handle.read(length)) == crc
     subprocess.run([*command, "--width", "64", "--height", "48"], env=env, check=True)
     assert packs(cache) == written  # the second run reads them and writes nothing
-    assert {p: p.stat().st_mtime_ns for p in written} == stamps
+    assert {p: p.read_bytes() for p in written} == contents
 
 
 def test_entries_left_pending_are_written_at_exit(tmp_path):
@@ -167,3 +167,49 @@ def test_one_process_reads_the_packs_once_and_sees_a_cleared_cache(tmp_path, mon
     assert len(packs(tmp_path)) == 1
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
     assert disk.open_cache("geometry").folder == tmp_path / "other" / "ldscene" / "geometry"
+
+
+def test_a_full_cache_drops_its_least_recently_used_packs(tmp_path):
+    from ldscene.ldraw import cache as disk
+
+    folder = tmp_path / "packs"
+    paths = [disk.write_pack(folder, {f"k{i}": np.full(1000, i)}) for i in range(4)]
+    size = paths[0].stat().st_size
+    for age, path in zip((400, 100, 300, 200), paths, strict=True):  # seconds since last use
+        used = path.stat().st_mtime_ns - age * 10**9
+        os.utime(path, ns=(used, used))
+    reader = DiskCache(folder)
+    before = paths[2].stat().st_mtime_ns
+    assert np.array_equal(reader.get("k2"), np.full(1000, 2))  # pack 2 is used now
+    assert paths[2].stat().st_mtime_ns > before  # and that is stamped
+    deleted = disk.prune(folder, 3 * size, keep=paths[0])
+    assert deleted == [paths[3]]  # the least recently used, after pack 0, which is kept
+    deleted = disk.prune(folder, size)
+    assert deleted == [paths[0], paths[1]] and packs(folder) == [paths[2]]
+    assert DiskCache(folder).get("k0") is None and DiskCache(folder).get("k2") is not None
+
+
+def test_the_cache_stays_under_its_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    expected = model_stats(load_model(MODEL))
+    (first,) = packs(tmp_path)
+    monkeypatch.setenv("LDSCENE_CACHE_MB", "0.001")  # 1 kB: only the newest pack stays
+    other = OMR / "6879-1 - Blizzard Baron.mpd"
+    baron = model_stats(load_model(other))
+    (kept,) = packs(tmp_path / "ldscene" / "geometry")
+    assert kept != first  # the Crocodile Cage's pack went, the Baron's stayed
+    assert model_stats(load_model(MODEL)) == expected  # rebuilt as a miss
+    assert model_stats(load_model(other)) == baron
+    monkeypatch.setenv("LDSCENE_CACHE_MB", "lots")  # a bad setting is the default, no error
+    assert model_stats(load_model(MODEL)) == expected
+
+
+def test_the_newest_pack_wins_however_recently_an_older_one_was_used(tmp_path):
+    from ldscene.ldraw import cache as disk
+
+    folder = tmp_path / "packs"
+    old = disk.write_pack(folder, {"key": np.zeros(3), "other": np.ones(2)})
+    new = disk.write_pack(folder, {"key": np.full(3, 7.0)})
+    assert DiskCache(folder).get("other") is not None  # reading it stamps the older pack
+    assert old.stat().st_mtime_ns >= new.stat().st_mtime_ns
+    assert np.array_equal(DiskCache(folder).get("key"), np.full(3, 7.0))

@@ -9,7 +9,9 @@ to a temporary file and renamed into place, so readers never see half of one, an
 writing at once each leave a whole pack; temporaries a killed run left behind are removed by
 the next writer once they are `STALE_AFTER_S` old.  Every entry is checksummed, and anything
 malformed (a bad checksum, an index of the wrong shape, an entry that does not decode) is a
-miss, whose rebuilt copy goes into a newer pack, which wins.
+miss, whose rebuilt copy goes into a newer pack, which wins (a pack's name starts with the time
+it was written).  A folder is kept under `max_bytes()`: a pack's modification time is stamped
+when a run reads from it, and a writer deletes the least recently used packs (`prune`).
 """
 
 from __future__ import annotations
@@ -33,13 +35,17 @@ from typing import Any
 from ldscene.ldraw.codec import decode, encode
 
 #: Bump when the cached data's meaning changes; packs of other versions are then ignored.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 _MAGIC = b"LDSP"
 _HEADER = struct.Struct("<4sIQI")  # magic, version, index length, index crc32
 PACK_SUFFIX = ".pack"
 TEMP_PREFIX = ".tmp-"
 #: A temporary pack this old was left by a killed run (a live writer finishes in seconds).
 STALE_AFTER_S = 15 * 60
+#: The size a cache folder is kept under, in MB (`LDSCENE_CACHE_MB` changes it): after a
+#: writer adds a pack, the least recently used packs go until the folder fits.
+DEFAULT_MAX_MB = 1024
+MAX_MB_ENV = "LDSCENE_CACHE_MB"
 
 #: key -> (pack file, absolute offset, length, crc32)
 Index = dict[str, tuple[Path, int, int, int]]
@@ -61,6 +67,7 @@ class DiskCache:
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future] = []
         self._exit_hook = False
+        self._used: set[Path] = set()  # packs this process read from (see `_mark_used`)
 
     # ------------------------------------------------------------------ reading
     def get(self, key: str) -> Any | None:
@@ -78,21 +85,32 @@ class DiskCache:
                 handle.seek(offset)
                 if handle.readinto(data) != length or zlib.crc32(data) != crc:
                     return None
-            return decode(data)
+            value = decode(data)
         except (OSError, ValueError):  # a vanished or unreadable pack, a bad entry: a miss
             return None
+        self._mark_used(path)
+        return value
+
+    def _mark_used(self, path: Path) -> None:
+        """Stamp a pack's modification time (once per process): `prune` deletes the packs
+        used longest ago.  (Not the access time: reading every pack's index at start-up
+        refreshes that, under Linux's default relatime, once a day.)"""
+        if path not in self._used:
+            self._used.add(path)
+            with contextlib.suppress(OSError):
+                os.utime(path)
 
     def _entries(self) -> Index:
-        """The merged index of every pack in the folder, read once; newer packs win."""
+        """The merged index of every pack in the folder, read once; newer packs win (by the
+        time of writing their names start with, not their modification time: see `prune`)."""
         if self._index is None:
             packs = []
             with contextlib.suppress(OSError), os.scandir(self.folder) as entries:
                 for entry in entries:  # an unreadable folder is an empty cache
                     if entry.name.endswith(PACK_SUFFIX) and not entry.name.startswith("."):
-                        with contextlib.suppress(OSError):
-                            packs.append((entry.stat().st_mtime_ns, entry.name, Path(entry.path)))
+                        packs.append((entry.name, Path(entry.path)))
             self._index = {}
-            for *_, path in sorted(packs):
+            for _, path in sorted(packs):
                 self._index.update(read_index(path))
         return self._index
 
@@ -235,14 +253,54 @@ def write_pack(folder: Path, entries: dict[str, Any]) -> Path | None:
                 handle.write(header)
                 handle.write(index)
                 handle.writelines(blobs)
-            path = folder / f"{os.getpid()}-{secrets.token_hex(6)}{PACK_SUFFIX}"
+            name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(6)}{PACK_SUFFIX}"
+            path = folder / name
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError:
         return None
+    prune(folder, max_bytes(), keep=path)
     return path
+
+
+def max_bytes() -> int:
+    """How large a cache folder may grow (`LDSCENE_CACHE_MB`, default `DEFAULT_MAX_MB`)."""
+    text = os.environ.get(MAX_MB_ENV, "").strip()
+    try:
+        megabytes = float(text) if text else DEFAULT_MAX_MB
+    except ValueError:
+        megabytes = DEFAULT_MAX_MB  # a cache setting never stops a render
+    return int(max(megabytes, 0) * 1024 * 1024)
+
+
+def prune(folder: Path, limit: int, keep: Path | None = None) -> list[Path]:
+    """Delete the least recently used packs (by modification time, which `DiskCache.get`
+    stamps) until the folder's packs take at most `limit` bytes, never `keep`; returns the
+    deleted ones.
+
+    Packs of another format version are never read, so they go first; an entry a later run
+    still needs is rebuilt into a new pack, and a reader whose pack went gets a miss."""
+    packs = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(PACK_SUFFIX) and not entry.name.startswith("."):
+                with contextlib.suppress(OSError):
+                    stat = entry.stat(follow_symlinks=False)
+                    packs.append((stat.st_mtime_ns, stat.st_size, Path(entry.path)))
+    total = sum(size for _, size, _ in packs)
+    deleted = []
+    for _, size, path in sorted(packs, key=lambda pack: pack[0]):
+        if total <= limit:
+            break
+        if keep is not None and path == keep:
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            deleted.append(path)
+            total -= size
+    return deleted
 
 
 def remove_stale_temporaries(folder: Path, now: float | None = None) -> None:
