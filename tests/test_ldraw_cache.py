@@ -213,3 +213,17 @@ def test_the_newest_pack_wins_however_recently_an_older_one_was_used(tmp_path):
     assert DiskCache(folder).get("other") is not None  # reading it stamps the older pack
     assert old.stat().st_mtime_ns >= new.stat().st_mtime_ns
     assert np.array_equal(DiskCache(folder).get("key"), np.full(3, 7.0))
+
+
+def test_packs_of_an_older_format_go_at_the_next_write(tmp_path):
+    from ldscene.ldraw import cache as disk
+
+    folder = tmp_path / "packs"
+    kept = disk.write_pack(folder, {"a": np.zeros(3)})
+    old, newer = folder / "0-old.pack", folder / "0-newer.pack"
+    for path, version in ((old, disk.FORMAT_VERSION - 1), (newer, disk.FORMAT_VERSION + 1)):
+        header = disk._HEADER.pack(disk._MAGIC, version, 2, zlib.crc32(b"[]"))
+        path.write_bytes(header + b"[]")
+    disk.write_pack(folder, {"b": np.ones(3)})  # far under the size limit
+    assert not old.exists()  # no run of this version or a later one reads it again
+    assert newer.exists() and kept.exists()  # another ldscene's, and a live one

@@ -11,7 +11,8 @@ the next writer once they are `STALE_AFTER_S` old.  Every entry is checksummed, 
 malformed (a bad checksum, an index of the wrong shape, an entry that does not decode) is a
 miss, whose rebuilt copy goes into a newer pack, which wins (a pack's name starts with the time
 it was written).  A folder is kept under `max_bytes()`: a pack's modification time is stamped
-when a run reads from it, and a writer deletes the least recently used packs (`prune`).
+when a run reads from it, and a writer deletes packs of older format versions and then the
+least recently used packs (`prune`).
 """
 
 from __future__ import annotations
@@ -276,23 +277,24 @@ def max_bytes() -> int:
 
 
 def prune(folder: Path, limit: int, keep: Path | None = None) -> list[Path]:
-    """Delete the least recently used packs (by modification time, which `DiskCache.get`
-    stamps) until the folder's packs take at most `limit` bytes, never `keep`; returns the
-    deleted ones.
+    """Delete packs of an older format version (no run reads them again), then the least
+    recently used packs (by modification time, which `DiskCache.get` stamps) until the
+    folder's packs take at most `limit` bytes, never `keep`; returns the deleted ones.
 
-    Packs of another format version are never read, so they go first; an entry a later run
-    still needs is rebuilt into a new pack, and a reader whose pack went gets a miss."""
+    An entry a later run still needs is rebuilt into a new pack, and a reader whose pack
+    went gets a miss.  Packs of a newer version (another ldscene sharing the cache) stay."""
     packs = []
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.endswith(PACK_SUFFIX) and not entry.name.startswith("."):
                 with contextlib.suppress(OSError):
                     stat = entry.stat(follow_symlinks=False)
-                    packs.append((stat.st_mtime_ns, stat.st_size, Path(entry.path)))
-    total = sum(size for _, size, _ in packs)
+                    path = Path(entry.path)
+                    packs.append((not _obsolete(path), stat.st_mtime_ns, stat.st_size, path))
+    total = sum(pack[2] for pack in packs)
     deleted = []
-    for _, size, path in sorted(packs, key=lambda pack: pack[0]):
-        if total <= limit:
+    for current, _, size, path in sorted(packs):  # obsolete ones first, then the oldest used
+        if total <= limit and current:
             break
         if keep is not None and path == keep:
             continue
@@ -301,6 +303,17 @@ def prune(folder: Path, limit: int, keep: Path | None = None) -> list[Path]:
             deleted.append(path)
             total -= size
     return deleted
+
+
+def _obsolete(path: Path) -> bool:
+    """Whether a pack was written by an older format version of this cache."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(_HEADER.size)
+        magic, version, _, _ = _HEADER.unpack(header)
+    except (OSError, struct.error):
+        return False
+    return magic == _MAGIC and version < FORMAT_VERSION
 
 
 def remove_stale_temporaries(folder: Path, now: float | None = None) -> None:
