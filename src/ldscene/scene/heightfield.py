@@ -107,6 +107,21 @@ def leaf_key(geometry: PartGeometry) -> str:
     return found[1]
 
 
+def instances_digest(model: Model, index: np.ndarray | None = None) -> bytes:
+    """A digest of the instances `index` of `model` (all by default): their leaves' shapes
+    (`leaf_key`) and their transforms, in order.  Part of the disk-cache key of whatever
+    settling computes from where things are."""
+    leaf = model.leaf if index is None else model.leaf[index]
+    transform = model.transform if index is None else model.transform[index]
+    digest = hashlib.blake2b(digest_size=20)
+    leaves, where = np.unique(leaf, return_inverse=True)
+    for li in leaves:
+        digest.update(leaf_key(model.leaves[li].geometry).encode())
+    digest.update(where.astype(np.int64).tobytes())
+    digest.update(np.ascontiguousarray(transform, np.float64).tobytes())
+    return digest.digest()
+
+
 def thinned_samples(
     geometry: PartGeometry, side: str, size: float, cache: DiskCache | None = None
 ) -> np.ndarray:

@@ -14,7 +14,13 @@ from ldscene.scene import bounds, heightfield
 from ldscene.scene import spec as sp
 from ldscene.scene.bounds import instance_boxes, model_box
 from ldscene.scene.composed import Instances
-from ldscene.scene.heightfield import CELL, HeightField, Probe, leaf_key, thinned_samples
+from ldscene.scene.heightfield import (
+    CELL,
+    HeightField,
+    Probe,
+    instances_digest,
+    thinned_samples,
+)
 from ldscene.scene.scatter import ScatterChoice, ScatterFailure, scatter
 
 #: A settling thing held up only by contacts less than a cell wide goes down further when
@@ -338,18 +344,6 @@ class Landing:
 def _code() -> bytes:
     """The digest of the code that settles placements and builds height fields."""
     return code_digest((__file__, heightfield.__file__, bounds.__file__), np.__version__)
-
-
-def instances_digest(model: Model, index: np.ndarray) -> bytes:
-    """A digest of the instances `index` of `model`: their leaves' shapes (`leaf_key`) and
-    their transforms, in order."""
-    digest = hashlib.blake2b(digest_size=20)
-    leaves, where = np.unique(model.leaf[index], return_inverse=True)
-    for li in leaves:
-        digest.update(leaf_key(model.leaves[li].geometry).encode())
-    digest.update(where.astype(np.int64).tobytes())
-    digest.update(np.ascontiguousarray(model.transform[index], np.float64).tobytes())
-    return digest.digest()
 
 
 def _drop_key(model: Model, moving: np.ndarray, below: np.ndarray) -> str:

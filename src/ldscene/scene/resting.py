@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ldscene.ldraw.cache import DiskCache, code_digest
-from ldscene.ldraw.geometry import content_key
-from ldscene.scene.heightfield import CELL, EMPTY, SPACING, HeightField, Probe
+from ldscene.scene.heightfield import CELL, EMPTY, SPACING, HeightField, Probe, instances_digest
 
 if TYPE_CHECKING:
     from scipy.spatial import ConvexHull
@@ -57,7 +56,7 @@ class Shape:
 
     # By the model's content (its leaves' triangles and placements): every scene loaded in
     # a process builds its own part models, with their own geometry objects.
-    _cache: dict[tuple, Shape | None] = {}
+    _cache: dict[bytes, Shape | None] = {}
     #: What a shape is made of, as `to_entry` stores it.
     _FIELDS = ("centre", "points", "normals", "coarse", "coarse_normals", "faces")
 
@@ -98,8 +97,7 @@ class Shape:
         """The shape of a model (kept per content, and in `cache`); None when it has no
         volume.  A shape read from the cache needs no hull, so a scene composed again does
         not import scipy.spatial (0.4 s)."""
-        shapes = tuple(content_key(leaf.geometry, ("triangles",), "hull") for leaf in model.leaves)
-        key = (shapes, model.leaf.tobytes(), model.transform.tobytes())
+        key = instances_digest(model)
         if key not in cls._cache:
             found = None
             if cache is not None:
@@ -382,7 +380,7 @@ def _stable_faces(hull: ConvexHull, vertices: np.ndarray, centre: np.ndarray) ->
     return np.array(out, float)
 
 
-def _disk_key(key: tuple) -> str:
+def _disk_key(key: bytes) -> str:
     """The disk-cache key of a shape: its model's content (`Shape.of`), this module's code
     and the versions of numpy and scipy (Qhull)."""
     import scipy  # the package alone: its version, without scipy.spatial
@@ -390,5 +388,5 @@ def _disk_key(key: tuple) -> str:
     digest = hashlib.blake2b(
         code_digest((__file__,), f"{np.__version__} {scipy.__version__}"), digest_size=20
     )
-    digest.update(repr(key[0]).encode() + key[1] + key[2])
+    digest.update(key)
     return "shape/" + digest.hexdigest()

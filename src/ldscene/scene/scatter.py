@@ -27,11 +27,10 @@ from enum import Enum
 import numpy as np
 
 from ldscene.ldraw.cache import DiskCache, code_digest
-from ldscene.ldraw.geometry import content_key
 from ldscene.scene import bounds, heightfield, resting
 from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_samples
-from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe
+from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe, instances_digest
 from ldscene.scene.resting import CONTACT, MAX_SLIDE, SLIDE_STEP, Shape
 
 
@@ -245,11 +244,8 @@ class _Settling:
         for polygon in polygons:
             digest.update(np.ascontiguousarray(polygon, float).tobytes())
         for choice in self.choices:
-            model = choice.model
-            digest.update(repr((choice.weight, choice.colour, len(model.leaves))).encode())
-            for leaf in model.leaves:
-                digest.update(content_key(leaf.geometry, ("triangles", "two_sided"), "").encode())
-            digest.update(model.leaf.tobytes() + model.transform.tobytes())
+            digest.update(repr((choice.weight, choice.colour)).encode())
+            digest.update(instances_digest(choice.model))
         digest.update(b"-" if self.allowed is None else self.allowed.tobytes())
         digest.update(self.field.fingerprint())
         return "scatter/" + digest.hexdigest()
