@@ -284,15 +284,8 @@ class HeightField:
         """Raise the field with LDraw-space points (of `owner`: one, or one per point)."""
         if not len(points):
             return
-        # `lattice`, a column at a time, as rows and columns of `_grid` (inside its border)
-        i = np.floor(points[:, 0] / self.cell + 0.5).astype(np.int64) - (self.base[0] - 1)
-        j = np.floor(points[:, 2] / self.cell + 0.5).astype(np.int64) - (self.base[1] - 1)
-        inside = (i >= 1) & (j >= 1) & (i <= self.shape[0]) & (j <= self.shape[1])
-        flat, heights = i * self._grid.shape[1] + j, -points[:, 1]
-        if inside.all():
-            self._raise_flat(flat, heights, owner)
-        else:
-            self._raise_flat(flat[inside], heights[inside], _select(owner, inside))
+        i, j, inside = self.cells(points[:, [0, 2]])
+        self._raise(i[inside], j[inside], -points[inside, 1], _select(owner, inside))
 
     def add_cells(
         self, ij: np.ndarray, heights: np.ndarray, owner: int | np.ndarray = NO_OWNER
