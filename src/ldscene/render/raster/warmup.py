@@ -17,6 +17,9 @@ import numpy as np
 
 from ldscene.render.options import RenderOptions
 
+#: The warm-up's frame (even, for the 2x2 resolve), in supersampled pixels.
+WARM_UP_FRAME = (64, 48)
+
 
 class GlWarmup:
     """A GL context and an `LdRenderer` for `options`, prepared in a background thread.
@@ -151,7 +154,15 @@ def warm_up(renderer, options: RenderOptions, ambient: float) -> None:
         flags |= RenderFlags.SHADOWS_DIRECTIONAL
     # Fitted shadow map: pyrender's own fit reads scene.bounds, which imports all of trimesh.
     renderer.shadow_points = tri
-    renderer.render(scene, flags)
+    # A small frame: llvmpipe's compiles depend on the pipeline states, not on the frame's
+    # size, and a full-size one spent 0.09 s on pixels (clears, AO, blit, read-back).  The
+    # real render reallocates its framebuffers at its own size.
+    size = renderer.viewport_width, renderer.viewport_height
+    renderer.viewport_width, renderer.viewport_height = WARM_UP_FRAME
+    try:
+        renderer.render(scene, flags)
+    finally:
+        renderer.viewport_width, renderer.viewport_height = size
     renderer.shadow_points = None
     renderer.node_centres.clear()
 
