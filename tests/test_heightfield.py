@@ -96,3 +96,31 @@ def test_a_snapshot_restores_the_same_field_and_nothing_else():
         assert not other.restore(bad)
         assert other.fingerprint() == before
     assert plain.fingerprint() == empty
+
+
+def test_a_watched_window_holds_every_cell_a_lookup_reads():
+    """A settling attempt is reused when the cells it read are unchanged (scene/attempts.py),
+    so the window `watch` notes must hold all of them: refilling every cell outside it, the
+    border included, changes no answer, for probes inside the field, across its edge and
+    wholly off it."""
+    from ldscene.scene.heightfield import Probe
+
+    rng = np.random.default_rng(3)
+    field = HeightField(np.array([-100.0, -80.0]), np.array([100.0, 80.0]), owners=True)
+    field.add(rng.uniform([-100, -40, -80], [100, 0, 80], (4000, 3)), rng.integers(0, 5, 4000))
+    for _ in range(40):
+        probe = Probe(rng.uniform([-15, 0, -15], [15, 10, 15], (60, 3)))
+        x, z = rng.uniform(-130, 130), rng.uniform(-110, 110)
+        field.watch()
+        answers = (field.resting(probe, x, z), field.lift(probe, x, z), field._need(probe, x, z))
+        r0, r1, c0, c1 = field.watched()
+        digest = field.window_digest((r0, r1, c0, c1))
+        grid, owner = field._grid.copy(), field._owner.copy()
+        outside = np.ones(grid.shape, bool)
+        outside[r0 : r1 + 1, c0 : c1 + 1] = False
+        field._grid[outside] = rng.uniform(-50, 10, outside.sum())
+        field._owner[outside] = rng.integers(0, 5, outside.sum())
+        again = (field.resting(probe, x, z), field.lift(probe, x, z), field._need(probe, x, z))
+        assert repr(again) == repr(answers)
+        assert field.window_digest((r0, r1, c0, c1)) == digest
+        field._grid[...], field._owner[...] = grid, owner

@@ -223,6 +223,7 @@ class HeightField:
         # With `owners`, who each cell's top belongs to (same layout as `_grid`).
         self._owner = np.full(self._grid.shape, NO_OWNER, np.int32) if owners else None
         self.owner = None if self._owner is None else self._owner[1:-1, 1:-1]
+        self._read: list[int] | None = None  # while watched: rows and columns looked up
 
     def fingerprint(self) -> bytes:
         """A digest of the whole field (its extent, heights and owners): equal fingerprints,
@@ -261,6 +262,30 @@ class HeightField:
         if owned:
             self._owner[...] = owner.reshape(shape)
         return True
+
+    def watch(self) -> None:
+        """Start noting which cells lookups (`_need`, `resting`, `lift`, `contacts`) read."""
+        self._read = [self._grid.shape[0], -1, self._grid.shape[1], -1]
+
+    def watched(self) -> tuple[int, int, int, int]:
+        """Stop noting: a window (first row, last row, first column, last column) of
+        `_grid` holding every cell read since `watch` (empty when first > last)."""
+        read, self._read = self._read, None
+        assert read is not None
+        return int(read[0]), int(read[1]), int(read[2]), int(read[3])
+
+    def window_digest(self, window: tuple[int, int, int, int]) -> bytes:
+        """A digest of the heights and owners in a window of `_grid`: equal digests, equal
+        answers to any lookup that reads only cells in it."""
+        r0, r1, c0, c1 = window
+        # The extent too: beyond it lookups land on the border, which moves with it.
+        where = np.array([*self.base, *self.shape, *window], np.int64)
+        digest = hashlib.blake2b(np.float64(self.cell).tobytes(), digest_size=16)
+        digest.update(where.tobytes())
+        digest.update(self._grid[r0 : r1 + 1, c0 : c1 + 1].tobytes())
+        if self._owner is not None:
+            digest.update(self._owner[r0 : r1 + 1, c0 : c1 + 1].tobytes())
+        return digest.digest()
 
     @property
     def lo(self) -> np.ndarray:
@@ -467,6 +492,10 @@ class HeightField:
         high = math.floor((extent[1] + offset) / self.cell + 0.5) - start
         if low < 0 or high > self.shape[axis] + 1:
             np.clip(index, 0, self.shape[axis] + 1, out=index)
+        if self._read is not None and len(values):  # the index lies in low..high, clipped
+            read, last = self._read, self.shape[axis] + 1
+            read[2 * axis] = min(read[2 * axis], min(max(low, 0), last))
+            read[2 * axis + 1] = max(read[2 * axis + 1], max(min(high, last), 0))
         return index
 
     def contacts(

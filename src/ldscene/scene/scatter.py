@@ -13,7 +13,9 @@ draws the same amount, so a seed fixes the result exactly (the same bytes from e
 So a settled scatter's pieces are kept in the disk cache, under a key of everything they
 depend on (`_Settling.key`): a scene composed again with the same scatter over the same
 ground (a builder framing a camera, or changing the light or the render settings) replays
-them instead of settling each again.
+them instead of settling each again.  When the ground changed (an edit elsewhere in the
+scene), each attempt whose cells hold what they held is reused (attempts.py), and only the
+others settle again.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from enum import Enum
 import numpy as np
 
 from ldscene.ldraw.cache import DiskCache, code_digest
-from ldscene.scene import bounds, heightfield, resting
+from ldscene.scene import attempts, bounds, heightfield, resting
 from ldscene.scene import transforms as tf
+from ldscene.scene.attempts import Attempts, Rest
 from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe, instances_digest
 from ldscene.scene.resting import CONTACT, MAX_SLIDE, SLIDE_STEP, Shape
@@ -83,6 +86,9 @@ class _Miss(Enum):
     UNSUPPORTED = "unsupported"
     CROWDED = "crowded"
     REFUSED = "refused"
+
+
+_MISSES = list(_Miss)  # a recorded attempt's miss is its place here, plus one
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,8 @@ class _Settling:
     ) -> None:
         self.field, self.choices, self.shapes = field, choices, shapes
         self.owner, self.allowed = owner, allowed
+        self.earlier: Attempts | None = None  # an earlier run's attempts, to reuse
+        self.attempts: Attempts | None = None  # this run's, when they are to be kept
 
     @classmethod
     def start(
@@ -192,10 +200,40 @@ class _Settling:
         return self.allowed is not None and not self.allowed[owners].all()
 
     def rest(
-        self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float
-    ) -> tuple[np.ndarray, np.ndarray, float] | _Miss:
-        """Where the piece comes to rest (rotation, x-z, height up), added to the field; or
-        why it does not."""
+        self, attempt: int, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float
+    ) -> Rest | _Miss:
+        """Where the piece of attempt number `attempt` comes to rest, added to the field; or
+        why it does not.  The outcome an earlier run recorded for the attempt is taken when
+        the cells it read hold the same values (see attempts.py)."""
+        if self.attempts is None:  # not recording (no disk cache)
+            outcome = self._find(pick, rotation, xz, height)
+        else:
+            outcome = self._recorded(attempt, pick, rotation, xz, height)
+        if isinstance(outcome, _Miss):
+            return outcome
+        top = self.top(pick, outcome.rotation)
+        self.field.add(top + np.array([outcome.xz[0], -outcome.height, outcome.xz[1]]), self.owner)
+        return outcome
+
+    def _recorded(
+        self, attempt: int, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float
+    ) -> Rest | _Miss:
+        """`_find`, or the earlier run's outcome of the attempt; noted in `attempts`."""
+        assert self.attempts is not None
+        reused = self.earlier.reuse(attempt, self.field) if self.earlier else None
+        if reused is not None:
+            outcome, window, digest = reused
+        else:
+            self.field.watch()
+            found = self._find(pick, rotation, xz, height)
+            window = self.field.watched()
+            digest = self.field.window_digest(window)
+            outcome = found if isinstance(found, Rest) else _MISSES.index(found) + 1
+        self.attempts.add(attempt, window, digest, outcome)
+        return outcome if isinstance(outcome, Rest) else _MISSES[outcome - 1]
+
+    def _find(self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float) -> Rest | _Miss:
+        """`rest`'s answer worked out on the field (which it only reads)."""
         shape = self.shapes[pick]
         if shape is not None:
             found = shape.settle(self.field, rotation, xz)
@@ -204,7 +242,6 @@ class _Settling:
             rotation, xz, height, owners = found
             if self._refuses(owners):
                 return _Miss.REFUSED
-            top = self.top(pick, rotation)
         else:  # flat (a sticker) or empty: lowered as it is, like a placement
             top = self.top(pick, rotation)
             if len(top):
@@ -214,8 +251,7 @@ class _Settling:
                 height, owners = found[0], found[2]
                 if self._refuses(owners):
                     return _Miss.REFUSED
-        self.field.add(top + np.array([xz[0], -height, xz[1]]), self.owner)
-        return rotation, xz, height
+        return Rest(rotation, np.asarray(xz, float), float(height))
 
     def top(self, pick: int, rotation: np.ndarray) -> np.ndarray:
         """The samples of a piece turned by `rotation` that later pieces land on."""
@@ -235,10 +271,11 @@ class _Settling:
         if tops:
             self.field.add(np.concatenate(tops), self.owner)
 
-    def key(self, draws: tuple, polygons: list[np.ndarray]) -> str:
+    def key(self, draws: tuple, polygons: list[np.ndarray], field: bool = True) -> str:
         """The disk-cache key of this scatter's settled pieces: the code that settles them,
         `draws` (what the random draws and spacing depend on), the area, each choice's
-        geometry, what the pieces may rest on and the field they land on."""
+        geometry, what the pieces may rest on and the field they land on.  Without `field`,
+        the key of its attempts (which record what of the field each read)."""
         digest = hashlib.blake2b(_settling_code(), digest_size=20)
         digest.update(repr((draws, self.owner)).encode())
         for polygon in polygons:
@@ -247,6 +284,8 @@ class _Settling:
             digest.update(repr((choice.weight, choice.colour)).encode())
             digest.update(instances_digest(choice.model))
         digest.update(b"-" if self.allowed is None else self.allowed.tobytes())
+        if not field:
+            return "scatter-attempts/" + digest.hexdigest()
         digest.update(self.field.fingerprint())
         return "scatter/" + digest.hexdigest()
 
@@ -256,7 +295,8 @@ def _settling_code() -> bytes:
     numpy (random draws) and scipy (hulls): any change to them makes cached pieces misses."""
     import scipy
 
-    sources = (__file__, bounds.__file__, heightfield.__file__, resting.__file__, tf.__file__)
+    sources = (__file__, attempts.__file__, bounds.__file__, heightfield.__file__, resting.__file__)
+    sources += (tf.__file__,)
     return code_digest(sources, f"{np.__version__} {scipy.__version__}")
 
 
@@ -340,11 +380,14 @@ def scatter(
         if cached is not None:
             settling.replay(cached)
             return cached
+        attempts_key = settling.key(draws, polygons, field=False)
+        settling.earlier = Attempts.from_entry(cache.get(attempts_key))
+        settling.attempts = Attempts()
     areas = [_Area(polygon) for polygon in polygons]
     near = _Spacing(spacing)
     pieces: list[Piece] = []
     misses = dict.fromkeys(_Miss, 0)
-    for _ in range(60 * count + 200):
+    for attempt in range(60 * count + 200):
         if len(pieces) == count:
             break
         draw = picker.draw()
@@ -354,13 +397,13 @@ def scatter(
         if near.crowded(draw.xz):
             misses[_Miss.CROWDED] += 1
             continue
-        rest = (draw.rotation(), draw.xz, base_heights[holder])
+        rotation, xz, height = draw.rotation(), draw.xz, base_heights[holder]
         if settling is not None:
-            rest = settling.rest(draw.pick, *rest)
+            rest = settling.rest(attempt, draw.pick, rotation, xz, height)
             if isinstance(rest, _Miss):
                 misses[rest] += 1
                 continue
-        rotation, xz, height = rest
+            rotation, xz, height = rest.rotation, rest.xz, rest.height
         colour = picker.colour(draw, choices[draw.pick])
         pieces.append(
             Piece(draw.pick, colour, tf.matrix(rotation, np.array([xz[0], -height, xz[1]])))
@@ -379,6 +422,7 @@ def scatter(
                 "transform": np.array([p.transform for p in pieces], np.float64),
             },
         )
+        cache.put_later(attempts_key, settling.attempts.to_entry())  # type: ignore[union-attr]
     return pieces
 
 
