@@ -124,3 +124,45 @@ def test_a_watched_window_holds_every_cell_a_lookup_reads():
         assert repr(again) == repr(answers)
         assert field.window_digest((r0, r1, c0, c1)) == digest
         field._grid[...], field._owner[...] = grid, owner
+
+
+def test_the_world_field_kept_per_owner_is_the_field_built_at_once(library, tmp_path, monkeypatch):
+    """The composer keeps the world's field per owner (top-level entry) so that after an edit
+    only the entries that changed are built again (`Landing._build_field`): the parts raised
+    into the field in owner order give the heights and owners one `add_model` gives, ties
+    included, built or read back."""
+    from ldscene.ldraw.cache import DiskCache
+    from ldscene.scene.landing import Landing
+
+    part = load_model("3001.dat", library=library)
+    transforms, owners = [], []
+    for k in range(12):  # side by side and overlapping at equal heights: ties between owners
+        rotation = tf.rot_y(30.0 * k) if k % 4 == 3 else tf.rot_y(90.0 * (k % 2))  # some sampled
+        at = np.array([10.0 * (k % 6) - 30, 0.0, 20.0 * (k // 6)])
+        transforms.append(tf.matrix(rotation, at))
+        owners.append((5 * k) % 4)
+    owners = np.array(owners, np.int32)
+    lo, hi = np.array([-80.0, -60.0]), np.array([80.0, 60.0])
+    cache = DiskCache(tmp_path / "cache")
+    built = []
+    add_model = HeightField.add_model
+    monkeypatch.setattr(
+        HeightField, "add_model", lambda self, *a, **k: built.append(1) or add_model(self, *a, **k)
+    )
+    for moved, parts_built in ((None, [4, 0]), (1, [1, 0])):
+        if moved is not None:  # an edit: owner 1's instances move by a stud
+            transforms = [t.copy() for t in transforms]
+            for k in np.flatnonzero(owners == moved):
+                transforms[k][0, 3] += 20.0
+        world = _World(part, transforms)
+        expected = HeightField(lo, hi, owners=True)
+        add_model(expected, world, owners=owners)  # type: ignore[arg-type]
+        assert len(np.unique(expected.owner[np.isfinite(expected.top)])) == 4
+        for parts in parts_built:  # built (only the parts that changed), then read back whole
+            built.clear()
+            field = HeightField(lo, hi, cache=cache, owners=True)
+            everything = np.arange(len(transforms))
+            Landing._build_field(field, world, everything, owners)  # type: ignore[arg-type]
+            assert np.array_equal(field._grid, expected._grid)
+            assert np.array_equal(field._owner, expected._owner)
+            assert len(built) == parts

@@ -274,6 +274,25 @@ class HeightField:
         assert read is not None
         return int(read[0]), int(read[1]), int(read[2]), int(read[3])
 
+    def blank(self) -> HeightField:
+        """An empty field of the same extent and kind (owners kept or not)."""
+        out = HeightField.__new__(HeightField)
+        out.__dict__.update(self.__dict__)
+        out._grid = np.full_like(self._grid, EMPTY)
+        out.top = out._grid[1:-1, 1:-1]
+        out._owner = None if self._owner is None else np.full_like(self._owner, NO_OWNER)
+        out.owner = None if out._owner is None else out._owner[1:-1, 1:-1]
+        out._read = None
+        return out
+
+    def raise_to(self, other: HeightField) -> None:
+        """Raise this field to `other`, a field of the same extent, as adding what `other` was
+        built from would: a maximum per cell, and `other`'s owner where it is higher."""
+        higher = other._grid > self._grid
+        self._grid[higher] = other._grid[higher]
+        if self._owner is not None and other._owner is not None:
+            self._owner[higher] = other._owner[higher]
+
     def window_digest(self, window: tuple[int, int, int, int]) -> bytes:
         """A digest of the heights and owners in a window of `_grid`: equal digests, equal
         answers to any lookup that reads only cells in it."""
