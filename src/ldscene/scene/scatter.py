@@ -380,7 +380,10 @@ def scatter(
         if cached is not None:
             settling.replay(cached)
             return cached
-        attempts_key = settling.key(draws, polygons, field=False)
+        # What an attempt's rest depends on besides its window: not the count, colours or
+        # spacing (they decide which attempts are made and what is kept, not where one lands),
+        # so more pieces, or other colours, reuse the attempts made before.
+        attempts_key = settling.key((name, seed, yaw, tilt, base_heights), polygons, field=False)
         settling.earlier = Attempts.from_entry(cache.get(attempts_key))
         settling.attempts = Attempts()
     areas = [_Area(polygon) for polygon in polygons]
