@@ -176,6 +176,7 @@ SETTLING = """
 place:
   floor: {{part: 3867, color: 72}}
   stack: {{part: 3001, color: 4, repeat: {{count: {stack}, step: [0, 24, 0]}}}}
+  far: {{part: 3003, color: 1, at: [{far}, 8, 120]}}
   crate: {{part: 3003, color: 6, at: [10, 300, 10], settle: true}}
   lid: {{part: 3022, color: 15, at: [10, 400, 10], yaw: 30, settle: true}}
 """
@@ -186,13 +187,11 @@ def test_settled_placements_are_kept_until_what_is_under_them_changes(tmp_path, 
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     drops = []
-    settle_drop = Landing._settle_drop
-    monkeypatch.setattr(
-        Landing, "_settle_drop", lambda self, *a: drops.append(1) or settle_drop(self, *a)
-    )
+    drop = Landing._drop
+    monkeypatch.setattr(Landing, "_drop", lambda self, *a: drops.append(1) or drop(self, *a))
 
-    def heights(stack: int, use_cache: bool = True):
-        path = write_scene(tmp_path, SETTLING.format(stack=stack))
+    def heights(stack: int, use_cache: bool = True, far: int = -120):
+        path = write_scene(tmp_path, SETTLING.format(stack=stack, far=far))
         scene = load_scene(path, use_cache=use_cache)
         return [scene.entry_model(name).transform[0, 1, 3] for name in ("crate", "lid")]
 
@@ -202,6 +201,7 @@ def test_settled_placements_are_kept_until_what_is_under_them_changes(tmp_path, 
     assert heights(2) == fresh and len(drops) == 2  # settled, and kept
     drops.clear()
     assert heights(2) == fresh and drops == []  # taken from the cache
+    assert heights(2, far=-100) == fresh and drops == []  # an edit elsewhere: still kept
     higher = heights(3)  # one brick more under them: settled again, 24 LDU higher
     assert len(drops) == 2 and higher == heights(3, use_cache=False)
     assert np.allclose(np.subtract(fresh, higher), 24)

@@ -66,44 +66,22 @@ class Landing:
             out.lower(start, end, drop)
 
     def settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
-        """`_settle_drop`, kept in the disk cache under a key of everything it depends on:
-        the settling code, and the leaves and transforms of the moving and the other
-        instances (a scene's figures took 0.45 s to settle at each run)."""
+        """How far (LDU, down) the `moving` instances fall onto the `below` ones (see
+        `_drop`); None when nothing is below them.  Kept in the disk cache under keys of
+        everything it depends on: the settling code, and the leaves and transforms of the
+        moving instances and of those below them (a scene's figures took 0.45 s to settle at
+        each run), all of them (a warm compose: nothing to work out first) or those that
+        reach under them (after an edit elsewhere)."""
         cache = self._field_cache()
-        if cache is None:
-            return self._settle_drop(model, moving, below)
-        key = _drop_key(model, moving, below)
-        found = cache.get(key)
-        if isinstance(found, np.ndarray) and found.shape == (1,) and found.dtype == np.float64:
-            return None if np.isnan(found[0]) else float(found[0])
-        drop = self._settle_drop(model, moving, below)
-        cache.put_later(key, np.array([np.nan if drop is None else drop]))
-        return drop
-
-    def _settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
-        """How far (LDU, down) the `moving` instances fall onto the `below` ones; None when
-        nothing is below them.
-
-        They come to rest on the highest surface under them that reaches below their top
-        (a roof above them does not count; something they were put into lifts them out).
-        Contacts less than a cell (2 LDU) wide do not hold them up (`NARROW_HOLD`): where
-        that surface has studs and their underside has the holes to take them, they go down
-        onto the studs as built bricks do (else they lie on the stud tops), and they slide
-        down past a neighbour they touch flush.
-        """
-        points = []
-        cache = self._field_cache()
-        for li in np.unique(model.leaf[moving]):
-            samples = thinned_samples(model.leaves[li].geometry, "all", CELL / 2, cache)
-            t = model.transform[moving[model.leaf[moving] == li]]
-            if len(samples):
-                moved = np.matmul(samples[None], t[:, :3, :3].transpose(0, 2, 1))
-                points.append((moved + t[:, None, :3, 3]).reshape(-1, 3))
-        if not points:
+        if cache is not None:
+            whole = _drop_key(model, moving, below)
+            found = _drop_value(cache.get(whole))
+            if found is not None:
+                return found[0]
+        points = self._moving_points(model, moving)
+        if points is None:
             return 0.0
-        pts = np.concatenate(points)
-        lo, hi = pts[:, [0, 2]].min(0) - 2 * CELL, pts[:, [0, 2]].max(0) + 2 * CELL
-        field = HeightField(lo, hi, cache=self._field_cache())
+        lo, hi = points[:, [0, 2]].min(0) - 2 * CELL, points[:, [0, 2]].max(0) + 2 * CELL
         blo, bhi, valid = instance_boxes(model, below)
         meet = (
             valid
@@ -112,7 +90,44 @@ class Landing:
             & (bhi[:, 2] >= lo[1])
             & (blo[:, 2] <= hi[1])
         )
-        field.add_model(model, below[meet], ceiling=float(-pts[:, 1].min()))
+        under = below[meet]
+        if cache is None:
+            return self._drop(model, points, lo, hi, under)
+        narrow = _drop_key(model, moving, under)
+        found = _drop_value(cache.get(narrow))
+        drop = found[0] if found is not None else self._drop(model, points, lo, hi, under)
+        value = np.array([np.nan if drop is None else drop])
+        for key in (whole, narrow) if found is None else (whole,):
+            cache.put_later(key, value)
+        return drop
+
+    def _moving_points(self, model: Model, moving: np.ndarray) -> np.ndarray | None:
+        """Surface samples of the `moving` instances, placed; None when they have none."""
+        points = []
+        cache = self._field_cache()
+        for li in np.unique(model.leaf[moving]):
+            samples = thinned_samples(model.leaves[li].geometry, "all", CELL / 2, cache)
+            t = model.transform[moving[model.leaf[moving] == li]]
+            if len(samples):
+                moved = np.matmul(samples[None], t[:, :3, :3].transpose(0, 2, 1))
+                points.append((moved + t[:, None, :3, 3]).reshape(-1, 3))
+        return np.concatenate(points) if points else None
+
+    def _drop(
+        self, model: Model, pts: np.ndarray, lo: np.ndarray, hi: np.ndarray, under: np.ndarray
+    ) -> float | None:
+        """How far the points `pts` fall onto the instances `under` (those whose boxes reach
+        the x-z window lo..hi around them); None when nothing is below them.
+
+        They come to rest on the highest surface under them that reaches below their top
+        (a roof above them does not count; something they were put into lifts them out).
+        Contacts less than a cell (2 LDU) wide do not hold them up (`NARROW_HOLD`): where
+        that surface has studs and their underside has the holes to take them, they go down
+        onto the studs as built bricks do (else they lie on the stud tops), and they slide
+        down past a neighbour they touch flush.
+        """
+        field = HeightField(lo, hi, cache=self._field_cache())
+        field.add_model(model, under, ceiling=float(-pts[:, 1].min()))
         probe = Probe(pts)
         lift = field.lift(probe, 0.0, 0.0)
         if lift is None:
@@ -365,8 +380,16 @@ def _code() -> bytes:
     return code_digest((__file__, heightfield.__file__, bounds.__file__), np.__version__)
 
 
-def _drop_key(model: Model, moving: np.ndarray, below: np.ndarray) -> str:
+def _drop_value(found: object) -> tuple[float | None] | None:
+    """A cached drop, as a 1-tuple (its value may be None: nothing below), or None if absent
+    or malformed."""
+    if isinstance(found, np.ndarray) and found.shape == (1,) and found.dtype == np.float64:
+        return (None if np.isnan(found[0]) else float(found[0]),)
+    return None
+
+
+def _drop_key(model: Model, moving: np.ndarray, under: np.ndarray) -> str:
     """The disk-cache key of a settling placement's drop (see `Landing.settle_drop`)."""
     digest = hashlib.blake2b(_code(), digest_size=20)
-    digest.update(instances_digest(model, moving) + instances_digest(model, below))
+    digest.update(instances_digest(model, moving) + instances_digest(model, under))
     return "settle/" + digest.hexdigest()
