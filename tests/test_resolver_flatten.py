@@ -162,3 +162,24 @@ def test_flatten_reference_places_a_part_as_a_line_would(tmp_path: Path) -> None
         assert [leaf.name for leaf in model.leaves] == [name.lower().replace("/", "\\")]
         assert model.leaves[0].is_part is is_part and model.colour.tolist() == [16]
         assert model.paths == [()] and np.array_equal(model.transform[0], np.eye(4))
+
+
+def test_disk_files_are_the_files_read_outside_the_library(tmp_path: Path) -> None:
+    """What `ldscene view` watches: the root, a part and an MPD beside it (once, however many
+    of its blocks are read), resolved; a name that resolves nowhere adds nothing."""
+    write(tmp_path, "tri.dat", TRIANGLE_PART)
+    mpd = "0 FILE pair.ldr\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 b.ldr\n"
+    write(tmp_path, "pair.mpd", mpd + "0 FILE b.ldr\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 tri.dat\n")
+    write(tmp_path, "unused.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 tri.dat\n")
+    root = write(
+        tmp_path,
+        "main.ldr",
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 tri.dat\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 pair.mpd\n"
+        "1 2 0 0 0 1 0 0 0 1 0 0 0 1 nowhere.dat\n",
+    )
+    files = Files(None)
+    colours = ColourTable()
+    default_main_colours(colours)
+    Flattener(files, Expander(files), colours).flatten(files.open_root(root))
+    expected = [(tmp_path / name).resolve() for name in ("main.ldr", "pair.mpd", "tri.dat")]
+    assert files.disk_files() == tuple(sorted(expected))

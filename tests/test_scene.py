@@ -550,3 +550,20 @@ cameras:
     assert np.allclose(fixed.target[[0, 2]], [100, 0])
     with pytest.raises(LdsceneError, match="did you mean 'orbit'"):
         scene.camera("orbitt")
+
+
+def test_a_scene_model_names_the_files_it_was_read_from(tmp_path):
+    """`ldscene view` watches these: the scene file and the model files it places, not the
+    library's parts."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "wall.ldr").write_text("1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    (tmp_path / "models" / "unused.ldr").write_text("1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    path = tmp_path / "walls.yaml"
+    path.write_text(
+        "models:\n  wall: {file: models/wall.ldr}\n"
+        "place:\n  a: {model: wall}\n  b: {model: wall, at: [40, 0, 0]}\n  c: {part: 3003}\n"
+    )
+    scene = load_scene(path)
+    assert scene.model.files == tuple(
+        sorted([path.resolve(), (tmp_path / "models/wall.ldr").resolve()])
+    )

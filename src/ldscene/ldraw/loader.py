@@ -80,6 +80,7 @@ def load_model(
     rule = as_rule(studs)
     with _session(library, extra_paths, strict, use_cache, rule, wait_for_cache) as flattener:
         model = flattener.flatten(_open_root(flattener.files, Path(path)))
+        model.files = flattener.files.disk_files()
     _check_strict(model, strict)
     return model
 
@@ -102,6 +103,9 @@ def load_parts(
             source = flattener.files.resolve(name, None, None)
             if source is not None:
                 found[name] = flattener.flatten_reference(source, name)
+        files = flattener.files.disk_files()  # parts found in extra folders
+        for model in found.values():
+            model.files = files
     for model in found.values():
         _check_strict(model, strict)
     return found

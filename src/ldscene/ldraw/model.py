@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -83,6 +84,9 @@ class Model:
     missing: list[MissingReference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     studs: StudStyle = StudStyle.FULL  # how the leaves' studs were drawn (see `studs.py`)
+    # The files on disk outside the library it was read from (a scene: the scene file too),
+    # resolved: what `ldscene view` watches to show the model again when one changes.
+    files: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         self.leaf = np.asarray(self.leaf, np.int32).reshape(-1)

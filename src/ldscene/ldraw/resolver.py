@@ -115,6 +115,10 @@ class Files:
         self.folders: dict[str, FolderIndex] = {}
         self.data: dict[SourceKey, dict[str, bytes]] = {}  # container → `!DATA` name → bytes
 
+    def disk_files(self) -> tuple[Path, ...]:
+        """The files on disk outside the library read so far (resolved paths, sorted)."""
+        return tuple(sorted({Path(k.path) for k in self.records if k.kind is SourceKind.FS}))
+
     def open_root(self, path: Path) -> SourceKey:
         """Read a model file from disk; returns the key of its main model."""
         path = Path(path)

@@ -437,6 +437,7 @@ def load_scene(
     # file and part the scene loaded, each reference with its file and line.
     model.missing = _merged(sources.missing, model.missing)
     model.warnings = _merged(sources.warnings, model.warnings)
+    model.files = tuple(sorted({path.resolve(), *sources.files}))
     cameras = composer.cameras(model, entries)
     render = RenderDefaults(spec.render.size, spec.render.background, spec.render.edges)
     if isinstance(render.background, int) or (

@@ -59,6 +59,7 @@ class Sources:
         #: as a plain model reports its own.
         self.missing: list[MissingReference] = []
         self.warnings: list[str] = []
+        self.files: set[Path] = set()  # every file on disk outside the library loaded
 
     @property
     def colours(self) -> ColourTable:
@@ -158,6 +159,7 @@ class Sources:
             raise LdsceneError(f"cannot load ({err})", path=display) from None
 
     def _collect(self, model: Model) -> None:
+        self.files.update(model.files)
         seen = set(self.missing)
         self.missing.extend(m for m in model.missing if m not in seen and not seen.add(m))
         known = set(self.warnings)
