@@ -172,6 +172,49 @@ def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
     assert "wrote renders/tiny-view.png" in out
 
 
+def test_the_window_shows_the_scene_again_when_its_file_changes(xdisplay, tmp_path):
+    """A builder edits the scene while looking at it: the window loads it again and says so;
+    a broken edit is reported in one line and the last good model stays; the fix loads."""
+    scene = tiny_scene(tmp_path)
+    text = scene.read_text()
+    proc = open_viewer(xdisplay, tmp_path, scene)
+
+    def colours_until(want_red: bool, want_yellow: bool) -> tuple[bool, bool]:
+        deadline = time.monotonic() + 30
+        while True:
+            middle = screen(xdisplay, tmp_path)[40:200, 60:260]
+            r, g, b = (middle[..., k] for k in range(3))
+            red = bool(((r > 120) & (g < 80) & (b < 80)).sum() > 50)
+            yellow = bool(((r > 150) & (g > 130) & (b < 90)).sum() > 50)
+            if (red, yellow) == (want_red, want_yellow) or time.monotonic() > deadline:
+                return red, yellow
+            time.sleep(0.3)
+
+    try:
+        window = find_window(xdisplay, proc)
+        wait_title(xdisplay, window, "1: overview")
+        assert colours_until(True, False) == (True, False)
+        scene.write_text(text.replace("color: Red", "color: Yellow"))
+        wait_title(xdisplay, window, "reloaded", timeout=40)
+        assert colours_until(False, True) == (False, True)
+        scene.write_text(text.replace("place:", "place:\n  broken: {part: 3001"))
+        wait_title(xdisplay, window, "reload failed", timeout=40)
+        assert colours_until(False, True) == (False, True)  # the last good model stays
+        scene.write_text(text)
+        wait_title(xdisplay, window, "reloaded", timeout=40)
+        assert colours_until(True, False) == (True, False)
+        press(xdisplay, window, "q")
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    failed = [line for line in err.splitlines() if line.startswith("reload failed: ")]
+    assert len(failed) == 1 and "tiny.yaml:" in failed[0] and "YAML" in failed[0], err
+
+
 def test_sigterm_closes_cleanly(xdisplay, tmp_path):
     proc = open_viewer(xdisplay, tmp_path, brick(tmp_path))
     try:

@@ -60,6 +60,8 @@ def view_command(
     Keys: 1-9 scene cameras (auto views for models), c prints the camera as a line to
     paste under the scene's cameras:, e edges, h shadows, a spin,
     s screenshot (renders/<input>-view.png), z back to the camera, f fullscreen, q/Esc quit.
+    Edit the scene (or model) file while looking: the window shows it again when you save
+    it, or any model file it uses, from where the camera is.
     """
     from ldscene.render.raster.viewer import view_input
 

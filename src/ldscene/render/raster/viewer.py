@@ -194,23 +194,30 @@ def check_window(screenshot: Path | None, exit_after: float | None) -> None:
     check_display()
 
 
-def run_viewer(model, views: list[View], options: ViewerOptions, echo=print) -> None:
-    """Open the window and block until it is closed."""
-    if not views:
-        raise LdsceneError("nothing to look from: no views")
-    check_window(options.screenshot, options.exit_after)
+def model_meshes(model):
+    """The model's instanced meshes, or a one-line error when it has nothing visible."""
     from ldscene.render.meshes import build_model_meshes
 
     meshes = build_model_meshes(model)
     if meshes.empty:
         raise LdsceneError("nothing to show: the model has no visible geometry")
+    return meshes
+
+
+def run_viewer(model, views: list[View], options: ViewerOptions, echo=print, reloader=None) -> None:
+    """Open the window and block until it is closed.  `reloader` (a `live.Reloader` giving
+    (meshes, views, camera names)) shows the input again when its files change."""
+    if not views:
+        raise LdsceneError("nothing to look from: no views")
+    check_window(options.screenshot, options.exit_after)
+    meshes = model_meshes(model)
     try:
         from ldscene.render.raster import viewer_window
     except (ImportError, OSError) as err:
         raise LdsceneError(f"cannot open a window: OpenGL is unavailable: {err}") from None
     if options.exit_after is None:
         print(KEY_HELP, file=sys.stderr)
-    viewer_window.show(meshes, views, options, echo)
+    viewer_window.show(meshes, views, options, echo, reloader)
 
 
 def view_input(
@@ -250,6 +257,14 @@ def view_input(
     loaded = load.load(input_path, on_loaded, studs=studs)
     scene = loaded.scene
     views, auto = input_views(scene, loaded.model)
+
+    def reload():
+        """The input loaded again: (meshes, views, scene camera names), and its files."""
+        again = load.load(input_path, on_loaded, studs=studs)
+        cameras = tuple(c.name for c in getattr(again.scene, "cameras", None) or [])
+        shown = (model_meshes(again.model), input_views(again.scene, again.model)[0], cameras)
+        return shown, again.model.files
+
     start = 0
     if camera is not None:
         names = [v.name for v in views]
@@ -274,7 +289,10 @@ def view_input(
     options.title = (
         f"{title} ({input_path.name}) - ldscene" if title else f"{input_path.name} - ldscene"
     )
-    run_viewer(loaded.model, views, options, echo)
+    from ldscene.render.live import Reloader
+
+    files = loaded.model.files  # none for a library part named on the command line
+    run_viewer(loaded.model, views, options, echo, Reloader(reload, files) if files else None)
 
 
 def _scene_units(path: Path, scene) -> str:

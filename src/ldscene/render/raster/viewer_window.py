@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import signal
+import sys
 import time
 
 import numpy as np
@@ -32,6 +33,7 @@ from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.render.camera import frame_points
 from ldscene.render.images import save_image
+from ldscene.render.live import Reloader
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.raster.glrenderer import LdRenderer
@@ -50,47 +52,53 @@ from ldscene.render.raster.viewer import (
 key = pyglet.window.key
 
 
+#: Seconds between looks at the files of the input, for a reload when one changed.
+POLL_SECONDS = 0.4
+
+
 def build_scene(meshes: ModelMeshes, options: ViewerOptions, renderer: LdRenderer):
     """A pyrender scene with the model's instanced meshes, built like the offscreen one."""
     rig = LightRig()
-    render_options = RenderOptions(
-        edges=True, shadows=options.shadows, background=options.background, ground=options.ground
-    )
-    holder = ModelRenderer(meshes, render_options, rig=rig)
     scene = pyrender.Scene(
         bg_color=np.array([*srgb_to_linear(options.background), 1.0]),
         ambient_light=np.full(3, rig.ambient),
     )
-    holder.add_meshes_to(scene, renderer, pyrender)  # so both windows draw the same meshes
+    add_model(scene, meshes, options, renderer, rig)
     return scene, rig
+
+
+def add_model(scene, meshes: ModelMeshes, options: ViewerOptions, renderer, rig) -> None:
+    """Add the model's meshes to `scene`, built as offscreen renders build theirs."""
+    render_options = RenderOptions(
+        edges=True, shadows=options.shadows, background=options.background, ground=options.ground
+    )
+    holder = ModelRenderer(meshes, render_options, rig=rig)
+    holder.add_meshes_to(scene, renderer, pyrender)  # so both windows draw the same meshes
 
 
 class LdViewer(pyrender.Viewer):
     """pyrender's Viewer with ldscene's renderer, lights, named cameras and keys."""
 
     def __init__(
-        self, meshes: ModelMeshes, views: list[View], options: ViewerOptions, echo=print
+        self,
+        meshes: ModelMeshes,
+        views: list[View],
+        options: ViewerOptions,
+        echo=print,
+        reloader: Reloader | None = None,
     ) -> None:
-        self.ld_meshes = meshes
         self.ld_views = views
         self.ld_options = options
         self.ld_echo = echo
-        lo, hi = meshes.bounds
-        self.ld_centre = (lo + hi) / 2
-        self.ld_size = max(float(np.linalg.norm(hi - lo)), 1.0)
+        self.ld_reloader = reloader
+        self._next_poll = 0.0
         self.ld_edges = options.edges
         self.ld_shadows = options.shadows
         self.ld_current = min(max(options.start, 0), len(views) - 1)
         self.ld_renderer = LdRenderer(options.width, options.height)
-        self.ld_renderer.shadow_points = np.array(
-            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
-        )
+        self._use_meshes(meshes)
         scene, self.ld_rig = build_scene(meshes, options, self.ld_renderer)
-        self.ld_edge_nodes = [
-            n
-            for n in scene.mesh_nodes
-            if n.mesh.primitives[0].material.name in (LINES, GLASS_LINES)
-        ]
+        self.ld_edge_nodes = _edge_nodes(scene)
         key_light = pyrender.DirectionalLight(
             color=np.ones(3), intensity=self.ld_rig.key_intensity, name="key"
         )
@@ -126,6 +134,52 @@ class LdViewer(pyrender.Viewer):
             shadows=options.shadows,
         )
         self._renderer = self.ld_renderer  # draw with ldscene's renderer and shaders
+
+    def _use_meshes(self, meshes: ModelMeshes) -> None:
+        """Take `meshes` as the model's: its centre and size, and the key light's fit."""
+        self.ld_meshes = meshes
+        lo, hi = meshes.bounds
+        self.ld_centre = (lo + hi) / 2
+        self.ld_size = max(float(np.linalg.norm(hi - lo)), 1.0)
+        self.ld_renderer.shadow_points = np.array(
+            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        )
+
+    # ------------------------------------------------------------------ reloading
+    def _poll_reload(self) -> None:
+        """Look at the input's files now and then, and show what a finished reload made: the
+        new model in place of the old, seen from where the camera is now."""
+        reloader = self.ld_reloader
+        if reloader is None:
+            return
+        result = reloader.take()
+        if result is not None:
+            if result.error is not None:
+                print(f"reload failed: {result.error}", file=sys.stderr)
+                self.show_message("reload failed: " + _short(result.error))
+            else:
+                self._show_model(*result.value)
+                self.show_message("reloaded")
+        now = time.monotonic()
+        if now >= self._next_poll:
+            self._next_poll = now + POLL_SECONDS
+            if reloader.poll():
+                self.show_message("reloading")
+
+    def _show_model(self, meshes: ModelMeshes, views: list[View], cameras: tuple) -> None:
+        scene = self.scene
+        for node in list(scene.mesh_nodes):  # the renderer frees their GL buffers
+            scene.remove_node(node)
+        self.ld_renderer.node_centres.clear()
+        self._use_meshes(meshes)
+        add_model(scene, meshes, self.ld_options, self.ld_renderer, self.ld_rig)
+        self.ld_edge_nodes = _edge_nodes(scene)
+        self.ld_views = views
+        self.ld_current = min(self.ld_current, len(views) - 1)
+        self.ld_options.camera_names = cameras
+        camera = self._camera_node.camera
+        camera.znear, camera.zfar = self.ld_size * 0.002, self.ld_size * 40.0
+        self._dirty = True
 
     # ------------------------------------------------------------------ cameras
     def view_fov(self, view: View) -> float:
@@ -267,13 +321,17 @@ class LdViewer(pyrender.Viewer):
         )
 
     def tick(self, dt: float) -> None:
-        """Timer: animation, message fade, automation, and a redraw only when needed."""
+        """Timer: animation, reloads, automation, and a redraw only when needed."""
         if not self._is_active:
             return
         if self.viewer_flags["rotate"] and not self.viewer_flags["mouse_pressed"]:
             self._rotate()
+        self._poll_reload()
         opts = self.ld_options
-        if self._first_frame_at is not None and not self._screenshot_done:
+        reloading = self.ld_reloader is not None and self.ld_reloader.busy
+        # --screenshot and --exit-after wait for a reload under way: its model is the one
+        # the user asked to see.
+        if self._first_frame_at is not None and not self._screenshot_done and not reloading:
             due = opts.exit_after if opts.exit_after is not None else 0.0
             if opts.screenshot is not None and time.monotonic() - self._first_frame_at >= due:
                 self._shot_pending = str(opts.screenshot)
@@ -282,6 +340,7 @@ class LdViewer(pyrender.Viewer):
         if (
             self._first_frame_at is not None
             and opts.exit_after is not None
+            and not reloading
             and self._shot_pending is None
             and time.monotonic() - self._first_frame_at >= opts.exit_after
         ):
@@ -378,9 +437,27 @@ class LdViewer(pyrender.Viewer):
         pyglet.app.run(None)  # draws are scheduled by tick(), only when something changed
 
 
-def show(meshes: ModelMeshes, views: list[View], options: ViewerOptions, echo=print) -> None:
-    """Open the viewer window; returns when it is closed (q, Esc, SIGINT/SIGTERM, --exit-after)."""
-    viewer = LdViewer(meshes, views, options, echo)
+def _edge_nodes(scene) -> list:
+    """The scene's edge-line and conditional-line nodes (`e` shows or hides them)."""
+    return [
+        n for n in scene.mesh_nodes if n.mesh.primitives[0].material.name in (LINES, GLASS_LINES)
+    ]
+
+
+def _short(text: str, width: int = 90) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def show(
+    meshes: ModelMeshes,
+    views: list[View],
+    options: ViewerOptions,
+    echo=print,
+    reloader: Reloader | None = None,
+) -> None:
+    """Open the viewer window; returns when it is closed (q, Esc, SIGINT/SIGTERM, --exit-after).
+    With a `reloader`, the window shows the input again whenever its files change."""
+    viewer = LdViewer(meshes, views, options, echo, reloader)
 
     def stop(signum, frame):  # a clean close from the terminal or a test harness
         close_viewer(viewer)
