@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -127,14 +128,34 @@ def press(display: str, window: str, *keys: str) -> None:
         time.sleep(0.15)
 
 
+@contextmanager
+def viewer(display: str, folder: Path, path: Path):
+    """`open_viewer`, killed at the end if it is still running (a failed test)."""
+    proc = open_viewer(display, folder, path)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def quit_viewer(display: str, window: str, proc: subprocess.Popen) -> tuple[str, str]:
+    """Press q: the viewer must exit 0 with no traceback.  Its (stdout, stderr)."""
+    press(display, window, "q")
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    return out, err
+
+
 def model_pixels(img: np.ndarray, background=(255, 255, 255)) -> np.ndarray:
     return (np.abs(img - np.array(background)) > 30).any(axis=-1)
 
 
 def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
     scene = tiny_scene(tmp_path)
-    proc = open_viewer(xdisplay, tmp_path, scene)
-    try:
+    with viewer(xdisplay, tmp_path, scene) as proc:
         window = find_window(xdisplay, proc)
         name = wait_title(xdisplay, window, "1: overview")
         assert "Tiny test scene" in name and "tiny.yaml" in name
@@ -161,14 +182,7 @@ def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
         shot = np.asarray(Image.open(tmp_path / "renders" / "tiny-view.png").convert("RGB"))
         assert shot.shape == (240, 320, 3)
         assert model_pixels(shot.astype(int)).mean() > 0.05
-        press(xdisplay, window, "q")
-        out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    assert "Traceback" not in err
+        out, _ = quit_viewer(xdisplay, window, proc)
     assert "wrote renders/tiny-view.png" in out
 
 
@@ -177,7 +191,6 @@ def test_the_window_shows_the_scene_again_when_its_file_changes(xdisplay, tmp_pa
     a broken edit is reported in one line and the last good model stays; the fix loads."""
     scene = tiny_scene(tmp_path)
     text = scene.read_text()
-    proc = open_viewer(xdisplay, tmp_path, scene)
 
     def colours_until(want_red: bool, want_yellow: bool) -> tuple[bool, bool]:
         deadline = time.monotonic() + 30
@@ -190,7 +203,7 @@ def test_the_window_shows_the_scene_again_when_its_file_changes(xdisplay, tmp_pa
                 return red, yellow
             time.sleep(0.3)
 
-    try:
+    with viewer(xdisplay, tmp_path, scene) as proc:
         window = find_window(xdisplay, proc)
         wait_title(xdisplay, window, "1: overview")
         assert colours_until(True, False) == (True, False)
@@ -203,29 +216,17 @@ def test_the_window_shows_the_scene_again_when_its_file_changes(xdisplay, tmp_pa
         scene.write_text(text)
         wait_title(xdisplay, window, "reloaded", timeout=40)
         assert colours_until(True, False) == (True, False)
-        press(xdisplay, window, "q")
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    assert "Traceback" not in err
+        _, err = quit_viewer(xdisplay, window, proc)
     failed = [line for line in err.splitlines() if line.startswith("reload failed: ")]
     assert len(failed) == 1 and "tiny.yaml:" in failed[0] and "YAML" in failed[0], err
 
 
 def test_sigterm_closes_cleanly(xdisplay, tmp_path):
-    proc = open_viewer(xdisplay, tmp_path, brick(tmp_path))
-    try:
+    with viewer(xdisplay, tmp_path, brick(tmp_path)) as proc:
         window = find_window(xdisplay, proc)
         wait_title(xdisplay, window, "brick.ldr")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
 

@@ -19,8 +19,9 @@ from test_viewer import (  # noqa: F401  (xdisplay: the Xvfb fixture)
     env_with,
     find_window,
     ldscene,
-    open_viewer,
     press,
+    quit_viewer,
+    viewer,
     wait_title,
     xdisplay,
 )
@@ -75,8 +76,7 @@ def test_rolled_view_and_names():
 
 def test_c_prints_the_window_camera(xdisplay, tmp_path):  # noqa: F811
     scene = tiny_scene(tmp_path)  # units: stud; cameras overview (lat 35, lon 30) and side
-    proc = open_viewer(xdisplay, tmp_path, scene)
-    try:
+    with viewer(xdisplay, tmp_path, scene) as proc:
         window = find_window(xdisplay, proc)
         wait_title(xdisplay, window, "1: overview")
         time.sleep(0.5)
@@ -84,13 +84,7 @@ def test_c_prints_the_window_camera(xdisplay, tmp_path):  # noqa: F811
         wait_title(xdisplay, window, "printed camera view_1")
         press(xdisplay, window, "2", "c")
         wait_title(xdisplay, window, "printed camera view_2")
-        press(xdisplay, window, "q")
-        out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
+        out, _ = quit_viewer(xdisplay, window, proc)
     lines = [line for line in out.splitlines() if line.startswith("  view_")]
     assert len(lines) == 2, out
     assert lines[0].startswith("  view_1: {position: [") and "# units: stud" in lines[0]
