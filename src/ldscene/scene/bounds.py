@@ -54,6 +54,20 @@ def instance_boxes(
     return lo, hi, valid
 
 
+def reaching(model: Model, index: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The instances of `index` that have geometry and whose boxes reach the x-z window
+    lo..hi (LDraw x and z): what a height field over that window is built from."""
+    blo, bhi, valid = instance_boxes(model, index)
+    meet = (
+        valid
+        & (bhi[:, 0] >= lo[0])
+        & (blo[:, 0] <= hi[0])
+        & (bhi[:, 2] >= lo[1])
+        & (blo[:, 2] <= hi[1])
+    )
+    return index[meet]
+
+
 def model_box(
     model: Model, index: slice | np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray] | None:

@@ -12,7 +12,7 @@ from ldscene.ldraw.cache import DiskCache, code_digest, open_cache
 from ldscene.ldraw.model import Model
 from ldscene.scene import bounds, heightfield
 from ldscene.scene import spec as sp
-from ldscene.scene.bounds import instance_boxes, model_box
+from ldscene.scene.bounds import model_box, reaching
 from ldscene.scene.composed import Instances
 from ldscene.scene.heightfield import (
     CELL,
@@ -82,15 +82,7 @@ class Landing:
         if points is None:
             return 0.0
         lo, hi = points[:, [0, 2]].min(0) - 2 * CELL, points[:, [0, 2]].max(0) + 2 * CELL
-        blo, bhi, valid = instance_boxes(model, below)
-        meet = (
-            valid
-            & (bhi[:, 0] >= lo[0])
-            & (blo[:, 0] <= hi[0])
-            & (bhi[:, 2] >= lo[1])
-            & (blo[:, 2] <= hi[1])
-        )
-        under = below[meet]
+        under = reaching(model, below, lo, hi)
         if cache is None:
             return self._drop(model, points, lo, hi, under)
         narrow = _drop_key(model, moving, under)
@@ -258,19 +250,12 @@ class Landing:
             fresh = True
         if len(new):
             current = world.build("world", self._like, self.sources.colours, self.sources.studs)
-            blo, bhi, valid = instance_boxes(current, new)
-            meet = (
-                valid
-                & (bhi[:, 0] >= field.lo[0])
-                & (blo[:, 0] <= field.hi[0])
-                & (bhi[:, 2] >= field.lo[1])
-                & (blo[:, 2] <= field.hi[1])
-            )
-            owner_ids = self._owners(entries, new[meet])
+            inside = reaching(current, new, field.lo, field.hi)
+            owner_ids = self._owners(entries, inside)
             if fresh and field.cache is not None:
-                self._build_field(field, current, new[meet], owner_ids)
+                self._build_field(field, current, inside, owner_ids)
             else:
-                field.add_model(current, new[meet], owners=owner_ids)
+                field.add_model(current, inside, owners=owner_ids)
         self._field_count = world.count
         return field
 
