@@ -161,6 +161,11 @@ def check_display() -> str:
     return display
 
 
+def camera_names(scene) -> tuple[str, ...]:
+    """The names of a scene's cameras (none for a plain model): `c` prints new ones."""
+    return tuple(c.name for c in getattr(scene, "cameras", None) or [])
+
+
 def input_views(scene, model) -> tuple[list[View], bool]:
     """Views for the number keys: the scene's cameras, else the auto views; (views, auto)."""
     cameras = list(getattr(scene, "cameras", None) or [])
@@ -261,8 +266,8 @@ def view_input(
     def reload():
         """The input loaded again: (meshes, views, scene camera names), and its files."""
         again = load.load(input_path, on_loaded, studs=studs)
-        cameras = tuple(c.name for c in getattr(again.scene, "cameras", None) or [])
-        shown = (model_meshes(again.model), input_views(again.scene, again.model)[0], cameras)
+        views = input_views(again.scene, again.model)[0]
+        shown = (model_meshes(again.model), views, camera_names(again.scene))
         return shown, again.model.files
 
     start = 0
@@ -284,7 +289,7 @@ def view_input(
     options.background, options.ground, options.edges = look.background, look.ground, look.edges
     if scene is not None:
         options.units = _scene_units(input_path, scene)
-        options.camera_names = tuple(c.name for c in getattr(scene, "cameras", None) or [])
+        options.camera_names = camera_names(scene)
     title = getattr(scene, "title", "") or ""
     options.title = (
         f"{title} ({input_path.name}) - ldscene" if title else f"{input_path.name} - ldscene"

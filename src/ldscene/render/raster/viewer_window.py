@@ -108,10 +108,9 @@ class LdViewer(pyrender.Viewer):
         self.ld_fill_node = scene.add(self.ld_fill_light, name="fill")
         pose, target = self.view_pose(views[self.ld_current])
         self._targets = {self.ld_current: target}
+        near, far = self._clip_range()
         camera = pyrender.PerspectiveCamera(
-            yfov=math.radians(self.view_fov(views[self.ld_current])),
-            znear=self.ld_size * 0.002,
-            zfar=self.ld_size * 40.0,
+            yfov=math.radians(self.view_fov(views[self.ld_current])), znear=near, zfar=far
         )
         scene.add(camera, pose=pose, name="start")
         self._view_target = target
@@ -144,6 +143,10 @@ class LdViewer(pyrender.Viewer):
         self.ld_renderer.shadow_points = np.array(
             [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
         )
+
+    def _clip_range(self) -> tuple[float, float]:
+        """The camera's near and far planes for the model's size."""
+        return self.ld_size * 0.002, self.ld_size * 40.0
 
     # ------------------------------------------------------------------ reloading
     def _poll_reload(self) -> None:
@@ -178,7 +181,7 @@ class LdViewer(pyrender.Viewer):
         self.ld_current = min(self.ld_current, len(views) - 1)
         self.ld_options.camera_names = cameras
         camera = self._camera_node.camera
-        camera.znear, camera.zfar = self.ld_size * 0.002, self.ld_size * 40.0
+        camera.znear, camera.zfar = self._clip_range()
         self._dirty = True
 
     # ------------------------------------------------------------------ cameras
