@@ -4,6 +4,7 @@ The Ray cluster tests are in test_farm_cluster.py (marked `cluster` and `slow`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -21,7 +22,7 @@ from PIL import Image
 
 from ldscene.cli import cli
 from ldscene.farm import InlineExecutor, LocalExecutor, resolve_cluster
-from ldscene.farm.batch import MANIFEST
+from ldscene.farm.batch import MANIFEST, files_read
 from ldscene.ldraw import load_model
 from ldscene.render.options import RenderOptions
 from ldscene.render.turntable import render_frames
@@ -100,8 +101,17 @@ def test_one_input_with_jobs_spreads_its_views_over_workers(models, tmp_path):
     assert not (tmp_path / MANIFEST).exists()  # no batch record beside a single input's images
 
 
+def saved_earlier(*paths: Path) -> None:
+    """Date files a minute back: the batch keeps no record of a file modified once its load
+    had started, and a test writes its files just before the run."""
+    earlier = time.time() - 60
+    for path in paths:
+        os.utime(path, (earlier, earlier))
+
+
 def test_batch_skips_up_to_date_images_and_force_redoes_them(models, tmp_path):
     (models / "broken.mpd").unlink()
+    saved_earlier(*models.iterdir())
     out = tmp_path / "out"
     command = ["render", str(models / "bricks.ldr"), str(models / "plate.ldr"), "-o", f"{out}/"]
     command += ["--width", "64", "--height", "48", "--aa", "1", "-j", "1"]  # in this process
@@ -115,7 +125,7 @@ def test_batch_skips_up_to_date_images_and_force_redoes_them(models, tmp_path):
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")} == stamps
 
     # A changed input, a changed setting, a deleted image: rendered again.
-    write(models, "plate.ldr", PLATE.replace("1 14", "1 4"))
+    saved_earlier(write(models, "plate.ldr", PLATE.replace("1 14", "1 4")))
     changed = CliRunner().invoke(cli, command)
     assert "rendered 1 image of 2 inputs" in changed.output and "1 up to date" in changed.output
     assert CliRunner().invoke(cli, [*command, "--no-shadows"]).output.count("wrote ") == 2
@@ -123,6 +133,51 @@ def test_batch_skips_up_to_date_images_and_force_redoes_them(models, tmp_path):
     assert "rendered 1 image" in CliRunner().invoke(cli, [*command, "--no-shadows"]).output
     forced = CliRunner().invoke(cli, [*command, "--no-shadows", "--force"])
     assert "rendered 2 images" in forced.output
+
+
+def test_batch_record_follows_every_file_an_input_reads(tmp_path):
+    """A sub-file beside an .ldr and a scene's part in its parts folder are in the record;
+    an input with a missing part, or a file saved during its load, keeps no record."""
+    from conftest import tiny_scene
+
+    folder = tmp_path / "in"
+    main = write(folder, "main.ldr", "0 main\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 wall.ldr\n")
+    wall = write(folder, "wall.ldr", "0 wall\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    gap = write(folder, "gap.ldr", "0 gap\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 nosuchpart.dat\n" + PLATE)
+    scene = tiny_scene(folder)
+    part = write(folder / "parts", "ldscene_test_block.dat", "0 block\n" + BRICKS)
+    text = scene.read_text().replace("part: 3001,", "part: ldscene_test_block,", 1)
+    assert text != scene.read_text()
+    scene.write_text(text)  # the scene's parts/ folder is searched for parts
+    saved_earlier(main, wall, gap, scene, part)
+    out = tmp_path / "out"
+    command = ["render", str(main), str(gap), str(scene), "-o", f"{out}/", "-j", "1"]
+    command += ["--width", "96", "--height", "72", "--aa", "1"]
+
+    def rendered() -> set[str]:
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+        return {Path(line.split()[1]).name for line in result.output.splitlines()
+                if line.startswith("wrote ")}  # fmt: skip
+
+    assert rendered() == {"main.png", "gap.png", "tiny.png"}
+    assert rendered() == {"gap.png"}  # a missing part: not recorded
+    red = wall.read_text()
+    saved_earlier(write(folder, "wall.ldr", red.replace(" 4 ", " 1 ")))
+    assert rendered() == {"main.png", "gap.png"}
+    saved_earlier(write(folder / "parts", "ldscene_test_block.dat", "0 block\n" + PLATE))
+    assert rendered() == {"tiny.png", "gap.png"}
+    assert rendered() == {"gap.png"}
+
+    # A file saved once the load had started: what was rendered may be its older text.
+    model = load_model(main)
+    assert set(model.files) == {main.resolve(), wall.resolve()}
+    modified = wall.stat().st_mtime_ns
+    assert files_read(model, modified + 10**9) == {
+        str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in model.files
+    }
+    assert files_read(model, modified) is None
+    assert files_read(load_model(gap), time.time_ns()) is None  # a missing part
 
 
 def test_batch_mixes_scenes_and_models(tmp_path):

@@ -6,19 +6,23 @@ loads.  One bad input does not stop the others: its failure is reported with its
 and the command exits 1 at the end.  Only this process writes files, each atomically.
 
 An output folder keeps a record of what it holds (`.ldscene-render.json`): for each input,
-a digest of its file (and of a scene's model files), of the render settings and of ldscene's
-version, and the size and time of each image written.  A re-run skips an input whose digest
-and images are unchanged; `--force` renders everything again.  Files a model refers to by
-name (sub-files beside an .ldr, parts) are not in the digest: after editing those, `--force`.
+a digest of the render settings and of ldscene's version, a digest of each file on disk it was
+read from (the input, an `.ldr`'s sub-files beside it, a scene's models and parts folders:
+`Model.files`), and the size and time of each image written.  A re-run skips an input whose
+settings, files and images are unchanged, without loading it; `--force` renders everything
+again.  An input that had missing parts is always rendered again (a file added since may
+supply them).  The library is not in the record: after updating it, `--force`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +36,7 @@ from ldscene.farm.tasks import RenderTask, TaskOutput, portable_meshes
 #: What a folder given as an input contributes: its models and scenes (not its parts).
 INPUT_SUFFIXES = (".ldr", ".mpd", ".yaml", ".yml")
 MANIFEST = ".ldscene-render.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 @dataclass
@@ -41,7 +45,7 @@ class Item:
 
     input: Path
     base: Path  # output for a single view; `stem-<view>.suffix` beside it for several
-    digest: str | None = None
+    files: dict[str, str] | None = None  # file read: its digest (None: not recorded)
     outputs: list[Path] = field(default_factory=list)
     written: dict[str, tuple[int, int]] = field(default_factory=dict)  # name: (size, mtime)
     errors: list[str] = field(default_factory=list)
@@ -120,27 +124,35 @@ def settings_text(req, suffix: str) -> str:
     return json.dumps(settings, sort_keys=True, default=str)
 
 
-def input_digest(path: Path, settings: str) -> str | None:
-    """A digest of the settings, the input file and (for a scene) its model files; None
-    when the input cannot be read (it then fails when it loads)."""
-    from ldscene.inputs import is_scene
-
-    digest = hashlib.sha256(settings.encode())
+def file_digest(path: Path) -> str | None:
+    """The sha256 of a file's bytes; None when it cannot be read (gone, unreadable)."""
     try:
-        digest.update(path.read_bytes())
-        if is_scene(path):
-            from ldscene.scene.compose import read_spec
-
-            spec = read_spec(path)
-            for name, model in sorted(spec.models.items()):
-                if getattr(model, "file", None):
-                    source = (path.resolve().parent / model.file).resolve()
-                    digest.update(name.encode() + b"\0")
-                    if source.is_file():
-                        digest.update(source.read_bytes())
-    except (OSError, LdsceneError, ValueError):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
         return None
-    return digest.hexdigest()
+
+
+#: File times come from the kernel's coarse clock, which may trail `time.time_ns()` by a tick.
+CLOCK_SLACK_NS = 20_000_000
+
+
+def files_read(model, load_started_ns: int) -> dict[str, str] | None:
+    """What the record keeps of the files `model` was read from: path → digest.  None (keep no
+    record) when a part was missing, or a file can no longer be read, or was modified once the
+    load had started (what was rendered may be its older text)."""
+    if model.missing:
+        return None
+    files: dict[str, str] = {}
+    for path in model.files:
+        try:
+            modified = path.stat().st_mtime_ns
+        except OSError:
+            return None
+        digest = file_digest(path)
+        if digest is None or modified >= load_started_ns - CLOCK_SLACK_NS:
+            return None
+        files[str(path)] = digest
+    return files
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -167,16 +179,19 @@ def save_manifest(out_dir: Path, entries: dict) -> None:
     write_atomic(out_dir / MANIFEST, lambda handle: handle.write(data), "the batch record")
 
 
-def is_up_to_date(entry: dict | None, digest: str | None, out_dir: Path) -> bool:
-    if not entry or digest is None or entry.get("digest") != digest:
+def is_up_to_date(entry: dict | None, settings: str, out_dir: Path) -> bool:
+    """Whether `entry` (of the record) was rendered with these settings from files that are
+    unchanged, into images that are still there as written."""
+    if not isinstance(entry, dict) or entry.get("settings") != settings:
         return False
-    outputs = entry.get("outputs") or {}
-    if not outputs:
+    files, outputs = entry.get("files"), entry.get("outputs")
+    if not isinstance(files, dict) or not files or not isinstance(outputs, dict) or not outputs:
+        return False
+    if any(file_digest(Path(name)) != digest for name, digest in files.items()):
         return False
     for name, stamp in outputs.items():
-        path = out_dir / name
         try:
-            if list(_stamp(path)) != list(stamp):
+            if list(_stamp(out_dir / name)) != list(stamp):
                 return False
         except OSError:
             return False
@@ -273,7 +288,7 @@ def run_batch(
 
     warn = warn or (lambda text: print(text, file=sys.stderr))
     suffix = items[0].base.suffix.lower() if items else ".png"
-    settings = settings_text(req, suffix)
+    settings = hashlib.sha256(settings_text(req, suffix).encode()).hexdigest()
     manifest = load_manifest(out_dir) if out_dir is not None else {}
     changed = False
     written: list[Path] = []
@@ -288,12 +303,16 @@ def run_batch(
             failed[item.input] = "; ".join(dict.fromkeys(item.errors))
             if manifest.pop(key, None) is not None:
                 changed = True
-        elif out_dir is not None and item.digest is not None:
-            manifest[key] = {"digest": item.digest, "outputs": item.written}
+        elif out_dir is not None and item.files is not None:
+            manifest[key] = {"settings": settings, "files": item.files, "outputs": item.written}
+            changed = True
+        elif manifest.pop(key, None) is not None:
             changed = True
         display.advance(len(written))
 
-    def on_loaded(path: Path, model) -> None:
+    def on_loaded(item: Item, started_ns: int, path: Path, model) -> None:
+        if out_dir is not None:
+            item.files = files_read(model, started_ns)
         if model.missing and not req.quiet:
             names = sorted({m.name for m in model.missing})
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
@@ -317,10 +336,9 @@ def run_batch(
             # any load, so an unreachable one costs none).
             todo = []
             for n, item in enumerate(items):
-                if out_dir is not None:
-                    item.digest = input_digest(item.input, settings)
+                if out_dir is not None and not force:
                     entry = manifest.get(str(item.input.resolve()))
-                    if not force and is_up_to_date(entry, item.digest, out_dir):
+                    if is_up_to_date(entry, settings, out_dir):
                         up_to_date.append(item.input)
                         continue
                 todo.append((n, item))
@@ -332,7 +350,8 @@ def run_batch(
             for n, item in todo:
                 try:
                     sub = dataclasses.replace(req, input_path=item.input, output=item.base)
-                    meshes, options, views = prepare(sub, on_loaded)
+                    loaded = functools.partial(on_loaded, item, time.time_ns())
+                    meshes, options, views = prepare(sub, loaded)
                     item.outputs = output_paths(item.base, views)
                 except LdsceneError as err:
                     item.errors.append(str(err))
