@@ -71,3 +71,35 @@ def test_without_bfc_statements_models_keep_one_leaf_per_part(tmp_path: Path) ->
     plain = "\n".join(line for line in MODEL.splitlines() if "BFC" not in line) + "\n"
     model = load_model(write(tmp_path, "plain.mpd", plain))
     assert len(model.leaves) == 1 and model.n_instances == 9
+
+
+CHAIN = """\
+0 FILE main.ldr
+0 BFC CERTIFY CCW
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 cert.ldr
+1 16 100 0 0 1 0 0 0 1 0 0 0 1 wrapper.ldr
+0 NOFILE
+0 FILE wrapper.ldr
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 cert.ldr
+0 NOFILE
+0 FILE cert.ldr
+0 BFC CERTIFY CCW
+4 16 -20 -40 0 20 -40 0 20 0 0 -20 0 0
+1 4 0 24 0 1 0 0 0 1 0 0 0 1 3001.dat
+0 NOFILE
+"""
+
+
+def test_a_certified_model_under_an_uncertified_one_draws_its_own_lines_two_sided(tmp_path):
+    """A model file culls only if it and every model file above it are certified; the parts
+    it places still cull (a part is certified on its own)."""
+    model = load_model(write(tmp_path, "chain.mpd", CHAIN))
+    assert model.n_instances == 4
+    for i in range(model.n_instances):
+        leaf = model.leaves[model.leaf[i]]
+        under_wrapper = model.transform[i][0, 3] == 100
+        if leaf.is_part:
+            assert not leaf.geometry.two_sided.any()
+        else:  # cert.ldr's own quad
+            assert leaf.geometry.two_sided.all() == under_wrapper
+            assert leaf.geometry.two_sided.any() == under_wrapper

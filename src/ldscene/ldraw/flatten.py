@@ -93,8 +93,8 @@ class _Placed:
 
 
 def _state_key(state: tuple) -> tuple:
-    source, remap, inverted, clipped = state
-    return source.key, remap, inverted, clipped
+    source, remap, inverted, clipped, chain = state
+    return source.key, remap, inverted, clipped, chain
 
 
 def _own_record(own: SourceKey, record: Record, parsed: LDrawFile, source: Source) -> Record:
@@ -214,7 +214,7 @@ class Flattener:
         its own frame, and placed by its parents with one batched matrix product: a sub-model
         used a thousand times costs one walk, and exponential nesting stays linear in files."""
         done: dict[tuple, _Placed] = {}
-        start = (root, (), False, True)
+        start = (root, (), False, True, True)
         stack: list[tuple[tuple, bool]] = [(start, False)]
         on_path: list[SourceKey] = []
         while stack:
@@ -244,8 +244,9 @@ class Flattener:
         return record, parsed, children
 
     def _sub_models(self, state: tuple) -> list[tuple]:
-        """The states of the sub-models a file's references place, in order."""
-        source, remap, inverted, clipped = state
+        """The states of the sub-models a file's references place, in order: (source, colour
+        remap, inverted, clipped: no NOCLIP above, chain: every model file above certified)."""
+        source, remap, inverted, clipped, chain = state
         record, parsed, children = self._view(source)
         remap = self._file_colours(source, parsed, remap)
         refs = parsed.refs
@@ -258,6 +259,7 @@ class Flattener:
                         tuple(sorted(remap.items())),
                         inverted ^ bool(refs.invert[i]),
                         clipped and bool(refs.clip[i]),
+                        chain and parsed.certified,
                     )
                 )
         return found
@@ -265,15 +267,18 @@ class Flattener:
     def _place_file(self, state: tuple, done: dict[tuple, _Placed]) -> _Placed:
         """One file's instances in its own frame: its own geometry, its leaves, then each
         sub-model's (already flattened) instances placed by the referencing line."""
-        source, remap_items, inverted, clipped = state
+        source, remap_items, inverted, clipped, chain = state
         record, parsed, children = self._view(source)
         remap = self._file_colours(source, parsed, remap_items)
         parts: list[_Placed] = []
         if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
             own = source.key.own_lines()
             self._own.setdefault(own, _own_record(own, record, parsed, source))
+            # A model file's own lines cull only if it and all the model files above it are
+            # certified (parts below an uncertified model still cull: a part is certified alone).
+            own_source = Source(own, source.display, False)
             leaf = self._leaf_id(
-                Source(own, source.display, False), parsed.name or "model", False, inverted, clipped
+                own_source, parsed.name or "model", False, inverted, clipped and chain
             )
             parts.append(_Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0))
         refs = parsed.refs
