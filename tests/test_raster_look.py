@@ -108,3 +108,12 @@ def test_models_get_a_floor_with_a_shadow_by_default(tmp_path):
         assert done.returncode == 0, done.stderr
         covered[name] = int((np.asarray(Image.open(out))[..., 3] > 0).sum())
     assert covered["floor"] > covered["none"] + 500, covered
+
+
+def test_a_flattening_placement_keeps_its_colour(tmp_path):
+    """A singular matrix that flattens a flat primitive along its own normal (a disc's y row
+    all zero) is legal LDraw: the disc is drawn in its colour, not black."""
+    path = write(tmp_path, "flat.ldr", "0 flat disc\n1 4 0 0 0 20 0 0 0 0 0 0 0 20 4-4disc.dat\n")
+    img = render(path, "top", edges=False)
+    red, green, blue = centre_patch(img, 0.5).mean(axis=0)
+    assert red > 120 and red > 2 * green and red > 2 * blue, (red, green, blue)

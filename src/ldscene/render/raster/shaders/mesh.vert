@@ -96,7 +96,8 @@ void main()
     mat3 ca = mat3(cross(a[1], a[2]), cross(a[2], a[0]), cross(a[0], a[1]));
     mat3 cb = mat3(cross(b[1], b[2]), cross(b[2], b[0]), cross(b[0], b[1]));
     float det = dot(a[0], ca[0]) * dot(b[0], cb[0]);
-    frag_normal = normalize(cb * (ca * normal)) * sign(det);
+    // A flattening (singular) placement has det 0 and still a cofactor: keep its sign +.
+    frag_normal = normalize(cb * (ca * normal)) * (det < 0.0 ? -1.0 : 1.0);
 #endif
 #ifdef COLOR_0_LOC
 #ifdef TEXCOORD_0_LOC
