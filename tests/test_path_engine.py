@@ -72,6 +72,25 @@ def test_trans_orange_in_front_of_white_is_orange(tmp_path, engine):
     assert sat >= 0.5 * ref_sat, (sat, ref_sat)
 
 
+@pytest.mark.parametrize("engine", ["path", "raster"])
+def test_milky_white_hides_a_dark_wall_that_trans_clear_shows(tmp_path, engine):
+    # LDConfig's ALPHA is opacity: Milky White (ALPHA 240) is nearly opaque, Trans-Clear
+    # (ALPHA 128) clear; each in front of a black wall.
+    wall = [brick(0, x, y, 60) for x in (-80, 0, 80) for y in (0, -24, 24)]
+    faces = {}
+    for colour in (15, 79, 47):
+        path = model_file(tmp_path, [brick(colour), *wall], f"m{colour}.ldr")
+        with open_renderer(
+            EngineSettings.parse(engine, samples=8), load_model(path), RenderOptions(**SMALL)
+        ) as r:
+            img = r.render_array(View.named("front"))
+        h, w, _ = img.shape
+        patch = img[int(h * 0.47) : int(h * 0.58), int(w * 0.4) : int(w * 0.6), :3]
+        faces[colour] = float(patch.mean())
+    assert faces[79] > 0.7 * faces[15], faces
+    assert faces[47] < 0.65 * faces[79], faces
+
+
 def test_chrome_is_brighter_and_more_contrasted_than_grey(tmp_path):
     # Chrome_Silver (383) and Light_Bluish_Grey (71) have similar LDConfig values.
     def stats(colour: int) -> tuple[float, float]:

@@ -110,6 +110,23 @@ def test_models_get_a_floor_with_a_shadow_by_default(tmp_path):
     assert covered["floor"] > covered["none"] + 500, covered
 
 
+def test_milky_white_is_nearly_opaque_and_trans_clear_is_clear(tmp_path):
+    """LDConfig's ALPHA is honoured: Milky White (ALPHA 240) lets little of a black wall
+    behind it through, Trans-Clear (ALPHA 128) most of it."""
+
+    def face(colour: int) -> float:
+        model = (
+            f"0 brick before a black wall\n1 {colour} 0 0 -40 1 0 0 0 1 0 0 0 1 3003.dat\n"
+            "1 0 0 0 0 3 0 0 0 3 0 0 0 1 3001.dat\n"
+        )
+        img = render(write(tmp_path, f"wall{colour}.ldr", model), edges=False, shadows=False)
+        return float(centre_patch(img, 0.4).mean())
+
+    white, milky, clear = face(15), face(79), face(47)
+    assert milky > 0.8 * white, (milky, white)
+    assert clear < 0.65 * milky, (clear, milky)
+
+
 def test_a_flattening_placement_keeps_its_colour(tmp_path):
     """A singular matrix that flattens a flat primitive along its own normal (a disc's y row
     all zero) is legal LDraw: the disc is drawn in its colour, not black."""

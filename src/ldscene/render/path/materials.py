@@ -85,17 +85,30 @@ def grain_texture(look: Appearance) -> Dict:
     return {"type": "bitmap", "data": grains, "filter_type": "nearest", "raw": True}
 
 
+def see_through(look: Appearance) -> Dict:
+    """A transparent appearance's surface: glass, blended with plastic of its colour where
+    it lets only part of the light through (milky, opal, glow-in-the-dark: `clarity`)."""
+    if look.clarity >= 1.0:
+        return glass(look.base)
+    return {
+        "type": "blendbsdf",
+        "weight": look.clarity,
+        "bsdf_0": {"type": "twosided", "bsdf": plastic(look.base, look.roughness)},
+        "bsdf_1": glass(look.base),
+    }
+
+
 def bsdf(look: Appearance) -> Dict:
     """The Mitsuba BSDF dict for one appearance."""
     if look.finish is Finish.GLASS:
-        return glass(look.base)
+        return see_through(look)
     if look.finish is Finish.GLITTER:
-        base = glass(look.base) if look.transparent else plastic(look.base, look.roughness)
+        base = see_through(look) if look.transparent else plastic(look.base, look.roughness)
         flakes = {"type": "twosided", "bsdf": conductor(look.flake_rgb or look.base, 0.25)}
         weight = grain_texture(look)
         return {"type": "blendbsdf", "weight": weight, "bsdf_0": base, "bsdf_1": flakes}
     if look.transparent:  # chrome or metal glass (rare): glass is what shows
-        return glass(look.base)
+        return see_through(look)
     if look.finish in (Finish.CHROME, Finish.METAL):
         surface = conductor(look.base, look.roughness)
     elif look.finish in (Finish.PEARLESCENT, Finish.MATTE_METALLIC):

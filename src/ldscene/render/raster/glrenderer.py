@@ -82,6 +82,7 @@ from OpenGL.GL import (
 from pyrender.constants import GLTF, ProgramFlags, RenderFlags
 from pyrender.shader_program import ShaderProgramCache
 
+from ldscene.appearance import CLEAR_OPACITY
 from ldscene.render.raster.framebuffers import Framebuffers
 from ldscene.render.raster.lines import SHADER_DEFINES, drawn_segments
 from ldscene.render.raster.materials import GLASS_LINES, LINES, SHADOW_CATCHER
@@ -105,7 +106,7 @@ class _ProgramCache(ShaderProgramCache):
 
     def __init__(self, shader_dir: str) -> None:
         super().__init__(shader_dir=shader_dir)
-        self.defines: dict[str, float] = dict(SHADER_DEFINES)
+        self.defines: dict[str, float] = {**SHADER_DEFINES, "CLEAR_OPACITY": CLEAR_OPACITY}
         self.kind: str | None = None
 
     def get_program(self, vertex_shader, fragment_shader, geometry_shader=None, defines=None):

@@ -255,12 +255,16 @@ void main()
         // trans-orange part in front of white shows LDConfig's orange), and the surface adds
         // its reflections and some body colour (which is all that shows in front of black).
         // Grazing angles reflect more and transmit less, as Fresnel has it.
+        // Milky, opal and glow-in-the-dark colours let only part of the light through
+        // (appearance.py's `clarity`; CLEAR_OPACITY is a #define from there) and send back
+        // the rest as an opaque part would.
+        float clarity = clamp((1.0 - opacity) / (1.0 - CLEAR_OPACITY), 0.0, 1.0);
         vec3 tint = base_color.rgb / max(max(base_color.r, base_color.g), max(base_color.b, 1e-4));
         float grazing = (1.0 - nv) * (1.0 - nv) * (1.0 - nv);
-        vec3 transmit = tint * (1.0 - 0.55 * grazing) * (1.0 - 0.1 * opacity);
+        vec3 transmit = tint * (1.0 - 0.55 * grazing) * (1.0 - 0.1 * opacity) * clarity;
         // The light it sends back: where it lets light through (clear glass) only a faint
         // reflection, lest it add up to more than what it covers.
-        vec3 reflected = color * (0.4 + 0.5 * grazing);
+        vec3 reflected = color * mix(1.0, 0.4 + 0.5 * grazing, clarity);
         vec3 sent_back = max(1.0 - transmit, vec3(0.12 + 0.6 * grazing));
         float coverage = clamp(1.0 - dot(transmit, vec3(0.2126, 0.7152, 0.0722)), 0.0, 1.0);
         frag_color = vec4(tone(reflected) * sent_back, coverage);
