@@ -215,9 +215,9 @@ def test_render_workers_still_get_the_prints(tmp_path):
     assert counts[0] == counts[1]
 
 
-def test_model_file_draws_its_fallback_once(tmp_path):
-    """A TEXMAP in a model file (not a part): placed parts cannot carry a print projected in
-    the model's frame, so the model draws its FALLBACK, and the `0 !:` copy is not added."""
+def test_model_file_without_the_image_draws_its_fallback_once(tmp_path):
+    """A TEXMAP in a model file whose image is missing: the model draws its FALLBACK, and the
+    `0 !:` copy is not added."""
     (tmp_path / "m.ldr").write_text(
         "0 model\n0 !TEXMAP START PLANAR 0 0 0 1 0 0 0 0 1 any.png\n"
         "0 !: 1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 !: 3 4 0 0 0 1 0 0 0 0 1\n"
@@ -227,6 +227,34 @@ def test_model_file_draws_its_fallback_once(tmp_path):
     model = load_model(tmp_path / "m.ldr", use_cache=False)
     assert sorted(model.colour.tolist()) == [1, 14]
     assert [leaf.name for leaf in model.leaves] == ["3001.dat"]  # no loose `!:` triangle
+
+
+def test_model_file_prints_its_own_lines_and_places_parts_plain(tmp_path):
+    """A TEXMAP in a model file textures the model's own loose lines (`0 !:` ones too), as
+    LDView does; a part it places under a NEXT is drawn plain, with a warning naming the line
+    (placed parts are instanced and carry no print), and that NEXT takes no loose line."""
+    encoded = base64.b64encode(_png((255, 0, 0, 255))).decode()
+    (tmp_path / "m.mpd").write_text(
+        "0 FILE main.ldr\n0 main\n"
+        "0 !TEXMAP START PLANAR -40 -80 0 40 -80 0 -40 0 0 red.png\n"
+        "0 !: 4 16 -40 -80 0 -40 0 0 40 0 0 40 -80 0\n"
+        "0 !TEXMAP FALLBACK\n4 8 -40 -80 0 -40 0 0 40 0 0 40 -80 0\n0 !TEXMAP END\n"
+        "0 !TEXMAP NEXT PLANAR 80 -8 -20 120 -8 -20 80 -8 20 red.png\n"
+        "1 15 100 0 0 1 0 0 0 1 0 0 0 1 3068b.dat\n"
+        "3 2 0 10 0 10 10 0 0 20 0\n"
+        f"0 NOFILE\n0 !DATA red.png\n0 !: {encoded}\n"
+    )
+    model = load_model(tmp_path / "m.mpd", use_cache=False)
+    own = next(leaf for leaf in model.leaves if not leaf.is_part).geometry
+    assert own.n_triangles == 3  # the printed quad and the plain triangle; no fallback quad
+    assert own.textured and sorted(own.texture.tolist()) == [-1, 0, 0]
+    assert sorted(own.triangle_colours.tolist()) == [2, 16, 16]
+    tile = next(leaf for leaf in model.leaves if leaf.is_part)
+    assert tile.name == "3068b.dat" and not tile.geometry.textured
+    assert [w for w in model.warnings if "TEXMAP print" in w] == [
+        f"{tmp_path / 'm.mpd'}:9: a TEXMAP print on a part placed by a model file is not drawn: "
+        "the part is drawn plain (put the print in a part file, or on the model's own lines)"
+    ]
 
 
 def test_path_engine_print_does_not_repeat_beyond_its_borders(library_path):

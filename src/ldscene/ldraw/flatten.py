@@ -22,7 +22,7 @@ from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import FileKind, Files, Record
 from ldscene.ldraw.studs import StudStyle
-from ldscene.ldraw.texmap import fallback_view
+from ldscene.ldraw.texmap import ModelViews, find_image, model_views
 
 #: Up to this many instances, the stud rule is given the corners of their boxes (see
 #: `Flattener._choose_studs`).
@@ -98,7 +98,8 @@ def _state_key(state: tuple) -> tuple:
 
 
 def _own_record(own: SourceKey, record: Record, parsed: LDrawFile, source: Source) -> Record:
-    """A record for the loose geometry (type 2-5 lines) a model file draws itself."""
+    """A record for the loose geometry (type 2-5 lines, and the TEXMAP lines that apply to
+    them) a model file draws itself; its container is the file's, for `!DATA` images."""
     return Record(
         own,
         record.display,
@@ -110,14 +111,18 @@ def _own_record(own: SourceKey, record: Record, parsed: LDrawFile, source: Sourc
             triangle_clip=parsed.triangle_clip,
             certified=parsed.certified,
             n_quads=parsed.n_quads,
+            triangle_lines=parsed.triangle_lines,
+            edge_lines=parsed.edge_lines,
+            cond_line_numbers=parsed.cond_line_numbers,
             edges=parsed.edges,
             edge_colours=parsed.edge_colours,
             cond_lines=parsed.cond_lines,
             cond_colours=parsed.cond_colours,
+            texmaps=parsed.texmaps,
         ),
         [],
         source,
-        None,
+        record.container,
     )
 
 
@@ -143,6 +148,7 @@ class Flattener:
         self._remaps: dict[tuple, dict[int, int]] = {}
         self._own: dict[SourceKey, Record] = {}  # model files' own loose geometry
         self._built: dict[LeafKey, PartGeometry] = {}  # BFC variants and own geometry
+        self._views: dict[SourceKey, ModelViews] = {}  # model files' TEXMAP views
 
     def flatten(self, root_key: SourceKey) -> Model:
         """Walk the model tree from `root_key` and return its placed instances."""
@@ -152,7 +158,7 @@ class Flattener:
             leaf = self._leaf_id(root.source, root.parsed.name, True)
             placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
         else:
-            check_instances(self.files, root.source, lambda r: fallback_view(r.parsed, r.children))
+            check_instances(self.files, root.source, self._placed_view)
             placed = self._walk(root.source)
         return self._model(placed, root.display, root.parsed.name or Path(root.display).name)
 
@@ -162,7 +168,7 @@ class Flattener:
         self._start()
         kind = self.files.kind(source)
         if kind is FileKind.MODEL:
-            check_instances(self.files, source, lambda r: fallback_view(r.parsed, r.children))
+            check_instances(self.files, source, self._placed_view)
             sub = self._walk(source)
             title = self.files.record(source).parsed.name or name
             placed = self._place(sub, np.eye(4), MAIN_COLOUR, title)
@@ -240,8 +246,33 @@ class Flattener:
 
     def _view(self, source: Source):
         record = self.files.record(source)
-        parsed, children = fallback_view(record.parsed, record.children)  # TEXMAP: fallback
-        return record, parsed, children
+        views = self._model_views(record)
+        return record, views.placed, views.children
+
+    def _placed_view(self, record: Record) -> tuple[LDrawFile, list]:
+        views = self._model_views(record)
+        return views.placed, views.children
+
+    def _model_views(self, record: Record) -> ModelViews:
+        """A model file's lines as the flattener draws them (TEXMAP: `texmap.model_views`);
+        references drawn without their print are reported once."""
+        found = self._views.get(record.key)
+        if found is None:
+            data = self.files.data.get(record.container) if record.container else None
+            folder, library = record.key.folder, self.files.library
+
+            def has_image(name: str) -> bool:
+                return find_image(name, library, folder, data) is not None
+
+            found = self._views[record.key] = model_views(record.parsed, record.children, has_image)
+            for line in found.plain:
+                self.files.problems.warn(
+                    record.display,
+                    line,
+                    "a TEXMAP print on a part placed by a model file is not drawn: the part is "
+                    "drawn plain (put the print in a part file, or on the model's own lines)",
+                )
+        return found
 
     def _sub_models(self, state: tuple) -> list[tuple]:
         """The states of the sub-models a file's references place, in order: (source, colour
@@ -273,7 +304,8 @@ class Flattener:
         parts: list[_Placed] = []
         if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
             own = source.key.own_lines()
-            self._own.setdefault(own, _own_record(own, record, parsed, source))
+            own_lines = self._model_views(record).own
+            self._own.setdefault(own, _own_record(own, record, own_lines, source))
             # A model file's own lines cull only if it and all the model files above it are
             # certified (parts below an uncertified model still cull: a part is certified alone).
             own_source = Source(own, source.display, False)

@@ -19,6 +19,10 @@ The rules, as the LDraw spec states them and LeoCAD implements them:
 - SPHERICAL `p1 p2 p3 a b`: centre p1, p2 - p1 towards the image centre, p3 fixes the plane of
   the equator; the image spans `a` degrees of longitude and `b` of latitude.
 
+In a model file, the model's own loose lines are printed as a part's are; the parts and
+sub-models it places are instances, which carry no print of the model's frame: they are drawn
+plain (`model_views`), with a warning.
+
 Images come from the MPD file's `0 !DATA` blocks, the model's `textures/` folder, then the
 library's `parts/textures/` and `p/textures/` (and their `unofficial/` twins).
 """
@@ -234,34 +238,41 @@ def _find_in(folder: Path, key: str) -> Path | None:
     return current if current.is_file() else None
 
 
-def fallback_view(parsed: LDrawFile, children: list) -> tuple[LDrawFile, list]:
-    """A model file's lines as tools without textures draw them (its FALLBACK geometry, no
-    `0 !:` lines), with the references' resolved `children` to match.
+@dataclass
+class ModelViews:
+    """How a model file with TEXMAP lines is drawn (`model_views`)."""
 
-    Model files are flattened to placed parts, which are instanced and cannot carry a print
-    projected in the model's frame; a texture belongs in a part (`expand.py` draws it there).
-    """
+    placed: LDrawFile  # what the file draws: the loose lines and references TEXMAP keeps
+    children: list  # their resolved files, to match
+    own: LDrawFile  # its loose lines, with the TEXMAP lines that apply to them
+    plain: list[int]  # lines of references drawn without the print their region gives them
+
+
+def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
+    """A model file's lines split for the flattener: references become placed instances, so
+    the ones TEXMAP keeps (the textured region's where its image is found, else the
+    fallback's) are placed as they are, without the print, which belongs in a part
+    (`plain`); its loose lines keep their TEXMAP lines, so the expander textures them as it
+    does a part's.  `has_image(name)` says whether an image is found."""
     if not parsed.texmaps:
-        return parsed, children
+        return ModelViews(parsed, children, parsed, [])
     refs = parsed.refs
     ref_lines = list(refs.lines) if refs is not None else []
     lines = dict.fromkeys(parsed.edge_lines.tolist(), False)
     lines.update(dict.fromkeys(parsed.cond_line_numbers.tolist(), False))
     lines.update(dict.fromkeys(parsed.triangle_lines.tolist(), True))
     lines.update(dict.fromkeys(ref_lines, True))
-    keep = line_states(parsed.texmaps, lines, lambda name: False).keep
+    states = line_states(parsed.texmaps, lines, has_image)
 
-    def mask(numbers) -> np.ndarray:
-        return np.array([keep.get(n, True) for n in list(numbers)], bool)
+    def kept(numbers) -> np.ndarray:
+        return np.array([states.keep.get(n, True) for n in list(numbers)], bool)
 
-    tri, edge, cond, ref = (
-        mask(parsed.triangle_lines),
-        mask(parsed.edge_lines),
-        mask(parsed.cond_line_numbers),
-        mask(ref_lines),
-    )
-    index = np.flatnonzero(ref)
-    view = replace(
+    tri, edge = kept(parsed.triangle_lines), kept(parsed.edge_lines)
+    cond = kept(parsed.cond_line_numbers)
+    index = np.flatnonzero(kept(ref_lines))
+    # The loose lines TEXMAP keeps are what the expander draws of `own`: here they say
+    # whether the file draws any of its own.
+    placed = replace(
         parsed,
         triangles=parsed.triangles[tri],
         triangle_colours=parsed.triangle_colours[tri],
@@ -276,7 +287,23 @@ def fallback_view(parsed: LDrawFile, children: list) -> tuple[LDrawFile, list]:
         refs=None if refs is None else _take(refs, index, len(ref_lines)),
         texmaps=[],
     )
-    return view, [children[i] for i in index]
+    plain = [n for n in ref_lines if n in states.projection]
+    # A NEXT that takes a reference is the reference's: left out of the loose lines' view, so
+    # that it does not take the next loose line instead.
+    consuming = sorted(n for n, takes in lines.items() if takes)
+    taken_by_refs = set()
+    for number, body in parsed.texmaps:
+        words = body.split()
+        if len(words) > 1 and words[1].upper() == "NEXT":
+            after = np.searchsorted(consuming, number, side="right")
+            if after < len(consuming) and consuming[after] in set(ref_lines):
+                taken_by_refs.add(number)
+    own = replace(
+        parsed,
+        refs=None,
+        texmaps=[(n, body) for n, body in parsed.texmaps if n not in taken_by_refs],
+    )
+    return ModelViews(placed, [children[i] for i in index], own, plain)
 
 
 def _take(refs: References, index: np.ndarray, count: int) -> References:
