@@ -83,3 +83,24 @@ def test_a_bad_drawing_line_is_a_warning_with_its_line_and_the_rest_is_kept() ->
     assert len(result.triangles) == 1 and len(result.edges) == 1
     assert [line for line, _ in result.warnings] == [2]
     assert np.isfinite(result.triangles).all()
+
+
+@pytest.mark.parametrize(
+    ("corners", "area"),
+    [
+        ("0 0 0 20 0 0 20 0 20 0 0 20", 400.0),  # convex: split along a-c as ever
+        ("0 0 0 40 0 20 0 0 40 10 0 20", 600.0),  # an arrowhead, its reflex corner last
+        ("10 0 20 0 0 0 40 0 20 0 0 40", 600.0),  # the same, its reflex corner first
+        ("0 0 0 20 0 0 0 0 20 20 0 20", 400.0),  # a bow-tie: edges b-c and d-a cross
+        ("0 0 0 20 0 20 20 0 0 0 0 20", 400.0),  # a bow-tie: edges a-b and c-d cross
+    ],
+)
+def test_quads_keep_their_shape_concave_or_bow_tie(corners: str, area: float) -> None:
+    """Out-of-spec quads are drawn as LDView draws them: an arrowhead keeps its notch, a
+    bow-tie becomes the square of its corners; both halves face the same way."""
+    parsed = parse_lines(["0 BFC CERTIFY CCW", f"4 16 {corners}"], "q.dat")
+    tris = parsed.triangles.astype(np.float64)
+    normals = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
+    assert np.allclose(np.abs(normals[:, 1]) / 2, [area / 2, area / 2])
+    assert normals[0, 1] * normals[1, 1] > 0
+    assert parsed.n_quads == 1 and parsed.triangle_lines.tolist() == [2, 2]

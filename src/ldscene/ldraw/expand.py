@@ -36,7 +36,7 @@ from ldscene.ldraw.studs import (
 from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
-GEOMETRY_VERSION = 5
+GEOMETRY_VERSION = 6
 
 _UNKNOWN = object()  # not looked up yet
 

@@ -426,6 +426,47 @@ def _drawing_arrays(
     return _line_by_line(lines, numbers, kind, problems)
 
 
+def _facing(corners: np.ndarray, one: tuple, two: tuple) -> np.ndarray:
+    """Whether the triangles of corners `one` and `two` of each quad (N, 4, 3) face alike (the
+    dot product of their normals is not negative), by Binet-Cauchy:
+    (u x v) . (w x z) = (u . w)(v . z) - (u . z)(v . w)."""
+    u = corners[:, one[1]] - corners[:, one[0]]
+    v = corners[:, one[2]] - corners[:, one[0]]
+    w = corners[:, two[1]] - corners[:, two[0]]
+    z = corners[:, two[2]] - corners[:, two[0]]
+
+    def dot(x, y):
+        return np.einsum("ij,ij->i", x, y)
+
+    return dot(u, w) * dot(v, z) - dot(u, z) * dot(v, w) >= 0
+
+
+def split_quads(quads: np.ndarray) -> np.ndarray:
+    """(N, 4, 3) quads → (2N, 3, 3) triangles: every quad's first triangle, then every second.
+
+    A quad (a, b, c, d) is split along a-c: (a, b, c) and (a, c, d).  The spec asks for convex
+    quads, but files hold others, drawn as LDView does: a concave one (an arrowhead, its
+    halves along a-c facing opposite ways) is split along b-d instead, (a, b, d) and
+    (b, c, d), which keeps its shape; a bow-tie (two of its edges cross, so neither diagonal
+    splits it) is drawn as the convex quad of its corners, (a, b, d, c) or (a, c, b, d).
+    """
+    first, second = quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]
+    if not len(quads):
+        return np.concatenate([first, second])
+    corners = quads.astype(np.float64)
+    bad = ~_facing(corners, (0, 1, 2), (0, 2, 3))
+    if bad.any():
+        q = corners[bad]
+        concave, abdc = _facing(q, (0, 1, 3), (1, 2, 3)), _facing(q, (0, 1, 3), (0, 3, 2))
+        # Corner orders of the two halves: concave, bow-tie (a, b, d, c), bow-tie (a, c, b, d).
+        orders = np.array([[[0, 1, 3], [1, 2, 3]], [[0, 1, 3], [0, 3, 2]], [[0, 2, 1], [0, 1, 3]]])
+        order = orders[np.where(concave, 0, np.where(abdc, 1, 2))]
+        halves = quads[bad][np.arange(len(order))[:, None, None], order]  # (M, 2, 3, 3)
+        first, second = first.copy(), second.copy()
+        first[bad], second[bad] = halves[:, 0], halves[:, 1]
+    return np.concatenate([first, second])
+
+
 def _fill_drawing(result: LDrawFile, drawing, drawing_no, drawing_cw, drawing_clip) -> None:
     problems = result.warnings
     tri_parts, colour_parts, clip_parts, cw_parts, line_parts = [], [], [], [], []
@@ -439,8 +480,7 @@ def _fill_drawing(result: LDrawFile, drawing, drawing_no, drawing_cw, drawing_cl
         points = coords.reshape(-1, kind, 3)
         if kind == 4:
             result.n_quads = len(points)
-            # (a, b, c, d) → (a, b, c) and (a, c, d)
-            points = np.concatenate([points[:, [0, 1, 2]], points[:, [0, 2, 3]]])
+            points = split_quads(points)
             colours, cw, clip, numbers = (
                 np.concatenate([a, a]) for a in (colours, cw, clip, numbers)
             )
