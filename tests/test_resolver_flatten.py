@@ -131,8 +131,9 @@ def test_flatten_reports_a_cycle(tmp_path: Path) -> None:
 1 16 0 0 0 1 0 0 0 1 0 0 0 1 a.ldr
 """,
     )
-    with pytest.raises(ModelError, match="reference cycle"):
+    with pytest.raises(ModelError, match="reference cycle") as caught:
         flatten(root)
+    assert caught.value.line == 4  # b.ldr's reference back to a.ldr, where the cycle closes
 
 
 def test_model_select_keeps_every_field(tmp_path: Path) -> None:

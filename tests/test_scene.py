@@ -475,7 +475,16 @@ scatter:
         ("place:\n  a: {part: 3001, color: 4\n  b: 3\n", 3, 4, ["YAML syntax error"]),
         ("place:\n  a: {part: 3001}\n  a: {part: 3002}\n", 3, 3, ["duplicate key 'a'"]),
         ("place:\n  a: {part: 3001, model: x}\n", 2, 7, ["needs exactly one of"]),
-        ("cameras:\n  c: {position: [0, 0, 9], look_at: nobody}\n", 2, 37, ["looks at 'nobody'"]),
+        (
+            "place:\n  a: {part: 3001}\ncameras:\n  c: {position: [0, 0, 9], look_at: nobody}\n",
+            4,
+            37,
+            ["looks at 'nobody'"],
+        ),
+        ("scene: {title: x}\n", 1, 1, ["the scene places nothing", "add a place: section"]),
+        ("place: {}\ncameras: {c: {lat: 30}}\n", 1, 8, ["the scene places nothing"]),
+        ("place:\n  a: {part: 3001, at: [2, 2]}\n", 2, 23, ["got a list of 2 values"]),
+        ("place:\n  a: {part: 3001, yaw: '20'}\n", 2, 24, ["without quotes or a unit"]),
     ],
 )
 def test_errors_name_file_line_column_and_a_fix(tmp_path, text, line, column, needles):

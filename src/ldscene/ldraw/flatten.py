@@ -381,9 +381,16 @@ class Flattener:
         names = [self.files.records[k].parsed.name or str(k) for k in on_path]
         parent = self.files.records[on_path[-1]]
         child_name = self.files.records[child.key].parsed.name or child.display
+        refs = parent.parsed.refs
+        lines = [
+            refs.lines[i]
+            for i, other in enumerate(parent.children)
+            if other is not None and other.key == child.key
+        ]
         return ModelError(
             f"reference cycle: {' -> '.join([*names[-3:], child_name])}",
             path=parent.display,
+            line=lines[0] if lines else None,
             hint="a model must not include itself, directly or through others",
         )
 

@@ -146,7 +146,7 @@ class Files:
             self.problems.warn(
                 str(path),
                 outside[0],
-                f"drawing line before the first '0 FILE' line is ignored{more}, as the MPD "
+                f"drawing line outside any '0 FILE' block is ignored{more}, as the MPD "
                 "rules say; move it into a '0 FILE' block",
             )
         source = Source(key, str(path), None)

@@ -133,6 +133,14 @@ def read_scene(doc: Any, path: str | Path) -> SceneSpec:
     if "render" in top:
         render = _render(reader, reader.mapping(top["render"], top.value_mark("render"), "render:"))
 
+    if not place and not scatter:
+        first = next(iter(top), None)
+        raise reader.error(
+            top.value_mark("place") if "place" in top else top.key_mark(first),
+            "the scene places nothing: it has no place: or scatter: entries",
+            "add a place: section, for example place: {ground: {part: 3811, color: Green}}",
+        )
+
     return SceneSpec(
         Path(path_text),
         title,

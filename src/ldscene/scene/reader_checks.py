@@ -94,7 +94,11 @@ class Reader:
         value = node[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(
-                node.value_mark(key), f"{key} of {what} must be a number, got {value_kind(value)}"
+                node.value_mark(key),
+                f"{key} of {what} must be a number, got {value_kind(value)}",
+                "write a plain number, without quotes or a unit; angles are in degrees"
+                if isinstance(value, str)
+                else None,
             )
         return self.real(value, node.value_mark(key), f"{key} of {what}", low, high)
 
@@ -231,7 +235,7 @@ def value_kind(value: Any) -> str:
     if isinstance(value, (YMap, dict)):
         return "a mapping"
     if isinstance(value, (YList, list)):
-        return "a list"
+        return f"a list of {len(value)} value{'' if len(value) == 1 else 's'}"
     if isinstance(value, str):
         return f"'{value}'"
     return repr(value)
