@@ -348,3 +348,37 @@ def test_a_figures_corners_are_deduplicated_as_numpy_unique_does():
     points = corners[rng.integers(0, 400, 3000)] @ tf.rot_y(33.0).T + 1.25
     assert np.array_equal(_unique_rows(points), np.unique(points, axis=0))
     assert len(_unique_rows(points)) < len(points)
+
+
+ROWER = """units: mm
+models:
+  rower:
+    minifig:
+      stance: sit
+      pose: {left_arm: ARM, right_arm: ARM}
+      hold:
+        left: {part: 2542, color: Reddish_Brown}
+        right: {part: 2542, color: Reddish_Brown}
+place:
+  water: {part: 3811, color: Blue}
+  boat:
+    group:
+      hull: {part: 2626, color: White, at: [0, 30, 0], settle: true}
+      seat: {part: 3004, color: Reddish_Brown, at: [0, 30, 0], settle: true, yaw: 90}
+      rower: {model: rower, at: [0, 60, 0], settle: true}
+"""
+
+
+def test_a_figure_held_up_by_what_it_holds_gets_a_warning_naming_its_line(tmp_path):
+    """Oars pointing down into the hull keep the rower off the seat: it rests there, as a rigid
+    figure would, and a warning says why and what to change; raised arms clear the hull."""
+    low = load_scene(write_scene(tmp_path, ROWER.replace("ARM", "70"), "low.yaml"), use_cache=False)
+    held = [w for w in low.model.warnings if "rests on what it holds" in w]
+    assert len(held) == 1 and held[0].startswith(f"{tmp_path / 'low.yaml'}:16:"), held
+    high = load_scene(
+        write_scene(tmp_path, ROWER.replace("ARM", "100"), "high.yaml"), use_cache=False
+    )
+    assert not [w for w in high.model.warnings if "rests on what it holds" in w]
+    # Without the warning's cause the torso sits lower: on the seat, not on the oars.
+    lows = [_by_part(s.entry_model("boat"), "973.dat")[0][1, 3] for s in (low, high)]
+    assert lows[1] - lows[0] > 12, lows  # LDraw y grows downwards

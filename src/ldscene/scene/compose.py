@@ -51,6 +51,7 @@ class Composer(Landing):
         self.reader = rd.Reader(str(spec.path), spec.units)
         self.folder = spec.path.resolve().parent
         self.built: dict[str, Model] = {}
+        self.held: dict[str, np.ndarray] = {}  # a built model's `Instances.held_mask`
         self._field: HeightField | None = None
         self._heights: DiskCache | None = None
         self._field_count = 0
@@ -170,9 +171,11 @@ class Composer(Landing):
             if definition.minifig.stance != "stand":
                 pieces = fig.assemble(definition.minifig, self.part_triangles)
             for piece in pieces:
-                out.add(models[piece.role], piece.transform, self.colour(piece.colour))
+                colour = self.colour(piece.colour)
+                out.add(models[piece.role], piece.transform, colour, held=piece.held)
         built = out.build(name, self._like, self.sources.colours, self.sources.studs)
         self.built[name] = built
+        self.held[name] = out.held_mask()
         return built
 
     def _file_model(self, definition: sp.ModelDef) -> Model:
@@ -240,7 +243,7 @@ class Composer(Landing):
                 out.add(model, transform, colour, prefix)
             elif p.model is not None:
                 model = self.model_def(p.model, p.ref_where, what, stack)
-                out.add(model, transform, colour, (*prefix, p.model))
+                out.add(model, transform, colour, (*prefix, p.model), self.held[p.model])
             else:
                 assert p.group is not None
                 for member in p.group:

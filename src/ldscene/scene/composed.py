@@ -102,6 +102,9 @@ class Instances:
         self.transform: list[np.ndarray] = []
         self.path: list[np.ndarray] = []
         self.step: list[np.ndarray] = []
+        #: Per instance: something a figure holds (`hold:`), which settling checks the figure
+        #: is not resting on.
+        self.held: list[np.ndarray] = []
         self.paths: Interner[tuple[str, ...]] = Interner([()])
         self.count = 0
         #: Placements with `settle: true` not settled yet, in the order they were completed
@@ -113,8 +116,14 @@ class Instances:
         return self.leaves.id(leaf, leaf.name if leaf.is_part else (leaf.name, id(leaf.geometry)))
 
     def add(
-        self, model: Model, transform: np.ndarray, colour: int, prefix: tuple[str, ...] = ()
+        self,
+        model: Model,
+        transform: np.ndarray,
+        colour: int,
+        prefix: tuple[str, ...] = (),
+        held: np.ndarray | bool = False,
     ) -> None:
+        """Place `model`; `held`: per instance of it (or for all), whether a figure holds it."""
         if not model.n_instances:
             return
         remap = np.array([self._leaf_id(leaf) for leaf in model.leaves], np.int32)
@@ -124,7 +133,12 @@ class Instances:
         path_map = np.array([self.paths.id(prefix + p) for p in model.paths], np.int32)
         self.path.append(path_map[model.path])
         self.step.append(model.step.astype(np.int32))
+        self.held.append(np.broadcast_to(np.asarray(held, bool), (model.n_instances,)))
         self.count += model.n_instances
+
+    def held_mask(self) -> np.ndarray:
+        """(N,) bool: which instances a figure holds."""
+        return stack_or(self.held, (0,), bool)
 
     def lower(self, start: int, end: int, drop: float) -> None:
         """Move instances start..end down by `drop` LDU (LDraw +y; negative raises them)."""

@@ -28,6 +28,9 @@ from ldscene.scene.scatter import ScatterChoice, ScatterFailure, scatter
 #: that takes it (4 LDU, a stud's height), or a neighbour's top edge flush with its side.
 #: Less than that is a round thing dipping between studs, which the full field gets right.
 NARROW_HOLD = 3.0
+#: A settled figure held up by what it holds more than this (LDU, half a brick) above where
+#: its body would rest gets a warning; less is a rifle under a lying figure, as meant.
+HELD_UP = 12.0
 
 
 class Landing:
@@ -53,7 +56,8 @@ class Landing:
                 if not (other_start <= start and end <= other_end):
                     others[other_start:other_end] = False
             others[start:end] = False
-            drop = self.settle_drop(current, np.arange(start, end), np.nonzero(others)[0])
+            below = np.nonzero(others)[0]
+            drop = self.settle_drop(current, np.arange(start, end), below)
             if drop is None:
                 raise self.error(
                     p.settle_where,
@@ -63,7 +67,40 @@ class Landing:
                     if in_model
                     else "place ground (a baseplate, a model) under it, or remove settle: true",
                 )
+            self._check_held_up(out, current, start, end, below, drop, p, what)
             out.lower(start, end, drop)
+
+    def _check_held_up(
+        self,
+        out: Instances,
+        model: Model,
+        start: int,
+        end: int,
+        below: np.ndarray,
+        drop: float,
+        p: sp.Placement,
+        what: str,
+    ) -> None:
+        """Warn when a settling figure comes to rest on something it holds, well above where
+        its body would rest: a held oar pointing down into a boat keeps its rower off the seat.
+        It rests there as the rigid thing it is; the warning says why and what to change."""
+        held = out.held_mask()[start:end]
+        if not held.any() or held.all():
+            return
+        body = self.settle_drop(model, np.arange(start, end)[~held], below)
+        if body is None or body - drop <= HELD_UP:
+            return
+        self.sources.warnings.append(
+            str(
+                self.error(
+                    p.settle_where,
+                    f"{what} rests on what it holds, {body - drop:.0f} LDU above where it "
+                    "would rest without it",
+                    "raise the arms with pose:, or turn the held part with hold: ... turn:, "
+                    "so that it clears what is below",
+                )
+            )
+        )
 
     def settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
         """How far (LDU, down) the `moving` instances fall onto the `below` ones (see

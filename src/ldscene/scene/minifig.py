@@ -100,6 +100,10 @@ GRIP_CENTRE = np.array([0.0, -0.8234, -9.8949])
 GRIP_AXIS = np.array([0.0, -10.64966, -2.75422]) / np.linalg.norm([0.0, -10.64966, -2.75422])
 
 
+#: The role suffix of a held piece: `left_held`, `right_held`.
+HELD = "_held"
+
+
 @dataclass
 class FigPiece:
     """One part of an assembled figure, in the figure's frame (LDraw axes)."""
@@ -109,6 +113,11 @@ class FigPiece:
     colour: ColourRef | int
     transform: np.ndarray
     where: Mark = NO_MARK
+
+    @property
+    def held(self) -> bool:
+        """Whether the figure holds this piece (`hold:`) rather than being made of it."""
+        return self.role.endswith(HELD)
 
 
 def _rest_arm(side: str) -> np.ndarray:
@@ -310,7 +319,7 @@ def _posed(spec: MinifigSpec) -> list[FigPiece]:
     for side, held in spec.hold.items():
         out.append(
             FigPiece(
-                f"{side}_held",
+                f"{side}{HELD}",
                 held.part,
                 held.colour or 16,
                 hands[side] @ grip_transform(held.turn, held.slide),
