@@ -229,32 +229,60 @@ def test_model_file_without_the_image_draws_its_fallback_once(tmp_path):
     assert [leaf.name for leaf in model.leaves] == ["3001.dat"]  # no loose `!:` triangle
 
 
-def test_model_file_prints_its_own_lines_and_places_parts_plain(tmp_path):
-    """A TEXMAP in a model file textures the model's own loose lines (`0 !:` ones too), as
-    LDView does; a part it places under a NEXT is drawn plain, with a warning naming the line
-    (placed parts are instanced and carry no print), and that NEXT takes no loose line."""
+def test_model_file_prints_its_own_lines_and_the_parts_it_places(tmp_path):
+    """A TEXMAP in a model file prints the model's own loose lines (`0 !:` ones too) and the
+    parts it places, as LDView does: each printed part is a leaf of its own, in the part's
+    frame, whose print is the region's projection of where the model places it (turned and
+    mirrored placements too); that NEXT takes no loose line, and the part stays a part."""
     encoded = base64.b64encode(_png((255, 0, 0, 255))).decode()
+    turned = "0 0 1 0 1 0 -1 0 0"  # a quarter turn about y
+    mirrored = "-1 0 0 0 1 0 0 0 1"
     (tmp_path / "m.mpd").write_text(
         "0 FILE main.ldr\n0 main\n"
         "0 !TEXMAP START PLANAR -40 -80 0 40 -80 0 -40 0 0 red.png\n"
         "0 !: 4 16 -40 -80 0 -40 0 0 40 0 0 40 -80 0\n"
         "0 !TEXMAP FALLBACK\n4 8 -40 -80 0 -40 0 0 40 0 0 40 -80 0\n0 !TEXMAP END\n"
         "0 !TEXMAP NEXT PLANAR 80 -8 -20 120 -8 -20 80 -8 20 red.png\n"
-        "1 15 100 0 0 1 0 0 0 1 0 0 0 1 3068b.dat\n"
+        f"1 15 100 0 0 {turned} 3068b.dat\n"
         "3 2 0 10 0 10 10 0 0 20 0\n"
+        "0 !TEXMAP NEXT PLANAR 160 -8 -20 200 -8 -20 160 -8 20 red.png\n"
+        f"1 14 180 0 0 {mirrored} 3068b.dat\n"
+        "1 4 240 0 0 1 0 0 0 1 0 0 0 1 3068b.dat\n"
         f"0 NOFILE\n0 !DATA red.png\n0 !: {encoded}\n"
     )
     model = load_model(tmp_path / "m.mpd", use_cache=False)
+    assert not [w for w in model.warnings if "TEXMAP" in w]
     own = next(leaf for leaf in model.leaves if not leaf.is_part).geometry
     assert own.n_triangles == 3  # the printed quad and the plain triangle; no fallback quad
     assert own.textured and sorted(own.texture.tolist()) == [-1, 0, 0]
     assert sorted(own.triangle_colours.tolist()) == [2, 16, 16]
-    tile = next(leaf for leaf in model.leaves if leaf.is_part)
-    assert tile.name == "3068b.dat" and not tile.geometry.textured
-    assert [w for w in model.warnings if "TEXMAP print" in w] == [
-        f"{tmp_path / 'm.mpd'}:9: a TEXMAP print on a part placed by a model file is not drawn: "
-        "the part is drawn plain (put the print in a part file, or on the model's own lines)"
-    ]
+    tiles = [i for i in range(model.n_instances) if model.leaves[model.leaf[i]].is_part]
+    assert [model.leaves[model.leaf[i]].name for i in tiles] == ["3068b.dat"] * 3
+    plain = model.leaves[model.leaf[tiles[2]]].geometry
+    assert not plain.textured
+    for i, x0 in zip(tiles[:2], (80, 160), strict=True):
+        leaf = model.leaves[model.leaf[i]].geometry
+        assert leaf.textured and (leaf.texture == 0).all()
+        assert leaf.n_triangles == plain.n_triangles
+        t = model.transform[i]
+        placed = leaf.triangles.reshape(-1, 3) @ t[:3, :3].T + t[:3, 3]
+        np.testing.assert_allclose(
+            leaf.uvs.reshape(-1, 2)[:, 0], (placed[:, 0] - x0) / 40, atol=1e-4
+        )
+        np.testing.assert_allclose(
+            leaf.uvs.reshape(-1, 2)[:, 1], (placed[:, 2] + 20) / 40, atol=1e-4
+        )
+        # the part's own frame: the same triangles as the plain tile, same winding
+        np.testing.assert_allclose(
+            np.sort(leaf.triangles.reshape(-1, 3), axis=0),
+            np.sort(plain.triangles.reshape(-1, 3), axis=0),
+            atol=1e-4,
+        )
+        np.testing.assert_allclose(
+            np.cross(*(leaf.triangles[:, 1:] - leaf.triangles[:, :1]).transpose(1, 0, 2)).sum(0),
+            np.cross(*(plain.triangles[:, 1:] - plain.triangles[:, :1]).transpose(1, 0, 2)).sum(0),
+            atol=1e-2,
+        )
 
 
 def test_path_engine_print_does_not_repeat_beyond_its_borders(library_path):

@@ -15,14 +15,17 @@ circular primitives a part places no wider than a pin hole from their `p/8/` ver
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ldscene.errors import ModelError
 from ldscene.ldraw.cache import DiskCache
 from ldscene.ldraw.colours import resolve_codes
-from ldscene.ldraw.geometry import PartGeometry
+from ldscene.ldraw.geometry import MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.limits import PartSizes
+from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import Files, Record
 from ldscene.ldraw.studs import (
     COARSE_RADIUS,
@@ -207,6 +210,50 @@ class Expander:
             "reference cycle: " + " -> ".join([*chain[start:], name]),
             path=self.files.records[stack[0].key].display,
             hint="a file must not include itself, directly or through others",
+        )
+
+    def printed(self, record: Record, index: int) -> PartGeometry:
+        """Reference `index` of model file `record` as a leaf of its own: the part in its own
+        frame, printed by the TEXMAP region the reference lies in.  The region's projection is
+        in the model's frame, so the print is worked out on the part placed there, which is
+        then taken back into the part's frame (the model places it as an instance); a part
+        placed by a singular matrix keeps its plain geometry."""
+        refs = record.parsed.refs
+        assert refs is not None
+        child = record.children[index]
+        assert child is not None
+        matrix = refs.matrix[index]
+        if abs(np.linalg.det(matrix[:3, :3])) < 1e-9:
+            return self.geometry(child)
+        one = refs.take([index])
+        one.colour[:] = MAIN_COLOUR  # the instance's colour is the reference's
+        one.invert[:], one.clip[:] = False, True  # the model's BFC: the leaf's key
+        view = LDrawFile(
+            record.parsed.name, certified=True, refs=one, texmaps=record.parsed.texmaps
+        )
+        placed_here = Record(
+            record.key, record.display, view, [child], record.source, record.container
+        )
+        for drawn in self._drawn_children(placed_here):
+            if drawn is not None:
+                self.geometry(drawn)
+        placed = self.build(placed_here)
+        linear_inverse = np.linalg.inv(matrix[:3, :3]).T
+
+        def back(points: np.ndarray) -> np.ndarray:
+            flat = (points.reshape(-1, 3) - matrix[:3, 3]) @ linear_inverse
+            return flat.reshape(points.shape).astype(np.float32)
+
+        triangles, uvs = back(placed.triangles), placed.uvs
+        if np.linalg.det(matrix[:3, :3]) < 0:  # `build` turned the mirrored winding: undo it
+            triangles = triangles[:, [0, 2, 1]]
+            uvs = uvs[:, [0, 2, 1]] if len(uvs) else uvs
+        return replace(
+            placed,
+            triangles=triangles,
+            uvs=uvs,
+            edges=back(placed.edges),
+            cond_lines=back(placed.cond_lines),
         )
 
     def build(self, record: Record) -> PartGeometry:

@@ -48,6 +48,8 @@ class LeafKey:
     source: SourceKey
     inverted: bool = False  # BFC INVERTNEXT in a model: every triangle's winding reversed
     two_sided: bool = False  # placed under BFC NOCLIP in a model
+    # (model file, line): the part that line places, printed by its TEXMAP region
+    printed: tuple[SourceKey, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -210,9 +212,15 @@ class Flattener:
         )
 
     def _leaf_id(
-        self, source: Source, name: str, is_part: bool, inverted: bool = False, clipped=True
+        self,
+        source: Source,
+        name: str,
+        is_part: bool,
+        inverted: bool = False,
+        clipped=True,
+        printed: tuple[SourceKey, int] | None = None,
     ) -> int:
-        key = LeafKey(source.key, inverted, not clipped)
+        key = LeafKey(source.key, inverted, not clipped, printed)
         return self._leaves.id(_LeafUse(key, source, name, is_part), key)
 
     def _walk(self, root: Source) -> _Placed:
@@ -265,13 +273,15 @@ class Flattener:
                 return find_image(name, library, folder, data) is not None
 
             found = self._views[record.key] = model_views(record.parsed, record.children, has_image)
-            for line in found.plain:
-                self.files.problems.warn(
-                    record.display,
-                    line,
-                    "a TEXMAP print on a part placed by a model file is not drawn: the part is "
-                    "drawn plain (put the print in a part file, or on the model's own lines)",
-                )
+            refs = record.parsed.refs
+            for i, child in enumerate(record.children):
+                if refs.lines[i] in found.printed and self.files.kind(child) is FileKind.MODEL:
+                    self.files.problems.warn(
+                        record.display,
+                        refs.lines[i],
+                        "a TEXMAP print on a sub-model is not drawn: it is drawn plain (put "
+                        "the print in the sub-model, or on a part)",
+                    )
         return found
 
     def _sub_models(self, state: tuple) -> list[tuple]:
@@ -300,12 +310,12 @@ class Flattener:
         sub-model's (already flattened) instances placed by the referencing line."""
         source, remap_items, inverted, clipped, chain = state
         record, parsed, children = self._view(source)
+        views = self._model_views(record)
         remap = self._file_colours(source, parsed, remap_items)
         parts: list[_Placed] = []
         if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
             own = source.key.own_lines()
-            own_lines = self._model_views(record).own
-            self._own.setdefault(own, _own_record(own, record, own_lines, source))
+            self._own.setdefault(own, _own_record(own, record, views.own, source))
             # A model file's own lines cull only if it and all the model files above it are
             # certified (parts below an uncertified model still cull: a part is certified alone).
             own_source = Source(own, source.display, False)
@@ -336,7 +346,8 @@ class Flattener:
                 continue
             name = normalise(refs.names[i]).replace("/", "\\")
             flip, clip = inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i])
-            leaves.append(self._leaf_id(child, name, kind is FileKind.PART, flip, clip))
+            printed = (source.key, refs.lines[i]) if refs.lines[i] in views.printed else None
+            leaves.append(self._leaf_id(child, name, kind is FileKind.PART, flip, clip, printed))
             leaf_refs.append(i)
         if leaf_refs:
             parts.append(self._leaves_here(refs, ref_colour, leaves, leaf_refs))
@@ -398,12 +409,21 @@ class Flattener:
         """A leaf's geometry and title, built once per BFC variant."""
         key = use.key
         if key.two_sided or key.inverted:
-            base_key = replace(key, two_sided=False) if key.two_sided else LeafKey(key.source)
+            base_key = (
+                replace(key, two_sided=False) if key.two_sided else replace(key, inverted=False)
+            )
             base, title = self._leaf(replace(use, key=base_key))
             found = self._built.get(key)
             if found is None:
                 found = self._built[key] = (_unclipped if key.two_sided else _inverted)(base)
             return found, title
+        if key.printed is not None:
+            model_key, line = key.printed
+            if key not in self._built:
+                record = self.files.records[model_key]
+                index = record.parsed.refs.lines.index(line)
+                self._built[key] = self.expander.printed(record, index)
+            return self._built[key], self.expander.titles.get(key.source, "")
         if key.source.own:
             record = self._own[key.source]
             if key not in self._built:

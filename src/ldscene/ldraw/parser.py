@@ -79,6 +79,19 @@ class References:
     clip: np.ndarray  # (R,) bool: BFC CLIP state (False after NOCLIP)
     step: np.ndarray  # (R,) int32
 
+    def take(self, index) -> References:
+        """The references at `index` (positions), in that order."""
+        index = np.asarray(index, np.int64)
+        return References(
+            [self.names[i] for i in index],
+            [self.lines[i] for i in index],
+            self.colour[index],
+            self.matrix[index],
+            self.invert[index],
+            self.clip[index],
+            self.step[index],
+        )
+
 
 @dataclass
 class LDrawFile:

@@ -19,9 +19,10 @@ The rules, as the LDraw spec states them and LeoCAD implements them:
 - SPHERICAL `p1 p2 p3 a b`: centre p1, p2 - p1 towards the image centre, p3 fixes the plane of
   the equator; the image spans `a` degrees of longitude and `b` of latitude.
 
-In a model file, the model's own loose lines are printed as a part's are; the parts and
-sub-models it places are instances, which carry no print of the model's frame: they are drawn
-plain (`model_views`), with a warning.
+In a model file, the model's own loose lines are printed as a part's are, and a part it
+places in a region becomes a leaf of its own, printed where the model places it
+(`model_views`, `Expander.printed`); a sub-model placed in a region is drawn plain, with a
+warning.
 
 Images come from the MPD file's `0 !DATA` blocks, the model's `textures/` folder, then the
 library's `parts/textures/` and `p/textures/` (and their `unofficial/` twins).
@@ -30,13 +31,13 @@ library's `parts/textures/` and `p/textures/` (and their `unofficial/` twins).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ldscene.ldraw.library import Library, normalise
-from ldscene.ldraw.parser import LDrawFile, References
+from ldscene.ldraw.parser import LDrawFile
 
 _METHODS = {"PLANAR": 9, "CYLINDRICAL": 10, "SPHERICAL": 11}
 _LIBRARY_FOLDERS = (
@@ -245,17 +246,18 @@ class ModelViews:
     placed: LDrawFile  # what the file draws: the loose lines and references TEXMAP keeps
     children: list  # their resolved files, to match
     own: LDrawFile  # its loose lines, with the TEXMAP lines that apply to them
-    plain: list[int]  # lines of references drawn without the print their region gives them
+    printed: set[int]  # lines of the references a found image prints
 
 
 def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
-    """A model file's lines split for the flattener: references become placed instances, so
-    the ones TEXMAP keeps (the textured region's where its image is found, else the
-    fallback's) are placed as they are, without the print, which belongs in a part
-    (`plain`); its loose lines keep their TEXMAP lines, so the expander textures them as it
-    does a part's.  `has_image(name)` says whether an image is found."""
+    """A model file's lines split for the flattener: the references TEXMAP keeps (the
+    textured region's where its image is found, else the fallback's) are placed as
+    instances, those a found image prints listed in `printed` (the flattener gives each a
+    leaf of its own, `Expander.printed`); its loose lines keep their TEXMAP lines, so the
+    expander prints them as it does a part's.  `has_image(name)` says whether an image is
+    found."""
     if not parsed.texmaps:
-        return ModelViews(parsed, children, parsed, [])
+        return ModelViews(parsed, children, parsed, set())
     refs = parsed.refs
     ref_lines = list(refs.lines) if refs is not None else []
     lines = dict.fromkeys(parsed.edge_lines.tolist(), False)
@@ -284,10 +286,10 @@ def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
         cond_lines=parsed.cond_lines[cond],
         cond_colours=parsed.cond_colours[cond],
         cond_line_numbers=parsed.cond_line_numbers[cond],
-        refs=None if refs is None else _take(refs, index, len(ref_lines)),
+        refs=None if refs is None else refs.take(index),
         texmaps=[],
     )
-    plain = [n for n in ref_lines if n in states.projection]
+    printed = {n for n in ref_lines if n in states.projection}
     # A NEXT that takes a reference is the reference's: left out of the loose lines' view, so
     # that it does not take the next loose line instead.
     consuming = sorted(n for n, takes in lines.items() if takes)
@@ -303,17 +305,4 @@ def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
         refs=None,
         texmaps=[(n, body) for n, body in parsed.texmaps if n not in taken_by_refs],
     )
-    return ModelViews(placed, [children[i] for i in index], own, plain)
-
-
-def _take(refs: References, index: np.ndarray, count: int) -> References:
-    """The references at `index`: every per-reference list or array of `refs` indexed."""
-
-    def pick(value):
-        if isinstance(value, list) and len(value) == count:
-            return [value[i] for i in index]
-        if isinstance(value, np.ndarray) and value.shape[:1] == (count,):
-            return value[index]
-        return value
-
-    return replace(refs, **{f.name: pick(getattr(refs, f.name)) for f in fields(refs)})
+    return ModelViews(placed, [children[i] for i in index], own, printed)
