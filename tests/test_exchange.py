@@ -429,6 +429,18 @@ def test_obj_counts(buggy, tmp_path):
     np.testing.assert_allclose(mesh.bounds, converted_bbox(buggy, LDRAW_TO_Y_UP), atol=1e-3)
 
 
+def test_obj_in_metres_keeps_every_triangle(buggy, tmp_path):
+    """Vertices are written to float32 precision in any unit: at 4 decimals a metre-sized
+    export rounded to 0.1 mm, merging vertices and flattening hundreds of triangles."""
+    meshes = {}
+    for units in ("ldu", "m"):
+        out = export_model(buggy, tmp_path / f"buggy-{units}.obj", units=units)
+        meshes[units] = trimesh.load(out, process=False, force="mesh")
+    flat = {units: int((mesh.area_faces <= 0).sum()) for units, mesh in meshes.items()}
+    assert flat["m"] == flat["ldu"], flat
+    np.testing.assert_allclose(meshes["m"].vertices, meshes["ldu"].vertices * 0.0004, atol=1e-8)
+
+
 def test_stl_counts_and_z_up(buggy, tmp_path):
     out = export_model(buggy, tmp_path / "buggy.stl", units="mm")
     data = out.read_bytes()

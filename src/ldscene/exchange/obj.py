@@ -87,8 +87,9 @@ def _obj_chunks(
         normals = np.einsum("nij,vj->nvi", normal_matrices(world), buf.normals)
         normals /= np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-12)
         text = [
-            _rows("v %.4f %.4f %.4f\n", positions.reshape(-1, 3)),
-            _rows("vn %.4f %.4f %.4f\n", normals.reshape(-1, 3)),
+            # 7 significant digits: float32 precision in LDU and in metres alike
+            _rows("v %.7g %.7g %.7g\n", positions.reshape(-1, 3)),
+            _rows("vn %.6f %.6f %.6f\n", normals.reshape(-1, 3)),
         ]
         flips = np.linalg.det(world[:, :3, :3]) < 0
         groups = np.unique(np.stack([buf.colours, buf.two_sided.astype(np.int64)], 1), axis=0)
