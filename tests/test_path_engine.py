@@ -370,3 +370,27 @@ def test_scene_camera_with_focus_and_aperture_renders(tmp_path):
     assert img.shape == (72, 96, 3)
     centre = img[30:50, 38:58]
     assert (centre[..., 0] - centre[..., 2]).mean() > 40  # the red brick in focus, centred
+
+
+def test_ctrl_c_while_path_tracing_is_one_line_and_no_image(tmp_path):
+    """Mitsuba turns a Ctrl-C inside its render into a RuntimeError: it still ends as
+    `interrupted`, exit 130, no traceback and no image."""
+    import signal
+    import time
+
+    path = model_file(tmp_path, [brick(4)])
+    out = tmp_path / "long.png"
+    command = [sys.executable, "-m", "ldscene", "render", str(path), "--engine", "path"]
+    command += ["--samples", "65536", "--width", "64", "--height", "48", "-o", str(out)]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(10)  # past loading and Mitsuba's start: inside its render loop
+        assert run.poll() is None, run.communicate()
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().splitlines()[-1] == "interrupted"
+    assert not out.exists() and not list(tmp_path.glob(".*"))

@@ -53,6 +53,23 @@ class LdsceneGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Exception as err:
+            if not _caused_by_interrupt(err):
+                raise
+            click.echo("interrupted", err=True)  # Mitsuba wraps Ctrl-C in a RuntimeError
+            sys.exit(130)
+
+
+def _caused_by_interrupt(err: BaseException) -> bool:
+    """Whether `err` was raised because of a Ctrl-C (a KeyboardInterrupt in its chain)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 @click.group(cls=LdsceneGroup, context_settings={"help_option_names": ["-h", "--help"]})
