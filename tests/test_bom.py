@@ -234,3 +234,18 @@ def test_bricklink_xml_follows_the_wanted_list_schema(library):
                 child.tag,
                 child.text,
             )
+
+
+def test_a_renumbered_part_is_listed_under_its_number_today(tmp_path):
+    """6029a.dat is LDraw's stub "~Moved to 87695": it counts as 87695 with that part's title;
+    a stub that also moves the part (109.dat: 2910 shifted 30 LDU) keeps its own name, as an
+    export must place the file it names."""
+    path = tmp_path / "moved.ldr"
+    path.write_text(
+        "0 moved\n1 15 0 0 0 1 0 0 0 1 0 0 0 1 6029a.dat\n"
+        "1 15 40 0 0 1 0 0 0 1 0 0 0 1 87695.dat\n1 4 80 0 0 1 0 0 0 1 0 0 0 1 109.dat\n"
+    )
+    lines = {line.part: line for line in bom.bill_of_materials(load_model(path))}
+    assert sorted(lines) == ["109", "87695"]
+    assert lines["87695"].quantity == 2 and not lines["87695"].description.startswith("~")
+    assert lines["109"].description.startswith("~Moved to 2910")

@@ -194,7 +194,8 @@ class Flattener:
         leaves = []
         for use in self._leaves.items:
             geometry, title = self._leaf(use)
-            leaves.append(Leaf(use.name, title, use.is_part, geometry))
+            leaf_name, title = self._current_name(use, title)
+            leaves.append(Leaf(leaf_name, title, use.is_part, geometry))
 
         return Model(
             name=name,
@@ -260,6 +261,21 @@ class Flattener:
     def _placed_view(self, record: Record) -> tuple[LDrawFile, list]:
         views = self._model_views(record)
         return views.placed, views.children
+
+    def _current_name(self, use: _LeafUse, title: str) -> tuple[str, str]:
+        """A part LDraw has renumbered ("~Moved to 87695": a stub that places the new file) is
+        named as the new file, with its title, so that parts lists and exports give the number
+        the part has today; anything else keeps its own name and title."""
+        if not (use.is_part and title.lower().startswith("~moved to")):
+            return use.name, title
+        record = self.files.record(use.source)
+        refs = record.parsed.refs
+        if refs is None or len(refs.names) != 1 or record.children[0] is None:
+            return use.name, title
+        if not np.allclose(refs.matrix[0], np.eye(4)):  # not a plain rename: keep the stub
+            return use.name, title
+        target = self.files.record(record.children[0]).parsed.title
+        return normalise(refs.names[0]).replace("/", "\\"), target
 
     def _model_views(self, record: Record) -> ModelViews:
         """A model file's lines as the flattener draws them (TEXMAP: `texmap.model_views`);
