@@ -216,3 +216,22 @@ def test_models_and_scenes_share_one_instance_limit(monkeypatch) -> None:
     assert model_limits.max_instances() == scene_limits.max_instances() == 1234
     monkeypatch.delenv("LDSCENE_MAX_INSTANCES")
     assert model_limits.max_instances() == scene_limits.max_instances()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Notes\n\nSome prose, 3 lines of it.\n- a list item\n",  # a README renamed .ldr
+        '+8wf"VY@Mqc!3NT:0\n1x}t.dE323@(1M\nPR\\mK)`] LbU[$d\n',  # random text
+    ],
+)
+def test_text_that_is_not_ldraw_is_refused_with_one_line(tmp_path, text: str) -> None:
+    """A text file none of whose lines is an LDraw line is an error, not an empty model;
+    a file of LDraw comments alone is still a (empty) model."""
+    bad = tmp_path / "notes.ldr"
+    bad.write_text(text)
+    result = run_cli("info", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "not an LDraw file" in result.stderr.strip().splitlines()[-1]
+    comments = write(tmp_path, "comments.ldr", "0 just a title\n0 // a comment\n")
+    assert load_model(comments).n_instances == 0

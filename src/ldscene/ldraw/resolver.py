@@ -8,6 +8,7 @@ resolve inside the library only.  Each file is read and parsed once per run.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -16,6 +17,9 @@ from ldscene.errors import ModelError
 from ldscene.ldraw.library import Library, Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.model import MissingReference
 from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks, split_lines
+
+#: A line of LDraw: a line type 0-5 followed by a space, or a bare `0`.
+_LDRAW_LINE = re.compile(r"^[ \t\ufeff]*(?:[0-5][ \t]|0[ \t]*$)", re.MULTILINE)
 
 
 class FileKind(str, Enum):
@@ -133,6 +137,12 @@ class Files:
         text = decode_text(raw, str(path))
         if not text.strip():
             raise ModelError("empty file", path=str(path), hint="an LDraw model needs lines")
+        if not _LDRAW_LINE.search(text):
+            raise ModelError(
+                "not an LDraw file: none of its lines is an LDraw line",
+                path=str(path),
+                hint="LDraw lines start with a line type, 0 to 5, and a space",
+            )
         return self._register_fs(path.resolve(), text)
 
     def _register_fs(self, path: Path, text: str) -> SourceKey:
