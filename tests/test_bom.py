@@ -192,6 +192,23 @@ def test_cli_parts_formats(tmp_path):
     assert ET.parse(out).getroot().tag == "INVENTORY"
     result = runner.invoke(cli, ["parts", str(BUGGY)])
     assert result.exit_code == 0 and "Total" in result.output and "29" in result.output
+    # -o FILE.xml without --format is the BrickLink list; any other file is CSV.
+    by_name = tmp_path / "by-name.xml"
+    result = runner.invoke(cli, ["parts", str(BUGGY), "-o", str(by_name)])
+    assert result.exit_code == 0 and ET.parse(by_name).getroot().tag == "INVENTORY"
+    assert "(29 parts in " in result.output and " lots)" in result.output
+
+
+def test_parts_table_names_what_the_library_lacks(tmp_path):
+    path = tmp_path / "gap.ldr"
+    path.write_text(
+        "0 gap\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 4 40 0 0 1 0 0 0 1 0 0 0 1 99999zz.dat\n1 4 80 0 0 1 0 0 0 1 0 0 0 1 99999zz.dat\n"
+    )
+    result = CliRunner().invoke(cli, ["parts", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "not counted, not in the library: 99999zz.dat" in " ".join(result.output.split())
+    assert "1 lot " in result.output
 
 
 # BrickLink's wanted-list upload format: <INVENTORY> of <ITEM>s whose children come from this

@@ -119,6 +119,11 @@ def _natural(text: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text.lower()))
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 lot", "2 lots", "1,024 parts"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def total(lines: list[BomLine]) -> int:
     return sum(line.quantity for line in lines)
 
@@ -191,14 +196,19 @@ def to_bricklink(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
     return ET.tostring(root, encoding="unicode") + "\n", _unmapped(lines, table)
 
 
-def rich_table(lines: list[BomLine], title: str = ""):
-    """A `rich` table of the BOM with a total row."""
+def rich_table(lines: list[BomLine], title: str = "", missing: list[str] | tuple = ()):
+    """A `rich` table of the BOM with a total row; `missing`: names of parts the library does
+    not have, which are not counted (said under the table)."""
     from rich.table import Table
 
-    table = Table(title=title or None, show_footer=True)
+    caption = None
+    if missing:
+        names = ", ".join(sorted(missing, key=_natural))
+        caption = f"not counted, not in the library: {names}"
+    table = Table(title=title or None, caption=caption, show_footer=True)
     table.add_column("Part", footer="Total")
     table.add_column("Description")
-    table.add_column("Colour", footer=f"{len(lines)} lots")
+    table.add_column("Colour", footer=plural(len(lines), "lot"))
     table.add_column("Qty", justify="right", footer=str(total(lines)))
     for b in lines:
         table.add_row(b.part, b.description, f"{b.colour_name} ({b.colour})", str(b.quantity))

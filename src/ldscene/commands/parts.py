@@ -20,15 +20,15 @@ if TYPE_CHECKING:
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "rebrickable", "bricklink"]),
-    default="table",
-    show_default=True,
-    help="table; csv; rebrickable (CSV import: Part,Color,Quantity); bricklink (XML wanted list).",
+    default=None,
+    help="table (the default on a terminal); csv (the default for -o FILE; -o FILE.xml: "
+    "bricklink); rebrickable (CSV import: Part,Color,Quantity); bricklink (XML wanted list).",
 )
 @output_option("Write to this file instead of standard output.", required=False)
 @load_options
 def parts_command(
     input_path: Path,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     load: LoadSettings,
 ) -> None:
@@ -40,10 +40,13 @@ def parts_command(
         check_target(output, "the parts list")  # like render: refuse before any work
     loaded = load.load(input_path, report_problems)
     lines = bom.bill_of_materials(loaded.model)
+    if fmt is None:
+        fmt = "bricklink" if output is not None and output.suffix.lower() == ".xml" else "table"
     if fmt == "table" and output is None:
         from rich.console import Console
 
-        Console().print(bom.rich_table(lines, input_path.name))
+        missing = {m.name for m in loaded.model.missing}
+        Console().print(bom.rich_table(lines, input_path.name, sorted(missing)))
         return
     unmapped: list[tuple[int, str]] = []
     if fmt in ("table", "csv"):
@@ -67,4 +70,5 @@ def parts_command(
 
     data = text.encode("utf-8")
     write_atomic(output, lambda handle: handle.write(data), "the parts list")
-    click.echo(f"wrote {output} ({bom.total(lines):,} parts in {len(lines):,} lots)", err=True)
+    counts = f"{bom.plural(bom.total(lines), 'part')} in {bom.plural(len(lines), 'lot')}"
+    click.echo(f"wrote {output} ({counts})", err=True)
