@@ -36,7 +36,13 @@ from ldscene.ldraw.studs import (
     is_stud_primitive,
     variant_names,
 )
-from ldscene.ldraw.texmap import LineStates, Projection, find_image, line_states
+from ldscene.ldraw.texmap import (
+    LineStates,
+    Projection,
+    drawing_lines,
+    find_image,
+    line_states,
+)
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
 GEOMETRY_VERSION = 6
@@ -355,11 +361,7 @@ class Expander:
                     self._image_deps.setdefault(record.key, []).append(found[name][2])
             return found[name] is not None
 
-        lines = dict.fromkeys(parsed.edge_lines.tolist(), False)
-        lines.update(dict.fromkeys(parsed.cond_line_numbers.tolist(), False))
-        lines.update(dict.fromkeys(parsed.triangle_lines.tolist(), True))
-        lines.update(dict.fromkeys(parsed.refs.lines if parsed.refs else [], True))
-        states = line_states(parsed.texmaps, lines, has_image)
+        states = line_states(parsed.texmaps, drawing_lines(parsed), has_image)
         for number, message in states.warnings:
             self.files.problems.warn(record.display, number, message)
         for i, projection in enumerate(states.projections):

@@ -137,6 +137,16 @@ class LineStates:
     warnings: list[tuple[int, str]]
 
 
+def drawing_lines(parsed: LDrawFile) -> dict[int, bool]:
+    """Each drawing line of a file (its number) and whether it can take a texture: types 1,
+    3 and 4 can, and consume a `NEXT`; types 2 and 5 cannot."""
+    lines = dict.fromkeys(parsed.edge_lines.tolist(), False)
+    lines.update(dict.fromkeys(parsed.cond_line_numbers.tolist(), False))
+    lines.update(dict.fromkeys(parsed.triangle_lines.tolist(), True))
+    lines.update(dict.fromkeys(parsed.refs.lines if parsed.refs else [], True))
+    return lines
+
+
 def line_states(
     texmaps: list[tuple[int, str]],
     lines: dict[int, bool],
@@ -260,10 +270,7 @@ def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
         return ModelViews(parsed, children, parsed, set())
     refs = parsed.refs
     ref_lines = list(refs.lines) if refs is not None else []
-    lines = dict.fromkeys(parsed.edge_lines.tolist(), False)
-    lines.update(dict.fromkeys(parsed.cond_line_numbers.tolist(), False))
-    lines.update(dict.fromkeys(parsed.triangle_lines.tolist(), True))
-    lines.update(dict.fromkeys(ref_lines, True))
+    lines = drawing_lines(parsed)
     states = line_states(parsed.texmaps, lines, has_image)
 
     def kept(numbers) -> np.ndarray:
@@ -293,12 +300,13 @@ def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
     # A NEXT that takes a reference is the reference's: left out of the loose lines' view, so
     # that it does not take the next loose line instead.
     consuming = sorted(n for n, takes in lines.items() if takes)
+    reference_lines = set(ref_lines)
     taken_by_refs = set()
     for number, body in parsed.texmaps:
         words = body.split()
         if len(words) > 1 and words[1].upper() == "NEXT":
             after = np.searchsorted(consuming, number, side="right")
-            if after < len(consuming) and consuming[after] in set(ref_lines):
+            if after < len(consuming) and consuming[after] in reference_lines:
                 taken_by_refs.add(number)
     own = replace(
         parsed,
