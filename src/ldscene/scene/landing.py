@@ -47,6 +47,7 @@ class Landing:
         `out` is a `models:` group, whose members settle onto its own members only.
         """
         records, out.to_settle = out.to_settle, []
+        held = out.held_mask()  # settling moves things, it adds none
         for k, (start, end, p, what) in enumerate(records):
             if start == end:
                 continue
@@ -67,12 +68,12 @@ class Landing:
                     if in_model
                     else "place ground (a baseplate, a model) under it, or remove settle: true",
                 )
-            self._check_held_up(out, current, start, end, below, drop, p, what)
+            self._check_held_up(held[start:end], current, start, end, below, drop, p, what)
             out.lower(start, end, drop)
 
     def _check_held_up(
         self,
-        out: Instances,
+        held: np.ndarray,
         model: Model,
         start: int,
         end: int,
@@ -83,8 +84,8 @@ class Landing:
     ) -> None:
         """Warn when a settling figure comes to rest on something it holds, well above where
         its body would rest: a held oar pointing down into a boat keeps its rower off the seat.
-        It rests there as the rigid thing it is; the warning says why and what to change."""
-        held = out.held_mask()[start:end]
+        It rests there as the rigid thing it is; the warning says why and what to change.
+        `held`: which of the instances start..end the figure holds."""
         if not held.any() or held.all():
             return
         body = self.settle_drop(model, np.arange(start, end)[~held], below)
