@@ -53,6 +53,7 @@ from importlib import resources
 import numpy as np
 
 from ldscene.ldraw.model import Model
+from ldscene.wording import plural
 
 #: Rebrickable's "[No Color/Any Color]".
 REBRICKABLE_ANY_COLOUR = 9999
@@ -117,11 +118,6 @@ def bill_of_materials(model: Model) -> list[BomLine]:
 
 def _natural(text: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text.lower()))
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 lot", "2 lots", "1,024 parts"."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def total(lines: list[BomLine]) -> int:

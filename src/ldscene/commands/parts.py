@@ -70,5 +70,7 @@ def parts_command(
 
     data = text.encode("utf-8")
     write_atomic(output, lambda handle: handle.write(data), "the parts list")
-    counts = f"{bom.plural(bom.total(lines), 'part')} in {bom.plural(len(lines), 'lot')}"
+    from ldscene.wording import plural
+
+    counts = f"{plural(bom.total(lines), 'part')} in {plural(len(lines), 'lot')}"
     click.echo(f"wrote {output} ({counts})", err=True)

@@ -32,6 +32,7 @@ from ldscene.errors import LdsceneError
 from ldscene.farm.executor import Executor, open_executor
 from ldscene.farm.runner import FarmJob, FarmRun, FarmStats
 from ldscene.farm.tasks import RenderTask, TaskOutput, portable_meshes
+from ldscene.wording import plural
 
 #: What a folder given as an input contributes: its models and scenes (not its parts).
 INPUT_SUFFIXES = (".ldr", ".mpd", ".yaml", ".yml")
@@ -421,9 +422,8 @@ def report(result: BatchResult, n_inputs: int, echo, warn, quiet: bool) -> None:
     """The summary line, each failure with its reason; raises (exit 1) if any input failed."""
     stats = result.stats
     if not quiet:
-        parts = [f"{len(result.written)} image{'s' if len(result.written) != 1 else ''}"]
-        parts.append(f"of {n_inputs} input{'s' if n_inputs != 1 else ''}")
-        text = "rendered " + " ".join(parts) + f" in {time_text(stats.seconds)}{result.where}"
+        counts = f"{plural(len(result.written), 'image')} of {plural(n_inputs, 'input')}"
+        text = f"rendered {counts} in {time_text(stats.seconds)}{result.where}"
         if stats.nodes and len(stats.nodes) > 1:
             text += f" ({len(stats.nodes)} nodes)"
         if result.up_to_date:
@@ -435,7 +435,7 @@ def report(result: BatchResult, n_inputs: int, echo, warn, quiet: bool) -> None:
         warn(f"failed: {_with_path(path, reason)}")
     if result.failed:
         n = len(result.failed)
-        raise LdsceneError(f"{n} of {n_inputs} input{'s' if n_inputs != 1 else ''} failed")
+        raise LdsceneError(f"{n} of {plural(n_inputs, 'input')} failed")
 
 
 def _with_path(path: Path, reason: str) -> str:

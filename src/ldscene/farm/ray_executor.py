@@ -31,6 +31,7 @@ from ldscene.farm.tasks import RenderTask, TaskError, run_task, set_gl_threads
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings
 from ldscene.render.meshes import ModelMeshes
+from ldscene.wording import plural
 
 #: Seconds to wait for a TCP connection to the head before saying it is unreachable.
 CONNECT_TIMEOUT = 5.0
@@ -162,9 +163,9 @@ class RayExecutor(Executor):
         nodes = [n for n in self._ray.nodes() if n.get("Alive")]
         total = self._ray.cluster_resources()
         gpus = int(total.get("GPU", 0))
-        size = f"{len(nodes)} node{'s' if len(nodes) != 1 else ''}, {int(total.get('CPU', 0))} CPUs"
+        size = f"{plural(len(nodes), 'node')}, {int(total.get('CPU', 0))} CPUs"
         if gpus:
-            size += f", {gpus} GPU{'s' if gpus != 1 else ''}"
+            size += f", {plural(gpus, 'GPU')}"
         return f"Ray cluster {self.address} ({size})"
 
     def put(self, key: str, meshes: ModelMeshes) -> None:

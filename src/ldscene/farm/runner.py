@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ldscene.farm.executor import Done, Executor
 from ldscene.farm.tasks import RenderTask, TaskOutput
 from ldscene.render.meshes import ModelMeshes
+from ldscene.wording import plural
 
 #: Tries per task when workers die under it (the first one included).
 MAX_ATTEMPTS = 4
@@ -45,17 +46,13 @@ class FarmStats:
     def where_text(self) -> str:
         """'8 tasks run by 2 workers on 1 node'."""
         w, n = len(self.workers), len(self.nodes)
-        return (
-            f"{self.tasks} task{'s' if self.tasks != 1 else ''} run by {w} worker"
-            f"{'s' if w != 1 else ''} on {n} node{'s' if n != 1 else ''}"
-        )
+        return f"{plural(self.tasks, 'task')} run by {plural(w, 'worker')} on {plural(n, 'node')}"
 
     def summary(self) -> str:
         """', 1 task retried after its worker died' and the like (empty when nothing to say)."""
         parts = []
         if self.retried:
-            s = "s" if self.retried != 1 else ""
-            parts.append(f"{self.retried} task{s} retried after a worker died")
+            parts.append(f"{plural(self.retried, 'task')} retried after a worker died")
         return "".join(", " + part for part in parts)
 
 

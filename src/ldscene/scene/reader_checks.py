@@ -19,6 +19,7 @@ from ldscene.scene.spec import (
 )
 from ldscene.scene.units import UnitError, parse_length
 from ldscene.scene.yamlload import Mark, YList, YMap
+from ldscene.wording import plural
 
 #: The largest weight of a scatter choice (weights are relative; this keeps their sum finite).
 MAX_WEIGHT = 1e9
@@ -235,7 +236,7 @@ def value_kind(value: Any) -> str:
     if isinstance(value, (YMap, dict)):
         return "a mapping"
     if isinstance(value, (YList, list)):
-        return f"a list of {len(value)} value{'' if len(value) == 1 else 's'}"
+        return f"a list of {plural(len(value), 'value')}"
     if isinstance(value, str):
         return f"'{value}'"
     return repr(value)
