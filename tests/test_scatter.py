@@ -7,6 +7,7 @@ measured on the real part geometry (`scatter_geometry`).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,35 @@ scatter:
         centre = (points[:, [0, 2]].min(0) + points[:, [0, 2]].max(0)) / 2
         margin = 1.0 if points[:, 1].min() < 5 else 20.0
         assert np.all(centre >= lo[0] - margin) and np.all(centre <= hi[0] + margin), k
+
+
+def test_a_dense_scatter_makes_a_heap_not_a_tower(tmp_path):
+    # 100 bricks dropped on a 4 x 4 stud area: a brick landing on the flat top of others is
+    # held there only where the heap around it is no steeper than MAX_SLOPE; otherwise it
+    # tumbles on down.  Without that rule they stacked into a column 21 bricks high, 5
+    # times as high as the heap was wide.
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  ground: {part: 3811, color: 71}
+scatter:
+  heap:
+    parts: [3004]
+    color: 70
+    count: 100
+    area: {rect: [[-40, -40], [40, 40]]}
+    settle: true
+""",
+        )
+    )
+    at = scene.model.transform[scene.entries["heap"]][:, :3, 3]
+    height = -at[:, 1].min()
+    spread = np.percentile(np.hypot(at[:, 0], at[:, 2]), 90)
+    assert height < 8 * 24  # a mound a few bricks high
+    assert height / spread < math.tan(math.radians(55)), (height, spread)
+    assert sg.hanging(scene.model, indices(scene, "heap"), indices(scene, "ground")) == []
 
 
 def test_readme_scene_rests_on_its_baseplate(tmp_path):

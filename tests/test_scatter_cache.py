@@ -51,9 +51,9 @@ def counts(monkeypatch, tmp_path) -> dict[str, int]:
     found = {"settled": 0, "replayed": 0}
     settle, replay = Shape.settle, scatter._Settling.replay
 
-    def settling(self, *args):
+    def settling(self, *args, **kwargs):
         found["settled"] += 1
-        return settle(self, *args)
+        return settle(self, *args, **kwargs)
 
     def replaying(self, pieces):
         found["replayed"] += 1

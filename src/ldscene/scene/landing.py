@@ -281,9 +281,9 @@ class Landing:
                 whi = np.maximum(whi, box[1][[0, 2]] + 300)
             if field is not None:
                 wlo, whi = np.minimum(wlo, field.lo), np.maximum(whi, field.hi)
-            # Who owns each cell is needed only where a scatter says what it may land on.
-            owners = any(s.on is not None or s.avoid for s in self.spec.scatter)
-            field = self._field = HeightField(wlo, whi, cache=self._field_cache(), owners=owners)
+            # Who owns each cell: what a scatter may land on (on:, avoid:), and where a piece
+            # rests on loose pieces, whose heap holds it only where it is not too steep.
+            field = self._field = HeightField(wlo, whi, cache=self._field_cache(), owners=True)
             new = np.arange(world.count)
             fresh = True
         if len(new):

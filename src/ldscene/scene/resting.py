@@ -13,10 +13,16 @@ A piece comes to rest the way a real brick dropped there would:
 3. It is turned to that tilt and lowered until its hull touches the field, so it never
    passes into what is below it, and the contacts are checked: its centre of mass must be
    over them.
+4. A piece resting on pieces scattered before it is held by their heap only where the heap
+   around it is no steeper than `MAX_SLOPE` (a brick on the flat top of a column of bricks
+   would not stay there, as the column would not stand): otherwise it tumbles on down the
+   heap, over spots that do not hold it, and off the edge of everything it falls.  So a
+   dense scatter makes a mound, not a tower.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from typing import TYPE_CHECKING
@@ -34,8 +40,12 @@ MAX_SLOPE = 35.0
 _MAX_GRADIENT = math.tan(math.radians(MAX_SLOPE))
 _MIN_UPRIGHT = math.cos(math.radians(MAX_SLOPE + 5))  # a little more after a second tip
 SLIDE_STEP = 2 * CELL  # LDU per sliding step
-MAX_SLIDE = 100.0  # LDU a piece may slide in all
+MAX_SLIDE = 240.0  # LDU a piece may slide in all
 CONTACT = 1.0  # LDU: a point this close to the surface below touches it
+#: LDU: how far the surface under a sliding piece may rise (over a stud) before it stops it.
+_CLIMB = 4.0
+#: How far past a piece's edge (LDU, a brick's width) the slope of a heap under it is read.
+_HEAP_LOOK = 20.0
 _FLAT = 0.3  # LDU: how far a support point may lie below the plane a piece rests on
 _FINE = SPACING  # LDU between samples of a piece's hull: every cell under it gets one
 _COARSE = 2 * SPACING  # the same for the (approximate) search for its rest
@@ -171,11 +181,12 @@ class Shape:
         return self.points[self.normals @ rotation[1] < 0.05] @ rotation.T
 
     def settle(
-        self, field: HeightField, rotation: np.ndarray, xz: np.ndarray
+        self, field: HeightField, rotation: np.ndarray, xz: np.ndarray, loose: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
         """Where a piece turned by `rotation` (LDraw) and dropped at `xz` comes to rest:
         (rotation, x-z, height of its origin (up), owners of what it touches), or None when
-        it finds nothing to rest on there."""
+        it finds nothing to rest on there.  `loose`: the owner of pieces scattered before it,
+        which hold it only where their heap is no steeper than `MAX_SLOPE` (`_heap_downhill`)."""
         k = int(np.argmax(self.faces[:, :3] @ rotation.T @ _DOWN))
         face, offset = self.faces[k, :3], self.faces[k, 3]
         rotation = _turn(rotation @ face, _DOWN) @ rotation
@@ -184,13 +195,51 @@ class Shape:
         foot = self.centre - (face @ self.centre + offset) * face
         xz = np.asarray(xz, float)
         travelled, slides = 0.0, 0
+        last, tumbling = None, None  # a rest on a heap too steep, and the way down it
+        # Once it slides: its underside untilted, and how high its origin lay on the field
+        # where it set off (a sliding piece does not climb).
+        underside, start = None, EMPTY
         while True:
             rest, downhill = self._rest_at(field, rotation, xz, face, foot)
+            if underside is not None and _lift(field, underside, xz) > start + _CLIMB:
+                return last  # it slid against something higher, which stops it
+            if rest is not None and loose is not None and (rest[3] == loose).any():
+                off = self._heap_downhill(field, rest[1], rest[2] - (rest[0] @ self.centre)[1])
+                if off is not None:
+                    last, tumbling, rest, downhill = rest, off, None, off
+            elif rest is None and downhill is None and tumbling is not None:
+                if self._under(field, rotation, xz) == EMPTY:
+                    return None  # it tumbled off the edge of everything: it falls
+                downhill = tumbling  # on down the heap, over spots too steep to hold it
             if rest is not None or downhill is None or travelled >= MAX_SLIDE:
-                return rest
-            step = SLIDE_STEP * (1 + slides // 3)  # it gathers speed
+                return rest if rest is not None else last
+            if underside is None:
+                underside = self._probe(rotation, 0.05, fine=False)[0]
+                start = _lift(field, underside, xz)
+            # It gathers speed, and stops at MAX_SLIDE (what the field around an area holds).
+            step = min(SLIDE_STEP * (1 + slides // 3), MAX_SLIDE - travelled)
             xz = xz + downhill * step
             travelled, slides = travelled + step, slides + 1
+
+    def _under(self, field: HeightField, rotation: np.ndarray, xz: np.ndarray) -> float:
+        """The height of the surface under the centre of mass of the piece at `xz` (EMPTY
+        where there is none)."""
+        centre = rotation @ self.centre
+        return float(field._need(Probe(centre[None] * [1, 0, 1]), xz[0], xz[1])[0])
+
+    def _heap_downhill(
+        self, field: HeightField, xz: np.ndarray, centre: float
+    ) -> np.ndarray | None:
+        """Where a piece resting on loose pieces at `xz`, its centre of mass at height
+        `centre`, would tumble off their heap: the x-z direction in which the surface falls
+        away from it steeper than `MAX_SLOPE`, read on rings one, two and four times a brick's
+        width past its edge (a brick on the flat top of a column of bricks is held by that
+        top, but not by the heap), or None where the heap holds it."""
+        ring, distance = _heap_ring(self.radius)
+        heights = field._need(ring, xz[0], xz[1])
+        drop = np.where(heights > EMPTY, centre - heights, -np.inf) / distance
+        worst = int(np.argmax(drop))
+        return _DIRECTIONS[:, worst % 32].copy() if drop[worst] > _MAX_GRADIENT else None
 
     def _rest_at(
         self,
@@ -251,6 +300,22 @@ class Shape:
             return None
         offsets = np.column_stack([probe.x, probe.z])[below] - centre
         return _rest_plane(offsets, need[below])
+
+
+def _lift(field: HeightField, probe: Probe, xz: np.ndarray) -> float:
+    """How high the origin of a piece whose underside is `probe` lies on the field at `xz`,
+    untilted (EMPTY over nothing)."""
+    return float(field._need(probe, xz[0], xz[1]).max(initial=EMPTY))
+
+
+@functools.lru_cache(maxsize=64)
+def _heap_ring(radius: float) -> tuple[Probe, np.ndarray]:
+    """The points `Shape._heap_downhill` reads around a piece reaching `radius` from its
+    origin (three rings of 32) and each one's distance."""
+    distance = np.repeat([radius + _HEAP_LOOK * k for k in (1, 2, 4)], 32)
+    x = np.tile(_DIRECTIONS[0], 3) * distance
+    z = np.tile(_DIRECTIONS[1], 3) * distance
+    return Probe(np.column_stack([x, np.zeros(96), z])), distance
 
 
 def _rest_plane(offsets: np.ndarray, need: np.ndarray) -> np.ndarray | None:

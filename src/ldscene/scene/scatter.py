@@ -34,7 +34,7 @@ from ldscene.scene import transforms as tf
 from ldscene.scene.attempts import Attempts, Rest
 from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe, instances_digest
-from ldscene.scene.resting import CONTACT, MAX_SLIDE, SLIDE_STEP, Shape
+from ldscene.scene.resting import CONTACT, MAX_SLIDE, Shape
 
 
 @dataclass
@@ -182,7 +182,7 @@ class _Settling:
         shapes."""
         shapes = [Shape.of(c.model, cache) for c in choices]
         radius = max(shape.radius if shape is not None else 0.0 for shape in shapes)
-        reach = radius + CELL + MAX_SLIDE + SLIDE_STEP  # how far pieces may slide
+        reach = radius + CELL + MAX_SLIDE  # how far pieces may slide
         corners = np.concatenate(polygons)
         lo, hi = corners.min(0) - reach, corners.max(0) + reach
         field = world(lo, hi) if world is not None else HeightField(lo, hi)
@@ -236,7 +236,7 @@ class _Settling:
         """`rest`'s answer worked out on the field (which it only reads)."""
         shape = self.shapes[pick]
         if shape is not None:
-            found = shape.settle(self.field, rotation, xz)
+            found = shape.settle(self.field, rotation, xz, loose=self.owner)
             if found is None:
                 return _Miss.UNSUPPORTED
             rotation, xz, height, owners = found
