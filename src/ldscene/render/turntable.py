@@ -31,7 +31,7 @@ from ldscene.render.options import RenderOptions
 
 #: Animation formats by suffix.
 ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
-MP4_HINT = "pip install imageio-ffmpeg  (or: pip install 'ldscene[video]')"
+MP4_HINT = "pip install imageio-ffmpeg, or pip install 'ldscene[video]'"
 
 OnFrame = Callable[[int, int], None]  # (frames done, frames in all)
 
@@ -427,6 +427,7 @@ def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
         ran = f"; {stats.where_text()} of {where}" if executor is not None else ""
         echo(
             f"wrote {path} ({req.frames} frames, {options.width}x{options.height}, "
-            f"{time.perf_counter() - start:.1f} s{ran}{stats.summary()})"
+            f"{req.frames / req.fps:.1f} s long; rendered in {time.perf_counter() - start:.1f} s"
+            f"{ran}{stats.summary()})"
         )
     return path
