@@ -41,6 +41,7 @@ NON_FINITE = [
     ("cameras:\n  c: {lon: .inf}\n", 2, 12, "lon of camera 'c' is inf"),
     ("cameras:\n  c: {distance: .nan}\n", 2, 17, "not a finite length"),
     ("cameras:\n  c: {distance: 0}\n", 2, 17, "must be more than 0"),
+    ("cameras:\n  c: {distance: -2 bricks}\n", 2, 17, "is -2 bricks: it must be more than"),
     ("cameras:\n  c: {fov: .nan}\n", 2, 12, "fov of camera 'c' is nan"),
     ("cameras:\n  c: {target: [0, .nan, 0]}\n", 2, 19, "not a finite length"),
     ("cameras:\n  c: {position: [.inf, 0, 0], look_at: [0, 0, 0]}\n", 2, 18, "not a finite"),

@@ -343,7 +343,7 @@ def _distance(reader: Reader, node: YMap, what: str) -> float:
     if distance <= 0:
         raise reader.error(
             node.value_mark("distance"),
-            f"distance of {what} is {distance:g} LDU: it must be more than 0",
+            f"distance of {what} is {node['distance']}: it must be more than 0",
             "leave it out to frame the scene automatically",
         )
     return distance
