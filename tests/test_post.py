@@ -141,6 +141,27 @@ def test_model_without_cameras_uses_auto_views(tmp_path):
     assert 'src="01-iso.png"' in (out / "post.html").read_text()  # the preview stays local
 
 
+def test_post_says_which_parts_its_list_does_not_count(tmp_path):
+    # A part the library lacks is drawn as nothing and left out of the parts list; the
+    # post says so where it gives the counts, in each of its three texts.
+    model = write(
+        tmp_path,
+        "two.ldr",
+        "0 two\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 -24 0 1 0 0 0 1 0 0 0 1 nosuch9.dat\n",
+    )
+    out = tmp_path / "kit"
+    result = post([str(model), "-o", str(out), *SMALL, "--turntable", "none"])
+    assert result.exit_code == 0, result.output
+    said = "Not counted, not in the library: nosuch9.dat."
+    for name in ("post.md", "post.bbcode.txt", "post.html"):
+        assert said in (out / name).read_text(), name
+    assert "1 parts" not in (out / "post.md").read_text()  # the brick alone is counted
+    assert (
+        "1 part in 1 different design (1 part and colour combination)."
+        in (out / "post.md").read_text()
+    )
+
+
 def test_errors_are_one_line_and_write_nothing(tmp_path):
     scene = tiny_scene(tmp_path, side_camera="side_view")
     blocker = write(tmp_path, "file.txt", "not a folder")

@@ -46,6 +46,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -192,16 +193,19 @@ def to_bricklink(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
     return ET.tostring(root, encoding="unicode") + "\n", _unmapped(lines, table)
 
 
-def rich_table(lines: list[BomLine], title: str = "", missing: list[str] | tuple = ()):
+def not_counted(missing: Iterable[str]) -> str:
+    """What a parts list says of the parts the library does not have (by name), which it
+    does not count; empty when there are none."""
+    names = ", ".join(sorted(set(missing), key=_natural))
+    return f"not counted, not in the library: {names}" if names else ""
+
+
+def rich_table(lines: list[BomLine], title: str = "", missing: Iterable[str] = ()):
     """A `rich` table of the BOM with a total row; `missing`: names of parts the library does
     not have, which are not counted (said under the table)."""
     from rich.table import Table
 
-    caption = None
-    if missing:
-        names = ", ".join(sorted(missing, key=_natural))
-        caption = f"not counted, not in the library: {names}"
-    table = Table(title=title or None, caption=caption, show_footer=True)
+    table = Table(title=title or None, caption=not_counted(missing) or None, show_footer=True)
     table.add_column("Part", footer="Total")
     table.add_column("Description")
     table.add_column("Colour", footer=plural(len(lines), "lot"))

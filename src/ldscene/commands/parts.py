@@ -46,7 +46,7 @@ def parts_command(
         from rich.console import Console
 
         missing = {m.name for m in loaded.model.missing}
-        Console().print(bom.rich_table(lines, input_path.name, sorted(missing)))
+        Console().print(bom.rich_table(lines, input_path.name, missing))
         return
     unmapped: list[tuple[int, str]] = []
     if fmt in ("table", "csv"):

@@ -29,6 +29,8 @@ class PostContent:
     lots: int
     top_colours: list[tuple[str, str, int]]  # (name, #rrggbb, parts)
     lines: list = field(default_factory=list)  # BomLine
+    #: What the parts list leaves out: `bom.not_counted` of the parts the library lacks.
+    not_counted: str = ""
     parts_csv: str = "parts.csv"
     bricklink: str = "bricklink.xml"
 

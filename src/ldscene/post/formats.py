@@ -6,6 +6,7 @@ import html
 import re
 
 from ldscene.post.content import LDRAW_URL, LICENCE_URL, PostContent
+from ldscene.wording import plural
 
 
 def _url(prefix: str, name: str) -> str:
@@ -15,10 +16,16 @@ def _url(prefix: str, name: str) -> str:
 
 
 def _summary_sentence(post: PostContent) -> str:
-    return (
-        f"{post.total:,} parts in {post.designs:,} different designs "
-        f"({post.lots:,} part and colour combinations)."
+    text = (
+        f"{plural(post.total, 'part')} in {plural(post.designs, 'different design')} "
+        f"({plural(post.lots, 'part and colour combination')})."
     )
+    return text + (f" {_sentence(post.not_counted)}" if post.not_counted else "")
+
+
+def _sentence(text: str) -> str:
+    """'not counted, ...: a, b' -> 'Not counted, ...: a, b.'"""
+    return text[:1].upper() + text[1:] + "."
 
 
 def to_markdown(post: PostContent, prefix: str = "") -> str:
@@ -151,6 +158,8 @@ def to_html(post: PostContent) -> str:
         f'<div class="stat"><b>{post.lots:,}</b><span>part/colour lots</span></div>',
         "</div>",
     ]
+    if post.not_counted:
+        out.append(f"<p>{e(_sentence(post.not_counted))}</p>")
     if post.top_colours:
         out.append('<ul class="colours">')
         for name, rgb, count in post.top_colours:
