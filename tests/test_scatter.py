@@ -130,6 +130,7 @@ scatter:
         assert np.all(centre >= lo[0] - margin) and np.all(centre <= hi[0] + margin), k
 
 
+@pytest.mark.slow  # 100 bricks settled (5 s)
 def test_a_dense_scatter_makes_a_heap_not_a_tower(tmp_path):
     # 100 bricks dropped on a 4 x 4 stud area: a brick landing on the flat top of others is
     # held there only where the heap around it is no steeper than MAX_SLOPE; otherwise it

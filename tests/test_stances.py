@@ -382,3 +382,27 @@ def test_a_figure_held_up_by_what_it_holds_gets_a_warning_naming_its_line(tmp_pa
     # Without the warning's cause the torso sits lower: on the seat, not on the oars.
     lows = [_by_part(s.entry_model("boat"), "973.dat")[0][1, 3] for s in (low, high)]
     assert lows[1] - lows[0] > 12, lows  # LDraw y grows downwards
+
+
+@pytest.mark.slow  # three scenes composed uncached (9 s)
+def test_a_figure_seated_on_a_chairs_back_gets_a_warning_naming_its_line(tmp_path):
+    """Placed at a minifig chair's origin, a seated figure settles onto the chair's back; a
+    warning says the seat lies half a stud in front.  Turned, the chair's front is where
+    the figure faces; placed half a stud forward, it sits on the seat, lower, and is not
+    warned about."""
+    chairs = """place:
+  ground: {part: 3811, color: Light_Bluish_Grey}
+  chair: {part: 4079, color: Red, yaw: YAW}
+  sitter: {model: sitter, at: [AT], yaw: YAW, settle: true}
+"""
+    warned, heights = [], []
+    for k, (yaw, at) in enumerate([(0, "0, 60, 0"), (0, "0, 60, 10"), (90, "0, 60, 0")]):
+        text = _figures({"sitter": "sit"}, chairs.replace("YAW", str(yaw)).replace("AT", at))
+        path = write_scene(tmp_path, text, f"chair{k}.yaml")
+        scene = load_scene(path, use_cache=False)
+        warned.append([w for w in scene.model.warnings if "a chair's back?" in w])
+        heights.append(-_by_part(scene.entry_model("sitter"), "973.dat")[0][1, 3])
+    assert len(warned[0]) == 1 and warned[0][0].startswith(f"{tmp_path / 'chair0.yaml'}:6:")
+    assert "LDU higher than it would sit half a stud forward" in warned[0][0]
+    assert warned[1] == [] and heights[0] - heights[1] > 30, heights  # on the seat
+    assert len(warned[2]) == 1 and heights[2] == pytest.approx(heights[0], abs=0.5)

@@ -12,6 +12,7 @@ from ldscene.ldraw.cache import DiskCache, code_digest, open_cache
 from ldscene.ldraw.model import Model
 from ldscene.scene import bounds, heightfield
 from ldscene.scene import spec as sp
+from ldscene.scene import transforms as tf
 from ldscene.scene.bounds import model_box, reaching
 from ldscene.scene.composed import Instances
 from ldscene.scene.heightfield import (
@@ -31,6 +32,9 @@ NARROW_HOLD = 3.0
 #: A settled figure held up by what it holds more than this (LDU, half a brick) above where
 #: its body would rest gets a warning; less is a rifle under a lying figure, as meant.
 HELD_UP = 12.0
+#: LDU a seated figure is moved forward to see whether a seat lies just in front of it (half
+#: a stud: a minifig seat's back is 4 LDU thick and its seat a stud deep).
+PERCH_STEP = 10.0
 
 
 class Landing:
@@ -69,6 +73,7 @@ class Landing:
                     else "place ground (a baseplate, a model) under it, or remove settle: true",
                 )
             self._check_held_up(held[start:end], current, start, end, below, drop, p, what)
+            self._check_perched(current, start, end, below, drop, p, what)
             out.lower(start, end, drop)
 
     def _check_held_up(
@@ -99,6 +104,46 @@ class Landing:
                     "would rest without it",
                     "raise the arms with pose:, or turn the held part with hold: ... turn:, "
                     "so that it clears what is below",
+                )
+            )
+        )
+
+    def _check_perched(
+        self,
+        model: Model,
+        start: int,
+        end: int,
+        below: np.ndarray,
+        drop: float,
+        p: sp.Placement,
+        what: str,
+    ) -> None:
+        """Warn when a seated figure comes to rest on the back edge of something, with a
+        much lower seat half a stud in front of it: placed at a chair's origin, a figure
+        sits on the chair's back, 38 LDU above the seat it was meant for.  It rests there,
+        as placed; the warning says where the seat is."""
+        definition = self.spec.models.get(p.model) if p.model else None
+        if definition is None or definition.minifig is None:
+            return
+        if definition.minifig.stance != "sit":
+            return
+        points = self._moving_points(model, np.arange(start, end))
+        if points is None:
+            return
+        # The figure faces -z in its own LDraw frame.
+        forward = tf.scene_transform(np.zeros(3), p.rotation)[:3, :3] @ [0.0, 0.0, -1.0]
+        moved = points + PERCH_STEP * forward
+        lo, hi = moved[:, [0, 2]].min(0) - 2 * CELL, moved[:, [0, 2]].max(0) + 2 * CELL
+        there = self._drop(model, moved, lo, hi, reaching(model, below, lo, hi))
+        if there is None or there - drop <= HELD_UP:
+            return
+        self.sources.warnings.append(
+            str(
+                self.error(
+                    p.settle_where,
+                    f"{what} sits on the edge of what is under it (a chair's back?), "
+                    f"{there - drop:.0f} LDU higher than it would sit half a stud forward",
+                    "move it forward with at: if it should sit on the seat in front of it",
                 )
             )
         )
