@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,6 +36,17 @@ HELD_UP = 12.0
 #: LDU a seated figure is moved forward to see whether a seat lies just in front of it (half
 #: a stud: a minifig seat's back is 4 LDU thick and its seat a stud deep).
 PERCH_STEP = 10.0
+
+
+@dataclass(frozen=True)
+class _Rest:
+    """Where a settling placement came to rest: the instances `moving` of `model` fell
+    `drop` LDU (down) onto the instances `below`."""
+
+    model: Model
+    moving: np.ndarray
+    below: np.ndarray
+    drop: float
 
 
 class Landing:
@@ -72,80 +84,56 @@ class Landing:
                     if in_model
                     else "place ground (a baseplate, a model) under it, or remove settle: true",
                 )
-            self._check_held_up(held[start:end], current, start, end, below, drop, p, what)
-            self._check_perched(current, start, end, below, drop, p, what)
+            rest = _Rest(current, np.arange(start, end), below, drop)
+            for warning in (self._held_up(rest, held[start:end]), self._perched(rest, p)):
+                if warning is not None:
+                    message, hint = warning
+                    self.sources.warnings.append(
+                        str(self.error(p.settle_where, f"{what} {message}", hint))
+                    )
             out.lower(start, end, drop)
 
-    def _check_held_up(
-        self,
-        held: np.ndarray,
-        model: Model,
-        start: int,
-        end: int,
-        below: np.ndarray,
-        drop: float,
-        p: sp.Placement,
-        what: str,
-    ) -> None:
-        """Warn when a settling figure comes to rest on something it holds, well above where
-        its body would rest: a held oar pointing down into a boat keeps its rower off the seat.
-        It rests there as the rigid thing it is; the warning says why and what to change.
-        `held`: which of the instances start..end the figure holds."""
+    def _held_up(self, rest: _Rest, held: np.ndarray) -> tuple[str, str] | None:
+        """A warning (what, what to do) when a settling figure comes to rest on something it
+        holds, well above where its body would rest: a held oar pointing down into a boat
+        keeps its rower off the seat.  It rests there as the rigid thing it is.  `held`:
+        which of the moving instances the figure holds."""
         if not held.any() or held.all():
-            return
-        body = self.settle_drop(model, np.arange(start, end)[~held], below)
-        if body is None or body - drop <= HELD_UP:
-            return
-        self.sources.warnings.append(
-            str(
-                self.error(
-                    p.settle_where,
-                    f"{what} rests on what it holds, {body - drop:.0f} LDU above where it "
-                    "would rest without it",
-                    "raise the arms with pose:, or turn the held part with hold: ... turn:, "
-                    "so that it clears what is below",
-                )
-            )
+            return None
+        body = self.settle_drop(rest.model, rest.moving[~held], rest.below)
+        if body is None or body - rest.drop <= HELD_UP:
+            return None
+        return (
+            f"rests on what it holds, {body - rest.drop:.0f} LDU above where it would rest "
+            "without it",
+            "raise the arms with pose:, or turn the held part with hold: ... turn:, so that it "
+            "clears what is below",
         )
 
-    def _check_perched(
-        self,
-        model: Model,
-        start: int,
-        end: int,
-        below: np.ndarray,
-        drop: float,
-        p: sp.Placement,
-        what: str,
-    ) -> None:
-        """Warn when a seated figure comes to rest on the back edge of something, with a
-        much lower seat half a stud in front of it: placed at a chair's origin, a figure
-        sits on the chair's back, 38 LDU above the seat it was meant for.  It rests there,
-        as placed; the warning says where the seat is."""
+    def _perched(self, rest: _Rest, p: sp.Placement) -> tuple[str, str] | None:
+        """A warning (what, what to do) when a seated figure comes to rest on the back edge
+        of something, with a much lower seat half a stud in front of it: placed at a chair's
+        origin, a figure sits on the chair's back, 38 LDU above the seat it was meant for.
+        It rests there, as placed."""
         definition = self.spec.models.get(p.model) if p.model else None
         if definition is None or definition.minifig is None:
-            return
+            return None
         if definition.minifig.stance != "sit":
-            return
-        points = self._moving_points(model, np.arange(start, end))
+            return None
+        points = self._moving_points(rest.model, rest.moving)
         if points is None:
-            return
+            return None
         # The figure faces -z in its own LDraw frame.
         forward = tf.scene_transform(np.zeros(3), p.rotation)[:3, :3] @ [0.0, 0.0, -1.0]
         moved = points + PERCH_STEP * forward
         lo, hi = moved[:, [0, 2]].min(0) - 2 * CELL, moved[:, [0, 2]].max(0) + 2 * CELL
-        there = self._drop(model, moved, lo, hi, reaching(model, below, lo, hi))
-        if there is None or there - drop <= HELD_UP:
-            return
-        self.sources.warnings.append(
-            str(
-                self.error(
-                    p.settle_where,
-                    f"{what} sits on the edge of what is under it (a chair's back?), "
-                    f"{there - drop:.0f} LDU higher than it would sit half a stud forward",
-                    "move it forward with at: if it should sit on the seat in front of it",
-                )
-            )
+        there = self._drop(rest.model, moved, lo, hi, reaching(rest.model, rest.below, lo, hi))
+        if there is None or there - rest.drop <= HELD_UP:
+            return None
+        return (
+            f"sits on the edge of what is under it (a chair's back?), "
+            f"{there - rest.drop:.0f} LDU higher than it would sit half a stud forward",
+            "move it forward with at: if it should sit on the seat in front of it",
         )
 
     def settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
