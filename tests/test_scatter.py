@@ -160,6 +160,35 @@ scatter:
     assert sg.hanging(scene.model, indices(scene, "heap"), indices(scene, "ground")) == []
 
 
+@pytest.mark.slow  # 100 bricks settled (4 s)
+def test_a_heap_does_not_climb_a_pole_beside_it(tmp_path):
+    # Bricks dropped around a pole 12 bricks high heap up at its foot: a piece tumbling down
+    # the heap goes neither through the pole nor up its side (they stacked against it to
+    # 224 LDU, and one slide carried a brick onto a roof truss in the Stalingrad scene).
+    # Only a brick dropped right over the pole can end on its top.
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  ground: {part: 3811, color: 71}
+  pole: {part: 3005, color: 0, at: [0, 24, 0], repeat: {count: 12, step: [0, 24, 0]}}
+scatter:
+  heap:
+    parts: [3004, 3005]
+    color: 14
+    count: 100
+    area: {rect: [[-40, -40], [40, 40]]}
+    settle: true
+""",
+        )
+    )
+    at = scene.model.transform[scene.entries["heap"]][:, :3, 3]
+    beside = np.abs(at[:, [0, 2]]).max(axis=1) > 20  # not over the pole's top
+    assert beside.sum() >= 95
+    assert -at[beside, 1].min() < 150, np.sort(-at[beside, 1])[-5:]  # the pole is 288 high
+
+
 def test_readme_scene_rests_on_its_baseplate(tmp_path):
     scene = load_scene(write_scene(tmp_path, readme_scene()))
     snow = indices(scene, "snow")

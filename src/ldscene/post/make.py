@@ -14,6 +14,7 @@ from ldscene.post.content import Figure, PostContent, caption_for, parts_summary
 from ldscene.post.formats import to_bbcode, to_html, to_markdown
 from ldscene.post.request import AUTO_VIEWS, PostRequest, check_request, still_size
 from ldscene.render.engines import EngineSettings, open_renderer
+from ldscene.wording import plural
 
 
 def _write_text(folder: Path, name: str, text: str) -> None:
@@ -150,9 +151,9 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
             shutil.rmtree(work, ignore_errors=True)
     if not req.quiet:
         echo(
-            f"wrote {out}/ ({len(figures)} images"
+            f"wrote {out}/ ({plural(len(figures), 'image')}"
             + (f", {turntable.file}" if turntable else "")
-            + f", {total:,} parts in the parts list, post.md/.bbcode.txt/.html)"
+            + f", {plural(total, 'part')} in the parts list, post.md/.bbcode.txt/.html)"
         )
     return out
 

@@ -263,7 +263,7 @@ class Landing:
                 ) from None
             reason = max(
                 (failure.crowded, "too crowded for its spacing"),
-                (failure.unsupported, "most spots have nothing below them to rest on"),
+                (failure.unsupported, "most pieces had nothing below them, or fell off an edge"),
                 (failure.refused, "most spots are on entries that on:/avoid: rule out"),
             )[1]
             raise self.error(

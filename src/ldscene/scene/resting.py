@@ -16,8 +16,8 @@ A piece comes to rest the way a real brick dropped there would:
 4. A piece resting on pieces scattered before it is held by their heap only where the heap
    around it is no steeper than `MAX_SLOPE` (a brick on the flat top of a column of bricks
    would not stay there, as the column would not stand): otherwise it tumbles on down the
-   heap, over spots that do not hold it, and off the edge of everything it falls.  So a
-   dense scatter makes a mound, not a tower.
+   heap, over spots that do not hold it, never up onto something higher, and off the edge
+   of everything it falls.  So a dense scatter makes a mound, not a tower.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,10 +43,14 @@ _MIN_UPRIGHT = math.cos(math.radians(MAX_SLOPE + 5))  # a little more after a se
 SLIDE_STEP = 2 * CELL  # LDU per sliding step
 MAX_SLIDE = 240.0  # LDU a piece may slide in all
 CONTACT = 1.0  # LDU: a point this close to the surface below touches it
-#: LDU: how far the surface under a sliding piece may rise (over a stud) before it stops it.
-_CLIMB = 4.0
-#: How far past a piece's edge (LDU, a brick's width) the slope of a heap under it is read.
-_HEAP_LOOK = 20.0
+#: LDU: how far the surface under a sliding piece may rise (over a brick lying on the heap,
+#: with its studs) before it stops it.
+_CLIMB = 28.0
+#: LDU past a piece's edge where `_heap_downhill` reads the surface around it: all of them
+#: for what blocks a way down (a pole beside it), those from a brick's width on for the
+#: heap's slope (a step of one brick on a heap's top does not tip a piece off it).
+_HEAP_RAYS = (0.0, 10.0, 20.0, 30.0, 40.0, 60.0, 80.0)
+_HEAP_SLOPE_FROM = 20.0
 _FLAT = 0.3  # LDU: how far a support point may lie below the plane a piece rests on
 _FINE = SPACING  # LDU between samples of a piece's hull: every cell under it gets one
 _COARSE = 2 * SPACING  # the same for the (approximate) search for its rest
@@ -181,12 +186,24 @@ class Shape:
         return self.points[self.normals @ rotation[1] < 0.05] @ rotation.T
 
     def settle(
-        self, field: HeightField, rotation: np.ndarray, xz: np.ndarray, loose: int | None = None
+        self,
+        field: HeightField,
+        rotation: np.ndarray,
+        xz: np.ndarray,
+        loose: int | None = None,
+        allowed: Callable[[np.ndarray], bool] | None = None,
+        falls: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
         """Where a piece turned by `rotation` (LDraw) and dropped at `xz` comes to rest:
         (rotation, x-z, height of its origin (up), owners of what it touches), or None when
-        it finds nothing to rest on there.  `loose`: the owner of pieces scattered before it,
-        which hold it only where their heap is no steeper than `MAX_SLOPE` (`_heap_downhill`)."""
+        it finds nothing to rest on there.
+
+        `loose`: the owner of pieces scattered before it, which hold it only where their
+        heap is no steeper than `MAX_SLOPE` (`_heap_downhill`); elsewhere it tumbles on down
+        the heap; off the edge of everything it falls (None), unless not `falls`.  A
+        tumbling piece that finds no place that holds it (its slide is over, something
+        higher stops it, it would end on what `allowed` (owners -> bool) rules out, or it
+        would fall and not `falls`) stays at the lowest place on the heap it passed."""
         k = int(np.argmax(self.faces[:, :3] @ rotation.T @ _DOWN))
         face, offset = self.faces[k, :3], self.faces[k, 3]
         rotation = _turn(rotation @ face, _DOWN) @ rotation
@@ -195,24 +212,32 @@ class Shape:
         foot = self.centre - (face @ self.centre + offset) * face
         xz = np.asarray(xz, float)
         travelled, slides = 0.0, 0
-        last, tumbling = None, None  # a rest on a heap too steep, and the way down it
+        # While it tumbles: the way down the heap, and the lowest rest on it that it passed
+        # (its centre of mass's height, the rest).
+        tumbling, lowest = None, (math.inf, None)
         # Once it slides: its underside untilted, and how high its origin lay on the field
         # where it set off (a sliding piece does not climb).
         underside, start = None, EMPTY
         while True:
             rest, downhill = self._rest_at(field, rotation, xz, face, foot)
             if underside is not None and _lift(field, underside, xz) > start + _CLIMB:
-                return last  # it slid against something higher, which stops it
+                return lowest[1]  # it slid against something higher, which stops it
             if rest is not None and loose is not None and (rest[3] == loose).any():
-                off = self._heap_downhill(field, rest[1], rest[2] - (rest[0] @ self.centre)[1])
+                height = rest[2] - (rest[0] @ self.centre)[1]
+                off = self._heap_downhill(field, rest[1], height)
                 if off is not None:
-                    last, tumbling, rest, downhill = rest, off, None, off
-            elif rest is None and downhill is None and tumbling is not None:
+                    if allowed is None or allowed(rest[3]):
+                        lowest = min(lowest, (height, rest), key=lambda seen: seen[0])
+                    tumbling, rest, downhill = off, None, off
+            elif rest is None and tumbling is not None:
                 if self._under(field, rotation, xz) == EMPTY:
-                    return None  # it tumbled off the edge of everything: it falls
-                downhill = tumbling  # on down the heap, over spots too steep to hold it
+                    return None if falls else lowest[1]  # off the edge of everything
+                downhill = tumbling  # on down the heap, over spots that do not hold it
+            refused = rest is not None and allowed is not None and not allowed(rest[3])
+            if refused and tumbling is not None:
+                return lowest[1]  # it would end on what it may not rest on
             if rest is not None or downhill is None or travelled >= MAX_SLIDE:
-                return rest if rest is not None else last
+                return rest if rest is not None else lowest[1]
             if underside is None:
                 underside = self._probe(rotation, 0.05, fine=False)[0]
                 start = _lift(field, underside, xz)
@@ -232,14 +257,27 @@ class Shape:
     ) -> np.ndarray | None:
         """Where a piece resting on loose pieces at `xz`, its centre of mass at height
         `centre`, would tumble off their heap: the x-z direction in which the surface falls
-        away from it steeper than `MAX_SLOPE`, read on rings one, two and four times a brick's
-        width past its edge (a brick on the flat top of a column of bricks is held by that
-        top, but not by the heap), or None where the heap holds it."""
-        ring, distance = _heap_ring(self.radius)
-        heights = field._need(ring, xz[0], xz[1])
-        drop = np.where(heights > EMPTY, centre - heights, -np.inf) / distance
-        worst = int(np.argmax(drop))
-        return _DIRECTIONS[:, worst % 32].copy() if drop[worst] > _MAX_GRADIENT else None
+        away from it steeper than `MAX_SLOPE` (a brick on the flat top of a column of bricks
+        is held by that top, but not by the heap), or None where the heap holds it.
+
+        The surface is read along 32 rays out from its edge (`_HEAP_RAYS`).  A ray is open
+        up to what rises above the piece's centre (it cannot tumble through a pole), and
+        where nothing is below (past a baseplate's edge) the surface counts as the lowest
+        one read: the heap falls away there as it does to the ground around it."""
+        ring, distance, slope = _heap_ring(self.radius)
+        heights = field._need(ring, xz[0], xz[1]).reshape(distance.shape[0], 32)
+        void = heights == EMPTY
+        if void.all():
+            return None
+        heights = np.where(void, heights[~void].min(), heights)
+        open_ = ~np.logical_or.accumulate(heights > centre, axis=0)
+        drop = np.where(open_, (centre - heights) / distance, -np.inf)[slope[:, 0]]
+        # The slope towards each direction: the median over its sector (it and the two
+        # directions either side, every ring), so a gap between two bricks is not a slope.
+        sector = np.stack([np.roll(drop, k, axis=1) for k in range(-2, 3)])
+        fall = np.median(sector.reshape(-1, 32), axis=0)
+        worst = int(np.argmax(fall))
+        return _DIRECTIONS[:, worst].copy() if fall[worst] > _MAX_GRADIENT else None
 
     def _rest_at(
         self,
@@ -309,13 +347,15 @@ def _lift(field: HeightField, probe: Probe, xz: np.ndarray) -> float:
 
 
 @functools.lru_cache(maxsize=64)
-def _heap_ring(radius: float) -> tuple[Probe, np.ndarray]:
+def _heap_ring(radius: float) -> tuple[Probe, np.ndarray, np.ndarray]:
     """The points `Shape._heap_downhill` reads around a piece reaching `radius` from its
-    origin (three rings of 32) and each one's distance."""
-    distance = np.repeat([radius + _HEAP_LOOK * k for k in (1, 2, 4)], 32)
-    x = np.tile(_DIRECTIONS[0], 3) * distance
-    z = np.tile(_DIRECTIONS[1], 3) * distance
-    return Probe(np.column_stack([x, np.zeros(96), z])), distance
+    origin (a ring of 32 per distance in `_HEAP_RAYS`, nearest first), their distances
+    (rings, 1) and which rings give the heap's slope (rings, 1)."""
+    past = np.array(_HEAP_RAYS)[:, None]
+    distance = radius + past
+    x, z = ((distance * _DIRECTIONS[k]).reshape(-1) for k in (0, 1))
+    points = np.column_stack([x, np.zeros(len(x)), z])
+    return Probe(points), distance, past >= _HEAP_SLOPE_FROM
 
 
 def _rest_plane(offsets: np.ndarray, need: np.ndarray) -> np.ndarray | None:

@@ -164,6 +164,10 @@ class _Settling:
     ) -> None:
         self.field, self.choices, self.shapes = field, choices, shapes
         self.owner, self.allowed = owner, allowed
+        #: Attempts before this one drop a piece that tumbles off the edge of a heap (it
+        #: falls, and another is drawn); later ones keep it on the heap's steep side, so a
+        #: scatter that over-fills its area still places its pieces (`scatter` sets it).
+        self.falling = 0
         self.earlier: Attempts | None = None  # an earlier run's attempts, to reuse
         self.attempts: Attempts | None = None  # this run's, when they are to be kept
 
@@ -199,6 +203,9 @@ class _Settling:
     def _refuses(self, owners: np.ndarray) -> bool:
         return self.allowed is not None and not self.allowed[owners].all()
 
+    def _allows(self, owners: np.ndarray) -> bool:
+        return not self._refuses(owners)
+
     def rest(
         self, attempt: int, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float
     ) -> Rest | _Miss:
@@ -206,7 +213,7 @@ class _Settling:
         why it does not.  The outcome an earlier run recorded for the attempt is taken when
         the cells it read hold the same values (see attempts.py)."""
         if self.attempts is None:  # not recording (no disk cache)
-            outcome = self._find(pick, rotation, xz, height)
+            outcome = self._find(pick, rotation, xz, height, attempt < self.falling)
         else:
             outcome = self._recorded(attempt, pick, rotation, xz, height)
         if isinstance(outcome, _Miss):
@@ -225,18 +232,23 @@ class _Settling:
             outcome, window, digest = reused
         else:
             self.field.watch()
-            found = self._find(pick, rotation, xz, height)
+            found = self._find(pick, rotation, xz, height, attempt < self.falling)
             window = self.field.watched()
             digest = self.field.window_digest(window)
             outcome = found if isinstance(found, Rest) else _MISSES.index(found) + 1
         self.attempts.add(attempt, window, digest, outcome)
         return outcome if isinstance(outcome, Rest) else _MISSES[outcome - 1]
 
-    def _find(self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float) -> Rest | _Miss:
-        """`rest`'s answer worked out on the field (which it only reads)."""
+    def _find(
+        self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float, falls: bool
+    ) -> Rest | _Miss:
+        """`rest`'s answer worked out on the field (which it only reads); `falls`: see
+        `Shape.settle`."""
         shape = self.shapes[pick]
         if shape is not None:
-            found = shape.settle(self.field, rotation, xz, loose=self.owner)
+            found = shape.settle(
+                self.field, rotation, xz, loose=self.owner, allowed=self._allows, falls=falls
+            )
             if found is None:
                 return _Miss.UNSUPPORTED
             rotation, xz, height, owners = found
@@ -386,6 +398,8 @@ def scatter(
         attempts_key = settling.key((name, seed, yaw, tilt, base_heights), polygons, field=False)
         settling.earlier = Attempts.from_entry(cache.get(attempts_key))
         settling.attempts = Attempts()
+    if settling is not None:
+        settling.falling = 10 * count + 50
     areas = [_Area(polygon) for polygon in polygons]
     near = _Spacing(spacing)
     pieces: list[Piece] = []
