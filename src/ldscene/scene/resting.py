@@ -192,7 +192,7 @@ class Shape:
         xz: np.ndarray,
         loose: int | None = None,
         allowed: Callable[[np.ndarray], bool] | None = None,
-        falls: bool = True,
+        strict: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
         """Where a piece turned by `rotation` (LDraw) and dropped at `xz` comes to rest:
         (rotation, x-z, height of its origin (up), owners of what it touches), or None when
@@ -200,10 +200,10 @@ class Shape:
 
         `loose`: the owner of pieces scattered before it, which hold it only where their
         heap is no steeper than `MAX_SLOPE` (`_heap_downhill`); elsewhere it tumbles on down
-        the heap; off the edge of everything it falls (None), unless not `falls`.  A
-        tumbling piece that finds no place that holds it (its slide is over, something
-        higher stops it, it would end on what `allowed` (owners -> bool) rules out, or it
-        would fall and not `falls`) stays at the lowest place on the heap it passed."""
+        the heap.  A tumbling piece that finds no place that holds it (it falls off the
+        edge of everything, something higher stops it, its slide is over, or it would end
+        on what `allowed` (owners -> bool) rules out) is not placed (None); unless not
+        `strict`: then it stays at the lowest place on the heap it passed."""
         k = int(np.argmax(self.faces[:, :3] @ rotation.T @ _DOWN))
         face, offset = self.faces[k, :3], self.faces[k, 3]
         rotation = _turn(rotation @ face, _DOWN) @ rotation
@@ -221,7 +221,9 @@ class Shape:
         while True:
             rest, downhill = self._rest_at(field, rotation, xz, face, foot)
             if underside is not None and _lift(field, underside, xz) > start + _CLIMB:
-                return lowest[1]  # it slid against something higher, which stops it
+                # It slid against something higher, which stops it (no place that holds
+                # it: a tumbling piece may have passed some too steep).
+                return None if strict else lowest[1]
             if rest is not None and loose is not None and (rest[3] == loose).any():
                 height = rest[2] - (rest[0] @ self.centre)[1]
                 off = self._heap_downhill(field, rest[1], height)
@@ -231,13 +233,13 @@ class Shape:
                     tumbling, rest, downhill = off, None, off
             elif rest is None and tumbling is not None:
                 if self._under(field, rotation, xz) == EMPTY:
-                    return None if falls else lowest[1]  # off the edge of everything
+                    return None if strict else lowest[1]  # off the edge of everything
                 downhill = tumbling  # on down the heap, over spots that do not hold it
             refused = rest is not None and allowed is not None and not allowed(rest[3])
             if refused and tumbling is not None:
-                return lowest[1]  # it would end on what it may not rest on
+                return None if strict else lowest[1]  # it would end on what it may not
             if rest is not None or downhill is None or travelled >= MAX_SLIDE:
-                return rest if rest is not None else lowest[1]
+                return rest if rest is not None or strict else lowest[1]
             if underside is None:
                 underside = self._probe(rotation, 0.05, fine=False)[0]
                 start = _lift(field, underside, xz)

@@ -164,10 +164,11 @@ class _Settling:
     ) -> None:
         self.field, self.choices, self.shapes = field, choices, shapes
         self.owner, self.allowed = owner, allowed
-        #: Attempts before this one drop a piece that tumbles off the edge of a heap (it
-        #: falls, and another is drawn); later ones keep it on the heap's steep side, so a
-        #: scatter that over-fills its area still places its pieces (`scatter` sets it).
-        self.falling = 0
+        #: Attempts before this one drop a piece that tumbles off a heap and finds no place
+        #: that holds it (it falls, and another is drawn); later ones keep it on the heap's
+        #: steep side, so a scatter that over-fills its area still places its pieces
+        #: (`Shape.settle`'s `strict`; `scatter` sets it).
+        self.strict = 0
         self.earlier: Attempts | None = None  # an earlier run's attempts, to reuse
         self.attempts: Attempts | None = None  # this run's, when they are to be kept
 
@@ -213,7 +214,7 @@ class _Settling:
         why it does not.  The outcome an earlier run recorded for the attempt is taken when
         the cells it read hold the same values (see attempts.py)."""
         if self.attempts is None:  # not recording (no disk cache)
-            outcome = self._find(pick, rotation, xz, height, attempt < self.falling)
+            outcome = self._find(pick, rotation, xz, height, attempt < self.strict)
         else:
             outcome = self._recorded(attempt, pick, rotation, xz, height)
         if isinstance(outcome, _Miss):
@@ -232,7 +233,7 @@ class _Settling:
             outcome, window, digest = reused
         else:
             self.field.watch()
-            found = self._find(pick, rotation, xz, height, attempt < self.falling)
+            found = self._find(pick, rotation, xz, height, attempt < self.strict)
             window = self.field.watched()
             digest = self.field.window_digest(window)
             outcome = found if isinstance(found, Rest) else _MISSES.index(found) + 1
@@ -240,14 +241,14 @@ class _Settling:
         return outcome if isinstance(outcome, Rest) else _MISSES[outcome - 1]
 
     def _find(
-        self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float, falls: bool
+        self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float, strict: bool
     ) -> Rest | _Miss:
-        """`rest`'s answer worked out on the field (which it only reads); `falls`: see
+        """`rest`'s answer worked out on the field (which it only reads); `strict`: see
         `Shape.settle`."""
         shape = self.shapes[pick]
         if shape is not None:
             found = shape.settle(
-                self.field, rotation, xz, loose=self.owner, allowed=self._allows, falls=falls
+                self.field, rotation, xz, loose=self.owner, allowed=self._allows, strict=strict
             )
             if found is None:
                 return _Miss.UNSUPPORTED
@@ -399,7 +400,7 @@ def scatter(
         settling.earlier = Attempts.from_entry(cache.get(attempts_key))
         settling.attempts = Attempts()
     if settling is not None:
-        settling.falling = 10 * count + 50
+        settling.strict = 5 * count + 50
     areas = [_Area(polygon) for polygon in polygons]
     near = _Spacing(spacing)
     pieces: list[Piece] = []
