@@ -130,28 +130,30 @@ scatter:
         assert np.all(centre >= lo[0] - margin) and np.all(centre <= hi[0] + margin), k
 
 
+HEAP = """
+place:
+  ground: {{part: 3811, color: 71}}
+{more}scatter:
+  heap:
+    parts: {parts}
+    color: 14
+    count: 100
+    area: {{rect: [[-40, -40], [40, 40]]}}
+    settle: true
+"""
+
+
+def heap_scene(tmp_path: Path, parts: str, more: str = ""):
+    """100 pieces dropped on a 4 x 4 stud area of a baseplate (with `more` placed)."""
+    return load_scene(write_scene(tmp_path, HEAP.format(parts=parts, more=more)))
+
+
 @pytest.mark.slow  # 100 bricks settled (5 s)
 def test_a_dense_scatter_makes_a_heap_not_a_tower(tmp_path):
-    # 100 bricks dropped on a 4 x 4 stud area: a brick landing on the flat top of others is
-    # held there only where the heap around it is no steeper than MAX_SLOPE; otherwise it
-    # tumbles on down.  Without that rule they stacked into a column 21 bricks high, 5
-    # times as high as the heap was wide.
-    scene = load_scene(
-        write_scene(
-            tmp_path,
-            """
-place:
-  ground: {part: 3811, color: 71}
-scatter:
-  heap:
-    parts: [3004]
-    color: 70
-    count: 100
-    area: {rect: [[-40, -40], [40, 40]]}
-    settle: true
-""",
-        )
-    )
+    # A brick landing on the flat top of others is held there only where the heap around it
+    # is no steeper than MAX_SLOPE; otherwise it tumbles on down.  Without that rule they
+    # stacked into a column 21 bricks high, 5 times as high as the heap was wide.
+    scene = heap_scene(tmp_path, "[3004]")
     at = scene.model.transform[scene.entries["heap"]][:, :3, 3]
     height = -at[:, 1].min()
     spread = np.percentile(np.hypot(at[:, 0], at[:, 2]), 90)
@@ -162,27 +164,12 @@ scatter:
 
 @pytest.mark.slow  # 100 bricks settled (4 s)
 def test_a_heap_does_not_climb_a_pole_beside_it(tmp_path):
-    # Bricks dropped around a pole 12 bricks high heap up at its foot: a piece tumbling down
-    # the heap goes neither through the pole nor up its side (they stacked against it to
-    # 224 LDU, and one slide carried a brick onto a roof truss in the Stalingrad scene).
-    # Only a brick dropped right over the pole can end on its top.
-    scene = load_scene(
-        write_scene(
-            tmp_path,
-            """
-place:
-  ground: {part: 3811, color: 71}
-  pole: {part: 3005, color: 0, at: [0, 24, 0], repeat: {count: 12, step: [0, 24, 0]}}
-scatter:
-  heap:
-    parts: [3004, 3005]
-    color: 14
-    count: 100
-    area: {rect: [[-40, -40], [40, 40]]}
-    settle: true
-""",
-        )
-    )
+    # Around a pole 12 bricks high the bricks heap up at its foot: a piece tumbling down the
+    # heap goes neither through the pole nor up its side (they stacked against it to 224
+    # LDU, and one slide carried a brick onto a roof truss in the Stalingrad scene).  Only
+    # a brick dropped right over the pole can end on its top.
+    pole = "  pole: {part: 3005, color: 0, at: [0, 24, 0], repeat: {count: 12, step: [0, 24, 0]}}\n"
+    scene = heap_scene(tmp_path, "[3004, 3005]", pole)
     at = scene.model.transform[scene.entries["heap"]][:, :3, 3]
     beside = np.abs(at[:, [0, 2]]).max(axis=1) > 20  # not over the pole's top
     assert beside.sum() >= 95
