@@ -14,7 +14,7 @@ from ldscene.cli import cli
 from ldscene.ldraw import load_model
 from ldscene.ldraw.flatten import FEW_INSTANCES
 from ldscene.ldraw.stats import bounding_box, model_stats
-from ldscene.ldraw.studs import StudStyle
+from ldscene.ldraw.studs import StudStyle, largest_stretch
 from ldscene.render import RenderOptions, View, render_model
 from ldscene.render.studs import (
     FAST_BELOW_PX,
@@ -86,15 +86,18 @@ def test_a_rule_decides_from_the_instance_origins(tmp_path):
     )
     seen = []
 
-    def rule(origins: np.ndarray) -> StudStyle:
+    def rule(origins: np.ndarray, stretch: float) -> StudStyle:
         seen.append(origins.copy())
+        assert stretch == 1.0
         return StudStyle.FAST
 
     model = load_model(far, studs=rule, use_cache=False)
     assert model.fast_studs and model.studs is StudStyle.FAST
     # Two instances: their origins, then the corners of their boxes (see test_stud_logos.py).
     np.testing.assert_allclose(seen[0][:2], [[0, 0, 0], [2000, 0, 1500]])
-    assert not load_model(far, studs=lambda origins: StudStyle.FULL, use_cache=False).fast_studs
+    assert not load_model(
+        far, studs=lambda origins, stretch: StudStyle.FULL, use_cache=False
+    ).fast_studs
     # Many instances: the origins alone, before any geometry is built.
     many = write(
         tmp_path,
@@ -104,6 +107,41 @@ def test_a_rule_decides_from_the_instance_origins(tmp_path):
     seen.clear()
     load_model(many, studs=rule, use_cache=False)
     np.testing.assert_allclose(seen[0], [[40 * i, 0, 0] for i in range(FEW_INSTANCES + 1)])
+
+
+def test_largest_stretch_is_the_largest_singular_value():
+    turn = np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]], float)
+    mirror = np.diag([-1.0, 1, 1])
+    assert largest_stretch(np.array([turn, mirror])) == 1.0
+    assert largest_stretch(np.empty((0, 3, 3))) == 1.0
+    assert largest_stretch(np.array([turn, 3 * turn])) == pytest.approx(3)
+    assert largest_stretch(np.array([np.diag([1.0, 5, 2]) @ turn])) == pytest.approx(5)
+    shear = np.array([[1, 2, 0], [0, 1, 0], [0, 0, 1]], float)  # stretches (1, 1, 0) by 2.414
+    assert largest_stretch(shear[None]) == pytest.approx(1 + math.sqrt(2))
+    assert largest_stretch(np.array([0.5 * turn])) == 1.0  # smaller parts: studs no wider
+
+
+def test_a_scaled_up_part_gets_studs_for_its_size(tmp_path):
+    """A model that places a brick 20 times its size: its studs come out 20 times wider, so
+    `auto` draws them full where a brick of plain size would get fast-draw studs."""
+    lines = (
+        "1 4 0 0 0 {s} 0 0 0 {s} 0 0 0 {s} 3001.dat\n1 1 3000 0 2000 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    views = [View.named("iso")]
+    opts = RenderOptions(width=320, height=240)
+    plain = load_model(
+        write(tmp_path, "plain.ldr", lines.format(s=1)), studs=stud_rule("auto", opts, views)
+    )
+    big = load_model(
+        write(tmp_path, "big.ldr", lines.format(s=20)), studs=stud_rule("auto", opts, views)
+    )
+    assert plain.studs is StudStyle.FAST
+    assert big.studs is StudStyle.FULL
+    seen = []
+    load_model(
+        tmp_path / "big.ldr", studs=lambda points, stretch: seen.append(stretch) or StudStyle.FULL
+    )
+    assert seen == [pytest.approx(20)]
 
 
 def test_stud_pixels_follow_image_size_and_distance():
@@ -150,9 +188,12 @@ def test_auto_rule_uses_the_threshold():
         RenderOptions(width=8000, height=6000),
     )
     assert stud_pixels(origins, opts_small, views) < FAST_BELOW_PX
+    assert stud_pixels(origins, opts_small, views, 2.0) == pytest.approx(
+        2 * stud_pixels(origins, opts_small, views)
+    )
     assert FAST_BELOW_PX <= stud_pixels(origins, opts_huge, views) < LOGO_FROM_PX
-    assert stud_rule("auto", opts_small, views)(origins) is StudStyle.FAST
-    assert stud_rule("auto", opts_huge, views)(origins) is StudStyle.FULL
+    assert stud_rule("auto", opts_small, views)(origins, 1.0) is StudStyle.FAST
+    assert stud_rule("auto", opts_huge, views)(origins, 1.0) is StudStyle.FULL
     assert stud_rule("fast", opts_huge, views) is StudStyle.FAST
     assert stud_rule("full", opts_small, views) is StudStyle.FULL
     assert stud_rule("auto", None, None) is StudStyle.FULL  # a scene: views not known yet

@@ -126,7 +126,7 @@ def test_the_auto_estimate_for_one_part_matches_its_render(tmp_path):
     """A 1x1 brick's box, not its origin, frames the estimate: a close and not a loose bound."""
     path = write(tmp_path, "one.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3005.dat\n")
     seen = []
-    model = load_model(path, studs=lambda points: seen.append(points) or StudStyle.FULL)
+    model = load_model(path, studs=lambda points, stretch: seen.append(points) or StudStyle.FULL)
     assert len(seen[0]) == 1 + 8  # the origin and its box's corners
     opts = RenderOptions(width=400, height=400, aa=1, edges=False, shadows=False)
     (image,) = render_model(model, [View.named("top")], opts)
@@ -146,7 +146,7 @@ def test_choosing_again_reports_problems_once(tmp_path):
     )
     path = write(tmp_path, "odd.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 odd.dat\n")
     for style in StudStyle:
-        model = load_model(path, studs=lambda points, style=style: style, use_cache=False)
+        model = load_model(path, studs=lambda points, stretch, style=style: style, use_cache=False)
         assert model.studs is style
         assert [m.name for m in model.missing] == ["nothere.dat"]
 
@@ -158,7 +158,9 @@ def test_stud_rule_choices():
     assert stud_rule("auto", None, None) is StudStyle.FULL
     origins = np.array([[0, 0, 0], [40, 0, 0]], float)
     assert stud_pixels(origins, RenderOptions(width=800, height=600), iso) >= LOGO_FROM_PX
-    assert stud_rule("auto", RenderOptions(width=800, height=600), iso)(origins) is StudStyle.LOGO
+    assert (
+        stud_rule("auto", RenderOptions(width=800, height=600), iso)(origins, 1.0) is StudStyle.LOGO
+    )
     with pytest.raises(LdsceneError, match="unknown stud choice"):
         stud_rule("round", None, None)
     assert StudStyle.FAST.label == "fast-draw" and StudStyle.LOGO.label == "logo"

@@ -6,7 +6,6 @@ its composed transform, resolved colour and sub-model path; leaf geometry is nev
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from ldscene.ldraw.limits import check_instances
 from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import FileKind, Files, Record
-from ldscene.ldraw.studs import StudStyle
+from ldscene.ldraw.studs import StudRule, StudStyle, largest_stretch
 from ldscene.ldraw.texmap import ModelViews, find_image, model_views
 
 #: Up to this many instances, the stud rule is given the corners of their boxes (see
@@ -136,12 +135,12 @@ class Flattener:
         files: Files,
         expander: Expander,
         colours: ColourTable,
-        studs: Callable[[np.ndarray], StudStyle] | None = None,
+        studs: StudRule | None = None,
     ) -> None:
         self.files = files
         self.expander = expander
         self.colours = colours
-        # Picks, from the instances' (P, 3) origins, how the expander draws studs.
+        # Picks, from the instances' (P, 3) origins and scale, how the expander draws studs.
         self.studs = studs
 
     def _start(self) -> None:
@@ -458,8 +457,9 @@ class Flattener:
         """
         assert self.studs is not None
         points = transforms[:, :3, 3]
+        stretch = largest_stretch(transforms[:, :3, :3])
         if not len(points) or len(points) > FEW_INSTANCES:
-            self.expander.use_studs(self.studs(points))
+            self.expander.use_studs(self.studs(points, stretch))
             return
         problems = self.files.problems
         marks = len(problems.missing), len(problems.warnings)
@@ -471,7 +471,7 @@ class Flattener:
                 lo, hi = triangles.min(axis=0), triangles.max(axis=0)
                 box = np.array([[(lo, hi)[(i >> a) & 1][a] for a in range(3)] for i in range(8)])
                 corners.append(box @ transform[:3, :3].T + transform[:3, 3])
-        style = self.studs(np.concatenate(corners))
+        style = self.studs(np.concatenate(corners), stretch)
         if style is not StudStyle.FULL:  # drawn again in `style`, reporting its problems once
             self._built.clear()
             del problems.missing[marks[0] :]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from ldscene.ldraw.library import Library, find_library
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.parser import decode_text, split_lines
 from ldscene.ldraw.resolver import Files, Problems
-from ldscene.ldraw.studs import Studs, StudStyle, as_rule
+from ldscene.ldraw.studs import StudRule, Studs, StudStyle, as_rule
 
 
 def library_colours(library: Library | None) -> ColourTable:
@@ -117,7 +117,7 @@ def _session(
     extra_paths: list[Path] | tuple,
     strict: bool,
     use_cache: bool,
-    rule: StudStyle | Callable,
+    rule: StudStyle | StudRule,
     wait_for_cache: bool,
 ) -> Iterator[Flattener]:
     """One run's resolver, expander and flattener; the disk-cache pack written at the end."""

@@ -38,8 +38,9 @@ class StudStyle(enum.Enum):
 #: (4: 3D, rounded top; 3: 3D, sharp top; 5: 3D, flattened; 2 and 1: flat outlines).
 LOGO_SUFFIXES = ("-logo4", "-logo3", "-logo5", "-logo2", "-logo")
 
-#: A rule picking a style from the (P, 3) instance origins.
-StudRule = Callable[[np.ndarray], StudStyle]
+#: A rule picking a style from the (P, 3) instance origins and the largest factor by which an
+#: instance's matrix enlarges its part (`largest_stretch`).
+StudRule = Callable[[np.ndarray, float], StudStyle]
 #: What `load_model(studs=...)` takes: a style, its `--studs` word, or a rule.
 Studs = StudStyle | str | StudRule
 
@@ -109,7 +110,21 @@ def as_style(value: StudStyle | str) -> StudStyle:
     raise TypeError(f"not a stud style: {value!r}")
 
 
-def as_rule(value: Studs) -> StudStyle | Callable[[np.ndarray], StudStyle]:
+def largest_stretch(matrices: np.ndarray) -> float:
+    """The most that any of the (P, 3, 3) `matrices` lengthens a vector (its largest singular
+    value; 1 for none).  A model may place a part scaled up, and its studs come out that much
+    wider on screen.  Rotations and mirrorings (columns of length 1) skip the eigen solve."""
+    if not len(matrices):
+        return 1.0
+    lengths = np.einsum("pij,pij->pj", matrices, matrices)
+    scaled = matrices[~np.all(np.abs(lengths - 1.0) < 1e-6, axis=1)]
+    if not len(scaled):
+        return 1.0
+    gram = np.einsum("pji,pjk->pik", scaled, scaled)
+    return max(1.0, float(np.sqrt(np.linalg.eigvalsh(gram)[:, -1].max())))
+
+
+def as_rule(value: Studs) -> StudStyle | StudRule:
     """`load_model`'s `studs=` as a style, or the rule that picks one."""
     if callable(value) and not isinstance(value, (StudStyle, str)):
         return value

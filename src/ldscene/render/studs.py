@@ -22,12 +22,11 @@ towards logo studs against full ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
 from ldscene.errors import LdsceneError
-from ldscene.ldraw.studs import StudStyle
+from ldscene.ldraw.studs import StudRule, StudStyle
 from ldscene.render.options import RenderOptions, View
 
 STUD_CHOICES = ("auto", "full", "fast", "logo")
@@ -40,11 +39,13 @@ FAST_BELOW_PX = 12.0
 LOGO_FROM_PX = 40.0
 
 
-def stud_pixels(points: np.ndarray, options: RenderOptions, views: list[View]) -> float:
+def stud_pixels(
+    points: np.ndarray, options: RenderOptions, views: list[View], stretch: float = 1.0
+) -> float:
     """The widest a stud can come out (output pixels) in any of `views`, framed as the render
     frames `points` (LDraw units: the instances' origins, or the corners of their boxes), at
-    the depth of the nearest corner of their bounding box.  Infinite for a single point or a
-    fixed camera."""
+    the depth of the nearest corner of their bounding box, on a part enlarged `stretch` times
+    (`ldraw.studs.largest_stretch`).  Infinite for a single point or a fixed camera."""
     from ldscene.render.camera import frame_points
 
     pts = np.asarray(points, np.float64).reshape(-1, 3)
@@ -69,7 +70,7 @@ def stud_pixels(points: np.ndarray, options: RenderOptions, views: list[View]) -
             if nearest <= 0:
                 return math.inf
             per_unit = options.height / (2 * nearest * math.tan(framing.yfov / 2))
-        widest = max(widest, STUD_DIAMETER * per_unit)
+        widest = max(widest, STUD_DIAMETER * stretch * per_unit)
     return widest
 
 
@@ -82,7 +83,7 @@ def auto_style(pixels: float) -> StudStyle:
 
 def stud_rule(
     choice: str, options: RenderOptions | None, views: list[View] | None
-) -> StudStyle | Callable[[np.ndarray], StudStyle]:
+) -> StudStyle | StudRule:
     """`load_model`'s (and `load_input`'s) `studs` argument for a `--studs` choice: a style, or
     for "auto" a rule that decides from the points the model spans (`stud_pixels`).  Without
     options and views (a scene, whose file sets them and whose cameras may come close) "auto"
@@ -93,4 +94,4 @@ def stud_rule(
         return StudStyle(choice)
     if options is None or views is None:
         return StudStyle.FULL
-    return lambda points: auto_style(stud_pixels(points, options, views))
+    return lambda points, stretch: auto_style(stud_pixels(points, options, views, stretch))
