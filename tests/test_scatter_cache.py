@@ -147,7 +147,9 @@ def test_an_edit_settles_again_only_the_attempts_whose_ground_changed(tmp_path, 
 @pytest.mark.unit
 def test_a_malformed_cache_entry_is_a_miss():
     pieces = {"choice": np.zeros(2), "colour": np.zeros(2), "transform": np.zeros((2, 4, 4))}
-    assert len(_cached_pieces(pieces, 2)) == 2
+    pieces["steep"] = np.array([False, True])
+    assert [piece.steep for piece in _cached_pieces(pieces, 2)] == [False, True]
+    assert _cached_pieces({**pieces, "steep": np.zeros(3, bool)}, 2) is None
     assert _cached_pieces(pieces, 3) is None  # not the count asked for
     assert _cached_pieces(None, 2) is None
     assert _cached_pieces({"choice": np.zeros(2)}, 2) is None
@@ -159,13 +161,16 @@ def test_a_malformed_attempts_entry_is_a_miss():
     from ldscene.scene.attempts import Attempts, Rest
 
     attempts = Attempts()
-    attempts.add(3, (1, 2, 3, 4), bytes(range(16)), Rest(np.eye(3), np.array([1.0, 2.0]), 5.0))
-    attempts.add(7, (5, 6, 7, 8), bytes(16), 2)
+    rest = Rest(np.eye(3), np.array([1.0, 2.0]), 5.0, steep=True)
+    attempts.add(3, True, (1, 2, 3, 4), bytes(range(16)), rest)
+    attempts.add(7, False, (5, 6, 7, 8), bytes(16), 2)
     entry = attempts.to_entry()
     back = Attempts.from_entry(entry)
     assert back.numbers == [3, 7] and back.windows == attempts.windows
+    assert back.stricts == [True, False]
     assert back.digests == attempts.digests and back.outcomes[1] == 2
     assert np.array_equal(back.outcomes[0].rotation, np.eye(3)) and back.outcomes[0].height == 5.0
+    assert back.outcomes[0].steep
     assert Attempts.from_entry(None) is None
     assert Attempts.from_entry({**entry, "digest": np.zeros((2, 8), np.uint8)}) is None
     assert Attempts.from_entry({**entry, "window": np.zeros((2, 3))}) is None

@@ -23,7 +23,9 @@ from ldscene.scene.heightfield import (
     instances_digest,
     thinned_samples,
 )
+from ldscene.scene.resting import MAX_SLOPE
 from ldscene.scene.scatter import ScatterChoice, ScatterFailure, scatter
+from ldscene.wording import plural
 
 #: A settling thing held up only by contacts less than a cell wide goes down further when
 #: that takes it at least this much lower (LDU): a stud's rim against the rim of the hole
@@ -275,6 +277,15 @@ class Landing:
             world.add(
                 choices[piece.choice].model, piece.transform, piece.colour, prefixes[piece.choice]
             )
+        steep = sum(piece.steep for piece in pieces)
+        if steep:
+            message = (
+                f"{what}: its area is over-filled: {plural(steep, 'piece')} of {s.count} found "
+                f"no place where the heap is no steeper than {MAX_SLOPE:g}°, and stack up on "
+                "its steep side"
+            )
+            hint = "lower count, enlarge the area, or give it ground around to spill onto"
+            self.sources.warnings.append(str(self.error(s.where, message, hint)))
         if s.settle:
             self._field_count = world.count  # the pieces are in the field already
 

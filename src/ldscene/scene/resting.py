@@ -193,17 +193,18 @@ class Shape:
         loose: int | None = None,
         allowed: Callable[[np.ndarray], bool] | None = None,
         strict: bool = True,
-    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
+    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, bool] | None:
         """Where a piece turned by `rotation` (LDraw) and dropped at `xz` comes to rest:
-        (rotation, x-z, height of its origin (up), owners of what it touches), or None when
-        it finds nothing to rest on there.
+        (rotation, x-z, height of its origin (up), owners of what it touches, whether that
+        holds it), or None when it finds nothing to rest on there.
 
         `loose`: the owner of pieces scattered before it, which hold it only where their
         heap is no steeper than `MAX_SLOPE` (`_heap_downhill`); elsewhere it tumbles on down
         the heap.  A tumbling piece that finds no place that holds it (it falls off the
         edge of everything, something higher stops it, its slide is over, or it would end
         on what `allowed` (owners -> bool) rules out) is not placed (None); unless not
-        `strict`: then it stays at the lowest place on the heap it passed."""
+        `strict`: then it stays at the lowest place on the heap it passed, which does not
+        hold it (the last element is False)."""
         k = int(np.argmax(self.faces[:, :3] @ rotation.T @ _DOWN))
         face, offset = self.faces[k, :3], self.faces[k, 3]
         rotation = _turn(rotation @ face, _DOWN) @ rotation
@@ -223,7 +224,7 @@ class Shape:
             if underside is not None and _lift(field, underside, xz) > start + _CLIMB:
                 # It slid against something higher, which stops it (no place that holds
                 # it: a tumbling piece may have passed some too steep).
-                return None if strict else lowest[1]
+                return None if strict else _steep(lowest[1])
             if rest is not None and loose is not None and (rest[3] == loose).any():
                 height = rest[2] - (rest[0] @ self.centre)[1]
                 off = self._heap_downhill(field, rest[1], height)
@@ -233,13 +234,15 @@ class Shape:
                     tumbling, rest, downhill = off, None, off
             elif rest is None and tumbling is not None:
                 if self._under(field, rotation, xz) == EMPTY:
-                    return None if strict else lowest[1]  # off the edge of everything
+                    return None if strict else _steep(lowest[1])  # off the edge of everything
                 downhill = tumbling  # on down the heap, over spots that do not hold it
             refused = rest is not None and allowed is not None and not allowed(rest[3])
             if refused and tumbling is not None:
-                return None if strict else lowest[1]  # it would end on what it may not
+                return None if strict else _steep(lowest[1])  # it would end on what it may not
             if rest is not None or downhill is None or travelled >= MAX_SLIDE:
-                return rest if rest is not None or strict else lowest[1]
+                if rest is not None:
+                    return (*rest, True)
+                return None if strict else _steep(lowest[1])
             if underside is None:
                 underside = self._probe(rotation, 0.05, fine=False)[0]
                 start = _lift(field, underside, xz)
@@ -340,6 +343,11 @@ class Shape:
             return None
         offsets = np.column_stack([probe.x, probe.z])[below] - centre
         return _rest_plane(offsets, need[below])
+
+
+def _steep(rest: tuple | None) -> tuple | None:
+    """A rest on the steep side of a heap, marked as one that does not hold the piece."""
+    return None if rest is None else (*rest, False)
 
 
 def _lift(field: HeightField, probe: Probe, xz: np.ndarray) -> float:

@@ -36,6 +36,10 @@ from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe, instances_digest
 from ldscene.scene.resting import CONTACT, MAX_SLIDE, Shape
 
+#: A scatter gives up after this many draws for each one it may make inside its area (so
+#: an area covering under 1/OUTSIDE_DRAWS of the box around it may fail short of its count).
+OUTSIDE_DRAWS = 50
+
 
 @dataclass
 class ScatterChoice:
@@ -51,6 +55,7 @@ class Piece:
     choice: int
     colour: int
     transform: np.ndarray  # 4×4, LDraw axes
+    steep: bool = False  # left on the steep side of a heap (see `Rest.steep`)
 
 
 class ScatterFailure(Exception):
@@ -164,11 +169,6 @@ class _Settling:
     ) -> None:
         self.field, self.choices, self.shapes = field, choices, shapes
         self.owner, self.allowed = owner, allowed
-        #: Attempts before this one drop a piece that tumbles off a heap and finds no place
-        #: that holds it (it falls, and another is drawn); later ones keep it on the heap's
-        #: steep side, so a scatter that over-fills its area still places its pieces
-        #: (`Shape.settle`'s `strict`; `scatter` sets it).
-        self.strict = 0
         self.earlier: Attempts | None = None  # an earlier run's attempts, to reuse
         self.attempts: Attempts | None = None  # this run's, when they are to be kept
 
@@ -208,15 +208,22 @@ class _Settling:
         return not self._refuses(owners)
 
     def rest(
-        self, attempt: int, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float
+        self,
+        attempt: int,
+        strict: bool,
+        pick: int,
+        rotation: np.ndarray,
+        xz: np.ndarray,
+        height: float,
     ) -> Rest | _Miss:
         """Where the piece of attempt number `attempt` comes to rest, added to the field; or
-        why it does not.  The outcome an earlier run recorded for the attempt is taken when
-        the cells it read hold the same values (see attempts.py)."""
+        why it does not (`strict`: see `Shape.settle`).  The outcome an earlier run recorded
+        for the attempt is taken when the cells it read hold the same values (see
+        attempts.py)."""
         if self.attempts is None:  # not recording (no disk cache)
-            outcome = self._find(pick, rotation, xz, height, attempt < self.strict)
+            outcome = self._find(pick, rotation, xz, height, strict)
         else:
-            outcome = self._recorded(attempt, pick, rotation, xz, height)
+            outcome = self._recorded(attempt, strict, pick, rotation, xz, height)
         if isinstance(outcome, _Miss):
             return outcome
         top = self.top(pick, outcome.rotation)
@@ -224,20 +231,26 @@ class _Settling:
         return outcome
 
     def _recorded(
-        self, attempt: int, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float
+        self,
+        attempt: int,
+        strict: bool,
+        pick: int,
+        rotation: np.ndarray,
+        xz: np.ndarray,
+        height: float,
     ) -> Rest | _Miss:
         """`_find`, or the earlier run's outcome of the attempt; noted in `attempts`."""
         assert self.attempts is not None
-        reused = self.earlier.reuse(attempt, self.field) if self.earlier else None
+        reused = self.earlier.reuse(attempt, strict, self.field) if self.earlier else None
         if reused is not None:
             outcome, window, digest = reused
         else:
             self.field.watch()
-            found = self._find(pick, rotation, xz, height, attempt < self.strict)
+            found = self._find(pick, rotation, xz, height, strict)
             window = self.field.watched()
             digest = self.field.window_digest(window)
             outcome = found if isinstance(found, Rest) else _MISSES.index(found) + 1
-        self.attempts.add(attempt, window, digest, outcome)
+        self.attempts.add(attempt, strict, window, digest, outcome)
         return outcome if isinstance(outcome, Rest) else _MISSES[outcome - 1]
 
     def _find(
@@ -252,18 +265,19 @@ class _Settling:
             )
             if found is None:
                 return _Miss.UNSUPPORTED
-            rotation, xz, height, owners = found
+            rotation, xz, height, owners, held = found
             if self._refuses(owners):
                 return _Miss.REFUSED
-        else:  # flat (a sticker) or empty: lowered as it is, like a placement
-            top = self.top(pick, rotation)
-            if len(top):
-                found = self.field.resting(Probe(top), xz[0], xz[1], CONTACT)
-                if found is None:
-                    return _Miss.UNSUPPORTED
-                height, owners = found[0], found[2]
-                if self._refuses(owners):
-                    return _Miss.REFUSED
+            return Rest(rotation, np.asarray(xz, float), float(height), not held)
+        # Flat (a sticker) or empty: lowered as it is, like a placement.
+        top = self.top(pick, rotation)
+        if len(top):
+            found = self.field.resting(Probe(top), xz[0], xz[1], CONTACT)
+            if found is None:
+                return _Miss.UNSUPPORTED
+            height, owners = found[0], found[2]
+            if self._refuses(owners):
+                return _Miss.REFUSED
         return Rest(rotation, np.asarray(xz, float), float(height))
 
     def top(self, pick: int, rotation: np.ndarray) -> np.ndarray:
@@ -315,14 +329,19 @@ def _settling_code() -> bytes:
 
 def _cached_pieces(found: object, count: int) -> list[Piece] | None:
     """Pieces from a cache entry, or None when it is not `count` well-formed pieces."""
-    fields = ("choice", "colour", "transform")
+    fields = ("choice", "colour", "transform", "steep")
     if not isinstance(found, dict) or not all(name in found for name in fields):
         return None
-    choice, colour, transform = (np.asarray(found[name]) for name in fields)
-    if choice.shape != (count,) or colour.shape != (count,) or transform.shape != (count, 4, 4):
+    choice, colour, transform, steep = (np.asarray(found[name]) for name in fields)
+    if any(a.shape != (count,) for a in (choice, colour, steep)):
+        return None
+    if transform.shape != (count, 4, 4):
         return None
     transform = transform.astype(np.float64)
-    return [Piece(int(c), int(k), t) for c, k, t in zip(choice, colour, transform, strict=True)]
+    return [
+        Piece(int(c), int(k), t, bool(s))
+        for c, k, t, s in zip(choice, colour, transform, steep, strict=True)
+    ]
 
 
 class _Spacing:
@@ -399,33 +418,38 @@ def scatter(
         attempts_key = settling.key((name, seed, yaw, tilt, base_heights), polygons, field=False)
         settling.earlier = Attempts.from_entry(cache.get(attempts_key))
         settling.attempts = Attempts()
-    if settling is not None:
-        settling.strict = 5 * count + 50
     areas = [_Area(polygon) for polygon in polygons]
     near = _Spacing(spacing)
     pieces: list[Piece] = []
     misses = dict.fromkeys(_Miss, 0)
-    for attempt in range(60 * count + 200):
-        if len(pieces) == count:
+    # Draws are counted inside the area only: how many fall outside it depends on its shape
+    # (strips along walls, corners far apart), not on how full it is.  The first ones drop a
+    # piece that tumbles off a heap and finds no place that holds it (it falls, and another
+    # is drawn); later ones keep it on the heap's steep side, so a scatter that over-fills its
+    # area still places its pieces.
+    strict_draws, inside_draws, inside = 5 * count + 50, 60 * count + 200, 0
+    for attempt in range(OUTSIDE_DRAWS * inside_draws):
+        if len(pieces) == count or inside == inside_draws:
             break
         draw = picker.draw()
         holder = _holder(float(draw.xz[0]), float(draw.xz[1]), areas)
         if holder is None:
             continue
+        inside += 1
         if near.crowded(draw.xz):
             misses[_Miss.CROWDED] += 1
             continue
         rotation, xz, height = draw.rotation(), draw.xz, base_heights[holder]
         if settling is not None:
-            rest = settling.rest(attempt, draw.pick, rotation, xz, height)
+            strict = inside <= strict_draws
+            rest = settling.rest(attempt, strict, draw.pick, rotation, xz, height)
             if isinstance(rest, _Miss):
                 misses[rest] += 1
                 continue
             rotation, xz, height = rest.rotation, rest.xz, rest.height
         colour = picker.colour(draw, choices[draw.pick])
-        pieces.append(
-            Piece(draw.pick, colour, tf.matrix(rotation, np.array([xz[0], -height, xz[1]])))
-        )
+        place = tf.matrix(rotation, np.array([xz[0], -height, xz[1]]))
+        pieces.append(Piece(draw.pick, colour, place, settling is not None and rest.steep))
         near.add(xz)
     if len(pieces) < count:
         raise ScatterFailure(
@@ -438,6 +462,7 @@ def scatter(
                 "choice": np.array([p.choice for p in pieces], np.int64),
                 "colour": np.array([p.colour for p in pieces], np.int64),
                 "transform": np.array([p.transform for p in pieces], np.float64),
+                "steep": np.array([p.steep for p in pieces], bool),
             },
         )
         cache.put_later(attempts_key, settling.attempts.to_entry())  # type: ignore[union-attr]
