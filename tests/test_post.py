@@ -54,6 +54,7 @@ def test_post_folder_from_a_scene(tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        ".ldscene-post.json",  # what it wrote: a new post replaces these files alone
         "01-overview.jpg",
         "02-side-view.jpg",
         "bricklink.xml",
@@ -107,6 +108,17 @@ def test_post_folder_from_a_scene(tmp_path):
     assert result.exit_code == 0, result.output
     assert not (out / "turntable.gif").exists() and (out / "01-overview.jpg").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kit", "tiny.yaml"]
+
+    # Not once the builder put files of their own in it: they would go with the old post.
+    (out / "photos").mkdir()
+    (out / "photos" / "real.jpg").write_bytes(b"mine")
+    (out / "notes.txt").write_text("keep me")
+    before = sorted(p.name for p in out.iterdir())
+    result = post([str(scene), "-o", str(out), *SMALL, "--turntable", "none"])
+    assert result.exit_code == 1
+    assert "holds files ldscene did not write (notes.txt, photos/)" in result.output
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert (out / "photos" / "real.jpg").read_bytes() == b"mine"
 
 
 def test_model_without_cameras_uses_auto_views(tmp_path):
@@ -168,6 +180,7 @@ def test_errors_are_one_line_and_write_nothing(tmp_path):
     other = tmp_path / "someone-elses"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
+    (other / "post.md").write_text("# my own draft")  # a post.md alone does not make a post
     cases = (
         (["-o", str(tmp_path / "a"), "--image-format", "tiff"], "unknown image format"),
         (["-o", str(tmp_path / "a"), "--turntable", "avi"], "unknown turntable format"),
@@ -183,6 +196,7 @@ def test_errors_are_one_line_and_write_nothing(tmp_path):
         assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "someone-elses", "tiny.yaml"]
     assert (other / "notes.txt").read_text() == "keep me"
+    assert (other / "post.md").read_text() == "# my own draft"
 
 
 def test_still_size_keeps_the_long_side_at_most_1600():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -12,7 +13,14 @@ from pathlib import Path
 from ldscene.errors import LdsceneError
 from ldscene.post.content import Figure, PostContent, caption_for, parts_summary, slug
 from ldscene.post.formats import to_bbcode, to_html, to_markdown
-from ldscene.post.request import AUTO_VIEWS, PostRequest, check_request, still_size
+from ldscene.post.request import (
+    AUTO_VIEWS,
+    MANIFEST,
+    PostRequest,
+    check_folder,
+    check_request,
+    still_size,
+)
 from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.wording import plural
 
@@ -142,6 +150,9 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
         _write_text(work, "post.md", to_markdown(post, req.url_prefix))
         _write_text(work, "post.bbcode.txt", to_bbcode(post, req.url_prefix))
         _write_text(work, "post.html", to_html(post))
+        files = sorted(entry.name for entry in work.iterdir())
+        _write_text(work, MANIFEST, json.dumps({"files": files}, indent=1) + "\n")
+        check_folder(out)  # nothing of the user's was added to it while this post rendered
         _replace_folder(work, out)
         work = None
     except OSError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,9 @@ AUTO_VIEWS = {"iso": "Three-quarter view", "front": "Front", "back": "Back", "to
 IMAGE_FORMATS = {"jpg": ".jpg", "jpeg": ".jpg", "png": ".png", "webp": ".webp"}
 TURNTABLE_FORMATS = {"gif": ".gif", "webp": ".webp", "mp4": ".mp4", "none": ""}
 MAX_LONG_SIDE = 1600
-POST_MARKER = "post.md"
+#: The names of the files a post wrote, kept in its folder: a folder is replaced by a new post
+#: only when it holds those files alone (a `post.md` of the user's own is not a post).
+MANIFEST = ".ldscene-post.json"
 
 
 @dataclass
@@ -68,16 +71,41 @@ def check_request(req: PostRequest) -> tuple[str, str]:
     return image, turntable
 
 
+def written_files(out: Path) -> set[str] | None:
+    """The names an earlier post in `out` wrote (its `MANIFEST`); None without a readable one."""
+    try:
+        names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return None
+    return {*names, MANIFEST}
+
+
 def check_folder(out: Path) -> None:
-    """The post folder can be (re)placed: not a file, not someone else's folder, writable."""
+    """The post folder can be (re)placed: not a file, not someone else's folder, not an earlier
+    post with files of the user's own added, writable."""
     if out.exists() and not out.is_dir():
         raise LdsceneError("cannot write the post here: it is a file, not a folder", path=str(out))
-    if out.is_dir() and any(out.iterdir()) and not (out / POST_MARKER).exists():
-        raise LdsceneError(
-            "the folder exists and is not an ldscene post; it is left alone",
-            path=str(out),
-            hint="choose a new folder or empty this one",
-        )
+    entries = sorted(out.iterdir()) if out.is_dir() else []
+    if entries:
+        written = written_files(out)
+        if written is None:
+            raise LdsceneError(
+                "the folder exists and is not an ldscene post; it is left alone",
+                path=str(out),
+                hint="choose a new folder or empty this one",
+            )
+        own = [entry.name + ("/" if entry.is_dir() else "") for entry in entries]
+        own = [name for name in own if name not in written]
+        if own:
+            shown = ", ".join(own[:4]) + (f" and {len(own) - 4} more" if len(own) > 4 else "")
+            raise LdsceneError(
+                f"the post folder also holds files ldscene did not write ({shown}); it is left "
+                "alone",
+                path=str(out),
+                hint="move them out of the folder, or choose a new one",
+            )
     probe = out.parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
