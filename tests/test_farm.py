@@ -216,14 +216,16 @@ def test_batch_checks_before_any_work(models, tmp_path):
 
 
 def test_a_missing_input_of_a_batch_fails_alone(models, tmp_path):
+    # A library part's name is an input, as it is to a single render.
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["render", str(models / "bricks.ldr"), str(models / "nope.ldr"), "-o", f"{out}/",
-              *TINY],
+        cli, ["render", str(models / "bricks.ldr"), str(models / "nope.ldr"), "3001", "-o",
+              f"{out}/", *TINY],
     )  # fmt: skip
     assert result.exit_code == 1
-    assert (out / "bricks.png").exists()
-    assert "nope.ldr: no such file" in result.output
+    assert (out / "bricks.png").exists() and (out / "3001.png").exists()
+    assert "nope.ldr: no such file, and no library part of that name" in result.output
+    assert "check the name" in result.output
 
 
 # ----------------------------------------------------------------------------- executors

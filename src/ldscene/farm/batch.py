@@ -203,17 +203,14 @@ def is_up_to_date(entry: dict | None, settings: str, out_dir: Path) -> bool:
 def prepare(req, on_loaded=None):
     """Load and mesh one input on this process: (meshes, options, views, model).  Raises
     `LdsceneError` for a bad input, as `ldscene render` does."""
-    from ldscene.inputs import is_scene, load_input
+    from ldscene.inputs import check_input, is_scene, load_input
     from ldscene.render.command import build_options, build_views, scene_gl_options
     from ldscene.render.description import RenderDescription
     from ldscene.render.meshes import build_model_meshes
     from ldscene.render.studs import stud_rule
 
     path = req.input_path
-    if not path.exists():
-        raise LdsceneError("no such file", path=str(path))
-    if not path.is_file():
-        raise LdsceneError("not a file", path=str(path))
+    check_input(path, req.library)  # a file, or a library part's name (`3001`)
     scene_input = is_scene(path)
     if not scene_input:  # scene cameras are for the scenes of a batch
         req = dataclasses.replace(req, cameras=[], all_cameras=False)
