@@ -400,6 +400,49 @@ def test_a_polygon_on_one_line_has_no_area(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "area,column,needle",
+    [
+        (
+            "{polygon: [[0, 0], [100, 0], [0, 100], [100, 100]]}",
+            48,
+            "polygon of scatter 's' crosses itself (its sides from point 2 and from point 4",
+        ),
+        (
+            "{polygon: [[0, 0], [100, 0], [0, 100]], margin: 3}",
+            78,
+            "margin of area of scatter 's': a margin grows a rect or a near box",
+        ),
+        (
+            "{rect: [[0, 0], [40, 60]], margin: -20}",
+            73,
+            "margin of area of scatter 's' shrinks its 2 x 3 stud box to nothing",
+        ),
+    ],
+)
+def test_areas_that_cross_or_shrink_away_are_errors(tmp_path, area, column, needle):
+    err = spec_error(tmp_path, f"scatter:\n  s: {{parts: [3024], count: 3, area: {area}}}\n")
+    assert (err.line, err.column) == (2, column)
+    assert needle in str(err)
+
+
+def test_a_margin_that_shrinks_a_near_box_away_is_an_error(tmp_path):
+    from ldscene.scene.compose import load_scene
+
+    # Beyond half the box, a negative margin turned the box inside out: pieces landed in the
+    # air around the baseplate.
+    path = write_scene(
+        tmp_path,
+        "place:\n  ground: {part: 3811}\n"
+        "scatter:\n  s: {parts: [3024], count: 5, area: {near: ground, margin: -1000}}\n",
+    )
+    with pytest.raises(LdsceneError) as info:
+        load_scene(path)
+    assert (info.value.line, info.value.column) == (4, 45)
+    assert "near 'ground' shrinks its 32 x 32 stud box to nothing" in str(info.value)
+    assert "above -16 studs" in str(info.value)
+
+
+@pytest.mark.parametrize(
     "camera,column,needle",
     [
         ("{target: none}", 15, "camera 'c' looks at 'none', which has nothing in it"),

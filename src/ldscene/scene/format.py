@@ -292,9 +292,11 @@ SCATTER = Section(
             "area",
             one_of(ref("area"), array(ref("area"), 1)),
             "one of `rect: [[x0, z0], [x1, z1]]` (two corners on the ground), "
-            "`polygon: [[x, z], ...]` (three or more points), `near: NAME` (the ground box of "
-            "a `place:` entry or an earlier scatter entry); plus `margin:` (grows a rect or "
-            "near box) and `y:` (height of unsettled pieces, default 0). Or a list of such "
+            "`polygon: [[x, z], ...]` (three or more corners in order around it, sides not "
+            "crossing), `near: NAME` (the ground box of a `place:` entry or an earlier scatter "
+            "entry); plus `margin:` (grows a rect or near box; a negative one shrinks it, to "
+            "less than half its width) and `y:` (height of unsettled pieces, default 0). Or a "
+            "list of such "
             "areas: pieces land anywhere in their union, e.g. "
             "`area: [{rect: [[-30, -22], [-27, 10]]}, {near: tank, margin: 2}]`",
         ),

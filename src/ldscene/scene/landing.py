@@ -422,6 +422,10 @@ class Landing:
                 raise self.error(
                     area.where, f"scatter '{s.name}': '{area.near}' has no geometry to scatter near"
                 )
+            shrunk = area.shrinks_away(box[1][[0, 2]] - box[0][[0, 2]])
+            if shrunk is not None:
+                what = f"scatter '{s.name}': the margin of its area near '{area.near}'"
+                raise self.error(area.where, f"{what} {shrunk[0]}", shrunk[1])
             lo = box[0][[0, 2]] - area.margin
             hi = box[1][[0, 2]] + area.margin
             return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]])

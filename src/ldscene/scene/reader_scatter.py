@@ -271,10 +271,52 @@ def _area(reader: Reader, value: Any, where: Mark, area_what: str, what: str) ->
             "give two opposite corners [[x0, z0], [x1, z1]]",
         )
     x, z = pts[:, 0], pts[:, 1]
-    if kind is AreaKind.POLYGON and np.dot(x, np.roll(z, 1)) == np.dot(z, np.roll(x, 1)):
+    if kind is AreaKind.POLYGON:
+        if "margin" in area:
+            raise reader.error(
+                area.key_mark("margin"),
+                f"margin of {area_what}: a margin grows a rect or a near box, not a polygon",
+                "move the polygon's corners out instead, or remove margin:",
+            )
+        crossing = crossing_edges(pts)
+        if crossing is not None:
+            raise reader.error(
+                area.value_mark(key),
+                f"polygon of {what} crosses itself (its sides from point {crossing[0] + 1} and "
+                f"from point {crossing[1] + 1} cross)",
+                "list the corners in order around the shape",
+            )
+        if np.dot(x, np.roll(z, 1)) == np.dot(z, np.roll(x, 1)):
+            raise reader.error(
+                area.value_mark(key),
+                f"polygon of {what} has no area",
+                "its points lie on one line: give the corners of a shape, in order",
+            )
+    found = Area(kind, pts, None, margin, y, area.value_mark(key))
+    shrunk = found.shrinks_away(np.abs(pts[1] - pts[0])) if rect else None
+    if shrunk is not None:
         raise reader.error(
-            area.value_mark(key),
-            f"polygon of {what} has no area",
-            "its points lie on one line: give the corners of a shape, in order",
+            area.value_mark("margin"), f"margin of {area_what} {shrunk[0]}", shrunk[1]
         )
-    return Area(kind, pts, None, margin, y, area.value_mark(key))
+    return found
+
+
+def crossing_edges(points: np.ndarray) -> tuple[int, int] | None:
+    """The first two sides of a closed polygon that cross, by their starting points' indices;
+    None for a simple polygon (sides meeting only at their shared corners)."""
+    n = len(points)
+    starts, ends = points, np.roll(points, -1, axis=0)
+
+    def side(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+        return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+
+    for i in range(n):
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:
+                continue  # neighbours through the last corner
+            a, b, c, d = starts[i], ends[i], starts[j], ends[j]
+            d1, d2 = side(c, d, a), side(c, d, b)
+            d3, d4 = side(a, b, c), side(a, b, d)
+            if d1 * d2 < 0 and d3 * d4 < 0:
+                return i, j
+    return None

@@ -155,6 +155,16 @@ class Area:
     y: float
     where: Mark
 
+    def shrinks_away(self, size: np.ndarray) -> tuple[str, str] | None:
+        """(what is wrong, what to do) when a negative margin shrinks a box of `size` (x, z
+        LDU: the rect, or the box of what it is near) to nothing, or turns it inside out."""
+        if self.margin >= 0 or -2 * self.margin < size.min():
+            return None
+        return (
+            f"shrinks its {size[0] / 20:g} x {size[1] / 20:g} stud box to nothing",
+            f"use a margin above -{size.min() / 40:g} studs, or none",
+        )
+
 
 @dataclass
 class ScatterSpec:
