@@ -133,11 +133,26 @@ def test_a_damaged_library_member_is_one_clear_error(tmp_path: Path, library_pat
 
 
 def test_python_warnings_become_our_one_line_warnings(tmp_path: Path) -> None:
-    model = write(tmp_path, "odd.ldr", "1 123456 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
-    done = run_cli("info", str(model))
+    # A triangle's unknown colour is found when the mesh is coloured: a Python warning.
+    model = write(tmp_path, "odd.ldr", "3 123456 0 0 0 10 0 0 0 0 10\n")
+    done = run_cli("render", str(model), "-o", str(tmp_path / "odd.png"), "--width", "64")
     assert done.returncode == 0, done.stderr
     assert "warning: unknown colour code 123456" in done.stderr
     assert "UserWarning" not in done.stderr and ".py:" not in done.stderr
+
+
+def test_an_unknown_colour_is_reported_where_a_line_places_it(tmp_path: Path) -> None:
+    model = write(
+        tmp_path,
+        "odd.ldr",
+        "0 odd\n"
+        "1 123456 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 123456 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    done = run_cli("info", str(model))
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "123456" in line]
+    assert line == f"warning: {model}:2: unknown colour code 123456: drawn in magenta"
 
 
 def test_library_parts_by_name(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from ldscene.errors import ModelError
 from ldscene.ldraw.colours import ColourTable, parse_colour_line, resolve_codes
 from ldscene.ldraw.expand import Expander
-from ldscene.ldraw.geometry import MAIN_COLOUR, PartGeometry
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, SourceKey, normalise
 from ldscene.ldraw.limits import check_instances
 from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
@@ -344,6 +344,7 @@ class Flattener:
         ref_colour = refs.colour.copy()
         for old, new in remap.items():
             ref_colour[ref_colour == old] = new
+        self._unknown_colours(ref_colour, refs.lines, record.display)
         leaves, leaf_refs = [], []
         sub_states = iter(self._sub_models(state))
         for i, child in enumerate(children):
@@ -367,6 +368,19 @@ class Flattener:
         if leaf_refs:
             parts.append(self._leaves_here(refs, ref_colour, leaves, leaf_refs))
         return _Placed.concat(parts)
+
+    def _unknown_colours(self, codes: np.ndarray, lines: np.ndarray, display: str) -> None:
+        """A warning at the first line that places something in each colour code that neither
+        LDConfig nor the model defines (it is drawn in magenta)."""
+        for code in np.unique(codes):
+            code = int(code)
+            if code in (MAIN_COLOUR, EDGE_COLOUR) or code in self.colours:
+                continue
+            if code in self.colours.unknown:
+                continue
+            self.colours.unknown.add(code)  # so the colour table does not warn again
+            line = int(lines[np.flatnonzero(codes == code)[0]])
+            self.files.problems.warn(display, line, f"unknown colour code {code}: drawn in magenta")
 
     @staticmethod
     def _leaves_here(refs, ref_colour, leaves: list[int], index: list[int]) -> _Placed:
