@@ -220,11 +220,11 @@ def test_the_instance_limit_is_raised_by_its_environment_variable(tmp_path, monk
 @pytest.mark.parametrize(
     "make,needle",
     [
-        (lambda View: View.angles(float("nan"), 45.0), "latitude of view 'latnan_lon45' is nan"),
-        (lambda View: View.angles(30.0, float("inf")), "longitude of view 'lat30_loninf' is inf"),
+        (lambda View: View.angles(float("nan"), 45.0), "latitude nan is not a number of degrees"),
+        (lambda View: View.angles(30.0, float("inf")), "longitude inf is not a number of"),
         (lambda View: View.angles(91.0, 0.0), "latitude 91 is outside -90..90"),
         (lambda View: View("v", fov=float("nan")), "field of view of view 'v' is nan"),
-        (lambda View: View("v", fov=180.0), "field of view 180 of view 'v' is outside 0..180"),
+        (lambda View: View("v", fov=180.0), "field of view 180 of view 'v' is outside 1..170"),
         (
             lambda View: View.look("c", (float("nan"), 0, 0), (0, 0, 0)),
             "camera position of view 'c' is nan, 0, 0",
@@ -244,13 +244,85 @@ def test_every_view_is_checked_where_it_is_made(make, needle):
     assert needle in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "size,column,needle",
+    [
+        ("[0, 600]", 10, "width of render: size is 0"),
+        ("[800, -1]", 15, "height of render: size is -1"),
+        ("[800.5, 600]", 10, "width of render: size is 800.5"),
+        ("[.nan, 600]", 10, "width of render: size is nan"),
+        ("[20000, 600]", 10, "width of render: size is 20000"),
+        ('"800x20000"', 9, "height of render: size is 20000"),
+        ("7", 9, "size of render: is 7"),
+    ],
+)
+def test_a_render_size_error_names_the_side_and_the_limit(tmp_path, size, column, needle):
+    err = spec_error(tmp_path, f"place:\n  b: {{part: 3001}}\nrender:\n  size: {size}\n")
+    assert (err.line, err.column) == (4, column)
+    assert needle in str(err)
+    if "side" not in needle and "is 7" not in needle:
+        assert "give a whole number of pixels, 1..16384" in str(err)
+
+
+def test_scene_errors_found_while_composing_say_where_they_are_written(tmp_path):
+    from ldscene.scene.compose import load_scene
+
+    def error(text: str) -> LdsceneError:
+        with pytest.raises(LdsceneError) as info:
+            load_scene(write_scene(tmp_path, text))
+        return info.value
+
+    err = error("place:\n  b: {part: 3001}\nrender:\n  background: notacolour\n")
+    assert (err.line, err.column) == (4, 15) and "unknown colour 'notacolour'" in str(err)
+    (tmp_path / "empty.ldr").write_text("")
+    err = error("models:\n  m: {file: empty.ldr}\nplace:\n  a: {model: m}\n")
+    assert (err.line, err.column) == (2, 13)
+    assert f"model 'm': {tmp_path / 'empty.ldr'}: empty file" in str(err)
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("seed: -1\n", "seed is -1: it must be 0 or more (use a whole number from 0 up: each"),
+        (
+            "place:\n  b: {part: 3001, rotate: [0, 10]}\n",
+            "got a list of 2 values (for example [0, 90, 0] (degrees))",
+        ),
+        (
+            "place:\n  b: {part: 3001}\n---\nplace:\n  c: {part: 3001}\n",
+            "expected a single document in the stream, but found another document (a scene file "
+            "is one YAML document: remove the '---' line)",
+        ),
+    ],
+)
+def test_hints_fit_the_mistake(tmp_path, text, needle):
+    assert needle in str(spec_error(tmp_path, text))
+
+
+def test_an_unreadable_scene_file_says_what_it_is(tmp_path):
+    for data, needle in (
+        (b"place:\n  b: {part: 3001}\n# caf\xe9\n", "scene.yaml:3: not UTF-8 text (byte 0xe9)"),
+        (b"\x00\xff\xfebinary", "scene.yaml: not a text file (binary data)"),
+    ):
+        (tmp_path / "scene.yaml").write_bytes(data)
+        with pytest.raises(LdsceneError) as info:
+            read_spec(tmp_path / "scene.yaml")
+        assert str(info.value).startswith(str(tmp_path / needle.split(":")[0])), info.value
+        assert needle.split(": ", 1)[1] in str(info.value)
+        assert "codec" not in str(info.value)
+    (tmp_path / "folder.yaml").mkdir()
+    with pytest.raises(LdsceneError, match="is a folder, not a scene file"):
+        read_spec(tmp_path / "folder.yaml")
+
+
 def test_render_options_from_the_command_line_refuse_nan(tmp_path):
     model = tmp_path / "m.ldr"
     model.write_text("1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
     for args, needle in (
-        (["--lat", "nan"], "latitude of view 'latnan_lon45' is nan"),
-        (["--lon", "inf"], "longitude of view 'lat30_loninf' is inf"),
-        (["--fov", "nan"], "field of view nan is outside 1..150 degrees"),
+        (["--lat", "nan"], "latitude nan is not a number of degrees"),
+        (["--lon", "inf"], "longitude inf is not a number of degrees"),
+        (["--fov", "nan"], "field of view nan is outside 1..170 degrees"),
+        (["--fov", "171"], "field of view 171 is outside 1..170 degrees"),
     ):
         result = run_cli("render", str(model), "-o", str(tmp_path / "out.png"), *args)
         assert result.returncode == 1, args
@@ -258,7 +330,10 @@ def test_render_options_from_the_command_line_refuse_nan(tmp_path):
         assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob(".*"))
     result = run_cli("turntable", str(model), "-o", str(tmp_path / "t.gif"), "--start", "inf")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "longitude of view 'lat30_loninf' is inf" in result.stderr
+    assert "longitude inf is not a number of degrees" in result.stderr
+    # A scene camera's field of view and the command line's keep one range.
+    result = run_cli("render", str(model), "-o", str(tmp_path / "wide.png"), "--fov", "170")
+    assert result.returncode == 0, result.stderr
 
 
 # -- --all-cameras: every image or none ----------------------------------------------------------

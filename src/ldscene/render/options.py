@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 
 from ldscene.errors import LdsceneError
+from ldscene.imaging import MAX_FOV, MAX_SIDE, MIN_FOV
 
 #: Largest image side accepted (GL renderbuffers above this are not portable).
-MAX_SIZE = 16384
 
 #: Named views as (latitude, longitude) in degrees.  Latitude is the camera's elevation above
 #: the horizontal plane; longitude turns the camera from the model's front (LDraw -Z side)
@@ -45,7 +45,7 @@ class View:
     def __post_init__(self) -> None:
         """The one check of every view, however it was made (--lat/--lon/--fov, a scene
         camera, a turntable frame): finite numbers, a latitude in -90..90, a field of view
-        in 0..180 degrees, a positive f-number."""
+        in `MIN_FOV`..`MAX_FOV` degrees, a positive f-number."""
         fields = {
             "camera position": self.eye or (),
             "camera target": self.target or (),
@@ -65,9 +65,10 @@ class View:
                 )
         if not -90.0 <= self.latitude <= 90.0:
             raise LdsceneError(f"latitude {self.latitude:g} is outside -90..90 degrees")
-        if self.fov is not None and not 0.0 < self.fov < 180.0:
+        if self.fov is not None and not MIN_FOV <= self.fov <= MAX_FOV:
             raise LdsceneError(
-                f"field of view {self.fov:g} of view {self.name!r} is outside 0..180"
+                f"field of view {self.fov:g} of view {self.name!r} is outside "
+                f"{MIN_FOV:g}..{MAX_FOV:g} degrees"
             )
         if self.aperture is not None and self.aperture <= 0:
             raise LdsceneError(
@@ -120,6 +121,12 @@ class View:
 
     @classmethod
     def angles(cls, latitude: float, longitude: float) -> View:
+        for label, value in (("latitude", latitude), ("longitude", longitude)):
+            if not math.isfinite(value):  # before it names the view after them
+                raise LdsceneError(
+                    f"{label} {value:g} is not a number of degrees",
+                    hint="give ordinary numbers, not nan or inf",
+                )
         name = f"lat{latitude:g}_lon{longitude:g}"
         return cls(re.sub(r"[^\w.-]", "_", name), latitude, longitude)
 
@@ -158,17 +165,19 @@ class RenderOptions:
 
     def validate(self) -> None:
         for label, value in (("width", self.width), ("height", self.height)):
-            if not isinstance(value, int) or value <= 0 or value > MAX_SIZE:
+            if not isinstance(value, int) or value <= 0 or value > MAX_SIDE:
                 raise LdsceneError(
-                    f"impossible image {label} {value!r}", hint=f"use 1..{MAX_SIZE} pixels"
+                    f"impossible image {label} {value!r}", hint=f"use 1..{MAX_SIDE} pixels"
                 )
         if not isinstance(self.aa, int) or not 1 <= self.aa <= 8:
             raise LdsceneError(f"anti-aliasing factor {self.aa!r} is outside 1..8")
-        if self.width * self.aa > MAX_SIZE or self.height * self.aa > MAX_SIZE:
+        if self.width * self.aa > MAX_SIDE or self.height * self.aa > MAX_SIDE:
             # Too large to supersample: fall back to the largest factor that fits.
-            self.aa = max(1, min(MAX_SIZE // self.width, MAX_SIZE // self.height))
-        if not 1.0 <= self.fov <= 150.0:
-            raise LdsceneError(f"field of view {self.fov:g} is outside 1..150 degrees")
+            self.aa = max(1, min(MAX_SIDE // self.width, MAX_SIDE // self.height))
+        if not MIN_FOV <= self.fov <= MAX_FOV:
+            raise LdsceneError(
+                f"field of view {self.fov:g} is outside {MIN_FOV:g}..{MAX_FOV:g} degrees"
+            )
         if not 0.0 <= self.margin < 0.45:
             raise LdsceneError(f"margin {self.margin:g} is outside 0..0.45")
 

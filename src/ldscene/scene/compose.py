@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ldscene.errors import LdsceneError, LimitError
+from ldscene.errors import LdsceneError, LibraryNotFoundError, LimitError
 from ldscene.ldraw.cache import DiskCache
 from ldscene.ldraw.colours import direct_code, is_direct
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
@@ -194,7 +194,13 @@ class Composer(Landing):
                 f"{what}: '{definition.file}' is not an LDraw file",
                 "use an .ldr or .mpd file",
             )
-        model = self.adopt_colours(self.sources.load_file(path))
+        try:
+            loaded = self.sources.load_file(path)
+        except LibraryNotFoundError:
+            raise
+        except LdsceneError as err:  # said where in the scene the file was asked for
+            raise self.error(definition.file_where, f"{what}: {err}") from None
+        model = self.adopt_colours(loaded)
         self._like = self._like or model
         return model
 
@@ -446,7 +452,8 @@ def load_scene(
     if isinstance(render.background, int) or (
         isinstance(render.background, str) and not render.background.startswith("#")
     ):
-        code = composer.colour(sp.ColourRef(render.background, Mark(0, 0)))
+        where = spec.render.background_where or Mark(0, 0)
+        code = composer.colour(sp.ColourRef(render.background, where))
         rgb = sources.colours.get(code).rgb
         render.background = "#" + "".join(f"{round(v * 255):02x}" for v in rgb)
     return Scene(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ldscene.imaging import MAX_FOV, MAX_SIDE, MIN_FOV
 from ldscene.scene.units import LENGTH_PATTERN, UNITS
 
 Schema = dict[str, Any]
@@ -133,7 +134,7 @@ RENDER = Section(
         Key(
             "size",
             one_of(
-                array({"type": "integer", "minimum": 1}, 2, 2),
+                array({"type": "integer", "minimum": 1, "maximum": MAX_SIDE}, 2, 2),
                 {"type": "string", "pattern": r"^\s*[0-9]+\s*[xX]\s*[0-9]+\s*$"},
             ),
         ),
@@ -348,7 +349,7 @@ CAMERA = Section(
         Key("target", POINT_OR_NAME),
         Key("position", ref("vec3")),
         Key("look_at", POINT_OR_NAME),
-        Key("fov", {"type": "number", "exclusiveMinimum": 0, "maximum": 170}),
+        Key("fov", number(MIN_FOV, MAX_FOV)),
         Key("focus", POINT_OR_NAME),
         Key("aperture", number(0.5, 64)),
     ),

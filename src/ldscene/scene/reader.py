@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ldscene.scene.reader_checks import Reader, value_kind
+from ldscene.imaging import MAX_FOV, MAX_SIDE, MIN_FOV
+from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, value_kind
 from ldscene.scene.reader_minifig import read_minifig
 from ldscene.scene.reader_scatter import read_scatter
 from ldscene.scene.spec import (
@@ -89,7 +90,7 @@ def read_scene(doc: Any, path: str | Path) -> SceneSpec:
 
     seed = 0
     if "seed" in top:
-        seed = reader.integer(top["seed"], top.value_mark("seed"), "seed", 0)
+        seed = reader.integer(top["seed"], top.value_mark("seed"), "seed", 0, SEED_HINT)
 
     models: dict[str, ModelDef] = {}
     if "models" in top:
@@ -273,7 +274,9 @@ def _repeats(reader: Reader, node: YMap, what: str) -> list[Repeat]:
                     f"repeat of {what} needs '{key}'",
                     'for example repeat: {count: 5, step: ["2 studs", 0, 0]}',
                 )
-        count = reader.integer(rep["count"], rep.value_mark("count"), f"repeat count of {what}", 0)
+        count = reader.integer(
+            rep["count"], rep.value_mark("count"), f"repeat count of {what}", 0, COUNT_HINT
+        )
         out.append(Repeat(count, reader.vector(rep, "step", f"repeat of {what}")))
     return out
 
@@ -330,7 +333,7 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
         point("target"),
         position,
         look_at,
-        reader.number(node, "fov", what, 1, 170) if "fov" in node else None,
+        reader.number(node, "fov", what, MIN_FOV, MAX_FOV) if "fov" in node else None,
         node.value_mark(target_key) if target_key in node else key_where,
         focus=point("focus"),
         aperture=reader.number(node, "aperture", what, 0.5, 64) if "aperture" in node else None,
@@ -349,29 +352,39 @@ def _distance(reader: Reader, node: YMap, what: str) -> float:
     return distance
 
 
+def _size(reader: Reader, node: YMap) -> tuple[int, int]:
+    """`render: size:` as [width, height] or "WxH": whole numbers of pixels, 1..MAX_SIDE."""
+    value = node["size"]
+    sides: list = []
+    marks = [node.value_mark("size")] * 2
+    if isinstance(value, YList) and len(value) == 2:
+        sides, marks = list(value), [value.item_mark(0), value.item_mark(1)]
+    elif isinstance(value, str):
+        found = re.fullmatch(r"\s*([0-9]{1,9})\s*[xX]\s*([0-9]{1,9})\s*", value)
+        sides = [int(found[1]), int(found[2])] if found else []
+    if not sides:
+        raise reader.error(
+            node.value_mark("size"),
+            f"size of render: is {value_kind(value)}",
+            'use [width, height] in pixels or "1280x720"',
+        )
+    for label, side, mark in zip(("width", "height"), sides, marks, strict=True):
+        whole = isinstance(side, int) and not isinstance(side, bool)
+        if not whole or not 1 <= side <= MAX_SIDE:
+            shown = side if whole or isinstance(side, (int, float)) else value_kind(side)
+            raise reader.error(
+                mark,
+                f"{label} of render: size is {shown}",
+                f"give a whole number of pixels, 1..{MAX_SIDE}",
+            )
+    return int(sides[0]), int(sides[1])
+
+
 def _render(reader: Reader, node: YMap) -> RenderSpec:
     reader.keys(node, RENDER_KEYS, "render:")
     spec = RenderSpec()
     if "size" in node:
-        value = node["size"]
-        size = None
-        if (
-            isinstance(value, YList)
-            and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
-        ):
-            size = (int(value[0]), int(value[1]))
-        elif isinstance(value, str):
-            found = re.fullmatch(r"\s*([0-9]{1,9})\s*[xX]\s*([0-9]{1,9})\s*", value)
-            if found and int(found[1]) > 0 and int(found[2]) > 0:
-                size = (int(found[1]), int(found[2]))
-        if size is None:
-            raise reader.error(
-                node.value_mark("size"),
-                f"size of render: is {value_kind(value)}",
-                'use [width, height] in pixels or "1280x720"',
-            )
-        spec.size = size
+        spec.size = _size(reader, node)
     if "background" in node:
         value = node["background"]
         if isinstance(value, YList):
@@ -392,6 +405,7 @@ def _render(reader: Reader, node: YMap) -> RenderSpec:
                     'write "#rrggbb" with six hex digits',
                 )
             spec.background = value
+            spec.background_where = node.value_mark("background")
         else:
             raise reader.error(
                 node.value_mark("background"),

@@ -25,6 +25,11 @@ from ldscene.wording import plural
 MAX_WEIGHT = 1e9
 
 
+#: What to do about a count or a seed below 0.
+COUNT_HINT = "use 0 to place nothing"
+SEED_HINT = "use a whole number from 0 up: each one gives another arrangement"
+
+
 class Reader:
     """Checks one scene document; every error names the file, line and column."""
 
@@ -126,7 +131,10 @@ class Reader:
         """A scatter choice's relative weight (1 where not given)."""
         return self.number(node, "weight", what, 0, MAX_WEIGHT) if "weight" in node else 1.0
 
-    def integer(self, value: Any, where: Mark, what: str, low: int | None = None) -> int:
+    def integer(
+        self, value: Any, where: Mark, what: str, low: int | None = None, hint: str | None = None
+    ) -> int:
+        """A whole number, at least `low`; `hint` says what to do when it is lower."""
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -136,7 +144,7 @@ class Reader:
             raise self.error(
                 where,
                 f"{what} is {value}: it must be {low} or more",
-                "use 0 to place nothing" if low == 0 else None,
+                hint,
             )
         return int(value)
 
@@ -170,10 +178,13 @@ class Reader:
         value = node[key]
         names = "[x, y, z]" if n == 3 else "[x, z]"
         if not isinstance(value, YList) or len(value) != n:
+            example = None
+            if n == 3:
+                example = '[0, "1 brick", "2 studs"]' if lengths else "[0, 90, 0] (degrees)"
             raise self.error(
                 node.value_mark(key),
                 f"{key} of {what} must be a list of {n} values {names}, got {value_kind(value)}",
-                'for example [0, "1 brick", "2 studs"]' if n == 3 else None,
+                None if example is None else f"for example {example}",
             )
         return self._list_vector(value, f"{key} of {what}", lengths)
 

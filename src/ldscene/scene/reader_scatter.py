@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ldscene.scene.reader_checks import Reader, value_kind
+from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, value_kind
 from ldscene.scene.spec import (
     AREA_KEYS,
     CHOICE_KEYS,
@@ -47,7 +47,9 @@ def read_scatter(
         colours = [(single, 1.0)]
     elif list_key is not None:
         colours = _colour_list(reader, node, list_key, what)
-    count = reader.integer(node["count"], node.value_mark("count"), f"count of {what}", 0)
+    count = reader.integer(
+        node["count"], node.value_mark("count"), f"count of {what}", 0, COUNT_HINT
+    )
     areas = _areas(reader, node, what)
     yaw: tuple[float, float] | None = None
     if "yaw" in node:
@@ -80,7 +82,7 @@ def read_scatter(
         )
     settle = reader.boolean(node, "settle", what) if "settle" in node else False
     seed = (
-        reader.integer(node["seed"], node.value_mark("seed"), f"seed of {what}", 0)
+        reader.integer(node["seed"], node.value_mark("seed"), f"seed of {what}", 0, SEED_HINT)
         if "seed" in node
         else scene_seed
     )

@@ -209,6 +209,7 @@ class RenderSpec:
     size: tuple[int, int] | None = None
     background: Any = None  # "#rrggbb", a colour name/code, or [r, g, b] in 0..1
     edges: bool | None = None
+    background_where: Mark | None = None  # where the background is written
 
 
 @dataclass

@@ -281,13 +281,21 @@ def loads(text: str, path: str = "<scene>") -> Any:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or "invalid YAML"
-        context = f" {err.context}" if err.context else ""
+        if not err.context:
+            said = problem
+        elif err.context.startswith("while"):  # "... while parsing a block mapping"
+            said = f"{problem} {err.context}"
+        else:  # "expected a single document in the stream, but found another document"
+            said = f"{err.context}, {problem}"
+        another = "another document" in problem
         raise LdsceneError(
-            f"YAML syntax error: {problem}{context}",
+            f"YAML syntax error: {said}",
             path=path,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
-            hint="check indentation, colons and quotes near this spot",
+            hint="a scene file is one YAML document: remove the '---' line"
+            if another
+            else "check indentation, colons and quotes near this spot",
         ) from None
     except yaml.YAMLError as err:
         raise LdsceneError(f"YAML error: {err}", path=path) from None
@@ -298,9 +306,25 @@ def loads(text: str, path: str = "<scene>") -> Any:
 def load(path: str | Path) -> Any:
     """Read and parse a YAML file (see `loads`)."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise LdsceneError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise LdsceneError(f"{path}: cannot read ({err})") from None
+        raise LdsceneError("no such file", path=str(path), hint="check the path") from None
+    except IsADirectoryError:
+        raise LdsceneError("is a folder, not a scene file", path=str(path)) from None
+    except OSError as err:
+        raise LdsceneError(f"cannot read it: {err.strerror or err}", path=str(path)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        if b"\0" in data:
+            raise LdsceneError(
+                "not a text file (binary data)", path=str(path), hint="give a scene's .yaml file"
+            ) from None
+        raise LdsceneError(
+            f"not UTF-8 text (byte {data[err.start]:#04x})",
+            path=str(path),
+            line=line,
+            hint="save the scene file as UTF-8",
+        ) from None
     return loads(text, str(path))

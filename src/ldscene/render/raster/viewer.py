@@ -239,14 +239,14 @@ def view_input(
     on_loaded=None,
 ) -> None:
     """The whole of `ldscene view`: check, load, pick the start view, open the window."""
+    from ldscene.imaging import MAX_SIDE
     from ldscene.inputs import LoadSettings, is_scene
     from ldscene.render.command import RenderRequest, build_options
-    from ldscene.render.options import MAX_SIZE
     from ldscene.render.studs import stud_rule
 
     for label, value in (("width", width), ("height", height)):
-        if not 64 <= value <= MAX_SIZE:
-            raise LdsceneError(f"impossible window {label} {value}", hint="use 64..16384")
+        if not 64 <= value <= MAX_SIDE:
+            raise LdsceneError(f"impossible window {label} {value}", hint=f"use 64..{MAX_SIDE}")
     check_window(screenshot, exit_after)  # before the (possibly long) load
     load = load or LoadSettings()
     load.check(input_path)
