@@ -416,6 +416,15 @@ def test_khronos_validator_finds_no_errors_and_no_warnings(buggy, library, tmp_p
 
 
 # -- OBJ and STL -------------------------------------------------------------------------------
+def test_obj_names_its_material_file_without_blanks(buggy, tmp_path):
+    # `mtllib my cage.mtl` reads as two files, "my" and "cage.mtl", to a strict OBJ reader.
+    out = export_model(buggy, tmp_path / "my buggy.obj")
+    (line,) = [line for line in out.read_text().splitlines() if line.startswith("mtllib")]
+    assert line == "mtllib my_buggy.mtl"
+    assert (tmp_path / "my_buggy.mtl").read_text().count("newmtl") >= 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my buggy.obj", "my_buggy.mtl"]
+
+
 def test_obj_counts(buggy, tmp_path):
     out = export_model(buggy, tmp_path / "buggy.obj")
     lines = out.read_text().splitlines()

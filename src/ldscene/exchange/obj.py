@@ -6,6 +6,7 @@ model's front towards +Z (what Blender's and most tools' OBJ importers expect).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -49,10 +50,11 @@ def _mtl(materials: dict[tuple[int, bool], Material]) -> str:
 
 
 def write_obj(model: Model, out: Path, units: str = "ldu") -> None:
-    """Write `out` (.obj) and `out` with suffix .mtl next to it."""
+    """Write `out` (.obj) and its .mtl next to it: `out`'s name with suffix .mtl, blanks made
+    underscores (OBJ's `mtllib` separates file names by blanks)."""
     check_nonempty(model)
     out = Path(out)
-    mtl_path = out.with_suffix(".mtl")
+    mtl_path = out.with_name(re.sub(r"\s", "_", out.stem) + ".mtl")
     materials: dict[tuple[int, bool], Material] = {}
 
     def write(handle: IO[bytes]) -> None:
