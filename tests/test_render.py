@@ -295,6 +295,27 @@ def test_cli_renders_several_views(tmp_path):
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
 
 
+def test_cli_notes_options_the_engine_does_not_read(tmp_path):
+    path = brick_file(tmp_path)
+    small = ["--width", "64", "--height", "48", "-q"]
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["render", str(path), "-o", str(tmp_path / "b.jpg"), *small, "--samples", "4",
+              "--no-denoise", "--transparent"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "note: --samples, --denoise/--no-denoise are for --engine path only; ignored" in (
+        result.output
+    )
+    assert "note: a JPEG has no transparency; --transparent is ignored" in result.output
+    # Defaults and the options the raster engine reads say nothing.
+    result = runner.invoke(
+        cli, ["render", str(path), "-o", str(tmp_path / "b.png"), *small, "--aa", "1",
+              "--transparent"],
+    )  # fmt: skip
+    assert result.exit_code == 0 and "note:" not in result.output, result.output
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -146,3 +146,24 @@ def engine_options(default: str = "raster") -> Callable[[F], F]:
             help="Path engine: where to trace; auto uses an NVIDIA GPU when there is one.",
         ),
     )
+
+
+#: Options only one engine reads, by parameter name: raster, then path.
+RASTER_ONLY = ("aa", "edges", "no_shadows", "no_ao")
+PATH_ONLY = ("samples", "denoise", "seed", "light", "device")
+
+
+def note_ignored_options(engine: str) -> None:
+    """A note on stderr naming the options given on the command line that `engine` ("raster"
+    or "path", already checked) does not read, so a builder is not left wondering."""
+    ctx = click.get_current_context()
+    other, names = ("path", PATH_ONLY) if engine == "raster" else ("raster", RASTER_ONLY)
+    given = [
+        "/".join(param.opts + param.secondary_opts)
+        for param in ctx.command.params
+        if param.name in names
+        and ctx.get_parameter_source(param.name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if given:
+        verb = "is" if len(given) == 1 else "are"
+        click.echo(f"note: {', '.join(given)} {verb} for --engine {other} only; ignored", err=True)

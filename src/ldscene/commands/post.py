@@ -13,6 +13,7 @@ from ldscene.commands.options import (
     input_argument,
     jobs_option,
     load_options,
+    note_ignored_options,
     output_option,
     quiet_option,
 )
@@ -88,6 +89,8 @@ def post_command(
     from ldscene.post import PostRequest, make_post
     from ldscene.render.engines import EngineSettings
 
+    settings = EngineSettings.parse(**engine)
+    note_ignored_options(settings.engine.value)
     request = PostRequest(
         input_path=input_path,
         output=output,
@@ -102,7 +105,7 @@ def post_command(
         cluster=resolve_cluster(cluster),
         quiet=quiet,
         load=load,
-        engine=EngineSettings.parse(**engine),
+        engine=settings,
     )
     make_post(
         request,

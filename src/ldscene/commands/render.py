@@ -16,6 +16,7 @@ from ldscene.commands.options import (
     jobs_option,
     load_options,
     no_shadows_option,
+    note_ignored_options,
     quiet_option,
 )
 from ldscene.commands.problems import report_problems
@@ -149,6 +150,12 @@ def render_command(
     from ldscene.render.engines import EngineSettings
 
     inputs = [Path(p) for p in input_paths]
+    settings = EngineSettings.parse(**engine)
+    note_ignored_options(settings.engine.value)
+    named = output is not None and not output.endswith(("/", os.sep))
+    suffix = Path(output).suffix.lower() if named else "." + image_format.lower()
+    if transparent and suffix in (".jpg", ".jpeg"):
+        click.echo("note: a JPEG has no transparency; --transparent is ignored", err=True)
     request = RenderRequest(
         input_path=inputs[0],
         output=Path(output) if output else None,
@@ -174,7 +181,7 @@ def render_command(
         library=load.library,
         strict=load.strict,
         use_cache=load.use_cache,
-        engine=EngineSettings.parse(**engine),
+        engine=settings,
     )
     run_render_inputs(
         request,

@@ -16,6 +16,7 @@ from ldscene.commands.options import (
     jobs_option,
     load_options,
     no_shadows_option,
+    note_ignored_options,
     output_option,
     quiet_option,
 )
@@ -78,6 +79,8 @@ def turntable_command(
     from ldscene.render.engines import EngineSettings
     from ldscene.render.turntable import TurntableRequest, turntable_input
 
+    settings = EngineSettings.parse(**engine)
+    note_ignored_options(settings.engine.value)
     request = TurntableRequest(
         input_path,
         output,
@@ -94,7 +97,7 @@ def turntable_command(
         jobs=jobs,
         quiet=quiet,
         load=load,
-        engine=EngineSettings.parse(**engine),
+        engine=settings,
         cluster=resolve_cluster(cluster),
     )
     turntable_input(
