@@ -21,6 +21,16 @@ def spec_error(tmp_path: Path, text: str) -> LdsceneError:
     return info.value
 
 
+def compose_error(tmp_path: Path, text: str) -> LdsceneError:
+    """The error a scene that reads well raises while it is composed."""
+    from ldscene.scene.compose import load_scene
+
+    path = write_scene(tmp_path, text)
+    with pytest.raises(LdsceneError) as info:
+        load_scene(path)
+    return info.value
+
+
 # -- numbers: NaN, infinities and huge values, one check per kind (numbers, lengths) ----------
 NON_FINITE = [
     ("place:\n  b: {part: 3001, yaw: .nan}\n", 2, 24, "yaw of place 'b' is nan"),
@@ -265,17 +275,10 @@ def test_a_render_size_error_names_the_side_and_the_limit(tmp_path, size, column
 
 
 def test_scene_errors_found_while_composing_say_where_they_are_written(tmp_path):
-    from ldscene.scene.compose import load_scene
-
-    def error(text: str) -> LdsceneError:
-        with pytest.raises(LdsceneError) as info:
-            load_scene(write_scene(tmp_path, text))
-        return info.value
-
-    err = error("place:\n  b: {part: 3001}\nrender:\n  background: notacolour\n")
+    err = compose_error(tmp_path, "place:\n  b: {part: 3001}\nrender:\n  background: notacolour\n")
     assert (err.line, err.column) == (4, 15) and "unknown colour 'notacolour'" in str(err)
     (tmp_path / "empty.ldr").write_text("")
-    err = error("models:\n  m: {file: empty.ldr}\nplace:\n  a: {model: m}\n")
+    err = compose_error(tmp_path, "models:\n  m: {file: empty.ldr}\nplace:\n  a: {model: m}\n")
     assert (err.line, err.column) == (2, 13)
     assert f"model 'm': {tmp_path / 'empty.ldr'}: empty file" in str(err)
 
@@ -501,20 +504,16 @@ def test_areas_that_cross_or_shrink_away_are_errors(tmp_path, area, column, need
 
 
 def test_a_margin_that_shrinks_a_near_box_away_is_an_error(tmp_path):
-    from ldscene.scene.compose import load_scene
-
     # Beyond half the box, a negative margin turned the box inside out: pieces landed in the
     # air around the baseplate.
-    path = write_scene(
+    err = compose_error(
         tmp_path,
         "place:\n  ground: {part: 3811}\n"
         "scatter:\n  s: {parts: [3024], count: 5, area: {near: ground, margin: -1000}}\n",
     )
-    with pytest.raises(LdsceneError) as info:
-        load_scene(path)
-    assert (info.value.line, info.value.column) == (4, 45)
-    assert "near 'ground' shrinks its 32 x 32 stud box to nothing" in str(info.value)
-    assert "above -16 studs" in str(info.value)
+    assert (err.line, err.column) == (4, 45)
+    assert "near 'ground' shrinks its 32 x 32 stud box to nothing" in str(err)
+    assert "above -16 studs" in str(err)
 
 
 @pytest.mark.parametrize(
@@ -526,18 +525,14 @@ def test_a_margin_that_shrinks_a_near_box_away_is_an_error(tmp_path):
     ],
 )
 def test_cameras_aimed_at_nothing_or_at_themselves(tmp_path, camera, column, needle):
-    from ldscene.scene.compose import load_scene
-
-    path = write_scene(
+    err = compose_error(
         tmp_path,
         "place:\n  b: {part: 3001}\n"
         "  none: {part: 3001, repeat: {count: 0, step: [1, 0, 0]}}\n"
         f"cameras:\n  c: {camera}\n",
     )
-    with pytest.raises(LdsceneError) as info:
-        load_scene(path)
-    assert (info.value.line, info.value.column) == (5, column), str(info.value)
-    assert needle in str(info.value)
+    assert (err.line, err.column) == (5, column), str(err)
+    assert needle in str(err)
 
 
 @pytest.mark.parametrize("colour", ['"¹"', '"#-12345"', '"' + "9" * 5000 + '"', '"٣"'])

@@ -155,6 +155,19 @@ class _Picker:
         return choice.colour if choice.colour is not None else int(self.codes[draw.colour_pick])
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One draw to settle: its number, whether it is strict (`Shape.settle`), the choice it
+    picked, and that piece's turn, x-z and height (up) to drop from."""
+
+    number: int
+    strict: bool
+    pick: int
+    rotation: np.ndarray
+    xz: np.ndarray
+    height: float
+
+
 class _Settling:
     """The height field a settling scatter lands on, its choices' shapes and what they may
     rest on; pieces that come to rest raise the field as `owner`."""
@@ -207,61 +220,46 @@ class _Settling:
     def _allows(self, owners: np.ndarray) -> bool:
         return not self._refuses(owners)
 
-    def rest(
-        self,
-        attempt: int,
-        strict: bool,
-        pick: int,
-        rotation: np.ndarray,
-        xz: np.ndarray,
-        height: float,
-    ) -> Rest | _Miss:
-        """Where the piece of attempt number `attempt` comes to rest, added to the field; or
-        why it does not (`strict`: see `Shape.settle`).  The outcome an earlier run recorded
-        for the attempt is taken when the cells it read hold the same values (see
-        attempts.py)."""
-        if self.attempts is None:  # not recording (no disk cache)
-            outcome = self._find(pick, rotation, xz, height, strict)
-        else:
-            outcome = self._recorded(attempt, strict, pick, rotation, xz, height)
+    def rest(self, attempt: Attempt) -> Rest | _Miss:
+        """Where the piece of `attempt` comes to rest, added to the field; or why it does
+        not.  The outcome an earlier run recorded for the attempt is taken when the cells it
+        read hold the same values (see attempts.py)."""
+        recording = self.attempts is not None  # not without a disk cache
+        outcome = self._recorded(attempt) if recording else self._find(attempt)
         if isinstance(outcome, _Miss):
             return outcome
-        top = self.top(pick, outcome.rotation)
+        top = self.top(attempt.pick, outcome.rotation)
         self.field.add(top + np.array([outcome.xz[0], -outcome.height, outcome.xz[1]]), self.owner)
         return outcome
 
-    def _recorded(
-        self,
-        attempt: int,
-        strict: bool,
-        pick: int,
-        rotation: np.ndarray,
-        xz: np.ndarray,
-        height: float,
-    ) -> Rest | _Miss:
+    def _recorded(self, attempt: Attempt) -> Rest | _Miss:
         """`_find`, or the earlier run's outcome of the attempt; noted in `attempts`."""
         assert self.attempts is not None
-        reused = self.earlier.reuse(attempt, strict, self.field) if self.earlier else None
+        number, strict = attempt.number, attempt.strict
+        reused = self.earlier.reuse(number, strict, self.field) if self.earlier else None
         if reused is not None:
             outcome, window, digest = reused
         else:
             self.field.watch()
-            found = self._find(pick, rotation, xz, height, strict)
+            found = self._find(attempt)
             window = self.field.watched()
             digest = self.field.window_digest(window)
             outcome = found if isinstance(found, Rest) else _MISSES.index(found) + 1
-        self.attempts.add(attempt, strict, window, digest, outcome)
+        self.attempts.add(number, strict, window, digest, outcome)
         return outcome if isinstance(outcome, Rest) else _MISSES[outcome - 1]
 
-    def _find(
-        self, pick: int, rotation: np.ndarray, xz: np.ndarray, height: float, strict: bool
-    ) -> Rest | _Miss:
-        """`rest`'s answer worked out on the field (which it only reads); `strict`: see
-        `Shape.settle`."""
+    def _find(self, attempt: Attempt) -> Rest | _Miss:
+        """`rest`'s answer worked out on the field (which it only reads)."""
+        pick, rotation, xz, height = attempt.pick, attempt.rotation, attempt.xz, attempt.height
         shape = self.shapes[pick]
         if shape is not None:
             found = shape.settle(
-                self.field, rotation, xz, loose=self.owner, allowed=self._allows, strict=strict
+                self.field,
+                rotation,
+                xz,
+                loose=self.owner,
+                allowed=self._allows,
+                strict=attempt.strict,
             )
             if found is None:
                 return _Miss.UNSUPPORTED
@@ -442,7 +440,7 @@ def scatter(
         rotation, xz, height = draw.rotation(), draw.xz, base_heights[holder]
         if settling is not None:
             strict = inside <= strict_draws
-            rest = settling.rest(attempt, strict, draw.pick, rotation, xz, height)
+            rest = settling.rest(Attempt(attempt, strict, draw.pick, rotation, xz, height))
             if isinstance(rest, _Miss):
                 misses[rest] += 1
                 continue
