@@ -25,7 +25,11 @@ from ldscene.scene.heightfield import (
 )
 from ldscene.scene.resting import MAX_SLOPE
 from ldscene.scene.scatter import ScatterChoice, ScatterFailure, scatter
-from ldscene.wording import plural
+
+#: A settling scatter warns that its area is over-filled when this share of its pieces (and
+#: two at least) were left on a heap's steep side: a few stacked snow plates on a narrow wall
+#: top are not worth a warning.
+OVER_FILLED = 0.1
 
 #: A settling thing held up only by contacts less than a cell wide goes down further when
 #: that takes it at least this much lower (LDU): a stud's rim against the rim of the hole
@@ -278,13 +282,13 @@ class Landing:
                 choices[piece.choice].model, piece.transform, piece.colour, prefixes[piece.choice]
             )
         steep = sum(piece.steep for piece in pieces)
-        if steep:
+        if steep >= max(2, OVER_FILLED * s.count):
             message = (
-                f"{what}: its area is over-filled: {plural(steep, 'piece')} of {s.count} found "
-                f"no place where the heap is no steeper than {MAX_SLOPE:g}°, and stack up on "
-                "its steep side"
+                f"{what}: its area is over-filled: {steep} of its {s.count} pieces found no "
+                f"place where the heap is no steeper than {MAX_SLOPE:g}°, and stack up on its "
+                "steep side"
             )
-            hint = "lower count, enlarge the area, or give it ground around to spill onto"
+            hint = "lower count, or enlarge the area"
             self.sources.warnings.append(str(self.error(s.where, message, hint)))
         if s.settle:
             self._field_count = world.count  # the pieces are in the field already

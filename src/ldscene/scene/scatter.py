@@ -36,9 +36,9 @@ from ldscene.scene.bounds import model_samples
 from ldscene.scene.heightfield import CELL, SPACING, HeightField, Probe, instances_digest
 from ldscene.scene.resting import CONTACT, MAX_SLIDE, Shape
 
-#: A scatter gives up after this many draws for each one it may make inside its area (so
-#: an area covering under 1/OUTSIDE_DRAWS of the box around it may fail short of its count).
-OUTSIDE_DRAWS = 50
+#: However its strict draws go, a settling scatter gives up after this many times the draws
+#: of one that does not settle (an area under 1/50 of its box may fail short of its count).
+MOST_DRAWS = 50
 
 
 @dataclass
@@ -420,14 +420,18 @@ def scatter(
     near = _Spacing(spacing)
     pieces: list[Piece] = []
     misses = dict.fromkeys(_Miss, 0)
-    # Draws are counted inside the area only: how many fall outside it depends on its shape
-    # (strips along walls, corners far apart), not on how full it is.  The first ones drop a
-    # piece that tumbles off a heap and finds no place that holds it (it falls, and another
-    # is drawn); later ones keep it on the heap's steep side, so a scatter that over-fills its
-    # area still places its pieces.
-    strict_draws, inside_draws, inside = 5 * count + 50, 60 * count + 200, 0
-    for attempt in range(OUTSIDE_DRAWS * inside_draws):
-        if len(pieces) == count or inside == inside_draws:
+    # The first `strict_draws` draws inside the area drop a settling piece that tumbles off a
+    # heap and finds no place that holds it (it falls, and another is drawn); later ones keep
+    # it on the heap's steep side, so a scatter that over-fills its area still places its
+    # pieces.  They are counted inside the area: how many draws fall outside it depends on its
+    # shape (strips along walls, corners far apart), not on how full it is.  A scatter gives
+    # up after `draws`, once a settling one has made as many draws inside after its strict
+    # ones as it made strict ones.
+    draws, strict_draws, inside = 60 * count + 200, 5 * count + 50, 0
+    for attempt in range(MOST_DRAWS * draws if settling is not None else draws):
+        if len(pieces) == count:
+            break
+        if attempt >= draws and inside >= 2 * strict_draws:
             break
         draw = picker.draw()
         holder = _holder(float(draw.xz[0]), float(draw.xz[1]), areas)
