@@ -283,6 +283,25 @@ def test_scene_errors_found_while_composing_say_where_they_are_written(tmp_path)
     assert f"model 'm': {tmp_path / 'empty.ldr'}: empty file" in str(err)
 
 
+def test_a_one_piece_hips_and_legs_part_in_legs_is_an_error(tmp_path):
+    # It was accepted, and placed once per leg beside the figure's own hips.
+    err = compose_error(
+        tmp_path,
+        "models:\n  kid:\n    minifig:\n      legs: {part: 41879a}\nplace:\n  k: {model: kid}\n",
+    )
+    assert err.line == 4
+    assert "41879a (Minifig Hips and Legs Short without Hole) is hips and both legs" in str(err)
+
+
+def test_unknown_colours_and_parts_point_somewhere(tmp_path):
+    err = compose_error(tmp_path, "place:\n  b: {part: 3001, color: Gold}\n")
+    assert "did you mean 'Pearl_Gold'" in str(err)  # a word of the name, not close to it
+    err = compose_error(tmp_path, "place:\n  b: {part: 3001, color: Zebra}\n")
+    assert "ldscene search --colours WORD" in str(err)
+    err = compose_error(tmp_path, "place:\n  b: {part: baseplate 32x32}\n")
+    assert "look it up with ldscene search WORDS" in str(err)
+
+
 @pytest.mark.parametrize(
     "text,needle",
     [

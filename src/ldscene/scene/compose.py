@@ -98,13 +98,18 @@ class Composer(Landing):
         if key in self._colour_names:
             return self._colour_names[key]
         close = difflib.get_close_matches(key, list(self._colour_names), n=3, cutoff=0.6)
+        # "Gold" is a word of Pearl_Gold and Metallic_Gold, though not close to either.
+        words = sorted((name for name in self._colour_names if key in name.split("_")), key=len)
+        close += words[: 4 - len(close)]
+        close = list(dict.fromkeys(close))
         names = {_colour_key(c.name): c.name for c in table.colours.values()}
         raise self.error(
             where,
             f"unknown colour '{value}'",
             "did you mean " + ", ".join(f"'{names[c]}'" for c in close) + "?"
             if close
-            else 'use an LDraw colour code, a name from LDConfig.ldr or "#rrggbb"',
+            else 'use an LDraw colour code, a name from LDConfig.ldr or "#rrggbb" (ldscene '
+            "search --colours WORD lists them)",
         )
 
     # -- parts and models --------------------------------------------------------------------
@@ -115,8 +120,8 @@ class Composer(Landing):
                 ("did you mean " + ", ".join(close) + "?")
                 if close
                 else (
-                    "no similar part in the library; check the number, or add its folder to "
-                    "parts_path"
+                    "no similar part in the library; look it up with ldscene search WORDS, "
+                    "or add its folder to parts_path"
                 )
             )
             raise self.error(where, f"unknown part '{name}' in {what}", hint)
@@ -168,6 +173,15 @@ class Composer(Landing):
             what = f"minifig '{name}'"
             pieces = fig.assemble(definition.minifig)  # check every part before resting it
             models = {p.role: self.part(p.part, p.where, f"{what} ({p.role})") for p in pieces}
+            for piece in pieces:
+                title = self.sources.title(piece.part) if piece.role.endswith("_leg") else ""
+                if fig.ONE_PIECE_LEGS.match(title):
+                    raise self.error(
+                        piece.where,
+                        f"{what}: {piece.part} ({title}) is hips and both legs in one part; "
+                        "a figure here is built of hips and two legs",
+                        "give legs: a leg part (3816/3817 and their prints), or leave it out",
+                    )
             if definition.minifig.stance != "stand":
                 pieces = fig.assemble(definition.minifig, self.part_triangles)
             for piece in pieces:

@@ -20,6 +20,7 @@ lowest point is put on the ground.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -42,6 +43,10 @@ DEFAULT_PARTS = {
     "right_leg": "3816b",
 }
 DEFAULT_COLOURS = {"head": 14, "torso": 4, "hands": 14, "hips": 1}
+
+#: Titles of one-piece hips-and-legs parts (a child's short legs, robotic legs, ...): the
+#: figure is built of hips and two legs, so one of these cannot stand in for a leg.
+ONE_PIECE_LEGS = re.compile(r"^[~=_|]*\s*Minifig Hips and Legs", re.IGNORECASE)
 
 #: Torso origin above the ground (feet bottoms at y = 0).
 TORSO_HEIGHT = 72.0
