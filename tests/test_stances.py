@@ -288,6 +288,26 @@ def test_settle_works_on_parts_groups_models_and_repeats(tmp_path):
     assert boxes["pair"]["high"] == pytest.approx(top_face + 2 * brick + STUD, abs=0.5)
 
 
+def test_repeat_copies_settled_onto_each_other_sideways_get_a_warning(tmp_path):
+    # Apples 1.5 studs apart hung on each other's stems, up to 100 LDU above the brick; a
+    # vertical step (the tower above) stacks copies on purpose and says nothing.
+    apples = (
+        "place:\n  ground: {part: 3811}\n"
+        "  counter: {part: 3009, at: [0, 24, 10]}\n"
+        "  apples: {part: 33051, color: 4, at: [-50, 60, 10],\n"
+        "           repeat: {count: 4, step: [30, 0, 0]}, settle: true}\n"
+    )
+    scene = load_scene(write_scene(tmp_path, apples))
+    (warning,) = [w for w in scene.model.warnings if "copies resting on each other" in w]
+    assert ":5:" in warning and "place 'apples' has copies resting on each other" in warning
+    spaced = load_scene(
+        write_scene(tmp_path, apples.replace("step: [30, 0, 0]", "step: [40, 0, 0]"))
+    )
+    assert not [w for w in spaced.model.warnings if "copies resting" in w]
+    tower = load_scene(write_scene(tmp_path, SETTLE))
+    assert not [w for w in tower.model.warnings if "copies resting" in w]
+
+
 def test_settle_with_nothing_below_is_an_error_and_writes_nothing(tmp_path):
     path = write_scene(
         tmp_path,

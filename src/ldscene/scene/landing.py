@@ -70,6 +70,7 @@ class Landing:
         """
         records, out.to_settle = out.to_settle, []
         held = out.held_mask()  # settling moves things, it adds none
+        warned: set[int] = set()  # placements whose copies were found on each other
         for k, (start, end, p, what) in enumerate(records):
             if start == end:
                 continue
@@ -91,13 +92,40 @@ class Landing:
                     else "place ground (a baseplate, a model) under it, or remove settle: true",
                 )
             rest = _Rest(current, np.arange(start, end), below, drop)
-            for warning in (self._held_up(rest, held[start:end]), self._perched(rest, p)):
+            earlier = [np.arange(a, b) for a, b, other, _ in records[:k] if other is p]
+            on_copies = None if id(p) in warned else self._on_copies(rest, p, earlier)
+            if on_copies is not None:
+                warned.add(id(p))
+            for warning in (
+                self._held_up(rest, held[start:end]),
+                self._perched(rest, p),
+                on_copies,
+            ):
                 if warning is not None:
                     message, hint = warning
                     self.sources.warnings.append(
                         str(self.error(p.settle_where, f"{what} {message}", hint))
                     )
             out.lower(start, end, drop)
+
+    def _on_copies(
+        self, rest: _Rest, p: sp.Placement, earlier: list[np.ndarray]
+    ) -> tuple[str, str] | None:
+        """A warning (what, what to do) when a copy of a `repeat:` that steps sideways comes
+        to rest on earlier copies, more than half a brick above where it would rest without
+        them: copies placed closer than their width hang on each other (apples on each
+        other's stems), where a vertical step is meant to stack them."""
+        if not earlier or not any(np.any(rep.step[[0, 2]] != 0) for rep in p.repeat):
+            return None
+        others = rest.below[~np.isin(rest.below, np.concatenate(earlier))]
+        alone = self.settle_drop(rest.model, rest.moving, others)
+        if alone is None or alone - rest.drop <= HELD_UP:
+            return None
+        return (
+            f"has copies resting on each other, one {alone - rest.drop:.0f} LDU above where it "
+            "would rest without them",
+            "space the copies at least their own width apart",
+        )
 
     def _held_up(self, rest: _Rest, held: np.ndarray) -> tuple[str, str] | None:
         """A warning (what, what to do) when a settling figure comes to rest on something it
