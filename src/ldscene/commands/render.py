@@ -148,14 +148,18 @@ def render_command(
     from ldscene.farm.executor import resolve_cluster
     from ldscene.render.command import RenderRequest, run_render_inputs
     from ldscene.render.engines import EngineSettings
+    from ldscene.render.images import FORMATS
 
     inputs = [Path(p) for p in input_paths]
     settings = EngineSettings.parse(**engine)
     note_ignored_options(settings.engine.value)
     named = output is not None and not output.endswith(("/", os.sep))
     suffix = Path(output).suffix.lower() if named else "." + image_format.lower()
-    if transparent and suffix in (".jpg", ".jpeg"):
-        click.echo("note: a JPEG has no transparency; --transparent is ignored", err=True)
+    pillow_format, has_alpha = FORMATS.get(suffix, ("", True))  # an unknown one errs later
+    if transparent and not has_alpha:
+        click.echo(
+            f"note: a {pillow_format} has no transparency; --transparent is ignored", err=True
+        )
     request = RenderRequest(
         input_path=inputs[0],
         output=Path(output) if output else None,
