@@ -136,9 +136,14 @@ class Block:
     data: bytes | None = None
 
 
+def looks_binary(raw: bytes) -> bool:
+    """Whether a file's bytes are binary data, not text: a NUL byte in its first 8 KiB."""
+    return b"\0" in raw[:8192]
+
+
 def decode_text(raw: bytes, path: str) -> str:
     """Bytes → text: UTF-8 (BOM or not), falling back to Latin-1; binary files are refused."""
-    if b"\0" in raw[:8192]:
+    if looks_binary(raw):
         raise ModelError(
             "not a text file (binary data)", path=path, hint="give an LDraw .ldr, .mpd or .dat file"
         )

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ldscene.errors import LdsceneError
+from ldscene.ldraw.parser import looks_binary
 
 #: How deeply lists and mappings may nest (real scenes nest under 10; Python's recursion
 #: limit would end a few hundred levels down with a traceback).
@@ -317,7 +318,7 @@ def load(path: str | Path) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        if b"\0" in data:
+        if looks_binary(data):
             raise LdsceneError(
                 "not a text file (binary data)", path=str(path), hint="give a scene's .yaml file"
             ) from None
