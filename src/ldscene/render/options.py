@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from ldscene.errors import LdsceneError
 from ldscene.imaging import MAX_FOV, MAX_SIDE, MIN_FOV
 
-#: Largest image side accepted (GL renderbuffers above this are not portable).
-
 #: Named views as (latitude, longitude) in degrees.  Latitude is the camera's elevation above
 #: the horizontal plane; longitude turns the camera from the model's front (LDraw -Z side)
 #: towards its right side (LDraw +X).  "iso" is LDraw's customary 3/4 view.
