@@ -92,8 +92,7 @@ class Landing:
                     else "place ground (a baseplate, a model) under it, or remove settle: true",
                 )
             rest = _Rest(current, np.arange(start, end), below, drop)
-            earlier = [np.arange(a, b) for a, b, other, _ in records[:k] if other is p]
-            on_copies = None if id(p) in warned else self._on_copies(rest, p, earlier)
+            on_copies = None if id(p) in warned else self._on_copies(rest, p, records[:k])
             if on_copies is not None:
                 warned.add(id(p))
             for warning in (
@@ -108,14 +107,16 @@ class Landing:
                     )
             out.lower(start, end, drop)
 
-    def _on_copies(
-        self, rest: _Rest, p: sp.Placement, earlier: list[np.ndarray]
-    ) -> tuple[str, str] | None:
+    def _on_copies(self, rest: _Rest, p: sp.Placement, before: list) -> tuple[str, str] | None:
         """A warning (what, what to do) when a copy of a `repeat:` that steps sideways comes
-        to rest on earlier copies, more than half a brick above where it would rest without
-        them: copies placed closer than their width hang on each other (apples on each
-        other's stems), where a vertical step is meant to stack them."""
-        if not earlier or not any(np.any(rep.step[[0, 2]] != 0) for rep in p.repeat):
+        to rest on earlier copies (among the settling records `before` it), more than half a
+        brick above where it would rest without them: copies placed closer than their width
+        hang on each other (apples on each other's stems), where a vertical step is meant to
+        stack them."""
+        if not any(np.any(rep.step[[0, 2]] != 0) for rep in p.repeat):
+            return None
+        earlier = [np.arange(a, b) for a, b, other, _ in before if other is p]
+        if not earlier:
             return None
         others = rest.below[~np.isin(rest.below, np.concatenate(earlier))]
         alone = self.settle_drop(rest.model, rest.moving, others)
