@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ldscene.ldraw.units import LDU_PER_UNIT
 from ldscene.scene import format as fmt
 from ldscene.scene import transforms
 from ldscene.scene.yamlload import NO_MARK, Mark
@@ -160,9 +161,10 @@ class Area:
         LDU: the rect, or the box of what it is near) to nothing, or turns it inside out."""
         if self.margin >= 0 or -2 * self.margin < size.min():
             return None
+        studs = size / LDU_PER_UNIT["stud"]
         return (
-            f"shrinks its {size[0] / 20:g} x {size[1] / 20:g} stud box to nothing",
-            f"use a margin above -{size.min() / 40:g} studs, or none",
+            f"shrinks its {studs[0]:g} x {studs[1]:g} stud box to nothing",
+            f"use a margin above -{studs.min() / 2:g} studs, or none",
         )
 
 
