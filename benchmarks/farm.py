@@ -175,7 +175,7 @@ def per_image_overhead(meshes, executor, n: int = 8) -> tuple[float, float, floa
     """(median wall per image, median render inside the worker, first image's worker time):
     single 1024x768 PNG images, one at a time, written here like a batch writes them."""
     from ldscene.atomic import write_atomic
-    from ldscene.farm import RenderTask, portable_meshes
+    from ldscene.farm.tasks import RenderTask, portable_meshes
     from ldscene.render.engines import EngineSettings
     from ldscene.render.options import RenderOptions, View
 
@@ -273,7 +273,7 @@ def _same_folders(a: Path, b_: Path) -> bool:
 # ----------------------------------------------------------------------------- 5. driver, path
 def driver_costs() -> list[tuple[str, float, float, float]]:
     """(model, load s, mesh s, meshes MB) for each OMR model, warm cache, in this process."""
-    from ldscene.farm import portable_meshes
+    from ldscene.farm.tasks import portable_meshes
     from ldscene.inputs import load_input
     from ldscene.render.meshes import build_model_meshes
 
@@ -385,7 +385,7 @@ def main() -> None:
 
     import ray
 
-    from ldscene.farm import InlineExecutor, LocalExecutor
+    from ldscene.farm.executor import InlineExecutor, LocalExecutor
     from ldscene.farm.ray_executor import RayExecutor
     from ldscene.inputs import load_input
     from ldscene.render.meshes import build_model_meshes
@@ -415,7 +415,7 @@ def main() -> None:
         start = time.perf_counter()
         meshes = build_model_meshes(model)
         m["mid mesh"] = time.perf_counter() - start
-        from ldscene.farm import portable_meshes
+        from ldscene.farm.tasks import portable_meshes
 
         m["mid MB"] = len(pickle.dumps(portable_meshes(meshes), protocol=5)) / 1e6
         start = time.perf_counter()

@@ -21,8 +21,9 @@ from conftest import OMR, write
 from PIL import Image
 
 from ldscene.cli import cli
-from ldscene.farm import InlineExecutor, LocalExecutor, resolve_cluster
 from ldscene.farm.batch import MANIFEST, files_read
+from ldscene.farm.cluster import resolve_cluster
+from ldscene.farm.executor import InlineExecutor, LocalExecutor
 from ldscene.ldraw import load_model
 from ldscene.render.options import RenderOptions
 from ldscene.render.turntable import render_frames
@@ -245,7 +246,7 @@ def test_local_and_inline_executors_render_the_same_frames(tmp_path):
 @pytest.mark.integration
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL")
 def test_a_killed_local_worker_is_replaced_and_its_frames_rendered(tmp_path):
-    from ldscene.farm import FarmStats
+    from ldscene.farm.runner import FarmStats
 
     model = load_model(OMR / "6879-1 - Blizzard Baron.mpd")
     options = RenderOptions(width=160, height=120, aa=1)

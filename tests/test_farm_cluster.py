@@ -39,7 +39,7 @@ from conftest import OMR, write
 from PIL import Image, ImageSequence
 
 from ldscene.cli import cli
-from ldscene.farm import FarmStats
+from ldscene.farm.runner import FarmStats
 from ldscene.ldraw import load_model
 from ldscene.render.options import RenderOptions
 from ldscene.render.turntable import render_frames

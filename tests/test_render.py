@@ -62,6 +62,7 @@ def test_import_does_not_load_gl():
 def test_render_defers_trimesh_and_networkx_and_they_still_work_when_asked_for(tmp_path):
     # pyrender imports trimesh (and with it scipy: 0.3 s) for nothing a render uses, and
     # networkx (0.13 s) for its transform tree, which render/transform_tree.py provides.
+    # A single `ldscene render` does not import the render farm either (0.05 s).
     path = brick_file(tmp_path)
     code = (
         "import sys\n"
@@ -79,6 +80,14 @@ def test_render_defers_trimesh_and_networkx_and_they_still_work_when_asked_for(t
         "run_render(req)\n"  # the command's path, with its GL warm-up thread
         "assert trimesh_deferred(), 'the render command imported the trimesh package'\n"
         "assert 'networkx' not in sys.modules, 'a render imported networkx'\n"
+        "from click.testing import CliRunner\n"
+        "from ldscene.cli import cli\n"
+        f"args = ['render', {str(path)!r}, '-o', {str(tmp_path / 'one.png')!r}, '-q', "
+        "'--width', '64', '--height', '48']\n"
+        "result = CliRunner().invoke(cli, args)\n"
+        "assert result.exit_code == 0, result.output\n"
+        "farm = [m for m in ('ldscene.farm.executor', 'ldscene.farm.batch') if m in sys.modules]\n"
+        "assert not farm, f'a single render imported {farm}'\n"
         "import networkx\n"
         "assert networkx.shortest_path(networkx.path_graph(3), 0, 2) == [0, 1, 2]\n"
         "import pyrender, trimesh\n"

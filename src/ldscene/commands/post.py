@@ -85,7 +85,7 @@ def post_command(
     The camera images are path-traced (photo-real; --engine raster for a quick draft); the
     turntable is always drawn by the raster engine.  With --cluster both are rendered by a
     Ray cluster."""
-    from ldscene.farm.executor import resolve_cluster
+    from ldscene.farm.cluster import resolve_cluster
     from ldscene.post import PostRequest, make_post
     from ldscene.render.engines import EngineSettings
 

@@ -145,7 +145,7 @@ def render_command(
     the -o folder: one image per input and view, spread over local worker processes or a
     Ray cluster (--cluster); up-to-date images are skipped (--force renders them again),
     a bad input is reported and the others still render (exit code 1 at the end)."""
-    from ldscene.farm.executor import resolve_cluster
+    from ldscene.farm.cluster import resolve_cluster
     from ldscene.render.command import RenderRequest, run_render_inputs
     from ldscene.render.engines import EngineSettings
     from ldscene.render.images import FORMATS

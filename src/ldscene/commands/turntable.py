@@ -75,7 +75,7 @@ def turntable_command(
     """Render a turntable animation (the camera circles the model), offscreen.
 
     Frames are rendered by local worker processes, or by a Ray cluster with --cluster."""
-    from ldscene.farm.executor import resolve_cluster
+    from ldscene.farm.cluster import resolve_cluster
     from ldscene.render.engines import EngineSettings
     from ldscene.render.turntable import TurntableRequest, turntable_input
 

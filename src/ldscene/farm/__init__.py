@@ -13,33 +13,6 @@ Executors (`executor.py`): `InlineExecutor` renders in this process, one task at
 imported only for `--cluster`) runs tasks on a Ray cluster with the meshes in Ray's object
 store.  `runner.FarmRun` is the driver loop shared by all of them: bounded work in flight,
 a task whose worker died resubmitted (up to `MAX_ATTEMPTS` times), every result handled once.
-`batch.py` is `ldscene render A B DIR/ -o OUTDIR/`.
+`batch.py` is `ldscene render A B DIR/ -o OUTDIR/`; `cluster.py` reads which cluster, if any,
+a command renders on (a single render reads only that module of this package).
 """
-
-from __future__ import annotations
-
-from ldscene.farm.executor import (
-    Executor,
-    InlineExecutor,
-    LocalExecutor,
-    default_workers,
-    open_executor,
-    resolve_cluster,
-)
-from ldscene.farm.runner import MAX_ATTEMPTS, FarmRun, FarmStats
-from ldscene.farm.tasks import RenderTask, TaskOutput, portable_meshes
-
-__all__ = [
-    "MAX_ATTEMPTS",
-    "Executor",
-    "FarmRun",
-    "FarmStats",
-    "InlineExecutor",
-    "LocalExecutor",
-    "RenderTask",
-    "TaskOutput",
-    "default_workers",
-    "open_executor",
-    "portable_meshes",
-    "resolve_cluster",
-]

@@ -35,15 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ldscene.errors import LdsceneError
+from ldscene.farm.cluster import check_cluster_support
 from ldscene.farm.tasks import RenderTask, TaskError, TaskOutput, run_task, set_gl_threads
 from ldscene.render.description import Engine
 from ldscene.render.meshes import ModelMeshes
-
-#: Environment variables naming a cluster when --cluster is not given, in this order.
-CLUSTER_ENV = ("LDSCENE_CLUSTER", "RAY_ADDRESS")
-#: --cluster values that mean "no cluster: local worker processes".
-NO_CLUSTER = ("", "none", "off", "no")
-CLUSTER_HINT = "pip install 'ldscene[cluster]'"
 
 
 @dataclass
@@ -350,28 +345,6 @@ class LocalExecutor(Executor):
 
 
 # ----------------------------------------------------------------------------- choosing
-def resolve_cluster(option: str | None) -> str | None:
-    """The cluster address: --cluster, else $LDSCENE_CLUSTER, else $RAY_ADDRESS; None (or
-    `--cluster none`) means local worker processes."""
-    value = option
-    if value is None:
-        for name in CLUSTER_ENV:
-            if os.environ.get(name):
-                value = os.environ[name]
-                break
-    if value is None or value.strip().lower() in NO_CLUSTER:
-        return None
-    return value.strip()
-
-
-def check_cluster_support() -> None:
-    """Fail in one line, before any work, when Ray is not installed."""
-    import importlib.util
-
-    if importlib.util.find_spec("ray") is None:
-        raise LdsceneError("--cluster needs Ray, which is not installed", hint=CLUSTER_HINT)
-
-
 def default_workers(tasks: int | None = None) -> int:
     """One local worker per core (at most 8), no more than there are tasks."""
     workers = max(1, min(os.cpu_count() or 1, 8))

@@ -26,7 +26,8 @@ import socket
 from typing import Any
 
 from ldscene.errors import LdsceneError
-from ldscene.farm.executor import CLUSTER_HINT, Done, Executor
+from ldscene.farm.cluster import CLUSTER_HINT
+from ldscene.farm.executor import Done, Executor
 from ldscene.farm.tasks import RenderTask, TaskError, run_task, set_gl_threads
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings

@@ -35,8 +35,8 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
     before anything loads, so an unreachable one costs nothing)."""
     if req.cluster is None:
         return _make_post(req, None, echo, warn, on_loaded)
-    from ldscene.farm import open_executor
-    from ldscene.farm.executor import check_cluster_support
+    from ldscene.farm.cluster import check_cluster_support
+    from ldscene.farm.executor import open_executor
 
     check_cluster_support()
     check_request(req)
@@ -211,8 +211,8 @@ def _render_stills(
 
 def _farm_stills(model, views, names, options, engine, folder: Path, executor) -> None:
     from ldscene.atomic import write_atomic
-    from ldscene.farm import FarmRun, RenderTask, portable_meshes
-    from ldscene.farm.runner import FarmJob
+    from ldscene.farm.runner import FarmJob, FarmRun
+    from ldscene.farm.tasks import RenderTask, portable_meshes
     from ldscene.render.description import RenderDescription
     from ldscene.render.meshes import build_model_meshes
 

@@ -332,16 +332,6 @@ def run_render_inputs(
     `jobs` > 1 local workers run as farm tasks (`ldscene.farm`).  Returns the written paths;
     raises `LdsceneError` (exit 1) when an input of a batch failed, after the others were
     rendered.  `one_shot`: the CLI's process tuning for a single render (`one_shot_process`)."""
-    from ldscene.farm.batch import (
-        Item,
-        check_out_dir,
-        expand_inputs,
-        plan_outputs,
-        report,
-        run_batch,
-    )
-    from ldscene.farm.executor import check_cluster_support
-
     warn = warn or (lambda text: print(text, file=sys.stderr))
     if not inputs:
         raise LdsceneError("nothing to render: give a model, a scene or a folder")
@@ -357,6 +347,17 @@ def run_render_inputs(
             return run_render(
                 replace(req, input_path=inputs[0], output=output), echo=echo, on_loaded=on_loaded
             )
+
+    # The farm only from here: a single render in this process needs none of it.
+    from ldscene.farm.batch import (
+        Item,
+        check_out_dir,
+        expand_inputs,
+        plan_outputs,
+        report,
+        run_batch,
+    )
+    from ldscene.farm.cluster import check_cluster_support
 
     # Cheap checks first, as for one input: a bad size, view or folder costs no load.
     if req.width is not None or req.height is not None:

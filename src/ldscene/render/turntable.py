@@ -59,7 +59,7 @@ def render_frames(
     """Render the turntable's frames (PIL images, in order).
 
     With one job and no `executor`, in this process; otherwise one farm task per frame on
-    `executor` (a `ldscene.farm.Executor`, e.g. a Ray cluster's) or on `jobs` local worker
+    `executor` (a `ldscene.farm.executor.Executor`, e.g. a Ray cluster's) or on `jobs` local worker
     processes.  This process meshes the model once; the workers get the meshes, not the
     model.  `stats`, a `FarmStats`, receives the farm's counts (tasks, retries, nodes).
     """
@@ -104,8 +104,9 @@ def _farm_frames(
     """One farm task per frame; the arrays in frame order."""
     import contextlib
 
-    from ldscene.farm import FarmRun, RenderTask, open_executor, portable_meshes
-    from ldscene.farm.runner import FarmJob
+    from ldscene.farm.executor import open_executor
+    from ldscene.farm.runner import FarmJob, FarmRun
+    from ldscene.farm.tasks import RenderTask, portable_meshes
     from ldscene.render.description import RenderDescription
     from ldscene.render.meshes import ModelMeshes, build_model_meshes
 
@@ -365,7 +366,7 @@ class TurntableRequest:
 
     def check(self) -> None:
         """The cheap checks, before the cluster is connected to and the input loads."""
-        from ldscene.farm.executor import check_cluster_support
+        from ldscene.farm.cluster import check_cluster_support
 
         check_animation_path(self.output)
         if self.frames < 1 or self.frames > 3600:
@@ -384,7 +385,8 @@ def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
     import contextlib
     import time
 
-    from ldscene.farm import FarmStats, open_executor
+    from ldscene.farm.executor import open_executor
+    from ldscene.farm.runner import FarmStats
     from ldscene.render.command import RenderRequest, build_options
 
     req.check()
