@@ -227,3 +227,31 @@ def test_packs_of_an_older_format_go_at_the_next_write(tmp_path):
     disk.write_pack(folder, {"b": np.ones(3)})  # far under the size limit
     assert not old.exists()  # no run of this version or a later one reads it again
     assert newer.exists() and kept.exists()  # another ldscene's, and a live one
+
+
+def test_a_part_first_built_inside_another_is_cached_as_a_part(tmp_path, library, monkeypatch):
+    """`outer.dat` draws `inner.dat`, which the model also places on its own: both are cached
+    as parts, so that a warm load builds neither (the Millennium Falcon rebuilt three such
+    parts, and their primitives, on every warm load)."""
+    import shutil
+
+    from ldscene.ldraw.library import Library
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "lib"
+    (root / "parts").mkdir(parents=True)
+    shutil.copy(library.root / "LDConfig.ldr", root / "LDConfig.ldr")
+    (root / "parts" / "inner.dat").write_text(
+        "0 Inner\n0 !LDRAW_ORG Part\n3 16 0 0 0 1 0 0 0 1 0\n"
+    )
+    (root / "parts" / "outer.dat").write_text(
+        "0 Outer\n0 !LDRAW_ORG Part\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 inner.dat\n"
+    )
+    model = tmp_path / "m.ldr"
+    model.write_text(
+        "0 M\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 outer.dat\n1 4 9 0 0 1 0 0 0 1 0 0 0 1 inner.dat\n"
+    )
+    load_model(model, library=Library(root))
+    keys = DiskCache(tmp_path / "cache" / "ldscene" / "geometry")._entries()
+    assert any(key.endswith("parts/outer.dat") for key in keys)
+    assert any(key.endswith("parts/inner.dat") for key in keys)

@@ -154,6 +154,7 @@ class Expander:
         self.geometries: dict[SourceKey, PartGeometry] = {}
         self.titles: dict[SourceKey, str] = {}
         self._stats: dict[str, tuple[int, int]] = {}
+        self._stored: set[SourceKey] = set()  # leaves read from or put into the disk cache
         self._image_deps: dict[
             SourceKey, list[str]
         ] = {}  # record key → library texture images used
@@ -164,6 +165,7 @@ class Expander:
         if style is not self.studs:
             self.geometries.clear()
             self.titles.clear()
+            self._stored.clear()
             self.studs = style
 
     def geometry(self, source: Source) -> PartGeometry:
@@ -171,6 +173,8 @@ class Expander:
         source = self._variant(source)  # type: ignore[assignment]
         found = self.geometries.get(source.key)
         if found is not None:
+            if source.key not in self._stored:  # built inside another part: cached on its own too
+                self._to_disk(source)
             return found
         if self._from_disk(source):
             return self.geometries[source.key]
@@ -473,9 +477,11 @@ class Expander:
             self.files.problems.warn(display, line, message)
         self.geometries[source.key] = entry["geometry"]
         self.titles[source.key] = entry["title"]
+        self._stored.add(source.key)
         return True
 
     def _to_disk(self, source: Source) -> None:
+        self._stored.add(source.key)
         key = self._cache_key(source)
         if key is None:
             return
