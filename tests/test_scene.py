@@ -146,6 +146,29 @@ place:
     assert len(model.leaves) == len({leaf.name for leaf in model.leaves})  # merged by name
 
 
+def test_colour_16_written_out_in_a_group_inherits_the_groups_colour(tmp_path):
+    """As a model's `1 16 ...` line does: 16 and Main_Colour are "inherit", not a colour."""
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+place:
+  g:
+    color: Orange
+    group:
+      plain: {part: 3001}
+      code: {part: 3001, color: 16, at: [60, 0, 0]}
+      name: {part: 3001, color: Main_Colour, at: [120, 0, 0]}
+      own: {part: 3001, color: Red, at: [180, 0, 0]}
+  alone: {part: 3001, color: 16, at: [0, 0, 100]}
+""",
+        )
+    )
+    colours = scene.model.colour
+    assert colours[scene.entries["g"]].tolist() == [25, 25, 25, 4]  # Orange, Red
+    assert colours[scene.entries["alone"]].tolist() == [16]  # nothing to inherit from
+
+
 def test_file_models_parts_path_and_reuse(tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "post.ldr").write_text(
@@ -410,7 +433,8 @@ scatter:
     second = (at[:, 0] >= 60) & (at[:, 0] <= 100) & (at[:, 2] >= 60) & (at[:, 2] <= 100)
     assert (first ^ second).all()  # every piece in exactly one of the areas
     assert first.sum() > 10 and second.sum() > 10
-    assert np.allclose(at[first, 1], 0) and np.allclose(at[second, 1], 24)  # each area's y
+    # Each piece stands on its area's y: a 1 x 1 plate's origin is its top face, 8 LDU up.
+    assert np.allclose(at[first, 1], 8) and np.allclose(at[second, 1], 24 + 8)
     err = error_of(tmp_path, "scatter:\n  s: {parts: [3024], count: 1, area: []}\n")
     assert err.line == 2 and "empty list" in str(err)
     err = error_of(
@@ -419,6 +443,28 @@ scatter:
         "      - {rect: [[0, 0], [1, 1]]}\n      - {rectt: [[0, 0], [1, 1]]}\n",
     )
     assert err.line == 7 and "area 2" in str(err) and "rect" in str(err)
+
+
+def test_unsettled_pieces_stand_on_the_area_however_turned(tmp_path):
+    """Without settle the lowest point of each piece, tilted or not, is at the area's y (a
+    scatter of plates onto a baseplate at y = 0 no longer sinks them into it)."""
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            """
+units: stud
+place:
+  ground: {part: 3811, color: 72}
+scatter:
+  snow: {parts: [3024, 3001, 3062b], color: 15, count: 30, area: {near: ground}, tilt: 60}
+  raised: {parts: [3001], count: 5, area: {rect: [[-5, -5], [5, 5]], y: "1 brick"}}
+""",
+        )
+    )
+    for name, y in (("snow", 0.0), ("raised", 24.0)):
+        for k in range(scene.entries[name].start, scene.entries[name].stop):
+            points = model_samples(scene.model, 1.0, np.array([k]))
+            assert abs(-points[:, 1].max() - y) < 0.5, (name, k)  # LDraw +y is down
 
 
 def test_scatter_with_nothing_below_is_an_error(tmp_path):
@@ -548,6 +594,37 @@ def test_schema_command_prints_the_schema():
 
 
 # -- cameras -----------------------------------------------------------------------------------
+
+
+def test_a_camera_that_shows_nothing_is_warned_about(tmp_path):
+    scene = write_scene(
+        tmp_path,
+        """
+units: stud
+place:
+  ground: {part: 3811, color: 71}
+cameras:
+  away: {position: [0, 10, 30], look_at: [0, 10, 60]}
+  good: {position: [0, 20, 40], look_at: [0, 0, 0]}
+""",
+    )
+    out = tmp_path / "shot.png"
+    args = (
+        "render",
+        str(scene),
+        "--all-cameras",
+        "-o",
+        str(out),
+        "--width",
+        "80",
+        "--height",
+        "60",
+    )
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert "view 'away' shows nothing of the model" in result.stderr
+    assert "'good'" not in result.stderr
+    assert (tmp_path / "shot-away.png").is_file() and (tmp_path / "shot-good.png").is_file()
 
 
 def test_cameras_resolve_to_ldraw_axes(tmp_path):

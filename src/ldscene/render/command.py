@@ -215,7 +215,7 @@ def one_shot_process() -> Iterator[None]:
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
     from ldscene.inputs import is_scene
-    from ldscene.render.images import save_image
+    from ldscene.render.images import save_image, shows_nothing
     from ldscene.render.progress import ProgressLine
     from ldscene.render.studs import stud_rule
 
@@ -276,6 +276,13 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             timings["mesh"] = renderer.timings["mesh"]
             for view, path in zip(views, paths, strict=True):
                 image = renderer.render(view)
+                if shows_nothing(image):
+                    print(
+                        f"warning: view '{view.name}' shows nothing of the model, only the "
+                        "background (a camera aimed away from it, or from inside a part: check "
+                        "its position and look_at)",
+                        file=sys.stderr,
+                    )
                 temporary = outputs.enter_context(atomic_path(path, "the image"))
                 save_image(image, temporary, background=options.background)
                 written.append(path)

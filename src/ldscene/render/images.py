@@ -49,6 +49,13 @@ def check_output(path: Path, formats: Collection[str] = FORMATS, what: str = "im
     return suffix
 
 
+def shows_nothing(image) -> bool:
+    """Whether a rendered image is one colour throughout: only the background, nothing of
+    the model in view (a camera aimed away from the scene, or from inside something)."""
+    pixels = np.asarray(image)
+    return bool((pixels == pixels[:1, :1]).all())
+
+
 def image_from_array(array: np.ndarray, transparent: bool):
     """An (H, W, 4) uint8 straight-alpha render as a PIL image: RGBA if `transparent`, else
     RGB."""

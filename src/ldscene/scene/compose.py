@@ -253,6 +253,8 @@ class Composer(Landing):
         owner: str,
     ) -> None:
         colour = self.colour(p.colour, parent_colour)
+        if colour == MAIN_COLOUR:  # "16" written out inherits too, as a model's line 1 16 does
+            colour = parent_colour
         what = owner if owner == f"place '{p.name}'" else f"'{p.name}' in {owner}"
         self.check_size(out.count + self.size(p, what, stack), p.where, what)
         for local in p.transforms():

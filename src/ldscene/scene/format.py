@@ -296,9 +296,8 @@ SCATTER = Section(
             "`polygon: [[x, z], ...]` (three or more corners in order around it, sides not "
             "crossing), `near: NAME` (the ground box of a `place:` entry or an earlier scatter "
             "entry); plus `margin:` (grows a rect or near box; a negative one shrinks it, to "
-            "less than half its width) and `y:` (height of unsettled pieces, default 0). Or a "
-            "list of such "
-            "areas: pieces land anywhere in their union, e.g. "
+            "less than half its width) and `y:` (the height unsettled pieces stand on, "
+            "default 0). Or a list of such areas: pieces land anywhere in their union, e.g. "
             "`area: [{rect: [[-30, -22], [-27, 10]]}, {near: tank, margin: 2}]`",
         ),
         Key(
@@ -320,7 +319,8 @@ SCATTER = Section(
             "settle",
             BOOLEAN,
             "`true`: each piece falls onto what is below it and comes to rest there (see "
-            "below); default `false`: pieces stand at `area.y`",
+            "below); default `false`: each piece stands on `area.y`, its lowest point (as turned) "
+            "at that height, whatever lies there",
         ),
         Key(
             "on",

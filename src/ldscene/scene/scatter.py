@@ -325,6 +325,22 @@ def _settling_code() -> bytes:
     return code_digest(sources, f"{np.__version__} {scipy.__version__}")
 
 
+def _corners(model) -> np.ndarray:
+    """The triangle corners and line ends of a flat model, in its own frame (LDraw axes): a
+    turned piece's lowest point is one of them.  The origin alone for a model of nothing."""
+    out = []
+    for leaf in np.unique(model.leaf):
+        geometry = model.leaves[leaf].geometry
+        points = np.concatenate([geometry.triangles.reshape(-1, 3), geometry.edges.reshape(-1, 3)])
+        if not len(points):
+            continue
+        points = np.unique(points.astype(np.float64), axis=0)
+        placed = model.transform[model.leaf == leaf]
+        moved = np.matmul(points[None], placed[:, :3, :3].transpose(0, 2, 1))
+        out.append((moved + placed[:, None, :3, 3]).reshape(-1, 3))
+    return np.concatenate(out) if out else np.zeros((1, 3))
+
+
 def _cached_pieces(found: object, count: int) -> list[Piece] | None:
     """Pieces from a cache entry, or None when it is not `count` well-formed pieces."""
     fields = ("choice", "colour", "transform", "steep")
@@ -387,7 +403,8 @@ def scatter(
 ) -> list[Piece]:
     """Place `count` pieces in the union of `polygons` (LDraw x, z corners).
 
-    Without settling, a piece rests at the `base_heights` entry of the first polygon holding it.
+    Without settling, a piece stands on the `base_heights` entry of the first polygon holding
+    it: its lowest point, as turned, is at that height.
 
     `world(lo, hi)` gives a height field of everything already placed that covers the x-z
     window lo..hi; it is called once, when `settle` is on, and pieces are added to it as
@@ -417,6 +434,7 @@ def scatter(
         settling.earlier = Attempts.from_entry(cache.get(attempts_key))
         settling.attempts = Attempts()
     areas = [_Area(polygon) for polygon in polygons]
+    corners = None if settling is not None else [_corners(c.model) for c in choices]
     near = _Spacing(spacing)
     pieces: list[Piece] = []
     misses = dict.fromkeys(_Miss, 0)
@@ -449,8 +467,11 @@ def scatter(
                 misses[rest] += 1
                 continue
             rotation, xz, height = rest.rotation, rest.xz, rest.height
+            origin_y = -height
+        else:  # stands on its height: its lowest point there (LDraw's y points down)
+            origin_y = -height - float((corners[draw.pick] @ rotation[1]).max())
         colour = picker.colour(draw, choices[draw.pick])
-        place = tf.matrix(rotation, np.array([xz[0], -height, xz[1]]))
+        place = tf.matrix(rotation, np.array([xz[0], origin_y, xz[1]]))
         pieces.append(Piece(draw.pick, colour, place, settling is not None and rest.steep))
         near.add(xz)
     if len(pieces) < count:
