@@ -89,7 +89,7 @@ def test_csv_format(model):
 
 def test_bricklink_xml_is_well_formed(model):
     lines = bom.bill_of_materials(model)
-    text, unmapped = bom.to_bricklink(lines)
+    text, _, unmapped, _ = bom.to_bricklink(lines)
     root = ET.fromstring(text)
     assert root.tag == "INVENTORY"
     items = root.findall("ITEM")
@@ -105,7 +105,7 @@ def test_bricklink_red_is_5(library):
         bom.BomLine("3001", "Brick 2 x 4", 4, "Red", 3),
         bom.BomLine("3001", "Brick 2 x 4", 32, "Trans Black IR Lens", 1),
     ]
-    text, unmapped = bom.to_bricklink(lines)
+    text, _, unmapped, _ = bom.to_bricklink(lines)
     items = ET.fromstring(text).findall("ITEM")
     assert (
         items[0].findtext("ITEMID"),
@@ -153,7 +153,7 @@ def test_rebrickable_ids_and_exceptions(ldconfig):
         bom.BomLine("3001", "Brick 2 x 4", 43, "Trans Light Blue", 2),
         bom.BomLine("3001", "Brick 2 x 4", 16, "Main Colour", 1),
     ]
-    text, unmapped = bom.to_rebrickable(lines)
+    text, _, unmapped, _ = bom.to_rebrickable(lines)
     assert text.splitlines() == [
         "Part,Color,Quantity",
         "3001,41,2",
@@ -199,6 +199,34 @@ def test_cli_parts_formats(tmp_path):
     assert "(29 parts in " in result.output and " lots)" in result.output
 
 
+def test_parts_files_say_what_they_hold(tmp_path):
+    """A table asked for in a file is the table; the lots reported are the rows written; a
+    printed part reduced to its plain BrickLink item is named in a warning."""
+    path = tmp_path / "prints.ldr"
+    path.write_text(
+        "0 prints\n"
+        "1 14 0 0 0 1 0 0 0 1 0 0 0 1 973p31.dat\n"
+        "1 14 0 0 40 1 0 0 0 1 0 0 0 1 973p32.dat\n"
+        "1 14 0 0 80 1 0 0 0 1 0 0 0 1 973.dat\n"
+        "1 4 0 0 120 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    runner = CliRunner()
+    table = tmp_path / "table.txt"
+    result = runner.invoke(cli, ["parts", str(path), "--format", "table", "-o", str(table)])
+    assert result.exit_code == 0, result.output
+    text = table.read_text()
+    assert "Total" in text and "973p31" in text and "\x1b[" not in text  # a plain-text table
+    assert "(4 parts in 4 lots)" in result.output
+    wanted = tmp_path / "wanted.xml"
+    result = runner.invoke(cli, ["parts", str(path), "--format", "bricklink", "-o", str(wanted)])
+    assert result.exit_code == 0, result.output
+    items = ET.parse(wanted).getroot().findall("ITEM")
+    assert len(items) == 2  # 973 (three torsos, Yellow) and 3001 (Red)
+    assert "(4 parts in 2 lots)" in result.output
+    assert "2 printed part(s) as their plain part" in result.output
+    assert "973p31, 973p32" in result.output
+
+
 def test_parts_table_names_what_the_library_lacks(tmp_path):
     path = tmp_path / "gap.ldr"
     path.write_text(
@@ -236,7 +264,7 @@ def test_bricklink_xml_follows_the_wanted_list_schema(library):
     from ldscene.ldraw import load_model
 
     model = load_model(OMR / "6080 - Kings Castle.mpd", library=library)
-    text, _ = bom.to_bricklink(bom.bill_of_materials(model))
+    text = bom.to_bricklink(bom.bill_of_materials(model)).text
     root = ET.fromstring(text)
     assert root.tag == "INVENTORY" and not root.attrib and len(root)
     for item in root:

@@ -50,6 +50,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 import numpy as np
 
@@ -157,8 +158,18 @@ def _unmapped(lines: list[BomLine], table: dict[int, tuple[int, str]]) -> list[t
     return sorted({(b.colour, b.colour_name) for b in lines if b.colour not in table})
 
 
-def to_rebrickable(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
-    """Rebrickable part-list CSV (Part,Color,Quantity) and the LDraw colours it could not map."""
+class ShopList(NamedTuple):
+    """A shop's list as written: its text, how many rows (lots) it has, the LDraw colours it
+    has no colour for, and the printed parts it lists as their plain part (BrickLink)."""
+
+    text: str
+    lots: int
+    unmapped: list[tuple[int, str]]
+    reduced: list[str] = []
+
+
+def to_rebrickable(lines: list[BomLine]) -> ShopList:
+    """Rebrickable part-list CSV (Part,Color,Quantity)."""
     table = rebrickable_colours()
     quantities: dict[tuple[str, int], int] = {}
     for b in lines:
@@ -170,16 +181,20 @@ def to_rebrickable(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
     writer.writerow(["Part", "Color", "Quantity"])
     for (part, colour), quantity in quantities.items():
         writer.writerow([part, colour, quantity])
-    return out.getvalue(), _unmapped(lines, table)
+    return ShopList(out.getvalue(), len(quantities), _unmapped(lines, table))
 
 
-def to_bricklink(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
-    """BrickLink wanted-list XML and the LDraw colours without a BrickLink colour."""
+def to_bricklink(lines: list[BomLine]) -> ShopList:
+    """BrickLink wanted-list XML (printed parts as their plain part: `bricklink_part_id`)."""
     table = bricklink_colours()
     quantities: dict[tuple[str, int | None], int] = {}
+    reduced: set[str] = set()
     for b in lines:
         colour = table[b.colour][0] if b.colour in table else None
-        key = (bricklink_part_id(b.part), colour)
+        item = bricklink_part_id(b.part)
+        if item != shop_part_id(b.part):
+            reduced.add(shop_part_id(b.part))
+        key = (item, colour)
         quantities[key] = quantities.get(key, 0) + b.quantity
     root = ET.Element("INVENTORY")
     for (item, colour), quantity in quantities.items():
@@ -190,7 +205,20 @@ def to_bricklink(lines: list[BomLine]) -> tuple[str, list[tuple[int, str]]]:
             ET.SubElement(node, "COLOR").text = str(colour)
         ET.SubElement(node, "MINQTY").text = str(quantity)
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode") + "\n", _unmapped(lines, table)
+    text = ET.tostring(root, encoding="unicode") + "\n"
+    return ShopList(text, len(quantities), _unmapped(lines, table), sorted(reduced, key=_natural))
+
+
+def reduced_warning(shop: ShopList) -> str:
+    """A warning line for the printed parts a BrickLink list gives as plain parts; empty when
+    there are none."""
+    if not shop.reduced:
+        return ""
+    return (
+        f"warning: the BrickLink list gives {len(shop.reduced)} printed part(s) as their plain "
+        f"part, without the print ({', '.join(shop.reduced)}): ldscene has no verified table "
+        "of BrickLink's ids for prints; change those lots by hand if you want the prints"
+    )
 
 
 def not_counted(missing: Iterable[str]) -> str:

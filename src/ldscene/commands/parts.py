@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,27 +43,34 @@ def parts_command(
     lines = bom.bill_of_materials(loaded.model)
     if fmt is None:
         fmt = "bricklink" if output is not None and output.suffix.lower() == ".xml" else "table"
+    missing = {m.name for m in loaded.model.missing}
     if fmt == "table" and output is None:
         from rich.console import Console
 
-        missing = {m.name for m in loaded.model.missing}
         Console().print(bom.rich_table(lines, input_path.name, missing))
         return
-    unmapped: list[tuple[int, str]] = []
-    if fmt in ("table", "csv"):
+    lots = len(lines)
+    if fmt == "table":  # the same table, as plain text in the file
+        from rich.console import Console
+
+        console = Console(record=True, width=120, color_system=None, file=io.StringIO())
+        console.print(bom.rich_table(lines, input_path.name, missing))
+        text = console.export_text()
+    elif fmt == "csv":
         text = bom.to_csv(lines)
-    elif fmt == "rebrickable":
-        text, unmapped = bom.to_rebrickable(lines)
     else:
-        text, unmapped = bom.to_bricklink(lines)
-    if unmapped:
-        shop = "Rebrickable" if fmt == "rebrickable" else "BrickLink"
-        listed = ", ".join(f"{code} {name}" for code, name in unmapped)
-        click.echo(
-            f"warning: no {shop} colour for LDraw colour(s) {listed}; "
-            "those parts are listed without a colour",
-            err=True,
-        )
+        shop = bom.to_rebrickable(lines) if fmt == "rebrickable" else bom.to_bricklink(lines)
+        text, lots = shop.text, shop.lots
+        if shop.unmapped:
+            shop_name = "Rebrickable" if fmt == "rebrickable" else "BrickLink"
+            listed = ", ".join(f"{code} {name}" for code, name in shop.unmapped)
+            click.echo(
+                f"warning: no {shop_name} colour for LDraw colour(s) {listed}; "
+                "those parts are listed without a colour",
+                err=True,
+            )
+        if shop.reduced:
+            click.echo(bom.reduced_warning(shop), err=True)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -72,5 +80,5 @@ def parts_command(
     write_atomic(output, lambda handle: handle.write(data), "the parts list")
     from ldscene.wording import plural
 
-    counts = f"{plural(bom.total(lines), 'part')} in {plural(len(lines), 'lot')}"
+    counts = f"{plural(bom.total(lines), 'part')} in {plural(lots, 'lot')}"
     click.echo(f"wrote {output} ({counts})", err=True)

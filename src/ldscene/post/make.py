@@ -126,13 +126,16 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
         )
         total, designs, lots, top = parts_summary(model, lines)
         csv_text = bom.to_csv(lines)
-        xml_text, unmapped = bom.to_bricklink(lines)
-        if unmapped and not req.quiet:
+        shop = bom.to_bricklink(lines)
+        xml_text = shop.text
+        if shop.unmapped and not req.quiet:
             warn(
                 "warning: no BrickLink colour for LDraw colour(s) "
-                + ", ".join(f"{code} {name}" for code, name in unmapped)
+                + ", ".join(f"{code} {name}" for code, name in shop.unmapped)
                 + "; those parts are listed without a colour"
             )
+        if shop.reduced and not req.quiet:
+            warn(bom.reduced_warning(shop))
         post = PostContent(
             title,
             description,
