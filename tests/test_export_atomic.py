@@ -1,9 +1,10 @@
-"""An OBJ export writes its .obj and .mtl together or not at all."""
+"""Exports write whole files or none, and never over the model they are made from."""
 
 from __future__ import annotations
 
 import os
 
+import pytest
 from conftest import run_cli, write
 
 
@@ -20,3 +21,20 @@ def test_obj_export_with_a_read_only_mtl_writes_nothing(tmp_path):
     assert "brick.mtl" in done.stderr, done.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == ["brick.mtl"]  # no .obj, no temps
     assert mtl.read_text() == "kept\n"
+
+
+@pytest.mark.parametrize("command", ["export", "parts"])
+def test_output_over_a_file_of_the_model_is_refused(tmp_path, command):
+    """`-o` naming the input, or a file the input references, would destroy the model."""
+    top = tmp_path / "top.ldr"
+    sub = tmp_path / "sub.ldr"
+    top.write_text("0 top\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr\n")
+    sub.write_text("0 sub\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    before = {path: path.read_bytes() for path in (top, sub)}
+    for target in (top, sub, tmp_path / "." / "top.ldr"):
+        result = run_cli(command, str(top), "-o", str(target))
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "over a file of the model it is made from" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert {path: path.read_bytes() for path in (top, sub)} == before
+    assert run_cli(command, str(top), "-o", str(tmp_path / "out.ldr")).returncode == 0

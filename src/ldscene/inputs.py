@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,24 @@ def check_input(path: Path, library: Path | str | None = None) -> None:
             hint=f"looked in {path.absolute().parent} and in the library {lib.root} "
             "(parts/, p/, models/, unofficial/); check the name",
         )
+
+
+def check_not_a_source(output: Path, sources: Iterable[Path | str], what: str) -> None:
+    """Refuse to write `what` over a file the model is made from (the input, or a file it
+    reads): the write would destroy the model it describes."""
+    if not output.exists():
+        return
+    for source in sources:
+        try:
+            same = os.path.samefile(output, source)
+        except OSError:  # a source gone, or not a file: not this one
+            same = False
+        if same:
+            raise LdsceneError(
+                f"cannot write {what} over a file of the model it is made from",
+                path=str(output),
+                hint="choose another output file",
+            )
 
 
 def load_input(

@@ -34,10 +34,13 @@ def export_command(
     """Export a model or scene as glTF/GLB, OBJ, STL or one LDraw MPD file."""
     from ldscene.atomic import check_target
     from ldscene.exchange import export_model
+    from ldscene.inputs import check_not_a_source
     from ldscene.ldraw.library import find_library
 
     check_target(output, "the export")  # like render: refuse before any work
+    check_not_a_source(output, [input_path], "the export")
     loaded = load.load(input_path, report_problems)
+    check_not_a_source(output, loaded.model.files, "the export")  # a file it references
     lib = None
     if output.suffix.lower() in (".mpd", ".ldr"):
         lib = find_library(load.library)

@@ -36,10 +36,14 @@ def parts_command(
     """Bill of materials: part, description, colour and quantity."""
     from ldscene import bom
     from ldscene.atomic import check_target
+    from ldscene.inputs import check_not_a_source
 
     if output is not None:
         check_target(output, "the parts list")  # like render: refuse before any work
+        check_not_a_source(output, [input_path], "the parts list")
     loaded = load.load(input_path, report_problems)
+    if output is not None:
+        check_not_a_source(output, loaded.model.files, "the parts list")  # a file it references
     lines = bom.bill_of_materials(loaded.model)
     if fmt is None:
         fmt = "bricklink" if output is not None and output.suffix.lower() == ".xml" else "table"
