@@ -45,6 +45,16 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keep the user's ldscene config (the library `library install` records) out of reach:
+    a test that installs a library must not point the user's next command at a temporary
+    folder."""
+    folder = tmp_path_factory.mktemp("xdg-config")
+    os.environ["XDG_CONFIG_HOME"] = str(folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _library_unless_unit(request: pytest.FixtureRequest) -> None:
     """The one explicit rule: tests not marked `unit` run with the library in place."""

@@ -144,3 +144,13 @@ def test_library_found_in_config_file_and_usual_places(tmp_path, library):
     # --library beats the config file and the usual places.
     result = run("library", "--library", str(library.root), env=env)
     assert result.returncode == 0 and str(library.root) in result.stdout
+    # A configured library that has gone: the usual places still count, and with none
+    # there the error names the config file and the folder it names.
+    config.write_text(f"library: {tmp_path / 'gone'}\n")
+    result = run("library", env=env)
+    assert result.returncode == 0 and str(home / "ldraw") in result.stdout
+    result = run("library", env={**env, "HOME": str(tmp_path / "empty-home")})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"the config file {config} names {tmp_path / 'gone'}, which does not exist" in (
+        " ".join(result.stderr.split())
+    )

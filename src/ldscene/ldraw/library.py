@@ -310,6 +310,7 @@ _OPENED: dict[str, Library] = {}
 def find_library(explicit: Path | str | None = None) -> Library:
     """The library to use: --library, then $LDRAWDIR, then the config file, then usual places."""
     candidates = _candidates(Path(explicit) if explicit is not None else None)
+    configured = ""  # what the config file names, when that is not a library
     for origin, path in candidates:
         path = Path(os.path.expanduser(str(path)))
         cache_key = str(path.resolve()) if path.exists() else str(path)
@@ -319,7 +320,9 @@ def find_library(explicit: Path | str | None = None) -> Library:
         if library is not None:
             _OPENED[cache_key] = library
             return library
+        what = "does not exist" if not path.exists() else "is not an LDraw library"
         if origin in ("--library", "LDRAWDIR"):
-            what = "does not exist" if not path.exists() else "is not an LDraw library"
             raise LibraryNotFoundError(f"{origin} {path} {what}", hint=LIBRARY_HELP)
-    raise LibraryNotFoundError("no LDraw library found", hint=LIBRARY_HELP)
+        if origin != "default location":  # the config file's: the user may have moved it
+            configured = f": the config file {origin} names {path}, which {what}"
+    raise LibraryNotFoundError(f"no LDraw library found{configured}", hint=LIBRARY_HELP)
