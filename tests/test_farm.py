@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import OMR, write
+from conftest import OMR, run_cli, write
 from PIL import Image
 
 from ldscene.cli import cli
@@ -227,6 +227,23 @@ def test_a_missing_input_of_a_batch_fails_alone(models, tmp_path):
     assert (out / "bricks.png").exists() and (out / "3001.png").exists()
     assert "nope.ldr: no such file, and no library part of that name" in result.output
     assert "check the name" in result.output
+
+
+def test_a_batch_reports_each_inputs_warnings_as_a_single_render_does(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad.ldr").write_text(
+        "1 999 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 0 0 1 0 0 3001.dat\n"
+    )
+    (folder / "good.ldr").write_text("1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    tiny = [arg for arg in TINY if arg != "-q"]
+    result = run_cli("render", str(folder), "-o", f"{tmp_path / 'out'}/", *tiny)
+    assert result.returncode == 0, result.stderr
+    assert "bad.ldr:1: unknown colour code 999" in result.stderr
+    assert "bad.ldr:2: type-1 line needs a colour" in result.stderr
+    assert "good.ldr" not in result.stderr
+    quiet = run_cli("render", str(folder), "-o", f"{tmp_path / 'q'}/", *TINY)
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr
 
 
 # ----------------------------------------------------------------------------- executors

@@ -29,7 +29,14 @@ def report_problems(model: Model, quiet: bool = False, limit: int = 5) -> None:
             click.echo(f"  {name}  (asked for by {shown}{more})", err=True)
         if len(where) > limit * 4:
             click.echo(f"  ... and {len(where) - limit * 4} more", err=True)
-    for text in model.warnings[:limit]:
-        click.echo(f"warning: {text}", err=True)
+    for line in warning_lines(model, limit):
+        click.echo(line, err=True)
+
+
+def warning_lines(model: Model, limit: int = 5) -> list[str]:
+    """The model's warnings (malformed lines, unknown colours: each with its file:line), the
+    first `limit` of them and a count of the rest."""
+    lines = [f"warning: {text}" for text in model.warnings[:limit]]
     if len(model.warnings) > limit:
-        click.echo(f"warning: ... and {len(model.warnings) - limit} more warnings", err=True)
+        lines.append(f"warning: ... and {len(model.warnings) - limit} more warnings")
+    return lines

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ldscene import __version__
+from ldscene.commands.problems import warning_lines
 from ldscene.errors import LdsceneError
 from ldscene.farm.executor import Executor, open_executor
 from ldscene.farm.runner import FarmJob, FarmRun, FarmStats
@@ -315,6 +316,9 @@ def run_batch(
             names = sorted({m.name for m in model.missing})
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             warn(f"warning: {path.name}: {len(names)} missing part(s), drawn as nothing: {shown}")
+        if not req.quiet:
+            for line in warning_lines(model):
+                warn(line)
 
     try:
         with contextlib.ExitStack() as stack:
