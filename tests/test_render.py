@@ -362,6 +362,31 @@ def test_cli_empty_model_leaves_no_file(tmp_path):
 
 
 # ---------------------------------------------------------------------------- units
+def test_a_failed_image_write_names_the_image_and_leaves_nothing(tmp_path, monkeypatch):
+    """A full disk while the PNG is written: the error names the -o path (it named the
+    hidden temporary file), and no file is left."""
+    import errno
+
+    from ldscene.render import images
+
+    def full_disk(*args, **kwargs):
+        def write(handle):
+            handle.write(b"\x89PNG")
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        return write
+
+    monkeypatch.setattr(images, "image_writer", full_disk)
+    model = write(tmp_path, "m.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    out = tmp_path / "out" / "shot.png"
+    args = ["render", str(model), "-o", str(out), "--width", "32", "--height", "24"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert f"{out}: cannot write the image: No space left on device" in result.output
+    assert "ldscene-tmp" not in result.output
+    assert not list((tmp_path / "out").iterdir())
+
+
 def test_save_image_formats_and_atomicity(tmp_path):
     from PIL import Image
 

@@ -215,7 +215,7 @@ def one_shot_process() -> Iterator[None]:
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
     from ldscene.inputs import is_scene
-    from ldscene.render.images import save_image, shows_nothing
+    from ldscene.render.images import image_writer, shows_nothing
     from ldscene.render.progress import ProgressLine
     from ldscene.render.studs import stud_rule
 
@@ -283,8 +283,10 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
                         "its position and look_at)",
                         file=sys.stderr,
                     )
+                # Written into the temporary itself: an error names `path`, not a temporary.
                 temporary = outputs.enter_context(atomic_path(path, "the image"))
-                save_image(image, temporary, background=options.background)
+                with open(temporary, "wb") as handle:
+                    image_writer(image, path, background=options.background)(handle)
                 written.append(path)
             timings.update(renderer.timings)
             gl = renderer.gl

@@ -4,8 +4,9 @@ format their suffix names."""
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -73,14 +74,25 @@ def save_image(
     quality: int = 92,
 ) -> Path:
     """Write `image` to `path` atomically; the suffix picks PNG, JPEG or WebP."""
+    path = Path(path)
+    write_atomic(path, image_writer(image, path, background, quality), "the image")
+    return path
+
+
+def image_writer(
+    image,
+    path: Path,
+    background: tuple[float, float, float] = (1, 1, 1),
+    quality: int = 92,
+) -> Callable[[IO[bytes]], None]:
+    """What writes `image` to an open file in the format `path`'s suffix picks (a format
+    without alpha gets the image over `background`)."""
     from PIL import Image
 
-    path = Path(path)
     fmt, alpha_ok = FORMATS[check_format(path, FORMATS, "image")]
     if image.mode == "RGBA" and not alpha_ok:
         flat = Image.new("RGB", image.size, tuple(int(round(c * 255)) for c in background))
         flat.paste(image, mask=image.getchannel("A"))
         image = flat
     kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {"optimize": False}
-    write_atomic(path, lambda handle: image.save(handle, format=fmt, **kwargs), "the image")
-    return path
+    return lambda handle: image.save(handle, format=fmt, **kwargs)
