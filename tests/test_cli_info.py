@@ -112,10 +112,14 @@ def test_cache_clear(tmp_path):
         run_process("info", str(OMR / "6814-1 - Ice Tunnelator.mpd"), "--json", env=env).returncode
         == 0
     )
-    assert any(Path(tmp_path, "ldscene").rglob("*.pack"))
+    assert run_process("search", "brick 2 x 4", env=env).returncode == 0  # its index too
+    cached = [p for p in Path(tmp_path, "ldscene").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".pack" for p in cached) and any("search" in p.parts for p in cached)
+    size = sum(p.stat().st_size for p in cached)
     result = run_process("cache", "clear", env=env)
     assert result.returncode == 0 and "removed" in result.stdout
-    assert int(result.stdout.split()[1]) > 10  # "removed N cached entries from ..."
+    assert int(result.stdout.split()[1]) > 10  # "removed N cached entries, X MB in all, ..."
+    assert f"{size / 1e6:.1f} MB in all" in result.stdout  # the search index counted
     assert not Path(tmp_path, "ldscene").exists()
 
 

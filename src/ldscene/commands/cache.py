@@ -15,5 +15,5 @@ def cache_clear() -> None:
     """Empty the cache."""
     from ldscene.ldraw.cache import clear_cache
 
-    folder, count = clear_cache()
-    click.echo(f"removed {count} cached entries from {folder}")
+    folder, count, size = clear_cache()
+    click.echo(f"removed {count} cached entries, {size / 1e6:.1f} MB in all, from {folder}")

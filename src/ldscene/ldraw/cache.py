@@ -328,12 +328,17 @@ def remove_stale_temporaries(folder: Path, now: float | None = None) -> None:
                         os.unlink(entry.path)
 
 
-def clear_cache() -> tuple[Path, int]:
-    """Delete the whole cache folder; returns it and how many entries it held."""
+def clear_cache() -> tuple[Path, int, int]:
+    """Delete the whole cache folder; returns it, how many pack entries it held and its size
+    in bytes (the packs and everything else kept there, such as the part search index)."""
     folder = cache_dir()
-    packs = folder.rglob("*" + PACK_SUFFIX) if folder.exists() else []
-    count = sum(len(read_index(path)) for path in packs)
+    files = [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+    count = sum(len(read_index(path)) for path in files if path.suffix == PACK_SUFFIX)
+    size = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            size += path.stat().st_size
     shutil.rmtree(folder, ignore_errors=True)
     for cache in _OPEN.values():
         cache.forget_index()
-    return folder, count
+    return folder, count, size
