@@ -123,6 +123,16 @@ def test_category_filter_and_unknown_category(small_library):
     assert "Minifig" in str(err.value.hint)
 
 
+def test_categories_with_words_lists_the_categories_that_hold_them():
+    result = run_cli("search", "--categories", "minifig", "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found and all("minifig" in name.lower() for name in found)
+    assert len(json.loads(run_cli("search", "--categories", "--json").stdout)) > len(found)
+    result = run_cli("search", "--categories", "zzzq")
+    assert result.returncode == 1 and "no part category holds 'zzzq'" in result.stderr
+
+
 def test_colours_by_name_code_and_shop_name(small_library):
     colours = search.load_index(small_library).colours
 

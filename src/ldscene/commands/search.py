@@ -47,7 +47,7 @@ def search_command(
     ldscene search 3001                  by part number
     ldscene search --category Minifig torso
     ldscene search --colours bluish grey
-    ldscene search --categories
+    ldscene search --categories [WORDS]  the categories (whose names hold the words)
     """
     import json
 
@@ -66,8 +66,18 @@ def search_command(
     if colours_only and category:
         raise LdsceneError("--colours and --category do not go together (colours have none)")
     index = search.load_index(library, rebuild=reindex)
-    if list_categories:
-        _print_categories(search.categories(index.parts), as_json)
+    if list_categories:  # with words: the categories whose names hold them all
+        wanted = query.lower().split()
+        counts = {
+            name: count
+            for name, count in search.categories(index.parts).items()
+            if all(word in name.lower() for word in wanted)
+        }
+        if not counts:
+            raise LdsceneError(
+                f"no part category holds '{query}'", hint="ldscene search --categories lists all"
+            )
+        _print_categories(counts, as_json)
         return
     if category:
         search.check_category(index.parts, category)
@@ -189,7 +199,8 @@ def _print_categories(counts, as_json: bool) -> None:
     from rich.table import Table
 
     console = Console(highlight=False)
-    console.print(f"{len(counts)} part categories (ldscene search --category NAME [WORDS])")
+    noun = "category" if len(counts) == 1 else "categories"
+    console.print(f"{len(counts)} part {noun} (ldscene search --category NAME [WORDS])")
     table = Table(box=None, padding=(0, 2, 0, 0))
     table.add_column("category", style="bold")
     table.add_column("parts", justify="right")
