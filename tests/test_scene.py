@@ -467,6 +467,24 @@ scatter:
             assert abs(-points[:, 1].max() - y) < 0.5, (name, k)  # LDraw +y is down
 
 
+def test_scatter_keys_that_contradict_each_other_are_errors(tmp_path):
+    base = "place:\n  ground: {part: 3811}\n  statue: {part: 3001, at: [0, 24, 0]}\nscatter:\n"
+    err = error_of(
+        tmp_path,
+        base + "  s: {parts: [3024], count: 1, area: {near: ground, y: 8}, settle: true}\n",
+    )
+    assert err.line == 5 and "y: of an area of scatter 's' has no effect with settle" in str(err)
+    err = error_of(
+        tmp_path,
+        base + "  s:\n    parts: [3024]\n    count: 1\n    area: {near: ground}\n"
+        "    settle: true\n    on: statue\n    avoid: [ground, statue]\n",
+    )
+    assert err.line == 11 and "'statue' is in both on: and avoid:" in str(err)
+    (tmp_path / "folder").mkdir()
+    err = error_of(tmp_path, "models:\n  m: {file: folder}\nplace:\n  a: {model: m}\n")
+    assert err.line == 2 and "'folder' is a folder, not a file" in str(err)
+
+
 def test_scatter_with_nothing_below_is_an_error(tmp_path):
     err = error_of(
         tmp_path,

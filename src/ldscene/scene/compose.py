@@ -196,6 +196,12 @@ class Composer(Landing):
         assert definition.file is not None
         path = (self.folder / definition.file).resolve()
         what = f"model '{definition.name}'"
+        if path.is_dir():
+            raise self.error(
+                definition.file_where,
+                f"{what}: '{definition.file}' is a folder, not a file",
+                "name the model's .ldr or .mpd file in it",
+            )
         if not path.is_file():
             raise self.error(
                 definition.file_where,

@@ -103,6 +103,21 @@ def read_scatter(
             spec.on, spec.on_where = names, node.key_mark(key)
         else:
             spec.avoid, spec.avoid_where = names, node.key_mark(key)
+    raw = node["area"]
+    for item in raw if isinstance(raw, YList) else [raw]:
+        if settle and isinstance(item, YMap) and "y" in item:
+            raise reader.error(
+                item.key_mark("y"),
+                f"y: of an area of {what} has no effect with settle: true",
+                "settling pieces fall onto what is below them; remove y:, or settle: false",
+            )
+    for name, where in spec.avoid:
+        if name in {other for other, _ in spec.on or []}:
+            raise reader.error(
+                where,
+                f"'{name}' is in both on: and avoid: of {what}",
+                "keep it in one of them",
+            )
     return spec
 
 
