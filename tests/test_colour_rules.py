@@ -85,3 +85,20 @@ def test_a_models_own_colour_takes_a_free_code_or_a_private_one_on_a_clash() -> 
     private = table.define(pink)
     assert private >= PRIVATE_COLOUR_BASE
     assert table.get(4).name == "Red" and table.get(private).name == "Pink"
+
+
+def test_direct_colours_read_as_ldview_reads_them():
+    """0x2RRGGBB solid and 0x3RRGGBB transparent; 0x4RGBRGB averages two 12-bit colours,
+    solid; 0x5RGBxxx is its first colour, transparent (forums.ldraw.org thread 12516)."""
+    from ldscene.ldraw.colours import ColourTable
+
+    table = ColourTable()
+    solid, clear = table.get(0x2FF8000), table.get(0x3FF00FF)
+    assert solid.rgb == pytest.approx((1.0, 128 / 255, 0.0)) and solid.alpha == 1.0
+    assert clear.rgb == pytest.approx((1.0, 0.0, 1.0)) and clear.alpha < 1.0
+    dither = table.get(0x4F00F00)  # red with red: red, solid
+    assert dither.rgb == pytest.approx((1.0, 0.0, 0.0)) and dither.alpha == 1.0
+    mixed = table.get(0x4F0000F)  # red with blue
+    assert mixed.rgb == pytest.approx((0.5, 0.0, 0.5)) and mixed.alpha == 1.0
+    glassy = table.get(0x50F0ABC)  # green, the rest ignored
+    assert glassy.rgb == pytest.approx((0.0, 1.0, 0.0)) and glassy.alpha < 1.0

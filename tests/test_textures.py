@@ -347,3 +347,27 @@ def test_a_part_made_only_of_print_renders(tmp_path, engine):
     rgb = np.asarray(Image.open(out).convert("RGB")).astype(int)
     red = (rgb[..., 0] > 150) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)
     assert red.mean() > 0.25  # the red disc fills the auto-framed view
+
+
+def test_exports_that_leave_prints_out_say_so(tmp_path):
+    """An LDraw export keeps library parts' prints (by reference) but not the model's own
+    TEXMAP lines; OBJ and STL keep none; glTF keeps them all and says nothing."""
+    from conftest import run_cli
+
+    encoded = base64.b64encode(_png((255, 0, 0, 255))).decode()
+    (tmp_path / "m.mpd").write_text(
+        "0 FILE main.ldr\n0 main\n"
+        "0 !TEXMAP START PLANAR -20 0 -10 20 0 -10 -20 0 10 red.png\n"
+        "1 15 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n0 !TEXMAP END\n"
+        f"0 !DATA red.png\n0 !: {encoded}\n"
+    )
+    notes = {}
+    for suffix in (".mpd", ".obj", ".glb"):
+        result = run_cli("export", str(tmp_path / "m.mpd"), "-o", str(tmp_path / f"out{suffix}"))
+        assert result.returncode == 0, result.stderr
+        notes[suffix] = result.stderr
+    assert "the TEXMAP prints of m.mpd are not kept in an LDraw export" in notes[".mpd"]
+    assert "drawn plain in a .obj file" in notes[".obj"]
+    assert "note" not in notes[".glb"]
+    library_print = run_cli("export", "3622p06", "-o", str(tmp_path / "p.mpd"))
+    assert library_print.returncode == 0 and "note" not in library_print.stderr

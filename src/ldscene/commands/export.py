@@ -48,3 +48,23 @@ def export_command(
             click.echo("note: LDraw files are always in LDU; --units is ignored", err=True)
     export_model(loaded.model, output, units=units, library=lib)
     click.echo(f"wrote {output} ({int(loaded.model.part_mask().sum()):,} parts)")
+    if lost := prints_not_kept(loaded.model, output.suffix.lower()):
+        click.echo(f"note: {lost} (a .gltf or .glb export keeps them)", err=True)
+
+
+def prints_not_kept(model, suffix: str) -> str:
+    """What of a model's TEXMAP prints an export to `suffix` leaves out, in words; empty
+    when none.  OBJ and STL carry no images; an LDraw export references library parts (their
+    prints stay) but writes the model's own geometry flat, without its `!TEXMAP` lines."""
+    if suffix in (".obj", ".stl"):
+        if any(leaf.geometry.textured for leaf in model.leaves):
+            return f"the model's printed (TEXMAP) surfaces are drawn plain in a {suffix} file"
+    elif suffix in (".mpd", ".ldr"):
+        own = [
+            path.name
+            for path in model.files
+            if path.is_file() and b"!TEXMAP" in path.read_bytes().upper()
+        ]
+        if own:
+            return f"the TEXMAP prints of {', '.join(own)} are not kept in an LDraw export"
+    return ""

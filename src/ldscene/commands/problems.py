@@ -36,7 +36,8 @@ def report_problems(model: Model, quiet: bool = False, limit: int = 5) -> None:
 def warning_lines(model: Model, limit: int = 5) -> list[str]:
     """The model's warnings (malformed lines, unknown colours: each with its file:line), the
     first `limit` of them and a count of the rest."""
-    lines = [f"warning: {text}" for text in model.warnings[:limit]]
-    if len(model.warnings) > limit:
-        lines.append(f"warning: ... and {len(model.warnings) - limit} more warnings")
+    unique = list(dict.fromkeys(model.warnings))  # a line met twice is one problem
+    lines = [f"warning: {text}" for text in unique[:limit]]
+    if len(unique) > limit:
+        lines.append(f"warning: ... and {len(unique) - limit} more warnings")
     return lines

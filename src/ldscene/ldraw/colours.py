@@ -186,22 +186,24 @@ def resolve_codes(codes: np.ndarray, colour: np.ndarray | int) -> np.ndarray:
 
 
 def _direct_colour(code: int) -> Colour:
-    """Direct colours: 0x2RRGGBB solid; 0x3/0x4/0x5 dithered forms averaged sensibly."""
+    """A colour given by its code, as LDView reads them (only 0x2 is in the LDraw spec):
+    0x2RRGGBB solid, 0x3RRGGBB transparent, 0x4RGBRGB two 12-bit colours dithered (their
+    average), 0x5RGBxxx one 12-bit colour dithered with clear (transparent).  LDView's
+    0x6xxxRGB is not read: codes from 0x6000000 up are the loader's own (parser.py)."""
     kind, value = code >> 24, code & 0xFFFFFF
-    if kind == 2:
+    if kind in (2, 3):
         rgb = _hex_rgb(f"{value:06x}")
-        return Colour(code, f"#{value:06X}", rgb, (0.2, 0.2, 0.2))
-    # 0x3RGBRGB dithered (two 12-bit colours mixed), 0x4RGB000 / 0x5000RGB half transparent
-    first = ((value >> 12) & 0xFFF) if kind != 5 else (value & 0xFFF)
-    second = (value & 0xFFF) if kind == 3 else first
+        name = f"#{value:06X}" if kind == 2 else f"#{value:06X} transparent"
+        return Colour(code, name, rgb, (0.2, 0.2, 0.2), 1.0 if kind == 2 else 0.5)
 
     def expand(c: int) -> tuple[float, float, float]:
         return tuple(((c >> s) & 0xF) * 17 / 255.0 for s in (8, 4, 0))  # type: ignore[return-value]
 
-    a, b = expand(first), expand(second)
-    rgb = tuple((x + y) / 2 for x, y in zip(a, b))  # type: ignore[assignment]
-    alpha = 1.0 if kind == 3 else 0.5
-    return Colour(code, f"Dithered 0x{code:X}", rgb, (0.2, 0.2, 0.2), alpha)
+    first, second = expand(value >> 12), expand(value & 0xFFF)
+    if kind == 4:
+        rgb = tuple((x + y) / 2 for x, y in zip(first, second))  # type: ignore[assignment]
+        return Colour(code, f"Dithered 0x{code:X}", rgb, (0.2, 0.2, 0.2))
+    return Colour(code, f"Dithered 0x{code:X} transparent", first, (0.2, 0.2, 0.2), 0.5)
 
 
 _TOKEN = re.compile(r"\S+")
