@@ -387,6 +387,31 @@ def test_a_failed_image_write_names_the_image_and_leaves_nothing(tmp_path, monke
     assert not list((tmp_path / "out").iterdir())
 
 
+def test_transparent_output_keeps_a_dark_ground_shadow(tmp_path):
+    """With --transparent the floor's shadow is dark coverage in alpha, whatever the
+    background colour: laid over a dark forum theme it must not glow white."""
+    from PIL import Image
+
+    model = write(tmp_path, "b.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n")
+    for background in ("#ffffff", "#000000"):
+        out = tmp_path / f"t{background[1]}.png"
+        args = ["render", str(model), "-o", str(out), "--transparent", "--background", background]
+        result = CliRunner().invoke(cli, [*args, "--width", "200", "--height", "150"])
+        assert result.exit_code == 0, result.output
+        pixels = np.asarray(Image.open(out)).astype(int)
+        shadow = (pixels[..., 3] > 10) & (pixels[..., 3] < 200)  # the floor's soft shadow
+        assert shadow.sum() > 500
+        assert pixels[shadow][:, :3].mean() < 40, pixels[shadow][:, :3].mean(axis=0)
+        assert not pixels[pixels[..., 3] == 0][:, :3].any()  # clear is clear black
+
+
+def test_a_one_pixel_render_of_the_model_is_not_taken_for_an_empty_view(tmp_path):
+    model = write(tmp_path, "b.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n")
+    args = ["render", str(model), "-o", str(tmp_path / "p.png"), "--width", "1", "--height", "1"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0 and "shows nothing" not in result.output
+
+
 def test_save_image_formats_and_atomicity(tmp_path):
     from PIL import Image
 

@@ -276,7 +276,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             timings["mesh"] = renderer.timings["mesh"]
             for view, path in zip(views, paths, strict=True):
                 image = renderer.render(view)
-                if shows_nothing(image):
+                if shows_nothing(image, options.background):
                     print(
                         f"warning: view '{view.name}' shows nothing of the model, only the "
                         "background (a camera aimed away from it, or from inside a part: check "

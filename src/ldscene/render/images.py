@@ -50,11 +50,14 @@ def check_output(path: Path, formats: Collection[str] = FORMATS, what: str = "im
     return suffix
 
 
-def shows_nothing(image) -> bool:
-    """Whether a rendered image is one colour throughout: only the background, nothing of
-    the model in view (a camera aimed away from the scene, or from inside something)."""
+def shows_nothing(image, background: tuple[float, float, float]) -> bool:
+    """Whether a rendered image is only its background (`background` in 0..1, or clear where
+    it has alpha): nothing of the model in view (a camera aimed away from the scene, or from
+    inside something)."""
     pixels = np.asarray(image)
-    return bool((pixels == pixels[:1, :1]).all())
+    if pixels.shape[-1] == 4:
+        return not pixels[..., 3].any()
+    return bool((pixels == np.round(np.asarray(background) * 255).astype(pixels.dtype)).all())
 
 
 def image_from_array(array: np.ndarray, transparent: bool):

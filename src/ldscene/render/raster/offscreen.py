@@ -107,7 +107,9 @@ class ModelRenderer:
         # The scene is Python objects until the upload: built before taking the context, it
         # overlaps the warm-up's last shader compiles (the wait of a small model's cold render).
         # The framebuffer is sRGB: clear with linear values so the image shows the colour asked.
-        bg = (*srgb_to_linear(opts.background), 0.0 if opts.transparent else 1.0)
+        # It holds premultiplied colour, so a transparent background is (0, 0, 0, 0): the
+        # floor's shadow and the contact shading then darken as coverage, not towards white.
+        bg = (0.0, 0.0, 0.0, 0.0) if opts.transparent else (*srgb_to_linear(opts.background), 1.0)
         self._scene = pyrender.Scene(
             bg_color=np.array(bg, float), ambient_light=np.full(3, self.rig.ambient)
         )
