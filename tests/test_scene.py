@@ -445,6 +445,17 @@ scatter:
     assert err.line == 7 and "area 2" in str(err) and "rect" in str(err)
 
 
+def test_a_triangle_seen_edge_on_from_above_samples_to_its_corners():
+    """No x-z extent (a vertical sliver) gave NaN samples; its corners are its samples."""
+    from ldscene.scene.bounds import sample_triangles
+
+    sliver = np.array([[[0, 0, 0], [0, 5, 0], [0, 10, 0]], [[0, 0, 0], [9, 0, 0], [0, 0, 9]]])
+    for spacing in (2.0, 1e9):
+        points = sample_triangles(sliver.astype(float), spacing)
+        assert np.isfinite(points).all()
+        assert {0.0, 5.0, 10.0} <= set(points[:, 1].tolist())
+
+
 def test_unsettled_pieces_stand_on_the_area_however_turned(tmp_path):
     """Without settle the lowest point of each piece, tilted or not, is at the area's y (a
     scatter of plates onto a baseplate at y = 0 no longer sinks them into it)."""

@@ -94,7 +94,8 @@ def sample_triangles(triangles: np.ndarray, spacing: float) -> np.ndarray:
         return np.zeros((0, 3))
     flat = tris[:, :, [0, 2]]
     extent = np.max(np.linalg.norm(flat - np.roll(flat, 1, axis=1), axis=2), axis=1)
-    levels = _levels(np.ceil(extent / spacing))
+    # At least one step: a triangle with no x-z extent (seen edge-on from above) is its corners.
+    levels = _levels(np.maximum(np.ceil(extent / spacing), 1))
     out = []
     for level in np.unique(levels):
         group = tris[levels == level]

@@ -39,6 +39,8 @@ from ldscene.scene.resting import CONTACT, MAX_SLIDE, Shape
 #: However its strict draws go, a settling scatter gives up after this many times the draws
 #: of one that does not settle (an area under 1/50 of its box may fail short of its count).
 MOST_DRAWS = 50
+#: A sample spacing wider than any part: `model_samples` then gives just the corners.
+CORNERS_ONLY = 1e9
 
 
 @dataclass
@@ -326,19 +328,11 @@ def _settling_code() -> bytes:
 
 
 def _corners(model) -> np.ndarray:
-    """The triangle corners and line ends of a flat model, in its own frame (LDraw axes): a
-    turned piece's lowest point is one of them.  The origin alone for a model of nothing."""
-    out = []
-    for leaf in np.unique(model.leaf):
-        geometry = model.leaves[leaf].geometry
-        points = np.concatenate([geometry.triangles.reshape(-1, 3), geometry.edges.reshape(-1, 3)])
-        if not len(points):
-            continue
-        points = np.unique(points.astype(np.float64), axis=0)
-        placed = model.transform[model.leaf == leaf]
-        moved = np.matmul(points[None], placed[:, :3, :3].transpose(0, 2, 1))
-        out.append((moved + placed[:, None, :3, 3]).reshape(-1, 3))
-    return np.concatenate(out) if out else np.zeros((1, 3))
+    """A flat model's corners in its own frame (LDraw axes): its samples at a spacing no part
+    reaches, which are its triangle corners and line ends; a turned piece's lowest point is
+    one of them.  The origin alone for a model of nothing."""
+    points = model_samples(model, CORNERS_ONLY)
+    return points if len(points) else np.zeros((1, 3))
 
 
 def _cached_pieces(found: object, count: int) -> list[Piece] | None:
