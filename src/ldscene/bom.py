@@ -209,16 +209,23 @@ def to_bricklink(lines: list[BomLine]) -> ShopList:
     return ShopList(text, len(quantities), _unmapped(lines, table), sorted(reduced, key=_natural))
 
 
-def reduced_warning(shop: ShopList) -> str:
-    """A warning line for the printed parts a BrickLink list gives as plain parts; empty when
-    there are none."""
-    if not shop.reduced:
-        return ""
-    return (
-        f"warning: the BrickLink list gives {len(shop.reduced)} printed part(s) as their plain "
-        f"part, without the print ({', '.join(shop.reduced)}): ldscene has no verified table "
-        "of BrickLink's ids for prints; change those lots by hand if you want the prints"
-    )
+def shop_warnings(shop: ShopList, shop_name: str) -> list[str]:
+    """Warning lines for what a shop list (`shop_name`: BrickLink, Rebrickable) could not say
+    exactly: LDraw colours it has no colour for, and printed parts given as plain parts."""
+    lines = []
+    if shop.unmapped:
+        listed = ", ".join(f"{code} {name}" for code, name in shop.unmapped)
+        lines.append(
+            f"warning: no {shop_name} colour for LDraw colour(s) {listed}; "
+            "those parts are listed without a colour"
+        )
+    if shop.reduced:
+        lines.append(
+            f"warning: the {shop_name} list gives {len(shop.reduced)} printed part(s) as their "
+            f"plain part, without the print ({', '.join(shop.reduced)}): ldscene has no "
+            "verified table of its ids for prints; change those lots by hand if you want them"
+        )
+    return lines
 
 
 def not_counted(missing: Iterable[str]) -> str:

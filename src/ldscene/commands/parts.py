@@ -65,16 +65,8 @@ def parts_command(
     else:
         shop = bom.to_rebrickable(lines) if fmt == "rebrickable" else bom.to_bricklink(lines)
         text, lots = shop.text, shop.lots
-        if shop.unmapped:
-            shop_name = "Rebrickable" if fmt == "rebrickable" else "BrickLink"
-            listed = ", ".join(f"{code} {name}" for code, name in shop.unmapped)
-            click.echo(
-                f"warning: no {shop_name} colour for LDraw colour(s) {listed}; "
-                "those parts are listed without a colour",
-                err=True,
-            )
-        if shop.reduced:
-            click.echo(bom.reduced_warning(shop), err=True)
+        for line in bom.shop_warnings(shop, "Rebrickable" if fmt == "rebrickable" else "BrickLink"):
+            click.echo(line, err=True)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -128,14 +128,8 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
         csv_text = bom.to_csv(lines)
         shop = bom.to_bricklink(lines)
         xml_text = shop.text
-        if shop.unmapped and not req.quiet:
-            warn(
-                "warning: no BrickLink colour for LDraw colour(s) "
-                + ", ".join(f"{code} {name}" for code, name in shop.unmapped)
-                + "; those parts are listed without a colour"
-            )
-        if shop.reduced and not req.quiet:
-            warn(bom.reduced_warning(shop))
+        for line in [] if req.quiet else bom.shop_warnings(shop, "BrickLink"):
+            warn(line)
         post = PostContent(
             title,
             description,
