@@ -500,6 +500,26 @@ def test_mpd_round_trip_loose_geometry_and_custom_colour(library, tmp_path):
     assert again.colours.get(900).name == "My_Green"
 
 
+def test_mpd_export_keeps_a_local_redefinition_of_a_standard_code_local(library, tmp_path):
+    """A model's own `!COLOUR` for code 4 holds from its line on: the export gives it a code
+    of its own and leaves LDConfig's 4 alone, so parts above the definition stay red."""
+    source = tmp_path / "local.ldr"
+    source.write_text(
+        "0 Local\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 !COLOUR Lime CODE 4 VALUE #00FF00 EDGE #000000\n"
+        "1 4 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat\n3 4 0 0 0 10 0 0 0 0 10\n"
+    )
+    model = load_model(source, library=library)
+    text = mpd_text(model, library)
+    assert "CODE 4 " not in text
+    again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
+
+    def names(m):  # of the parts' colours
+        return sorted(m.colours.get(int(c)).name for c in m.colour[m.part_mask()])
+
+    assert names(again) == names(model) == ["Lime", "Red"]
+
+
 # -- command line ------------------------------------------------------------------------------
 def test_cli_export(tmp_path):
     runner = CliRunner()

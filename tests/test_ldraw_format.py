@@ -179,6 +179,50 @@ def test_local_colour_definition_applies_to_its_file(tmp_path):
     assert model.colours.get(4).name == "Red"  # LDConfig's red is untouched elsewhere
 
 
+def test_local_colour_holds_from_its_line_on_in_lines_parts_and_sub_models(tmp_path):
+    """A `!COLOUR` holds from its own line to the end of its file, for the file's own lines,
+    the parts it places and the sub-models placed after it (which draw their own lines and
+    parts in it too); lines above it keep the colour the code had."""
+    write(
+        tmp_path,
+        "m.mpd",
+        """0 FILE main.ldr
+0 Main
+1 16 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr
+1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat
+0 !COLOUR My_Pink CODE 4 VALUE #FF00FF EDGE #000000
+1 4 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat
+1 16 0 -48 0 1 0 0 0 1 0 0 0 1 sub.ldr
+3 4 0 0 0 10 0 0 0 0 10
+
+0 FILE sub.ldr
+0 Sub
+1 4 100 0 0 1 0 0 0 1 0 0 0 1 3001.dat
+3 4 0 0 0 -10 0 0 0 0 10
+""",
+    )
+    model = load_model(tmp_path / "m.mpd")
+    names = {}
+    for i in range(model.n_instances):
+        leaf = model.leaves[int(model.leaf[i])]
+        y = float(model.transform[i][1, 3])
+        colour = model.colours.get(int(model.colour[i]))
+        if leaf.is_part:
+            names[(leaf.name, y, float(model.transform[i][0, 3]))] = colour.name
+        else:  # a model file's own lines: the colour of their triangle
+            own = model.colours.get(int(leaf.geometry.triangle_colours[0]))
+            names[("own", y, float(leaf.geometry.triangles[0, 1, 0]))] = own.name
+    assert names == {
+        ("3001.dat", 0.0, 100.0): "Red",  # the sub-model placed above the definition
+        ("own", 0.0, -10.0): "Red",
+        ("3001.dat", 0.0, 0.0): "Red",  # the main file's lines above it
+        ("3001.dat", -24.0, 0.0): "My_Pink",  # ... and below it
+        ("own", 0.0, 10.0): "My_Pink",
+        ("3001.dat", -48.0, 100.0): "My_Pink",  # the sub-model placed below it
+        ("own", -48.0, -10.0): "My_Pink",
+    }
+
+
 def _cylinder_normals_point_out(geometry) -> bool:
     normals = triangle_normals(geometry.triangles.astype(np.float64))
     centres = geometry.triangles.mean(axis=1)

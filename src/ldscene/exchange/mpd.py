@@ -24,7 +24,7 @@ import numpy as np
 
 from ldscene import __version__
 from ldscene.atomic import write_atomic
-from ldscene.ldraw.colours import Colour, ColourTable, is_direct
+from ldscene.ldraw.colours import PRIVATE_COLOUR_BASE, Colour, ColourTable, is_direct
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.model import Leaf, Model
 
@@ -264,7 +264,7 @@ def _custom_colours(
     renumber: dict[int, int] = {}
     taken = used | (standard or set()) | set(colours.colours)
     free = 20000
-    for code in sorted(c for c in used if c > 0x5FFFFFF and c in colours.colours):
+    for code in sorted(c for c in used if c >= PRIVATE_COLOUR_BASE and c in colours.colours):
         while free in taken:
             free += 1
         renumber[code] = free
@@ -276,6 +276,7 @@ def _custom_colours(
         and not is_direct(c)
         and c in colours.colours
         and c not in (MAIN_COLOUR, EDGE_COLOUR)
+        and c not in renumber  # private codes: written under their new numbers below
         and (standard is not None and c not in standard)
     )
     custom_meta = [_colour_meta(colours.get(c)) for c in custom]

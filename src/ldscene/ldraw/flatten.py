@@ -49,6 +49,43 @@ class LeafKey:
     two_sided: bool = False  # placed under BFC NOCLIP in a model
     # (model file, line): the part that line places, printed by its TEXMAP region
     printed: tuple[SourceKey, int] | None = None
+    # A model file's own lines: the local colours they are drawn under (`ColourScope.key`)
+    colours: tuple = ()
+
+
+@dataclass(frozen=True)
+class ColourScope:
+    """Which code a model file's lines draw each colour code with, by line.
+
+    LDraw's `!COLOUR` in a model file defines a colour from its own line to the end of the
+    file, for the file's lines and the sub-models they place; a code LDConfig (or a file
+    above) already defines differently is drawn through a private code (`ColourTable.define`).
+    `remaps[k]` (sorted (code, drawn as) pairs) holds from line `starts[k]` on."""
+
+    starts: tuple[int, ...] = (0,)
+    remaps: tuple[tuple[tuple[int, int], ...], ...] = ((),)
+
+    @property
+    def key(self) -> tuple:
+        """A hashable value for leaf keys: () when no line is remapped."""
+        return () if not any(self.remaps) else (self.starts, self.remaps)
+
+    def at(self, line: int) -> tuple[tuple[int, int], ...]:
+        """The remap that holds at `line`."""
+        return self.remaps[int(np.searchsorted(self.starts, line, side="right")) - 1]
+
+    def apply(self, codes: np.ndarray, lines) -> np.ndarray:
+        """`codes` of lines numbered `lines`, remapped as each line's scope has it."""
+        codes = np.array(codes, np.int64)
+        if not self.key:
+            return codes
+        which = np.searchsorted(self.starts, np.asarray(lines, np.int64), side="right") - 1
+        out = codes.copy()
+        for k, remap in enumerate(self.remaps):
+            here = which == k
+            for old, new in remap:
+                out[here & (codes == old)] = new
+        return out
 
 
 @dataclass(frozen=True)
@@ -127,6 +164,22 @@ def _own_record(own: SourceKey, record: Record, parsed: LDrawFile, source: Sourc
     )
 
 
+def _recoloured(record: Record, scope: ColourScope | None) -> Record:
+    """A model file's own-lines record with each line's colour as its local colours have it."""
+    if scope is None:
+        return record
+    parsed = record.parsed
+    return replace(
+        record,
+        parsed=replace(
+            parsed,
+            triangle_colours=scope.apply(parsed.triangle_colours, parsed.triangle_lines),
+            edge_colours=scope.apply(parsed.edge_colours, parsed.edge_lines),
+            cond_colours=scope.apply(parsed.cond_colours, parsed.cond_line_numbers),
+        ),
+    )
+
+
 class Flattener:
     """Turns the model tree under a root file into a `Model`."""
 
@@ -146,7 +199,7 @@ class Flattener:
     def _start(self) -> None:
         self._leaves: Interner[_LeafUse] = Interner()
         self._chains: Interner[tuple[str, ...]] = Interner([()])
-        self._remaps: dict[tuple, dict[int, int]] = {}
+        self._remaps: dict[tuple, ColourScope] = {}
         self._own: dict[SourceKey, Record] = {}  # model files' own loose geometry
         self._built: dict[LeafKey, PartGeometry] = {}  # BFC variants and own geometry
         self._views: dict[SourceKey, ModelViews] = {}  # model files' TEXMAP views
@@ -219,8 +272,9 @@ class Flattener:
         inverted: bool = False,
         clipped=True,
         printed: tuple[SourceKey, int] | None = None,
+        colours: tuple = (),
     ) -> int:
-        key = LeafKey(source.key, inverted, not clipped, printed)
+        key = LeafKey(source.key, inverted, not clipped, printed, colours)
         return self._leaves.id(_LeafUse(key, source, name, is_part), key)
 
     def _walk(self, root: Source) -> _Placed:
@@ -304,7 +358,7 @@ class Flattener:
         remap, inverted, clipped: no NOCLIP above, chain: every model file above certified)."""
         source, remap, inverted, clipped, chain = state
         record, parsed, children = self._view(source)
-        remap = self._file_colours(source, parsed, remap)
+        scope = self._file_colours(source, parsed, remap)
         refs = parsed.refs
         found = []
         for i, child in enumerate(children):
@@ -312,7 +366,7 @@ class Flattener:
                 found.append(
                     (
                         child,
-                        tuple(sorted(remap.items())),
+                        scope.at(refs.lines[i]),
                         inverted ^ bool(refs.invert[i]),
                         clipped and bool(refs.clip[i]),
                         chain and parsed.certified,
@@ -326,7 +380,7 @@ class Flattener:
         source, remap_items, inverted, clipped, chain = state
         record, parsed, children = self._view(source)
         views = self._model_views(record)
-        remap = self._file_colours(source, parsed, remap_items)
+        scope = self._file_colours(source, parsed, remap_items)
         parts: list[_Placed] = []
         if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
             own = source.key.own_lines()
@@ -335,15 +389,18 @@ class Flattener:
             # certified (parts below an uncertified model still cull: a part is certified alone).
             own_source = Source(own, source.display, False)
             leaf = self._leaf_id(
-                own_source, parsed.name or "model", False, inverted, clipped and chain
+                own_source,
+                parsed.name or "model",
+                False,
+                inverted,
+                clipped and chain,
+                colours=scope.key,
             )
             parts.append(_Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0))
         refs = parsed.refs
         if refs is None or not len(refs.names):
             return _Placed.concat(parts)
-        ref_colour = refs.colour.copy()
-        for old, new in remap.items():
-            ref_colour[ref_colour == old] = new
+        ref_colour = scope.apply(refs.colour, refs.lines)
         self._unknown_colours(ref_colour, refs.lines, record.display)
         leaves, leaf_refs = [], []
         sub_states = iter(self._sub_models(state))
@@ -456,7 +513,8 @@ class Flattener:
         if key.source.own:
             record = self._own[key.source]
             if key not in self._built:
-                self._built[key] = self.expander.build(record)
+                scope = ColourScope(*key.colours) if key.colours else None
+                self._built[key] = self.expander.build(_recoloured(record, scope))
             return self._built[key], record.parsed.title
         geometry = self.expander.geometry(use.source)
         return geometry, self.expander.titles.get(key.source, "")
@@ -492,17 +550,30 @@ class Flattener:
             del problems.warnings[marks[1] :]
         self.expander.use_studs(style)
 
-    def _file_colours(self, source: Source, parsed: LDrawFile, inherited: tuple) -> dict[int, int]:
+    def _file_colours(self, source: Source, parsed: LDrawFile, inherited: tuple) -> ColourScope:
         """`_local_colours` once per (file, inherited remap): it hands out private codes."""
         key = (source.key, inherited)
         if key not in self._remaps:
-            self._remaps[key] = self._local_colours(parsed, dict(inherited))
+            self._remaps[key] = self._local_colours(parsed, inherited)
         return self._remaps[key]
 
-    def _local_colours(self, parsed: LDrawFile, remap: dict[int, int]) -> dict[int, int]:
-        """Apply a model file's own `!COLOUR` lines: to this file and its children."""
-        if not parsed.colour_meta:
-            return remap
+    def _local_colours(self, parsed: LDrawFile, inherited: tuple) -> ColourScope:
+        """A model file's own `!COLOUR` lines, each from its line on, over the remap the
+        file inherits from the line that placed it."""
+        starts, remaps = [0], [inherited]
+        remap = dict(inherited)
+        for line, text in parsed.colour_meta:
+            colour = parse_colour_line(text, self.colours)
+            if colour is None:
+                continue
+            remap[colour.code] = self.colours.define(colour)
+            if remap[colour.code] == colour.code:
+                del remap[colour.code]
+            items = tuple(sorted(remap.items()))
+            if items != remaps[-1]:
+                starts.append(line)
+                remaps.append(items)
+        return ColourScope(tuple(starts), tuple(remaps))
         remap = dict(remap)
         for text in parsed.colour_meta:
             colour = parse_colour_line(text, self.colours)

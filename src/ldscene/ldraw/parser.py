@@ -114,7 +114,8 @@ class LDrawFile:
     edge_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cond_lines: np.ndarray = field(default_factory=lambda: np.zeros((0, 4, 3)))
     cond_colours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    colour_meta: list[str] = field(default_factory=list)  # `!COLOUR ...` lines, in order
+    # (line, `!COLOUR ...`), in order: a definition holds from its line on (flatten.py)
+    colour_meta: list[tuple[int, str]] = field(default_factory=list)
     # (line, `!TEXMAP ...` or `!:`): a `0 !: <line>` is parsed as <line> and listed here too
     texmaps: list[tuple[int, str]] = field(default_factory=list)
     steps: int = 0
@@ -258,7 +259,7 @@ def _meta(result: LDrawFile, upper: str, rest: str, body: str, number: int) -> N
     elif upper == "!LDRAW_ORG":
         result.org_type = rest.split()[0] if rest.split() else ""
     elif upper == "!COLOUR":
-        result.colour_meta.append(body)
+        result.colour_meta.append((number, body))
     elif upper == "!TEXMAP":
         result.texmaps.append((number, body))
     elif upper == "NAME:" and not result.name:
