@@ -229,6 +229,34 @@ def test_model_file_without_the_image_draws_its_fallback_once(tmp_path):
     assert [leaf.name for leaf in model.leaves] == ["3001.dat"]  # no loose `!:` triangle
 
 
+@pytest.mark.parametrize(
+    "start, image, why",
+    [
+        ("PLANAR -40 0 -20 40 0 -20 -40 0 20 bad.png", b"not a png", "cannot be read"),
+        ("PLANAR -40 0 -20 40 0 -20 -40 0 20 gone.png", None, "not found"),
+        ("CYLINDRICAL 0 0 0 0 -10 0 10 0 0 0 bad.png", b"", "angles other than 0"),
+        ("SPHERICAL 0 0 0 0 0 -10 10 0 0 0 0 bad.png", b"", "angles other than 0"),
+        ("CYLINDRICAL 0 0 0 0 -10 0 10 0 0 bad.png", b"", "needs 10 numbers"),
+        ("PLANAR nan 0 -20 40 0 -20 -40 0 20 bad.png", b"", "not a finite number"),
+    ],
+)
+def test_a_region_without_a_usable_texture_is_drawn_as_without_texmap(tmp_path, start, image, why):
+    """An image that is missing or cannot be read, or a START that cannot be read: a warning
+    at its line, and the region drawn as a tool without textures draws it (its plain lines
+    and its fallback, not its `0 !:` lines), never a crash or vanished geometry."""
+    if image is not None:
+        (tmp_path / "bad.png").write_bytes(image or _png((255, 0, 0, 255)))
+    (tmp_path / "m.ldr").write_text(
+        f"0 m\n0 !TEXMAP START {start}\n3 4 -40 0 -20 40 0 -20 -40 0 20\n"
+        "0 !: 3 2 0 0 0 1 0 0 0 0 1\n0 !TEXMAP FALLBACK\n3 1 0 0 0 1 0 0 0 0 1\n"
+        "0 !TEXMAP END\n"
+    )
+    model = load_model(tmp_path / "m.ldr", use_cache=False)
+    assert [w for w in model.warnings if ":2: " in w and why in w], model.warnings
+    own = model.leaves[0].geometry
+    assert sorted(own.triangle_colours.tolist()) == [1, 4] and not own.textured
+
+
 def test_model_file_prints_its_own_lines_and_the_parts_it_places(tmp_path):
     """A TEXMAP in a model file prints the model's own loose lines (`0 !:` ones too) and the
     parts it places, as LDView does: each printed part is a leaf of its own, in the part's

@@ -41,11 +41,12 @@ from ldscene.ldraw.texmap import (
     Projection,
     drawing_lines,
     find_image,
+    image_problem,
     line_states,
 )
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
-GEOMETRY_VERSION = 6
+GEOMETRY_VERSION = 7
 
 _UNKNOWN = object()  # not looked up yet
 
@@ -358,14 +359,14 @@ class Expander:
         data = self.files.data.get(record.container) if record.container else None
         found: dict[str, tuple[str, bytes, str | None] | None] = {}
 
-        def has_image(name: str) -> bool:
+        def problem(name: str) -> str | None:
             if name not in found:
                 found[name] = find_image(name, self.files.library, folder, data)
                 if found[name] is not None and found[name][2] is not None:
                     self._image_deps.setdefault(record.key, []).append(found[name][2])
-            return found[name] is not None
+            return image_problem(name, found[name])
 
-        states = line_states(parsed.texmaps, drawing_lines(parsed), has_image)
+        states = line_states(parsed.texmaps, drawing_lines(parsed), problem)
         for number, message in states.warnings:
             self.files.problems.warn(record.display, number, message)
         for i, projection in enumerate(states.projections):

@@ -21,7 +21,7 @@ from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import FileKind, Files, Record
 from ldscene.ldraw.studs import StudRule, StudStyle, largest_stretch
-from ldscene.ldraw.texmap import ModelViews, find_image, model_views
+from ldscene.ldraw.texmap import ModelViews, find_image, image_problem, model_views
 
 #: Up to this many instances, the stud rule is given the corners of their boxes (see
 #: `Flattener._choose_studs`).
@@ -338,10 +338,12 @@ class Flattener:
             data = self.files.data.get(record.container) if record.container else None
             folder, library = record.key.folder, self.files.library
 
-            def has_image(name: str) -> bool:
-                return find_image(name, library, folder, data) is not None
+            def problem(name: str) -> str | None:
+                return image_problem(name, find_image(name, library, folder, data))
 
-            found = self._views[record.key] = model_views(record.parsed, record.children, has_image)
+            found = self._views[record.key] = model_views(record.parsed, record.children, problem)
+            for line, message in found.warnings:
+                self.files.problems.warn(record.display, line, message)
             refs = record.parsed.refs
             for i, child in enumerate(record.children):
                 if refs.lines[i] in found.printed and self.files.kind(child) is FileKind.MODEL:

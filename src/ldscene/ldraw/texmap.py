@@ -7,7 +7,9 @@ The rules, as the LDraw spec states them and LeoCAD implements them:
   lines count only here (tools without textures ignore them).  `0 !TEXMAP FALLBACK` starts what
   tools without textures draw instead (dropped when the image is found), `0 !TEXMAP END` closes
   the region.  `0 !TEXMAP NEXT <method> ...` textures the next type 1, 3 or 4 line only.
-- Without the image the textured part is dropped and the fallback drawn.
+- Without a usable image (not found, not a PNG it can read, too large), or with a START or
+  NEXT it cannot read, the region is drawn as a tool without textures draws it: its plain
+  lines and its fallback, not its `0 !:` lines; a warning says why.
 - Regions nest, across files too: the innermost projection wins, so a sub-file that maps its
   own texture keeps it inside a parent's region.
 - The projection points are in the frame of the file that states them, so geometry of a
@@ -31,7 +33,10 @@ library's `parts/textures/` and `p/textures/` (and their `unofficial/` twins).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+import warnings
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +122,8 @@ def parse_projection(body: str) -> Projection | str:
         return f"TEXMAP {method} has a value that is not a number"
     if not all(np.isfinite(numbers)):
         return f"TEXMAP {method} has a value that is not a finite number"
+    if any(abs(angle) < 1e-9 for angle in numbers[9:]):
+        return f"TEXMAP {method} needs angles other than 0"
     rest = body.split(None, 3 + count)[-1].strip()
     image = (
         rest[1 : rest.index('"', 1)]
@@ -150,18 +157,21 @@ def drawing_lines(parsed: LDrawFile) -> dict[int, bool]:
 def line_states(
     texmaps: list[tuple[int, str]],
     lines: dict[int, bool],
-    has_image,
+    image_problem,
 ) -> LineStates:
     """Decide each drawing line of a file with TEXMAP meta lines.
 
     `lines` maps each drawing line's number to whether it can take a texture (types 1, 3, 4:
-    these consume a `NEXT`); `has_image(name)` says whether an image is found.
+    these consume a `NEXT`); `image_problem(name)` says why an image cannot be used, or None.
     """
     bang = {number for number, body in texmaps if body == "!:"}
     events = sorted((number, body) for number, body in texmaps if body != "!:")
     projections: list[Projection] = []
-    warnings: list[tuple[int, str]] = []
-    stack: list[list] = []  # [projection index or -1, image found, in fallback, next only]
+    problems: list[tuple[int, str]] = []
+    # [projection index, in fallback, next only]; index -1: a START or NEXT that could not be
+    # read or whose image is not found, whose lines are drawn as a program that knows no
+    # TEXMAP draws them (plain, its `0 !:` lines not at all, its fallback too)
+    stack: list[list] = []
     keep: dict[int, bool] = {}
     projection: dict[int, int] = {}
     at = 0
@@ -174,35 +184,37 @@ def line_states(
             if verb in ("START", "NEXT"):
                 parsed = parse_projection(body)
                 if isinstance(parsed, str):
-                    warnings.append((line, parsed))
-                    parsed_index, found = -1, False
+                    problems.append((line, f"{parsed}: its lines are drawn without it"))
+                    parsed_index = -1
+                elif problem := image_problem(parsed.image):
+                    problems.append((line, f"{problem}: drawn without it"))
+                    parsed_index = -1
                 else:
-                    parsed_index, found = len(projections), bool(has_image(parsed.image))
+                    parsed_index = len(projections)
                     projections.append(parsed)
-                    if not found:
-                        warnings.append((line, f"texture image '{parsed.image}' not found"))
-                stack.append([parsed_index, found, False, verb == "NEXT"])
+                stack.append([parsed_index, False, verb == "NEXT"])
             elif verb == "FALLBACK" and stack:
-                stack[-1][2] = True
+                stack[-1][1] = True
             elif verb == "END" and stack:
                 stack.pop()
             elif verb not in ("FALLBACK", "END"):
-                warnings.append((line, f"unknown TEXMAP command '{verb or body}'"))
+                problems.append((line, f"unknown TEXMAP command '{verb or body}'"))
         if not stack:
             keep[number] = number not in bang
             continue
-        index, found, fallback, next_only = stack[-1]
-        if next_only:
+        index, fallback, next_only = stack[-1]
+        if next_only and lines[number]:
+            stack.pop()
+        if index < 0:  # drawn as if there were no TEXMAP
+            keep[number] = number not in bang
+        elif next_only:
             keep[number] = True
-            if found:
-                projection[number] = index
-            if lines[number]:
-                stack.pop()
-            continue
-        keep[number] = (found and not fallback) or (not found and fallback)
-        if found and not fallback:
             projection[number] = index
-    return LineStates(keep, projection, projections, warnings)
+        else:
+            keep[number] = not fallback
+            if not fallback:
+                projection[number] = index
+    return LineStates(keep, projection, projections, problems)
 
 
 def find_image(
@@ -235,6 +247,46 @@ def find_image(
     return None
 
 
+#: The largest texture image used, in pixels (a print needs far fewer).
+MAX_IMAGE_PIXELS = 4096 * 4096
+
+
+def image_problem(name: str, found: tuple[str, bytes, str | None] | None) -> str | None:
+    """Why the TEXMAP image `name`, as `find_image` found it, cannot be used (for a warning),
+    or None if it can."""
+    if found is None:
+        return f"texture image '{name}' not found"
+    try:
+        decode_image(found[1])
+    except ValueError as error:
+        return f"texture image '{name}' {error}"
+    return None
+
+
+@lru_cache(maxsize=64)
+def decode_image(png: bytes) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA pixels of a texture image; ValueError says what is wrong."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(png)) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ValueError(
+                        f"is {width}x{height} pixels, over the {MAX_IMAGE_PIXELS:,} used "
+                        "(scale it down)"
+                    )
+                return np.asarray(image.convert("RGBA"), np.uint8)
+    except ValueError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any fault of untrusted image data
+        raise ValueError(
+            f"cannot be read ({type(error).__name__}: save it again as a PNG)"
+        ) from error
+
+
 def _find_in(folder: Path, key: str) -> Path | None:
     """The file `key` (lower case, may hold `/`) under `folder`, matched case-insensitively."""
     current = folder
@@ -257,21 +309,22 @@ class ModelViews:
     children: list  # their resolved files, to match
     own: LDrawFile  # its loose lines, with the TEXMAP lines that apply to them
     printed: set[int]  # lines of the references a found image prints
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong)
 
 
-def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
+def model_views(parsed: LDrawFile, children: list, image_problem) -> ModelViews:
     """A model file's lines split for the flattener: the references TEXMAP keeps (the
     textured region's where its image is found, else the fallback's) are placed as
     instances, those a found image prints listed in `printed` (the flattener gives each a
     leaf of its own, `Expander.printed`); its loose lines keep their TEXMAP lines, so the
-    expander prints them as it does a part's.  `has_image(name)` says whether an image is
-    found."""
+    expander prints them as it does a part's.  `image_problem(name)` says why an image
+    cannot be used, or None."""
     if not parsed.texmaps:
         return ModelViews(parsed, children, parsed, set())
     refs = parsed.refs
     ref_lines = list(refs.lines) if refs is not None else []
     lines = drawing_lines(parsed)
-    states = line_states(parsed.texmaps, lines, has_image)
+    states = line_states(parsed.texmaps, lines, image_problem)
 
     def kept(numbers) -> np.ndarray:
         return np.array([states.keep.get(n, True) for n in list(numbers)], bool)
@@ -313,4 +366,4 @@ def model_views(parsed: LDrawFile, children: list, has_image) -> ModelViews:
         refs=None,
         texmaps=[(n, body) for n, body in parsed.texmaps if n not in taken_by_refs],
     )
-    return ModelViews(placed, [children[i] for i in index], own, printed)
+    return ModelViews(placed, [children[i] for i in index], own, printed, states.warnings)

@@ -10,8 +10,6 @@ engines only sample an opaque RGB picture.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from io import BytesIO
 
 import numpy as np
 
@@ -19,6 +17,7 @@ from ldscene.ldraw.colours import ColourTable, resolve_codes
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.normals import smooth_normals
+from ldscene.ldraw.texmap import decode_image
 
 
 @dataclass
@@ -124,17 +123,9 @@ def leaf_pieces(geom, back_faces: bool = True) -> list[Piece]:
     return out
 
 
-@lru_cache(maxsize=64)
-def _decoded(png: bytes) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(BytesIO(png)) as image:
-        return np.asarray(image.convert("RGBA"), np.uint8)
-
-
 def composite(png: bytes, rgb, alpha: float = 1.0) -> np.ndarray:
     """(H, W, 4) uint8: the PNG over the solid sRGB colour `rgb` (0..1), alpha `alpha`."""
-    image = _decoded(png).astype(np.float32) / 255.0
+    image = decode_image(png).astype(np.float32) / 255.0
     a = image[..., 3:]
     base = np.asarray(rgb, np.float32).reshape(1, 1, 3)
     out = np.empty(image.shape, np.float32)
