@@ -656,6 +656,29 @@ cameras:
     assert (tmp_path / "shot-away.png").is_file() and (tmp_path / "shot-good.png").is_file()
 
 
+def test_a_camera_inside_a_part_is_warned_about(tmp_path):
+    """A scene camera moved into a wall renders that part's inside: a warning names the camera
+    and the part, and a camera outside gets none."""
+    scene = write_scene(
+        tmp_path,
+        """
+units: stud
+place:
+  ground: {part: 3811, color: 71}
+  wall: {part: 3010, color: Red, at: [0, "1 brick", 0], repeat: {count: 3, step: [0, "1 brick", 0]}}
+  guy: {part: 3001, color: Blue, at: [6, "1 brick", 6]}
+cameras:
+  inside: {position: [1, 2, 0], look_at: guy}
+  outside: {position: [5, 6, 30], look_at: guy}
+""",
+    )
+    out = tmp_path / "shot.png"
+    result = run_cli("render", str(scene), "--all-cameras", "-o", str(out), "--width", "40")
+    assert result.returncode == 0, result.stderr
+    assert "camera 'inside' stands inside part 3010.dat (in wall)" in result.stderr
+    assert "'outside'" not in result.stderr
+
+
 def test_cameras_resolve_to_ldraw_axes(tmp_path):
     scene = load_scene(
         write_scene(

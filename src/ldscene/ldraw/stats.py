@@ -95,3 +95,25 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
         ],
         "colours": {str(c): model.colours.name(c) for c in colours_used},
     }
+
+
+def parts_around(model: Model, point, margin: float = 1.0) -> np.ndarray:
+    """Indices of the part instances whose box (in the part's own frame, shrunk by `margin`
+    LDU) holds `point`: a camera there sees little but the inside of that part."""
+    parts = np.flatnonzero(model.part_mask())
+    if not len(parts):
+        return parts
+    boxes = np.zeros((len(model.leaves), 2, 3))
+    solid = np.zeros(len(model.leaves), bool)
+    for i in np.unique(model.leaf[parts]):
+        triangles = model.leaves[i].geometry.triangles.reshape(-1, 3)
+        if len(triangles):
+            boxes[i] = triangles.min(axis=0) + margin, triangles.max(axis=0) - margin
+            solid[i] = True
+    parts = parts[solid[model.leaf[parts]]]
+    parts = parts[np.abs(np.linalg.det(model.transform[parts, :3, :3])) > 1e-12]  # not flat
+    transform = model.transform[parts]
+    offset = (np.asarray(point, np.float64) - transform[:, :3, 3])[:, :, None]
+    local = (np.linalg.inv(transform[:, :3, :3]) @ offset)[:, :, 0]
+    low, high = boxes[model.leaf[parts], 0], boxes[model.leaf[parts], 1]
+    return parts[((local > low) & (local < high)).all(axis=1)]

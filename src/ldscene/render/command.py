@@ -120,6 +120,27 @@ def scene_view(camera, model) -> View:
     )
 
 
+def cameras_inside_parts(model, views: list[View]) -> list[str]:
+    """A warning for each placed camera that stands inside a part (a scene camera moved into a
+    wall): its image would show little but the inside of that part."""
+    from ldscene.ldraw.stats import parts_around
+
+    lines = []
+    for view in views:
+        if view.eye is None:
+            continue
+        around = parts_around(model, view.eye)
+        if len(around):
+            i = int(around[0])
+            chain = " > ".join(model.paths[int(model.path[i])])
+            part = model.leaves[int(model.leaf[i])].name + (f" (in {chain})" if chain else "")
+            lines.append(
+                f"camera '{view.name}' stands inside part {part}: its image shows little but "
+                "that part's inside (move the camera's position out of it)"
+            )
+    return lines
+
+
 def build_options(req: RenderRequest, scene=None) -> RenderOptions:
     defaults = getattr(scene, "render", None)
     width, height = req.width, req.height
@@ -261,6 +282,8 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         scene = loaded.scene if scene_input else None
         options = build_options(req, scene)
         views = build_views(req, scene, loaded.model)
+        for line in cameras_inside_parts(loaded.model, views):
+            print(f"warning: {line}", file=sys.stderr)
         paths = output_paths(base, views)
         for path in paths:
             check_output(path)

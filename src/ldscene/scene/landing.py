@@ -318,6 +318,9 @@ class Landing:
                 "steep side"
             )
             hint = "lower count, or enlarge the area"
+            if s.on:  # the area may be much larger than what its pieces may rest on
+                names = ", ".join(name for name, _ in s.on)
+                hint = f"lower count, or fit the area to the entries on: names ({names})"
             self.sources.warnings.append(str(self.error(s.where, message, hint)))
         if s.settle:
             self._field_count = world.count  # the pieces are in the field already
