@@ -257,6 +257,26 @@ def test_a_region_without_a_usable_texture_is_drawn_as_without_texmap(tmp_path, 
     assert sorted(own.triangle_colours.tolist()) == [1, 4] and not own.textured
 
 
+def test_a_texture_image_on_disk_is_a_file_of_the_model(tmp_path):
+    """A model's own texture image is one of its files: the viewer reloads when it changes,
+    and render, like export, refuses to write over it."""
+    from conftest import run_cli
+
+    (tmp_path / "textures").mkdir()
+    image = tmp_path / "textures" / "img.png"
+    image.write_bytes(_png((255, 0, 0, 255)))
+    (tmp_path / "m.ldr").write_text(
+        "0 m\n0 !TEXMAP START PLANAR -40 0 -20 40 0 -20 -40 0 20 img.png\n"
+        "3 4 -40 0 -20 40 0 -20 -40 0 20\n0 !TEXMAP END\n"
+    )
+    model = load_model(tmp_path / "m.ldr", use_cache=False)
+    assert image.resolve() in {Path(f).resolve() for f in model.files}
+    before = image.read_bytes()
+    result = run_cli("render", str(tmp_path / "m.ldr"), "-o", str(image), "--width", "40")
+    assert result.returncode == 1 and "over a file of the model" in result.stderr
+    assert image.read_bytes() == before
+
+
 def test_model_file_prints_its_own_lines_and_the_parts_it_places(tmp_path):
     """A TEXMAP in a model file prints the model's own loose lines (`0 !:` ones too) and the
     parts it places, as LDView does: each printed part is a leaf of its own, in the part's

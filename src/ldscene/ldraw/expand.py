@@ -40,7 +40,6 @@ from ldscene.ldraw.texmap import (
     LineStates,
     Projection,
     drawing_lines,
-    find_image,
     image_problem,
     line_states,
 )
@@ -355,13 +354,11 @@ class Expander:
     def _texmap_states(self, record: Record, tex: _Textures) -> LineStates:
         """TEXMAP's verdict on each drawing line of `record`; images found go into `tex`."""
         parsed = record.parsed
-        folder = record.key.folder
-        data = self.files.data.get(record.container) if record.container else None
         found: dict[str, tuple[str, bytes, str | None] | None] = {}
 
         def problem(name: str) -> str | None:
             if name not in found:
-                found[name] = find_image(name, self.files.library, folder, data)
+                found[name] = self.files.find_image(name, record)
                 if found[name] is not None and found[name][2] is not None:
                     self._image_deps.setdefault(record.key, []).append(found[name][2])
             return image_problem(name, found[name])

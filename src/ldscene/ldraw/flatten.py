@@ -21,7 +21,7 @@ from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.parser import LDrawFile
 from ldscene.ldraw.resolver import FileKind, Files, Record
 from ldscene.ldraw.studs import StudRule, StudStyle, largest_stretch
-from ldscene.ldraw.texmap import ModelViews, find_image, image_problem, model_views
+from ldscene.ldraw.texmap import ModelViews, image_problem, model_views
 
 #: Up to this many instances, the stud rule is given the corners of their boxes (see
 #: `Flattener._choose_studs`).
@@ -335,11 +335,9 @@ class Flattener:
         references drawn without their print are reported once."""
         found = self._views.get(record.key)
         if found is None:
-            data = self.files.data.get(record.container) if record.container else None
-            folder, library = record.key.folder, self.files.library
 
             def problem(name: str) -> str | None:
-                return image_problem(name, find_image(name, library, folder, data))
+                return image_problem(name, self.files.find_image(name, record))
 
             found = self._views[record.key] = model_views(record.parsed, record.children, problem)
             for line, message in found.warnings:

@@ -17,6 +17,7 @@ from ldscene.errors import ModelError
 from ldscene.ldraw.library import Library, Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.model import MissingReference
 from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks, split_lines
+from ldscene.ldraw.texmap import DISK_IMAGE, find_image
 
 #: A line of LDraw: a line type 0-5 followed by a space, or a bare `0`.
 _LDRAW_LINE = re.compile(r"^[ \t\ufeff]*(?:[0-5][ \t]|0[ \t]*$)", re.MULTILINE)
@@ -118,10 +119,22 @@ class Files:
         self.blocks: dict[SourceKey, dict[str, _Block]] = {}
         self.folders: dict[str, FolderIndex] = {}
         self.data: dict[SourceKey, dict[str, bytes]] = {}  # container → `!DATA` name → bytes
+        self.images: set[Path] = set()  # TEXMAP images read from disk outside the library
 
     def disk_files(self) -> tuple[Path, ...]:
-        """The files on disk outside the library read so far (resolved paths, sorted)."""
-        return tuple(sorted({Path(k.path) for k in self.records if k.kind is SourceKind.FS}))
+        """The files on disk outside the library read so far, texture images too (resolved
+        paths, sorted)."""
+        files = {Path(k.path) for k in self.records if k.kind is SourceKind.FS}
+        return tuple(sorted(files | self.images))
+
+    def find_image(self, name: str, record: Record) -> tuple[str, bytes, str | None] | None:
+        """`texmap.find_image` for a TEXMAP line of `record`; an image from disk is one of the
+        model's files."""
+        data = self.data.get(record.container) if record.container else None
+        found = find_image(name, self.library, record.key.folder, data)
+        if found is not None and found[0].startswith(DISK_IMAGE):
+            self.images.add(Path(found[0][len(DISK_IMAGE) :]))
+        return found
 
     def open_root(self, path: Path) -> SourceKey:
         """Read a model file from disk; returns the key of its main model."""

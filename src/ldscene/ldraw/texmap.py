@@ -44,6 +44,8 @@ import numpy as np
 from ldscene.ldraw.library import Library, normalise
 from ldscene.ldraw.parser import LDrawFile
 
+#: How `find_image` names an image it read from disk: this, then its path.
+DISK_IMAGE = "fs:"
 _METHODS = {"PLANAR": 9, "CYLINDRICAL": 10, "SPHERICAL": 11}
 _LIBRARY_FOLDERS = (
     "parts/textures/",
@@ -236,7 +238,7 @@ def find_image(
             found = _find_in(folder / sub if sub else folder, key)
             if found is not None:
                 try:
-                    return f"fs:{found}", found.read_bytes(), None
+                    return f"{DISK_IMAGE}{found}", found.read_bytes(), None
                 except OSError:
                     return None
     if library is not None:

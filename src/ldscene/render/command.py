@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
-from ldscene.inputs import LoadSettings
+from ldscene.inputs import LoadSettings, check_not_a_source
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.render.images import FORMATS, check_output
@@ -287,6 +287,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         paths = output_paths(base, views)
         for path in paths:
             check_output(path)
+            check_not_a_source(path, [req.input_path, *loaded.model.files], "the image")
         written = []
         # All or nothing: each image goes to a temporary file, and they are renamed into
         # place together once every view has rendered (a failure removes them all).

@@ -22,7 +22,7 @@ import numpy as np
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
-from ldscene.inputs import LoadSettings
+from ldscene.inputs import LoadSettings, check_not_a_source
 from ldscene.render.camera import orbit_views
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
@@ -409,6 +409,7 @@ def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
         else contextlib.nullcontext(None)
     ) as executor:
         loaded = req.load.load(req.input_path, on_loaded)
+        check_not_a_source(req.output, [req.input_path, *loaded.model.files], "the animation")
         options = build_options(look, loaded.scene)
         path = make_turntable(
             loaded.model,
