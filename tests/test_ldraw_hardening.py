@@ -250,3 +250,25 @@ def test_text_that_is_not_ldraw_is_refused_with_one_line(tmp_path, text: str) ->
     assert "not an LDraw file" in result.stderr.strip().splitlines()[-1]
     comments = write(tmp_path, "comments.ldr", "0 just a title\n0 // a comment\n")
     assert load_model(comments).n_instances == 0
+
+
+@pytest.mark.parametrize("command", ["info", "parts"])
+def test_a_device_is_refused_not_read_forever(command: str) -> None:
+    """/dev/zero never ends: reading it filled memory until the process was killed (here a
+    child process, its memory capped, so that a regression fails instead of swapping)."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ldscene", command, "/dev/zero"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=cap,
+    )
+    assert result.returncode == 1
+    assert "/dev/zero: not a regular file" in result.stderr and "Traceback" not in result.stderr

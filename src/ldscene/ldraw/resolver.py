@@ -143,6 +143,8 @@ class Files:
             raise ModelError("no such file", path=str(path), hint="check the path")
         if path.is_dir():
             raise ModelError("is a folder, not an LDraw file", path=str(path))
+        if not path.is_file():  # a device or a pipe: it may never end
+            raise ModelError("not a regular file", path=str(path), hint="give an LDraw file")
         try:
             raw = path.read_bytes()
         except OSError as err:
