@@ -394,3 +394,19 @@ def test_ctrl_c_while_path_tracing_is_one_line_and_no_image(tmp_path):
     assert run.returncode == 130, stderr
     assert "Traceback" not in stderr and stderr.strip().splitlines()[-1] == "interrupted"
     assert not out.exists() and not list(tmp_path.glob(".*"))
+
+
+def test_a_ctrl_c_that_mitsuba_caught_ends_the_render():
+    """Mitsuba catches SIGINT inside its render, logs it and returns as usual: the renderer's
+    check after each pass turns that log line into the KeyboardInterrupt it was."""
+    from ldscene.render.path.interrupt import MITSUBA_INTERRUPT, raise_if_interrupted
+    from ldscene.render.path.setup import start
+
+    start()
+    import mitsuba as mi
+
+    raise_if_interrupted(mi)  # nothing caught yet: no error
+    mi.Log(mi.LogLevel.Warn, f"{MITSUBA_INTERRUPT}, winding down..")
+    with pytest.raises(KeyboardInterrupt):
+        raise_if_interrupted(mi)
+    raise_if_interrupted(mi)  # reported once

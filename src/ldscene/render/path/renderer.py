@@ -28,6 +28,7 @@ from ldscene.render.images import image_from_array
 from ldscene.render.meshes import ModelMeshes, Progress
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.path import film
+from ldscene.render.path.interrupt import interrupt_watch, raise_if_interrupted
 from ldscene.render.path.lights import lighting
 from ldscene.render.path.materials import (
     bsdf,
@@ -290,6 +291,7 @@ class PathRenderer:
         import drjit as dr
         import mitsuba as mi
 
+        interrupt_watch(mi)  # before the first pass: a Ctrl-C in it is noticed too
         begin = time.perf_counter()
         frame = self.description.framing(view)
         light = lighting(
@@ -317,6 +319,7 @@ class PathRenderer:
             seed = (self.settings.seed * MAX_SAMPLES + k) % 2**32
             colour = mi.render(scene, spp=1, seed=seed)
             film_sum.add(colour, mi.render(scene, integrator=passes_of, spp=1, seed=seed))
+            raise_if_interrupted(mi)
         layers = film_sum.layers()
         if self.progress:
             self.progress(f"path-tracing {view.name}", 1.0)
