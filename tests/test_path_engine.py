@@ -146,6 +146,21 @@ def test_luminous_part_lights_its_neighbour(tmp_path):
     assert glowing > plain + 5.0, (glowing, plain)
 
 
+@pytest.mark.parametrize("ground", [True, False])
+def test_a_view_from_below_shows_the_underside_not_the_floor_or_the_lamp(tmp_path, ground):
+    """From below, the floor (seen from underneath) would hide the model: the view has none;
+    and the studio's softbox above, which such a view can see, shows as background."""
+    path = model_file(tmp_path, [brick(4)])
+    background = (0.9, 0.91, 0.92)
+    img = path_render(path, View.named("bottom"), ground=ground, background=background)
+    h, w, _ = img.shape
+    centre = img[h // 2 - 10 : h // 2 + 10, w // 2 - 10 : w // 2 + 10, :3].astype(float)
+    assert centre[..., 0].mean() > 25 and centre[..., 0].mean() > centre[..., 2].mean() + 10
+    expected = np.round(np.asarray(background) * 255)
+    corners = img[[0, 0, -1, -1], [0, -1, 0, -1], :3].astype(float)
+    assert np.abs(corners - expected).max() <= 1, corners
+
+
 # ---------------------------------------------------------------------------- determinism
 def test_same_seed_same_png_bytes(tmp_path):
     path = model_file(tmp_path, [brick(4), brick(TRANS_NEON_ORANGE, 0, -24, 0)])

@@ -27,6 +27,9 @@ class Lighting:
     #: Irradiance (linear RGB) an unoccluded upward-facing floor receives: the ground's
     #: brightness with no shadow on it, for the ground's albedo and the shadow catcher.
     open_irradiance: np.ndarray
+    #: A light that is a shape (centre, radius: the studio's softbox sphere), which camera
+    #: rays can hit: it is left out of the picture, which shows the background there.
+    lamp: tuple[np.ndarray, float] | None = None
 
 
 def _rgb(value) -> dict[str, Any]:
@@ -57,9 +60,13 @@ def dome(zenith, horizon, below) -> tuple[np.ndarray, np.ndarray]:
     return image, irradiance
 
 
-def lighting(preset: LightPreset, longitude: float, centre: np.ndarray, scale: float) -> Lighting:
+def lighting(
+    preset: LightPreset, longitude: float, centre: np.ndarray, scale: float, below: bool = False
+) -> Lighting:
     """The emitters of `preset` for a camera at `longitude` (degrees) looking at a model
-    centred at `centre` (GL world) with bounding-box diagonal `scale`."""
+    centred at `centre` (GL world) with bounding-box diagonal `scale`.  `below`: the camera
+    looks up from under a view without floor, and the studio turns upside down with it (its
+    dome's bright zenith and its softbox below), as a photographer would light that side."""
     if preset is LightPreset.DAYLIGHT:
         sky, sky_irradiance = dome((0.22, 0.34, 0.62), (0.55, 0.62, 0.72), (0.12, 0.11, 0.10))
         sun = np.array([1.0, 0.93, 0.82]) * math.pi * 0.85
@@ -78,7 +85,9 @@ def lighting(preset: LightPreset, longitude: float, centre: np.ndarray, scale: f
         )
     environment, ambient = dome((0.75, 0.75, 0.75), (0.22, 0.22, 0.22), (0.08, 0.08, 0.08))
     key = math.pi * 0.75  # irradiance at normal incidence
-    elevation = 50.0
+    elevation = -50.0 if below else 50.0
+    if below:
+        environment = np.ascontiguousarray(environment[::-1])
     distance = 4.0 * max(scale, 1.0)
     radius = 0.35 * distance
     sin2 = (radius / distance) ** 2
@@ -93,5 +102,6 @@ def lighting(preset: LightPreset, longitude: float, centre: np.ndarray, scale: f
                 "emitter": {"type": "area", "radiance": _rgb(key / (math.pi * sin2))},
             },
         },
-        ambient + key * math.sin(math.radians(elevation)),
+        ambient + key * math.sin(math.radians(abs(elevation))),
+        (position, float(radius)),
     )

@@ -22,7 +22,7 @@ from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.render.camera import Framing
-from ldscene.render.description import describe
+from ldscene.render.description import GroundPlane, describe
 from ldscene.render.engines import MAX_SAMPLES, PathSettings
 from ldscene.render.images import image_from_array
 from ldscene.render.meshes import ModelMeshes, Progress
@@ -89,14 +89,20 @@ class Accumulator:
     The sums stay Dr.Jit tensors (a few milliseconds a pass; numpy copies took ~0.3 s).
     """
 
-    def __init__(self, dr) -> None:
+    def __init__(self, dr, lamp: tuple[np.ndarray, float] | None = None) -> None:
         self.dr = dr
+        self.lamp = lamp  # a light's sphere (centre, radius) that counts as a miss
         self.colour = self.surface = self.hits = None
         self.passes = 0
 
     def add(self, colour, surface) -> None:
         dr = self.dr
-        hit = dr.select(surface[..., 9] > 0, 1.0, 0.0)
+        hit = surface[..., 9] > 0
+        if self.lamp is not None:
+            centre, radius = self.lamp
+            offset = [surface[..., 6 + i] - float(centre[i]) for i in range(3)]
+            hit &= offset[0] ** 2 + offset[1] ** 2 + offset[2] ** 2 > (radius * 1.01) ** 2
+        hit = dr.select(hit, 1.0, 0.0)
         # Fireflies (rare paths through glass or off chrome that carry huge radiance) are
         # clamped, as Cycles' "clamp" does: a little energy lost for far less noise.
         colour = dr.minimum(colour[..., :3], FIREFLY_CLAMP) * hit[..., None]
@@ -212,9 +218,10 @@ class PathRenderer:
             shapes[f"mesh{i}"] = shape
         return shapes
 
-    def _ground(self, mi, open_irradiance: np.ndarray) -> dict[str, Any]:
+    def _ground(
+        self, mi, ground: GroundPlane | None, open_irradiance: np.ndarray
+    ) -> dict[str, Any]:
         """The floor, its albedo chosen so that unshadowed it shows about the background."""
-        ground = self.description.ground
         if ground is None:
             return {}
         albedo = self._floor_albedo(open_irradiance)
@@ -294,10 +301,19 @@ class PathRenderer:
         interrupt_watch(mi)  # before the first pass: a Ctrl-C in it is noticed too
         begin = time.perf_counter()
         frame = self.description.framing(view)
+        # A camera below the floor would see only its underside: the view has no floor.
+        ground = self.description.ground
+        if ground is not None and frame.position[1] <= ground.y:
+            ground = None
+        below = ground is None and frame.position[1] < self.description.centre[1]
         light = lighting(
-            self.settings.light, view.longitude, self.description.centre, self.description.scale
+            self.settings.light,
+            view.longitude,
+            self.description.centre,
+            self.description.scale,
+            below,
         )
-        shapes = {**self._shapes(mi), **self._ground(mi, light.open_irradiance)}
+        shapes = {**self._shapes(mi), **self._ground(mi, ground, light.open_irradiance)}
         scene = mi.load_dict(
             {
                 "type": "scene",
@@ -312,7 +328,7 @@ class PathRenderer:
         begin = time.perf_counter()
         passes = self.settings.samples
         passes_of = mi.load_dict({"type": "aov", "aovs": SURFACE_PASSES})
-        film_sum = Accumulator(dr)
+        film_sum = Accumulator(dr, light.lamp)
         for k in range(passes):
             if self.progress:
                 self.progress(f"path-tracing {view.name}", k / passes)
@@ -327,14 +343,21 @@ class PathRenderer:
 
         begin = time.perf_counter()
         to_sensor = scene.sensors()[0].world_transform().inverse()
-        image = self._develop(layers, light.open_irradiance, view.aperture is not None, to_sensor)
+        image = self._develop(
+            layers, ground, light.open_irradiance, view.aperture is not None, to_sensor
+        )
         self.timings[f"denoise:{view.name}"] = time.perf_counter() - begin
         return image
 
     def _develop(
-        self, layers: FilmLayers, open_irradiance: np.ndarray, through_lens: bool, to_sensor
+        self,
+        layers: FilmLayers,
+        ground: GroundPlane | None,
+        open_irradiance: np.ndarray,
+        through_lens: bool,
+        to_sensor,
     ) -> np.ndarray:
-        """Film layers -> RGBA uint8."""
+        """Film layers -> RGBA uint8 (`ground`: the view's floor, if it has one)."""
         colour, coverage, position = layers.colour, layers.coverage, layers.position
         if self.settings.denoise:
             colour = self._denoise(layers, through_lens, to_sensor)
@@ -342,14 +365,14 @@ class PathRenderer:
                 coverage = film.denoise_coverage(coverage)
         straight = colour / np.maximum(coverage, 1e-4)[..., None]
         display = film.filmic(straight)
-        ground = self.description.ground
         if ground is None:
             visible = coverage
         else:
             where = position
             visible = film.floor_visibility(where, coverage, ground)
         if self.options.transparent:
-            return self._transparent(display, visible, where if ground else None, open_irradiance)
+            floor = (ground, where) if ground else None
+            return self._transparent(display, visible, floor, open_irradiance)
         background = srgb_to_linear(self.options.background)
         mixed = display * visible[..., None] + background * (1.0 - visible[..., None])
         rgb = film.encode_srgb(mixed)
@@ -375,15 +398,16 @@ class PathRenderer:
         self,
         display: np.ndarray,
         visible: np.ndarray,
-        where: np.ndarray | None,
+        floor: tuple[GroundPlane, np.ndarray] | None,
         open_irradiance: np.ndarray,
     ) -> np.ndarray:
-        """Alpha output: the model opaque, the floor reduced to its shadow (black, alpha)."""
-        ground = self.description.ground
-        if ground is None or where is None:
+        """Alpha output: the model opaque, the floor (the view's ground plane and each pixel's
+        surface position) reduced to its shadow (black, alpha)."""
+        if floor is None:
             model = visible
             shadow = np.zeros_like(visible)
         else:
+            ground, where = floor
             height = where[..., 1] - ground.y
             model = visible * np.clip((height - 0.1) / 0.4, 0.0, 1.0)
             open_radiance = self._floor_albedo(open_irradiance) * open_irradiance / math.pi
