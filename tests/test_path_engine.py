@@ -72,6 +72,42 @@ def test_trans_orange_in_front_of_white_is_orange(tmp_path, engine):
     assert sat >= 0.5 * ref_sat, (sat, ref_sat)
 
 
+def test_a_trans_orange_panel_is_orange_not_yellow(tmp_path):
+    """One sheet (two interfaces, where a hollow brick's walls have four) in front of white:
+    the tone curve used to roll red off while green still climbed, turning it yellow (40°
+    here, 48° on Ice Station Odyssey's dome, against LDConfig's 28°)."""
+    wall = [brick(15, x, y, 60) for x in (-80, 0, 80) for y in (0, -24, 24)]
+    panel = brick(TRANS_NEON_ORANGE, 0, 0, 0, "4865b.dat")
+    opts = dict(ground=False, background=(1.0, 1.0, 1.0))
+    img = path_render(model_file(tmp_path, [panel, *wall]), View.named("front"), **opts)
+    pixels = img[..., :3].reshape(-1, 3).astype(float)
+    coloured = pixels[pixels.max(axis=1) - pixels.min(axis=1) > 60]  # the panel, not the wall
+    assert len(coloured) > 200
+    hue, sat, _ = hsv(coloured.mean(axis=0))
+    ref_hue, ref_sat, _ = hsv((0xFF, 0x80, 0x0D))
+    assert hue_distance(hue, ref_hue) <= 8.0, (hue * 360, ref_hue * 360)
+    assert sat >= 0.5 * ref_sat, (sat, ref_sat)
+
+
+def test_glow_in_the_dark_keeps_its_colour(tmp_path):
+    """Glow_In_Dark_Opaque (21, #E0FFB0) glows, but still reads as pale green, not a white
+    blob."""
+    img = path_render(model_file(tmp_path, [brick(21)]), View.named("front"), ground=False)
+    h, w, _ = img.shape
+    face = img[int(h * 0.45) : int(h * 0.6), int(w * 0.4) : int(w * 0.6), :3]
+    hue, sat, _ = hsv(face.reshape(-1, 3).mean(axis=0))
+    assert hue_distance(hue, hsv((0xE0, 0xFF, 0xB0))[0]) <= 25.0 and sat >= 0.25, (hue, sat)
+
+
+def test_a_white_baseplate_stands_out_from_the_floor(tmp_path):
+    plate = brick(15, 0, 0, 0, "3811.dat")
+    img = path_render(model_file(tmp_path, [plate, brick(4, 0, -24, 0)]), View.named("iso"))
+    h, w, _ = img.shape
+    on_plate = img[int(h * 0.6) : int(h * 0.7), int(w * 0.45) : int(w * 0.55), :3].mean()
+    floor = img[int(h * 0.93) :, int(w * 0.4) : int(w * 0.6), :3].mean()
+    assert on_plate > floor + 15, (on_plate, floor)
+
+
 @pytest.mark.parametrize("engine", ["path", "raster"])
 def test_milky_white_hides_a_dark_wall_that_trans_clear_shows(tmp_path, engine):
     # LDConfig's ALPHA is opacity: Milky White (ALPHA 240) is nearly opaque, Trans-Clear
@@ -262,13 +298,15 @@ def test_cli_bad_engine_options_are_one_line(tmp_path, args, message):
     assert not out.exists() and not list(tmp_path.glob(".*"))
 
 
-def test_only_glass_is_refused(tmp_path):
+def test_a_model_of_glass_only_renders(tmp_path):
+    """A canopy or a glass brick on its own: the path engine used to refuse it."""
     path = model_file(tmp_path, [brick(TRANS_NEON_ORANGE), brick(47, 0, -24, 0)])
-    out = tmp_path / "glass.png"
-    result = CliRunner().invoke(cli, ["render", str(path), "-o", str(out), "--engine", "path"])
-    assert result.exit_code == 1
-    assert "only of transparent parts" in result.output
-    assert not out.exists()
+    img = path_render(path, View.named("front"), ground=False, background=(1.0, 1.0, 1.0))
+    h, w, _ = img.shape
+    hue, sat, _ = hsv(
+        img[int(h * 0.6) : int(h * 0.7), int(w * 0.4) : int(w * 0.6), :3].mean((0, 1))
+    )
+    assert hue_distance(hue, hsv((0xFF, 0x80, 0x0D))[0]) <= 15.0 and sat > 0.4, (hue, sat)
 
 
 def test_aperture_without_focus_is_a_scene_error(tmp_path):

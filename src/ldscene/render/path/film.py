@@ -21,20 +21,31 @@ FADE_END = 3.0
 FLOOR_TOLERANCE = 0.5
 
 
-def filmic(linear: np.ndarray) -> np.ndarray:
-    """ACES filmic approximation: exposed linear radiance -> display-linear 0..1."""
-    x = np.maximum(linear * EXPOSURE, 0.0)
+def _aces(x: np.ndarray) -> np.ndarray:
     return np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
 
 
+def filmic(linear: np.ndarray) -> np.ndarray:
+    """ACES filmic approximation: exposed linear radiance (..., 3) -> display-linear 0..1.
+
+    The curve is applied to each pixel's brightest channel and the pixel scaled by it, which
+    keeps its hue: applied channel by channel, it turned a bright trans-neon-orange panel
+    yellow (red rolls off while green still climbs)."""
+    x = np.maximum(np.asarray(linear) * EXPOSURE, 0.0)
+    peak = x.max(axis=-1, keepdims=True)
+    return x * (_aces(peak) / np.maximum(peak, 1e-9))
+
+
 def inverse_filmic(display: np.ndarray) -> np.ndarray:
-    """Radiance that `filmic` maps to `display` (display-linear, below the curve's limit)."""
+    """Radiance that `filmic` maps to `display` (..., 3) (display-linear, below the curve's
+    limit)."""
     y = np.clip(np.asarray(display, np.float64), 0.0, 0.999)
+    peak = y.max(axis=-1, keepdims=True)
     a, b, c, d, e = 2.51, 0.03, 2.43, 0.59, 0.14
-    # y (c x^2 + d x + e) = a x^2 + b x  ->  (a - c y) x^2 + (b - d y) x - e y = 0
-    qa, qb, qc = a - c * y, b - d * y, -e * y
+    # p (c x^2 + d x + e) = a x^2 + b x  ->  (a - c p) x^2 + (b - d p) x - e p = 0
+    qa, qb, qc = a - c * peak, b - d * peak, -e * peak
     x = (-qb + np.sqrt(qb * qb - 4 * qa * qc)) / (2 * qa)
-    return x / EXPOSURE
+    return y * (x / np.maximum(peak, 1e-9)) / EXPOSURE
 
 
 def encode_srgb(linear: np.ndarray) -> np.ndarray:

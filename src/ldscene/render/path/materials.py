@@ -26,8 +26,10 @@ PLASTIC_IOR = 1.54
 GLASS_IOR = 1.58
 #: Texels on a side of the grain texture; grains are one texel, mapped at their LDraw size.
 GRAIN_TEXELS = 256
-#: Emitted radiance per unit of LDConfig LUMINANCE (0..1), times the colour.
-GLOW_RADIANCE = 80.0
+#: Emitted radiance per unit of LDConfig LUMINANCE (0..1), times the colour: glow-in-the-dark
+#: colours (LUMINANCE 15) glow about as bright as a lit white face, so that they keep their
+#: colour and shape under the lights (80 made shapeless white blobs) and light what is close.
+GLOW_RADIANCE = 32.0
 #: LDraw units per unit of LDConfig's grain SIZE/MINSIZE: LDConfig's sizes make 1-3 LDU
 #: grains, coarser than real speckle and glitter look at brick scale.
 GRAIN_SCALE = 0.5

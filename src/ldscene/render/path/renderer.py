@@ -46,8 +46,11 @@ MAX_DEPTH = 12
 FIREFLY_CLAMP = 6.0
 #: The surface passes (Mitsuba AOVs) of each camera ray, for OIDN and compositing.
 SURFACE_PASSES = "albedo:albedo,normal:sh_normal,position:position,depth:depth"
+#: The unshadowed floor's brightness (display-linear) against the background's: a white
+#: baseplate on a floor as light as the background all but vanished.
+FLOOR_SHADE = 0.72
 #: With --transparent, the floor's darkening below this share is dropped (not a shadow).
-SHADOW_FLOOR = 0.04
+SHADOW_FLOOR = 0.1
 #: The film a 35 mm camera has, for depth of field from an f-number (24 mm tall).
 FILM_HEIGHT_MM = 24.0
 #: LDraw units per millimetre.
@@ -150,12 +153,6 @@ class PathRenderer:
         self.warnings: list[str] = []
         self._world: list[WorldMesh] | None = None
         self._mitsuba_shapes: dict[str, Any] | None = None
-        if all(self.description.appearance(m.code).transparent for m in self._world_meshes()):
-            raise LdsceneError(
-                "the path engine cannot render a model made only of transparent parts",
-                path=getattr(self.meshes.model, "name", None),
-                hint="add an opaque part, or use --engine raster",
-            )
 
     def __enter__(self) -> PathRenderer:
         return self
@@ -221,7 +218,7 @@ class PathRenderer:
     def _ground(
         self, mi, ground: GroundPlane | None, open_irradiance: np.ndarray
     ) -> dict[str, Any]:
-        """The floor, its albedo chosen so that unshadowed it shows about the background."""
+        """The floor, its albedo from `_floor_albedo`."""
         if ground is None:
             return {}
         albedo = self._floor_albedo(open_irradiance)
@@ -240,7 +237,9 @@ class PathRenderer:
         }
 
     def _floor_albedo(self, open_irradiance: np.ndarray) -> np.ndarray:
-        target = film.inverse_filmic(srgb_to_linear(self.options.background))
+        """The floor's albedo: unshadowed, a shade darker than the background it fades into
+        (`FLOOR_SHADE`), so that white parts on it stand out as they do in the raster engine."""
+        target = film.inverse_filmic(srgb_to_linear(self.options.background) * FLOOR_SHADE)
         return np.clip(target * math.pi / np.maximum(open_irradiance, 1e-6), 0.02, 0.8)
 
     def _sensor(self, mi, view: View, frame: Framing) -> dict[str, Any]:
@@ -413,8 +412,8 @@ class PathRenderer:
             open_radiance = self._floor_albedo(open_irradiance) * open_irradiance / math.pi
             floor_open = film.filmic(open_radiance)
             lit = display.mean(axis=-1) / max(float(floor_open.mean()), 1e-4)
-            # Below SHADOW_FLOOR the floor counts as unshadowed: the dome's own falloff and
-            # the tone curve leave a few percent everywhere.
+            # Below SHADOW_FLOOR the floor counts as unshadowed: the softbox's falloff across
+            # the floor leaves up to about 9 % at its far corners.
             darkening = (1.0 - lit - SHADOW_FLOOR) / (1.0 - SHADOW_FLOOR)
             shadow = np.clip(darkening, 0.0, 1.0) * (visible - model)
         alpha = np.clip(model + shadow, 0.0, 1.0)
