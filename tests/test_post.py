@@ -122,7 +122,7 @@ def test_post_folder_from_a_scene(tmp_path):
 
 
 def test_model_without_cameras_uses_auto_views(tmp_path):
-    model = write(tmp_path, "brick.ldr", "0 brick\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    model = write(tmp_path, "my-brick.ldr", "0 A Red Brick\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
     out = tmp_path / "kit"
     result = post(
         [
@@ -135,7 +135,7 @@ def test_model_without_cameras_uses_auto_views(tmp_path):
             "--image-format",
             "png",
             "--url-prefix",
-            "https://example.org/kit/",
+            "https://example.org/my kit/",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -147,9 +147,10 @@ def test_model_without_cameras_uses_auto_views(tmp_path):
         "04-top.png",
     ]
     md = (out / "post.md").read_text()
-    assert md.startswith("# Brick\n")
-    assert "![Three-quarter view](https://example.org/kit/01-iso.png)" in md
-    assert "[img]https://example.org/kit/04-top.png[/img]" in (out / "post.bbcode.txt").read_text()
+    assert md.startswith("# A Red Brick\n")  # the model's title line, not its file name
+    assert "![Three-quarter view](https://example.org/my%20kit/01-iso.png)" in md
+    bbcode = (out / "post.bbcode.txt").read_text()
+    assert "[img]https://example.org/my%20kit/04-top.png[/img]" in bbcode
     assert 'src="01-iso.png"' in (out / "post.html").read_text()  # the preview stays local
 
 

@@ -214,7 +214,9 @@ class Flattener:
         else:
             check_instances(self.files, root.source, self._placed_view)
             placed = self._walk(root.source)
-        return self._model(placed, root.display, root.parsed.name or Path(root.display).name)
+        model = self._model(placed, root.display, root.parsed.name or Path(root.display).name)
+        model.title = root.parsed.title
+        return model
 
     def flatten_reference(self, source: Source, name: str) -> Model:
         """What a model file's line `1 16 0 0 0 1 0 0 0 1 0 0 0 1 <name>` places, resolved to

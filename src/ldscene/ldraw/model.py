@@ -87,6 +87,7 @@ class Model:
     # The files on disk outside the library it was read from (a scene: the scene file too),
     # resolved: what `ldscene view` watches to show the model again when one changes.
     files: tuple[Path, ...] = ()
+    title: str = ""  # the main file's title line ("Blizzard Baron"), "" if it has none
 
     def __post_init__(self) -> None:
         self.leaf = np.asarray(self.leaf, np.int32).reshape(-1)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 from ldscene.post.content import LDRAW_URL, LICENCE_URL, PostContent
 from ldscene.wording import plural
 
 
 def _url(prefix: str, name: str) -> str:
+    """`name` under `prefix`, its spaces and other characters a link cannot hold
+    percent-encoded (a Markdown image link ends at a space)."""
     if not prefix:
         return name
-    return prefix if prefix.endswith("/") and not name else prefix.rstrip("/") + "/" + name
+    url = prefix if prefix.endswith("/") and not name else prefix.rstrip("/") + "/" + name
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def _summary_sentence(post: PostContent) -> str:

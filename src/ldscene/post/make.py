@@ -73,7 +73,11 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
         RenderRequest(input_path=req.input_path, width=width, height=height, engine=req.engine),
         scene,
     )
-    title = (getattr(scene, "title", "") or "").strip() or caption_for(req.input_path.stem)
+    title = (
+        (getattr(scene, "title", "") or "").strip()
+        or model.title.strip()
+        or caption_for(req.input_path.stem)
+    )
     description = (getattr(scene, "description", "") or "").strip()
 
     out = req.output
