@@ -294,3 +294,23 @@ def test_a_renumbered_part_is_listed_under_its_number_today(tmp_path):
     assert sorted(lines) == ["109", "87695"]
     assert lines["87695"].quantity == 2 and not lines["87695"].description.startswith("~")
     assert lines["109"].description.startswith("~Moved to 2910")
+
+
+def test_a_colour_the_model_defines_is_listed_under_its_own_code_and_no_shop_colour(tmp_path):
+    """A file that redefines code 4 for its later lines: two lots of 3001, both code 4 as
+    written (not the loader's private number), and only LDConfig's Red gets BrickLink's 5."""
+    model_file = tmp_path / "ov.ldr"
+    model_file.write_text(
+        "0 t\n1 4 0 24 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 !COLOUR NotRed CODE 4 VALUE #0000FF EDGE #000000\n"
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    lines = bom.bill_of_materials(load_model(model_file))
+    assert [(b.part, b.colour, b.colour_name, b.quantity) for b in lines] == [
+        ("3001", 4, "Red", 1),
+        ("3001", 4, "NotRed", 1),
+    ]
+    shop = bom.to_bricklink(lines)
+    colours = [item.findtext("COLOR") for item in ET.fromstring(shop.text)]
+    assert sorted(colours, key=str) == sorted(["5", None], key=str)
+    assert shop.unmapped == [(4, "NotRed")]

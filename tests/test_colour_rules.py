@@ -76,15 +76,24 @@ def test_the_edge_code_reads_back_as_the_edge_colour() -> None:
     assert table.get(int(resolve_codes(np.array([16]), 4)[0])).rgb == red.rgb
 
 
-def test_a_models_own_colour_takes_a_free_code_or_a_private_one_on_a_clash() -> None:
+def test_a_models_own_colour_is_drawn_through_a_private_code() -> None:
+    """A file's `!COLOUR` that LDConfig holds as it is keeps its code; any other definition
+    (a clash, or a code LDConfig lacks) gets a private code, the same for the same definition,
+    that reads back as the code the file wrote."""
     table = ColourTable()
+    table.add_meta("!COLOUR Red CODE 4 VALUE #C91A09 EDGE #333333")
     pink = parse_colour_line("!COLOUR Pink CODE 4 VALUE #FF00FF EDGE #000000", table)
     red = parse_colour_line("!COLOUR Red CODE 4 VALUE #C91A09 EDGE #333333", table)
-    assert pink is not None and red is not None
-    assert table.define(red) == 4 and table.define(red) == 4  # the same definition again
-    private = table.define(pink)
-    assert private >= PRIVATE_COLOUR_BASE
+    green = parse_colour_line("!COLOUR Green CODE 900 VALUE #00FF00 EDGE #000000", table)
+    assert pink is not None and red is not None and green is not None
+    assert table.define(red) == 4
+    private, new = table.define(pink), table.define(green)
+    assert private >= PRIVATE_COLOUR_BASE and new >= PRIVATE_COLOUR_BASE and private != new
+    assert table.define(pink) == private  # the same definition again
     assert table.get(4).name == "Red" and table.get(private).name == "Pink"
+    assert 900 not in table  # outside the file that defines it, 900 means nothing
+    assert table.written_code(private) == 4 and table.written_code(new) == 900
+    assert table.written_code(4) == 4
 
 
 def test_direct_colours_read_as_ldview_reads_them():

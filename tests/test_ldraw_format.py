@@ -223,6 +223,29 @@ def test_local_colour_holds_from_its_line_on_in_lines_parts_and_sub_models(tmp_p
     }
 
 
+def test_a_colour_a_sub_model_defines_is_unknown_to_its_parent(tmp_path):
+    """A code LDConfig lacks, defined in a sub-model, means nothing in the file that places
+    it: its line there is an unknown colour (magenta, a warning), whatever was placed first."""
+    write(
+        tmp_path,
+        "m.mpd",
+        """0 FILE main.ldr
+1 4 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr
+1 600 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat
+0 FILE sub.ldr
+0 !COLOUR SubOnly CODE 600 VALUE #00FFFF EDGE #000000
+1 600 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat
+""",
+    )
+    model = load_model(tmp_path / "m.mpd")
+    names = {
+        model.leaves[int(leaf)].name: model.colours.get(int(code)).name
+        for leaf, code in zip(model.leaf, model.colour)
+    }
+    assert names == {"3003.dat": "SubOnly", "3001.dat": "Unknown 600"}
+    assert any("m.mpd:3: unknown colour code 600" in w for w in model.warnings), model.warnings
+
+
 def _cylinder_normals_point_out(geometry) -> bool:
     normals = triangle_normals(geometry.triangles.astype(np.float64))
     centres = geometry.triangles.mean(axis=1)

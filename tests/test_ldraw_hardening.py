@@ -102,7 +102,8 @@ def test_bad_colour_lines_in_a_model_load(tmp_path: Path) -> None:
         "1 500 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
     )
     loaded = load_model(model)
-    assert loaded.colours.get(500).rgb == pytest.approx((0x11 / 255, 0x22 / 255, 0x33 / 255))
+    colour = loaded.colours.get(int(loaded.colour[0]))  # the file's own 500
+    assert colour.rgb == pytest.approx((0x11 / 255, 0x22 / 255, 0x33 / 255))
 
 
 def test_info_json_is_strict_json_even_when_placements_overflow(tmp_path: Path) -> None:

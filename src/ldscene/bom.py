@@ -47,7 +47,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
@@ -68,9 +68,10 @@ _OMR_EMBEDDED = re.compile(r"^\d+(?:-\d+)? - (?P<part>\S+)$")
 class BomLine:
     part: str  # LDraw part id without .dat ("3001", "3626bp01")
     description: str
-    colour: int  # LDraw colour code
+    colour: int  # LDraw colour code, as the model's files write it
     colour_name: str
     quantity: int
+    own_colour: bool = False  # defined by the model's own `!COLOUR`: no shop colour for it
 
 
 def part_id(name: str) -> str:
@@ -104,16 +105,15 @@ def bill_of_materials(model: Model) -> list[BomLine]:
         leaf = model.leaves[leaf_index]
         name = model.colours.get(code).name.replace("_", " ")
         description = " ".join(leaf.description.split())  # LDraw pads sizes: "Brick  2 x  4"
-        lines.append(BomLine(part_id(leaf.name), description, code, name, count))
+        written = model.colours.written_code(code)
+        line = BomLine(part_id(leaf.name), description, written, name, count, written != code)
+        lines.append(line)
     # Two leaves can share a part id (same file found in two places): merge them.
-    merged: dict[tuple[str, int], BomLine] = {}
+    merged: dict[tuple[str, int, str], BomLine] = {}
     for line in lines:
-        key = (line.part.lower(), line.colour)
+        key = (line.part.lower(), line.colour, line.colour_name)
         if key in merged:
-            old = merged[key]
-            line = BomLine(
-                old.part, old.description, old.colour, old.colour_name, old.quantity + line.quantity
-            )
+            line = replace(line, quantity=merged[key].quantity + line.quantity)
         merged[key] = line
     return sorted(merged.values(), key=lambda b: (_natural(b.part), b.colour))
 
@@ -154,8 +154,13 @@ def to_csv(lines: list[BomLine]) -> str:
     return out.getvalue()
 
 
+def _shop_colour(line: BomLine, table: dict[int, tuple[int, str]]) -> tuple[int, str] | None:
+    """A shop's (id, name) for a line's colour; None for a colour the model defines itself."""
+    return None if line.own_colour else table.get(line.colour)
+
+
 def _unmapped(lines: list[BomLine], table: dict[int, tuple[int, str]]) -> list[tuple[int, str]]:
-    return sorted({(b.colour, b.colour_name) for b in lines if b.colour not in table})
+    return sorted({(b.colour, b.colour_name) for b in lines if _shop_colour(b, table) is None})
 
 
 class ShopList(NamedTuple):
@@ -173,7 +178,7 @@ def to_rebrickable(lines: list[BomLine]) -> ShopList:
     table = rebrickable_colours()
     quantities: dict[tuple[str, int], int] = {}
     for b in lines:
-        colour = table.get(b.colour, (REBRICKABLE_ANY_COLOUR, ""))[0]
+        colour = (_shop_colour(b, table) or (REBRICKABLE_ANY_COLOUR, ""))[0]
         key = (shop_part_id(b.part), colour)
         quantities[key] = quantities.get(key, 0) + b.quantity
     out = io.StringIO()
@@ -190,7 +195,8 @@ def to_bricklink(lines: list[BomLine]) -> ShopList:
     quantities: dict[tuple[str, int | None], int] = {}
     reduced: set[str] = set()
     for b in lines:
-        colour = table[b.colour][0] if b.colour in table else None
+        found = _shop_colour(b, table)
+        colour = found[0] if found else None
         item = bricklink_part_id(b.part)
         if item != shop_part_id(b.part):
             reduced.add(shop_part_id(b.part))

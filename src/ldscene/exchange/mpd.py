@@ -251,8 +251,9 @@ def _custom_colours(
     model: Model, inline: list[tuple[str, Leaf]], library
 ) -> tuple[dict[int, int], list[str]]:
     """Colours LDConfig does not define get a `!COLOUR` line in the main block.  The loader
-    keeps a model's private redefinitions of standard codes at codes beyond LDraw's range;
-    those are renumbered into free codes here.  Returns (renumbering, the meta lines)."""
+    keeps a model's own definitions at private codes beyond LDraw's range; each is written
+    under the code its file gave it where that is free, else under a free code from 20000.
+    Returns (renumbering, the meta lines)."""
     colours = model.colours
     standard = _standard_codes(library)
     used = {int(c) for c in model.colour}
@@ -265,10 +266,14 @@ def _custom_colours(
     taken = used | (standard or set()) | set(colours.colours)
     free = 20000
     for code in sorted(c for c in used if c >= PRIVATE_COLOUR_BASE and c in colours.colours):
-        while free in taken:
-            free += 1
-        renumber[code] = free
-        taken.add(free)
+        written = colours.written_code(code)
+        if written not in taken:  # the code its file gave it, where nothing else uses it
+            renumber[code] = written
+        else:
+            while free in taken:
+                free += 1
+            renumber[code] = free
+        taken.add(renumber[code])
     custom = sorted(
         c
         for c in used

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import warnings
@@ -18,8 +19,9 @@ UNKNOWN_RGB = (1.0, 0.0, 1.0)
 #: LDraw's direct colours: 0x2RRGGBB is a solid colour, 0x3/0x4/0x5 are dithered forms.
 DIRECT_COLOUR = 0x2000000
 _LAST_DIRECT = 0x5FFFFFF
-#: Codes handed to a model file's `!COLOUR` that clashes with the table (`ColourTable.define`).
+#: Codes from here up are handed to model files' own `!COLOUR` definitions (`ColourTable.define`).
 PRIVATE_COLOUR_BASE = 0x6000000
+_PRIVATE_CODES = itertools.count(PRIVATE_COLOUR_BASE)  # process-wide: see `define`
 
 _FINISHES = ("CHROME", "PEARLESCENT", "RUBBER", "MATTE_METALLIC", "METAL")
 
@@ -115,19 +117,28 @@ class ColourTable:
             self.colours[colour.code] = colour
 
     def define(self, colour: Colour) -> int:
-        """Add a model file's own `!COLOUR` definition and return the code to draw it with.
+        """A model file's own `!COLOUR` definition: the code to draw it with.
 
-        A code the table holds with another definition keeps that one for the rest of the
-        model: this file's colour gets a private code (above `PRIVATE_COLOUR_BASE`) instead,
-        which the file's remap sends its lines to.
+        A definition the table holds already (LDConfig's own) is drawn as its code; any other
+        gets a private code above `PRIVATE_COLOUR_BASE` (the same one for the same
+        definition), which the file's `ColourScope` sends its lines to from the definition's
+        line on: elsewhere the code keeps LDConfig's meaning, or none.  Private codes are
+        unique in the process, so tables of several loads (a scene's) merge without clashes.
         """
-        existing = self.colours.get(colour.code)
-        if existing is None or existing == colour:
-            self.colours[colour.code] = colour
+        if self.colours.get(colour.code) == colour:
             return colour.code
-        private = PRIVATE_COLOUR_BASE + len(self.colours)
+        for code, known in self.colours.items():
+            if code >= PRIVATE_COLOUR_BASE and known == colour:
+                return code
+        private = next(_PRIVATE_CODES)
         self.colours[private] = colour
         return private
+
+    def written_code(self, code: int) -> int:
+        """`code` as the model's files write it: a private code's own (`define`)."""
+        if code >= PRIVATE_COLOUR_BASE and code in self.colours:
+            return self.colours[code].code
+        return code
 
     def __contains__(self, code: int) -> bool:
         return code in self.colours or is_direct(code)

@@ -576,11 +576,3 @@ class Flattener:
                 starts.append(line)
                 remaps.append(items)
         return ColourScope(tuple(starts), tuple(remaps))
-        remap = dict(remap)
-        for text in parsed.colour_meta:
-            colour = parse_colour_line(text, self.colours)
-            if colour is not None:
-                drawn_as = self.colours.define(colour)
-                if drawn_as != colour.code:
-                    remap[colour.code] = drawn_as
-        return remap

@@ -93,8 +93,19 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
         "missing_refs": [
             {"name": m.name, "path": m.path, "line": m.line} for m in dict.fromkeys(model.missing)
         ],
-        "colours": {str(c): model.colours.name(c) for c in colours_used},
+        "colours": _colour_names(model, colours_used),
     }
+
+
+def _colour_names(model: Model, codes: list[int]) -> dict[str, str]:
+    """Code (as the files write it) → name; a code the model redefines for some of its lines
+    names both colours ("Red / My_Pink")."""
+    names: dict[str, list[str]] = {}
+    for code in codes:
+        found = names.setdefault(str(model.colours.written_code(code)), [])
+        if model.colours.name(code) not in found:
+            found.append(model.colours.name(code))
+    return {code: " / ".join(found) for code, found in names.items()}
 
 
 def parts_around(model: Model, point, margin: float = 1.0) -> np.ndarray:

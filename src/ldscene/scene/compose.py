@@ -225,27 +225,14 @@ class Composer(Landing):
         return model
 
     def adopt_colours(self, model: Model) -> Model:
-        """Bring a file's own `!COLOUR` definitions into the scene's colour table.
-
-        Each loaded file has its own table; codes it defined privately are copied over, and
-        renumbered when another file already used the same private code for another colour.
-        """
+        """Bring a file's own `!COLOUR` definitions into the scene's colour table (each loaded
+        file has its own table; the private codes they hand out are unique in the process:
+        `ColourTable.define`)."""
         table = self.sources.colours
-        if model.colours is table or not model.n_instances:
-            return model
-        colour = model.colour.copy()
-        for code in np.unique(model.colour):
-            code = int(code)
-            theirs = model.colours.colours.get(code)
-            if theirs is None or table.colours.get(code) == theirs:
-                continue
-            if code not in table.colours:
-                table.colours[code] = theirs
-                continue
-            new = max(max(table.colours), 0x6000000) + 1
-            table.colours[new] = theirs
-            colour[model.colour == code] = new
-        return model.select(slice(None), colour=colour)
+        if model.colours is not table:
+            for code, colour in model.colours.colours.items():
+                table.colours.setdefault(code, colour)
+        return model
 
     # -- placements --------------------------------------------------------------------------
     def placement(
