@@ -184,3 +184,23 @@ def test_disk_files_are_the_files_read_outside_the_library(tmp_path: Path) -> No
     Flattener(files, Expander(files), colours).flatten(files.open_root(root))
     expected = [(tmp_path / name).resolve() for name in ("main.ldr", "pair.mpd", "tri.dat")]
     assert files.disk_files() == tuple(sorted(expected))
+
+
+def test_a_file_in_a_sub_folder_of_the_model_is_found(tmp_path):
+    """`sub\\inner.ldr` (LDraw's separator, any case) is the model folder's `sub/inner.ldr`;
+    `..` cannot leave the folder."""
+    from ldscene.ldraw import load_model
+
+    (tmp_path / "m" / "Sub").mkdir(parents=True)
+    write(tmp_path / "m" / "Sub", "Inner.ldr", "0 inner\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 3004.dat\n")
+    write(tmp_path, "outside.ldr", "0 outside\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 3004.dat\n")
+    model_file = write(
+        tmp_path / "m",
+        "up.ldr",
+        "0 up\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 sub\\inner.ldr\n"
+        "1 1 40 0 0 1 0 0 0 1 0 0 0 1 SUB/INNER.LDR\n"
+        "1 2 80 0 0 1 0 0 0 1 0 0 0 1 ..\\outside.ldr\n",
+    )
+    model = load_model(model_file)
+    assert sorted(model.colour.tolist()) == [1, 4]
+    assert [m.name for m in model.missing] == ["..\\outside.ldr"]

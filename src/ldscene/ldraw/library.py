@@ -39,6 +39,20 @@ class SourceKind(Enum):
     MPD = "mpd"  # a `0 FILE` block of an MPD file on disk
 
 
+def find_in_folder(folder: Path, key: str) -> Path | None:
+    """The file `key` (lower case, may hold `/`) under `folder`, matched case-insensitively."""
+    current = folder
+    for part in key.split("/"):
+        try:
+            entries = {e.lower(): e for e in os.listdir(current)}
+        except OSError:
+            return None
+        if part not in entries:
+            return None
+        current = current / entries[part]
+    return current if current.is_file() else None
+
+
 @dataclass(frozen=True)
 class SourceKey:
     """Which file a source is, as a value: equal keys mean the same file, whatever name,

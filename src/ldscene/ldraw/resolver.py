@@ -14,7 +14,14 @@ from enum import Enum
 from pathlib import Path
 
 from ldscene.errors import ModelError
-from ldscene.ldraw.library import Library, Source, SourceKey, SourceKind, normalise
+from ldscene.ldraw.library import (
+    Library,
+    Source,
+    SourceKey,
+    SourceKind,
+    find_in_folder,
+    normalise,
+)
 from ldscene.ldraw.model import MissingReference
 from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks, split_lines
 from ldscene.ldraw.texmap import DISK_IMAGE, find_image
@@ -82,6 +89,9 @@ class FolderIndex:
         for candidate in (key, "parts/" + key, "p/" + key):
             if candidate in self.index:
                 return self.index[candidate]
+        if "/" in key:  # a file in a sub-folder of its own ("sub\\inner.ldr"), not indexed
+            found = find_in_folder(self.folder, key)
+            return None if found is None else str(found)
         return None
 
 

@@ -32,7 +32,6 @@ library's `parts/textures/` and `p/textures/` (and their `unofficial/` twins).
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -41,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ldscene.ldraw.library import Library, normalise
+from ldscene.ldraw.library import Library, find_in_folder, normalise
 from ldscene.ldraw.parser import LDrawFile
 
 #: How `find_image` names an image it read from disk: this, then its path.
@@ -235,7 +234,7 @@ def find_image(
         return f"data:{key}", data[key], None
     if folder is not None:
         for sub in ("textures", ""):
-            found = _find_in(folder / sub if sub else folder, key)
+            found = find_in_folder(folder / sub if sub else folder, key)
             if found is not None:
                 try:
                     return f"{DISK_IMAGE}{found}", found.read_bytes(), None
@@ -287,20 +286,6 @@ def decode_image(png: bytes) -> np.ndarray:
         raise ValueError(
             f"cannot be read ({type(error).__name__}: save it again as a PNG)"
         ) from error
-
-
-def _find_in(folder: Path, key: str) -> Path | None:
-    """The file `key` (lower case, may hold `/`) under `folder`, matched case-insensitively."""
-    current = folder
-    for part in key.split("/"):
-        try:
-            entries = {e.lower(): e for e in os.listdir(current)}
-        except OSError:
-            return None
-        if part not in entries:
-            return None
-        current = current / entries[part]
-    return current if current.is_file() else None
 
 
 @dataclass
