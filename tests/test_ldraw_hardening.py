@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import run_cli, write
 
@@ -273,3 +274,21 @@ def test_a_device_is_refused_not_read_forever(command: str) -> None:
     )
     assert result.returncode == 1
     assert "/dev/zero: not a regular file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_placements_that_multiply_out_past_the_coordinate_limit_are_left_out(
+    tmp_path: Path,
+) -> None:
+    """Each line's 1e9 is within the limit, three nested ones (1e27) are not: that placement
+    is left out with a warning instead of a 4e46 LDU box and single-precision overflow."""
+    model = write(
+        tmp_path,
+        "ovf.mpd",
+        "0 FILE main.ldr\n1 4 0 0 0 1e9 0 0 0 1e9 0 0 0 1e9 a.ldr\n"
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 FILE a.ldr\n1 16 0 0 0 1e9 0 0 0 1e9 0 0 0 1e9 b.ldr\n"
+        "0 FILE b.ldr\n1 16 0 0 0 1e9 0 0 0 1e9 0 0 0 1e9 3001.dat\n",
+    )
+    loaded = load_model(model)
+    assert loaded.n_instances == 1 and np.allclose(loaded.transform[0], np.eye(4))
+    assert any("1 placements are too large" in w for w in loaded.warnings)

@@ -18,7 +18,7 @@ from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, SourceKey, normalise
 from ldscene.ldraw.limits import check_instances
 from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
-from ldscene.ldraw.parser import LDrawFile
+from ldscene.ldraw.parser import MAX_COORDINATE, LDrawFile, valid_coordinates_each
 from ldscene.ldraw.resolver import FileKind, Files, Record
 from ldscene.ldraw.studs import StudRule, StudStyle, largest_stretch
 from ldscene.ldraw.texmap import ModelViews, image_problem, model_views
@@ -464,15 +464,17 @@ class Flattener:
         return _Placed(sub.leaf, colours, transform, path, sub.step)
 
     def _finite(self, placed: _Placed, display: str) -> _Placed:
-        """Instances whose nested matrices overflowed to infinity are left out, with a warning."""
-        finite = np.isfinite(placed.transform).all(axis=(1, 2))
+        """Instances whose nested matrices multiply out past `MAX_COORDINATE` (or overflow to
+        infinity) are left out, with a warning: each line's numbers are within it, but a
+        chain of scaling sub-models is not, and single-precision rendering overflows."""
+        finite = valid_coordinates_each(placed.transform.reshape(len(placed.transform), -1))
         if finite.all():
             return placed
         self.files.problems.warn(
             display,
             1,
-            f"{int((~finite).sum()):,} placements are too large (their nested matrices overflow "
-            "to infinity); they are left out",
+            f"{int((~finite).sum()):,} placements are too large (their nested matrices multiply "
+            f"out past {MAX_COORDINATE:g} LDU); they are left out",
         )
         return placed.select(finite)
 

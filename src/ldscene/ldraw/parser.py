@@ -64,7 +64,13 @@ def valid_codes(values: np.ndarray) -> bool:
 
 def valid_coordinates(values: np.ndarray) -> bool:
     """True when every coordinate or matrix entry is finite and within MAX_COORDINATE."""
-    return bool((np.abs(values) <= MAX_COORDINATE).all())  # False for NaN and inf too
+    return bool(valid_coordinates_each(values).all())
+
+
+def valid_coordinates_each(rows: np.ndarray) -> np.ndarray:
+    """`valid_coordinates` of each row of (N, K) values: (N,) bool."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(rows) <= MAX_COORDINATE).all(axis=-1)  # False for NaN and inf too
 
 
 @dataclass
