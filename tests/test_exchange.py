@@ -536,3 +536,14 @@ def test_cli_export(tmp_path):
     result = runner.invoke(cli, ["export", str(BUGGY), "-o", str(tmp_path / "b.fbx")])
     assert result.exit_code == 1
     assert "cannot export to .fbx" in result.output
+
+
+def test_export_says_it_leaves_out_missing_parts(tmp_path):
+    model = tmp_path / "m.ldr"
+    model.write_text(
+        "0 t\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 nosuch.dat\n"
+    )
+    result = CliRunner().invoke(cli, ["export", str(model), "-o", str(tmp_path / "out.ldr")])
+    assert result.exit_code == 0, result.output
+    assert "out.ldr leaves out the missing part(s) nosuch.dat" in result.stderr
+    assert "nosuch" not in (tmp_path / "out.ldr").read_text()

@@ -50,6 +50,13 @@ def export_command(
     click.echo(f"wrote {output} ({int(loaded.model.part_mask().sum()):,} parts)")
     if lost := prints_not_kept(loaded.model, output.suffix.lower()):
         click.echo(f"note: {lost} (a .gltf or .glb export keeps them)", err=True)
+    if loaded.model.missing:
+        names = sorted({m.name for m in loaded.model.missing})
+        click.echo(
+            f"note: {output.name} leaves out the missing part(s) {', '.join(names)}: an export "
+            "writes only what was found (put the parts in the library, or beside the model)",
+            err=True,
+        )
 
 
 def prints_not_kept(model, suffix: str) -> str:
