@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import OMR, omr_models, write
+from conftest import OMR, omr_models, run_cli, write
 
 from ldscene.cli import cli
 from ldscene.errors import LdsceneError
@@ -593,3 +593,11 @@ def test_alpha_comes_from_ldconfig():
     trans = Colour(47, "Trans_Clear", (0.99, 0.99, 0.99), (0.76, 0.76, 0.76), 128 / 255)
     assert material_spec(glow).base[3] == pytest.approx(240 / 255)
     assert material_spec(trans).base[3] == pytest.approx(128 / 255)
+
+
+def test_an_aa_out_of_range_is_refused_before_any_note(tmp_path):
+    """--aa 0 with the path engine said it was ignored, then failed the run for it."""
+    out = tmp_path / "x.png"
+    result = run_cli("render", "3001", "--engine", "path", "--aa", "0", "-o", str(out))
+    assert result.returncode == 2 and "not in the range 1<=x<=8" in result.stderr
+    assert "ignored" not in result.stderr and not out.exists()

@@ -6,3 +6,5 @@
 MAX_SIDE = 16384
 #: A perspective camera's vertical field of view, degrees.
 MIN_FOV, MAX_FOV = 1.0, 170.0
+#: The largest supersampling factor per axis (`--aa`).
+MAX_AA = 8

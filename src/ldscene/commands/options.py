@@ -13,6 +13,8 @@ from typing import TypeVar
 
 import click
 
+from ldscene.imaging import MAX_AA
+
 F = TypeVar("F", bound=Callable)
 
 
@@ -78,7 +80,7 @@ def jobs_option(help_text: str) -> Callable[[F], F]:
 
 aa_option = click.option(
     "--aa",
-    type=int,
+    type=click.IntRange(1, MAX_AA),  # refused before any "ignored" note
     default=2,
     show_default=True,
     help="Supersampling factor per axis (1 = no anti-aliasing).",

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ldscene.errors import LdsceneError
-from ldscene.imaging import MAX_FOV, MAX_SIDE, MIN_FOV
+from ldscene.imaging import MAX_AA, MAX_FOV, MAX_SIDE, MIN_FOV
 
 #: Named views as (latitude, longitude) in degrees.  Latitude is the camera's elevation above
 #: the horizontal plane; longitude turns the camera from the model's front (LDraw -Z side)
@@ -167,8 +167,8 @@ class RenderOptions:
                 raise LdsceneError(
                     f"impossible image {label} {value!r}", hint=f"use 1..{MAX_SIDE} pixels"
                 )
-        if not isinstance(self.aa, int) or not 1 <= self.aa <= 8:
-            raise LdsceneError(f"anti-aliasing factor {self.aa!r} is outside 1..8")
+        if not isinstance(self.aa, int) or not 1 <= self.aa <= MAX_AA:
+            raise LdsceneError(f"anti-aliasing factor {self.aa!r} is outside 1..{MAX_AA}")
         if self.width * self.aa > MAX_SIDE or self.height * self.aa > MAX_SIDE:
             # Too large to supersample: fall back to the largest factor that fits.
             self.aa = max(1, min(MAX_SIDE // self.width, MAX_SIDE // self.height))
