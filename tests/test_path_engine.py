@@ -463,3 +463,18 @@ def test_a_ctrl_c_that_mitsuba_caught_ends_the_render():
     with pytest.raises(KeyboardInterrupt):
         raise_if_interrupted(mi)
     raise_if_interrupted(mi)  # reported once
+
+
+def test_no_gpu_is_one_plain_line(tmp_path):
+    """--device cuda without a GPU: what is missing, not Dr.Jit's internals."""
+    from ldscene.render.path.setup import _has_cuda_driver
+
+    if _has_cuda_driver():
+        pytest.skip("this machine has a CUDA driver: --device cuda may work here")
+    out = tmp_path / "x.png"
+    result = CliRunner().invoke(
+        cli, ["render", "3001", "--engine", "path", "--device", "cuda", "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "cannot use the GPU: no CUDA GPU or driver found" in result.output
+    assert "jit_" not in result.output and not out.exists()

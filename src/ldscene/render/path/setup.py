@@ -113,8 +113,10 @@ def start(device: Device = Device.AUTO) -> str:
             return "cuda_ad_rgb"
         except (ImportError, RuntimeError, AttributeError) as err:
             if device is Device.CUDA:
+                # Dr.Jit's message names its internals when no CUDA device is there at all.
+                why = "no CUDA GPU or driver found" if "jit_init" in str(err) else str(err)
                 raise LdsceneError(
-                    f"the path engine cannot use the GPU: {err}",
+                    f"the path engine cannot use the GPU: {why}",
                     hint="use --device cpu, or install NVIDIA's driver",
                 ) from None
     _pin_llvm()
