@@ -104,3 +104,16 @@ def test_quads_keep_their_shape_concave_or_bow_tie(corners: str, area: float) ->
     assert np.allclose(np.abs(normals[:, 1]) / 2, [area / 2, area / 2])
     assert normals[0, 1] * normals[1, 1] > 0
     assert parsed.n_quads == 1 and parsed.triangle_lines.tolist() == [2, 2]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
+def test_utf16_with_its_mark_is_read(encoding: str) -> None:
+    """Windows editors save "Unicode" as UTF-16 with a byte-order mark: it was refused as
+    binary data."""
+    from ldscene.ldraw.parser import decode_text
+
+    text = "0 Ünïcode\r\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\r\n"
+    raw = text.encode(encoding)
+    if encoding != "utf-16":  # these codecs write no mark of their own
+        raw = "\ufeff".encode(encoding) + raw
+    assert decode_text(raw, "m.ldr") == text

@@ -149,7 +149,17 @@ def looks_binary(raw: bytes) -> bool:
 
 
 def decode_text(raw: bytes, path: str) -> str:
-    """Bytes → text: UTF-8 (BOM or not), falling back to Latin-1; binary files are refused."""
+    """Bytes → text: UTF-8 (BOM or not), falling back to Latin-1, or UTF-16 with its BOM (as
+    Windows editors save "Unicode"); binary files are refused."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ModelError(
+                "not a text file: a UTF-16 mark, then bytes UTF-16 cannot hold",
+                path=path,
+                hint="save it again as UTF-8",
+            ) from None
     if looks_binary(raw):
         raise ModelError(
             "not a text file (binary data)", path=path, hint="give an LDraw .ldr, .mpd or .dat file"
