@@ -467,7 +467,7 @@ class Flattener:
         """Instances whose nested matrices multiply out past `MAX_COORDINATE` (or overflow to
         infinity) are left out, with a warning: each line's numbers are within it, but a
         chain of scaling sub-models is not, and single-precision rendering overflows."""
-        finite = valid_coordinates_each(placed.transform.reshape(len(placed.transform), -1))
+        finite = valid_coordinates_each(placed.transform.reshape(-1, 16))
         if finite.all():
             return placed
         self.files.problems.warn(
