@@ -204,3 +204,21 @@ def test_a_file_in_a_sub_folder_of_the_model_is_found(tmp_path):
     model = load_model(model_file)
     assert sorted(model.colour.tolist()) == [1, 4]
     assert [m.name for m in model.missing] == ["..\\outside.ldr"]
+
+
+def test_a_second_block_of_the_same_name_is_warned_about(tmp_path):
+    from ldscene.ldraw import load_model
+
+    model_file = write(
+        tmp_path,
+        "dup.mpd",
+        "0 FILE main.ldr\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr\n"
+        "0 FILE sub.ldr\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 FILE SUB.LDR\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n",
+    )
+    model = load_model(model_file)
+    assert [leaf.name for leaf in model.leaves] == ["3001.dat"]  # the first block is used
+    assert any(
+        ":5: a second '0 FILE SUB.LDR' block is ignored: the one at line 3 is used" in w
+        for w in model.warnings
+    ), model.warnings

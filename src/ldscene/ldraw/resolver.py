@@ -204,8 +204,16 @@ class Files:
             if block.lines is None:
                 continue
             name = normalise(block.name)
-            block_key = SourceKey.mpd(path, name)
-            table.setdefault(name, (block_key, block.lines, block.first_line, block.name))
+            if name in table:  # references find the first block of a name, as in LDView
+                first = table[name][2] - 1  # its `0 FILE` line
+                self.problems.warn(
+                    str(path),
+                    block.first_line - 1,
+                    f"a second '0 FILE {block.name}' block is ignored: the one at line {first} "
+                    "is used (rename one of them)",
+                )
+                continue
+            table[name] = (SourceKey.mpd(path, name), block.lines, block.first_line, block.name)
         self.blocks[container] = table
         if not table:
             raise ModelError("MPD file has no `0 FILE` model block", path=str(path))
