@@ -292,3 +292,15 @@ def test_placements_that_multiply_out_past_the_coordinate_limit_are_left_out(
     loaded = load_model(model)
     assert loaded.n_instances == 1 and np.allclose(loaded.transform[0], np.eye(4))
     assert any("1 placements are too large" in w for w in loaded.warnings)
+
+
+def test_a_colour_line_that_defines_nothing_is_warned_at_its_own_line(tmp_path: Path) -> None:
+    """VALUE #GGHHII: the warning was only 'unknown colour code 800' where 800 is used."""
+    model = write(
+        tmp_path,
+        "badc.ldr",
+        "0 t\n0 !COLOUR Bad CODE 800 VALUE #GGHHII EDGE #000000\n"
+        "1 800 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    warnings = load_model(model).warnings
+    assert any("badc.ldr:2: a !COLOUR line needs a name, CODE" in w for w in warnings), warnings

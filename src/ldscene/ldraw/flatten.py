@@ -18,7 +18,12 @@ from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, SourceKey, normalise
 from ldscene.ldraw.limits import check_instances
 from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
-from ldscene.ldraw.parser import MAX_COORDINATE, LDrawFile, valid_coordinates_each
+from ldscene.ldraw.parser import (
+    MAX_COLOUR_CODE,
+    MAX_COORDINATE,
+    LDrawFile,
+    valid_coordinates_each,
+)
 from ldscene.ldraw.resolver import FileKind, Files, Record
 from ldscene.ldraw.studs import StudRule, StudStyle, largest_stretch
 from ldscene.ldraw.texmap import ModelViews, image_problem, model_views
@@ -558,17 +563,23 @@ class Flattener:
         """`_local_colours` once per (file, inherited remap): it hands out private codes."""
         key = (source.key, inherited)
         if key not in self._remaps:
-            self._remaps[key] = self._local_colours(parsed, inherited)
+            self._remaps[key] = self._local_colours(parsed, inherited, source.display)
         return self._remaps[key]
 
-    def _local_colours(self, parsed: LDrawFile, inherited: tuple) -> ColourScope:
+    def _local_colours(self, parsed: LDrawFile, inherited: tuple, display: str) -> ColourScope:
         """A model file's own `!COLOUR` lines, each from its line on, over the remap the
-        file inherits from the line that placed it."""
+        file inherits from the line that placed it; a line that defines nothing is warned of."""
         starts, remaps = [0], [inherited]
         remap = dict(inherited)
         for line, text in parsed.colour_meta:
             colour = parse_colour_line(text, self.colours)
             if colour is None:
+                self.files.problems.warn(
+                    display,
+                    line,
+                    "a !COLOUR line needs a name, CODE (a whole number up to "
+                    f"0x{MAX_COLOUR_CODE:X}) and VALUE #RRGGBB: it defines nothing",
+                )
                 continue
             remap[colour.code] = self.colours.define(colour)
             if remap[colour.code] == colour.code:
