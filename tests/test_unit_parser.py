@@ -117,3 +117,21 @@ def test_utf16_with_its_mark_is_read(encoding: str) -> None:
     if encoding != "utf-16":  # these codecs write no mark of their own
         raw = "\ufeff".encode(encoding) + raw
     assert decode_text(raw, "m.ldr") == text
+
+
+@pytest.mark.parametrize("token", ["\uff10", "1_0", "\u0661"])
+def test_numbers_are_written_as_ldraw_writes_them(token: str) -> None:
+    """Python's float() reads fullwidth and Arabic-Indic digits and '1_0'; LDraw tools do not,
+    and numpy's bulk path did not either: such a line is dropped with a warning, on every
+    line type and for colour codes too."""
+    parsed = parse_lines(
+        [
+            f"1 4 {token} 0 0 1 0 0 0 1 0 0 0 1 3001.dat",
+            f"3 4 {token} 0 0 1 0 0 0 1 0",
+            f"2 {token} 0 0 0 1 0 0",
+            "3 4 0 0 0 1 0 0 0 1 0",
+        ],
+        "m.ldr",
+    )
+    assert len(parsed.refs.names) == 0 and len(parsed.triangles) == 1 and len(parsed.edges) == 0
+    assert sorted(number for number, _ in parsed.warnings) == [1, 2, 3]

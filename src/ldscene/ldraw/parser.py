@@ -45,6 +45,7 @@ def colour_code(token: str) -> int:
     """A colour code token (decimal, or 0x hex for direct colours) → int; ValueError when it
     is not a whole number in 0..MAX_COLOUR_CODE.  The one rule for colour codes: the bulk path
     (`valid_codes`) accepts exactly the same values."""
+    _plain_number(token)
     if token[:2].lower() == "0x":
         code = int(token, 16)
     else:
@@ -231,7 +232,15 @@ def _decode_data(lines: list[str]) -> bytes:
         return b""
 
 
+def _plain_number(token: str) -> None:
+    """ValueError unless `token` is written as LDraw writes numbers: Python's own parsing also
+    takes other scripts' digits ("１") and "1_000", which no other LDraw tool reads."""
+    if not token.isascii() or "_" in token:
+        raise ValueError(token)
+
+
 def _float(token: str) -> float:
+    _plain_number(token)
     value = float(token)
     if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
         raise ValueError(token)
