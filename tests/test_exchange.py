@@ -547,3 +547,14 @@ def test_export_says_it_leaves_out_missing_parts(tmp_path):
     assert result.exit_code == 0, result.output
     assert "out.ldr leaves out the missing part(s) nosuch.dat" in result.stderr
     assert "nosuch" not in (tmp_path / "out.ldr").read_text()
+
+
+def test_mpd_export_keeps_the_title_author_and_licence(library, tmp_path):
+    """The export of a CC-licensed model kept neither its author nor its licence line, which
+    such a licence asks to keep, and titled it from its file name."""
+    text = mpd_text(load_model(BUGGY, library=library), library)
+    head = text.splitlines()[:6]
+    assert head[1] == "0 Moon Buggy"
+    assert "0 Author: Tomas Kralicek [RabbiT_CZ]" in head
+    assert any(line.startswith("0 !LICENSE Redistributable under CCAL") for line in head)
+    assert "ldscene" not in "\n".join(head)

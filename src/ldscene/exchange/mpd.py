@@ -160,9 +160,11 @@ def mpd_text(model: Model, library=None) -> str:
 
     out: list[str] = []
     for chain, block in block_of.items():
-        out += _header(block, Path(block).stem)
-        if chain == ():
+        if chain == ():  # the main model keeps its title and its author's credits
+            out += _header(block, model.title or Path(block).stem, model.credits)
             out += custom_meta
+        else:
+            out += _header(block, Path(block).stem)
         out.append("0 BFC CERTIFY CCW")
         rows = sorted(members.get(chain, []), key=lambda i: (int(model.step[i]), i))
         previous = None
@@ -187,13 +189,11 @@ def mpd_text(model: Model, library=None) -> str:
     return "\n".join(out)
 
 
-def _header(block: str, title: str) -> list[str]:
-    return [
-        f"0 FILE {block}",
-        f"0 {title}",
-        f"0 Name: {block}",
-        f"0 Author: ldscene {__version__} export",
-    ]
+def _header(block: str, title: str, credits: tuple[str, ...] = ()) -> list[str]:
+    """A block's first lines; `credits` (`Author:`, `!LICENSE`) where the model had them, so
+    that the export keeps the attribution a licence such as CC BY asks for."""
+    authors = [f"0 {line}" for line in credits] or [f"0 Author: ldscene {__version__} export"]
+    return [f"0 FILE {block}", f"0 {title}", f"0 Name: {block}", *authors]
 
 
 def _inline_leaves(

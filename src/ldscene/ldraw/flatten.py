@@ -220,7 +220,7 @@ class Flattener:
             check_instances(self.files, root.source, self._placed_view)
             placed = self._walk(root.source)
         model = self._model(placed, root.display, root.parsed.name or Path(root.display).name)
-        model.title = root.parsed.title
+        model.title, model.credits = root.parsed.title, tuple(root.parsed.credits)
         return model
 
     def flatten_reference(self, source: Source, name: str) -> Model:

@@ -88,6 +88,7 @@ class Model:
     # resolved: what `ldscene view` watches to show the model again when one changes.
     files: tuple[Path, ...] = ()
     title: str = ""  # the main file's title line ("Blizzard Baron"), "" if it has none
+    credits: tuple[str, ...] = ()  # the main file's `Author:` and `!LICENSE` lines
 
     def __post_init__(self) -> None:
         self.leaf = np.asarray(self.leaf, np.int32).reshape(-1)

@@ -126,6 +126,8 @@ class LDrawFile:
     # (line, `!TEXMAP ...` or `!:`): a `0 !: <line>` is parsed as <line> and listed here too
     texmaps: list[tuple[int, str]] = field(default_factory=list)
     steps: int = 0
+    # its `Author:` and `!LICENSE` lines (without the `0 `): an export keeps the attribution
+    credits: list[str] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
     @property
@@ -289,6 +291,8 @@ def _meta(result: LDrawFile, upper: str, rest: str, body: str, number: int) -> N
         result.texmaps.append((number, body))
     elif upper == "NAME:" and not result.name:
         result.name = rest.strip()
+    elif upper in ("AUTHOR:", "!LICENSE"):
+        result.credits.append(body)
 
 
 def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
