@@ -421,3 +421,22 @@ def test_real_complete_zip_matches_folder(library):
     from_dir = model_stats(load_model(model_path, library=library, use_cache=False))
     assert from_zip == from_dir
     assert from_dir["parts"] > 50
+
+
+def test_local_colours_cannot_take_16_or_24_and_an_edge_code_sees_earlier_ones(tmp_path):
+    """16 stays the inherited colour in a file that tries to define it; a later definition's
+    EDGE 4 is the file's own 4 from the line above, not LDConfig's red."""
+    write(
+        tmp_path,
+        "m.mpd",
+        "0 FILE main.ldr\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 s.ldr\n"
+        "0 FILE s.ldr\n0 !COLOUR Sixteen CODE 16 VALUE #00FF00 EDGE #000000\n"
+        "0 !COLOUR Lime CODE 4 VALUE #00FF00 EDGE #0000FF\n"
+        "0 !COLOUR Rim CODE 601 VALUE #FF0000 EDGE 4\n"
+        "1 16 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 601 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    model = load_model(tmp_path / "m.mpd")
+    colours = [model.colours.get(int(c)) for c in model.colour]
+    assert [c.name for c in colours] == ["Red", "Rim"]
+    assert colours[1].edge_rgb == (0.0, 1.0, 0.0)
+    assert any("m.mpd:4: !COLOUR cannot define code 16" in w for w in model.warnings)

@@ -238,6 +238,8 @@ def test_model_file_without_the_image_draws_its_fallback_once(tmp_path):
         ("SPHERICAL 0 0 0 0 0 -10 10 0 0 0 0 bad.png", b"", "angles other than 0"),
         ("CYLINDRICAL 0 0 0 0 -10 0 10 0 0 bad.png", b"", "needs 10 numbers"),
         ("PLANAR nan 0 -20 40 0 -20 -40 0 20 bad.png", b"", "not a finite number"),
+        ("PLANAR 0 0 0 0 0 0 0 0 0 bad.png", b"", "points that span it"),
+        ("SPHERICAL 0 0 0 0 0 -10 0 0 -20 360 180 bad.png", b"", "points that span it"),
     ],
 )
 def test_a_region_without_a_usable_texture_is_drawn_as_without_texmap(tmp_path, start, image, why):
@@ -255,6 +257,19 @@ def test_a_region_without_a_usable_texture_is_drawn_as_without_texmap(tmp_path, 
     assert [w for w in model.warnings if ":2: " in w and why in w], model.warnings
     own = model.leaves[0].geometry
     assert sorted(own.triangle_colours.tolist()) == [1, 4] and not own.textured
+
+
+def test_a_region_without_end_and_a_stray_end_are_warned_about(tmp_path):
+    """A START with no END silently swallowed the rest of the file (its fallback too)."""
+    (tmp_path / "textures").mkdir()
+    (tmp_path / "textures" / "t.png").write_bytes(_png((255, 255, 0, 255)))
+    (tmp_path / "m.ldr").write_text(
+        "0 m\n0 !TEXMAP END\n0 !TEXMAP START PLANAR -50 0 -50 50 0 -50 -50 0 50 t.png\n"
+        "3 4 -40 0 -20 40 0 -20 -40 0 20\n0 !TEXMAP FALLBACK\n3 2 0 0 0 1 0 0 0 0 1\n"
+    )
+    warnings = load_model(tmp_path / "m.ldr", use_cache=False).warnings
+    assert any(":2: TEXMAP END without a START" in w for w in warnings), warnings
+    assert any(":3: TEXMAP START has no END" in w for w in warnings), warnings
 
 
 def test_a_texture_image_on_disk_is_a_file_of_the_model(tmp_path):

@@ -72,7 +72,10 @@ def _hex_rgb(text: str) -> tuple[float, float, float]:
 
 
 def _edge_rgb(
-    edge: str | None, code: int, rgb: tuple[float, float, float], table: ColourTable | None
+    edge: str | None,
+    code: int,
+    rgb: tuple[float, float, float],
+    table: ColourTable | ScopedColours | None,
 ) -> tuple[float, float, float]:
     """A `!COLOUR` line's EDGE: `#RRGGBB` or a colour code; grey when absent or malformed."""
     grey = (0.2, 0.2, 0.2)
@@ -220,7 +223,22 @@ def _direct_colour(code: int) -> Colour:
 _TOKEN = re.compile(r"\S+")
 
 
-def parse_colour_line(text: str, table: ColourTable | None = None) -> Colour | None:
+@dataclass(frozen=True)
+class ScopedColours:
+    """A colour table as the lines of one model file see it: through the remap of its local
+    `!COLOUR` definitions so far (a later definition's EDGE may name an earlier one)."""
+
+    table: ColourTable
+    remap: dict[int, int]
+
+    def __contains__(self, code: int) -> bool:
+        return self.remap.get(code, code) in self.table
+
+    def get(self, code: int) -> Colour:
+        return self.table.get(self.remap.get(code, code))
+
+
+def parse_colour_line(text: str, table: ColourTable | ScopedColours | None = None) -> Colour | None:
     """Parse `!COLOUR name CODE c VALUE v EDGE e [ALPHA a] [LUMINANCE l] [finish...]`."""
     tokens = _TOKEN.findall(text)
     if len(tokens) < 2 or tokens[0].upper() != "!COLOUR":

@@ -12,7 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from ldscene.errors import ModelError
-from ldscene.ldraw.colours import ColourTable, parse_colour_line, resolve_codes
+from ldscene.ldraw.colours import (
+    ColourTable,
+    ScopedColours,
+    is_direct,
+    parse_colour_line,
+    resolve_codes,
+)
 from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
 from ldscene.ldraw.library import Source, SourceKey, normalise
@@ -563,7 +569,8 @@ class Flattener:
         """`_local_colours` once per (file, inherited remap): it hands out private codes."""
         key = (source.key, inherited)
         if key not in self._remaps:
-            self._remaps[key] = self._local_colours(parsed, inherited, source.display)
+            display = self.files.record(source).display
+            self._remaps[key] = self._local_colours(parsed, inherited, display)
         return self._remaps[key]
 
     def _local_colours(self, parsed: LDrawFile, inherited: tuple, display: str) -> ColourScope:
@@ -572,13 +579,22 @@ class Flattener:
         starts, remaps = [0], [inherited]
         remap = dict(inherited)
         for line, text in parsed.colour_meta:
-            colour = parse_colour_line(text, self.colours)
+            colour = parse_colour_line(text, ScopedColours(self.colours, remap))
             if colour is None:
                 self.files.problems.warn(
                     display,
                     line,
                     "a !COLOUR line needs a name, CODE (a whole number up to "
                     f"0x{MAX_COLOUR_CODE:X}) and VALUE #RRGGBB: it defines nothing",
+                )
+                continue
+            if colour.code in (MAIN_COLOUR, EDGE_COLOUR) or is_direct(colour.code):
+                self.files.problems.warn(
+                    display,
+                    line,
+                    f"!COLOUR cannot define code {colour.code}: 16 and 24 are the colours a "
+                    "line inherits, 0x2000000 and up direct colours; it is ignored (use "
+                    "another code)",
                 )
                 continue
             remap[colour.code] = self.colours.define(colour)

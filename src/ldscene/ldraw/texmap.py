@@ -125,6 +125,17 @@ def parse_projection(body: str) -> Projection | str:
         return f"TEXMAP {method} has a value that is not a finite number"
     if any(abs(angle) < 1e-9 for angle in numbers[9:]):
         return f"TEXMAP {method} needs angles other than 0"
+    p1, p2, p3 = (np.array(numbers[i : i + 3]) for i in (0, 3, 6))
+    # The axes a projection measures along: PLANAR p1-p2 and p1-p3; CYLINDRICAL the axis p2-p1
+    # and p3-p2; SPHERICAL p2-p1 and the plane of p1, p2, p3.
+    if method == "PLANAR":
+        axes = [p2 - p1, p3 - p1]
+    elif method == "CYLINDRICAL":
+        axes = [p1 - p2, p3 - p2]
+    else:
+        axes = [p2 - p1, np.cross(p2 - p1, p3 - p1)]
+    if any(float(np.abs(axis).max()) < 1e-9 for axis in axes):
+        return f"TEXMAP {method} needs points that span it (some of them coincide or line up)"
     rest = body.split(None, 3 + count)[-1].strip()
     image = (
         rest[1 : rest.index('"', 1)]
@@ -169,41 +180,48 @@ def line_states(
     events = sorted((number, body) for number, body in texmaps if body != "!:")
     projections: list[Projection] = []
     problems: list[tuple[int, str]] = []
-    # [projection index, in fallback, next only]; index -1: a START or NEXT that could not be
-    # read or whose image is not found, whose lines are drawn as a program that knows no
-    # TEXMAP draws them (plain, its `0 !:` lines not at all, its fallback too)
+    # [projection index, in fallback, next only, its line]; index -1: a START or NEXT that
+    # could not be read or whose image is not found, whose lines are drawn as a program that
+    # knows no TEXMAP draws them (plain, its `0 !:` lines not at all, its fallback too)
     stack: list[list] = []
     keep: dict[int, bool] = {}
     projection: dict[int, int] = {}
+
+    def meta(line: int, body: str) -> None:
+        words = body.split()
+        verb = words[1].upper() if len(words) > 1 else ""
+        if verb in ("START", "NEXT"):
+            parsed = parse_projection(body)
+            if isinstance(parsed, str):
+                problems.append((line, f"{parsed}: its lines are drawn without it"))
+                parsed_index = -1
+            elif problem := image_problem(parsed.image):
+                problems.append((line, f"{problem}: drawn without it"))
+                parsed_index = -1
+            else:
+                parsed_index = len(projections)
+                projections.append(parsed)
+            stack.append([parsed_index, False, verb == "NEXT", line])
+        elif verb in ("FALLBACK", "END"):
+            regions = [entry for entry in stack if not entry[2]]
+            if not regions:
+                problems.append((line, f"TEXMAP {verb} without a START before it is ignored"))
+            elif verb == "FALLBACK":
+                regions[-1][1] = True
+            else:
+                del stack[stack.index(regions[-1]) :]
+        else:
+            problems.append((line, f"unknown TEXMAP command '{verb or body}'"))
+
     at = 0
     for number in sorted(lines):
         while at < len(events) and events[at][0] < number:
-            line, body = events[at]
+            meta(*events[at])
             at += 1
-            words = body.split()
-            verb = words[1].upper() if len(words) > 1 else ""
-            if verb in ("START", "NEXT"):
-                parsed = parse_projection(body)
-                if isinstance(parsed, str):
-                    problems.append((line, f"{parsed}: its lines are drawn without it"))
-                    parsed_index = -1
-                elif problem := image_problem(parsed.image):
-                    problems.append((line, f"{problem}: drawn without it"))
-                    parsed_index = -1
-                else:
-                    parsed_index = len(projections)
-                    projections.append(parsed)
-                stack.append([parsed_index, False, verb == "NEXT"])
-            elif verb == "FALLBACK" and stack:
-                stack[-1][1] = True
-            elif verb == "END" and stack:
-                stack.pop()
-            elif verb not in ("FALLBACK", "END"):
-                problems.append((line, f"unknown TEXMAP command '{verb or body}'"))
         if not stack:
             keep[number] = number not in bang
             continue
-        index, fallback, next_only = stack[-1]
+        index, fallback, next_only, _ = stack[-1]
         if next_only and lines[number]:
             stack.pop()
         if index < 0:  # drawn as if there were no TEXMAP
@@ -215,6 +233,12 @@ def line_states(
             keep[number] = not fallback
             if not fallback:
                 projection[number] = index
+    for event in events[at:]:  # after the last drawing line
+        meta(*event)
+    for _, _, next_only, line in stack:  # (a NEXT may be left for a reference in a view)
+        if not next_only:
+            message = "TEXMAP START has no END: its region runs to the end of the file"
+            problems.append((line, message))
     return LineStates(keep, projection, projections, problems)
 
 
