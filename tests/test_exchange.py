@@ -558,3 +558,18 @@ def test_mpd_export_keeps_the_title_author_and_licence(library, tmp_path):
     assert "0 Author: Tomas Kralicek [RabbiT_CZ]" in head
     assert any(line.startswith("0 !LICENSE Redistributable under CCAL") for line in head)
     assert "ldscene" not in "\n".join(head)
+
+
+def test_mpd_export_keeps_a_block_that_shadows_a_library_part(library, tmp_path):
+    """An MPD block named 3001.dat is the model's own part, not the library's: the export
+    wrote only a reference, so the re-read model drew LDConfig's brick instead."""
+    source = tmp_path / "shadow.mpd"
+    source.write_text(
+        "0 FILE main.ldr\n1 4 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 NOFILE\n"
+        "0 FILE 3001.dat\n0 my own 3001\n0 !LDRAW_ORG Unofficial_Part\n"
+        "3 16 0 0 0 10 0 0 0 0 10\n"
+    )
+    model = load_model(source, library=library)
+    again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
+    assert n_triangles(again) == n_triangles(model) == 1
+    assert [leaf.description for leaf in again.leaves] == ["my own 3001"]

@@ -206,7 +206,7 @@ def _inline_leaves(
     for index in sorted(set(int(v) for v in model.leaf)):
         leaf = model.leaves[index]
         library_file = leaf.is_part or leaf.name.lower().endswith(".dat")
-        if library_file and _library_has(library, leaf.name):
+        if library_file and leaf.from_library and _library_has(library, leaf.name):
             continue  # a library part, or a primitive placed directly
         block = names.take(
             leaf.name if leaf.is_part else f"{Path(leaf.name).stem} geometry",

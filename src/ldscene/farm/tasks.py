@@ -86,6 +86,7 @@ def portable_meshes(meshes: ModelMeshes) -> ModelMeshes:
             leaf.geometry
             if leaf.geometry.textured
             else dataclasses.replace(empty, triangle_colours=leaf.geometry.triangle_colours),
+            leaf.from_library,
         )
         for leaf in model.leaves
     ]

@@ -21,7 +21,7 @@ from ldscene.ldraw.colours import (
 )
 from ldscene.ldraw.expand import Expander
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, PartGeometry
-from ldscene.ldraw.library import Source, SourceKey, normalise
+from ldscene.ldraw.library import Source, SourceKey, SourceKind, normalise
 from ldscene.ldraw.limits import check_instances
 from ldscene.ldraw.model import Interner, Leaf, Model, stack_or
 from ldscene.ldraw.parser import (
@@ -260,7 +260,8 @@ class Flattener:
         for use in self._leaves.items:
             geometry, title = self._leaf(use)
             leaf_name, title = self._current_name(use, title)
-            leaves.append(Leaf(leaf_name, title, use.is_part, geometry))
+            in_library = use.source.key.kind is SourceKind.LIB
+            leaves.append(Leaf(leaf_name, title, use.is_part, geometry, in_library))
 
         return Model(
             name=name,

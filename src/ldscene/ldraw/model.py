@@ -52,6 +52,9 @@ class Leaf:
     description: str  # the file's title line
     is_part: bool  # counts as a brick in `parts`, the BOM and `info`
     geometry: PartGeometry
+    # read from the LDraw library (not an MPD block or a user's file that may share a
+    # library part's name): an LDraw export references it by name
+    from_library: bool = True
 
 
 @dataclass(frozen=True)
