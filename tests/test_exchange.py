@@ -573,3 +573,24 @@ def test_mpd_export_keeps_a_block_that_shadows_a_library_part(library, tmp_path)
     again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
     assert n_triangles(again) == n_triangles(model) == 1
     assert [leaf.description for leaf in again.leaves] == ["my own 3001"]
+
+
+def test_mpd_export_keeps_glitter_and_speckle_definitions(library, tmp_path):
+    source = tmp_path / "gl.ldr"
+    source.write_text(
+        "0 t\n0 !COLOUR Glit CODE 601 VALUE #FF0000 EDGE #000000 MATERIAL GLITTER VALUE #FFFFFF"
+        " FRACTION 0.2 VFRACTION 0.1 SIZE 1\n"
+        "0 !COLOUR Sp CODE 603 VALUE #112233 EDGE #000000 MATERIAL SPECKLE VALUE #FFFFFF"
+        " FRACTION 0.4 MINSIZE 1 MAXSIZE 3\n"
+        "1 601 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 603 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    model = load_model(source, library=library)
+    again = load_model(export_model(model, tmp_path / "again.ldr", library=library), library)
+
+    def looks(m):
+        return sorted((c.name, c.finish, c.flakes) for c in map(m.colours.get, map(int, m.colour)))
+
+    assert looks(again) == looks(model) and {f for _, f, _ in looks(model)} == {
+        "glitter",
+        "speckle",
+    }

@@ -70,6 +70,12 @@ def _colour_meta(colour: Colour) -> str:
         line += f" LUMINANCE {round(colour.luminance * 255)}"
     if colour.finish in ("chrome", "pearlescent", "rubber", "matte_metallic", "metal"):
         line += " " + colour.finish.upper()
+    if colour.finish in ("glitter", "speckle") and colour.flakes is not None:
+        f = colour.flakes
+        line += (
+            f" MATERIAL {colour.finish.upper()} VALUE {hexrgb(f.rgb)} FRACTION {f.fraction:g}"
+            f" MINSIZE {f.min_size:g} MAXSIZE {f.max_size:g}"
+        )
     return line
 
 
