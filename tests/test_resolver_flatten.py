@@ -188,7 +188,7 @@ def test_disk_files_are_the_files_read_outside_the_library(tmp_path: Path) -> No
 
 def test_a_file_in_a_sub_folder_of_the_model_is_found(tmp_path):
     """`sub\\inner.ldr` (LDraw's separator, any case) is the model folder's `sub/inner.ldr`;
-    `..` cannot leave the folder."""
+    `..` may not lead out of the folder."""
     from ldscene.ldraw import load_model
 
     (tmp_path / "m" / "Sub").mkdir(parents=True)
@@ -199,10 +199,11 @@ def test_a_file_in_a_sub_folder_of_the_model_is_found(tmp_path):
         "up.ldr",
         "0 up\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 sub\\inner.ldr\n"
         "1 1 40 0 0 1 0 0 0 1 0 0 0 1 SUB/INNER.LDR\n"
-        "1 2 80 0 0 1 0 0 0 1 0 0 0 1 ..\\outside.ldr\n",
+        "1 2 80 0 0 1 0 0 0 1 0 0 0 1 ..\\outside.ldr\n"
+        "1 14 120 0 0 1 0 0 0 1 0 0 0 1 sub\\..\\.\\sub\\inner.ldr\n",
     )
     model = load_model(model_file)
-    assert sorted(model.colour.tolist()) == [1, 4]
+    assert sorted(model.colour.tolist()) == [1, 4, 14]  # `..` that stays inside is fine
     assert [m.name for m in model.missing] == ["..\\outside.ldr"]
 
 

@@ -40,9 +40,15 @@ class SourceKind(Enum):
 
 
 def find_in_folder(folder: Path, key: str) -> Path | None:
-    """The file `key` (lower case, may hold `/`) under `folder`, matched case-insensitively."""
+    """The file `key` (lower case, may hold `/`, `.` and `..`) under `folder`, matched
+    case-insensitively; None when it is not there or lies outside `folder`."""
     current = folder
     for part in key.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = current.parent
+            continue
         try:
             entries = {e.lower(): e for e in os.listdir(current)}
         except OSError:
@@ -50,7 +56,9 @@ def find_in_folder(folder: Path, key: str) -> Path | None:
         if part not in entries:
             return None
         current = current / entries[part]
-    return current if current.is_file() else None
+    if not current.is_file() or not current.resolve().is_relative_to(folder.resolve()):
+        return None
+    return current
 
 
 @dataclass(frozen=True)
