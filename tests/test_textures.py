@@ -272,6 +272,21 @@ def test_a_region_without_end_and_a_stray_end_are_warned_about(tmp_path):
     assert any(":3: TEXMAP START has no END" in w for w in warnings), warnings
 
 
+def test_a_sub_file_in_a_sub_folder_finds_the_models_textures(tmp_path):
+    """A sub-file in `sd/` printing `tex.png`: the image is in the main model's `textures/`."""
+    (tmp_path / "textures").mkdir()
+    (tmp_path / "sd").mkdir()
+    (tmp_path / "textures" / "tex.png").write_bytes(_png((255, 255, 0, 255)))
+    (tmp_path / "sd" / "inner.ldr").write_text(
+        "0 inner\n0 !TEXMAP START PLANAR -50 0 -50 50 0 -50 -50 0 50 tex.png\n"
+        "4 4 -50 0 -50 50 0 -50 50 0 50 -50 0 50\n0 !TEXMAP END\n"
+    )
+    (tmp_path / "top.ldr").write_text("0 top\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 sd\\inner.ldr\n")
+    model = load_model(tmp_path / "top.ldr", use_cache=False)
+    assert not [w for w in model.warnings if "tex.png" in w], model.warnings
+    assert any(leaf.geometry.textured for leaf in model.leaves)
+
+
 def test_a_texture_image_on_disk_is_a_file_of_the_model(tmp_path):
     """A model's own texture image is one of its files: the viewer reloads when it changes,
     and render, like export, refuses to write over it."""

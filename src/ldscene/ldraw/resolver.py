@@ -130,6 +130,7 @@ class Files:
         self.folders: dict[str, FolderIndex] = {}
         self.data: dict[SourceKey, dict[str, bytes]] = {}  # container → `!DATA` name → bytes
         self.images: set[Path] = set()  # TEXMAP images read from disk outside the library
+        self.root_folder: Path | None = None  # the folder of the model given (`open_root`)
 
     def disk_files(self) -> tuple[Path, ...]:
         """The files on disk outside the library read so far, texture images too (resolved
@@ -138,10 +139,15 @@ class Files:
         return tuple(sorted(files | self.images))
 
     def find_image(self, name: str, record: Record) -> tuple[str, bytes, str | None] | None:
-        """`texmap.find_image` for a TEXMAP line of `record`; an image from disk is one of the
-        model's files."""
+        """`texmap.find_image` for a TEXMAP line of `record`: its file's folder, then the main
+        model's (a sub-file in a sub-folder uses the model's `textures/`), then the library;
+        an image from disk is one of the model's files."""
         data = self.data.get(record.container) if record.container else None
-        found = find_image(name, self.library, record.key.folder, data)
+        found = find_image(name, None, record.key.folder, data)
+        if found is None and self.root_folder not in (None, record.key.folder):
+            found = find_image(name, None, self.root_folder, None)
+        if found is None:
+            found = find_image(name, self.library, None, None)
         if found is not None and found[0].startswith(DISK_IMAGE):
             self.images.add(Path(found[0][len(DISK_IMAGE) :]))
         return found
@@ -168,6 +174,7 @@ class Files:
                 path=str(path),
                 hint="LDraw lines start with a line type, 0 to 5, and a space",
             )
+        self.root_folder = path.resolve().parent
         return self._register_fs(path.resolve(), text)
 
     def _register_fs(self, path: Path, text: str) -> SourceKey:
