@@ -33,6 +33,7 @@ from ldscene.ldraw.parser import (
 from ldscene.ldraw.resolver import FileKind, Files, Record
 from ldscene.ldraw.studs import StudRule, StudStyle, largest_stretch
 from ldscene.ldraw.texmap import ModelViews, image_problem, model_views
+from ldscene.wording import plural
 
 #: Up to this many instances, the stud rule is given the corners of their boxes (see
 #: `Flattener._choose_studs`).
@@ -485,8 +486,8 @@ class Flattener:
         self.files.problems.warn(
             display,
             1,
-            f"{int((~finite).sum()):,} placements are too large (their nested matrices multiply "
-            f"out past {MAX_COORDINATE:g} LDU); they are left out",
+            f"{plural(int((~finite).sum()), 'placement')} too large (the nested matrices "
+            f"multiply out past {MAX_COORDINATE:g} LDU): left out",
         )
         return placed.select(finite)
 
