@@ -9,6 +9,7 @@ import click
 
 from ldscene.commands.options import input_argument, load_options, output_option
 from ldscene.commands.problems import report_problems
+from ldscene.wording import plural
 
 if TYPE_CHECKING:
     from ldscene.inputs import LoadSettings
@@ -47,7 +48,7 @@ def export_command(
         if units not in (None, "ldu"):
             click.echo("note: LDraw files are always in LDU; --units is ignored", err=True)
     export_model(loaded.model, output, units=units, library=lib)
-    click.echo(f"wrote {output} ({int(loaded.model.part_mask().sum()):,} parts)")
+    click.echo(f"wrote {output} ({plural(int(loaded.model.part_mask().sum()), 'part')})")
     if lost := prints_not_kept(loaded.model, output.suffix.lower()):
         click.echo(f"note: {lost} (a .gltf or .glb export keeps them)", err=True)
     if loaded.model.missing:
