@@ -348,9 +348,14 @@ def test_unreachable_cluster_is_one_line(scheme, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path):
-    """SIGINT (Ctrl-C) mid-batch: exit 130, the workers stop, finished images stay and are
-    recorded (a re-run resumes), no temporary file is left."""
+@pytest.mark.parametrize(
+    "signum, status, last",
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path, signum, status, last):
+    """SIGINT (Ctrl-C) or SIGTERM (kill, timeout) mid-batch: exit 130 or 143, the workers stop,
+    finished images stay and are recorded (a re-run resumes), no temporary file is left.
+    SIGTERM used to leave the workers running and a shared-memory file behind."""
     out = tmp_path / "out"
     driver = subprocess.Popen(
         [sys.executable, "-m", "ldscene", "render", str(OMR), "-o", f"{out}/", "--width", "800",
@@ -363,12 +368,14 @@ def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path):
             assert driver.poll() is None and time.monotonic() < deadline, driver.stderr.read()
             time.sleep(0.05)
         workers = worker_children(driver.pid)
-        driver.send_signal(signal.SIGINT)
+        shared = set(Path("/dev/shm").glob("ldscene-*"))
+        driver.send_signal(signum)
         _, stderr = driver.communicate(timeout=60)
     finally:
         if driver.poll() is None:
             driver.kill()
-    assert driver.returncode == 130 and stderr.strip().splitlines()[-1] == "interrupted"
+    assert driver.returncode == status and stderr.strip().splitlines()[-1] == last
+    assert not shared & set(Path("/dev/shm").glob("ldscene-*"))
     images = sorted(p.name for p in out.glob("*.png"))
     assert 1 <= len(images) < 21
     assert sorted(p.name for p in out.iterdir()) == sorted([*images, MANIFEST])  # no temp files

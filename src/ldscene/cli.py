@@ -4,6 +4,7 @@ each in `ldscene.commands`) registered on it."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -50,6 +51,9 @@ class LdsceneGroup(click.Group):
         except LdsceneError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
+        except Terminated:
+            click.echo("terminated", err=True)
+            sys.exit(143)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -58,6 +62,15 @@ class LdsceneGroup(click.Group):
                 raise
             click.echo("interrupted", err=True)  # Mitsuba wraps Ctrl-C in a RuntimeError
             sys.exit(130)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, timeout, a CI's cancel), raised as a Ctrl-C is: the same clean-up runs
+    (workers stopped, temporaries removed, finished work recorded), then exit 143."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
 
 
 def _caused_by_interrupt(err: BaseException) -> bool:
@@ -100,6 +113,7 @@ def main() -> None:
     # llvmpipe, cache writes); OpenBLAS's own threads then only spin on the two cores that
     # work needs (a cold Millennium Falcon render: about 0.1 s faster).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli()
     except SystemExit as done:

@@ -167,8 +167,10 @@ _LOCAL: dict = {}
 
 
 def _local_init(threads: int | None) -> None:
-    # Ctrl-C reaches the whole process group: the driver cancels, workers stay quiet.
+    # Ctrl-C reaches the whole process group: the driver cancels, workers stay quiet; the
+    # driver stops them with SIGTERM, which ends a worker outright (not the driver's handler).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     set_gl_threads(threads)
 
 
