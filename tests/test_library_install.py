@@ -172,3 +172,22 @@ def test_the_official_archive_passes_the_checks() -> None:
     with zipfile.ZipFile(COMPLETE_ZIP) as handle:
         members = check_archive(COMPLETE_ZIP, handle.infolist())
     assert len(members) > 20_000
+
+
+def test_a_damaged_archive_is_one_line(
+    tmp_path: Path, library_path: Path, user_env: dict[str, str]
+) -> None:
+    """Bytes flipped inside a member's compressed data: zlib's error came out as a traceback."""
+    archive = small_library_zip(tmp_path / "damaged.zip", library_path)
+    with zipfile.ZipFile(archive) as handle:
+        info = handle.getinfo("ldraw/parts/3001.dat")
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for at in range(start + 20, start + min(info.compress_size, 400) - 20):
+        data[at] ^= 0x5A
+    archive.write_bytes(bytes(data))
+    target = tmp_path / "out" / "lib"
+    done = cli(user_env, "library", "install", "--from", str(archive), "--to", str(target), "-q")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "damaged" in done.stderr or "CRC" in done.stderr, done.stderr
+    assert not target.exists()

@@ -15,6 +15,7 @@ import re
 import shutil
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -123,6 +124,11 @@ def extract(
                 shutil.copyfileobj(src, dst, 1 << 20)
             if advance is not None:
                 advance()
+    except zlib.error as err:  # a member's compressed data is damaged (its CRC is read last)
+        raise LdsceneError(
+            f"cannot unpack {archive}: it is damaged ({err})",
+            hint="nothing was installed; download the archive again",
+        ) from None
     except (OSError, zipfile.BadZipFile, EOFError) as err:
         raise LdsceneError(
             f"cannot unpack {archive}: {getattr(err, 'strerror', None) or err}",
