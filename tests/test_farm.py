@@ -213,7 +213,27 @@ def test_batch_checks_before_any_work(models, tmp_path):
     assert result.exit_code == 1 and "no .ldr, .mpd or .yaml files" in result.output
     result = runner.invoke(cli, ["render", *two, "-o", "o/", "--format", "tga"])
     assert result.exit_code == 1 and "unknown image format" in result.output
+    # One line up front, not one failure per input; --camera without a scene among them.
+    result = runner.invoke(cli, ["render", *two, "-o", "o/", "--width", "0"])
+    assert result.exit_code == 1 and result.output.count("impossible image width 0") == 1
+    result = runner.invoke(cli, ["render", *two, "-o", "o/", "--camera", "x"])
+    assert result.exit_code == 1 and "need a scene file (.yaml) among the inputs" in result.output
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    result = runner.invoke(cli, ["render", *two, "-o", f"{blocked}/sub/"])
+    assert result.exit_code == 1 and "not writable" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_folder_batch_leaves_out_hidden_files(models, tmp_path):
+    """macOS's "._model.mpd" resource forks failed the batch as binary data."""
+    folder = tmp_path / "in"
+    write(folder, "bricks.ldr", BRICKS)
+    (folder / "._bricks.ldr").write_bytes(b"\x00\x05\x16\x07junk")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["render", str(folder), "-o", f"{out}/", *TINY])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.png")) == ["bricks.png"]
 
 
 def test_a_missing_input_of_a_batch_fails_alone(models, tmp_path):

@@ -70,8 +70,10 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+            inside = sorted(  # not hidden files (macOS's "._model.mpd" resource forks)
+                p
+                for p in path.iterdir()
+                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and p.name[:1] != "."
             )
             if not inside:
                 raise LdsceneError("no .ldr, .mpd or .yaml files in this folder", path=str(path))
@@ -110,6 +112,17 @@ def check_out_dir(out_dir: Path) -> None:
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise LdsceneError("cannot write images here: folder is not writable", path=str(out_dir))
+
+
+def make_out_dir(out_dir: Path) -> None:
+    """Make the output folder once the batch is checked, before any input renders (a folder
+    that cannot be made failed each input only after all of them had rendered)."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LdsceneError(
+            f"cannot make the output folder ({err.strerror})", path=str(out_dir)
+        ) from None
 
 
 # ----------------------------------------------------------------------------- up to date

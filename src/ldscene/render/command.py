@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
-from ldscene.inputs import LoadSettings, check_not_a_source
+from ldscene.inputs import LoadSettings, check_not_a_source, is_scene
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.render.images import FORMATS, check_output
@@ -235,7 +235,6 @@ def one_shot_process() -> Iterator[None]:
 
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
-    from ldscene.inputs import is_scene
     from ldscene.render.images import image_writer, shows_nothing
     from ldscene.render.progress import ProgressLine
     from ldscene.render.studs import stud_rule
@@ -243,7 +242,9 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     # Cheap checks first: a bad size or path must not cost a model load.
     engine = req.engine.engine
     if req.width is not None or req.height is not None:
-        RenderOptions(width=req.width or 1600, height=req.height or 1200, aa=req.aa).validate()
+        width = 1600 if req.width is None else req.width
+        height = 1200 if req.height is None else req.height
+        RenderOptions(width=width, height=height, aa=req.aa).validate()
     for name in req.views:
         View.named(name)
     base = req.output or default_output(req.input_path)
@@ -386,6 +387,7 @@ def run_render_inputs(
         Item,
         check_out_dir,
         expand_inputs,
+        make_out_dir,
         plan_outputs,
         report,
         run_batch,
@@ -394,7 +396,9 @@ def run_render_inputs(
 
     # Cheap checks first, as for one input: a bad size, view or folder costs no load.
     if req.width is not None or req.height is not None:
-        RenderOptions(width=req.width or 1600, height=req.height or 1200, aa=req.aa).validate()
+        width = 1600 if req.width is None else req.width
+        height = 1200 if req.height is None else req.height
+        RenderOptions(width=width, height=height, aa=req.aa).validate()
     for name in req.views:
         View.named(name)
     if cluster is not None:
@@ -409,7 +413,14 @@ def run_render_inputs(
             )
         out_dir = req.output if req.output is not None else Path("renders")
         check_out_dir(out_dir)
-        items = plan_outputs(expand_inputs(inputs), out_dir, suffix)
+        expanded = expand_inputs(inputs)
+        if (req.cameras or req.all_cameras) and not any(map(is_scene, expanded)):
+            raise LdsceneError(
+                "--camera and --all-cameras need a scene file (.yaml) among the inputs",
+                hint="use --view",
+            )
+        items = plan_outputs(expanded, out_dir, suffix)
+        make_out_dir(out_dir)
     else:  # one input on a cluster or -j N: the same file names as in this process
         base = req.output or default_output(inputs[0]).with_suffix(suffix)
         check_output(base)
