@@ -366,6 +366,32 @@ def test_unreachable_cluster_is_one_line(scheme, tmp_path):
     assert "connection refused" in lines[0]
 
 
+def test_a_port_that_is_not_rays_is_one_line(tmp_path):
+    """A web server's port (a typo, or the dashboard's): ray.init retried for good, deaf to
+    Ctrl-C and SIGTERM.  An HTTP/2 probe tells it is not a Ray cluster, at once."""
+    pytest.importorskip("ray")
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+    server = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        model = write(tmp_path, "bricks.ldr", BRICKS)
+        address = f"127.0.0.1:{server.server_address[1]}"
+        run = subprocess.run(
+            [sys.executable, "-m", "ldscene", "render", str(model), "--cluster", address, "-o",
+             str(tmp_path / "a.png")],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        f"error: {address} does not answer as a Ray cluster does (give the head node's port "
+        "(`ray start --head --port`, 6379 by default), or ray://HOST:PORT for a Ray Client "
+        "server)"
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.parametrize(

@@ -79,18 +79,46 @@ def _host_port(address: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
+#: The HTTP/2 client preface and an empty SETTINGS frame: a gRPC server (Ray's GCS, its
+#: client server) answers with a SETTINGS frame of its own.
+_HTTP2_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
+def _speaks_grpc(connection: socket.socket) -> bool:
+    """Whether the server on `connection` answers as an HTTP/2 (gRPC) server does.  A wrong
+    port (a web server's, say) made `ray.init` retry for good, deaf to Ctrl-C and SIGTERM."""
+    try:
+        connection.sendall(_HTTP2_HELLO)
+        answer = b""
+        while len(answer) < 9:
+            more = connection.recv(9 - len(answer))
+            if not more:
+                return False
+            answer += more
+    except OSError:
+        return False
+    return answer[3] == 4  # the frame type: SETTINGS
+
+
 def connect(address: str) -> None:
     """`ray.init` for `address`, failing in one line when the cluster cannot be reached."""
     target = _host_port(address)
     if target is not None:
         try:
-            socket.create_connection(target, timeout=CONNECT_TIMEOUT).close()
+            connection = socket.create_connection(target, timeout=CONNECT_TIMEOUT)
         except OSError as err:
             reason = err.strerror or str(err) or type(err).__name__
             raise LdsceneError(
                 f"cannot reach the Ray cluster at {address}: {reason.lower()}",
                 hint="is `ray start --head` running there? check the host and port",
             ) from None
+        with connection:
+            if not _speaks_grpc(connection):
+                raise LdsceneError(
+                    f"{address} does not answer as a Ray cluster does",
+                    hint="give the head node's port (`ray start --head --port`, 6379 by "
+                    "default), or ray://HOST:PORT for a Ray Client server",
+                )
     if address == "local":
         # A cluster for this run only: on the loopback interface, no dashboard, and no
         # warning that Ray turned its token authentication on for it.
@@ -110,6 +138,11 @@ def connect(address: str) -> None:
         hint = None
         if "auth" in str(err).lower():
             hint = "the cluster uses token authentication: set RAY_AUTH_MODE=token and its token"
+        elif target is not None and not address.startswith("ray://"):
+            hint = (
+                "a cluster with token authentication needs RAY_AUTH_MODE=token and its token; "
+                "a Ray Client server (port 10001 by default) needs ray://HOST:PORT"
+            )
         raise LdsceneError(
             f"cannot connect to the Ray cluster at {address}: {_first_line(err)}", hint=hint
         ) from None
