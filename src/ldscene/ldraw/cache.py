@@ -245,6 +245,10 @@ def write_pack(folder: Path, entries: dict[str, Any]) -> Path | None:
         offset += size
     index = json.dumps(rows, separators=(",", ":")).encode()
     header = _HEADER.pack(_MAGIC, FORMAT_VERSION, len(index), zlib.crc32(index))
+    limit = max_bytes()
+    if len(header) + len(index) + offset > limit:  # alone over the limit (0: keep no cache)
+        prune(folder, limit)
+        return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(folder)
@@ -262,7 +266,7 @@ def write_pack(folder: Path, entries: dict[str, Any]) -> Path | None:
             raise
     except OSError:
         return None
-    prune(folder, max_bytes(), keep=path)
+    prune(folder, limit, keep=path)
     return path
 
 
