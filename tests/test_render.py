@@ -601,3 +601,17 @@ def test_an_aa_out_of_range_is_refused_before_any_note(tmp_path):
     result = run_cli("render", "3001", "--engine", "path", "--aa", "0", "-o", str(out))
     assert result.returncode == 2 and "not in the range 1<=x<=8" in result.stderr
     assert "ignored" not in result.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("args", [["schema"], ["info", "--json", "3001"]])
+def test_a_full_disk_under_stdout_is_one_line(args):
+    """`ldscene schema > /dev/full` ended in an OSError traceback."""
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "ldscene", *args],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        "error: cannot write the output: No space left on device"
+    ]

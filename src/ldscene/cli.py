@@ -3,6 +3,7 @@ each in `ldscene.commands`) registered on it."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -47,7 +48,18 @@ class LdsceneGroup(click.Group):
 
         warnings.showwarning = _show_warning
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk under `> file` is this command's error, shown here
+            return result
+        except BrokenPipeError:  # `ldscene ... | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except OSError as err:
+            if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO) or err.filename:
+                raise
+            click.echo(f"error: cannot write the output: {err.strerror}", err=True)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more
+            sys.exit(1)
         except LdsceneError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
