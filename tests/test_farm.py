@@ -445,3 +445,22 @@ def worker_children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 children.append(int(entry))
     return children
+
+
+def test_a_cluster_address_from_the_environment_is_named_and_a_jobs_url_is_not_one(
+    tmp_path, monkeypatch
+):
+    """An error about $LDSCENE_CLUSTER's address says it came from there; an http://
+    $RAY_ADDRESS (Ray Jobs' dashboard, as Ray's docs have users set it) is not a cluster."""
+    pytest.importorskip("ray")
+    model = write(tmp_path, "bricks.ldr", BRICKS)
+    monkeypatch.setenv("LDSCENE_CLUSTER", "garbage")
+    result = run_cli("render", str(model), "-o", f"{tmp_path}/o/", *TINY)
+    assert result.returncode == 1
+    assert "(the address comes from $LDSCENE_CLUSTER)" in result.stderr
+    assert "give --cluster none to render here" in result.stderr
+    monkeypatch.delenv("LDSCENE_CLUSTER")
+    monkeypatch.setenv("RAY_ADDRESS", "http://127.0.0.1:8265")
+    assert resolve_cluster(None) is None
+    result = run_cli("render", str(model), "-o", str(tmp_path / "one.png"), *TINY)
+    assert result.returncode == 0 and (tmp_path / "one.png").is_file()

@@ -17,18 +17,34 @@ NO_CLUSTER = ("", "none", "off", "no")
 CLUSTER_HINT = "pip install 'ldscene[cluster]'"
 
 
-def resolve_cluster(option: str | None) -> str | None:
+class ClusterAddress(str):
+    """A cluster address, and the environment variable it was read from ("" for --cluster),
+    which an error about it names."""
+
+    source: str
+
+    def __new__(cls, value: str, source: str = "") -> ClusterAddress:
+        address = super().__new__(cls, value)
+        address.source = source
+        return address
+
+
+def resolve_cluster(option: str | None) -> ClusterAddress | None:
     """The cluster address: --cluster, else $LDSCENE_CLUSTER, else $RAY_ADDRESS; None (or
-    `--cluster none`) means local worker processes."""
-    value = option
+    `--cluster none`) means local worker processes.  An http:// $RAY_ADDRESS is the Ray Jobs
+    API's (a dashboard), which no driver connects to: it is not a cluster for ldscene."""
+    value, source = option, ""
     if value is None:
         for name in CLUSTER_ENV:
-            if os.environ.get(name):
-                value = os.environ[name]
+            found = os.environ.get(name, "").strip()
+            if name == "RAY_ADDRESS" and found.lower().startswith(("http://", "https://")):
+                continue
+            if found:
+                value, source = found, f"${name}"
                 break
     if value is None or value.strip().lower() in NO_CLUSTER:
         return None
-    return value.strip()
+    return ClusterAddress(value.strip(), source)
 
 
 def check_cluster_support() -> None:

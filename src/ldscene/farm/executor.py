@@ -367,7 +367,17 @@ def open_executor(
         check_cluster_support()
         from ldscene.farm.ray_executor import RayExecutor
 
-        executor: Executor = RayExecutor(cluster, engine=engine)
+        try:
+            executor: Executor = RayExecutor(cluster, engine=engine)
+        except LdsceneError as err:
+            source = getattr(cluster, "source", "")
+            if not source:
+                raise
+            raise LdsceneError(
+                f"{err.message} (the address comes from {source})",
+                path=err.path,
+                hint=f"fix or unset {source}, or give --cluster none to render here",
+            ) from None
     else:
         if jobs is not None and jobs < 1:
             raise LdsceneError(f"--jobs must be 1 or more, not {jobs}")
