@@ -21,7 +21,7 @@ from conftest import OMR, run_cli, write
 from PIL import Image
 
 from ldscene.cli import cli
-from ldscene.farm.batch import MANIFEST, files_read
+from ldscene.farm.batch import MANIFEST, files_read, listing_digest
 from ldscene.farm.cluster import resolve_cluster
 from ldscene.farm.executor import InlineExecutor, LocalExecutor
 from ldscene.ldraw import load_model
@@ -169,13 +169,20 @@ def test_batch_record_follows_every_file_an_input_reads(tmp_path):
     saved_earlier(write(folder / "parts", "ldscene_test_block.dat", "0 block\n" + PLATE))
     assert rendered() == {"tiny.png", "gap.png"}
     assert rendered() == {"gap.png"}
+    # A file added beside the model that now stands for a library part it uses (not notes).
+    saved_earlier(write(folder, "notes.txt", "to do"))
+    assert rendered() == {"gap.png"}
+    saved_earlier(write(folder, "3001.dat", "0 my 3001\n" + PLATE))
+    assert rendered() == {"main.png", "gap.png", "tiny.png"}
+    (folder / "3001.dat").unlink()
 
     # A file saved once the load had started: what was rendered may be its older text.
     model = load_model(main)
     assert set(model.files) == {main.resolve(), wall.resolve()}
     modified = wall.stat().st_mtime_ns
     assert files_read(model, modified + 10**9) == {
-        str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in model.files
+        **{str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in model.files},
+        f"{folder.resolve()}{os.sep}": listing_digest(folder.resolve()),
     }
     assert files_read(model, modified) is None
     assert files_read(load_model(gap), time.time_ns()) is None  # a missing part

@@ -167,7 +167,27 @@ def files_read(model, load_started_ns: int) -> dict[str, str] | None:
         if digest is None or modified >= load_started_ns - CLOCK_SLACK_NS:
             return None
         files[str(path)] = digest
+    for folder in {path.parent for path in model.files}:
+        files[f"{folder}{os.sep}"] = listing_digest(folder)
     return files
+
+
+def listing_digest(folder: Path) -> str:
+    """The sha256 of the LDraw file names a model's folder offers its references (the
+    resolver's view of it): a file added there may now stand for a library part the model
+    uses.  Other files (images written there, notes) do not count."""
+    from ldscene.ldraw.resolver import FolderIndex
+
+    ldraw = (".dat", ".ldr", ".mpd")
+    names = "\n".join(sorted(n for n in FolderIndex(folder).index if n.endswith(ldraw)))
+    return hashlib.sha256(names.encode("utf-8")).hexdigest()
+
+
+def source_digest(name: str) -> str | None:
+    """`file_digest` of a recorded file, `listing_digest` of a recorded folder (`name/`)."""
+    if name.endswith(os.sep):
+        return listing_digest(Path(name))
+    return file_digest(Path(name))
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -202,7 +222,7 @@ def is_up_to_date(entry: dict | None, settings: str, out_dir: Path) -> bool:
     files, outputs = entry.get("files"), entry.get("outputs")
     if not isinstance(files, dict) or not files or not isinstance(outputs, dict) or not outputs:
         return False
-    if any(file_digest(Path(name)) != digest for name, digest in files.items()):
+    if any(source_digest(name) != digest for name, digest in files.items()):
         return False
     for name, stamp in outputs.items():
         try:
