@@ -194,10 +194,11 @@ def _local_run(task: RenderTask, path: str) -> TaskOutput:
 
 
 def _payload_folder() -> Path:
-    """Shared memory when there is some (/dev/shm): the files never touch a disk."""
+    """Shared memory when there is some (/dev/shm): the files never touch a disk.  Named
+    after this process, so that one left behind says whose it was."""
     shm = Path("/dev/shm")
     base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
-    return Path(tempfile.mkdtemp(prefix="ldscene-farm-", dir=base))
+    return Path(tempfile.mkdtemp(prefix=f"ldscene-farm-{os.getpid()}-", dir=base))
 
 
 def _start_method() -> str:
