@@ -102,6 +102,7 @@ def _speaks_grpc(connection: socket.socket) -> bool:
 
 def connect(address: str) -> None:
     """`ray.init` for `address`, failing in one line when the cluster cannot be reached."""
+    address = str(address)  # a plain str: Ray's Cython refuses a subclass (`ClusterAddress`)
     target = _host_port(address)
     if target is not None:
         try:
