@@ -373,6 +373,7 @@ def test_unreachable_cluster_is_one_line(scheme, tmp_path):
     assert "connection refused" in lines[0]
 
 
+@pytest.mark.slow  # a child process
 def test_a_port_that_is_not_rays_is_one_line(tmp_path):
     """A web server's port (a typo, or the dashboard's): ray.init retried for good, deaf to
     Ctrl-C and SIGTERM.  An HTTP/2 probe tells it is not a Ray cluster, at once."""
@@ -455,6 +456,7 @@ def worker_children(pid: int) -> list[int]:
     return children
 
 
+@pytest.mark.slow  # a child process
 def test_a_cluster_address_from_the_environment_is_named_and_a_jobs_url_is_not_one(
     tmp_path, monkeypatch
 ):

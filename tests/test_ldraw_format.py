@@ -377,6 +377,7 @@ def test_singular_nonzero_matrix_loads(library):
     assert model.warnings == []
 
 
+@pytest.mark.slow  # seconds of work: the full suite keeps it
 def test_deep_acyclic_nesting(tmp_path):
     depth = 3000
     lines = []

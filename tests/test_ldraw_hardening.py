@@ -254,6 +254,7 @@ def test_text_that_is_not_ldraw_is_refused_with_one_line(tmp_path, text: str) ->
     assert load_model(comments).n_instances == 0
 
 
+@pytest.mark.slow  # a child process
 @pytest.mark.parametrize("command", ["info", "parts"])
 def test_a_device_is_refused_not_read_forever(command: str) -> None:
     """/dev/zero never ends: reading it filled memory until the process was killed (here a

@@ -174,6 +174,7 @@ def test_the_official_archive_passes_the_checks() -> None:
     assert len(members) > 20_000
 
 
+@pytest.mark.slow  # a child process
 def test_a_damaged_archive_is_one_line(
     tmp_path: Path, library_path: Path, user_env: dict[str, str]
 ) -> None:

@@ -603,6 +603,7 @@ def test_an_aa_out_of_range_is_refused_before_any_note(tmp_path):
     assert "ignored" not in result.stderr and not out.exists()
 
 
+@pytest.mark.slow  # a child process
 @pytest.mark.parametrize("args", [["schema"], ["info", "--json", "3001"]])
 def test_a_full_disk_under_stdout_is_one_line(args):
     """`ldscene schema > /dev/full` ended in an OSError traceback."""

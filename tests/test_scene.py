@@ -368,6 +368,7 @@ def test_settling_reads_the_height_cache_and_agrees(tmp_path):
     assert not (tmp_path / "none" / "ldscene" / "heightfield").exists()
 
 
+@pytest.mark.slow  # seconds of work: the full suite keeps it
 @pytest.mark.parametrize("seed", [5, 8])
 def test_settled_pieces_rest_on_what_is_below(tmp_path, seed):
     scene = load_scene(write_scene(tmp_path, SCATTER.format(seed=seed)))

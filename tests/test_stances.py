@@ -389,6 +389,7 @@ place:
 """
 
 
+@pytest.mark.slow  # seconds of work: the full suite keeps it
 def test_a_figure_held_up_by_what_it_holds_gets_a_warning_naming_its_line(tmp_path):
     """Oars pointing down into the hull keep the rower off the seat: it rests there, as a rigid
     figure would, and a warning says why and what to change; raised arms clear the hull."""
