@@ -176,10 +176,11 @@ def listing_digest(folder: Path) -> str:
     """The sha256 of the LDraw file names a model's folder offers its references (the
     resolver's view of it): a file added there may now stand for a library part the model
     uses.  Other files (images written there, notes) do not count."""
+    from ldscene.ldraw.library import LDRAW_SUFFIXES
     from ldscene.ldraw.resolver import FolderIndex
 
-    ldraw = (".dat", ".ldr", ".mpd")
-    names = "\n".join(sorted(n for n in FolderIndex(folder).index if n.endswith(ldraw)))
+    index = FolderIndex(folder).index
+    names = "\n".join(sorted(n for n in index if n.endswith(LDRAW_SUFFIXES)))
     return hashlib.sha256(names.encode("utf-8")).hexdigest()
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ldscene.errors import ModelError
 from ldscene.ldraw.colours import (
+    DIRECT_COLOUR,
     ColourTable,
     ScopedColours,
     is_direct,
@@ -595,8 +596,8 @@ class Flattener:
                     display,
                     line,
                     f"!COLOUR cannot define code {colour.code}: 16 and 24 are the colours a "
-                    "line inherits, 0x2000000 and up direct colours; it is ignored (use "
-                    "another code)",
+                    f"line inherits, 0x{DIRECT_COLOUR:X} and up direct colours; it is ignored "
+                    "(use another code)",
                 )
                 continue
             remap[colour.code] = self.colours.define(colour)

@@ -39,6 +39,10 @@ class SourceKind(Enum):
     MPD = "mpd"  # a `0 FILE` block of an MPD file on disk
 
 
+#: What LDraw files are called: parts and primitives `.dat`, models `.ldr`, multi-part `.mpd`.
+LDRAW_SUFFIXES = (".dat", ".ldr", ".mpd")
+
+
 def find_in_folder(folder: Path, key: str) -> Path | None:
     """The file `key` (lower case, may hold `/`, `.` and `..`) under `folder`, matched
     case-insensitively; None when it is not there or lies outside `folder`."""

@@ -22,7 +22,7 @@ from ldscene.errors import ModelError
 _NUMBERS = {2: 6, 3: 9, 4: 12, 5: 12}
 
 #: The largest colour code a file may use: codes are stored as int32 (direct colours end at
-#: 0x5FFFFFF; codes from 0x6000000 up are handed out for model-local `!COLOUR` clashes).
+#: 0x5FFFFFF; codes from 0x6000000 up are the loader's own for model-local `!COLOUR`s).
 MAX_COLOUR_CODE = 0x5FFFFFF
 #: The largest coordinate or matrix entry a file may use, in LDU (4,000 km): beyond that,
 #: composed placements could overflow to infinity.

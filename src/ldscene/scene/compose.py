@@ -19,7 +19,7 @@ from ldscene.errors import LdsceneError, LibraryNotFoundError, LimitError
 from ldscene.ldraw.cache import DiskCache
 from ldscene.ldraw.colours import direct_code, is_direct
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
-from ldscene.ldraw.library import Library
+from ldscene.ldraw.library import LDRAW_SUFFIXES, Library
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.studs import StudStyle
 from ldscene.scene import limits, yamlload
@@ -208,7 +208,7 @@ class Composer(Landing):
                 f"{what}: file '{definition.file}' not found",
                 f"paths are relative to the scene file's folder ({self.folder})",
             )
-        if path.suffix.lower() not in (".ldr", ".mpd", ".dat"):
+        if path.suffix.lower() not in LDRAW_SUFFIXES:
             raise self.error(
                 definition.file_where,
                 f"{what}: '{definition.file}' is not an LDraw file",

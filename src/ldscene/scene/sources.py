@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.colours import ColourTable
-from ldscene.ldraw.library import Library, find_library, normalise
+from ldscene.ldraw.library import LDRAW_SUFFIXES, Library, find_library, normalise
 from ldscene.ldraw.loader import library_colours, load_model, load_parts
 from ldscene.ldraw.model import MissingReference, Model
 from ldscene.ldraw.resolver import FolderIndex
@@ -22,13 +22,11 @@ from ldscene.ldraw.studs import StudStyle
 
 T = TypeVar("T")
 
-_EXTENSIONS = (".dat", ".ldr", ".mpd")
-
 
 def part_key(name: str) -> str:
     """`3001` → `3001.dat`: the reference name for a part as a scene writes it."""
     key = normalise(name)
-    return key if key.endswith(_EXTENSIONS) else key + ".dat"
+    return key if key.endswith(LDRAW_SUFFIXES) else key + ".dat"
 
 
 class Sources:
