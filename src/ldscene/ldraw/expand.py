@@ -37,6 +37,7 @@ from ldscene.ldraw.studs import (
     variant_names,
 )
 from ldscene.ldraw.texmap import (
+    FoundImage,
     LineStates,
     Projection,
     drawing_lines,
@@ -354,13 +355,13 @@ class Expander:
     def _texmap_states(self, record: Record, tex: _Textures) -> LineStates:
         """TEXMAP's verdict on each drawing line of `record`; images found go into `tex`."""
         parsed = record.parsed
-        found: dict[str, tuple[str, bytes, str | None] | None] = {}
+        found: dict[str, FoundImage | None] = {}
 
         def problem(name: str) -> str | None:
             if name not in found:
-                found[name] = self.files.find_image(name, record)
-                if found[name] is not None and found[name][2] is not None:
-                    self._image_deps.setdefault(record.key, []).append(found[name][2])
+                image = found[name] = self.files.find_image(name, record)
+                if image is not None and image.library_path is not None:
+                    self._image_deps.setdefault(record.key, []).append(image.library_path)
             return image_problem(name, found[name])
 
         states = line_states(parsed.texmaps, drawing_lines(parsed), problem)
@@ -369,7 +370,7 @@ class Expander:
         for i, projection in enumerate(states.projections):
             image = found.get(projection.image)
             if image is not None:
-                tex.projections[i] = (projection, tex.add(image[0], image[1]))
+                tex.projections[i] = (projection, tex.add(image.key, image.png))
         return states
 
     def _drawn_children(self, record: Record) -> list[Source | None]:

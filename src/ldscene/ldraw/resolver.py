@@ -24,7 +24,7 @@ from ldscene.ldraw.library import (
 )
 from ldscene.ldraw.model import MissingReference
 from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_blocks, split_lines
-from ldscene.ldraw.texmap import DISK_IMAGE, find_image
+from ldscene.ldraw.texmap import FoundImage, find_image
 
 #: A line of LDraw: a line type 0-5 followed by a space, or a bare `0`.
 _LDRAW_LINE = re.compile(r"^[ \t\ufeff]*(?:[0-5][ \t]|0[ \t]*$)", re.MULTILINE)
@@ -138,7 +138,7 @@ class Files:
         files = {Path(k.path) for k in self.records if k.kind is SourceKind.FS}
         return tuple(sorted(files | self.images))
 
-    def find_image(self, name: str, record: Record) -> tuple[str, bytes, str | None] | None:
+    def find_image(self, name: str, record: Record) -> FoundImage | None:
         """`texmap.find_image` for a TEXMAP line of `record`: its file's folder, then the main
         model's (a sub-file in a sub-folder uses the model's `textures/`), then the library;
         an image from disk is one of the model's files."""
@@ -148,8 +148,8 @@ class Files:
             found = find_image(name, None, self.root_folder, None)
         if found is None:
             found = find_image(name, self.library, None, None)
-        if found is not None and found[0].startswith(DISK_IMAGE):
-            self.images.add(Path(found[0][len(DISK_IMAGE) :]))
+        if found is not None and found.disk_path is not None:
+            self.images.add(found.disk_path)
         return found
 
     def open_root(self, path: Path) -> SourceKey:

@@ -37,14 +37,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ldscene.ldraw.library import Library, find_in_folder, normalise
 from ldscene.ldraw.parser import LDrawFile
 
-#: How `find_image` names an image it read from disk: this, then its path.
-DISK_IMAGE = "fs:"
 _METHODS = {"PLANAR": 9, "CYLINDRICAL": 10, "SPHERICAL": 11}
 _LIBRARY_FOLDERS = (
     "parts/textures/",
@@ -242,33 +241,42 @@ def line_states(
     return LineStates(keep, projection, projections, problems)
 
 
+class FoundImage(NamedTuple):
+    """A TEXMAP image as `find_image` found it."""
+
+    key: str  # where it came from, as a unique text ("data:...", "fs:...", "lib:...")
+    png: bytes
+    library_path: str | None = None  # its library index key
+    disk_path: Path | None = None  # the file it was read from, outside the library
+
+
 def find_image(
     name: str,
     library: Library | None,
     folder: Path | None,
     data: dict[str, bytes] | None,
-) -> tuple[str, bytes, str | None] | None:
-    """(key, PNG bytes, library index key or None) of a TEXMAP image, or None if not found.
+) -> FoundImage | None:
+    """A TEXMAP image, or None if not found.
 
     Search order: the MPD file's `!DATA` blocks, the model folder's `textures/` (and the folder
     itself), then the library's texture folders.
     """
     key = normalise(name)
     if data and key in data:
-        return f"data:{key}", data[key], None
+        return FoundImage(f"data:{key}", data[key])
     if folder is not None:
         for sub in ("textures", ""):
             found = find_in_folder(folder / sub if sub else folder, key)
             if found is not None:
                 try:
-                    return f"{DISK_IMAGE}{found}", found.read_bytes(), None
+                    return FoundImage(f"fs:{found}", found.read_bytes(), None, found)
                 except OSError:
                     return None
     if library is not None:
         for prefix in _LIBRARY_FOLDERS:
             rel = prefix + key
             if rel in library.index:
-                return f"lib:{rel}", library.read(rel), rel
+                return FoundImage(f"lib:{rel}", library.read(rel), rel)
     return None
 
 
@@ -276,13 +284,13 @@ def find_image(
 MAX_IMAGE_PIXELS = 4096 * 4096
 
 
-def image_problem(name: str, found: tuple[str, bytes, str | None] | None) -> str | None:
+def image_problem(name: str, found: FoundImage | None) -> str | None:
     """Why the TEXMAP image `name`, as `find_image` found it, cannot be used (for a warning),
     or None if it can."""
     if found is None:
         return f"texture image '{name}' not found"
     try:
-        decode_image(found[1])
+        decode_image(found.png)
     except ValueError as error:
         return f"texture image '{name}' {error}"
     return None
