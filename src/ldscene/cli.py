@@ -52,13 +52,13 @@ class LdsceneGroup(click.Group):
             sys.stdout.flush()  # a full disk under `> file` is this command's error, shown here
             return result
         except BrokenPipeError:  # `ldscene ... | head`: the reader has all it wanted
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _drop_stdout()
             sys.exit(1)
         except OSError as err:
             if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO) or err.filename:
                 raise
             click.echo(f"error: cannot write the output: {err.strerror}", err=True)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more
+            _drop_stdout()
             sys.exit(1)
         except LdsceneError as err:
             click.echo(f"error: {err}", err=True)
@@ -74,6 +74,11 @@ class LdsceneGroup(click.Group):
                 raise
             click.echo("interrupted", err=True)  # Mitsuba wraps Ctrl-C in a RuntimeError
             sys.exit(130)
+
+
+def _drop_stdout() -> None:
+    """Send what is still buffered for stdout nowhere: its flush at exit would fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 class Terminated(KeyboardInterrupt):

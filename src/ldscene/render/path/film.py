@@ -21,8 +21,13 @@ FADE_END = 3.0
 FLOOR_TOLERANCE = 0.5
 
 
+#: Narkowicz's ACES fit, (a x^2 + b x) / (c x^2 + d x + e): `filmic` and its inverse.
+_ACES = (2.51, 0.03, 2.43, 0.59, 0.14)
+
+
 def _aces(x: np.ndarray) -> np.ndarray:
-    return np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+    a, b, c, d, e = _ACES
+    return np.clip((x * (a * x + b)) / (x * (c * x + d) + e), 0.0, 1.0)
 
 
 def filmic(linear: np.ndarray) -> np.ndarray:
@@ -41,7 +46,7 @@ def inverse_filmic(display: np.ndarray) -> np.ndarray:
     limit)."""
     y = np.clip(np.asarray(display, np.float64), 0.0, 0.999)
     peak = y.max(axis=-1, keepdims=True)
-    a, b, c, d, e = 2.51, 0.03, 2.43, 0.59, 0.14
+    a, b, c, d, e = _ACES
     # p (c x^2 + d x + e) = a x^2 + b x  ->  (a - c p) x^2 + (b - d p) x - e p = 0
     qa, qb, qc = a - c * peak, b - d * peak, -e * peak
     x = (-qb + np.sqrt(qb * qb - 4 * qa * qc)) / (2 * qa)
