@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import OMR, omr_models, run_cli, write
+from PIL import Image
 
 from ldscene.cli import cli
 from ldscene.errors import LdsceneError
@@ -302,6 +303,37 @@ def test_cli_renders_several_views(tmp_path):
     assert (tmp_path / "out" / "b-iso.webp").is_file()
     assert (tmp_path / "out" / "b-top.webp").is_file()
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_lat_and_lon_turn_the_named_views(tmp_path):
+    """--view front --lat 20 is one image: the front view raised (not front plus an extra
+    view); two views turned alike keep their own names."""
+    path = brick_file(tmp_path)
+    size = ["--width", "64", "--height", "48", "-q"]
+
+    def render(*args: str) -> list[str]:
+        out = tmp_path / "-".join(args)
+        out.mkdir()
+        result = CliRunner().invoke(
+            cli, ["render", str(path), "-o", str(out / "b.png"), *args, *size]
+        )
+        assert result.exit_code == 0, result.output
+        return sorted(p.name for p in out.iterdir())
+
+    assert render("--view", "front", "--lat", "20") == ["b.png"]
+    raised = np.asarray(Image.open(tmp_path / "--view-front---lat-20" / "b.png"))
+    assert render("--lat", "20", "--lon", "0") == ["b.png"]
+    same = np.asarray(Image.open(tmp_path / "--lat-20---lon-0" / "b.png"))
+    assert np.array_equal(raised, same)
+    assert render("--view", "front") == ["b.png"]
+    level = np.asarray(Image.open(tmp_path / "--view-front" / "b.png"))
+    assert not np.array_equal(raised, level)
+    assert render("--view", "front", "--view", "left", "--lat", "-15") == [
+        "b-front_lat-15.png",
+        "b-left_lat-15.png",
+    ]
+    turned = [View.named(v).turned(None, 10.0) for v in ("front", "iso")]
+    assert [(v.latitude, v.longitude) for v in turned] == [(0.0, 10.0), (30.0, 10.0)]
 
 
 def test_cli_notes_options_the_engine_does_not_read(tmp_path):

@@ -51,12 +51,17 @@ if TYPE_CHECKING:
     metavar="NAME",
     help="iso, front, back, left, right, top, bottom; repeat for several images.",
 )
-@click.option("--lat", type=float, default=None, help="Camera elevation in degrees (-90..90).")
+@click.option(
+    "--lat",
+    type=float,
+    default=None,
+    help="Camera elevation in degrees (-90..90); with --view, that view's elevation.",
+)
 @click.option(
     "--lon",
     type=float,
     default=None,
-    help="Camera turn in degrees from the front towards the right.",
+    help="Camera turn in degrees from the front towards the right; with --view, that view's.",
 )
 @click.option(
     "--camera",

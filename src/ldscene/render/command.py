@@ -67,16 +67,19 @@ def output_paths(base: Path, views: list[View]) -> list[Path]:
 
 
 def build_views(req: RenderRequest, scene=None, model=None) -> list[View]:
-    """Views from --view/--lat/--lon/--camera; a scene's first camera, else iso."""
-    views: list[View] = []
-    for name in req.views:
-        views.append(View.named(name))
+    """Views from --view/--lat/--lon/--camera; a scene's first camera, else iso.  --lat and
+    --lon set the elevation and turn of each --view, or make a view of their own."""
+    views = [View.named(name) for name in req.views]
     if req.lat is not None or req.lon is not None:
-        views.append(
-            View.angles(
-                req.lat if req.lat is not None else 30.0, req.lon if req.lon is not None else 45.0
+        if views:  # --view front --lat 20: the front view, raised
+            views = [view.turned(req.lat, req.lon) for view in views]
+        else:
+            views.append(
+                View.angles(
+                    req.lat if req.lat is not None else 30.0,
+                    req.lon if req.lon is not None else 45.0,
+                )
             )
-        )
     names = list(req.cameras)
     if req.all_cameras:
         if scene is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ldscene.errors import LdsceneError
 from ldscene.imaging import MAX_AA, MAX_FOV, MAX_SIDE, MIN_FOV
@@ -116,6 +116,14 @@ class View:
             focus=None if focus is None else tuple(float(v) for v in focus),
             aperture=aperture,
         )
+
+    def turned(self, latitude: float | None, longitude: float | None) -> View:
+        """This view at another elevation and/or turn (None keeps its own), named
+        `front-lat20` and the like so that views turned alike keep apart."""
+        changes = {"latitude": latitude, "longitude": longitude}
+        changes = {key: float(value) for key, value in changes.items() if value is not None}
+        tag = "".join(f"_{key[:3]}{value:g}" for key, value in changes.items())
+        return replace(self, name=re.sub(r"[^\w.-]", "_", self.name + tag), **changes)
 
     @classmethod
     def angles(cls, latitude: float, longitude: float) -> View:
