@@ -292,7 +292,8 @@ def test_placements_that_multiply_out_past_the_coordinate_limit_are_left_out(
     )
     loaded = load_model(model)
     assert loaded.n_instances == 1 and np.allclose(loaded.transform[0], np.eye(4))
-    assert any("1 placement too large" in w for w in loaded.warnings)
+    # At the line that multiplies out too far: a.ldr's reference to b.ldr, line 5 of the file.
+    assert any("ovf.mpd:5: 1 placement too large" in w for w in loaded.warnings), loaded.warnings
 
 
 def test_a_colour_line_that_defines_nothing_is_warned_at_its_own_line(tmp_path: Path) -> None:

@@ -227,7 +227,7 @@ class Flattener:
         else:
             check_instances(self.files, root.source, self._placed_view)
             placed = self._walk(root.source)
-        model = self._model(placed, root.display, root.parsed.name or Path(root.display).name)
+        model = self._model(placed, root.parsed.name or Path(root.display).name)
         model.title, model.credits = root.parsed.title, tuple(root.parsed.credits)
         return model
 
@@ -244,11 +244,10 @@ class Flattener:
         else:
             leaf = self._leaf_id(source, normalise(name).replace("/", "\\"), kind is FileKind.PART)
             placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
-        return self._model(placed, source.display, name)
+        return self._model(placed, name)
 
-    def _model(self, placed: _Placed, display: str, name: str) -> Model:
+    def _model(self, placed: _Placed, name: str) -> Model:
         """The `Model` of instances placed in the root's frame."""
-        placed = self._finite(placed, display)
         used, path = np.unique(placed.path, return_inverse=True)
         paths = [self._chains.items[i] for i in used]
         if not paths or paths[0] != ():  # index 0 is always the model itself
@@ -431,7 +430,8 @@ class Flattener:
                     leaves, leaf_refs = [], []
                 sub = done[_state_key(next(sub_states))]
                 name = self.files.records[child.key].parsed.name or refs.names[i]
-                parts.append(self._place(sub, refs.matrix[i], int(ref_colour[i]), name))
+                placed = self._place(sub, refs.matrix[i], int(ref_colour[i]), name)
+                parts.append(self._finite(placed, record.display, refs.lines[i]))
                 continue
             name = normalise(refs.names[i]).replace("/", "\\")
             flip, clip = inverted ^ bool(refs.invert[i]), clipped and bool(refs.clip[i])
@@ -477,16 +477,17 @@ class Flattener:
         path = mapped[inverse.reshape(-1)] if len(ids) else sub.path
         return _Placed(sub.leaf, colours, transform, path, sub.step)
 
-    def _finite(self, placed: _Placed, display: str) -> _Placed:
+    def _finite(self, placed: _Placed, display: str, line: int) -> _Placed:
         """Instances whose nested matrices multiply out past `MAX_COORDINATE` (or overflow to
-        infinity) are left out, with a warning: each line's numbers are within it, but a
-        chain of scaling sub-models is not, and single-precision rendering overflows."""
+        infinity) are left out, with a warning at the line that placed them so: each line's
+        numbers are within the limit, but a chain of scaling sub-models is not, and
+        single-precision rendering overflows."""
         finite = valid_coordinates_each(placed.transform.reshape(-1, 16))
         if finite.all():
             return placed
         self.files.problems.warn(
             display,
-            1,
+            line,
             f"{plural(int((~finite).sum()), 'placement')} too large (the nested matrices "
             f"multiply out past {MAX_COORDINATE:g} LDU): left out",
         )
