@@ -44,6 +44,19 @@ def test_missing_path_empty_and_binary_files(tmp_path):
     assert_clean_error(run("info", str(tmp_path / "image.ldr")), "not a text file")
 
 
+def test_a_referenced_file_that_is_not_text_is_an_error_at_the_line_asking_for_it(tmp_path):
+    write(
+        tmp_path,
+        "main.ldr",
+        "0 main\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 -24 0 1 0 0 0 1 0 0 0 1 sub.ldr\n",
+    )
+    (tmp_path / "sub.ldr").write_bytes(b"\x7fELF\x02\x01\x01\0\0\0\0")
+    assert_clean_error(
+        run("info", str(tmp_path / "main.ldr")),
+        f"main.ldr:3: 'sub.ldr' ({tmp_path / 'sub.ldr'}): not a text file",
+    )
+
+
 def test_missing_part_listed_by_name_and_strict_fails(tmp_path):
     path = write(
         tmp_path,

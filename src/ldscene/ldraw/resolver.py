@@ -131,6 +131,8 @@ class Files:
         self.data: dict[SourceKey, dict[str, bytes]] = {}  # container → `!DATA` name → bytes
         self.images: set[Path] = set()  # TEXMAP images read from disk outside the library
         self.root_folder: Path | None = None  # the folder of the model given (`open_root`)
+        # file → (file, line, name) of the first reference to it: where its read errors point
+        self.asked_at: dict[SourceKey, tuple[str, int, str]] = {}
 
     def disk_files(self) -> tuple[Path, ...]:
         """The files on disk outside the library read so far, texture images too (resolved
@@ -258,6 +260,11 @@ class Files:
             self.problems.warn(display, number, message)
         refs = parsed.refs
         children = [self.resolve(name, container, folder) for name in refs.names] if refs else []
+        for child, name, line in zip(
+            children, refs.names if refs else (), refs.lines if refs else ()
+        ):
+            if child is not None:
+                self.asked_at.setdefault(child.key, (display, line, name))
         record = Record(key, display, parsed, children, source, container)
         self.records[key] = record
         return record
@@ -284,10 +291,26 @@ class Files:
         return None
 
     def record(self, source: Source) -> Record:
-        """The parsed record for a resolved source, reading it on first use."""
+        """The parsed record for a resolved source, reading it on first use.  A referenced
+        file that cannot be read or is not LDraw text is an error at the line asking for it."""
         record = self.records.get(source.key)
         if record is not None:
             return record
+        try:
+            return self._read_record(source)
+        except ModelError as err:
+            asked = self.asked_at.get(source.key)
+            if asked is None or err.line is not None:  # an error inside the file itself
+                raise
+            display, line, name = asked
+            raise ModelError(
+                f"'{name}' ({source.display}): {err.message}",
+                path=display,
+                line=line,
+                hint=err.hint,
+            ) from None
+
+    def _read_record(self, source: Source) -> Record:
         key = source.key
         if key.kind is SourceKind.LIB:
             assert self.library is not None
