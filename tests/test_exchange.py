@@ -17,7 +17,7 @@ from ldscene.cli import cli
 from ldscene.exchange import export_model
 from ldscene.exchange.gltf import build
 from ldscene.exchange.mesh import LDRAW_TO_Y_UP, LDRAW_TO_Z_UP
-from ldscene.exchange.mpd import mpd_text
+from ldscene.exchange.mpd import mpd_text, renumbered_colours
 from ldscene.ldraw import Leaf, Model, PartGeometry, find_library, load_model
 from ldscene.ldraw.colours import ColourTable
 
@@ -523,6 +523,12 @@ def test_mpd_export_keeps_a_local_redefinition_of_a_standard_code_local(library,
         return sorted(m.colours.get(int(c)).name for c in m.colour[m.part_mask()])
 
     assert names(again) == names(model) == ["Lime", "Red"]
+    # ... and says so, in the file and on the command line
+    (new,) = renumbered_colours(model, library).values()
+    assert f"0 // {new}: the model's own colour 4 (a code taken)" in text
+    result = CliRunner().invoke(cli, ["export", str(source), "-o", str(tmp_path / "cli.mpd")])
+    assert result.exit_code == 0, result.output
+    assert f"cli.mpd writes the model's own colour 4 as {new}" in result.stderr
 
 
 # -- command line ------------------------------------------------------------------------------

@@ -51,6 +51,15 @@ def export_command(
     click.echo(f"wrote {output} ({plural(int(loaded.model.part_mask().sum()), 'part')})")
     if lost := prints_not_kept(loaded.model, output.suffix.lower()):
         click.echo(f"note: {lost} (a .gltf or .glb export keeps them)", err=True)
+    if lib is not None:
+        from ldscene.exchange.mpd import renumbered_colours
+
+        for written, new in renumbered_colours(loaded.model, lib).items():
+            click.echo(
+                f"note: {output.name} writes the model's own colour {written} as {new}: "
+                f"LDraw's {written} is another colour, and one file holds one meaning of a code",
+                err=True,
+            )
     if loaded.model.missing:
         names = sorted({m.name for m in loaded.model.missing})
         click.echo(

@@ -291,11 +291,21 @@ def _custom_colours(
         and (standard is not None and c not in standard)
     )
     custom_meta = [_colour_meta(colours.get(c)) for c in custom]
-    custom_meta += [
-        _colour_meta(dataclasses.replace(colours.get(old), code=new))
-        for old, new in renumber.items()
-    ]
+    for old, new in renumber.items():
+        written = colours.written_code(old)
+        if written != new:  # say why a reader finds 20000 where the model wrote 4
+            custom_meta.append(f"0 // {new}: the model's own colour {written} (a code taken)")
+        custom_meta.append(_colour_meta(dataclasses.replace(colours.get(old), code=new)))
     return renumber, custom_meta
+
+
+def renumbered_colours(model: Model, library=None) -> dict[int, int]:
+    """The model's own colour definitions an MPD export writes under another code than its
+    file gave them (the code is LDConfig's or another definition's): written code → new."""
+    _, inline = _inline_leaves(model, library, _Names())
+    renumber, _ = _custom_colours(model, inline, library)
+    moved = {model.colours.written_code(old): new for old, new in renumber.items()}
+    return {written: new for written, new in moved.items() if written != new}
 
 
 def write_mpd(model: Model, out: Path, library=None) -> None:
