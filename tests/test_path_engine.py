@@ -197,6 +197,20 @@ def test_a_view_from_below_shows_the_underside_not_the_floor_or_the_lamp(tmp_pat
     assert np.abs(corners - expected).max() <= 1, corners
 
 
+def test_a_long_lens_sees_the_model_not_the_softbox(tmp_path):
+    """A camera far out (a long lens) on the softbox's side stood behind the studio's softbox,
+    which hid part of the floor (drawn as background there, a curved edge across the picture);
+    the softbox now stays beyond the camera, and the floor shows all across."""
+    path = model_file(tmp_path, [brick(4)])
+    background = (0.9, 0.91, 0.92)
+    view = View(name="long", latitude=50.0, longitude=-40.0, fov=5.0)
+    rgb = path_render(path, view, background=background)[..., :3].astype(float)
+    assert (rgb[..., 0] > rgb[..., 2] + 40).sum() > 0.1 * rgb.shape[0] * rgb.shape[1]
+    left = rgb[:, : rgb.shape[1] // 8]
+    hidden = (np.abs(left - np.round(np.asarray(background) * 255)).max(axis=-1) <= 1).sum()
+    assert hidden == 0, hidden
+
+
 # ---------------------------------------------------------------------------- determinism
 def test_same_seed_same_png_bytes(tmp_path):
     path = model_file(tmp_path, [brick(4), brick(TRANS_NEON_ORANGE, 0, -24, 0)])

@@ -40,6 +40,10 @@ def _rgb(value) -> dict[str, Any]:
 DOME_ROWS, DOME_COLUMNS = 64, 8
 
 
+#: The softbox's distance from the model's centre, at least, in camera distances.
+LAMP_BEYOND_CAMERA = 1.6
+
+
 def dome(zenith, horizon, below) -> tuple[np.ndarray, np.ndarray]:
     """A latitude-longitude environment map (linear RGB) blending `horizon` into `zenith`
     with the sine of the elevation, `below` under the horizon; and the irradiance it gives an
@@ -61,7 +65,12 @@ def dome(zenith, horizon, below) -> tuple[np.ndarray, np.ndarray]:
 
 
 def lighting(
-    preset: LightPreset, longitude: float, centre: np.ndarray, scale: float, below: bool = False
+    preset: LightPreset,
+    longitude: float,
+    centre: np.ndarray,
+    scale: float,
+    below: bool = False,
+    camera_distance: float = 0.0,
 ) -> Lighting:
     """The emitters of `preset` for a camera at `longitude` (degrees) looking at a model
     centred at `centre` (GL world) with bounding-box diagonal `scale`.  `below`: the camera
@@ -88,7 +97,10 @@ def lighting(
     elevation = -50.0 if below else 50.0
     if below:
         environment = np.ascontiguousarray(environment[::-1])
-    distance = 4.0 * max(scale, 1.0)
+    # The softbox keeps its angular size (so its light) wherever it is, and stays beyond a
+    # far camera (a narrow view, a long lens): its near side (0.65 of its distance from the
+    # centre) then never comes between the camera and the model.
+    distance = max(4.0 * max(scale, 1.0), LAMP_BEYOND_CAMERA * camera_distance)
     radius = 0.35 * distance
     sin2 = (radius / distance) ** 2
     position = np.asarray(centre, np.float64) + direction(longitude - 40.0, elevation) * distance

@@ -311,6 +311,7 @@ class PathRenderer:
             self.description.centre,
             self.description.scale,
             below,
+            float(np.linalg.norm(frame.position - self.description.centre)),
         )
         shapes = {**self._shapes(mi), **self._ground(mi, ground, light.open_irradiance)}
         scene = mi.load_dict(
