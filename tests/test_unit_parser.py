@@ -58,6 +58,21 @@ def test_a_small_part_is_read_whole() -> None:
     assert part.warnings == []
 
 
+@pytest.mark.parametrize(
+    "first, title",
+    [
+        ("0 Steps of the temple", "Steps of the temple"),  # was taken for a STEP
+        ("0 Filet stand", "Filet stand"),
+        ("0 STEP", ""),
+        ("0 BFC CERTIFY CCW", ""),
+        ("0 !LDRAW_ORG Part", ""),
+        ("0 Name: x.ldr", ""),
+    ],
+)
+def test_the_first_line_is_the_title_unless_it_is_a_meta_command(first: str, title: str) -> None:
+    assert parse_lines([first, "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat"], "x.ldr").title == title
+
+
 def test_mpd_blocks_know_where_their_lines_start_and_stray_lines_are_reported() -> None:
     text = (
         "3 16 0 0 0 1 0 0 0 1 0\n"

@@ -295,6 +295,10 @@ def _meta(result: LDrawFile, upper: str, rest: str, body: str, number: int) -> N
         result.credits.append(body)
 
 
+#: Meta commands that can open a file and are not its title line.
+_NOT_A_TITLE = frozenset({"BFC", "NAME:", "AUTHOR:", "FILE", "NOFILE", "STEP"})
+
+
 def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
     """Parse the lines of one file (or MPD block) into an `LDrawFile`."""
     result = LDrawFile(name)
@@ -358,13 +362,13 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
             continue  # unknown line types are ignored, as the spec says
         # -- meta and comment lines ---------------------------------------------------------
         body = line[1:].strip()
-        if not title_seen:
-            title_seen = True
-            if not body.upper().startswith(("BFC", "!", "NAME:", "AUTHOR:", "FILE", "STEP")):
-                result.title = body
-                continue
         word, _, rest = body.partition(" ")
         upper = word.upper()
+        if not title_seen:
+            title_seen = True
+            if not upper.startswith("!") and upper not in _NOT_A_TITLE:  # "0 Steps", not "0 STEP"
+                result.title = body
+                continue
         if upper == "BFC":
             bfc.statement(rest.upper().split(), drawn)
         else:
