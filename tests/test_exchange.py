@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import trimesh
 from click.testing import CliRunner
+from conftest import write
 
 from ldscene.cli import cli
 from ldscene.exchange import export_model
@@ -482,6 +483,29 @@ def test_mpd_round_trip_real_model(library, tmp_path):
     assert n_triangles(again) == n_triangles(model)
     np.testing.assert_allclose(bbox(world_points(again)), bbox(world_points(model)), atol=1e-3)
     assert not again.missing
+
+
+def test_mpd_export_keeps_the_step_of_each_sub_model_reference(library, tmp_path):
+    """A sub-model's reference was written after all its parent's parts, in its last step:
+    building instructions read from the export put the sub-assembly at the end."""
+    source = write(
+        tmp_path,
+        "stepped.mpd",
+        "0 FILE main.ldr\n0 Stepped\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 STEP\n"
+        "1 16 0 -24 0 1 0 0 0 1 0 0 0 1 sub.ldr\n1 1 0 -48 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 STEP\n1 2 0 -96 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 FILE sub.ldr\n0 sub\n1 14 40 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n0 STEP\n"
+        "1 15 40 -24 0 1 0 0 0 1 0 0 0 1 3003.dat\n",
+    )
+    model = load_model(source, library=library)
+    assert model.path_steps == (0, 1)
+    main = mpd_text(model, library).split("0 NOFILE")[0].splitlines()
+    body = [line.split()[1] if line.startswith("1 ") else line for line in main[5:]]
+    assert body == ["4", "0 STEP", "16", "1", "0 STEP", "2"]
+    assert main[1] == "0 Stepped"
+    again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
+    assert again.path_steps == model.path_steps
+    assert again.step.tolist() == model.step.tolist()
 
 
 def test_mpd_round_trip_loose_geometry_and_custom_colour(library, tmp_path):

@@ -159,6 +159,7 @@ def mpd_text(model: Model, library=None) -> str:
     colours = model.colours
     leaf_block, inline = _inline_leaves(model, library, names)
     block_of, members, kids = _chain_blocks(model, main, names)
+    first = _first_instances(members)
     renumber, custom_meta = _custom_colours(model, inline, library)
 
     def token(code: int) -> str:
@@ -172,18 +173,17 @@ def mpd_text(model: Model, library=None) -> str:
         else:
             out += _header(block, Path(block).stem)
         out.append("0 BFC CERTIFY CCW")
-        rows = sorted(members.get(chain, []), key=lambda i: (int(model.step[i]), i))
         previous = None
-        for i in rows:
-            step = int(model.step[i])
+        for step, _, line in _block_lines(model, chain, members, kids, first, block_of):
             if previous is not None and step != previous:
                 out.append("0 STEP")
             previous = step
-            leaf = model.leaves[int(model.leaf[i])]
-            ref = leaf_block.get(int(model.leaf[i]), leaf.name)
-            out.append(_ref_line(token(int(model.colour[i])), model.transform[i], ref))
-        for child in kids.get(chain, []):
-            out.append(f"1 16 0 0 0 {_IDENTITY} {block_of[child]}")
+            if isinstance(line, str):  # a sub-model's block
+                out.append(f"1 16 0 0 0 {_IDENTITY} {line}")
+                continue
+            leaf = model.leaves[int(model.leaf[line])]
+            ref = leaf_block.get(int(model.leaf[line]), leaf.name)
+            out.append(_ref_line(token(int(model.colour[line])), model.transform[line], ref))
         out += ["0 NOFILE", ""]
 
     for block, leaf in inline:
@@ -251,6 +251,37 @@ def _chain_blocks(
         ensure(chain)
         members[chain].append(i)
     return block_of, members, kids
+
+
+def _first_instances(members: dict[_Chain, list[int]]) -> dict[_Chain, int]:
+    """The first instance under each chain, its sub-chains' included: where the line that
+    placed it stood among its parent's (instances keep their files' line order)."""
+    first: dict[_Chain, int] = {}
+    for chain, rows in members.items():
+        for depth in range(len(chain) + 1):
+            head = chain[:depth]
+            first[head] = min(first.get(head, rows[0]), rows[0])
+    return first
+
+
+def _block_lines(
+    model: Model,
+    chain: _Chain,
+    members: dict[_Chain, list[int]],
+    kids: dict[_Chain, list[_Chain]],
+    first: dict[_Chain, int],
+    block_of: dict[_Chain, str],
+) -> list[tuple[int, int, int | str]]:
+    """A block's lines as (step, order, instance or sub-model block name), in step order
+    and, within a step, in the order of the model's lines.  A sub-model reference takes the
+    step its line had, where the model knows it (`Model.path_steps`), else the block's last."""
+    rows = [(int(model.step[i]), i, i) for i in members.get(chain, [])]
+    known = len(model.path_steps) == len(model.paths)
+    step_of = {tuple(p): s for p, s in zip(model.paths, model.path_steps)} if known else {}
+    last = max((step for step, _, _ in rows), default=0)
+    for child in kids.get(chain, []):
+        rows.append((step_of.get(child, last), first[child], block_of[child]))
+    return sorted(rows, key=lambda row: row[:2])
 
 
 def _custom_colours(

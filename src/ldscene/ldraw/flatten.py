@@ -6,7 +6,7 @@ its composed transform, resolved colour and sub-model path; leaf geometry is nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +118,8 @@ class _Placed:
     transform: np.ndarray  # (n, 4, 4)
     path: np.ndarray  # (n,) int32 ids of chains relative to the file
     step: np.ndarray  # (n,) int32
+    # chain id → the STEP of the line that placed the chain's last sub-model in its parent
+    chain_step: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def one(cls, leaf: int, colour: int, transform: np.ndarray, path: int, step: int) -> _Placed:
@@ -131,16 +133,22 @@ class _Placed:
 
     @classmethod
     def concat(cls, parts: list[_Placed]) -> _Placed:
+        chain_step: dict[int, int] = {}
+        for part in parts:  # a chain placed twice in a file: its first placement's step
+            for chain, step in part.chain_step.items():
+                chain_step.setdefault(chain, step)
         return cls(
             stack_or([p.leaf for p in parts], (0,), np.int32),
             stack_or([p.colour for p in parts], (0,), np.int64),
             stack_or([p.transform for p in parts], (0, 4, 4), np.float64),
             stack_or([p.path for p in parts], (0,), np.int32),
             stack_or([p.step for p in parts], (0,), np.int32),
+            chain_step,
         )
 
     def select(self, mask: np.ndarray) -> _Placed:
-        return _Placed(*(getattr(self, f.name)[mask] for f in fields(self)))
+        arrays = (getattr(self, f.name)[mask] for f in fields(self) if f.name != "chain_step")
+        return _Placed(*arrays, self.chain_step)
 
 
 def _state_key(state: tuple) -> tuple:
@@ -240,7 +248,7 @@ class Flattener:
             check_instances(self.files, source, self._placed_view)
             sub = self._walk(source)
             title = self.files.record(source).parsed.name or name
-            placed = self._place(sub, np.eye(4), MAIN_COLOUR, title)
+            placed = self._place(sub, np.eye(4), MAIN_COLOUR, title, 0)
         else:
             leaf = self._leaf_id(source, normalise(name).replace("/", "\\"), kind is FileKind.PART)
             placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
@@ -250,8 +258,10 @@ class Flattener:
         """The `Model` of instances placed in the root's frame."""
         used, path = np.unique(placed.path, return_inverse=True)
         paths = [self._chains.items[i] for i in used]
+        path_steps = [placed.chain_step.get(int(i), 0) for i in used]
         if not paths or paths[0] != ():  # index 0 is always the model itself
             paths.insert(0, ())
+            path_steps.insert(0, 0)
             path = path + 1
         transforms = placed.transform
         leaf = placed.leaf
@@ -273,6 +283,7 @@ class Flattener:
             path=path.reshape(-1).astype(np.int32),
             step=placed.step,
             paths=paths,
+            path_steps=tuple(path_steps),
             colours=self.colours,
             missing=self.files.problems.missing,
             warnings=self.files.problems.warnings,
@@ -430,7 +441,9 @@ class Flattener:
                     leaves, leaf_refs = [], []
                 sub = done[_state_key(next(sub_states))]
                 name = self.files.records[child.key].parsed.name or refs.names[i]
-                placed = self._place(sub, refs.matrix[i], int(ref_colour[i]), name)
+                placed = self._place(
+                    sub, refs.matrix[i], int(ref_colour[i]), name, int(refs.step[i])
+                )
                 parts.append(self._finite(placed, record.display, refs.lines[i]))
                 continue
             name = normalise(refs.names[i]).replace("/", "\\")
@@ -465,9 +478,12 @@ class Flattener:
             refs.step[index].astype(np.int32),
         )
 
-    def _place(self, sub: _Placed, matrix: np.ndarray, colour: int, name: str) -> _Placed:
-        """A sub-model's instances placed by one reference: transformed, its inherited colours
-        (16, 24) resolved against the reference's, and its chains prefixed with its name."""
+    def _place(
+        self, sub: _Placed, matrix: np.ndarray, colour: int, name: str, step: int
+    ) -> _Placed:
+        """A sub-model's instances placed by one reference (at STEP `step` of its file):
+        transformed, its inherited colours (16, 24) resolved against the reference's, and its
+        chains prefixed with its name."""
         with np.errstate(over="ignore", invalid="ignore"):
             transform = matrix @ sub.transform
         colours = resolve_codes(sub.colour, colour).astype(np.int64)
@@ -475,7 +491,11 @@ class Flattener:
         chains = self._chains
         mapped = np.array([chains.id((name, *chains.items[i])) for i in ids], np.int32)
         path = mapped[inverse.reshape(-1)] if len(ids) else sub.path
-        return _Placed(sub.leaf, colours, transform, path, sub.step)
+        chain_step = {
+            int(new): step if not chains.items[old] else sub.chain_step.get(int(old), 0)
+            for old, new in zip(ids, mapped)
+        }
+        return _Placed(sub.leaf, colours, transform, path, sub.step, chain_step)
 
     def _finite(self, placed: _Placed, display: str, line: int) -> _Placed:
         """Instances whose nested matrices multiply out past `MAX_COORDINATE` (or overflow to

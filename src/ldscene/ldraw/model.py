@@ -91,6 +91,9 @@ class Model:
     # resolved: what `ldscene view` watches to show the model again when one changes.
     files: tuple[Path, ...] = ()
     title: str = ""  # the main file's title line ("Blizzard Baron"), "" if it has none
+    # Parallel to `paths` (empty where not known, as in a scene): the STEP of the line that
+    # placed each chain's last sub-model in its parent (0 for the model itself).
+    path_steps: tuple[int, ...] = ()
     credits: tuple[str, ...] = ()  # the main file's `Author:` and `!LICENSE` lines
 
     def __post_init__(self) -> None:
