@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 from conftest import run_cli, run_process
+from PIL import Image
 
 from ldscene.errors import LdsceneError
 from ldscene.scene import load_scene, yamlload
@@ -678,6 +679,34 @@ cameras:
     assert result.returncode == 0, result.stderr
     assert "camera 'inside' stands inside part 3010.dat (in wall)" in result.stderr
     assert "'outside'" not in result.stderr
+
+
+@pytest.mark.parametrize("width, height", [(60, 180), (180, 60), (120, 120)])
+def test_a_camera_aimed_at_a_placed_name_fits_it_to_any_image_shape(tmp_path, width, height):
+    """`target: guy` with no distance framed the brick for a square image: a portrait image
+    cut it off at both sides.  Now the brick fills the image's narrower way, whole."""
+    scene = write_scene(
+        tmp_path,
+        """
+units: stud
+place:
+  ground: {part: 3811, color: 71}
+  guy: {part: 3001, color: Red, at: [6, 0, 6]}
+cameras:
+  close: {lat: 15, lon: 0, fov: 20, target: guy}
+""",
+    )
+    out = tmp_path / "shot.png"
+    size = ("--width", str(width), "--height", str(height), "--aa", "1")
+    result = run_cli("render", str(scene), "--camera", "close", "-o", str(out), *size)
+    assert result.returncode == 0, result.stderr
+    rgb = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    red = rgb[..., 0] > rgb[..., 1] + 60
+    rows, columns = np.flatnonzero(red.any(axis=1)), np.flatnonzero(red.any(axis=0))
+    assert columns.min() > 0 and columns.max() < width - 1  # nothing cut off at the sides
+    assert rows.min() > 0 and rows.max() < height - 1
+    filled = max((np.ptp(columns) + 1) / width, (np.ptp(rows) + 1) / height)
+    assert filled > 0.75, filled  # and it is framed, not lost in the middle
 
 
 def test_cameras_resolve_to_ldraw_axes(tmp_path):

@@ -9,7 +9,7 @@ up with the camera looking down -Z, so world space here is LDraw rotated 180 deg
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -91,6 +91,8 @@ def frame_points(
     (a ground plane) only widen the clip range.
     """
     pts = np.asarray(points, np.float64).reshape(-1, 3)
+    if view.eye is None and view.target is not None and view.fit is not None:
+        view = _orbit_camera(view, aspect, fov_degrees, ortho, margin)
     if view.eye is not None:
         return _fixed_camera(pts, view, aspect, fov_degrees, ortho, extra_points)
     axes = view_axes(view.latitude, view.longitude)
@@ -127,6 +129,53 @@ def frame_points(
     znear = max(near * 0.9 - 1e-3 * scale, 1e-4 * far, 1e-3)
     zfar = far * 1.05 + 1e-3 * scale
     return Framing(pose, ortho, yfov, xmag, ymag, znear, zfar)
+
+
+def box_corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The 8 corners (8, 3) of the axis-aligned box from `lo` to `hi`."""
+    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    pick = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], bool)
+    return np.where(pick, hi, lo)
+
+
+def orbit_distance(
+    corners: np.ndarray,
+    target: np.ndarray,
+    axes: np.ndarray,
+    aspect: float,
+    fov_degrees: float,
+    ortho: bool = False,
+    margin: float = 0.0,
+) -> float:
+    """How far from `target` a camera with `axes` (GL, columns right, up, back) stands so
+    that every point of `corners` (GL) is in the image, `margin` of it free on each side.
+    The target stays at the image centre: each point bounds the distance through the
+    frustum plane it would cross first."""
+    local = (np.asarray(corners, np.float64).reshape(-1, 3) - target) @ axes
+    u, v, w = np.abs(local[:, 0]), np.abs(local[:, 1]), local[:, 2]
+    keep = 1.0 - 2.0 * margin
+    tan_v = math.tan(math.radians(fov_degrees) / 2) * keep
+    tan_h = tan_v * aspect
+    if ortho:  # the image's size follows the distance (see _fixed_camera), not the depth
+        distance = max(float((u / tan_h).max()), float((v / tan_v).max()), float(w.max()) + 1.0)
+    else:
+        distance = float(np.maximum(w + u / tan_h, w + v / tan_v).max())
+    return max(distance, 1.0)
+
+
+def _orbit_camera(
+    view: View, aspect: float, fov_degrees: float, ortho: bool, margin: float
+) -> View:
+    """`view` (an orbit about its target, fitting its box) as a fixed camera for `aspect`."""
+    flip = LDRAW_TO_GL[:3, :3]
+    lo, hi = (np.asarray(corner, np.float64) for corner in view.fit)  # type: ignore[union-attr]
+    corners = box_corners(lo, hi)
+    target = flip @ np.asarray(view.target, np.float64)
+    axes = view_axes(view.latitude, view.longitude)
+    distance = orbit_distance(corners @ flip, target, axes, aspect, fov_degrees, ortho, margin)
+    eye = flip @ (target + distance * axes[:, 2])
+    up = flip @ axes[:, 1]
+    return replace(view, eye=tuple(map(float, eye)), up=tuple(map(float, up)))
 
 
 def _fixed_camera(

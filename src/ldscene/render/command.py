@@ -105,18 +105,23 @@ def scene_view(camera, model) -> View:
     from ldscene.scene.cameras import CameraKind
 
     focus = None if camera.focus is None else tuple(float(v) for v in camera.focus)
+    orbit = View(
+        camera.name,
+        float(camera.lat or 0.0),
+        float(camera.lon or 0.0),
+        fov=camera.fov,
+        focus=focus,
+        aperture=camera.aperture,
+    )
     if camera.kind is CameraKind.ORBIT and camera.distance is None and camera.target is None:
-        return View(
-            camera.name,
-            float(camera.lat or 0.0),
-            float(camera.lon or 0.0),
-            fov=camera.fov,
-            focus=focus,
-            aperture=camera.aperture,
-        )
+        return orbit
     from ldscene.ldraw.stats import model_stats
 
     bbox = model_stats(model)["bbox"]
+    if camera.kind is CameraKind.ORBIT and camera.distance is None:  # framed per image shape
+        lo, hi = camera.fit_box(bbox["min"], bbox["max"])
+        fit = (tuple(map(float, lo)), tuple(map(float, hi)))
+        return replace(orbit, target=tuple(map(float, camera.target)), fit=fit)
     eye, target, up = camera.eye_target(bbox["min"], bbox["max"])
     return View.look(
         camera.name, eye, target, up, fov=camera.fov, focus=focus, aperture=camera.aperture

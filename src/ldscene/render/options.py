@@ -39,6 +39,9 @@ class View:
     # Depth of field (path engine): the point in focus (LDraw axes) and the lens's f-number.
     focus: tuple[float, float, float] | None = None
     aperture: float | None = None
+    # With `target` and no `eye`: an orbit about the target at latitude/longitude whose
+    # distance fits this LDraw box (min, max corners) into the image, whatever its shape.
+    fit: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
 
     def __post_init__(self) -> None:
         """The one check of every view, however it was made (--lat/--lon/--fov, a scene
@@ -49,6 +52,7 @@ class View:
             "camera target": self.target or (),
             "up vector": self.up or (),
             "focus point": self.focus or (),
+            "box to frame": sum(self.fit, ()) if self.fit else (),
             "latitude": (self.latitude,),
             "longitude": (self.longitude,),
             "field of view": () if self.fov is None else (self.fov,),

@@ -2,8 +2,8 @@
 
 Orbit angles, in the scene's y-up terms: `lat` is the elevation above the ground plane
 (90 = straight down), `lon` the turn around the vertical axis; lon 0 looks from the front
-(+z in scene axes, -z in LDraw), lon 90 from the right (+x).  The default distance frames
-the target's bounding sphere in the field of view.
+(+z in scene axes, -z in LDraw), lon 90 from the right (+x).  The default distance fits
+the target's box (or the scene's) into the image, the target at its centre.
 """
 
 from __future__ import annotations
@@ -53,12 +53,10 @@ class Camera:
     def eye_target(
         self, bbox_min: np.ndarray, bbox_max: np.ndarray, aspect: float = 1.0
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(eye, target, up) in LDraw axes for a scene with this bounding box."""
-        lo, hi = np.asarray(bbox_min, float), np.asarray(bbox_max, float)
-        if self.fit is not None and self.kind is CameraKind.ORBIT:
-            lo, hi = np.asarray(self.fit[0], float), np.asarray(self.fit[1], float)
-        centre = (lo + hi) / 2
-        target = self.target if self.target is not None else centre
+        """(eye, target, up) in LDraw axes for a scene with this bounding box, in an image of
+        width / height `aspect` (an automatic distance fits the box to it)."""
+        lo, hi = self.fit_box(bbox_min, bbox_max)
+        target = self.target if self.target is not None else (lo + hi) / 2
         if self.kind is CameraKind.LOOK:
             assert self.position is not None
             eye = np.asarray(self.position, float)
@@ -68,22 +66,21 @@ class Camera:
         direction = np.array([np.cos(lat) * np.sin(lon), -np.sin(lat), -np.cos(lat) * np.cos(lon)])
         distance = self.distance
         if distance is None:
-            distance = fit_distance(lo, hi, target, self.fov, aspect)
+            from ldscene.render.camera import LDRAW_TO_GL, box_corners, orbit_distance, view_axes
+
+            flip = LDRAW_TO_GL[:3, :3]
+            axes = view_axes(self.lat or 0.0, self.lon or 0.0)
+            corners = box_corners(lo, hi) @ flip
+            distance = orbit_distance(corners, flip @ target, axes, aspect, self.fov)
         up = UP if abs(self.lat or 0.0) < 89.9 else np.array([np.sin(lon), 0, -np.cos(lon)])
         return target + distance * direction, np.asarray(target, float), up
 
-
-def fit_distance(
-    lo: np.ndarray, hi: np.ndarray, target: np.ndarray, fov: float, aspect: float = 1.0
-) -> float:
-    """Distance at which the box's bounding sphere (about `target`) fills the view."""
-    corners = np.array(
-        [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
-    )
-    radius = max(float(np.linalg.norm(corners - target, axis=1).max()), 1.0)
-    half_v = np.radians(fov) / 2
-    half_h = np.arctan(np.tan(half_v) * aspect)
-    return radius / np.sin(min(half_v, half_h)) * 1.05
+    def fit_box(self, bbox_min, bbox_max) -> tuple[np.ndarray, np.ndarray]:
+        """The box an automatic distance frames: the target entry's (`fit`), else the
+        scene's."""
+        if self.fit is not None and self.kind is CameraKind.ORBIT:
+            return np.asarray(self.fit[0], float), np.asarray(self.fit[1], float)
+        return np.asarray(bbox_min, float), np.asarray(bbox_max, float)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
