@@ -568,6 +568,15 @@ def test_cli_export(tmp_path):
     assert "cannot export to .fbx" in result.output
 
 
+@pytest.mark.parametrize("command", ["export", "turntable", "post"])
+def test_a_missing_output_option_is_a_usage_error(command):
+    """With click 8.5, `required=True` beside `default=None` no longer said -o was missing:
+    `ldscene export 3001` ended in a TypeError traceback."""
+    result = CliRunner().invoke(cli, [command, "3001"])
+    assert result.exit_code == 2 and "Missing option '-o' / '--output'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_export_says_it_leaves_out_missing_parts(tmp_path):
     model = tmp_path / "m.ldr"
     model.write_text(

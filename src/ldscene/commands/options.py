@@ -35,10 +35,12 @@ def input_argument(metavar: str = "INPUT") -> Callable[[F], F]:
 
 
 def output_option(help_text: str, required: bool = True) -> Callable[[F], F]:
-    """-o/--output: the file (or folder) a command writes."""
+    """-o/--output: the file (or folder) a command writes.  (No `default=` when required:
+    click 8.5 takes an explicit None for a value given, and no longer says it is missing.)"""
+    default = {} if required else {"default": None}
     return click.option(
         "-o", "--output", "output", type=click.Path(path_type=Path), required=required,
-        default=None, help=help_text,
+        help=help_text, **default,
     )  # fmt: skip
 
 
