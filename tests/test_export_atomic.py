@@ -31,10 +31,12 @@ def test_output_over_a_file_of_the_model_is_refused(tmp_path, command):
     top.write_text("0 top\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr\n")
     sub.write_text("0 sub\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
     before = {path: path.read_bytes() for path in (top, sub)}
-    for target in (top, sub, tmp_path / "." / "top.ldr"):
+    through_new = tmp_path / "new" / ".." / "top.ldr"  # the writer would make new/
+    for target in (top, sub, tmp_path / "." / "top.ldr", through_new):
         result = run_cli(command, str(top), "-o", str(target))
         assert result.returncode == 1, result.stdout + result.stderr
         assert "over a file of the model it is made from" in result.stderr
         assert "Traceback" not in result.stderr
     assert {path: path.read_bytes() for path in (top, sub)} == before
+    assert not (tmp_path / "new").exists()
     assert run_cli(command, str(top), "-o", str(tmp_path / "out.ldr")).returncode == 0

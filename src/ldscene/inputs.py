@@ -51,9 +51,13 @@ def check_input(path: Path, library: Path | str | None = None) -> None:
 
 def check_not_a_source(output: Path, sources: Iterable[Path | str], what: str) -> None:
     """Refuse to write `what` over a file the model is made from (the input, or a file it
-    reads): the write would destroy the model it describes."""
+    reads): the write would destroy the model it describes.  `new/../model.mpd` is that
+    file too once the writer has made `new`, so a path through missing folders is compared
+    as it will be."""
     if not output.exists():
-        return
+        output = Path(os.path.normpath(os.path.abspath(output)))  # the folders do not exist yet
+        if not output.exists():
+            return
     for source in sources:
         try:
             same = os.path.samefile(output, source)
