@@ -17,7 +17,8 @@ default, glTF's own unit (1 LDU = 0.4 mm).
   and the bundled scenes are 0-5 % smaller with it (part geometry dominates), and keep plain
   nodes; a field of thousands of small parts is several times smaller.
 - Glass (transparent colours): KHR_materials_transmission with KHR_materials_ior (1.58,
-  polycarbonate, as the path engine), opaque coverage: the light passes, the colour tints it.
+  polycarbonate, as the path engine), opaque coverage: the light passes, the colour tints it;
+  milky, opal and glow-in-the-dark colours pass less (`Appearance.clarity`, the path engine's).
 - Luminous colours emit their colour (the raster engine's rule: 0.35 + 2 x LUMINANCE, at most 1).
 - Printed parts (TEXMAP): textured primitives with TEXCOORD_0, the image composited over the
   part's colour embedded as PNG (one per image and colour).
@@ -158,9 +159,9 @@ def _material_json(m: Material, texture: int | None = None) -> dict[str, Any]:
         pbr["baseColorFactor"] = [1.0, 1.0, 1.0, 1.0]
         pbr["baseColorTexture"] = {"index": texture}
         out["name"] += "_printed"
-    if m.transparent:  # glass: transmitted light, tinted by the base colour
+    if m.transparent:  # glass: transmitted light, tinted by the base colour; milky less
         out["extensions"] = {
-            "KHR_materials_transmission": {"transmissionFactor": 1.0},
+            "KHR_materials_transmission": {"transmissionFactor": m.clarity},
             "KHR_materials_ior": {"ior": GLASS_IOR},
         }
     if m.double_sided:

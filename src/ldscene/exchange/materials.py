@@ -18,6 +18,7 @@ class Material:
     roughness: float
     emissive: tuple[float, float, float]  # sRGB 0..1: luminous colours glow in their colour
     double_sided: bool
+    clarity: float = 0.0  # the share of light it lets through (`Appearance.clarity`)
 
     @property
     def transparent(self) -> bool:
@@ -45,4 +46,5 @@ def material_for(colours: ColourTable, code: int, double_sided: bool = False) ->
         roughness,
         tuple(float(c) for c in emissive),
         double_sided,
+        look.clarity,
     )
