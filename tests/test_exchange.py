@@ -464,10 +464,16 @@ def test_stl_counts_and_z_up(buggy, tmp_path):
     np.testing.assert_allclose(mesh.bounds, converted_bbox(buggy, LDRAW_TO_Z_UP, 0.4), atol=1e-3)
 
 
+def test_stl_is_in_millimetres_unless_asked(buggy, tmp_path):
+    """Slicers read STL as millimetres: an STL in LDU printed 2.5 times too large."""
+    mesh = trimesh.load(export_model(buggy, tmp_path / "b.stl"), process=False)
+    np.testing.assert_allclose(mesh.bounds, converted_bbox(buggy, LDRAW_TO_Z_UP, 0.4), atol=1e-3)
+
+
 def test_mirrored_instances_keep_outward_faces(library, tmp_path):
     mirror = np.diag([-1.0, 1.0, 1.0, 1.0])
     model = hand_model(library, [4, 4], [translate(10.0), translate(-10.0) @ mirror])
-    mesh = trimesh.load(export_model(model, tmp_path / "m.stl"), process=False)
+    mesh = trimesh.load(export_model(model, tmp_path / "m.stl", units="ldu"), process=False)
     centres = mesh.triangles_center
     centre_of_cube = np.where(centres[:, :1] > 0, [10.0, 0, 0], [-10.0, 0, 0])
     outward = np.einsum("ij,ij->i", mesh.face_normals, centres - centre_of_cube)

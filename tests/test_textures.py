@@ -429,7 +429,7 @@ def test_a_part_made_only_of_print_renders(tmp_path, engine):
 
 def test_exports_that_leave_prints_out_say_so(tmp_path):
     """An LDraw export keeps library parts' prints (by reference) but not the model's own
-    TEXMAP lines; OBJ and STL keep none; glTF keeps them all and says nothing."""
+    TEXMAP lines; OBJ keeps none; glTF keeps them all, and STL (no colours) has nothing to say."""
     from conftest import run_cli
 
     encoded = base64.b64encode(_png((255, 0, 0, 255))).decode()
@@ -440,12 +440,13 @@ def test_exports_that_leave_prints_out_say_so(tmp_path):
         f"0 !DATA red.png\n0 !: {encoded}\n"
     )
     notes = {}
-    for suffix in (".mpd", ".obj", ".glb"):
+    for suffix in (".mpd", ".obj", ".glb", ".stl"):
         result = run_cli("export", str(tmp_path / "m.mpd"), "-o", str(tmp_path / f"out{suffix}"))
         assert result.returncode == 0, result.stderr
         notes[suffix] = result.stderr
     assert "the TEXMAP prints of m.mpd are not kept in an LDraw export" in notes[".mpd"]
     assert "drawn plain in a .obj file" in notes[".obj"]
     assert "note" not in notes[".glb"]
+    assert "note" not in notes[".stl"]  # an STL has no colour at all: no print to miss
     library_print = run_cli("export", "3622p06", "-o", str(tmp_path / "p.mpd"))
     assert library_print.returncode == 0 and "note" not in library_print.stderr

@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 
 @click.command("export")
 @input_argument()
-@output_option("Output file; its extension picks the format: .glb .gltf .obj .stl .mpd")
+@output_option("Output file; its extension picks the format: .glb .gltf .obj .stl .mpd .ldr")
 @click.option(
     "--units",
     type=click.Choice(["ldu", "mm", "cm", "m"]),
     default=None,
     help="Length unit of mesh formats (1 LDU = 0.4 mm); default: m for glTF (its unit), "
-    "ldu for OBJ and STL.",
+    "mm for STL (as slicers read it), ldu for OBJ.",
 )
 @load_options
 def export_command(
@@ -71,9 +71,10 @@ def export_command(
 
 def prints_not_kept(model, suffix: str) -> str:
     """What of a model's TEXMAP prints an export to `suffix` leaves out, in words; empty
-    when none.  OBJ and STL carry no images; an LDraw export references library parts (their
-    prints stay) but writes the model's own geometry flat, without its `!TEXMAP` lines."""
-    if suffix in (".obj", ".stl"):
+    when none.  OBJ carries colours but no images (STL carries neither: nothing to say); an
+    LDraw export references library parts (their prints stay) but writes the model's own
+    geometry flat, without its `!TEXMAP` lines."""
+    if suffix == ".obj":
         if any(leaf.geometry.textured for leaf in model.leaves):
             return f"the model's printed (TEXMAP) surfaces are drawn plain in a {suffix} file"
     elif suffix in (".mpd", ".ldr"):

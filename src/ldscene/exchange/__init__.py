@@ -20,15 +20,16 @@ FORMATS = {
 }
 
 
-#: Units of each mesh format when none are asked for: glTF's own unit is the metre.
-DEFAULT_UNITS = {".glb": "m", ".gltf": "m", ".obj": "ldu", ".stl": "ldu"}
+#: Units of each mesh format when none are asked for: glTF's own unit is the metre, and
+#: slicers read STL as millimetres (an STL in LDU printed 2.5 times too large).
+DEFAULT_UNITS = {".glb": "m", ".gltf": "m", ".obj": "ldu", ".stl": "mm"}
 
 
 def export_model(model: Model, out: Path | str, units: str | None = None, library=None) -> Path:
     """Write `model` to `out` in the format its extension names; returns the path written.
 
-    `units` (ldu, mm, cm, m) applies to the mesh formats (default: metres for glTF, LDU for
-    OBJ and STL); LDraw output is always in LDU.
+    `units` (ldu, mm, cm, m) applies to the mesh formats (default: metres for glTF,
+    millimetres for STL, LDU for OBJ); LDraw output is always in LDU.
     """
     out = Path(out)
     suffix = out.suffix.lower()
