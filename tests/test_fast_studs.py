@@ -14,7 +14,7 @@ from ldscene.cli import cli
 from ldscene.ldraw import load_model
 from ldscene.ldraw.flatten import FEW_INSTANCES
 from ldscene.ldraw.stats import bounding_box, model_stats
-from ldscene.ldraw.studs import StudStyle, largest_stretch
+from ldscene.ldraw.studs import StudStyle, stud_stretch
 from ldscene.render import RenderOptions, View, render_model
 from ldscene.render.studs import (
     FAST_BELOW_PX,
@@ -109,16 +109,18 @@ def test_a_rule_decides_from_the_instance_origins(tmp_path):
     np.testing.assert_allclose(seen[0], [[40 * i, 0, 0] for i in range(FEW_INSTANCES + 1)])
 
 
-def test_largest_stretch_is_the_largest_singular_value():
+def test_stud_stretch_is_how_much_a_part_s_xz_plane_is_widened():
     turn = np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]], float)
     mirror = np.diag([-1.0, 1, 1])
-    assert largest_stretch(np.array([turn, mirror])) == 1.0
-    assert largest_stretch(np.empty((0, 3, 3))) == 1.0
-    assert largest_stretch(np.array([turn, 3 * turn])) == pytest.approx(3)
-    assert largest_stretch(np.array([np.diag([1.0, 5, 2]) @ turn])) == pytest.approx(5)
-    shear = np.array([[1, 2, 0], [0, 1, 0], [0, 0, 1]], float)  # stretches (1, 1, 0) by 2.414
-    assert largest_stretch(shear[None]) == pytest.approx(1 + math.sqrt(2))
-    assert largest_stretch(np.array([0.5 * turn])) == 1.0  # smaller parts: studs no wider
+    assert stud_stretch(np.array([turn, mirror])) == 1.0
+    assert stud_stretch(np.empty((0, 3, 3))) == 1.0
+    assert stud_stretch(np.array([turn, 3 * turn])) == pytest.approx(3)
+    # the part's z axis (turned onto x) stretched 2: its studs 2 wider; y (their height) not
+    assert stud_stretch(np.array([turn @ np.diag([1.0, 5, 2])])) == pytest.approx(2)
+    assert stud_stretch(np.array([np.diag([1.0, 17, 1])])) == 1.0  # an LSynth hose segment
+    shear = np.array([[1, 0, 2], [0, 1, 0], [0, 0, 1]], float)  # z into x: (1, 0, 1) by 2.414
+    assert stud_stretch(shear[None]) == pytest.approx(1 + math.sqrt(2))
+    assert stud_stretch(np.array([0.5 * turn])) == 1.0  # smaller parts: studs no wider
 
 
 def test_a_scaled_up_part_gets_studs_for_its_size(tmp_path):
@@ -142,6 +144,20 @@ def test_a_scaled_up_part_gets_studs_for_its_size(tmp_path):
         tmp_path / "big.ldr", studs=lambda points, stretch: seen.append(stretch) or StudStyle.FULL
     )
     assert seen == [pytest.approx(20)]
+
+
+def test_rods_and_hoses_stretched_along_their_length_do_not_widen_studs(tmp_path):
+    """King's Castle's chain links (4-4cyli.dat placed 48 long) and Cafe Corner's LSynth hose
+    segments (stretched along y) made `auto` take them for enlarged parts: logo studs, 3x the
+    time and memory of fast-draw ones, on studs a few pixels wide."""
+    lines = (
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 1 3000 0 2000 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 0 100 0 0 1 0 0 0 48 0 0 0 1 4-4cyli.dat\n1 0 200 0 0 1 0 0 0 17 0 0 0 1 3062b.dat\n"
+    )
+    views = [View.named("iso")]
+    opts = RenderOptions(width=320, height=240)
+    model = load_model(write(tmp_path, "m.ldr", lines), studs=stud_rule("auto", opts, views))
+    assert model.studs is StudStyle.FAST
 
 
 def test_stud_pixels_follow_image_size_and_distance():

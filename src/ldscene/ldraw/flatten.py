@@ -32,7 +32,7 @@ from ldscene.ldraw.parser import (
     valid_coordinates_each,
 )
 from ldscene.ldraw.resolver import FileKind, Files, Record
-from ldscene.ldraw.studs import StudRule, StudStyle, largest_stretch
+from ldscene.ldraw.studs import StudRule, StudStyle, is_stud_primitive, stud_stretch
 from ldscene.ldraw.texmap import ModelViews, image_problem, model_views
 from ldscene.wording import plural
 
@@ -149,6 +149,12 @@ class _Placed:
     def select(self, mask: np.ndarray) -> _Placed:
         arrays = (getattr(self, f.name)[mask] for f in fields(self) if f.name != "chain_step")
         return _Placed(*arrays, self.chain_step)
+
+
+def _may_have_studs(use: _LeafUse) -> bool:
+    """Whether a leaf can draw studs: a part, or a stud primitive placed directly."""
+    key = use.source.key
+    return use.is_part or (key.kind is SourceKind.LIB and is_stud_primitive(key.path))
 
 
 def _state_key(state: tuple) -> tuple:
@@ -568,7 +574,10 @@ class Flattener:
         """
         assert self.studs is not None
         points = transforms[:, :3, 3]
-        stretch = largest_stretch(transforms[:, :3, :3])
+        # Studs come out wider on a part placed enlarged; a primitive stretched into a rod or
+        # a chain link (4-4cyli.dat, 48 LDU long) has none and says nothing of them.
+        studded = np.array([_may_have_studs(use) for use in uses], bool)
+        stretch = stud_stretch(transforms[studded, :3, :3]) if len(uses) else 1.0
         if not len(points) or len(points) > FEW_INSTANCES:
             self.expander.use_studs(self.studs(points, stretch))
             return

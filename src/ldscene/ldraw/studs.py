@@ -39,7 +39,7 @@ class StudStyle(enum.Enum):
 LOGO_SUFFIXES = ("-logo4", "-logo3", "-logo5", "-logo2", "-logo")
 
 #: A rule picking a style from the (P, 3) instance origins and the largest factor by which an
-#: instance's matrix enlarges its part (`largest_stretch`).
+#: instance's matrix widens its part's studs (`stud_stretch`).
 StudRule = Callable[[np.ndarray, float], StudStyle]
 #: What `load_model(studs=...)` takes: a style, its `--studs` word, or a rule.
 Studs = StudStyle | str | StudRule
@@ -110,14 +110,17 @@ def as_style(value: StudStyle | str) -> StudStyle:
     raise TypeError(f"not a stud style: {value!r}")
 
 
-def largest_stretch(matrices: np.ndarray) -> float:
-    """The most that any of the (P, 3, 3) `matrices` lengthens a vector (its largest singular
-    value; 1 for none).  A model may place a part scaled up, and its studs come out that much
-    wider on screen.  Rotations and mirrorings (columns of length 1) skip the eigen solve."""
+def stud_stretch(matrices: np.ndarray) -> float:
+    """The most that any of the (P, 3, 3) `matrices` widens a part's studs: lengthens a vector
+    of the part's XZ plane, where its studs' discs lie (the largest singular value of the
+    matrix's x and z columns; 1 for none).  A model may place a part scaled up, and its studs
+    come out that much wider on screen; a flexible part or an LSynth hose segment stretched
+    along its length (y) keeps its studs.  Rotations and mirrorings skip the eigen solve."""
     if not len(matrices):
         return 1.0
-    lengths = np.einsum("pij,pij->pj", matrices, matrices)
-    scaled = matrices[~np.all(np.abs(lengths - 1.0) < 1e-6, axis=1)]
+    across = matrices[:, :, [0, 2]]
+    lengths = np.einsum("pij,pij->pj", across, across)
+    scaled = across[~np.all(np.abs(lengths - 1.0) < 1e-6, axis=1)]
     if not len(scaled):
         return 1.0
     gram = np.einsum("pji,pjk->pik", scaled, scaled)

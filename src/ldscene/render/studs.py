@@ -45,7 +45,7 @@ def stud_pixels(
     """The widest a stud can come out (output pixels) in any of `views`, framed as the render
     frames `points` (LDraw units: the instances' origins, or the corners of their boxes), at
     the depth of the nearest corner of their bounding box, on a part enlarged `stretch` times
-    (`ldraw.studs.largest_stretch`).  Infinite for a single point or a fixed camera."""
+    (`ldraw.studs.stud_stretch`).  Infinite for a single point or a fixed camera."""
     from ldscene.render.camera import frame_points
 
     pts = np.asarray(points, np.float64).reshape(-1, 3)
