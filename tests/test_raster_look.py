@@ -50,6 +50,21 @@ def test_trans_orange_shows_its_colour_on_white_and_on_dark(tmp_path):
         assert sat >= ref_sat / 2, (background, sat, ref_sat)
 
 
+def test_trans_orange_in_front_of_black_bricks_stays_orange(tmp_path):
+    """The light glass sends back was 1 - transmit per channel: orange's complement, so
+    trans-orange in front of a black brick read a dull olive brown (116, 78, 12)."""
+    wall = "".join(f"1 0 {x} 0 60 1 0 0 0 1 0 0 0 1 3001.dat\n" for x in (-80, 0, 80))
+    path = write(tmp_path, "m.ldr", f"0 m\n1 38 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n{wall}")
+    ref_hue, _, _ = hsv(TRANS_NEON_ORANGE)
+    for background in ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0)):
+        img = render(path, background=background)
+        rgb = centre_patch(img, 0.5).mean(axis=0)
+        hue, sat, _ = hsv(rgb)
+        assert hue_distance(hue, ref_hue) <= 15, (background, hue * 360, ref_hue * 360)
+        assert hue * 360 <= ref_hue * 360 + 5, (background, rgb)  # not towards olive
+        assert sat > 0.5 and rgb.max() > 180, (background, rgb)  # orange, not brown
+
+
 def test_white_top_face_is_below_250_and_stands_out_of_the_background(tmp_path):
     img = render(brick(tmp_path, 15), "top", edges=False)
     top = centre_patch(img, 0.5)

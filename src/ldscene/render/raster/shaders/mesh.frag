@@ -263,10 +263,13 @@ void main()
         float grazing = (1.0 - nv) * (1.0 - nv) * (1.0 - nv);
         vec3 transmit = tint * (1.0 - 0.55 * grazing) * (1.0 - 0.1 * opacity) * clarity;
         // The light it sends back: where it lets light through (clear glass) only a faint
-        // reflection, lest it add up to more than what it covers.
+        // reflection, lest it add up to more than what it covers.  One share for all three
+        // channels (what the glass covers), so that it keeps the glass's hue: 1 - transmit
+        // per channel sent back orange's complement, and trans-orange read olive in front of
+        // anything dark.
         vec3 reflected = color * mix(1.0, 0.4 + 0.5 * grazing, clarity);
-        vec3 sent_back = max(1.0 - transmit, vec3(0.12 + 0.6 * grazing));
         float coverage = clamp(1.0 - dot(transmit, vec3(0.2126, 0.7152, 0.0722)), 0.0, 1.0);
+        vec3 sent_back = vec3(max(coverage, 0.12 + 0.6 * grazing));
         frag_color = vec4(tone(reflected) * sent_back, coverage);
         frag_transmit = vec4(transmit, 0.0);
         return;
