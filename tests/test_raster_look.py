@@ -65,6 +65,17 @@ def test_trans_orange_in_front_of_black_bricks_stays_orange(tmp_path):
         assert sat > 0.5 and rgb.max() > 180, (background, rgb)  # orange, not brown
 
 
+def test_chrome_silver_reads_light_not_black(tmp_path):
+    """Chrome reflects the studio; its sides reflected a near-black floor, and a Chrome_Silver
+    brick (#CECECE) came out darker than a Light_Bluish_Grey (#A0A5A9) plastic one."""
+    means = {}
+    for code in (383, 71):  # Chrome_Silver, Light_Bluish_Grey
+        img = render(brick(tmp_path, code, f"b{code}.ldr"), "iso", background=(0.0, 0.0, 0.0))
+        part = img.max(axis=2) > 8  # the brick (and the faint floor shadow is black on black)
+        means[code] = float(img[part].mean())
+    assert means[383] > 0.9 * means[71], means
+
+
 def test_white_top_face_is_below_250_and_stands_out_of_the_background(tmp_path):
     img = render(brick(tmp_path, 15), "top", edges=False)
     top = centre_patch(img, 0.5)

@@ -121,7 +121,7 @@ vec3 brdf(vec3 n, vec3 v, vec3 l, float roughness, vec3 f0, vec3 c_diff, vec3 ra
     return nl * radiance * (diffuse + spec);
 }
 
-// Studio environment for reflections: dark floor, bright sky, a softbox band above the
+// Studio environment for reflections: a light floor, bright sky, a softbox band above the
 // horizon and a hot spot towards the key light, so chrome and metal read as shiny.
 vec3 environment(vec3 r, vec3 key)
 {
@@ -134,7 +134,7 @@ vec3 environment(vec3 r, vec3 key)
     s8 *= s8;
     s8 *= s8;
     float spot = 2.5 * s8 * s8 * s8;  // s^24
-    float floor_c = 0.06;
+    float floor_c = 0.35;  // the studio's light floor: chrome's sides reflect it, not black
     float c = mix(floor_c, sky + band + spot, smoothstep(-0.04, 0.04, y));
     return vec3(c);
 }
