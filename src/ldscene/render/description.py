@@ -95,6 +95,14 @@ class RenderDescription:
     def ground(self) -> GroundPlane | None:
         return ground_plane(self.meshes.bounds) if self.options.ground else None
 
+    def ground_seen(self, frame: Framing) -> GroundPlane | None:
+        """The floor a view shows: none from below it, where it would hide the model (its
+        underside is all a camera there sees) and its shadow would fall on nothing."""
+        ground = self.ground
+        if ground is not None and frame.position[1] <= ground.y:
+            return None
+        return ground
+
     @cached_property
     def textured(self) -> list[TexturedMesh]:
         """The model's textured triangles, grouped by leaf, image, colour and mirroring."""

@@ -300,10 +300,7 @@ class PathRenderer:
         interrupt_watch(mi)  # before the first pass: a Ctrl-C in it is noticed too
         begin = time.perf_counter()
         frame = self.description.framing(view)
-        # A camera below the floor would see only its underside: the view has no floor.
-        ground = self.description.ground
-        if ground is not None and frame.position[1] <= ground.y:
-            ground = None
+        ground = self.description.ground_seen(frame)
         below = ground is None and frame.position[1] < self.description.centre[1]
         light = lighting(
             self.settings.light,

@@ -71,6 +71,7 @@ class ModelRenderer:
         self._renderer = None
         self._scene = None
         self._camera_node = None
+        self._ground = None  # the floor's mesh, hidden in views from below it
         self.gl: dict[str, str] = {}  # GL vendor/renderer/version, once a context exists
 
     # -------------------------------------------------------------- context management
@@ -254,7 +255,8 @@ class ModelRenderer:
             indices=np.array([[0, 1, 2], [0, 2, 3]]),
             material=shadow_catcher_material(),
         )
-        self._scene.add(pyrender.Mesh([prim]), name="ground")
+        self._ground = pyrender.Mesh([prim])
+        self._scene.add(self._ground, name="ground")
 
     # -------------------------------------------------------------- per view
     def framing(self, view: View) -> Framing:
@@ -273,6 +275,8 @@ class ModelRenderer:
         camera = frame.make_camera(opts.width / opts.height)
         self._camera_node = scene.add(camera, pose=frame.pose, name="camera")
         scene.main_camera_node = self._camera_node
+        if self._ground is not None:
+            self._ground.is_visible = self.description.ground_seen(frame) is not None
         centre = self.meshes.bounds.mean(axis=0)
         scale = float(np.linalg.norm(self.meshes.bounds[1] - self.meshes.bounds[0]))
         key_pose, fill_pose, fill_intensity = light_poses(self.rig, view.longitude, centre, scale)
