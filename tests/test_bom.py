@@ -197,6 +197,11 @@ def test_cli_parts_formats(tmp_path):
     result = runner.invoke(cli, ["parts", str(BUGGY), "-o", str(by_name)])
     assert result.exit_code == 0 and ET.parse(by_name).getroot().tag == "INVENTORY"
     assert "(29 parts in " in result.output and " lots)" in result.output
+    by_name = tmp_path / "by-name.csv"
+    result = runner.invoke(cli, ["parts", str(BUGGY), "-o", str(by_name)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(by_name.read_text())))
+    assert sum(int(r["quantity"]) for r in rows) == 29  # CSV, not the box-drawn table
 
 
 def test_parts_files_say_what_they_hold(tmp_path):

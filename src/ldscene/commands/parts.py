@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     "fmt",
     type=click.Choice(["table", "csv", "rebrickable", "bricklink"]),
     default=None,
-    help="table (the default on a terminal); csv (the default for -o FILE; -o FILE.xml: "
+    help="table (the default on standard output); csv (the default for -o FILE; -o FILE.xml: "
     "bricklink); rebrickable (CSV import: Part,Color,Quantity); bricklink (XML wanted list).",
 )
 @output_option("Write to this file instead of standard output.", required=False)
@@ -45,8 +45,10 @@ def parts_command(
     if output is not None:
         check_not_a_source(output, loaded.model.files, "the parts list")  # a file it references
     lines = bom.bill_of_materials(loaded.model)
-    if fmt is None:
-        fmt = "bricklink" if output is not None and output.suffix.lower() == ".xml" else "table"
+    if fmt is None:  # as the help says: a table to read, CSV or XML for a file
+        fmt = "table" if output is None else "csv"
+        if output is not None and output.suffix.lower() == ".xml":
+            fmt = "bricklink"
     missing = {m.name for m in loaded.model.missing}
     if fmt == "table" and output is None:
         from rich.console import Console
