@@ -40,3 +40,24 @@ def test_output_over_a_file_of_the_model_is_refused(tmp_path, command):
     assert {path: path.read_bytes() for path in (top, sub)} == before
     assert not (tmp_path / "new").exists()
     assert run_cli(command, str(top), "-o", str(tmp_path / "out.ldr")).returncode == 0
+
+
+@pytest.mark.parametrize("command", ["export", "parts", "render"])
+def test_no_output_goes_into_the_ldraw_library(tmp_path, library, command):
+    """`parts 3001 --library L -o L/parts/3001.dat` wrote the table over the part itself."""
+    lib = tmp_path / "lib"
+    (lib / "parts").mkdir(parents=True)
+    (lib / "p").mkdir()
+    (lib / "LDConfig.ldr").write_bytes(library.read("ldconfig.ldr"))
+    part = lib / "parts" / "3001.dat"
+    part.write_bytes(library.read("parts/3001.dat"))
+    before = part.read_bytes()
+    suffix = {"export": ".mpd", "parts": ".csv", "render": ".png"}[command]
+    for target in (part, lib / f"new{suffix}", lib / "p" / f"x{suffix}"):
+        result = run_cli(command, "3001", "--library", str(lib), "-o", str(target))
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        if target.suffix == suffix:  # (a render to 3001.dat is refused for its format first)
+            assert "into the LDraw library" in result.stderr, result.stderr
+    assert part.read_bytes() == before
+    assert sorted(p.name for p in lib.rglob("*")) == ["3001.dat", "LDConfig.ldr", "p", "parts"]

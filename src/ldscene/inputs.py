@@ -49,11 +49,14 @@ def check_input(path: Path, library: Path | str | None = None) -> None:
         )
 
 
-def check_not_a_source(output: Path, sources: Iterable[Path | str], what: str) -> None:
+def check_not_a_source(
+    output: Path, sources: Iterable[Path | str], what: str, library: Path | str | None = None
+) -> None:
     """Refuse to write `what` over a file the model is made from (the input, or a file it
-    reads): the write would destroy the model it describes.  `new/../model.mpd` is that
-    file too once the writer has made `new`, so a path through missing folders is compared
-    as it will be."""
+    reads), or into the LDraw library folder (`library`: the --library option; its parts):
+    the write would destroy what it describes.  `new/../model.mpd` is that file too once
+    the writer has made `new`, so a path through missing folders is compared as it will be."""
+    _check_outside_library(output, library, what)
     if not output.exists():
         output = Path(os.path.normpath(os.path.abspath(output)))  # the folders do not exist yet
         if not output.exists():
@@ -69,6 +72,23 @@ def check_not_a_source(output: Path, sources: Iterable[Path | str], what: str) -
                 path=str(output),
                 hint="choose another output file",
             )
+
+
+def _check_outside_library(output: Path, library: Path | str | None, what: str) -> None:
+    """`output` is not inside the library folder the model was loaded from."""
+    try:
+        root = find_library(library).root
+    except LdsceneError:  # no library: nothing to protect
+        return
+    if root.is_file():  # a complete.zip read in place
+        return
+    target = Path(os.path.normpath(os.path.abspath(output)))
+    if target.resolve().is_relative_to(root.resolve()):
+        raise LdsceneError(
+            f"cannot write {what} into the LDraw library ({root})",
+            path=str(output),
+            hint="choose a file outside the library folder",
+        )
 
 
 def load_input(

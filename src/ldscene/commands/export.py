@@ -41,7 +41,7 @@ def export_command(
     check_target(output, "the export")  # like render: refuse before any work
     check_not_a_source(output, [input_path], "the export")
     loaded = load.load(input_path, report_problems)
-    check_not_a_source(output, loaded.model.files, "the export")  # a file it references
+    check_not_a_source(output, loaded.model.files, "the export", load.library)
     lib = None
     if output.suffix.lower() in (".mpd", ".ldr"):
         lib = find_library(load.library)

@@ -43,7 +43,7 @@ def parts_command(
         check_not_a_source(output, [input_path], "the parts list")
     loaded = load.load(input_path, report_problems)
     if output is not None:
-        check_not_a_source(output, loaded.model.files, "the parts list")  # a file it references
+        check_not_a_source(output, loaded.model.files, "the parts list", load.library)
     lines = bom.bill_of_materials(loaded.model)
     if fmt is None:  # as the help says: a table to read, CSV or XML for a file
         fmt = "table" if output is None else "csv"

@@ -296,7 +296,9 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         paths = output_paths(base, views)
         for path in paths:
             check_output(path)
-            check_not_a_source(path, [req.input_path, *loaded.model.files], "the image")
+            check_not_a_source(
+                path, [req.input_path, *loaded.model.files], "the image", req.library
+            )
         written = []
         # All or nothing: each image goes to a temporary file, and they are renamed into
         # place together once every view has rendered (a failure removes them all).

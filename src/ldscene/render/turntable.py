@@ -409,7 +409,12 @@ def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
         else contextlib.nullcontext(None)
     ) as executor:
         loaded = req.load.load(req.input_path, on_loaded)
-        check_not_a_source(req.output, [req.input_path, *loaded.model.files], "the animation")
+        check_not_a_source(
+            req.output,
+            [req.input_path, *loaded.model.files],
+            "the animation",
+            req.load.library,
+        )
         options = build_options(look, loaded.scene)
         path = make_turntable(
             loaded.model,
