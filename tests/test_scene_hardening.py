@@ -107,6 +107,17 @@ def test_non_finite_and_huge_numbers_are_refused_where_they_are(
     assert needle in str(err)
 
 
+def test_a_scatter_yaw_range_upside_down_is_refused(tmp_path):
+    """yaw: [90, 10] was taken silently (every piece at 90 degrees or so)."""
+    err = spec_error(
+        tmp_path,
+        "place:\n  g: {part: 3811}\n"
+        "scatter:\n  s: {parts: [3024], count: 3, area: {near: g}, yaw: [90, 10]}\n",
+    )
+    assert (err.line, err.column) == (4, 54), str(err)
+    assert "minimum is above its maximum" in str(err) and "[10, 90]" in str(err)
+
+
 def test_a_nan_yaw_through_the_cli_is_one_line_exit_1(tmp_path):
     path = write_scene(tmp_path, "place:\n  b: {part: 3001, yaw: .nan}\n")
     result = run_cli("info", str(path))
@@ -539,7 +550,7 @@ def test_a_margin_that_shrinks_a_near_box_away_is_an_error(tmp_path):
     "camera,column,needle",
     [
         ("{target: none}", 15, "camera 'c' looks at 'none', which has nothing in it"),
-        ("{focus: none, aperture: 2}", 14, "camera 'c' looks at 'none', which has nothing in it"),
+        ("{focus: none, aperture: 2}", 14, "camera 'c' focuses on 'none', which has nothing in it"),
         ("{position: [0, -10, 0], look_at: b}", 39, "camera 'c' looks at its own position"),
     ],
 )

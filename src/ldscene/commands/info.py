@@ -9,6 +9,7 @@ import click
 
 from ldscene.commands.options import input_argument, load_options
 from ldscene.commands.problems import report_problems
+from ldscene.wording import plural
 
 if TYPE_CHECKING:
     from ldscene.inputs import LoadSettings
@@ -54,5 +55,6 @@ def _print_info(path: Path, stats: dict) -> None:
     table.add_row("colours", ", ".join(stats["colours"].values()) or "-")
     table.add_row("missing", ", ".join(stats["missing"]) or "none")
     for name, entry in stats.get("models", {}).items():
-        table.add_row(f"  {name}", f"{entry['parts']:,} parts, {entry['triangles']:,} triangles")
+        counts = f"{plural(entry['parts'], 'part')}, {plural(entry['triangles'], 'triangle')}"
+        table.add_row(f"  {name}", counts)
     Console().print(table)

@@ -295,12 +295,12 @@ class Composer(Landing):
             target = self._point(
                 c.look_at if c.position is not None else c.target,
                 c.target_where,
-                what,
+                f"{what} looks at",
                 model,
                 entries,
             )
             fov = c.fov if c.fov is not None else DEFAULT_FOV
-            focus = self._point(c.focus, c.focus_where, what, model, entries)
+            focus = self._point(c.focus, c.focus_where, f"{what} focuses on", model, entries)
             lens = {"focus": focus, "aperture": c.aperture}
             if c.position is not None:
                 if target is None:
@@ -344,6 +344,8 @@ class Composer(Landing):
     def _point(
         self, value, where: Mark, what: str, model: Model, entries: dict[str, slice]
     ) -> np.ndarray | None:
+        """A camera's point (`what`: "camera 'a' looks at"): a placed name's centre, or a
+        point in scene units."""
         if value is None:
             return None
         if isinstance(value, str):
@@ -351,7 +353,7 @@ class Composer(Landing):
                 close = difflib.get_close_matches(value, list(entries), n=1)
                 raise self.error(
                     where,
-                    f"{what} looks at '{value}', which is not a placed name",
+                    f"{what} '{value}', which is not a placed name",
                     f"did you mean '{close[0]}'?"
                     if close
                     else "use a place or scatter name, or a point [x, y, z]",
@@ -360,7 +362,7 @@ class Composer(Landing):
             if not box:
                 raise self.error(
                     where,
-                    f"{what} looks at '{value}', which has nothing in it",
+                    f"{what} '{value}', which has nothing in it",
                     "use an entry that places something, or a point [x, y, z]",
                 )
             return (box[0] + box[1]) / 2

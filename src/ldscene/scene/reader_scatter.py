@@ -58,6 +58,12 @@ def read_scatter(
             yaw = None
         elif isinstance(value, YList) and len(value) == 2:
             low, high = reader._list_vector(value, f"yaw of {what}", lengths=False)
+            if low > high:
+                raise reader.error(
+                    node.value_mark("yaw"),
+                    f"yaw of {what} is [{low:g}, {high:g}]: its minimum is above its maximum",
+                    f"write [{high:g}, {low:g}]",
+                )
             yaw = (float(low), float(high))
         else:
             angle = reader.number(node, "yaw", what) if not isinstance(value, str) else None
