@@ -563,6 +563,13 @@ scatter:
             ["model 'a' includes itself (a -> b -> a)"],
         ),
         ("place:\n  a: {part: 3001, color: Redd}\n", 2, 26, ["unknown colour 'Redd'", "'Red'"]),
+        (
+            "place:\n  a: {part: 3001, color: Flat Silver}\n",
+            2,
+            26,
+            ["that is BrickLink's name", "LDraw's Pearl_Silver (179)"],
+        ),
+        ("place:\n  a: {part: 3001, color: no}\n", 2, 26, ["YAML reads yes, no, on and off"]),
         ("place:\n  a: {part: 3001, color: 4\n  b: 3\n", 3, 4, ["YAML syntax error"]),
         ("place:\n  a: {part: 3001}\n  a: {part: 3002}\n", 3, 3, ["duplicate key 'a'"]),
         ("place:\n  a: {part: 3001, model: x}\n", 2, 7, ["needs exactly one of"]),

@@ -17,17 +17,14 @@ variants and `~` parts, then by how well the words match and by how short the ti
 from __future__ import annotations
 
 import contextlib
-import csv
 import difflib
 import hashlib
-import io
 import json
 import os
 import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
@@ -174,9 +171,10 @@ def build_index(library) -> tuple[list[PartInfo], list[ColourInfo]]:
 
 
 def library_colour_list(library) -> list[ColourInfo]:
+    from ldscene.bom import bricklink_colours
     from ldscene.ldraw.loader import library_colours
 
-    bricklink = bricklink_names()
+    bricklink = bricklink_colours()
     out = []
     for code, colour in sorted(library_colours(library).colours.items()):
         if code >= 0x2000000:
@@ -196,15 +194,6 @@ def library_colour_list(library) -> list[ColourInfo]:
             )
         )
     return out
-
-
-def bricklink_names() -> dict[int, tuple[int, str]]:
-    """LDraw colour code → (BrickLink id, BrickLink name), from the shipped table."""
-    text = resources.files("ldscene").joinpath("data", "bricklink_colours.csv").read_text("utf-8")
-    return {
-        int(row["ldraw_code"]): (int(row["bricklink_id"]), row["bricklink_name"])
-        for row in csv.DictReader(io.StringIO(text))
-    }
 
 
 # -- where the library is and whether the stored index still describes it ---------------------

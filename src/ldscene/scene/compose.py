@@ -103,6 +103,13 @@ class Composer(Landing):
         close += words[: 4 - len(close)]
         close = list(dict.fromkeys(close))
         names = {_colour_key(c.name): c.name for c in table.colours.values()}
+        shop = _bricklink_code(key)
+        if shop is not None and shop in table:
+            raise self.error(
+                where,
+                f"unknown colour '{value}': that is BrickLink's name",
+                f"BrickLink's '{value}' is LDraw's {table.get(shop).name} ({shop}); write that",
+            )
         raise self.error(
             where,
             f"unknown colour '{value}'",
@@ -391,6 +398,15 @@ def spec_part_names(spec: sp.SceneSpec) -> list[str]:
 
 def _colour_key(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _bricklink_code(key: str) -> int | None:
+    """The LDraw code of the colour BrickLink calls `key` (a `_colour_key`), if any; the
+    lowest where several are (Flat Silver: 179 Pearl_Silver, 504 Rubber_Flat_Silver)."""
+    from ldscene.bom import bricklink_colours
+
+    codes = [code for code, (_, name) in bricklink_colours().items() if _colour_key(name) == key]
+    return min(codes, default=None)
 
 
 def read_spec(path: str | Path) -> sp.SceneSpec:

@@ -207,9 +207,11 @@ class Reader:
             return None
         value = node[key]
         if isinstance(value, bool) or not isinstance(value, (int, str)):
+            yes_or_no = " (YAML reads yes, no, on and off as true or false)"
             raise self.error(
                 node.value_mark(key),
-                f"{key} of {what} must be an LDraw colour code or name, got {value_kind(value)}",
+                f"{key} of {what} must be an LDraw colour code or name, got {value_kind(value)}"
+                + (yes_or_no if isinstance(value, bool) else ""),
                 'for example 4, Red, Light_Bluish_Grey or "#7f7f7f"',
             )
         return ColourRef(value, node.value_mark(key))
