@@ -570,6 +570,7 @@ scatter:
             ["that is BrickLink's name", "LDraw's Pearl_Silver (179)"],
         ),
         ("place:\n  a: {part: 3001, color: no}\n", 2, 26, ["YAML reads yes, no, on and off"]),
+        ('place:\n  a: {part: "parts/3001.dat"}\n', 2, 13, ["did you mean 3001 (Brick  2 x  4)"]),
         ("place:\n  a: {part: 3001, color: 4\n  b: 3\n", 3, 4, ["YAML syntax error"]),
         ("place:\n  a: {part: 3001}\n  a: {part: 3002}\n", 3, 3, ["duplicate key 'a'"]),
         ("place:\n  a: {part: 3001, model: x}\n", 2, 7, ["needs exactly one of"]),
@@ -714,6 +715,19 @@ cameras:
     assert rows.min() > 0 and rows.max() < height - 1
     filled = max((np.ptp(columns) + 1) / width, (np.ptp(rows) + 1) / height)
     assert filled > 0.75, filled  # and it is framed, not lost in the middle
+
+
+def test_a_subpart_placed_as_a_part_is_warned_about(tmp_path):
+    """s/3001s01.dat placed as a part was drawn but left out of the parts lists, silently."""
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            'place:\n  a: {part: "s/3001s01.dat", color: Red}\n  b: {part: 3001, at: [5, 0, 0]}\n',
+        )
+    )
+    (warning,) = [w for w in scene.model.warnings if "not a part" in w]
+    assert ":2:13: 's/3001s01.dat' in place 'a' is not a part" in warning
+    assert "not counted in parts lists" in warning
 
 
 def test_cameras_resolve_to_ldraw_axes(tmp_path):

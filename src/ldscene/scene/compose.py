@@ -133,6 +133,15 @@ class Composer(Landing):
             )
             raise self.error(where, f"unknown part '{name}' in {what}", hint)
         model = self.sources.load_parts([name])[name]
+        if model.n_instances and not model.part_mask().any():
+            warning = self.error(
+                where,
+                f"'{name}' in {what} is not a part but a piece of one's geometry (a subpart or "
+                "primitive): it is drawn but not counted in parts lists",
+                "place the part it belongs to",
+            )
+            if str(warning) not in self.sources.warnings:
+                self.sources.warnings.append(str(warning))
         self._like = self._like or model
         return model
 

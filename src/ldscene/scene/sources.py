@@ -92,6 +92,8 @@ class Sources:
                 )
             self._names = sorted(names)
         word = normalise(name).removesuffix(".dat")
+        for folder in ("parts/", "p/"):  # "parts/3001.dat": a path in the library, not a name
+            word = word.removeprefix(folder)
         close = difflib.get_close_matches(word, self._names, n=n, cutoff=0.6)
         return [f"{c} ({self.title(c + '.dat')})" if self.title(c + ".dat") else c for c in close]
 
