@@ -666,6 +666,18 @@ cameras:
     assert (tmp_path / "shot-away.png").is_file() and (tmp_path / "shot-good.png").is_file()
 
 
+def test_all_cameras_names_each_image_after_its_camera_even_one(tmp_path):
+    """docs/scene-format.md: --all-cameras writes <scene>-<camera>.png; a scene with one
+    camera got <scene>.png, which a script collecting <scene>-*.png missed."""
+    scene = write_scene(
+        tmp_path, "place:\n  b: {part: 3001}\ncameras:\n  only: {lat: 30, lon: 20}\n"
+    )
+    out = tmp_path / "out" / "shot.png"
+    result = run_cli("render", str(scene), "--all-cameras", "-o", str(out), "--width", "40")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.parent.iterdir()) == ["shot-only.png"]
+
+
 def test_a_camera_inside_a_part_is_warned_about(tmp_path):
     """A scene camera moved into a wall renders that part's inside: a warning names the camera
     and the part, and a camera outside gets none."""

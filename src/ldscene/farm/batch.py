@@ -317,6 +317,7 @@ def run_batch(
     import contextlib
 
     from ldscene.atomic import write_atomic
+    from ldscene.inputs import is_scene
     from ldscene.render.command import output_paths
 
     warn = warn or (lambda text: print(text, file=sys.stderr))
@@ -388,7 +389,8 @@ def run_batch(
                     sub = dataclasses.replace(req, input_path=item.input, output=item.base)
                     loaded = functools.partial(on_loaded, item, time.time_ns())
                     meshes, options, views = prepare(sub, loaded)
-                    item.outputs = output_paths(item.base, views)
+                    named = sub.all_cameras and is_scene(item.input)  # a model: its iso view
+                    item.outputs = output_paths(item.base, views, named=named)
                 except LdsceneError as err:
                     item.errors.append(str(err))
                     finish_item(item)

@@ -59,9 +59,10 @@ def default_output(input_path: Path) -> Path:
     return Path("renders") / f"{input_path.stem}.png"
 
 
-def output_paths(base: Path, views: list[View]) -> list[Path]:
-    """One path per view: `base` itself for one view, else `stem-<view>.suffix`."""
-    if len(views) == 1:
+def output_paths(base: Path, views: list[View], named: bool = False) -> list[Path]:
+    """One path per view: `base` itself for one view, else `stem-<view>.suffix`; always
+    the latter when `named` (--all-cameras: `<scene>-<camera>`, however many there are)."""
+    if len(views) == 1 and not named:
         return [base]
     return [base.with_name(f"{base.stem}-{view.name}{base.suffix}") for view in views]
 
@@ -293,7 +294,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         views = build_views(req, scene, loaded.model)
         for line in cameras_inside_parts(loaded.model, views):
             print(f"warning: {line}", file=sys.stderr)
-        paths = output_paths(base, views)
+        paths = output_paths(base, views, named=req.all_cameras)
         for path in paths:
             check_output(path)
             check_not_a_source(
