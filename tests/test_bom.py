@@ -319,3 +319,23 @@ def test_a_colour_the_model_defines_is_listed_under_its_own_code_and_no_shop_col
     colours = [item.findtext("COLOR") for item in ET.fromstring(shop.text)]
     assert sorted(colours, key=str) == sorted(["5", None], key=str)
     assert shop.unmapped == [(4, "NotRed")]
+
+
+def test_segments_of_a_bent_hose_are_not_counted_as_parts(tmp_path):
+    """WALL-E's hoses are 100 placed 755/756 segments, Cafe Corner's 344 LSynth pieces: the
+    parts list counted each as a part.  They are drawn, left out of the counts, and named."""
+    path = tmp_path / "hose.ldr"
+    segments = "".join(f"1 0 0 {-4 * i} 0 1 0 0 0 1 0 0 0 1 756.dat\n" for i in range(20))
+    path.write_text(
+        f"0 hose\n1 4 0 24 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 0 0 4 0 1 0 0 0 1 0 0 0 1 755.dat\n{segments}"
+    )
+    model = load_model(path)
+    assert model.n_instances == 22 and int(model.part_mask().sum()) == 1
+    assert [(b.part, b.quantity) for b in bom.bill_of_materials(model)] == [("3001", 1)]
+    note = bom.segments_note(model)
+    assert "21 segments of bent hoses or cables (755 x1, 756 x20)" in note
+    result = CliRunner().invoke(cli, ["parts", str(path), "--format", "csv"])
+    assert result.exit_code == 0 and "not counted: 21 segments" in result.stderr
+    obsolete = tmp_path / "legs.ldr"  # "~Minifig Hips (Obsolete)" is a real piece: counted
+    obsolete.write_text("0 legs\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3815.dat\n")
+    assert int(load_model(obsolete).part_mask().sum()) == 1

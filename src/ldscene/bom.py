@@ -55,6 +55,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ldscene.ldraw.model import Model
+from ldscene.ldraw.resolver import is_assembly_piece
 from ldscene.wording import plural
 
 #: Rebrickable's "[No Color/Any Color]".
@@ -239,6 +240,23 @@ def not_counted(missing: Iterable[str]) -> str:
     does not count; empty when there are none."""
     names = ", ".join(sorted(set(missing), key=_natural))
     return f"not counted, not in the library: {names}" if names else ""
+
+
+def segments_note(model: Model) -> str:
+    """What a parts list says of the segments of bent hoses and cables it does not count
+    (`ldraw.resolver.is_assembly_piece`); empty when there are none."""
+    counts: dict[str, int] = {}
+    for index in model.leaf:
+        leaf = model.leaves[int(index)]
+        if not leaf.is_part and is_assembly_piece(leaf.description):
+            counts[part_id(leaf.name)] = counts.get(part_id(leaf.name), 0) + 1
+    if not counts:
+        return ""
+    listed = ", ".join(f"{part} x{n}" for part, n in sorted(counts.items()))
+    return (
+        f"not counted: {plural(sum(counts.values()), 'segment')} of bent hoses or cables "
+        f"({listed}); add each hose or cable to the list by hand"
+    )
 
 
 def rich_table(lines: list[BomLine], title: str = "", missing: Iterable[str] = ()):

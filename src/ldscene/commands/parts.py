@@ -45,6 +45,8 @@ def parts_command(
     if output is not None:
         check_not_a_source(output, loaded.model.files, "the parts list", load.library)
     lines = bom.bill_of_materials(loaded.model)
+    if note := bom.segments_note(loaded.model):
+        click.echo(f"note: {note}", err=True)
     if fmt is None:  # as the help says: a table to read, CSV or XML for a file
         fmt = "table" if output is None else "csv"
         if output is not None and output.suffix.lower() == ".xml":

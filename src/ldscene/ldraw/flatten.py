@@ -31,7 +31,7 @@ from ldscene.ldraw.parser import (
     LDrawFile,
     valid_coordinates_each,
 )
-from ldscene.ldraw.resolver import FileKind, Files, Record
+from ldscene.ldraw.resolver import FileKind, Files, Record, is_assembly_piece
 from ldscene.ldraw.studs import StudRule, StudStyle, is_stud_primitive, stud_stretch
 from ldscene.ldraw.texmap import ModelViews, image_problem, model_views
 from ldscene.wording import plural
@@ -278,7 +278,8 @@ class Flattener:
             geometry, title = self._leaf(use)
             leaf_name, title = self._current_name(use, title)
             in_library = use.source.key.kind is SourceKind.LIB
-            leaves.append(Leaf(leaf_name, title, use.is_part, geometry, in_library))
+            is_part = use.is_part and not is_assembly_piece(title)  # a hose segment: a piece
+            leaves.append(Leaf(leaf_name, title, is_part, geometry, in_library))
 
         return Model(
             name=name,

@@ -34,11 +34,23 @@ class FileKind(str, Enum):
     """How a resolved file is used."""
 
     PART = "part"  # a brick: one leaf, counted in `parts`, the BOM and `info`
-    LEAF = "leaf"  # geometry placed as is (a primitive, a subpart), not a brick
+    LEAF = "leaf"  # geometry placed as is (a primitive, a subpart, a hose segment), not a brick
     MODEL = "model"  # flattened: its references are placed, its own lines are one leaf
 
 
 _LEAF_TYPES = {"subpart", "primitive", "8_primitive", "48_primitive", "helper"}
+
+
+def is_assembly_piece(title: str) -> bool:
+    """A part file that is a segment of a flexible element, not a brick of its own: LDraw's
+    "~...Segment" parts (the 754/755/756 pieces a bent hose is drawn from, flexible axle and
+    cable segments) and LSynth's hose and cable pieces.  Drawn, but not counted as parts:
+    one hose is not 100 parts.  (Other "~" parts, such as obsolete minifig hips and legs,
+    are real pieces and still count.)"""
+    return bool(_SEGMENT.match(title)) or title.startswith("LSynth ")
+
+
+_SEGMENT = re.compile(r"~.*\bSegment\b")
 _SUBFOLDERS = {"s", "parts", "p", "48", "8"}
 
 
