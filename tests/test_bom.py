@@ -327,7 +327,8 @@ def test_segments_of_a_bent_hose_are_not_counted_as_parts(tmp_path):
     path = tmp_path / "hose.ldr"
     segments = "".join(f"1 0 0 {-4 * i} 0 1 0 0 0 1 0 0 0 1 756.dat\n" for i in range(20))
     path.write_text(
-        f"0 hose\n1 4 0 24 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 0 0 4 0 1 0 0 0 1 0 0 0 1 755.dat\n{segments}"
+        "0 hose\n1 4 0 24 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        f"1 0 0 4 0 1 0 0 0 1 0 0 0 1 755.dat\n{segments}"
     )
     model = load_model(path)
     assert model.n_instances == 22 and int(model.part_mask().sum()) == 1

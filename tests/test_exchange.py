@@ -608,6 +608,25 @@ def test_mpd_export_keeps_the_title_author_and_licence(library, tmp_path):
     assert "ldscene" not in "\n".join(head)
 
 
+def test_mpd_export_keeps_the_author_and_licence_of_the_model_s_own_parts(library, tmp_path):
+    """An MPD's own (unofficial) part was written out as 'Author: ldscene export', without
+    its author and licence, which its CC licence asks to keep."""
+    source = write(
+        tmp_path,
+        "own.mpd",
+        "0 FILE main.ldr\n0 Main\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 mypart.dat\n"
+        "0 FILE mypart.dat\n0 My Part\n0 Name: mypart.dat\n0 Author: Jane Doe [jdoe]\n"
+        "0 !LICENSE Licensed under CC BY 4.0 : see CAreadme.txt\n0 !LDRAW_ORG Unofficial_Part\n"
+        "3 16 0 0 0 10 0 0 0 0 10\n",
+    )
+    text = mpd_text(load_model(source, library=library), library)
+    block = text[text.index("0 FILE mypart.dat") :]
+    head = block.splitlines()[:6]
+    assert "0 Author: Jane Doe [jdoe]" in head, head
+    assert "0 !LICENSE Licensed under CC BY 4.0 : see CAreadme.txt" in head
+    assert "ldscene" not in "\n".join(head)
+
+
 def test_mpd_export_keeps_a_block_that_shadows_a_library_part(library, tmp_path):
     """An MPD block named 3001.dat is the model's own part, not the library's: the export
     wrote only a reference, so the re-read model drew LDConfig's brick instead."""

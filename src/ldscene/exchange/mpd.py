@@ -187,7 +187,7 @@ def mpd_text(model: Model, library=None) -> str:
         out += ["0 NOFILE", ""]
 
     for block, leaf in inline:
-        out += _header(block, leaf.description or Path(block).stem)
+        out += _header(block, leaf.description or Path(block).stem, leaf.credits)
         if leaf.is_part:
             out.append("0 !LDRAW_ORG Unofficial_Part")
         out += _geometry_lines(leaf.geometry, colours, token)

@@ -279,7 +279,9 @@ class Flattener:
             leaf_name, title = self._current_name(use, title)
             in_library = use.source.key.kind is SourceKind.LIB
             is_part = use.is_part and not is_assembly_piece(title)  # a hose segment: a piece
-            leaves.append(Leaf(leaf_name, title, is_part, geometry, in_library))
+            record = None if in_library else self.files.records.get(use.source.key)
+            credits = tuple(record.parsed.credits) if record is not None else ()
+            leaves.append(Leaf(leaf_name, title, is_part, geometry, in_library, credits))
 
         return Model(
             name=name,

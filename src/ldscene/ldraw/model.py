@@ -55,6 +55,9 @@ class Leaf:
     # read from the LDraw library (not an MPD block or a user's file that may share a
     # library part's name): an LDraw export references it by name
     from_library: bool = True
+    # its file's `Author:` and `!LICENSE` lines, for a file not in the library (an MPD's own
+    # part): an export that writes it out keeps its attribution
+    credits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
