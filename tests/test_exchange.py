@@ -470,6 +470,34 @@ def test_stl_is_in_millimetres_unless_asked(buggy, tmp_path):
     np.testing.assert_allclose(mesh.bounds, converted_bbox(buggy, LDRAW_TO_Z_UP, 0.4), atol=1e-3)
 
 
+def test_a_flattening_placement_keeps_its_normals_with_its_winding(tmp_path):
+    """A brick placed with a zero y scale (det 0): the OBJ's normals fell back to the
+    identity, skipping the export's own axis flip, and every face's normal opposed its
+    winding."""
+    path = write(tmp_path, "flat.ldr", "0 flat\n1 4 0 0 0 1 0 0 0 0 0 0 0 1 3001.dat\n")
+    out = export_model(load_model(path), tmp_path / "flat.obj")
+    text = out.read_text()
+    positions = np.array(
+        [line.split()[1:] for line in text.splitlines() if line.startswith("v ")], float
+    )
+    normals = np.array(
+        [line.split()[1:] for line in text.splitlines() if line.startswith("vn ")], float
+    )
+    faces = [
+        [int(corner.split("/")[0]) - 1 for corner in line.split()[1:]]
+        for line in text.splitlines()
+        if line.startswith("f ")
+    ]
+    checked = 0
+    for a, b, c in faces:
+        winding = np.cross(positions[b] - positions[a], positions[c] - positions[a])
+        if np.linalg.norm(winding) < 1e-6:
+            continue  # squashed to nothing
+        assert np.dot(winding, normals[a] + normals[b] + normals[c]) > 0
+        checked += 1
+    assert checked > 50
+
+
 def test_mirrored_instances_keep_outward_faces(library, tmp_path):
     mirror = np.diag([-1.0, 1.0, 1.0, 1.0])
     model = hand_model(library, [4, 4], [translate(10.0), translate(-10.0) @ mirror])
