@@ -655,6 +655,31 @@ def test_mpd_export_keeps_the_author_and_licence_of_the_model_s_own_parts(librar
     assert "ldscene" not in "\n".join(head)
 
 
+def test_mpd_export_keeps_invertnext_before_a_part_a_model_places(library, tmp_path):
+    """A model's `0 BFC INVERTNEXT` before a primitive it places (drawn inside out) was
+    lost: the round trip turned 24 triangles of box.dat the other way."""
+    source = write(
+        tmp_path,
+        "inv.ldr",
+        "0 inv\n0 BFC CERTIFY CCW\n0 BFC INVERTNEXT\n1 4 0 0 0 10 0 0 0 10 0 0 0 10 box.dat\n"
+        "1 1 40 0 0 10 0 0 0 10 0 0 0 10 box.dat\n",
+    )
+    model = load_model(source, library=library)
+    text = mpd_text(model, library)
+    assert "0 BFC INVERTNEXT\n1 4 0 0 0 10" in text.replace("\r", "")
+    assert text.count("INVERTNEXT") == 1
+    again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
+    assert sorted(leaf.inverted for leaf in again.leaves) == [False, True]
+
+    def facing(m: Model) -> set:  # each triangle: where it is and which way it faces
+        tris = world_points(m).reshape(-1, 3, 3)
+        normal = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+        return set(map(tuple, np.round(np.hstack([tris.mean(axis=1), normal]), 3).tolist()))
+
+    assert facing(again) == facing(model)
+
+
 def test_mpd_export_keeps_a_block_that_shadows_a_library_part(library, tmp_path):
     """An MPD block named 3001.dat is the model's own part, not the library's: the export
     wrote only a reference, so the re-read model drew LDConfig's brick instead."""

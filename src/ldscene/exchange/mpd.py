@@ -183,6 +183,8 @@ def mpd_text(model: Model, library=None) -> str:
                 continue
             leaf = model.leaves[int(model.leaf[line])]
             ref = leaf_block.get(int(model.leaf[line]), leaf.name)
+            if leaf.inverted and ref == leaf.name:  # (a block of its own is written flipped)
+                out.append("0 BFC INVERTNEXT")
             out.append(_ref_line(token(int(model.colour[line])), model.transform[line], ref))
         out += ["0 NOFILE", ""]
 

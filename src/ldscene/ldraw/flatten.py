@@ -281,7 +281,9 @@ class Flattener:
             is_part = use.is_part and not is_assembly_piece(title)  # a hose segment: a piece
             record = None if in_library else self.files.records.get(use.source.key)
             credits = tuple(record.parsed.credits) if record is not None else ()
-            leaves.append(Leaf(leaf_name, title, is_part, geometry, in_library, credits))
+            leaves.append(
+                Leaf(leaf_name, title, is_part, geometry, in_library, credits, use.key.inverted)
+            )
 
         return Model(
             name=name,

@@ -58,6 +58,9 @@ class Leaf:
     # its file's `Author:` and `!LICENSE` lines, for a file not in the library (an MPD's own
     # part): an export that writes it out keeps its attribution
     credits: tuple[str, ...] = ()
+    # placed after a model's `0 BFC INVERTNEXT`: its geometry is drawn inside out (its
+    # winding reversed), which an LDraw export says again before a reference by name
+    inverted: bool = False
 
 
 @dataclass(frozen=True)
