@@ -38,7 +38,8 @@ def library(ctx: click.Context, library: Path | None) -> None:
     "target",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder to install into (default: the user data folder).",
+    help="Folder to install into (default: the user data folder); it is recorded as the "
+    "library to use in ~/.config/ldscene/config.yaml.",
 )
 @quiet_option("No progress bar.")
 @click.option(

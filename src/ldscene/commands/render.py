@@ -145,7 +145,6 @@ def render_command(
     path-traces a photo-real image with Mitsuba 3 (soft light, real glass and chrome, a floor
     with contact shadows), denoised with Intel Open Image Denoise.
 
-    \b
     Several inputs, or a folder (its .ldr, .mpd and .yaml files), render as one batch into
     the -o folder: one image per input and view, spread over local worker processes or a
     Ray cluster (--cluster); up-to-date images are skipped (--force renders them again),
