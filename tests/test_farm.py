@@ -102,6 +102,21 @@ def test_one_input_with_jobs_spreads_its_views_over_workers(models, tmp_path):
     assert not (tmp_path / MANIFEST).exists()  # no batch record beside a single input's images
 
 
+def test_one_input_renders_in_this_process_unless_jobs_ask_for_more_than_it_has(models, tmp_path):
+    """-j help: one input renders in this process unless -j is more than 1.  `-o dir/`
+    started a worker per core, and -j 4 four workers for one image."""
+    size = ["--width", "64", "--height", "48", "--aa", "1"]
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["render", str(models / "bricks.ldr"), "-o", f"{tmp_path}/a/", *size]
+    )
+    assert result.exit_code == 0 and "in this process" in result.output, result.output
+    result = runner.invoke(
+        cli, ["render", str(models / "bricks.ldr"), "-o", str(tmp_path / "b.png"), "-j", "4", *size]
+    )
+    assert result.exit_code == 0 and "in this process" in result.output, result.output
+
+
 def saved_earlier(*paths: Path) -> None:
     """Date files a minute back: the batch keeps no record of a file modified once its load
     had started, and a test writes its files just before the run."""

@@ -235,6 +235,24 @@ def is_up_to_date(entry: dict | None, settings: str, out_dir: Path) -> bool:
 
 
 # ----------------------------------------------------------------------------- one input
+def _images_at_most(req, todo: list, jobs: int | None) -> int | None:
+    """How many images the work left can make at most, where that bounds the workers worth
+    starting (None: not known before loading).  One input renders in this process unless
+    -j asks for more; a model's images are its views."""
+    from ldscene.inputs import is_scene
+    from ldscene.render.command import build_views
+
+    if len(todo) != 1:
+        return None
+    ((_, item),) = todo
+    if jobs is None:
+        return 1
+    if is_scene(item.input):
+        return None  # its cameras are known once it is read
+    plain = dataclasses.replace(req, cameras=[], all_cameras=False)
+    return len(build_views(plain))
+
+
 def prepare(req, on_loaded=None):
     """Load and mesh one input on this process: (meshes, options, views, model).  Raises
     `LdsceneError` for a bad input, as `ldscene render` does."""
@@ -361,8 +379,9 @@ def run_batch(
 
             def start_farm() -> FarmRun:
                 if not farm:
+                    tasks = _images_at_most(req, todo, jobs)
                     ex = executor or stack.enter_context(
-                        open_executor(cluster, jobs, engine=req.engine)
+                        open_executor(cluster, jobs, tasks, engine=req.engine)
                     )
                     farm.append(FarmRun(ex, max_jobs_in_flight=None))
                 return farm[0]
