@@ -742,6 +742,24 @@ def test_a_subpart_placed_as_a_part_is_warned_about(tmp_path):
     assert "not counted in parts lists" in warning
 
 
+def test_a_figure_slot_given_a_part_that_is_no_figure_part_is_warned_about(tmp_path):
+    """hat: 3001 put a brick on the figure's head without a word; what it holds may be
+    anything, and real minifig parts (a helmet, hair) raise nothing."""
+    scene = load_scene(
+        write_scene(
+            tmp_path,
+            "models:\n  m:\n    minifig:\n      hat: {part: 3001, color: Red}\n"
+            "      legs: {part: 3001}\n      hold: {right: {part: 3001}}\n"
+            "  ok:\n    minifig:\n      hat: {part: 87998}\n"
+            "place:\n  a: {model: m}\n  b: {model: ok, at: [4, 0, 0]}\n",
+        )
+    )
+    warnings = [w for w in scene.model.warnings if "not a minifig part" in w]
+    assert len(warnings) == 2, warnings  # the hat and the legs (once for both), not the hand
+    assert ":4:12: minifig 'm' (hat): 3001 (Brick  2 x  4)" in warnings[0]
+    assert "category is Brick" in warnings[0] and ":5:13:" in warnings[1]
+
+
 def test_cameras_resolve_to_ldraw_axes(tmp_path):
     scene = load_scene(
         write_scene(

@@ -189,6 +189,7 @@ class Composer(Landing):
             what = f"minifig '{name}'"
             pieces = fig.assemble(definition.minifig)  # check every part before resting it
             models = {p.role: self.part(p.part, p.where, f"{what} ({p.role})") for p in pieces}
+            self._check_figure_parts(definition.minifig, pieces, what)
             for piece in pieces:
                 title = self.sources.title(piece.part) if piece.role.endswith("_leg") else ""
                 if fig.ONE_PIECE_LEGS.match(title):
@@ -207,6 +208,29 @@ class Composer(Landing):
         self.built[name] = built
         self.held[name] = out.held_mask()
         return built
+
+    def _check_figure_parts(self, spec, pieces: list, what: str) -> None:
+        """A warning for a body slot given a part that is no figure part (hat: 3001 renders
+        a brick on the head): its category is not Minifig... or Figure...; what a hand holds
+        and accessories may be anything."""
+        seen = set()
+        for piece in pieces:
+            if piece.held or piece.role.startswith("accessory"):
+                continue
+            if piece.part == fig.DEFAULT_PARTS.get(piece.role) or (piece.where, piece.part) in seen:
+                continue  # (legs: gives both legs: one warning)
+            seen.add((piece.where, piece.part))
+            category = self.sources.category(piece.part)
+            if category.split(" ")[0] in ("Minifig", "Figure") or category == "Moved":
+                continue
+            warning = self.error(
+                piece.where,
+                f"{what} ({piece.role}): {piece.part} ({self.sources.title(piece.part)}) is "
+                f"not a minifig part (its category is {category or 'none'})",
+                "give a minifig part for this slot; ldscene search --category minifig WORDS",
+            )
+            if str(warning) not in self.sources.warnings:
+                self.sources.warnings.append(str(warning))
 
     def _file_model(self, definition: sp.ModelDef) -> Model:
         assert definition.file is not None

@@ -98,20 +98,29 @@ class Sources:
         return [f"{c} ({self.title(c + '.dat')})" if self.title(c + ".dat") else c for c in close]
 
     def title(self, name: str) -> str:
+        first = self._head(name)[:300].decode("latin-1").lstrip("\ufeff").splitlines()
+        return first[0][2:].strip() if first and first[0].startswith("0") else ""
+
+    def category(self, name: str) -> str:
+        """A part's LDraw category: its `!CATEGORY`, else its title's first word."""
+        from ldscene.search import read_header
+
+        return read_header(self._head(name))[1]
+
+    def _head(self, name: str) -> bytes:
+        """The start of a part's file (its header), or nothing when it cannot be read."""
         key = part_key(name)
         source = self.library.find(key)
         try:
             if source is not None:
-                data = self.library.read(source.key.path)
-            else:
-                path = self.find_part(name)
-                if path is None:
-                    return ""
-                data = Path(path).read_bytes()
+                return self.library.read(source.key.path)[:4096]
+            path = self.find_part(name)
+            if path is None:
+                return b""
+            with open(path, "rb") as handle:
+                return handle.read(4096)
         except (OSError, KeyError):
-            return ""
-        first = data[:300].decode("latin-1").lstrip("\ufeff").splitlines()
-        return first[0][2:].strip() if first and first[0].startswith("0") else ""
+            return b""
 
     def load_parts(self, names: list[str]) -> dict[str, Model]:
         """A `Model` per part name, placed at the origin in colour 16.
