@@ -340,3 +340,22 @@ def test_segments_of_a_bent_hose_are_not_counted_as_parts(tmp_path):
     obsolete = tmp_path / "legs.ldr"  # "~Minifig Hips (Obsolete)" is a real piece: counted
     obsolete.write_text("0 legs\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3815.dat\n")
     assert int(load_model(obsolete).part_mask().sum()) == 1
+
+
+def test_shop_lists_warn_of_parts_that_are_not_library_parts(tmp_path):
+    """A model's own part went into the BrickLink and Rebrickable lists without a word,
+    under an id the shop may not have."""
+    path = tmp_path / "own.mpd"
+    path.write_text(
+        "0 FILE main.ldr\n0 main\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 4 0 -24 0 1 0 0 0 1 0 0 0 1 myblock.dat\n"
+        "0 FILE myblock.dat\n0 My Block\n0 !LDRAW_ORG Unofficial_Part\n3 16 0 0 0 10 0 0 0 0 10\n"
+    )
+    for fmt, shop in (("bricklink", "BrickLink"), ("rebrickable", "Rebrickable")):
+        result = CliRunner().invoke(cli, ["parts", str(path), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert f"1 part(s) of the list are not LDraw library parts (myblock): {shop}" in " ".join(
+            result.stderr.split()
+        )
+    plain = CliRunner().invoke(cli, ["parts", "3001", "--format", "bricklink"])
+    assert "not LDraw library parts" not in plain.stderr

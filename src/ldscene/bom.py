@@ -73,6 +73,7 @@ class BomLine:
     colour_name: str
     quantity: int
     own_colour: bool = False  # defined by the model's own `!COLOUR`: no shop colour for it
+    own_part: bool = False  # not from the LDraw library (the model's or a parts_path file)
 
 
 def part_id(name: str) -> str:
@@ -107,7 +108,8 @@ def bill_of_materials(model: Model) -> list[BomLine]:
         name = model.colours.get(code).name.replace("_", " ")
         description = " ".join(leaf.description.split())  # LDraw pads sizes: "Brick  2 x  4"
         written = model.colours.written_code(code)
-        line = BomLine(part_id(leaf.name), description, written, name, count, written != code)
+        own = not leaf.from_library
+        line = BomLine(part_id(leaf.name), description, written, name, count, written != code, own)
         lines.append(line)
     # Two leaves can share a part id (same file found in two places): merge them.
     merged: dict[tuple[str, int, str], BomLine] = {}
@@ -164,6 +166,10 @@ def _unmapped(lines: list[BomLine], table: dict[int, tuple[int, str]]) -> list[t
     return sorted({(b.colour, b.colour_name) for b in lines if _shop_colour(b, table) is None})
 
 
+def _own(lines: list[BomLine]) -> list[str]:
+    return sorted({shop_part_id(b.part) for b in lines if b.own_part}, key=_natural)
+
+
 class ShopList(NamedTuple):
     """A shop's list as written: its text, how many rows (lots) it has, the LDraw colours it
     has no colour for, and the printed parts it lists as their plain part (BrickLink)."""
@@ -172,6 +178,7 @@ class ShopList(NamedTuple):
     lots: int
     unmapped: list[tuple[int, str]]
     reduced: list[str] = []
+    own_parts: list[str] = []  # parts not in the LDraw library: the shop may not know them
 
 
 def to_rebrickable(lines: list[BomLine]) -> ShopList:
@@ -187,7 +194,7 @@ def to_rebrickable(lines: list[BomLine]) -> ShopList:
     writer.writerow(["Part", "Color", "Quantity"])
     for (part, colour), quantity in quantities.items():
         writer.writerow([part, colour, quantity])
-    return ShopList(out.getvalue(), len(quantities), _unmapped(lines, table))
+    return ShopList(out.getvalue(), len(quantities), _unmapped(lines, table), [], _own(lines))
 
 
 def to_bricklink(lines: list[BomLine]) -> ShopList:
@@ -213,7 +220,8 @@ def to_bricklink(lines: list[BomLine]) -> ShopList:
         ET.SubElement(node, "MINQTY").text = str(quantity)
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode") + "\n"
-    return ShopList(text, len(quantities), _unmapped(lines, table), sorted(reduced, key=_natural))
+    reduced_ids = sorted(reduced, key=_natural)
+    return ShopList(text, len(quantities), _unmapped(lines, table), reduced_ids, _own(lines))
 
 
 def shop_warnings(shop: ShopList, shop_name: str) -> list[str]:
@@ -231,6 +239,12 @@ def shop_warnings(shop: ShopList, shop_name: str) -> list[str]:
             f"warning: the {shop_name} list gives {len(shop.reduced)} printed part(s) as their "
             f"plain part, without the print ({', '.join(shop.reduced)}): ldscene has no "
             "verified table of its ids for prints; change those lots by hand if you want them"
+        )
+    if shop.own_parts:
+        lines.append(
+            f"warning: {len(shop.own_parts)} part(s) of the list are not LDraw library parts "
+            f"({', '.join(shop.own_parts)}): {shop_name} may not know their ids; check those "
+            "lots by hand"
         )
     return lines
 
