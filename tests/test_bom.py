@@ -89,7 +89,8 @@ def test_csv_format(model):
 
 def test_bricklink_xml_is_well_formed(model):
     lines = bom.bill_of_materials(model)
-    text, _, unmapped, _ = bom.to_bricklink(lines)
+    shop = bom.to_bricklink(lines)
+    text, unmapped = shop.text, shop.unmapped
     root = ET.fromstring(text)
     assert root.tag == "INVENTORY"
     items = root.findall("ITEM")
@@ -105,7 +106,8 @@ def test_bricklink_red_is_5(library):
         bom.BomLine("3001", "Brick 2 x 4", 4, "Red", 3),
         bom.BomLine("3001", "Brick 2 x 4", 32, "Trans Black IR Lens", 1),
     ]
-    text, _, unmapped, _ = bom.to_bricklink(lines)
+    shop = bom.to_bricklink(lines)
+    text, unmapped = shop.text, shop.unmapped
     items = ET.fromstring(text).findall("ITEM")
     assert (
         items[0].findtext("ITEMID"),
@@ -153,7 +155,8 @@ def test_rebrickable_ids_and_exceptions(ldconfig):
         bom.BomLine("3001", "Brick 2 x 4", 43, "Trans Light Blue", 2),
         bom.BomLine("3001", "Brick 2 x 4", 16, "Main Colour", 1),
     ]
-    text, _, unmapped, _ = bom.to_rebrickable(lines)
+    shop = bom.to_rebrickable(lines)
+    text, unmapped = shop.text, shop.unmapped
     assert text.splitlines() == [
         "Part,Color,Quantity",
         "3001,41,2",
