@@ -531,7 +531,7 @@ def test_mpd_export_keeps_the_step_of_each_sub_model_reference(library, tmp_path
         "0 FILE main.ldr\n0 Stepped\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 STEP\n"
         "1 16 0 -24 0 1 0 0 0 1 0 0 0 1 sub.ldr\n1 1 0 -48 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
         "0 STEP\n1 2 0 -96 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
-        "0 FILE sub.ldr\n0 sub\n1 14 40 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n0 STEP\n"
+        "0 FILE sub.ldr\n0 Sub assembly\n1 14 40 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n0 STEP\n"
         "1 15 40 -24 0 1 0 0 0 1 0 0 0 1 3003.dat\n",
     )
     model = load_model(source, library=library)
@@ -540,6 +540,7 @@ def test_mpd_export_keeps_the_step_of_each_sub_model_reference(library, tmp_path
     body = [line.split()[1] if line.startswith("1 ") else line for line in main[5:]]
     assert body == ["4", "0 STEP", "16", "1", "0 STEP", "2"]
     assert main[1] == "0 Stepped"
+    assert "0 FILE sub.ldr\n0 Sub assembly\n" in mpd_text(model, library)  # its own title
     again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
     assert again.path_steps == model.path_steps
     assert again.step.tolist() == model.step.tolist()
@@ -714,3 +715,12 @@ def test_mpd_export_keeps_glitter_and_speckle_definitions(library, tmp_path):
         "glitter",
         "speckle",
     }
+
+
+def test_a_scene_export_is_titled_with_the_scene_s_title(tmp_path):
+    scene = tmp_path / "street.yaml"
+    scene.write_text("scene:\n  title: Snowy street\nplace:\n  b: {part: 3001}\n")
+    out = tmp_path / "street.mpd"
+    result = CliRunner().invoke(cli, ["export", str(scene), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[1] == "0 Snowy street"

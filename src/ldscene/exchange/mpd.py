@@ -171,7 +171,7 @@ def mpd_text(model: Model, library=None) -> str:
             out += _header(block, model.title or Path(block).stem, model.credits)
             out += custom_meta
         else:
-            out += _header(block, Path(block).stem)
+            out += _header(block, _chain_title(model, chain) or Path(block).stem)
         out.append("0 BFC CERTIFY CCW")
         previous = None
         for step, _, line in _block_lines(model, chain, members, kids, first, block_of):
@@ -253,6 +253,11 @@ def _chain_blocks(
         ensure(chain)
         members[chain].append(i)
     return block_of, members, kids
+
+
+def _chain_title(model: Model, chain: _Chain) -> str:
+    """The title line of the sub-model a chain ends in, where the model knows it."""
+    return model.sub_model_titles.get(chain[-1], "") if chain else ""
 
 
 def _first_instances(members: dict[_Chain, list[int]]) -> dict[_Chain, int]:

@@ -230,6 +230,7 @@ class Flattener:
         self._own: dict[SourceKey, Record] = {}  # model files' own loose geometry
         self._built: dict[LeafKey, PartGeometry] = {}  # BFC variants and own geometry
         self._views: dict[SourceKey, ModelViews] = {}  # model files' TEXMAP views
+        self._titles: dict[str, str] = {}  # a sub-model's name → its title line
 
     def flatten(self, root_key: SourceKey) -> Model:
         """Walk the model tree from `root_key` and return its placed instances."""
@@ -295,6 +296,7 @@ class Flattener:
             step=placed.step,
             paths=paths,
             path_steps=tuple(path_steps),
+            sub_model_titles=dict(self._titles),
             colours=self.colours,
             missing=self.files.problems.missing,
             warnings=self.files.problems.warnings,
@@ -452,6 +454,7 @@ class Flattener:
                     leaves, leaf_refs = [], []
                 sub = done[_state_key(next(sub_states))]
                 name = self.files.records[child.key].parsed.name or refs.names[i]
+                self._titles.setdefault(name, self.files.records[child.key].parsed.title)
                 placed = self._place(
                     sub, refs.matrix[i], int(ref_colour[i]), name, int(refs.step[i])
                 )

@@ -100,6 +100,8 @@ class Model:
     # Parallel to `paths` (empty where not known, as in a scene): the STEP of the line that
     # placed each chain's last sub-model in its parent (0 for the model itself).
     path_steps: tuple[int, ...] = ()
+    # each sub-model's title line, by the name its chains give it (none known: empty)
+    sub_model_titles: dict[str, str] = field(default_factory=dict)
     credits: tuple[str, ...] = ()  # the main file's `Author:` and `!LICENSE` lines
 
     def __post_init__(self) -> None:

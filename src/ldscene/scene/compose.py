@@ -507,6 +507,7 @@ def load_scene(
     model.missing = _merged(sources.missing, model.missing)
     model.warnings = _merged(sources.warnings, model.warnings)
     model.files = tuple(sorted({path.resolve(), *sources.files}))
+    model.title = spec.title  # exports title the scene's file with it
     cameras = composer.cameras(model, entries)
     render = RenderDefaults(spec.render.size, spec.render.background, spec.render.edges)
     if isinstance(render.background, int) or (
