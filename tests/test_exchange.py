@@ -351,6 +351,16 @@ def test_gltf_sheared_placement_is_baked(library, tmp_path):
     assert sum("matrix" in n for n in instance_nodes) == 1  # the sheared one has none
     scene = trimesh.load(export_model(model, tmp_path / "shear.glb", units="ldu"))
     np.testing.assert_allclose(scene.bounds, converted_bbox(model, LDRAW_TO_Y_UP), atol=1e-4)
+    # A part placed only sheared writes only its baked copy: every accessor is used
+    only = hand_model(library, [4], [shear])
+    doc, _ = build(only)
+    used = {
+        index
+        for mesh in doc["meshes"]
+        for primitive in mesh["primitives"]
+        for index in [*primitive["attributes"].values(), primitive["indices"]]
+    }
+    assert used == set(range(len(doc["accessors"]))), (used, len(doc["accessors"]))
 
 
 def test_gltf_of_a_printed_part_embeds_its_image(tmp_path, library_path):

@@ -362,13 +362,16 @@ def _build(model: Model, units: str, instancing: bool) -> tuple[dict[str, Any], 
 
     for leaf_index, instances in instances_by_leaf(model).items():
         leaf = model.leaves[leaf_index]
-        data = _Leaf(b, leaf.geometry)
+        # The leaf's shared vertices, written at its first placement that can share them (a
+        # leaf only ever placed sheared has none: they were dead weight in the file).
+        data: _Leaf | None = None
         shared: dict[tuple[int, tuple[str, ...]], list[int]] = {}  # (mesh, chain) → instances
         for i in instances:
-            resolved = data.resolved(int(model.colour[i]))
             transform = model.transform[i]
             chain = tuple(model.paths[int(model.path[i])]) if len(model.paths) else ()
             if is_trs(transform):
+                data = data or _Leaf(b, leaf.geometry)
+                resolved = data.resolved(int(model.colour[i]))
                 key = (leaf_index, resolved)
                 if key not in meshes:
                     meshes[key] = mesh(leaf.name, data, resolved)
@@ -381,7 +384,8 @@ def _build(model: Model, units: str, instancing: bool) -> tuple[dict[str, Any], 
             else:
                 # Sheared placements (flexed or skewed parts) cannot be a glTF node matrix:
                 # this instance gets its own vertices, already placed.
-                baked = mesh(leaf.name, _Leaf(b, leaf.geometry, transform), resolved)
+                own = _Leaf(b, leaf.geometry, transform)
+                baked = mesh(leaf.name, own, own.resolved(int(model.colour[i])))
                 node = b.node(name=f"{leaf.name} #{int(i)}", mesh=baked)
             children[chain_node(chain)].append(node)
         for (mesh_index, chain), placed in shared.items():
