@@ -61,3 +61,24 @@ def test_no_output_goes_into_the_ldraw_library(tmp_path, library, command):
             assert "into the LDraw library" in result.stderr, result.stderr
     assert part.read_bytes() == before
     assert sorted(p.name for p in lib.rglob("*")) == ["3001.dat", "LDConfig.ldr", "p", "parts"]
+
+
+def test_export_write_errors_say_what_and_what_to_do(tmp_path):
+    """The export's errors said 'the file' or 'the export' at random, and a folder, a path
+    that cannot be made or an empty model gave no hint."""
+    folder = tmp_path / "made"
+    folder.mkdir()
+    blocked = tmp_path / "afile"
+    blocked.write_text("x")
+    cases = [
+        (str(folder), "cannot write the export: it is a folder", "give a file name in it"),
+        (str(blocked / "x.glb"), "cannot write the export:", "check that its folder can be made"),
+    ]
+    for target, message, hint in cases:
+        result = run_cli("export", "3001", "-o", target)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert message in result.stderr and hint in result.stderr, result.stderr
+    empty = write(tmp_path, "none.ldr", "0 none\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 nosuch.dat\n")
+    result = run_cli("export", str(empty), "-o", str(tmp_path / "none.glb"))
+    assert result.returncode == 1 and "has no triangles to export" in result.stderr
+    assert "missing parts?" in result.stderr

@@ -33,9 +33,13 @@ def check_target(path: Path, what: str = "the file") -> None:
     except FileNotFoundError:
         return
     except OSError as err:
-        raise LdsceneError(f"cannot write {what}: {err.strerror or err}", path=str(path)) from None
+        raise _write_error(what, path, err) from None
     if stat.S_ISDIR(info.st_mode):
-        raise LdsceneError(f"cannot write {what}: it is a folder", path=str(path))
+        raise LdsceneError(
+            f"cannot write {what}: it is a folder",
+            path=str(path),
+            hint="give a file name in it",
+        )
     if not stat.S_ISREG(info.st_mode):
         raise LdsceneError(
             f"cannot write {what}: it is a special file (device, FIFO or socket)",
@@ -80,7 +84,7 @@ def atomic_path(path: Path | str, what: str = "the file") -> Iterator[Path]:
         )
         os.close(fd)
     except OSError as err:
-        raise LdsceneError(f"cannot write {what}: {err.strerror or err}", path=str(path)) from None
+        raise _write_error(what, path, err) from None
     tmp = Path(name)
     try:
         yield tmp
@@ -90,10 +94,18 @@ def atomic_path(path: Path | str, what: str = "the file") -> Iterator[Path]:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except OSError as err:
-        raise LdsceneError(f"cannot write {what}: {err.strerror or err}", path=str(path)) from None
+        raise _write_error(what, path, err) from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _write_error(what: str, path: Path, err: OSError) -> LdsceneError:
+    return LdsceneError(
+        f"cannot write {what}: {err.strerror or err}",
+        path=str(path),
+        hint="check that its folder can be made and written to, and that the disk has room",
+    )
 
 
 def write_atomic(

@@ -447,7 +447,7 @@ def write_glb(model: Model, out: Path, units: str = "m") -> None:
         handle.write(struct.pack("<I4s", len(data), b"BIN\0"))
         handle.write(data)
 
-    write_atomic(out, write)
+    write_atomic(out, write, "the export")
 
 
 def write_gltf(model: Model, out: Path, units: str = "m") -> None:
@@ -457,4 +457,4 @@ def write_gltf(model: Model, out: Path, units: str = "m") -> None:
         "data:application/octet-stream;base64," + base64.b64encode(data).decode()
     )
     text = json.dumps(doc, indent=1).encode()
-    write_atomic(out, lambda handle: handle.write(text))
+    write_atomic(out, lambda handle: handle.write(text), "the export")

@@ -119,4 +119,7 @@ def normal_matrices(transforms: np.ndarray) -> np.ndarray:
 
 def check_nonempty(model: Model) -> None:
     if not instances_by_leaf(model):
-        raise LdsceneError(f"model {model.name!r} has no triangles to export")
+        raise LdsceneError(
+            f"model {model.name!r} has no triangles to export",
+            hint="it draws nothing: see the warnings above (missing parts?)",
+        )

@@ -348,4 +348,4 @@ def renumbered_colours(model: Model, library=None) -> dict[int, int]:
 
 def write_mpd(model: Model, out: Path, library=None) -> None:
     text = mpd_text(model, library).replace("\n", "\r\n").encode("utf-8")
-    write_atomic(out, lambda handle: handle.write(text))
+    write_atomic(out, lambda handle: handle.write(text), "the export")

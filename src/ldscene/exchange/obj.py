@@ -66,7 +66,7 @@ def write_obj(model: Model, out: Path, units: str = "ldu") -> None:
 
     # Both files or neither: the .obj is renamed into place only once its .mtl is written.
     check_target(mtl_path, "the material file")
-    with atomic_path(out, "the OBJ file") as tmp:
+    with atomic_path(out, "the export") as tmp:
         with open(tmp, "wb") as handle:
             write(handle)
         mtl = _mtl(materials).encode()

@@ -57,4 +57,4 @@ def write_stl(model: Model, out: Path, units: str = "ldu") -> None:
         for tris in world_triangles(model, frame(units, "z")):
             handle.write(_records(tris))
 
-    write_atomic(out, write)
+    write_atomic(out, write, "the export")

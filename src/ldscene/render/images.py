@@ -26,8 +26,13 @@ def check_format(path: Path, formats: Collection[str], what: str, error: str | N
     """`path`'s lower-case suffix when it is one of `formats`, else a one-line error (`error`,
     or "unsupported <what> format") naming the formats there are."""
     suffix = path.suffix.lower()
+    names = [name for name in formats if name != ".jpeg"]  # .jpg says it
+    if not suffix and path.is_dir():
+        raise LdsceneError(
+            f"{path} is a folder: give a file name in it",
+            hint=f"for example {path / ('model' + names[0])}",
+        )
     if suffix not in formats:
-        names = [name for name in formats if name != ".jpeg"]  # .jpg says it
         raise LdsceneError(
             error or f"unsupported {what} format {path.suffix or '(none)'!r}",
             path=str(path),
