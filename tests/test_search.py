@@ -34,6 +34,7 @@ PARTS = {
     "3001": "Brick  2 x  4",
     "3001p01": "Brick  2 x  4 with Number 1 Pattern",
     "3001old": "~Moved to 3001",
+    "30018": "Belville Bathtub  6 x 12",  # another number that starts with 3001
     "3004": "Brick  1 x  2",
     "3245": "Brick  1 x  2 x  5",
     "98283": "Brick  1 x  2 with Embossed Bricks",
@@ -93,8 +94,9 @@ def test_parts_by_words_plain_part_first(small_library):
 def test_parts_by_number_first_then_prefix(small_library):
     index = search.load_index(small_library)
     hits = search.find_parts(index.parts, "3001")
-    assert numbers(hits) == ["3001", "3001p01", "3001old"]  # "~" files after the others
-    assert [h.number_match for h in hits] == [2, 1, 1]
+    # the part, its variants ("~" files after the others), then longer numbers
+    assert numbers(hits) == ["3001", "3001p01", "3001old", "30018"]
+    assert [h.number_match for h in hits] == [3, 2, 2, 1]
     assert numbers(search.find_parts(index.parts, "3001.dat"))[0] == "3001"
     # "~Moved to" stubs only for someone who typed their number
     assert "3001old" not in numbers(search.find_parts(index.parts, "moved"))

@@ -344,7 +344,9 @@ def _starts(word: str, query: str) -> bool:
 @dataclass(frozen=True)
 class PartHit:
     part: PartInfo
-    number_match: int  # 2: the number itself, 1: starts with the query, 0: by words
+    # 3: the number itself, 2: a variant of it (3001p01, 3001a), 1: a longer number that
+    # starts with the query (30018), 0: found by words
+    number_match: int
     score: int
 
 
@@ -364,9 +366,10 @@ def find_parts(parts: list[PartInfo], query: str, category: str | None = None) -
         number_match = 0
         if single:
             if low == number:
-                number_match = 2
+                number_match = 3
             elif len(number) >= 3 and low.startswith(number) and number[0].isalnum():
-                number_match = 1
+                variant = not (number[-1].isdigit() and low[len(number)].isdigit())
+                number_match = 2 if variant else 1
         if part.moved and not number_match:
             continue  # "~Moved to 3001": only worth showing to someone who typed its number
         score = 0
