@@ -349,6 +349,11 @@ def test_cli_notes_options_the_engine_does_not_read(tmp_path):
         result.output
     )
     assert "note: a JPEG has no transparency; --transparent is ignored" in result.output
+    result = runner.invoke(
+        cli, ["render", str(path), "-o", str(tmp_path / "t.png"), *small, "--transparent",
+              "--background", "#102030"],
+    )  # fmt: skip
+    assert result.exit_code == 0 and "--background is ignored" in result.output
     # Defaults and the options the raster engine reads say nothing.
     result = runner.invoke(
         cli, ["render", str(path), "-o", str(tmp_path / "b.png"), *small, "--aa", "1",

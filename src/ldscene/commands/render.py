@@ -164,6 +164,8 @@ def render_command(
         click.echo(
             f"note: a {pillow_format} has no transparency; --transparent is ignored", err=True
         )
+    elif transparent and background is not None:
+        click.echo("note: --transparent leaves no background; --background is ignored", err=True)
     request = RenderRequest(
         input_path=inputs[0],
         output=Path(output) if output else None,
