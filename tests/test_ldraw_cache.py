@@ -205,6 +205,15 @@ def test_the_cache_stays_under_its_size_limit(tmp_path, monkeypatch):
     assert model_stats(load_model(MODEL)) == expected
 
 
+def test_a_cache_size_that_is_no_number_is_warned_of_once(monkeypatch, capsys):
+    from ldscene.ldraw import cache as disk
+
+    monkeypatch.setenv("LDSCENE_CACHE_MB", "plenty")
+    assert disk.max_bytes() == disk.DEFAULT_MAX_MB * 1024 * 1024 == disk.max_bytes()
+    err = capsys.readouterr().err
+    assert err.count("LDSCENE_CACHE_MB='plenty' is not a number of megabytes") == 1
+
+
 def test_the_newest_pack_wins_however_recently_an_older_one_was_used(tmp_path):
     from ldscene.ldraw import cache as disk
 

@@ -26,6 +26,7 @@ import os
 import secrets
 import shutil
 import struct
+import sys
 import tempfile
 import time
 import zlib
@@ -276,8 +277,18 @@ def max_bytes() -> int:
     try:
         megabytes = float(text) if text else DEFAULT_MAX_MB
     except ValueError:
-        megabytes = DEFAULT_MAX_MB  # a cache setting never stops a render
+        megabytes = DEFAULT_MAX_MB  # a cache setting never stops a render, but is named
+        if text not in _WARNED:
+            _WARNED.add(text)
+            print(
+                f"warning: {MAX_MB_ENV}={text!r} is not a number of megabytes; "
+                f"the cache keeps {DEFAULT_MAX_MB} MB",
+                file=sys.stderr,
+            )
     return int(max(megabytes, 0) * 1024 * 1024)
+
+
+_WARNED: set[str] = set()  # LDSCENE_CACHE_MB values already warned of, once a process
 
 
 def prune(folder: Path, limit: int, keep: Path | None = None) -> list[Path]:

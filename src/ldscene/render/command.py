@@ -415,6 +415,7 @@ def run_render_inputs(
     if cluster is not None:
         check_cluster_support()
     if batch:
+        expanded = expand_inputs(inputs)  # an empty folder is the problem to name first
         out = req.output
         if out is not None and out.suffix and not out.is_dir() and not output_is_folder:
             raise LdsceneError(
@@ -424,7 +425,6 @@ def run_render_inputs(
             )
         out_dir = req.output if req.output is not None else Path("renders")
         check_out_dir(out_dir)
-        expanded = expand_inputs(inputs)
         if (req.cameras or req.all_cameras) and not any(map(is_scene, expanded)):
             raise LdsceneError(
                 "--camera and --all-cameras need a scene file (.yaml) among the inputs",
