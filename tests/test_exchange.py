@@ -545,15 +545,34 @@ def test_mpd_export_keeps_the_step_of_each_sub_model_reference(library, tmp_path
         "1 15 40 -24 0 1 0 0 0 1 0 0 0 1 3003.dat\n",
     )
     model = load_model(source, library=library)
-    assert model.path_steps == (0, 1)
+    assert model.chain_steps == {("sub.ldr",): 1}
     main = mpd_text(model, library).split("0 NOFILE")[0].splitlines()
     body = [line.split()[1] if line.startswith("1 ") else line for line in main[5:]]
     assert body == ["4", "0 STEP", "16", "1", "0 STEP", "2"]
     assert main[1] == "0 Stepped"
     assert "0 FILE sub.ldr\n0 Sub assembly\n" in mpd_text(model, library)  # its own title
     again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
-    assert again.path_steps == model.path_steps
+    assert again.chain_steps == model.chain_steps
     assert again.step.tolist() == model.step.tolist()
+
+
+def test_mpd_export_keeps_the_step_of_a_sub_model_that_only_groups_others(library, tmp_path):
+    """A sub-model whose block holds only other sub-models had no step of its own and went
+    to its parent's last step (the Falcon's subModel-112: step 69 of 92 became 76)."""
+    source = write(
+        tmp_path,
+        "group.mpd",
+        "0 FILE main.ldr\n0 main\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 STEP\n"
+        "1 16 0 -24 0 1 0 0 0 1 0 0 0 1 group.ldr\n0 STEP\n"
+        "1 2 0 -96 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 FILE group.ldr\n0 group\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 leaf.ldr\n"
+        "0 FILE leaf.ldr\n0 leaf\n1 14 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n",
+    )
+    model = load_model(source, library=library)
+    assert model.chain_steps == {("group.ldr",): 1, ("group.ldr", "leaf.ldr"): 0}
+    main = mpd_text(model, library).split("0 NOFILE")[0].splitlines()
+    body = [line.split()[-1] if line.startswith("1 ") else line for line in main[5:]]
+    assert body == ["3001.dat", "0 STEP", "group.ldr", "0 STEP", "3001.dat"]
 
 
 def test_mpd_round_trip_loose_geometry_and_custom_colour(library, tmp_path):

@@ -281,13 +281,11 @@ def _block_lines(
 ) -> list[tuple[int, int, int | str]]:
     """A block's lines as (step, order, instance or sub-model block name), in step order
     and, within a step, in the order of the model's lines.  A sub-model reference takes the
-    step its line had, where the model knows it (`Model.path_steps`), else the block's last."""
+    step its line had, where the model knows it (`Model.chain_steps`), else the block's last."""
     rows = [(int(model.step[i]), i, i) for i in members.get(chain, [])]
-    known = len(model.path_steps) == len(model.paths)
-    step_of = {tuple(p): s for p, s in zip(model.paths, model.path_steps)} if known else {}
     last = max((step for step, _, _ in rows), default=0)
     for child in kids.get(chain, []):
-        rows.append((step_of.get(child, last), first[child], block_of[child]))
+        rows.append((model.chain_steps.get(child, last), first[child], block_of[child]))
     return sorted(rows, key=lambda row: row[:2])
 
 

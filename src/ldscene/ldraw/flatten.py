@@ -119,6 +119,7 @@ class _Placed:
     path: np.ndarray  # (n,) int32 ids of chains relative to the file
     step: np.ndarray  # (n,) int32
     # chain id → the STEP of the line that placed the chain's last sub-model in its parent
+    # (every chain placed, one that only groups other sub-models too)
     chain_step: dict[int, int] = field(default_factory=dict)
 
     @classmethod
@@ -265,10 +266,8 @@ class Flattener:
         """The `Model` of instances placed in the root's frame."""
         used, path = np.unique(placed.path, return_inverse=True)
         paths = [self._chains.items[i] for i in used]
-        path_steps = [placed.chain_step.get(int(i), 0) for i in used]
         if not paths or paths[0] != ():  # index 0 is always the model itself
             paths.insert(0, ())
-            path_steps.insert(0, 0)
             path = path + 1
         transforms = placed.transform
         leaf = placed.leaf
@@ -295,7 +294,7 @@ class Flattener:
             path=path.reshape(-1).astype(np.int32),
             step=placed.step,
             paths=paths,
-            path_steps=tuple(path_steps),
+            chain_steps={self._chains.items[i]: s for i, s in placed.chain_step.items()},
             sub_model_titles=dict(self._titles),
             colours=self.colours,
             missing=self.files.problems.missing,
@@ -505,10 +504,9 @@ class Flattener:
         chains = self._chains
         mapped = np.array([chains.id((name, *chains.items[i])) for i in ids], np.int32)
         path = mapped[inverse.reshape(-1)] if len(ids) else sub.path
-        chain_step = {
-            int(new): step if not chains.items[old] else sub.chain_step.get(int(old), 0)
-            for old, new in zip(ids, mapped)
-        }
+        chain_step = {chains.id((name,)): step}  # this reference's own, parts or none
+        for old, inner in sub.chain_step.items():
+            chain_step[chains.id((name, *chains.items[old]))] = inner
         return _Placed(sub.leaf, colours, transform, path, sub.step, chain_step)
 
     def _finite(self, placed: _Placed, display: str, line: int) -> _Placed:

@@ -97,9 +97,9 @@ class Model:
     # resolved: what `ldscene view` watches to show the model again when one changes.
     files: tuple[Path, ...] = ()
     title: str = ""  # the main file's title line ("Blizzard Baron"), "" if it has none
-    # Parallel to `paths` (empty where not known, as in a scene): the STEP of the line that
-    # placed each chain's last sub-model in its parent (0 for the model itself).
-    path_steps: tuple[int, ...] = ()
+    # The STEP of the line that placed each sub-model chain's last sub-model in its parent,
+    # by chain (one that only groups other sub-models too; none known, as in a scene: empty)
+    chain_steps: dict[tuple[str, ...], int] = field(default_factory=dict)
     # each sub-model's title line, by the name its chains give it (none known: empty)
     sub_model_titles: dict[str, str] = field(default_factory=dict)
     credits: tuple[str, ...] = ()  # the main file's `Author:` and `!LICENSE` lines
