@@ -760,6 +760,22 @@ def test_a_figure_slot_given_a_part_that_is_no_figure_part_is_warned_about(tmp_p
     assert "category is Brick" in warnings[0] and ":5:13:" in warnings[1]
 
 
+def test_a_camera_aimed_at_a_target_inside_a_part_is_warned_about(tmp_path):
+    """A camera aimed at a target with no distance stands where the image's framing puts it;
+    the check skipped such cameras (they have no fixed position in the scene)."""
+    scene = write_scene(
+        tmp_path,
+        "units: ldu\nplace:\n  guy: {part: 3001, color: Blue}\n"
+        "  wall_a: {part: 3003, color: Red, at: [0, 0, 144]}\n"
+        "cameras:\n  orb: {lat: 0, lon: 0, target: guy}\n",
+    )
+    out = tmp_path / "shot.png"
+    size = ("--width", "200", "--height", "150")
+    result = run_cli("render", str(scene), "--camera", "orb", "-o", str(out), *size)
+    assert result.returncode == 0, result.stderr
+    assert "camera 'orb' stands inside part 3003.dat (in wall_a)" in result.stderr
+
+
 def test_cameras_resolve_to_ldraw_axes(tmp_path):
     scene = load_scene(
         write_scene(

@@ -163,6 +163,15 @@ def orbit_distance(
     return max(distance, 1.0)
 
 
+def fitted_view(view: View, options: RenderOptions) -> View:
+    """A view that fits a box (`View.fit`) as the fixed camera it is in `options`' image."""
+    if view.eye is not None or view.target is None or view.fit is None:
+        return view
+    fov = view.fov if view.fov is not None else options.fov
+    ortho = view.ortho if view.ortho is not None else options.ortho
+    return _orbit_camera(view, options.width / options.height, fov, ortho, options.margin)
+
+
 def _orbit_camera(
     view: View, aspect: float, fov_degrees: float, ortho: bool, margin: float
 ) -> View:

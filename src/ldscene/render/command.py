@@ -129,13 +129,15 @@ def scene_view(camera, model) -> View:
     )
 
 
-def cameras_inside_parts(model, views: list[View]) -> list[str]:
+def cameras_inside_parts(model, views: list[View], options: RenderOptions) -> list[str]:
     """A warning for each placed camera that stands inside a part (a scene camera moved into a
-    wall): its image would show little but the inside of that part."""
+    wall): its image would show little but the inside of that part.  A camera aimed at a
+    target stands where `options`' image puts it."""
     from ldscene.ldraw.stats import parts_around
+    from ldscene.render.camera import fitted_view
 
     lines = []
-    for view in views:
+    for view in [fitted_view(view, options) for view in views]:
         if view.eye is None:
             continue
         around = parts_around(model, view.eye)
@@ -292,7 +294,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         scene = loaded.scene if scene_input else None
         options = build_options(req, scene)
         views = build_views(req, scene, loaded.model)
-        for line in cameras_inside_parts(loaded.model, views):
+        for line in cameras_inside_parts(loaded.model, views, options):
             print(f"warning: {line}", file=sys.stderr)
         paths = output_paths(base, views, named=req.all_cameras)
         for path in paths:
