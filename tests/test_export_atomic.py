@@ -42,25 +42,44 @@ def test_output_over_a_file_of_the_model_is_refused(tmp_path, command):
     assert run_cli(command, str(top), "-o", str(tmp_path / "out.ldr")).returncode == 0
 
 
-@pytest.mark.parametrize("command", ["export", "parts", "render"])
-def test_no_output_goes_into_the_ldraw_library(tmp_path, library, command):
-    """`parts 3001 --library L -o L/parts/3001.dat` wrote the table over the part itself."""
+@pytest.mark.parametrize("command", ["export", "parts", "render", "render -j 2", "render batch"])
+def test_no_output_goes_among_the_ldraw_library_s_parts(tmp_path, library, command):
+    """`parts 3001 --library L -o L/parts/3001.dat` wrote the table over the part itself.
+    The library's parts/, p/ and LDConfig are refused on every path (a -j render and a
+    batch too); its models/ folder, where users keep their own models, is not."""
     lib = tmp_path / "lib"
     (lib / "parts").mkdir(parents=True)
     (lib / "p").mkdir()
+    (lib / "models").mkdir()
     (lib / "LDConfig.ldr").write_bytes(library.read("ldconfig.ldr"))
     part = lib / "parts" / "3001.dat"
     part.write_bytes(library.read("parts/3001.dat"))
+    (lib / "parts" / "3003.dat").write_bytes(library.read("parts/3003.dat"))
     before = part.read_bytes()
-    suffix = {"export": ".mpd", "parts": ".csv", "render": ".png"}[command]
-    for target in (part, lib / f"new{suffix}", lib / "p" / f"x{suffix}"):
-        result = run_cli(command, "3001", "--library", str(lib), "-o", str(target))
-        assert result.returncode == 1, result.stderr
+    name, *extra = command.split()
+    suffix = {"export": ".mpd", "parts": ".csv", "render": ".png"}[name]
+    inputs = ["3001", "3003"] if extra == ["batch"] else ["3001"]
+    options = ["-j", "2"] if extra == ["-j", "2"] else []
+    targets = [part, lib / "p" / f"x{suffix}", lib / "LDConfig.ldr"]
+    if extra == ["batch"]:  # a batch's -o folder
+        targets = [lib / "parts" / "out/", lib / "p" / "out/"]
+    for target in targets:
+        args = [name, *inputs, "--library", str(lib), "-o", str(target), *options]
+        result = run_cli(*args)
+        assert result.returncode in (1, 2), result.stderr
         assert "Traceback" not in result.stderr
-        if target.suffix == suffix:  # (a render to 3001.dat is refused for its format first)
-            assert "into the LDraw library" in result.stderr, result.stderr
     assert part.read_bytes() == before
-    assert sorted(p.name for p in lib.rglob("*")) == ["3001.dat", "LDConfig.ldr", "p", "parts"]
+    assert sorted(p.name for p in lib.rglob("*")) == [
+        "3001.dat",
+        "3003.dat",
+        "LDConfig.ldr",
+        "models",
+        "p",
+        "parts",
+    ]
+    own = lib / "models" / f"mine{suffix}" if extra != ["batch"] else lib / "models" / "out/"
+    result = run_cli(name, *inputs, "--library", str(lib), "-o", str(own), *options)
+    assert result.returncode == 0, result.stderr
 
 
 def test_export_write_errors_say_what_and_what_to_do(tmp_path):

@@ -53,10 +53,10 @@ def check_not_a_source(
     output: Path, sources: Iterable[Path | str], what: str, library: Path | str | None = None
 ) -> None:
     """Refuse to write `what` over a file the model is made from (the input, or a file it
-    reads), or into the LDraw library folder (`library`: the --library option; its parts):
+    reads), or among the LDraw library's parts (`library`: the --library option):
     the write would destroy what it describes.  `new/../model.mpd` is that file too once
     the writer has made `new`, so a path through missing folders is compared as it will be."""
-    _check_outside_library(output, library, what)
+    check_outside_library(output, library, what)
     if not output.exists():
         output = Path(os.path.normpath(os.path.abspath(output)))  # the folders do not exist yet
         if not output.exists():
@@ -74,20 +74,26 @@ def check_not_a_source(
             )
 
 
-def _check_outside_library(output: Path, library: Path | str | None, what: str) -> None:
-    """`output` is not inside the library folder the model was loaded from."""
+def check_outside_library(output: Path, library: Path | str | None, what: str) -> None:
+    """`output` (a file or a folder of outputs) is not among the LDraw library's own files:
+    its `parts/`, `p/` and `unofficial/` folders and its `LDConfig*.ldr` (its `models/`
+    folder is the user's)."""
     try:
         root = find_library(library).root
     except LdsceneError:  # no library: nothing to protect
         return
     if root.is_file():  # a complete.zip read in place
         return
-    target = Path(os.path.normpath(os.path.abspath(output)))
-    if target.resolve().is_relative_to(root.resolve()):
+    target = Path(os.path.normpath(os.path.abspath(output))).resolve()
+    root = root.resolve()
+    if not target.is_relative_to(root) or target == root:
+        return
+    top = target.relative_to(root).parts[0].lower()
+    if top in ("parts", "p", "unofficial") or (top.startswith("ldconfig") and top.endswith(".ldr")):
         raise LdsceneError(
-            f"cannot write {what} into the LDraw library ({root})",
+            f"cannot write {what} into the LDraw library's {top} ({root})",
             path=str(output),
-            hint="choose a file outside the library folder",
+            hint="choose a place outside the library's parts",
         )
 
 

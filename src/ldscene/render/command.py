@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ldscene.atomic import atomic_path
 from ldscene.errors import LdsceneError
-from ldscene.inputs import LoadSettings, check_not_a_source, is_scene
+from ldscene.inputs import LoadSettings, check_not_a_source, check_outside_library, is_scene
 from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.render.images import FORMATS, check_output
@@ -432,11 +432,13 @@ def run_render_inputs(
                 "--camera and --all-cameras need a scene file (.yaml) among the inputs",
                 hint="use --view",
             )
+        check_outside_library(out_dir, req.library, "the images")
         items = plan_outputs(expanded, out_dir, suffix)
         make_out_dir(out_dir)
     else:  # one input on a cluster or -j N: the same file names as in this process
         base = req.output or default_output(inputs[0]).with_suffix(suffix)
         check_output(base)
+        check_outside_library(base, req.library, "the image")
         out_dir = None
         items = [Item(inputs[0], base)]
     result = run_batch(
