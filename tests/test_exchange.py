@@ -506,6 +506,13 @@ def test_a_flattening_placement_keeps_its_normals_with_its_winding(tmp_path):
         assert np.dot(winding, normals[a] + normals[b] + normals[c]) > 0
         checked += 1
     assert checked > 50
+    # and every normal is a unit vector (glTF requires it; the squashed sides had zeros)
+    np.testing.assert_allclose(np.linalg.norm(normals, axis=1), 1.0, atol=1e-5)
+    doc, data = read_gltf(export_model(load_model(path), tmp_path / "flat.glb"))
+    for mesh in doc["meshes"]:
+        for primitive in mesh["primitives"]:
+            turned = accessor(doc, data, primitive["attributes"]["NORMAL"])
+            np.testing.assert_allclose(np.linalg.norm(turned, axis=1), 1.0, atol=1e-5)
 
 
 def test_mirrored_instances_keep_outward_faces(library, tmp_path):

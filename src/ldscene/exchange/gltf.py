@@ -44,9 +44,9 @@ from ldscene.exchange.mesh import (
     frame,
     instances_by_leaf,
     leaf_buffers,
-    normal_matrices,
 )
 from ldscene.ldraw.colours import resolve_codes
+from ldscene.ldraw.geometry import turn_normals
 from ldscene.ldraw.model import Model
 from ldscene.render.textured import composite, leaf_pieces
 
@@ -255,8 +255,7 @@ class _Leaf:
         def place(points: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if transform is None:
                 return points, normals
-            turned = normals @ normal_matrices(transform[None])[0].T
-            turned /= np.maximum(np.linalg.norm(turned, axis=1, keepdims=True), 1e-12)
+            turned = turn_normals(normals, transform[None, :3, :3])[0]
             return points @ transform[:3, :3].T + transform[:3, 3], turned
 
         def faces(indices: np.ndarray) -> np.ndarray:

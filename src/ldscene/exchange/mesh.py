@@ -106,17 +106,6 @@ def instances_by_leaf(model: Model) -> dict[int, np.ndarray]:
     return groups
 
 
-def normal_matrices(transforms: np.ndarray) -> np.ndarray:
-    """(N, 3, 3) matrices taking normals through each transform's linear part M, up to
-    length: the inverse-transpose, as the cofactor matrix |det M| M^-T, which a flattening
-    placement (det 0, no inverse) has too.  Normals are to be normalised afterwards."""
-    linear = transforms[:, :3, :3]
-    a, b, c = linear[:, :, 0], linear[:, :, 1], linear[:, :, 2]
-    cofactor = np.stack([np.cross(b, c), np.cross(c, a), np.cross(a, b)], axis=2)
-    sign = np.where(np.linalg.det(linear) < 0, -1.0, 1.0)[:, None, None]
-    return cofactor * sign
-
-
 def check_nonempty(model: Model) -> None:
     if not instances_by_leaf(model):
         raise LdsceneError(

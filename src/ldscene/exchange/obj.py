@@ -21,9 +21,9 @@ from ldscene.exchange.mesh import (
     frame,
     instances_by_leaf,
     leaf_buffers,
-    normal_matrices,
 )
 from ldscene.ldraw.colours import resolve_codes
+from ldscene.ldraw.geometry import turn_normals
 from ldscene.ldraw.model import Model
 
 
@@ -86,8 +86,7 @@ def _obj_chunks(
         positions = (
             np.einsum("nij,vj->nvi", world[:, :3, :3], buf.positions) + world[:, None, :3, 3]
         )
-        normals = np.einsum("nij,vj->nvi", normal_matrices(world), buf.normals)
-        normals /= np.maximum(np.linalg.norm(normals, axis=-1, keepdims=True), 1e-12)
+        normals = turn_normals(buf.normals, world[:, :3, :3])
         text = [
             # 7 significant digits: float32 precision in LDU and in metres alike
             _rows("v %.7g %.7g %.7g\n", positions.reshape(-1, 3)),

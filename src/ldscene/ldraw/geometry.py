@@ -13,6 +13,25 @@ MAIN_COLOUR = 16
 EDGE_COLOUR = 24
 
 
+def turn_normals(normals: np.ndarray, linear: np.ndarray) -> np.ndarray:
+    """Unit normals (N, V, 3) of the (V, 3) `normals` under the (N, 3, 3) linear parts of N
+    placements: by the cofactor matrix, |det M| M^-T, which is right for mirrored and scaled
+    placements and which a flattening one (det 0: no inverse) has too.  A normal that the
+    flattening collapses (its triangle lies edge-on: no area) becomes the flattened plane's."""
+    linear = np.asarray(linear, np.float64)
+    a, b, c = linear[:, :, 0], linear[:, :, 1], linear[:, :, 2]
+    cofactor = np.stack([np.cross(b, c), np.cross(c, a), np.cross(a, b)], axis=2)
+    cofactor *= np.where(np.linalg.det(linear) < 0, -1.0, 1.0)[:, None, None]
+    turned = np.asarray(normals, np.float64) @ cofactor.transpose(0, 2, 1)
+    length = np.linalg.norm(turned, axis=-1, keepdims=True)
+    columns = np.linalg.norm(cofactor, axis=1)  # (N, 3)
+    plane = cofactor[np.arange(len(cofactor)), :, columns.argmax(axis=1)]
+    plane_length = np.linalg.norm(plane, axis=-1, keepdims=True)
+    plane = np.where(plane_length > 0, plane / np.maximum(plane_length, 1e-300), [0.0, 1.0, 0.0])
+    collapsed = length <= 1e-12 * np.maximum(columns.max(axis=1), 1e-300)[:, None, None]
+    return np.where(collapsed, plane[:, None, :], turned / np.maximum(length, 1e-300))
+
+
 def edge_of(code: int) -> int:
     """Encode "the edge colour of colour `code`" as a negative code (see `ColourTable`)."""
     return -code - 1

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ldscene.ldraw.geometry import turn_normals
 from ldscene.render.description import RenderDescription
 from ldscene.render.meshes import BatchKind
 
@@ -82,12 +83,7 @@ def _place(
     linear = poses[:, :3, :3]
     points = np.matmul(positions.astype(np.float64), linear.transpose(0, 2, 1))
     points += poses[:, None, :3, 3]
-    # Normals take the inverse transpose: right for mirrored and scaled placements too.
-    det = np.linalg.det(linear)
-    safe = np.where(np.abs(det)[:, None, None] > 1e-12, linear, np.eye(3))
-    turned = np.matmul(normals.astype(np.float64), np.linalg.inv(safe))
-    length = np.linalg.norm(turned, axis=-1, keepdims=True)
-    turned /= np.maximum(length, 1e-12)
+    turned = turn_normals(normals, linear)
     return points.reshape(-1, 3).astype(np.float32), turned.reshape(-1, 3).astype(np.float32)
 
 
