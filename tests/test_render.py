@@ -336,6 +336,22 @@ def test_lat_and_lon_turn_the_named_views(tmp_path):
     assert [(v.latitude, v.longitude) for v in turned] == [(0.0, 10.0), (30.0, 10.0)]
 
 
+def test_one_side_of_the_image_keeps_its_shape(tmp_path):
+    """--width 160 alone wrote 160 x 1200 (and 160 x 480 for a turntable): one side keeps
+    the shape of the scene's render size, else of 4:3."""
+    from ldscene.render.command import image_size
+    from ldscene.render.turntable import frame_size
+
+    assert image_size(160, None) == (160, 120) and image_size(None, 90) == (120, 90)
+    assert image_size(None, None) == (1600, 1200) and image_size(10, 20) == (10, 20)
+    assert image_size(160, None, (320, 180)) == (160, 90)
+    assert frame_size(None, None) == (640, 480) and frame_size(320, None) == (320, 240)
+    out = tmp_path / "w.png"
+    result = run_cli("render", str(brick_file(tmp_path)), "-o", str(out), "--width", "160", "-q")
+    assert result.returncode == 0, result.stderr
+    assert Image.open(out).size == (160, 120)
+
+
 def test_cli_notes_options_the_engine_does_not_read(tmp_path):
     path = brick_file(tmp_path)
     small = ["--width", "64", "--height", "48", "-q"]

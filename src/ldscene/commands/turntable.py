@@ -31,8 +31,15 @@ if TYPE_CHECKING:
 @output_option("Animation file: .gif, .webp or .mp4 (MP4 needs imageio-ffmpeg).")
 @click.option("--frames", type=int, default=36, show_default=True, help="Frames per turn.")
 @click.option("--fps", type=float, default=12.0, show_default=True, help="Frames per second.")
-@click.option("--width", type=int, default=640, show_default=True, help="Frame width.")
-@click.option("--height", type=int, default=480, show_default=True, help="Frame height.")
+@click.option(
+    "--width",
+    type=int,
+    default=None,
+    help="Frame width (default 640; one side alone keeps the shape).",
+)
+@click.option(
+    "--height", type=int, default=None, help="Frame height (default: the scene's shape, else 4:3)."
+)
 @click.option(
     "--lat", type=float, default=30.0, show_default=True, help="Camera elevation in degrees."
 )
@@ -58,8 +65,8 @@ def turntable_command(
     output: Path,
     frames: int,
     fps: float,
-    width: int,
-    height: int,
+    width: int | None,
+    height: int | None,
     lat: float,
     start_lon: float,
     aa: int,

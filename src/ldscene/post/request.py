@@ -119,15 +119,9 @@ def check_folder(out: Path) -> None:
 
 def still_size(req: PostRequest, scene) -> tuple[int, int]:
     """Image size: asked for, else the scene's, else 1600x1200; long side at most 1600."""
+    from ldscene.render.command import image_size
+
     size = getattr(getattr(scene, "render", None), "size", None)
-    width, height = (
-        (size if size else (1600, 1200))
-        if req.width is None and req.height is None
-        else (req.width or 0, req.height or 0)
-    )
-    if not width:
-        width = round(height * 4 / 3)
-    if not height:
-        height = round(width * 3 / 4)
+    width, height = image_size(req.width, req.height, tuple(size) if size else None)
     scale = min(1.0, MAX_LONG_SIDE / max(width, height))
     return max(16, round(width * scale)), max(16, round(height * scale))

@@ -152,14 +152,27 @@ def cameras_inside_parts(model, views: list[View], options: RenderOptions) -> li
     return lines
 
 
+def image_size(
+    width: int | None, height: int | None, default: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """The image's (width, height) from --width/--height: both as given; one alone keeps
+    the shape of the scene's `render: size:` (`default`) or of the default 1600 x 1200."""
+    base_width, base_height = default or (RenderOptions.width, RenderOptions.height)
+    if width is not None and height is None:
+        return width, max(1, round(width * base_height / base_width))
+    if height is not None and width is None:
+        return max(1, round(height * base_width / base_height)), height
+    if width is None and height is None:
+        return base_width, base_height
+    return width, height  # type: ignore[return-value]
+
+
 def build_options(req: RenderRequest, scene=None) -> RenderOptions:
     defaults = getattr(scene, "render", None)
-    width, height = req.width, req.height
-    if defaults is not None and defaults.size and width is None and height is None:
-        width, height = defaults.size
     opts = RenderOptions()
-    opts.width = opts.width if width is None else width
-    opts.height = opts.height if height is None else height
+    opts.width, opts.height = image_size(
+        req.width, req.height, defaults.size if defaults is not None and defaults.size else None
+    )
     opts.aa = req.aa
     if req.fov is not None:
         opts.fov = req.fov

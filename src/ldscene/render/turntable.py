@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -342,6 +342,22 @@ def make_turntable(
     return write_animation(images, output, fps)
 
 
+#: A turntable frame's width when none is asked for (an animation is many images).
+FRAME_WIDTH = 640
+
+
+def frame_size(width: int | None, height: int | None, scene=None) -> tuple[int, int]:
+    """A frame's size: as asked (one side alone keeps the shape), else `FRAME_WIDTH` wide in
+    the shape of the scene's `render: size:`, else 4:3."""
+    from ldscene.render.command import image_size
+
+    size = getattr(getattr(scene, "render", None), "size", None)
+    shape = tuple(size) if size else (4, 3)
+    if width is None and height is None:
+        width = FRAME_WIDTH
+    return image_size(width, height, shape)
+
+
 @dataclass
 class TurntableRequest:
     """What `ldscene turntable` is asked for."""
@@ -349,8 +365,8 @@ class TurntableRequest:
     input_path: Path
     output: Path
     frames: int = 36
-    width: int = 640
-    height: int = 480
+    width: int | None = None  # None: FRAME_WIDTH, the height for the scene's shape (else 4:3)
+    height: int | None = None
     fps: float = 12.0
     latitude: float = 30.0
     start_longitude: float = 45.0
@@ -376,7 +392,9 @@ class TurntableRequest:
             raise LdsceneError(f"--jobs must be 1 or more, not {self.jobs}")
         if self.cluster is not None:
             check_cluster_support()
-        RenderOptions(width=self.width, height=self.height, aa=self.aa).validate()
+        RenderOptions(
+            width=self.width or FRAME_WIDTH, height=self.height or FRAME_WIDTH, aa=self.aa
+        ).validate()
         self.load.check(self.input_path)
 
 
@@ -415,7 +433,8 @@ def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
             "the animation",
             req.load.library,
         )
-        options = build_options(look, loaded.scene)
+        width, height = frame_size(req.width, req.height, loaded.scene)
+        options = build_options(replace(look, width=width, height=height), loaded.scene)
         path = make_turntable(
             loaded.model,
             req.output,
