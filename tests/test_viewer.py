@@ -186,6 +186,22 @@ def test_window_shows_scene_keys_work_and_q_quits(xdisplay, tmp_path):
     assert "wrote renders/tiny-view.png" in out
 
 
+def test_a_screenshot_key_that_cannot_save_keeps_the_window(xdisplay, tmp_path):
+    """`s` with renders/ taken by a file closed the viewer (exit 1): the session was lost."""
+    scene = tiny_scene(tmp_path)
+    (tmp_path / "renders").write_text("a file, not a folder")
+    with viewer(xdisplay, tmp_path, scene) as proc:
+        window = find_window(xdisplay, proc)
+        wait_title(xdisplay, window, "1: overview")
+        press(xdisplay, window, "s")
+        wait_title(xdisplay, window, "screenshot failed")
+        assert proc.poll() is None  # still open
+        press(xdisplay, window, "2")
+        wait_title(xdisplay, window, "2: side")
+        out, err = quit_viewer(xdisplay, window, proc)
+    assert "cannot write the image" in out + err
+
+
 def test_the_window_shows_the_scene_again_when_its_file_changes(xdisplay, tmp_path):
     """A builder edits the scene while looking at it: the window loads it again and says so;
     a broken edit is reported in one line and the last good model stays; the fix loads."""

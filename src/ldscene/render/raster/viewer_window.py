@@ -119,6 +119,7 @@ class LdViewer(pyrender.Viewer):
         self._first_frame_at: float | None = None
         self._shot_pending: str | None = None
         self._screenshot_done = False
+        self._shot_by_key = False  # the pending screenshot was asked for with `s`
         self.ld_saved: list = []
         self.ld_printed: list[str] = []  # camera entries printed with `c`
         super().__init__(
@@ -279,8 +280,14 @@ class LdViewer(pyrender.Viewer):
         self.clear()
         self._render()
         if self._shot_pending is not None:
-            self._save_screenshot(self._shot_pending)
-            self._shot_pending = None
+            target, self._shot_pending = self._shot_pending, None
+            try:
+                self._save_screenshot(target)
+            except LdsceneError as err:
+                if not self._shot_by_key:  # --screenshot: the run fails, as render does
+                    raise
+                self.ld_echo(f"error: {err}")  # a key press: the window stays, says so
+                self.show_message("screenshot failed")
         if self._first_frame_at is None:
             self._first_frame_at = time.monotonic()
 
@@ -338,6 +345,7 @@ class LdViewer(pyrender.Viewer):
             due = opts.exit_after if opts.exit_after is not None else 0.0
             if opts.screenshot is not None and time.monotonic() - self._first_frame_at >= due:
                 self._shot_pending = str(opts.screenshot)
+                self._shot_by_key = False
                 self._screenshot_done = True
                 self._dirty = True
         if (
@@ -388,6 +396,7 @@ class LdViewer(pyrender.Viewer):
         elif symbol == key.S:
             opts = self.ld_options
             self._shot_pending = str(screenshot_path(opts.screenshot_dir, opts.screenshot_stem))
+            self._shot_by_key = True
             self._dirty = True
         elif symbol == key.Z:
             self.go_to(self.ld_current)
