@@ -212,3 +212,15 @@ def test_still_size_keeps_the_long_side_at_most_1600():
     assert still_size(request(), scene((4000, 1000))) == (1600, 400)
     assert still_size(request(width=640), None) == (640, 480)
     assert still_size(request(800, 800), scene((4000, 1000))) == (800, 800)
+
+
+def test_a_kit_is_not_titled_with_an_editor_s_placeholder():
+    """Most official models' main block is titled "main" (King's Castle) or starts with an
+    editor's meta line: the post was titled "main" or "ROTATION CONFIG 0 0"."""
+    from ldscene.post.content import kit_title
+
+    assert kit_title("", "main", Path("6080 - Kings Castle.mpd")) == "6080 Kings Castle"
+    assert kit_title("", "Untitled Model", Path("moc.ldr")) == "Moc"
+    assert kit_title("", "Brick  2 x  4", Path("3001")) == "Brick 2 x 4"
+    assert kit_title("", "Blizzard Baron", Path("6879.mpd")) == "Blizzard Baron"
+    assert kit_title("A  scene", "main", Path("s.yaml")) == "A scene"

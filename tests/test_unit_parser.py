@@ -67,6 +67,9 @@ def test_a_small_part_is_read_whole() -> None:
         ("0 BFC CERTIFY CCW", ""),
         ("0 !LDRAW_ORG Part", ""),
         ("0 Name: x.ldr", ""),
+        ("0 ROTATION CONFIG 0 0", ""),  # LDCad's, first in the Crocodile Cage
+        ("0 Rotation station", "Rotation station"),
+        ("0 MLCAD HIDE 1 0 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat", ""),
     ],
 )
 def test_the_first_line_is_the_title_unless_it_is_a_meta_command(first: str, title: str) -> None:

@@ -295,8 +295,12 @@ def _meta(result: LDrawFile, upper: str, rest: str, body: str, number: int) -> N
         result.credits.append(body)
 
 
-#: Meta commands that can open a file and are not its title line.
-_NOT_A_TITLE = frozenset({"BFC", "NAME:", "AUTHOR:", "FILE", "NOFILE", "STEP"})
+#: Meta commands that can open a file and are not its title line: LDraw's, and editors'
+#: (MLCad, LPub, LDCad, LSynth) that some files start with.
+_NOT_A_TITLE = frozenset(
+    {"BFC", "NAME:", "AUTHOR:", "FILE", "NOFILE", "STEP", "ROTSTEP", "MLCAD", "LPUB", "LDCAD",
+     "GHOST", "BUFEXCHG", "SYNTH", "PE_TEX_PATH", "PE_TEX_INFO"}
+)  # fmt: skip
 
 
 def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
@@ -366,7 +370,8 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
         upper = word.upper()
         if not title_seen:
             title_seen = True
-            if not upper.startswith("!") and upper not in _NOT_A_TITLE:  # "0 Steps", not "0 STEP"
+            editor_rotation = upper == "ROTATION" and rest.upper().startswith(("CONFIG", "CENTER"))
+            if not (upper.startswith("!") or upper in _NOT_A_TITLE or editor_rotation):
                 result.title = body
                 continue
         if upper == "BFC":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 CREDIT = "LDraw.org Parts Library, CC BY 2.0"
 LDRAW_URL = "https://library.ldraw.org"
@@ -45,6 +46,26 @@ def caption_for(name: str) -> str:
     ]
     words[0] = words[0][:1].upper() + words[0][1:]
     return " ".join(words)
+
+
+#: Title lines that name no model: editors' defaults for an MPD's main block.
+PLACEHOLDER_TITLES = frozenset(
+    {"main", "main model", "model", "untitled", "untitled model", "new model", "unnamed"}
+)
+
+
+def kit_title(scene_title: str, model_title: str, input_path: Path) -> str:
+    """The post's title: the scene's, else the model's title line (its spaces collapsed:
+    LDraw pads sizes, "Brick  2 x  4") unless it is an editor's placeholder ("main") or the
+    file's own name, else one made from the file name ("6080 - Kings Castle")."""
+    scene = " ".join(scene_title.split())
+    if scene:
+        return scene
+    model = " ".join(model_title.split())
+    names = (input_path.name.lower(), input_path.stem.lower())
+    if model and model.lower() not in PLACEHOLDER_TITLES and model.lower() not in names:
+        return model
+    return caption_for(input_path.stem)
 
 
 def slug(name: str) -> str:

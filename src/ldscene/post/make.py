@@ -11,7 +11,14 @@ import tempfile
 from pathlib import Path
 
 from ldscene.errors import LdsceneError
-from ldscene.post.content import Figure, PostContent, caption_for, parts_summary, slug
+from ldscene.post.content import (
+    Figure,
+    PostContent,
+    caption_for,
+    kit_title,
+    parts_summary,
+    slug,
+)
 from ldscene.post.formats import to_bbcode, to_html, to_markdown
 from ldscene.post.request import (
     AUTO_VIEWS,
@@ -73,11 +80,7 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
         RenderRequest(input_path=req.input_path, width=width, height=height, engine=req.engine),
         scene,
     )
-    title = (
-        (getattr(scene, "title", "") or "").strip()
-        or model.title.strip()
-        or caption_for(req.input_path.stem)
-    )
+    title = kit_title(getattr(scene, "title", "") or "", model.title, req.input_path)
     description = (getattr(scene, "description", "") or "").strip()
 
     out = req.output
