@@ -224,3 +224,20 @@ def test_a_kit_is_not_titled_with_an_editor_s_placeholder():
     assert kit_title("", "Brick  2 x  4", Path("3001")) == "Brick 2 x 4"
     assert kit_title("", "Blizzard Baron", Path("6879.mpd")) == "Blizzard Baron"
     assert kit_title("A  scene", "main", Path("s.yaml")) == "A scene"
+
+
+def test_an_mp4_turntable_is_linked_not_put_in_an_image_tag():
+    """Markdown and BBCode showed turntable.mp4 in image tags, which no forum displays."""
+    from ldscene.post.content import Figure, PostContent
+    from ldscene.post.formats import to_bbcode, to_markdown
+
+    post = PostContent(
+        "T", "", [Figure("01-a.jpg", "A")], Figure("turntable.mp4", "Spin"), 1, 1, 1, []
+    )
+    markdown, bbcode = to_markdown(post, "https://x.org/p/"), to_bbcode(post, "https://x.org/p/")
+    assert "[Spin (video)](https://x.org/p/turntable.mp4)" in markdown
+    assert "![Spin]" not in markdown and "![A](https://x.org/p/01-a.jpg)" in markdown
+    assert "[url=https://x.org/p/turntable.mp4]Spin (video)[/url]" in bbcode
+    assert "[img]https://x.org/p/turntable.mp4" not in bbcode
+    gif = PostContent("T", "", [], Figure("turntable.gif", "Spin"), 1, 1, 1, [])
+    assert "![Spin](turntable.gif)" in to_markdown(gif) and "[img]turntable.gif" in to_bbcode(gif)

@@ -136,3 +136,14 @@ def test_write_animation_atomic_and_checked(tmp_path):
     with pytest.raises(Exception, match="frame rate"):
         write_animation(images, tmp_path / "b.gif", fps=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]
+
+
+def test_an_odd_sized_mp4_frame_is_padded_with_its_own_edge():
+    """yuv420p needs even sizes: the padding row and column were black."""
+    from ldscene.render.turntable import even_sized
+
+    frame = np.full((121, 161, 3), (200, 30, 30), np.uint8)
+    padded = even_sized(frame)
+    assert padded.shape == (122, 162, 3)
+    assert (padded == (200, 30, 30)).all()
+    assert even_sized(frame[:120, :160]).shape == (120, 160, 3)

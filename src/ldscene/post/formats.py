@@ -39,11 +39,10 @@ def to_markdown(post: PostContent, prefix: str = "") -> str:
     for fig in post.figures:
         out += [f"![{fig.caption}]({_url(prefix, fig.file)})", f"*{fig.caption}*", ""]
     if post.turntable is not None:
-        out += [
-            f"![{post.turntable.caption}]({_url(prefix, post.turntable.file)})",
-            f"*{post.turntable.caption}*",
-            "",
-        ]
+        t = post.turntable
+        url = _url(prefix, t.file)
+        shown = f"[{t.caption} (video)]({url})" if _is_video(t.file) else f"![{t.caption}]({url})"
+        out += [shown, f"*{t.caption}*", ""]
     out += ["## Parts", "", _summary_sentence(post), ""]
     if post.top_colours:
         out.append(
@@ -65,13 +64,24 @@ def to_markdown(post: PostContent, prefix: str = "") -> str:
     return "\n".join(out)
 
 
+def _is_video(file: str) -> bool:
+    """A file no image tag shows (an MP4 turntable): Markdown and BBCode link to it."""
+    return file.lower().endswith(".mp4")
+
+
 def to_bbcode(post: PostContent, prefix: str = "") -> str:
     out = [f"[size=150][b]{post.title}[/b][/size]", ""]
     if post.description:
         out += [post.description.strip(), ""]
     figures = post.figures + ([post.turntable] if post.turntable is not None else [])
     for fig in figures:
-        out += [f"[img]{_url(prefix, fig.file)}[/img]", f"[i]{fig.caption}[/i]", ""]
+        url = _url(prefix, fig.file)
+        shown = (
+            f"[url={url}]{fig.caption} (video)[/url]"
+            if _is_video(fig.file)
+            else f"[img]{url}[/img]"
+        )
+        out += [shown, f"[i]{fig.caption}[/i]", ""]
     out += ["[b]Parts[/b]", _summary_sentence(post)]
     if post.top_colours:
         out.append(
@@ -149,7 +159,7 @@ def to_html(post: PostContent) -> str:
         )
     if post.turntable is not None:
         t = post.turntable
-        if t.file.endswith(".mp4"):
+        if _is_video(t.file):
             media = f'<video src="{e(t.file)}" autoplay loop muted playsinline></video>'
         else:
             media = f'<img src="{e(t.file)}" alt="{e(t.caption)}">'

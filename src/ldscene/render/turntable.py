@@ -239,11 +239,10 @@ def _encode_webp(images: list, handle, duration_ms: int) -> None:
 def _encode_mp4(images: list, tmp: str, fps: float) -> None:
     import imageio_ffmpeg
 
-    w, h = images[0].size
-    even_w, even_h = w + w % 2, h + h % 2  # yuv420p needs even sizes
+    first = even_sized(np.asarray(images[0].convert("RGB")))
     writer = imageio_ffmpeg.write_frames(
         tmp,
-        (even_w, even_h),
+        (first.shape[1], first.shape[0]),
         fps=fps,
         codec="libx264",
         pix_fmt_out="yuv420p",
@@ -253,10 +252,15 @@ def _encode_mp4(images: list, tmp: str, fps: float) -> None:
     )
     writer.send(None)
     for im in images:
-        frame = np.zeros((even_h, even_w, 3), np.uint8)
-        frame[:h, :w] = np.asarray(im.convert("RGB"))
-        writer.send(np.ascontiguousarray(frame))
+        writer.send(np.ascontiguousarray(even_sized(np.asarray(im.convert("RGB")))))
     writer.close()
+
+
+def even_sized(pixels: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) frame made even on both sides, as H.264's yuv420p needs: an odd side gets
+    its last row or column twice (it was padded black: a stripe along the edge)."""
+    h, w = pixels.shape[:2]
+    return np.pad(pixels, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
 
 
 def write_animation(images: list, path: str | os.PathLike, fps: float = 12.0) -> Path:
