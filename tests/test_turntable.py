@@ -147,3 +147,24 @@ def test_an_odd_sized_mp4_frame_is_padded_with_its_own_edge():
     assert padded.shape == (122, 162, 3)
     assert (padded == (200, 30, 30)).all()
     assert even_sized(frame[:120, :160]).shape == (120, 160, 3)
+
+
+def test_an_animation_s_real_frame_time_is_what_is_reported(bricks, tmp_path):
+    """--fps 100 in a GIF plays at 50 fps (it keeps hundredths, at least 2), and 12 fps
+    is 80 ms a frame: the length said was the one asked for."""
+    from ldscene.render.turntable import frame_seconds
+
+    assert frame_seconds(".gif", 100) == pytest.approx(0.02)
+    assert frame_seconds(".gif", 12) == pytest.approx(0.08)
+    assert frame_seconds(".webp", 12) == pytest.approx(0.083)
+    assert frame_seconds(".mp4", 100) == pytest.approx(0.01)
+    images = [Image.new("RGB", (8, 8), (i * 40, 0, 0)) for i in range(3)]
+    assert Image.open(write_animation(images, tmp_path / "a.gif", 100)).info["duration"] == 20
+    out = tmp_path / "spin.gif"
+    result = CliRunner().invoke(
+        cli,
+        ["turntable", str(bricks), "-o", str(out), "--frames", "1", "--fps", "100", *TINY[:-1]],
+    )
+    assert result.exit_code == 0, result.output
+    assert "note: .gif frames last 20 ms: 50 fps, not 100" in result.output
+    assert "(1 frame, " in result.output and "0.02 s long" in result.output

@@ -28,6 +28,7 @@ from ldscene.render.description import Engine
 from ldscene.render.engines import EngineSettings, open_renderer
 from ldscene.render.images import check_output
 from ldscene.render.options import RenderOptions
+from ldscene.wording import plural
 
 #: Animation formats by suffix.
 ANIMATION_FORMATS = (".gif", ".webp", ".mp4")
@@ -263,6 +264,16 @@ def even_sized(pixels: np.ndarray) -> np.ndarray:
     return np.pad(pixels, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
 
 
+def frame_seconds(suffix: str, fps: float) -> float:
+    """How long a frame of an animation asked for at `fps` lasts in a `suffix` file: a GIF
+    keeps hundredths of a second and a WebP milliseconds, at least 20 ms (browsers slow
+    shorter frames down), so 12 fps is 80 ms a frame in a GIF; an MP4 keeps `fps`."""
+    if suffix == ".mp4":
+        return 1.0 / fps
+    unit = 0.01 if suffix == ".gif" else 0.001
+    return max(0.02, round(1.0 / fps / unit) * unit)
+
+
 def write_animation(images: list, path: str | os.PathLike, fps: float = 12.0) -> Path:
     """Write `images` as a looping animation (format from the suffix), atomically."""
     path = Path(path)
@@ -270,8 +281,8 @@ def write_animation(images: list, path: str | os.PathLike, fps: float = 12.0) ->
     if not images:
         raise LdsceneError("no frames to write")
     check_fps(fps)
-    duration_ms = max(20, int(round(1000 / fps)))
     suffix = path.suffix.lower()
+    duration_ms = round(frame_seconds(suffix, fps) * 1000)
     with atomic_path(path, "the animation") as tmp:
         if suffix == ".gif":
             with open(tmp, "wb") as handle:
@@ -456,9 +467,15 @@ def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
         where = executor.describe() if executor is not None else ""
     if not req.quiet:
         ran = f"; {stats.where_text()} of {where}" if executor is not None else ""
+        frame = frame_seconds(Path(path).suffix.lower(), req.fps)
+        if abs(frame * req.fps - 1.0) > 0.05:  # (12 fps in a GIF is 12.5: not worth a note)
+            echo(
+                f"note: {Path(path).suffix.lower()} frames last {frame * 1000:.0f} ms: "
+                f"{1 / frame:.3g} fps, not {req.fps:g}"
+            )
         echo(
-            f"wrote {path} ({req.frames} frames, {options.width}x{options.height}, "
-            f"{req.frames / req.fps:.1f} s long; rendered in {time.perf_counter() - start:.1f} s"
+            f"wrote {path} ({plural(req.frames, 'frame')}, {options.width}x{options.height}, "
+            f"{req.frames * frame:.2f} s long; rendered in {time.perf_counter() - start:.1f} s"
             f"{ran}{stats.summary()})"
         )
     return path
