@@ -740,6 +740,11 @@ def test_a_subpart_placed_as_a_part_is_warned_about(tmp_path):
     (warning,) = [w for w in scene.model.warnings if "not a part" in w]
     assert ":2:13: 's/3001s01.dat' in place 'a' is not a part" in warning
     assert "not counted in parts lists" in warning
+    hose = load_scene(
+        write_scene(tmp_path, "place:\n  h: {part: 756}\n  b: {part: 3001, at: [4, 0, 0]}\n")
+    )
+    (warning,) = [w for w in hose.model.warnings if "not a part" in w]
+    assert "is not a part but a segment of a bent hose or cable" in warning
 
 
 def test_a_figure_slot_given_a_part_that_is_no_figure_part_is_warned_about(tmp_path):

@@ -116,6 +116,7 @@ def test_a_scatter_yaw_range_upside_down_is_refused(tmp_path):
     )
     assert (err.line, err.column) == (4, 54), str(err)
     assert "minimum is above its maximum" in str(err) and "[10, 90]" in str(err)
+    assert "or [-270, 10] for the range across 0" in str(err)  # [350, 10] meant [-10, 10]
 
 
 def test_a_nan_yaw_through_the_cli_is_one_line_exit_1(tmp_path):

@@ -116,7 +116,12 @@ def bill_of_materials(model: Model) -> list[BomLine]:
     for line in lines:
         key = (line.part.lower(), line.colour, line.colour_name)
         if key in merged:
-            line = replace(line, quantity=merged[key].quantity + line.quantity)
+            earlier = merged[key]
+            line = replace(
+                line,
+                quantity=earlier.quantity + line.quantity,
+                own_part=earlier.own_part or line.own_part,
+            )
         merged[key] = line
     return sorted(merged.values(), key=lambda b: (_natural(b.part), b.colour))
 

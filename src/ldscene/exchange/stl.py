@@ -1,8 +1,9 @@
 """Binary STL export: every placed triangle in world space, no colours.
 
 STL has no units and no up axis; the convention of slicers and CAD tools is Z up, so the model
-is turned LDraw -Y-up → +Z-up (front towards -Y) and scaled to the requested units (use
-``--units mm`` for 3D printing).  Transparent and two-sided geometry is written like the rest.
+is turned LDraw -Y-up → +Z-up (front towards -Y) and scaled to the requested units:
+millimetres unless asked otherwise, as slicers read STL.  Transparent and two-sided geometry
+is written like the rest.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _records(tris: np.ndarray) -> bytes:
     return records.tobytes()
 
 
-def write_stl(model: Model, out: Path, units: str = "ldu") -> None:
+def write_stl(model: Model, out: Path, units: str = "mm") -> None:
     check_nonempty(model)
     count = sum(
         model.leaves[leaf].geometry.n_triangles * len(instances)

@@ -235,16 +235,16 @@ def is_up_to_date(entry: dict | None, settings: str, out_dir: Path) -> bool:
 
 
 # ----------------------------------------------------------------------------- one input
-def _images_at_most(req, todo: list, jobs: int | None) -> int | None:
-    """How many images the work left can make at most, where that bounds the workers worth
-    starting (None: not known before loading).  One input renders in this process unless
-    -j asks for more; a model's images are its views."""
+def _images_at_most(req, items: list, jobs: int | None) -> int | None:
+    """How many images one input given can make at most, where that bounds the workers worth
+    starting (None: several inputs, or not known before loading).  One input renders in
+    this process unless -j asks for more; a model's images are its views."""
     from ldscene.inputs import is_scene
     from ldscene.render.command import build_views
 
-    if len(todo) != 1:
+    if len(items) != 1:
         return None
-    ((_, item),) = todo
+    (item,) = items
     if jobs is None:
         return 1
     if is_scene(item.input):
@@ -379,7 +379,7 @@ def run_batch(
 
             def start_farm() -> FarmRun:
                 if not farm:
-                    tasks = _images_at_most(req, todo, jobs)
+                    tasks = _images_at_most(req, items, jobs)
                     ex = executor or stack.enter_context(
                         open_executor(cluster, jobs, tasks, engine=req.engine)
                     )

@@ -272,7 +272,7 @@ class Flattener:
         transforms = placed.transform
         leaf = placed.leaf
         if self.studs is not None:
-            self._choose_studs(transforms, [self._leaves.items[i] for i in leaf])
+            self._choose_studs(transforms, leaf)
         leaves = []
         for use in self._leaves.items:
             geometry, title = self._leaf(use)
@@ -570,7 +570,7 @@ class Flattener:
         geometry = self.expander.geometry(use.source)
         return geometry, self.expander.titles.get(key.source, "")
 
-    def _choose_studs(self, transforms: np.ndarray, uses: list[_LeafUse]) -> None:
+    def _choose_studs(self, transforms: np.ndarray, leaf: np.ndarray) -> None:
         """Let the stud rule pick the expander's style from the points the model spans.
 
         Those are the instances' origins, known before any geometry is built.  A few instances'
@@ -582,8 +582,8 @@ class Flattener:
         points = transforms[:, :3, 3]
         # Studs come out wider on a part placed enlarged; a primitive stretched into a rod or
         # a chain link (4-4cyli.dat, 48 LDU long) has none and says nothing of them.
-        studded = np.array([_may_have_studs(use) for use in uses], bool)
-        stretch = stud_stretch(transforms[studded, :3, :3]) if len(uses) else 1.0
+        may_have = np.array([_may_have_studs(use) for use in self._leaves.items], bool)
+        stretch = stud_stretch(transforms[may_have[leaf], :3, :3]) if len(leaf) else 1.0
         if not len(points) or len(points) > FEW_INSTANCES:
             self.expander.use_studs(self.studs(points, stretch))
             return
@@ -591,7 +591,7 @@ class Flattener:
         marks = len(problems.missing), len(problems.warnings)
         self.expander.use_studs(StudStyle.FULL)
         corners = [points]
-        for use, transform in zip(uses, transforms):
+        for use, transform in zip((self._leaves.items[i] for i in leaf), transforms):
             triangles = self._leaf(use)[0].triangles.reshape(-1, 3)
             if len(triangles):
                 lo, hi = triangles.min(axis=0), triangles.max(axis=0)

@@ -123,7 +123,7 @@ class View:
 
     def turned(self, latitude: float | None, longitude: float | None) -> View:
         """This view at another elevation and/or turn (None keeps its own), named
-        `front-lat20` and the like so that views turned alike keep apart."""
+        `front_lat20` and the like so that views turned alike keep apart."""
         changes = {"latitude": latitude, "longitude": longitude}
         changes = {key: float(value) for key, value in changes.items() if value is not None}
         tag = "".join(f"_{key[:3]}{value:g}" for key, value in changes.items())

@@ -67,11 +67,13 @@ class Camera:
         distance = self.distance
         if distance is None:
             from ldscene.render.camera import LDRAW_TO_GL, box_corners, orbit_distance, view_axes
+            from ldscene.render.options import RenderOptions
 
             flip = LDRAW_TO_GL[:3, :3]
             axes = view_axes(self.lat or 0.0, self.lon or 0.0)
             corners = box_corners(lo, hi) @ flip
-            distance = orbit_distance(corners, flip @ target, axes, aspect, self.fov)
+            margin = RenderOptions.margin  # as the render frames it
+            distance = orbit_distance(corners, flip @ target, axes, aspect, self.fov, False, margin)
         up = UP if abs(self.lat or 0.0) < 89.9 else np.array([np.sin(lon), 0, -np.cos(lon)])
         return target + distance * direction, np.asarray(target, float), up
 

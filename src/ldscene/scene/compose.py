@@ -21,6 +21,7 @@ from ldscene.ldraw.colours import direct_code, is_direct
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.library import LDRAW_SUFFIXES, Library
 from ldscene.ldraw.model import Model
+from ldscene.ldraw.resolver import is_assembly_piece
 from ldscene.ldraw.studs import StudStyle
 from ldscene.scene import limits, yamlload
 from ldscene.scene import minifig as fig
@@ -134,11 +135,19 @@ class Composer(Landing):
             raise self.error(where, f"unknown part '{name}' in {what}", hint)
         model = self.sources.load_parts([name])[name]
         if model.n_instances and not model.part_mask().any():
+            segment = is_assembly_piece(model.leaves[int(model.leaf[0])].description)
+            piece = (
+                "a segment of a bent hose or cable"
+                if segment
+                else "a piece of one's geometry (a subpart or primitive)"
+            )
             warning = self.error(
                 where,
-                f"'{name}' in {what} is not a part but a piece of one's geometry (a subpart or "
-                "primitive): it is drawn but not counted in parts lists",
-                "place the part it belongs to",
+                f"'{name}' in {what} is not a part but {piece}: it is drawn but not counted "
+                "in parts lists",
+                "add the hose or cable to your parts list by hand"
+                if segment
+                else "place the part it belongs to",
             )
             if str(warning) not in self.sources.warnings:
                 self.sources.warnings.append(str(warning))

@@ -62,7 +62,8 @@ def read_scatter(
                 raise reader.error(
                     node.value_mark("yaw"),
                     f"yaw of {what} is [{low:g}, {high:g}]: its minimum is above its maximum",
-                    f"write [{high:g}, {low:g}]",
+                    f"write [{high:g}, {low:g}], or [{low - 360:g}, {high:g}] for the range "
+                    "across 0",
                 )
             yaw = (float(low), float(high))
         else:
