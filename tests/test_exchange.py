@@ -755,7 +755,7 @@ def test_mpd_export_keeps_glitter_and_speckle_definitions(library, tmp_path):
 
 def test_a_scene_export_is_titled_with_the_scene_s_title(tmp_path):
     scene = tmp_path / "street.yaml"
-    scene.write_text("scene:\n  title: Snowy street\nplace:\n  b: {part: 3001}\n")
+    scene.write_text("scene:\n  title: |\n    Snowy\n    street\nplace:\n  b: {part: 3001}\n")
     out = tmp_path / "street.mpd"
     result = CliRunner().invoke(cli, ["export", str(scene), "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -201,6 +201,7 @@ def _header(block: str, title: str, credits: tuple[str, ...] = ()) -> list[str]:
     """A block's first lines; `credits` (`Author:`, `!LICENSE`) where the model had them, so
     that the export keeps the attribution a licence such as CC BY asks for."""
     authors = [f"0 {line}" for line in credits] or [f"0 Author: ldscene {__version__} export"]
+    title = " ".join(title.split())  # one line, whatever the scene's title holds
     return [f"0 FILE {block}", f"0 {title}", f"0 Name: {block}", *authors]
 
 
