@@ -251,7 +251,8 @@ def view_input(
     load = load or LoadSettings()
     load.check(input_path)
     # The window shows what `ldscene render` would: the same background, floor, edges and
-    # studs (chosen, as there, for a model from its auto views before it loads).
+    # studs (chosen, as there, for a model from its auto views before it loads); not its
+    # ambient occlusion and supersampling, which would slow every frame.
     request = RenderRequest(input_path, width=width, height=height, edges=edges, shadows=shadows)
     scene_input = is_scene(input_path)
     studs = stud_rule(
