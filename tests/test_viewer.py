@@ -247,6 +247,42 @@ def test_sigterm_closes_cleanly(xdisplay, tmp_path):
     assert "Traceback" not in err
 
 
+def test_camera_starts_at_any_scene_camera_or_any_named_view(xdisplay, tmp_path):
+    """--camera c11 was 'unknown' (only nine cameras were kept, for the keys), and a model's
+    --camera bottom too, though render --view bottom works."""
+    cameras = "".join(f"  c{i}: {{lat: {5 * i}, lon: {10 * i}}}\n" for i in range(1, 12))
+    scene = write(tmp_path, "ten.yaml", f"place:\n  b: {{part: 3001}}\ncameras:\n{cameras}")
+    for path, camera in ((scene, "c11"), (brick(tmp_path), "bottom")):
+        shot = tmp_path / f"{camera}.png"
+        done = subprocess.run(
+            ldscene(
+                "view",
+                str(path),
+                *WINDOW,
+                "--camera",
+                camera,
+                "--screenshot",
+                str(shot),
+                "--exit-after",
+                "0",
+            ),  # fmt: skip
+            env=env_with(xdisplay),
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert done.returncode == 0, done.stderr
+        assert shot.is_file()
+    done = subprocess.run(
+        ldscene("view", str(scene), *WINDOW, "--camera", "c12"),
+        env=env_with(xdisplay),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 1 and "unknown camera 'c12'" in done.stderr and "c11" in done.stderr
+
+
 def test_screenshot_matches_offscreen_render(xdisplay, tmp_path):
     """--screenshot/--exit-after: the window's pixels are those `ldscene render` writes (same
     background, floor, studs, edges and lights)."""

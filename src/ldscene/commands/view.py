@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     "--camera",
     default=None,
     metavar="NAME",
-    help="Start at this scene camera (or auto view: iso, front, right, ...).",
+    help="Start at this scene camera (any of them; keys 1-9 reach the first nine), or for a "
+    "model at a view: iso, front, right, back, left, top, bottom.",
 )
 @click.option("--width", type=int, default=1024, show_default=True, help="Window width.")
 @click.option("--height", type=int, default=768, show_default=True, help="Window height.")

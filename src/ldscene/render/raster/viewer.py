@@ -167,12 +167,13 @@ def camera_names(scene) -> tuple[str, ...]:
 
 
 def input_views(scene, model) -> tuple[list[View], bool]:
-    """Views for the number keys: the scene's cameras, else the auto views; (views, auto)."""
+    """The views the window offers: the scene's cameras (keys 1-9 reach the first nine), else
+    the auto views; (views, auto)."""
     cameras = list(getattr(scene, "cameras", None) or [])
     if cameras:
         from ldscene.render.command import scene_view
 
-        return [scene_view(camera, model) for camera in cameras[:9]], False
+        return [scene_view(camera, model) for camera in cameras], False
     return [View(name, *NAMED_VIEWS[name]) for name in AUTO_VIEWS], True
 
 
@@ -274,9 +275,13 @@ def view_input(
     start = 0
     if camera is not None:
         names = [v.name for v in views]
-        if camera not in names:
-            raise LdsceneError(f"unknown camera {camera!r}", hint="cameras: " + ", ".join(names))
-        start = names.index(camera)
+        if camera not in names and auto and camera.strip().lower() in NAMED_VIEWS:
+            views.append(View.named(camera))  # a model: any of render's named views
+            names.append(views[-1].name)
+        if camera not in names and camera.strip().lower() not in names:
+            shown = names if not auto else list(NAMED_VIEWS)
+            raise LdsceneError(f"unknown camera {camera!r}", hint="cameras: " + ", ".join(shown))
+        start = names.index(camera if camera in names else camera.strip().lower())
     options = ViewerOptions(
         width=width,
         height=height,
