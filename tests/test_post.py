@@ -241,3 +241,16 @@ def test_an_mp4_turntable_is_linked_not_put_in_an_image_tag():
     assert "[img]https://x.org/p/turntable.mp4" not in bbcode
     gif = PostContent("T", "", [], Figure("turntable.gif", "Spin"), 1, 1, 1, [])
     assert "![Spin](turntable.gif)" in to_markdown(gif) and "[img]turntable.gif" in to_bbcode(gif)
+
+
+def test_markdown_shows_scene_text_as_written():
+    """A title "My *best* [build] <b>" became emphasis, a link and raw HTML."""
+    from ldscene.post.content import Figure, PostContent
+    from ldscene.post.formats import to_markdown
+
+    post = PostContent(
+        "My *best* [build] <b>", "a_b", [Figure("01-a.jpg", "Cam *1*")], None, 1, 1, 1, []
+    )
+    text = to_markdown(post)
+    assert "# My \\*best\\* \\[build\\] \\<b\\>" in text
+    assert "a\\_b" in text and "![Cam \\*1\\*](01-a.jpg)" in text

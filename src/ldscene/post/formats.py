@@ -32,17 +32,24 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
+def _md(text: str) -> str:
+    """Text from the scene (title, description, camera names) as Markdown shows it as
+    written: its markup characters escaped, HTML included ("*best*", "<b>", "[1]")."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text)
+
+
 def to_markdown(post: PostContent, prefix: str = "") -> str:
-    out = [f"# {post.title}", ""]
+    out = [f"# {_md(post.title)}", ""]
     if post.description:
-        out += [post.description.strip(), ""]
+        out += [_md(post.description.strip()), ""]
     for fig in post.figures:
-        out += [f"![{fig.caption}]({_url(prefix, fig.file)})", f"*{fig.caption}*", ""]
+        caption = _md(fig.caption)
+        out += [f"![{caption}]({_url(prefix, fig.file)})", f"*{caption}*", ""]
     if post.turntable is not None:
         t = post.turntable
-        url = _url(prefix, t.file)
-        shown = f"[{t.caption} (video)]({url})" if _is_video(t.file) else f"![{t.caption}]({url})"
-        out += [shown, f"*{t.caption}*", ""]
+        url, caption = _url(prefix, t.file), _md(t.caption)
+        shown = f"[{caption} (video)]({url})" if _is_video(t.file) else f"![{caption}]({url})"
+        out += [shown, f"*{caption}*", ""]
     out += ["## Parts", "", _summary_sentence(post), ""]
     if post.top_colours:
         out.append(
