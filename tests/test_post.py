@@ -52,6 +52,7 @@ def test_post_folder_from_a_scene(tmp_path):
     out = tmp_path / "kit"
     result = post([str(scene), "-o", str(out), *SMALL])
     assert result.exit_code == 0, result.output
+    assert "give --url-prefix with the address you upload them to" in result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         ".ldscene-post.json",  # what it wrote: a new post replaces these files alone
@@ -140,6 +141,7 @@ def test_model_without_cameras_uses_auto_views(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "has no cameras; using the auto views iso, front, back, top" in result.stderr
+    assert "--url-prefix" not in result.output  # given: no note
     assert sorted(p.name for p in out.glob("*.png")) == [
         "01-iso.png",
         "02-front.png",
@@ -254,3 +256,15 @@ def test_markdown_shows_scene_text_as_written():
     text = to_markdown(post)
     assert "# My \\*best\\* \\[build\\] \\<b\\>" in text
     assert "a\\_b" in text and "![Cam \\*1\\*](01-a.jpg)" in text
+
+
+def test_file_names_keep_accented_letters_and_light_swatches_show():
+    """A camera 'café/ü' gave 03-caf.jpg; White's BBCode swatch was white on a white page."""
+    from ldscene.post.content import PostContent, slug
+    from ldscene.post.formats import to_bbcode
+
+    assert slug("café/ü") == "cafe-u" and slug("Front View") == "front-view"
+    assert slug("日本") == "view"
+    post = PostContent("T", "", [], None, 3, 2, 2, [("White", "#f4f4f4", 2), ("Red", "#b40000", 1)])
+    text = to_bbcode(post)
+    assert "[color=#999999]□[/color] White (2)" in text and "[color=#b40000]■[/color] Red" in text

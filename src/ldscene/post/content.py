@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +70,10 @@ def kit_title(scene_title: str, model_title: str, input_path: Path) -> str:
 
 
 def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "view"
+    """A camera name as part of a file name: 'Café Ü' -> 'cafe-u' (accents dropped, not the
+    letters)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "view"
 
 
 def parts_summary(model, lines) -> tuple[int, int, int, list[tuple[str, str, int]]]:

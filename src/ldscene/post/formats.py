@@ -76,6 +76,14 @@ def _is_video(file: str) -> bool:
     return file.lower().endswith(".mp4")
 
 
+def _swatch(rgb: str) -> str:
+    """A BBCode colour square; an outline for colours too light to show on a white page."""
+    r, g, b = (int(rgb[i : i + 2], 16) for i in (1, 3, 5))
+    if 0.2126 * r + 0.7152 * g + 0.0722 * b > 225:
+        return "[color=#999999]□[/color]"
+    return f"[color={rgb}]■[/color]"
+
+
 def to_bbcode(post: PostContent, prefix: str = "") -> str:
     out = [f"[size=150][b]{post.title}[/b][/size]", ""]
     if post.description:
@@ -94,8 +102,7 @@ def to_bbcode(post: PostContent, prefix: str = "") -> str:
         out.append(
             "Main colours: "
             + ", ".join(
-                f"[color={rgb}]■[/color] {name} ({count:,})"
-                for name, rgb, count in post.top_colours
+                f"{_swatch(rgb)} {name} ({count:,})" for name, rgb, count in post.top_colours
             )
         )
     out += [

@@ -170,6 +170,11 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
             + (f", {turntable.file}" if turntable else "")
             + f", {plural(total, 'part')} in the parts list, post.md/.bbcode.txt/.html)"
         )
+        if not req.url_prefix:
+            echo(
+                "note: the Markdown and BBCode link the images by file name; give --url-prefix "
+                "with the address you upload them to, for a forum to show them"
+            )
     return out
 
 
