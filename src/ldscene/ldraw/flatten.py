@@ -6,7 +6,7 @@ its composed transform, resolved colour and sub-model path; leaf geometry is nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -118,9 +118,6 @@ class _Placed:
     transform: np.ndarray  # (n, 4, 4)
     path: np.ndarray  # (n,) int32 ids of chains relative to the file
     step: np.ndarray  # (n,) int32
-    # chain id → the STEP of the line that placed the chain's last sub-model in its parent
-    # (every chain placed, one that only groups other sub-models too)
-    chain_step: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def one(cls, leaf: int, colour: int, transform: np.ndarray, path: int, step: int) -> _Placed:
@@ -134,22 +131,16 @@ class _Placed:
 
     @classmethod
     def concat(cls, parts: list[_Placed]) -> _Placed:
-        chain_step: dict[int, int] = {}
-        for part in parts:  # a chain placed twice in a file: its first placement's step
-            for chain, step in part.chain_step.items():
-                chain_step.setdefault(chain, step)
         return cls(
             stack_or([p.leaf for p in parts], (0,), np.int32),
             stack_or([p.colour for p in parts], (0,), np.int64),
             stack_or([p.transform for p in parts], (0, 4, 4), np.float64),
             stack_or([p.path for p in parts], (0,), np.int32),
             stack_or([p.step for p in parts], (0,), np.int32),
-            chain_step,
         )
 
     def select(self, mask: np.ndarray) -> _Placed:
-        arrays = (getattr(self, f.name)[mask] for f in fields(self) if f.name != "chain_step")
-        return _Placed(*arrays, self.chain_step)
+        return _Placed(*(getattr(self, f.name)[mask] for f in fields(self)))
 
 
 def _may_have_studs(use: _LeafUse) -> bool:
@@ -232,6 +223,11 @@ class Flattener:
         self._built: dict[LeafKey, PartGeometry] = {}  # BFC variants and own geometry
         self._views: dict[SourceKey, ModelViews] = {}  # model files' TEXMAP views
         self._titles: dict[str, str] = {}  # a sub-model's name → its title line
+        # (placing file, sub-model name) → the STEP of its first line placing it; and a
+        # sub-model's name → its file: where each chain's steps are looked up (`_chain_steps`)
+        self._child_steps: dict[tuple[SourceKey | None, str], int] = {}
+        self._name_keys: dict[str, SourceKey] = {}
+        self._root: SourceKey | None = None
 
     def flatten(self, root_key: SourceKey) -> Model:
         """Walk the model tree from `root_key` and return its placed instances."""
@@ -242,6 +238,7 @@ class Flattener:
             placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
         else:
             check_instances(self.files, root.source, self._placed_view)
+            self._root = root.source.key
             placed = self._walk(root.source)
         model = self._model(placed, root.parsed.name or Path(root.display).name)
         model.title, model.credits = root.parsed.title, tuple(root.parsed.credits)
@@ -256,7 +253,8 @@ class Flattener:
             check_instances(self.files, source, self._placed_view)
             sub = self._walk(source)
             title = self.files.record(source).parsed.name or name
-            placed = self._place(sub, np.eye(4), MAIN_COLOUR, title, 0)
+            self._name_keys.setdefault(title, source.key)
+            placed = self._place(sub, np.eye(4), MAIN_COLOUR, title)
         else:
             leaf = self._leaf_id(source, normalise(name).replace("/", "\\"), kind is FileKind.PART)
             placed = _Placed.one(leaf, MAIN_COLOUR, np.eye(4), 0, 0)
@@ -294,7 +292,7 @@ class Flattener:
             path=path.reshape(-1).astype(np.int32),
             step=placed.step,
             paths=paths,
-            chain_steps={self._chains.items[i]: s for i, s in placed.chain_step.items()},
+            chain_steps=self._chain_steps(paths),
             sub_model_titles=dict(self._titles),
             colours=self.colours,
             missing=self.files.problems.missing,
@@ -454,9 +452,9 @@ class Flattener:
                 sub = done[_state_key(next(sub_states))]
                 name = self.files.records[child.key].parsed.name or refs.names[i]
                 self._titles.setdefault(name, self.files.records[child.key].parsed.title)
-                placed = self._place(
-                    sub, refs.matrix[i], int(ref_colour[i]), name, int(refs.step[i])
-                )
+                self._child_steps.setdefault((source.key, name), int(refs.step[i]))
+                self._name_keys.setdefault(name, child.key)
+                placed = self._place(sub, refs.matrix[i], int(ref_colour[i]), name)
                 parts.append(self._finite(placed, record.display, refs.lines[i]))
                 continue
             name = normalise(refs.names[i]).replace("/", "\\")
@@ -491,12 +489,9 @@ class Flattener:
             refs.step[index].astype(np.int32),
         )
 
-    def _place(
-        self, sub: _Placed, matrix: np.ndarray, colour: int, name: str, step: int
-    ) -> _Placed:
-        """A sub-model's instances placed by one reference (at STEP `step` of its file):
-        transformed, its inherited colours (16, 24) resolved against the reference's, and its
-        chains prefixed with its name."""
+    def _place(self, sub: _Placed, matrix: np.ndarray, colour: int, name: str) -> _Placed:
+        """A sub-model's instances placed by one reference: transformed, its inherited colours
+        (16, 24) resolved against the reference's, and its chains prefixed with its name."""
         with np.errstate(over="ignore", invalid="ignore"):
             transform = matrix @ sub.transform
         colours = resolve_codes(sub.colour, colour).astype(np.int64)
@@ -504,10 +499,18 @@ class Flattener:
         chains = self._chains
         mapped = np.array([chains.id((name, *chains.items[i])) for i in ids], np.int32)
         path = mapped[inverse.reshape(-1)] if len(ids) else sub.path
-        chain_step = {chains.id((name,)): step}  # this reference's own, parts or none
-        for old, inner in sub.chain_step.items():
-            chain_step[chains.id((name, *chains.items[old]))] = inner
-        return _Placed(sub.leaf, colours, transform, path, sub.step, chain_step)
+        return _Placed(sub.leaf, colours, transform, path, sub.step)
+
+    def _chain_steps(self, paths: list[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+        """The STEP of the line that placed each chain's last sub-model in its parent, for
+        every chain and the chains above it (a sub-model that only groups others too)."""
+        steps: dict[tuple[str, ...], int] = {}
+        for chain in paths:
+            for k in range(1, len(chain) + 1):
+                if chain[:k] not in steps:
+                    parent = self._root if k == 1 else self._name_keys.get(chain[k - 2])
+                    steps[chain[:k]] = self._child_steps.get((parent, chain[k - 1]), 0)
+        return steps
 
     def _finite(self, placed: _Placed, display: str, line: int) -> _Placed:
         """Instances whose nested matrices multiply out past `MAX_COORDINATE` (or overflow to
