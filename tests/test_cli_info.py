@@ -7,6 +7,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import OMR, run_cli, run_process, write
 
 
@@ -119,6 +120,7 @@ def test_library_command_and_install_from_zip(tmp_path, library):
     )
 
 
+@pytest.mark.slow  # whole scenes or real models: seconds (the fast loop stays under a minute)
 def test_cache_clear(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     assert (

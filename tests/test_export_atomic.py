@@ -42,6 +42,7 @@ def test_output_over_a_file_of_the_model_is_refused(tmp_path, command):
     assert run_cli(command, str(top), "-o", str(tmp_path / "out.ldr")).returncode == 0
 
 
+@pytest.mark.slow  # renders, worker processes
 @pytest.mark.parametrize("command", ["export", "parts", "render", "render -j 2", "render batch"])
 def test_no_output_goes_among_the_ldraw_library_s_parts(tmp_path, library, command):
     """`parts 3001 --library L -o L/parts/3001.dat` wrote the table over the part itself.

@@ -189,6 +189,7 @@ def test_a_full_cache_drops_its_least_recently_used_packs(tmp_path):
     assert DiskCache(folder).get("k0") is None and DiskCache(folder).get("k2") is not None
 
 
+@pytest.mark.slow  # whole scenes or real models: seconds (the fast loop stays under a minute)
 def test_the_cache_stays_under_its_size_limit(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     expected = model_stats(load_model(MODEL))

@@ -313,6 +313,7 @@ scatter:
 """
 
 
+@pytest.mark.slow  # whole scenes or real models: seconds (the fast loop stays under a minute)
 def test_avoid_keeps_pieces_off_entries(tmp_path):
     def snow_on(extra: str) -> tuple[int, int]:
         """How many snow pieces touch the statue, and the guards."""

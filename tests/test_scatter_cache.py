@@ -212,6 +212,7 @@ def test_settled_placements_are_kept_until_what_is_under_them_changes(tmp_path, 
     assert np.allclose(np.subtract(fresh, higher), 24)
 
 
+@pytest.mark.slow  # whole scenes or real models: seconds (the fast loop stays under a minute)
 def test_a_scene_composed_again_needs_no_convex_hulls(tmp_path):
     """The scatter's piece shapes come from the cache too: a second compose, in a fresh
     interpreter, does not import scipy.spatial (0.4 s of each run)."""

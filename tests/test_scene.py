@@ -206,6 +206,7 @@ place:
     assert scene.entry_stats()["rock"]["parts"] == 1
 
 
+@pytest.mark.slow  # whole scenes or real models: seconds (the fast loop stays under a minute)
 def test_info_and_export_of_a_scene_agree(tmp_path):
     scene_path = REPO / "scenes" / "example.yaml"
     info = run_cli("info", str(scene_path), "--json")
