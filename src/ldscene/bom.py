@@ -265,10 +265,10 @@ def segments_note(model: Model) -> str:
     """What a parts list says of the segments of bent hoses and cables it does not count
     (`ldraw.resolver.is_assembly_piece`); empty when there are none."""
     counts: dict[str, int] = {}
-    for index in model.leaf:
-        leaf = model.leaves[int(index)]
-        if not leaf.is_part and is_assembly_piece(leaf.description):
-            counts[part_id(leaf.name)] = counts.get(part_id(leaf.name), 0) + 1
+    placed = np.bincount(model.leaf, minlength=len(model.leaves))
+    for leaf, n in zip(model.leaves, placed.tolist()):
+        if n and not leaf.is_part and is_assembly_piece(leaf.description):
+            counts[part_id(leaf.name)] = counts.get(part_id(leaf.name), 0) + n
     if not counts:
         return ""
     listed = ", ".join(f"{part} x{n}" for part, n in sorted(counts.items()))

@@ -91,8 +91,7 @@ def frame_points(
     (a ground plane) only widen the clip range.
     """
     pts = np.asarray(points, np.float64).reshape(-1, 3)
-    if view.eye is None and view.target is not None and view.fit is not None:
-        view = _orbit_camera(view, aspect, fov_degrees, ortho, margin)
+    view = _orbit_camera(view, aspect, fov_degrees, ortho, margin)
     if view.eye is not None:
         return _fixed_camera(pts, view, aspect, fov_degrees, ortho, extra_points)
     axes = view_axes(view.latitude, view.longitude)
@@ -165,8 +164,6 @@ def orbit_distance(
 
 def fitted_view(view: View, options: RenderOptions) -> View:
     """A view that fits a box (`View.fit`) as the fixed camera it is in `options`' image."""
-    if view.eye is not None or view.target is None or view.fit is None:
-        return view
     fov = view.fov if view.fov is not None else options.fov
     ortho = view.ortho if view.ortho is not None else options.ortho
     return _orbit_camera(view, options.width / options.height, fov, ortho, options.margin)
@@ -175,7 +172,10 @@ def fitted_view(view: View, options: RenderOptions) -> View:
 def _orbit_camera(
     view: View, aspect: float, fov_degrees: float, ortho: bool, margin: float
 ) -> View:
-    """`view` (an orbit about its target, fitting its box) as a fixed camera for `aspect`."""
+    """`view`, when an orbit about its target fitting its box, as a fixed camera for
+    `aspect`; any other view as it is."""
+    if view.eye is not None or view.target is None or view.fit is None:
+        return view
     flip = LDRAW_TO_GL[:3, :3]
     lo, hi = (np.asarray(corner, np.float64) for corner in view.fit)  # type: ignore[union-attr]
     corners = box_corners(lo, hi)

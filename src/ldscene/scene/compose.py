@@ -67,6 +67,12 @@ class Composer(Landing):
     def error(self, where: Mark, message: str, hint: str | None = None) -> LdsceneError:
         return self.reader.error(where, message, hint)
 
+    def warn(self, where: Mark, message: str, hint: str | None = None) -> None:
+        """A warning at `where` in the scene file, said once however often it is met."""
+        text = str(self.error(where, message, hint))
+        if text not in self.sources.warnings:
+            self.sources.warnings.append(text)
+
     # -- colours -----------------------------------------------------------------------------
     def colour(self, ref: sp.ColourRef | int | None, default: int = MAIN_COLOUR) -> int:
         if ref is None:
@@ -141,7 +147,7 @@ class Composer(Landing):
                 if segment
                 else "a piece of one's geometry (a subpart or primitive)"
             )
-            warning = self.error(
+            self.warn(
                 where,
                 f"'{name}' in {what} is not a part but {piece}: it is drawn but not counted "
                 "in parts lists",
@@ -149,8 +155,6 @@ class Composer(Landing):
                 if segment
                 else "place the part it belongs to",
             )
-            if str(warning) not in self.sources.warnings:
-                self.sources.warnings.append(str(warning))
         self._like = self._like or model
         return model
 
@@ -198,7 +202,7 @@ class Composer(Landing):
             what = f"minifig '{name}'"
             pieces = fig.assemble(definition.minifig)  # check every part before resting it
             models = {p.role: self.part(p.part, p.where, f"{what} ({p.role})") for p in pieces}
-            self._check_figure_parts(definition.minifig, pieces, what)
+            self._check_figure_parts(pieces, what)
             for piece in pieces:
                 title = self.sources.title(piece.part) if piece.role.endswith("_leg") else ""
                 if fig.ONE_PIECE_LEGS.match(title):
@@ -218,7 +222,7 @@ class Composer(Landing):
         self.held[name] = out.held_mask()
         return built
 
-    def _check_figure_parts(self, spec, pieces: list, what: str) -> None:
+    def _check_figure_parts(self, pieces: list, what: str) -> None:
         """A warning for a body slot given a part that is no figure part (hat: 3001 renders
         a brick on the head): its category is not Minifig... or Figure...; what a hand holds
         and accessories may be anything."""
@@ -232,14 +236,12 @@ class Composer(Landing):
             category = self.sources.category(piece.part)
             if category.split(" ")[0] in ("Minifig", "Figure") or category == "Moved":
                 continue
-            warning = self.error(
+            self.warn(
                 piece.where,
                 f"{what} ({piece.role}): {piece.part} ({self.sources.title(piece.part)}) is "
                 f"not a minifig part (its category is {category or 'none'})",
                 "give a minifig part for this slot; ldscene search --category minifig WORDS",
             )
-            if str(warning) not in self.sources.warnings:
-                self.sources.warnings.append(str(warning))
 
     def _file_model(self, definition: sp.ModelDef) -> Model:
         assert definition.file is not None

@@ -102,9 +102,7 @@ class Landing:
             ):
                 if warning is not None:
                     message, hint = warning
-                    self.sources.warnings.append(
-                        str(self.error(p.settle_where, f"{what} {message}", hint))
-                    )
+                    self.warn(p.settle_where, f"{what} {message}", hint)
             out.lower(start, end, drop)
 
     def _on_copies(self, rest: _Rest, p: sp.Placement, before: list) -> tuple[str, str] | None:
@@ -321,7 +319,7 @@ class Landing:
             if s.on:  # the area may be much larger than what its pieces may rest on
                 names = ", ".join(name for name, _ in s.on)
                 hint = f"lower count, or fit the area to the entries on: names ({names})"
-            self.sources.warnings.append(str(self.error(s.where, message, hint)))
+            self.warn(s.where, message, hint)
         if s.settle:
             self._field_count = world.count  # the pieces are in the field already
 

@@ -98,8 +98,10 @@ class Sources:
         return [f"{c} ({self.title(c + '.dat')})" if self.title(c + ".dat") else c for c in close]
 
     def title(self, name: str) -> str:
-        first = self._head(name)[:300].decode("latin-1").lstrip("\ufeff").splitlines()
-        return first[0][2:].strip() if first and first[0].startswith("0") else ""
+        """A part's title line ("" when it cannot be read)."""
+        from ldscene.search import read_header
+
+        return read_header(self._head(name))[0]
 
     def category(self, name: str) -> str:
         """A part's LDraw category: its `!CATEGORY`, else its title's first word."""

@@ -275,13 +275,14 @@ def view_input(
     start = 0
     if camera is not None:
         names = [v.name for v in views]
-        if camera not in names and auto and camera.strip().lower() in NAMED_VIEWS:
-            views.append(View.named(camera))  # a model: any of render's named views
-            names.append(views[-1].name)
-        if camera not in names and camera.strip().lower() not in names:
+        wanted = camera if camera in names else camera.strip().lower()
+        if wanted not in names and auto and wanted in NAMED_VIEWS:
+            views.append(View.named(wanted))  # a model: any of render's named views
+            names.append(wanted)
+        if wanted not in names:
             shown = names if not auto else list(NAMED_VIEWS)
             raise LdsceneError(f"unknown camera {camera!r}", hint="cameras: " + ", ".join(shown))
-        start = names.index(camera if camera in names else camera.strip().lower())
+        start = names.index(wanted)
     options = ViewerOptions(
         width=width,
         height=height,
