@@ -36,8 +36,10 @@ def xdisplay():
     number = 90 + os.getpid() % 500
     while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
         number += 1
+    # -noreset: by default Xvfb resets when its last client leaves, and a viewer that connects
+    # during that reset is refused ("Cannot connect"), which made the next test flaky.
     server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        ["Xvfb", f":{number}", "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
