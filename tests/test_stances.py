@@ -427,3 +427,32 @@ def test_a_figure_seated_on_a_chairs_back_gets_a_warning_naming_its_line(tmp_pat
     assert "LDU higher than it would sit half a stud forward" in warned[0][0]
     assert warned[1] == [] and heights[0] - heights[1] > 30, heights  # on the seat
     assert len(warned[2]) == 1 and heights[2] == pytest.approx(heights[0], abs=0.5)
+
+
+def test_a_kneeling_figure_holding_a_broom_down_kneels_upright_and_is_warned(tmp_path):
+    """A broom held down and forward laid the kneeling figure on its back (what it held tipped
+    it 50 degrees): what a figure holds now only lifts it, as far as it reaches below the
+    body, and a warning names the hold: line and the fix."""
+    text = (
+        "models:\n"
+        "  plain: {minifig: {stance: kneel, pose: {right_arm: 45}}}\n"
+        "  sweeper:\n"
+        "    minifig:\n"
+        "      stance: kneel\n"
+        "      pose: {right_arm: 45}\n"
+        "      hold: {right: {part: 4332, color: Brown}}\n"
+        "place:\n"
+        "  plain: {model: plain}\n"
+        "  sweeper: {model: sweeper, at: [0, 0, 6]}\n"
+    )
+    path = write_scene(tmp_path, text, "sweep.yaml")
+    scene = load_scene(path, use_cache=False)
+    plain, sweeper = (_by_part(scene.entry_model(n), "973.dat")[0] for n in ("plain", "sweeper"))
+    assert np.allclose(plain[:3, :3], sweeper[:3, :3], atol=1e-6)  # the same kneel, not tipped
+    lift = sweeper[1, 3] - plain[1, 3]  # LDraw y grows downwards: the broom holds it up
+    assert lift < -12, lift
+    held = [w for w in scene.model.warnings if "what it holds reaches" in w]
+    assert len(held) == 1 and held[0].startswith(f"{path}:7:"), scene.model.warnings
+    assert f"{-lift:.0f} LDU below its body" in held[0]
+    boxes = info_boxes(path)
+    assert boxes["sweeper"]["low"] == pytest.approx(0.0, abs=1e-3)  # the broom on the ground

@@ -32,7 +32,7 @@ from ldscene.scene.bounds import model_box
 from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera, CameraKind
 from ldscene.scene.composed import Instances, RenderDefaults, Scene
 from ldscene.scene.heightfield import HeightField
-from ldscene.scene.landing import Landing
+from ldscene.scene.landing import HELD_UP, Landing
 from ldscene.scene.sources import Sources
 from ldscene.scene.yamlload import Mark
 
@@ -214,6 +214,7 @@ class Composer(Landing):
                     )
             if definition.minifig.stance != "stand":
                 pieces = fig.assemble(definition.minifig, self.part_triangles)
+                self._check_held_lift(pieces, definition.minifig, what)
             for piece in pieces:
                 colour = self.colour(piece.colour)
                 out.add(models[piece.role], piece.transform, colour, held=piece.held)
@@ -221,6 +222,22 @@ class Composer(Landing):
         self.built[name] = built
         self.held[name] = out.held_mask()
         return built
+
+    def _check_held_lift(self, pieces: list, figure: sp.MinifigSpec, what: str) -> None:
+        """A warning when what a kneeling or lying figure holds reaches more than half a
+        brick below its body: the figure rests on it, off the ground (`minifig.rest`)."""
+        held = [piece for piece in pieces if piece.held]
+        if figure.stance == "sit" or not held:
+            return
+        lift = fig.held_lift(pieces, self.part_triangles)
+        if lift > HELD_UP:
+            self.warn(
+                held[0].where,
+                f"{what}: what it holds reaches {lift:.0f} LDU below its body, so the figure "
+                f"rests on it ({figure.stance}), off the ground",
+                "raise the arms with pose:, or turn the held part with hold: ... turn:, so "
+                "that it clears the ground",
+            )
 
     def _check_figure_parts(self, pieces: list, what: str) -> None:
         """A warning for a body slot given a part that is no figure part (hat: 3001 renders

@@ -188,21 +188,32 @@ def rest(
     """Where a figure comes to rest on the ground (y = 0), turned by `base` first.
 
     It then tips about `axis` (through its lowest point, as on a real floor), downhill from
-    where `base` left it, to where its centre of mass is lowest above its lowest point: there
-    it rests on two contacts with its centre of mass between them (knee and foot, head and
-    heels).  Last, its hip pin goes over the origin and its lowest point onto the ground.
+    where `base` left it, to where its body's centre of mass is lowest above its body's lowest
+    point: there it rests on two contacts with its centre of mass between them (knee and foot,
+    head and heels).  What it holds does not tip it (a kneeling sweeper's broom laid him on
+    his back); it only lifts the figure where it reaches lower than the body (`held_lift`).
+    Last, its hip pin goes over the origin and its lowest point onto the ground.
     """
-    points, centre = _figure_points(pieces, triangles_of)
+    body, centre = _figure_points([p for p in pieces if not p.held], triangles_of)
+    points, _ = _figure_points(pieces, triangles_of)
 
     def height(angle: float) -> float:
         turn = _axis_rotation(axis, angle) @ base
-        return float((points @ turn[1]).max() - turn[1] @ centre)  # LDraw y is down
+        return float((body @ turn[1]).max() - turn[1] @ centre)  # LDraw y is down
 
     angle = _downhill(height)
     turn = _axis_rotation(axis, angle) @ base
     hip = turn @ (HIP_PIN + [0.0, -TORSO_HEIGHT, 0.0])
     lowest = float((points @ turn[1]).max())
     return tf.matrix(turn, [-hip[0], -lowest, -hip[2]])
+
+
+def held_lift(pieces: list[FigPiece], triangles_of: TrianglesOf) -> float:
+    """How far (LDU) what a figure holds reaches below its body: how high it keeps the body
+    off the ground; 0 when the body reaches lowest."""
+    body, _ = _figure_points([p for p in pieces if not p.held], triangles_of)
+    points, _ = _figure_points(pieces, triangles_of)
+    return float(points[:, 1].max() - body[:, 1].max())  # LDraw y is down
 
 
 def _figure_points(
