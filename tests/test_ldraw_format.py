@@ -94,6 +94,28 @@ def test_mpd_blocks_with_spaces_and_symbols_and_data(tmp_path):
     assert ("Sub Model & 'x'.ldr",) in model.paths
 
 
+def test_a_file_comment_in_a_plain_file_is_a_comment(tmp_path):
+    """ "0 File converted from LDD" after a part made the .ldr an MPD: the part above it was
+    dropped as outside any block.  A file that draws before its first 0 FILE line and places
+    none of its blocks is a plain file, as LDView reads it; one that places a block stays an
+    MPD (its stray line warned of and left out)."""
+    head = "0 My house\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    plain = write(
+        tmp_path, "house.ldr", head + "0 File converted\n1 1 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    model = load_model(plain)
+    assert sorted(model.colour.tolist()) == [1, 4] and not model.warnings
+    mpd = write(
+        tmp_path,
+        "stray.mpd",
+        head + "0 FILE main.ldr\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr\n"
+        "0 FILE sub.ldr\n1 2 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    model = load_model(mpd)
+    assert model.colour.tolist() == [2]  # sub.ldr placed by main.ldr, in its own colour
+    assert any(":2: drawing line outside any '0 FILE' block" in w for w in model.warnings)
+
+
 def test_mpd_block_shadows_library_file(tmp_path):
     write(
         tmp_path,
@@ -369,6 +391,33 @@ def test_malformed_lines_warn_with_location_and_are_skipped(tmp_path):
     assert all(w.startswith(str(tmp_path / "m.ldr")) for w in model.warnings)
     with pytest.raises(ModelError, match=r"m\.ldr:2"):
         load_model(tmp_path / "m.ldr", strict=True)
+
+
+def test_a_short_line_beside_a_long_one_is_left_out_not_shifted():
+    """One number too many on a line and one too few on the next added up to the right count,
+    and the fast path read both shifted: the short line drawn in colour 3, no warning."""
+    for kind, good in (("2", "2 4 0 0 0 40 0 0"), ("3", "3 4 0 0 0 40 0 0 0 -40 0")):
+        long = f"{good} {kind}"  # a stray number at the end (ignored, as trailing junk is)
+        short = " ".join(good.split()[:-1])
+        parsed = parse_lines(["0 t", long, short], "m.ldr")
+        assert parsed.warnings == [
+            (3, f"type-{kind} line needs a colour and {3 * int(kind)} numbers, found "
+             f"{3 * int(kind) - 1}; it is left out")
+        ]  # fmt: skip
+        colours = parsed.edge_colours if kind == "2" else parsed.triangle_colours
+        assert colours.tolist() == [4]  # the long line, in its own colour; the short one left out
+
+
+def test_invertnext_is_used_up_by_a_drawing_line():
+    """INVERTNEXT before a triangle carried past it onto the next part, which was drawn inside
+    out; LDView lets any drawing line use it up (a comment between keeps it)."""
+    part = "1 1 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat"
+    parsed = parse_lines(
+        ["0 t", "0 BFC CERTIFY CCW", "0 BFC INVERTNEXT", "3 4 0 0 0 1 0 0 0 1 0", part,
+         "0 BFC INVERTNEXT", "0 a comment", part],
+        "m.ldr",
+    )  # fmt: skip
+    assert parsed.refs.invert.tolist() == [False, True]
 
 
 def test_singular_nonzero_matrix_loads(library):

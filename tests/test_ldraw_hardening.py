@@ -72,10 +72,12 @@ def test_drawing_lines_before_a_late_file_line_are_warned(tmp_path: Path) -> Non
         tmp_path,
         "late.mpd",
         "0 early comment\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
-        "3 4 0 0 0 1 0 0 0 1 0\n0 FILE main.ldr\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+        "3 4 0 0 0 1 0 0 0 1 0\n0 FILE main.ldr\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr\n"
+        "0 FILE sub.ldr\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
     )
     loaded = load_model(model)
-    assert int(loaded.part_mask().sum()) == 1  # the MPD rules: the early lines are ignored
+    # An MPD (main.ldr places its block sub.ldr): the MPD rules ignore the early lines.
+    assert int(loaded.part_mask().sum()) == 1
     (warning,) = [w for w in loaded.warnings if "0 FILE" in w]
     assert warning.startswith(f"{model.resolve()}:2: ") and "and 1 more" in warning
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ldscene.errors import ModelError
+from ldscene.ldraw.library import normalise
 
 #: How many numbers follow the colour on each drawing line type.
 _NUMBERS = {2: 6, 3: 9, 4: 12, 5: 12}
@@ -179,16 +180,21 @@ def split_blocks(text: str, outside: list[int] | None = None) -> list[Block]:
     """Split MPD text into `0 FILE` / `0 !DATA` blocks; a plain file is one unnamed block.
 
     The numbers of drawing lines that belong to no block (before the first `0 FILE`, after a
-    `0 NOFILE`), which the MPD rules ignore, are appended to `outside` for a warning."""
+    `0 NOFILE`), which the MPD rules ignore, are appended to `outside` for a warning.  A file
+    that draws before its first `0 FILE` line, and whose lines place none of its blocks, is a
+    plain file whose `0 FILE ...` lines are comments ("0 File converted from LDD" in an
+    .ldr), as LDView reads it."""
     lines = split_lines(text)
     blocks: list[Block] = []
     current: Block | None = None
     has_files = False
     stray: list[int] = []
+    drawn_first = False  # a drawing line before the first block
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
         if current is None and stripped[:1] in ("1", "2", "3", "4", "5"):
             stray.append(number)
+            drawn_first = drawn_first or not has_files
         if stripped[:1] == "0":
             words = stripped.split(None, 2)
             head = words[1].upper() if len(words) > 1 else ""
@@ -211,7 +217,7 @@ def split_blocks(text: str, outside: list[int] | None = None) -> list[Block]:
                 continue
         if current is not None:
             current.lines.append(line)  # type: ignore[union-attr]
-    if not has_files:
+    if not has_files or (drawn_first and not _places_a_block(lines, blocks)):
         return [Block("", 1, lines)]
     if outside is not None:
         outside.extend(stray)
@@ -220,6 +226,18 @@ def split_blocks(text: str, outside: list[int] | None = None) -> list[Block]:
             block.data = _decode_data(block.lines or [])
             block.lines = None
     return blocks
+
+
+def _places_a_block(lines: list[str], blocks: list[Block]) -> bool:
+    """Whether some type-1 line of `lines` names one of the `blocks`."""
+    names = {normalise(block.name) for block in blocks}
+    for line in lines:
+        stripped = line.strip()
+        if stripped[:1] == "1":
+            tokens = stripped.split(None, 14)
+            if len(tokens) == 15 and normalise(tokens[14]) in names:
+                return True
+    return False
 
 
 def _decode_data(lines: list[str]) -> bytes:
@@ -341,6 +359,7 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
                 problems.append((number, f"unknown line type '{line.split()[0]}'"))
                 continue
             drawn = True
+            bfc.invert_next = False  # a drawing line uses it up, as LDView reads it
             drawing[kind].append(line)
             drawing_no[kind].append(number)
             if kind in "34":
@@ -403,15 +422,20 @@ def _bulk_numbers(lines: list[str], kind: int) -> np.ndarray | None:
     width = 2 + _NUMBERS[kind]
     if not lines:
         return np.zeros((0, width))
-    joined = " ".join(lines)
+    # A NaN after each line marks where it ends: a line one number short beside one with a
+    # number too many would otherwise add up to the right count, shifted.
+    joined = " nan ".join(lines) + " nan"
     if "0x" in joined or "0X" in joined:
         return None
     values = _fromstring(joined)
     if values is None:
         return None
-    if values.size != width * len(lines):
+    if values.size != (width + 1) * len(lines):
         return None
-    values = values.reshape(len(lines), width)
+    values = values.reshape(len(lines), width + 1)
+    if not np.isnan(values[:, width]).all():
+        return None
+    values = values[:, :width]
     if not (values[:, 0] == kind).all() or not valid_codes(values[:, 1]):
         return None
     if not valid_coordinates(values[:, 2:]):
@@ -431,8 +455,9 @@ def _line_by_line(
             problems.append(
                 (
                     number,
-                    f"type-{kind} line needs a colour and {count} numbers, "
-                    f"found {len(tokens) - 1} values",
+                    f"type-{kind} line needs a colour and {count} numbers, found "
+                    + ("no colour" if len(tokens) < 2 else f"{len(tokens) - 2}")
+                    + "; it is left out",
                 )
             )
             kept.append(False)
