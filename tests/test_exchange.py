@@ -760,3 +760,27 @@ def test_a_scene_export_is_titled_with_the_scene_s_title(tmp_path):
     result = CliRunner().invoke(cli, ["export", str(scene), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text().splitlines()[1] == "0 Snowy street"
+
+
+def test_mpd_export_keeps_tiny_numbers_rotstep_steps_and_a_title_after_editor_lines(
+    library, tmp_path
+):
+    """A part scaled by 1e-9 came back with an all-zero matrix (6 fixed decimals) and was
+    lost; MLCad's ROTSTEP did not end a step; a title after an editor's ROTATION line was
+    replaced by the file name."""
+    source = write(
+        tmp_path,
+        "tiny.ldr",
+        '0 ROTATION CENTER 0 0 0 1 "Custom"\n0 Tiny things\n'
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n0 ROTSTEP 0 45 0 ABS\n"
+        "1 2 0 -100 0 1e-9 0 0 0 1e-9 0 0 0 1e-9 3001.dat\n"
+        "1 1 0 -24 0 0 0 1 0 1 0 -1 0 0 3001.dat\n",
+    )
+    model = load_model(source, library=library)
+    text = mpd_text(model, library)
+    assert "0 Tiny things" in text.splitlines()[:3]
+    assert " 1e-09 0 0 0 1e-09 0 0 0 1e-09 3001.dat" in text
+    assert "e-1" not in text  # no rounding noise written (a turned part's zeros stay 0)
+    again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
+    assert sorted(again.colour.tolist()) == [1, 2, 4] and not again.warnings
+    assert again.step.tolist() == model.step.tolist() and sorted(set(model.step.tolist())) == [0, 1]

@@ -420,6 +420,15 @@ def test_invertnext_is_used_up_by_a_drawing_line():
     assert parsed.refs.invert.tolist() == [False, True]
 
 
+def test_a_part_in_the_models_parts_folder_finds_a_primitive_in_its_p_folder(tmp_path):
+    """A model's folder is laid out like the library (parts/, p/): its part's primitive in p/
+    was 'missing', though the model itself could place it."""
+    write(tmp_path, "p/myprim.dat", "0 Prim\n3 16 0 0 0 10 0 0 0 10 0\n")
+    write(tmp_path, "parts/myp.dat", "0 Part\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 myprim.dat\n")
+    model = load_model(write(tmp_path, "m.ldr", "0 M\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 myp.dat\n"))
+    assert not model.missing and model_stats(model)["triangles"] == 1
+
+
 def test_singular_nonzero_matrix_loads(library):
     model = load_model(library.root / "parts" / "6035.dat", library=library)
     assert model.leaves[0].geometry.n_triangles > 0

@@ -32,7 +32,11 @@ _IDENTITY = "1 0 0 0 1 0 0 0 1"
 
 
 def _num(value: float) -> str:
-    """Compact LDraw number: up to 6 decimals, no trailing zeros, no '-0'."""
+    """Compact LDraw number: up to 6 decimals, no trailing zeros, no '-0'; a value too small
+    for 6 decimals keeps 6 significant digits (a part scaled by 1e-9 must not become 0), but
+    under 1e-12 it is rounding noise (cos 90 degrees is 6e-17) and written as 0."""
+    if 1e-12 <= abs(value) < 1e-3:
+        return f"{value:.6g}"
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 

@@ -299,7 +299,7 @@ class _Bfc:
 
 def _meta(result: LDrawFile, upper: str, rest: str, body: str, number: int) -> None:
     """A meta line other than BFC: steps, the part type, colours, TEXMAP, the MPD name."""
-    if upper == "STEP":
+    if upper in ("STEP", "ROTSTEP"):  # MLCad's ROTSTEP ends a step and turns the view
         result.steps += 1
     elif upper == "!LDRAW_ORG":
         result.org_type = rest.split()[0] if rest.split() else ""
@@ -387,10 +387,10 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
         body = line[1:].strip()
         word, _, rest = body.partition(" ")
         upper = word.upper()
-        if not title_seen:
-            title_seen = True
+        if not title_seen and not drawn:  # the header's first comment that is no meta line
             editor_rotation = upper == "ROTATION" and rest.upper().startswith(("CONFIG", "CENTER"))
             if not (upper.startswith("!") or upper in _NOT_A_TITLE or editor_rotation):
+                title_seen = True
                 result.title = body
                 continue
         if upper == "BFC":

@@ -287,10 +287,15 @@ class Files:
             block = self.blocks[container].get(key)
             if block is not None:
                 return Source(block[0], name, None)
-        if folder is not None:
-            index = self.folders.get(str(folder))
+        # The asking file's folder, then the model's own: a part in the model's parts/ finds
+        # a primitive in its p/, as in the library.
+        folders = [] if folder is None else [folder]
+        if folders and self.root_folder is not None and self.root_folder != folder:
+            folders.append(self.root_folder)
+        for where in folders:
+            index = self.folders.get(str(where))
             if index is None:
-                index = self.folders[str(folder)] = FolderIndex(folder)
+                index = self.folders[str(where)] = FolderIndex(where)
             found = index.find(key)
             if found is not None:
                 return Source(SourceKey.fs(Path(found).resolve()), found, None)
