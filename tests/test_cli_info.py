@@ -37,6 +37,21 @@ def test_info_human_summary():
     assert "parts" in result.stdout and "triangles" in result.stdout and "studs" in result.stdout
 
 
+def test_info_lists_the_colours_of_a_models_own_triangles(tmp_path):
+    """A model's own loose triangles showed no colour: only placed parts' colours were listed.
+    A sub-model's own lines in 16 take the colour it is placed in."""
+    write(tmp_path, "sub.ldr", "0 Sub\n4 16 0 0 0 10 0 0 10 0 10 0 0 10\n")
+    model = write(
+        tmp_path,
+        "m.ldr",
+        "0 M\n3 4 0 0 0 10 0 0 0 10 0\n2 24 0 0 0 10 0 0\n"
+        "1 14 0 0 0 1 0 0 0 1 0 0 0 1 sub.ldr\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    result = run_cli("info", str(model), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["colours"] == {"1": "Blue", "4": "Red", "14": "Yellow"}
+
+
 def test_missing_path_empty_and_binary_files(tmp_path):
     assert_clean_error(run("info", str(tmp_path / "nope.ldr")), "nope.ldr", "no such file")
     (tmp_path / "empty.ldr").write_text("")

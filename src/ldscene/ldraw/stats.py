@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.model import Model
 
 
@@ -76,7 +77,10 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
     part_instances = is_part[leaf] if len(leaf) else np.zeros(0, bool)
     low, high = bounding_box(model, mask)
     has_box = bool(np.isfinite(low).all() and np.isfinite(high).all())
-    colours_used = sorted({int(c) for c in colour[part_instances]})
+    colours_used = sorted(
+        {int(c) for c in colour[part_instances]}
+        | _loose_colours(model, leaf, colour, part_instances)
+    )
     return {
         "name": model.name,
         "parts": int(part_instances.sum()),
@@ -95,6 +99,22 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
         ],
         "colours": _colour_names(model, colours_used),
     }
+
+
+def _loose_colours(
+    model: Model, leaf: np.ndarray, colour: np.ndarray, part_instances: np.ndarray
+) -> set[int]:
+    """The face colours a model's own loose geometry shows (not a part's: a part is listed in
+    the colour it is placed in): its triangles' codes, 16 as the instance's colour."""
+    found: set[int] = set()
+    pairs = {(int(a), int(b)) for a, b in zip(leaf[~part_instances], colour[~part_instances])}
+    for index, instance_colour in pairs:
+        for code in np.unique(model.leaves[index].geometry.triangle_colours).tolist():
+            if code == MAIN_COLOUR:
+                found.add(instance_colour)
+            elif code >= 0 and code != EDGE_COLOUR:
+                found.add(int(code))
+    return found
 
 
 def _colour_names(model: Model, codes: list[int]) -> dict[str, str]:
