@@ -585,6 +585,15 @@ scatter:
         ("place: {}\ncameras: {c: {lat: 30}}\n", 1, 8, ["the scene places nothing"]),
         ("place:\n  a: {part: 3001, at: [2, 2]}\n", 2, 23, ["got a list of 2 values"]),
         ("place:\n  a: {part: 3001, yaw: '20'}\n", 2, 24, ["without quotes or a unit"]),
+        ('place:\n  a: {part: 3001, settle: "true"}\n', 2, 27, ["write settle: true without"]),
+        (
+            "place:\n  a: {part: 3001, repeat: {count: three, step: [1, 0, 0]}}\n",
+            2,
+            35,
+            ["must be a whole number, got 'three' (write it in digits"],
+        ),
+        # A moved part's alias ("3005-x (~Moved to 3005ptx)") came before 3005 itself.
+        ("place:\n  a: {part: 3005x}\n", 2, 13, ["did you mean 3005 (Brick  1 x  1), "]),
     ],
 )
 def test_errors_name_file_line_column_and_a_fix(tmp_path, text, line, column, needles):

@@ -139,7 +139,11 @@ class Reader:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                raise self.error(where, f"{what} must be a whole number, got {value_kind(value)}")
+                raise self.error(
+                    where,
+                    f"{what} must be a whole number, got {value_kind(value)}",
+                    "write it in digits, for example 3",
+                )
         if low is not None and value < low:
             raise self.error(
                 where,
@@ -151,9 +155,13 @@ class Reader:
     def boolean(self, node: YMap, key: str, what: str) -> bool:
         value = node[key]
         if not isinstance(value, bool):
+            quoted = isinstance(value, str) and value.strip().lower() in ("true", "false")
             raise self.error(
                 node.value_mark(key),
                 f"{key} of {what} must be true or false, got {value_kind(value)}",
+                f"write {key}: {value.strip().lower()} without quotes: quoted, it is text"
+                if quoted
+                else f"write {key}: true or {key}: false",
             )
         return value
 

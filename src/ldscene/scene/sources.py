@@ -94,8 +94,11 @@ class Sources:
         word = normalise(name).removesuffix(".dat")
         for folder in ("parts/", "p/"):  # "parts/3001.dat": a path in the library, not a name
             word = word.removeprefix(folder)
-        close = difflib.get_close_matches(word, self._names, n=n, cutoff=0.6)
-        return [f"{c} ({self.title(c + '.dat')})" if self.title(c + ".dat") else c for c in close]
+        close = difflib.get_close_matches(word, self._names, n=3 * n, cutoff=0.6)
+        titled = [(c, self.title(c + ".dat")) for c in close]
+        # Parts a builder would pick first: "~Moved to ..." and other "~" files after them.
+        titled.sort(key=lambda pair: pair[1].startswith("~"))
+        return [f"{c} ({title})" if title else c for c, title in titled[:n]]
 
     def title(self, name: str) -> str:
         """A part's title line ("" when it cannot be read)."""
