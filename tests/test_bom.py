@@ -362,3 +362,17 @@ def test_shop_lists_warn_of_parts_that_are_not_library_parts(tmp_path):
         )
     plain = CliRunner().invoke(cli, ["parts", "3001", "--format", "bricklink"])
     assert "not LDraw library parts" not in plain.stderr
+
+
+def test_a_direct_colour_gets_the_nearest_colour_the_shop_sells(tmp_path):
+    """A part in #2F6F3F had no shop colour and no hint; the warning now names the nearest
+    solid LDraw colour the shop sells (by CIELAB: plain RGB distance picked Dark_Grey)."""
+    model_file = tmp_path / "hex.ldr"
+    model_file.write_text("0 t\n1 0x22F6F3F 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    for fmt, shop in (("bricklink", "BrickLink"), ("rebrickable", "Rebrickable")):
+        result = CliRunner().invoke(cli, ["parts", str(model_file), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert (
+            f"warning: no {shop} colour for LDraw colour(s) #2F6F3F (nearest: Dark_Green 288)"
+            in result.output
+        )

@@ -54,6 +54,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ldscene.ldraw.colours import ColourTable, is_direct
+from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.resolver import is_assembly_piece
 from ldscene.wording import plural
@@ -229,12 +231,58 @@ def to_bricklink(lines: list[BomLine]) -> ShopList:
     return ShopList(text, len(quantities), _unmapped(lines, table), reduced_ids, _own(lines))
 
 
-def shop_warnings(shop: ShopList, shop_name: str) -> list[str]:
+def nearest_shop_colour(
+    rgb: tuple[float, float, float], colours: ColourTable, table: dict[int, tuple[int, str]]
+) -> int | None:
+    """The LDraw code of the solid colour the shop sells that is nearest `rgb` (sRGB, 0..1):
+    a direct colour (#2F6F3F) has no shop colour; this is the one to ask for.  Nearest in
+    CIELAB (plain RGB distance calls a muted green Dark Grey)."""
+    codes = [
+        code
+        for code in table
+        if code in colours.colours
+        and code not in (MAIN_COLOUR, EDGE_COLOUR)
+        and colours.colours[code].alpha == 1.0
+        and colours.colours[code].finish == ""
+    ]
+    if not codes:
+        return None
+    sold = _lab(np.array([colours.colours[code].rgb for code in codes]))
+    distance = np.linalg.norm(sold - _lab(np.array([rgb])), axis=1)
+    return codes[int(np.argmin(distance))]
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) sRGB in 0..1 → CIELAB (D65)."""
+    from ldscene.appearance import srgb_to_linear
+
+    xyz = srgb_to_linear(rgb) @ np.array(
+        [[0.4124, 0.2126, 0.0193], [0.3576, 0.7152, 0.1192], [0.1805, 0.0722, 0.9505]]
+    )
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack(
+        [116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1
+    )
+
+
+def shop_warnings(shop: ShopList, shop_name: str, colours: ColourTable) -> list[str]:
     """Warning lines for what a shop list (`shop_name`: BrickLink, Rebrickable) could not say
-    exactly: LDraw colours it has no colour for, and printed parts given as plain parts."""
+    exactly: LDraw colours it has no colour for (a direct colour with the nearest one the shop
+    sells), and printed parts given as plain parts."""
     lines = []
     if shop.unmapped:
-        listed = ", ".join(f"{code} {name}" for code, name in shop.unmapped)
+        table = bricklink_colours() if shop_name == "BrickLink" else rebrickable_colours()
+
+        def described(code: int, name: str) -> str:
+            if not is_direct(code):
+                return f"{code} {name}"
+            near = nearest_shop_colour(colours.get(code).rgb, colours, table)
+            if near is None:
+                return name
+            return f"{name} (nearest: {colours.get(near).name} {near})"
+
+        listed = ", ".join(described(code, name) for code, name in shop.unmapped)
         lines.append(
             f"warning: no {shop_name} colour for LDraw colour(s) {listed}; "
             "those parts are listed without a colour"
