@@ -784,3 +784,23 @@ def test_mpd_export_keeps_tiny_numbers_rotstep_steps_and_a_title_after_editor_li
     again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
     assert sorted(again.colour.tolist()) == [1, 2, 4] and not again.warnings
     assert again.step.tolist() == model.step.tolist() and sorted(set(model.step.tolist())) == [0, 1]
+
+
+def test_mpd_export_of_a_part_or_a_sub_model_named_like_one_reads_back(library, tmp_path):
+    """`export 3001 -o a.mpd` wrote a block '3001.dat' placing 3001.dat: a block shadows the
+    library part of its name, so the file placed itself (a reference cycle).  No block takes
+    the name of a library file the export references."""
+    for name in ("3001", "3626bp01"):
+        result = CliRunner().invoke(cli, ["export", name, "-o", str(tmp_path / f"{name}.mpd")])
+        assert result.exit_code == 0, result.output
+        again = load_model(tmp_path / f"{name}.mpd", library)
+        assert [again.leaves[i].name for i in again.leaf] == [f"{name}.dat"]
+    source = write(
+        tmp_path,
+        "shadow.mpd",
+        "0 FILE main.ldr\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n"
+        "0 FILE 3001.dat\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n",
+    )  # a sub-model named like a library part, beside that part placed directly
+    model = load_model(source, library)
+    again = load_model(export_model(model, tmp_path / "again.mpd", library=library), library)
+    assert sorted(again.colour.tolist()) == sorted(model.colour.tolist()) == [1, 4]

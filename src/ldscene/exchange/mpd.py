@@ -159,7 +159,14 @@ def mpd_text(model: Model, library=None) -> str:
     """The MPD text for `model`.  `library` (a `Library`) decides which leaves are referenced
     by name; without one every part is assumed to be a library part."""
     names = _Names()
-    main = names.take(model.name or "model.ldr")
+    for index in set(model.leaf.tolist()):  # a block of a library part's name would shadow it
+        leaf = model.leaves[index]
+        if _referenced_by_name(leaf, library):
+            names.used.add(leaf.name.lower())
+    main_name = model.name or "model.ldr"
+    if main_name.lower().endswith(".dat"):  # a part given as the model: its block is a model
+        main_name = main_name[:-4] + ".ldr"
+    main = names.take(main_name)
     colours = model.colours
     leaf_block, inline = _inline_leaves(model, library, names)
     block_of, members, kids = _chain_blocks(model, main, names)
@@ -218,9 +225,8 @@ def _inline_leaves(
     inline: list[tuple[str, Leaf]] = []
     for index in sorted(set(int(v) for v in model.leaf)):
         leaf = model.leaves[index]
-        library_file = leaf.is_part or leaf.name.lower().endswith(".dat")
-        if library_file and leaf.from_library and _library_has(library, leaf.name):
-            continue  # a library part, or a primitive placed directly
+        if _referenced_by_name(leaf, library):
+            continue
         block = names.take(
             leaf.name if leaf.is_part else f"{Path(leaf.name).stem} geometry",
             ".dat" if leaf.is_part else ".ldr",
@@ -228,6 +234,13 @@ def _inline_leaves(
         leaf_block[index] = block
         inline.append((block, leaf))
     return leaf_block, inline
+
+
+def _referenced_by_name(leaf: Leaf, library) -> bool:
+    """Whether the export names `leaf` as the library's file (a part, or a primitive placed
+    directly) instead of writing its geometry as a block of its own."""
+    library_file = leaf.is_part or leaf.name.lower().endswith(".dat")
+    return library_file and leaf.from_library and _library_has(library, leaf.name)
 
 
 _Chain = tuple[str, ...]
