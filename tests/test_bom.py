@@ -231,7 +231,7 @@ def test_parts_files_say_what_they_hold(tmp_path):
     items = ET.parse(wanted).getroot().findall("ITEM")
     assert len(items) == 2  # 973 (three torsos, Yellow) and 3001 (Red)
     assert "(4 parts in 2 lots)" in result.output
-    assert "2 printed part(s) as their plain part" in result.output
+    assert "2 printed parts as their plain part" in result.output
     assert "973p31, 973p32" in result.output
 
 
@@ -357,7 +357,7 @@ def test_shop_lists_warn_of_parts_that_are_not_library_parts(tmp_path):
     for fmt, shop in (("bricklink", "BrickLink"), ("rebrickable", "Rebrickable")):
         result = CliRunner().invoke(cli, ["parts", str(path), "--format", fmt])
         assert result.exit_code == 0, result.output
-        assert f"1 part(s) of the list are not LDraw library parts (myblock): {shop}" in " ".join(
+        assert f"1 part of the list is not an LDraw library part (myblock): {shop}" in " ".join(
             result.stderr.split()
         )
     plain = CliRunner().invoke(cli, ["parts", "3001", "--format", "bricklink"])

@@ -658,7 +658,7 @@ def test_export_says_it_leaves_out_missing_parts(tmp_path):
     )
     result = CliRunner().invoke(cli, ["export", str(model), "-o", str(tmp_path / "out.ldr")])
     assert result.exit_code == 0, result.output
-    assert "out.ldr leaves out the missing part(s) nosuch.dat" in result.stderr
+    assert "out.ldr leaves out the missing part nosuch.dat" in result.stderr
     assert "nosuch" not in (tmp_path / "out.ldr").read_text()
 
 
@@ -798,7 +798,8 @@ def test_mpd_export_of_a_part_or_a_sub_model_named_like_one_reads_back(library, 
     source = write(
         tmp_path,
         "shadow.mpd",
-        "0 FILE main.ldr\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n"
+        "0 FILE main.ldr\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n"
         "0 FILE 3001.dat\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n",
     )  # a sub-model named like a library part, beside that part placed directly
     model = load_model(source, library)

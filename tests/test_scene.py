@@ -592,6 +592,13 @@ scatter:
             35,
             ["must be a whole number, got 'three' (write it in digits"],
         ),
+        # The schema says text; a list was accepted (and dropped).
+        (
+            "place:\n  a: {part: 3001, description: [1, 2]}\n",
+            2,
+            32,
+            ["description of place 'a' must be text"],
+        ),
         # A moved part's alias ("3005-x (~Moved to 3005ptx)") came before 3005 itself.
         ("place:\n  a: {part: 3005x}\n", 2, 13, ["did you mean 3005 (Brick  1 x  1), "]),
     ],

@@ -289,14 +289,19 @@ def shop_warnings(shop: ShopList, shop_name: str, colours: ColourTable) -> list[
         )
     if shop.reduced:
         lines.append(
-            f"warning: the {shop_name} list gives {len(shop.reduced)} printed part(s) as their "
-            f"plain part, without the print ({', '.join(shop.reduced)}): ldscene has no "
+            f"warning: the {shop_name} list gives {plural(len(shop.reduced), 'printed part')} as "
+            f"their plain part, without the print ({', '.join(shop.reduced)}): ldscene has no "
             "verified table of its ids for prints; change those lots by hand if you want them"
         )
     if shop.own_parts:
         lines.append(
-            f"warning: {len(shop.own_parts)} part(s) of the list are not LDraw library parts "
-            f"({', '.join(shop.own_parts)}): {shop_name} may not know their ids; check those "
+            f"warning: {plural(len(shop.own_parts), 'part')} of the list "
+            + (
+                "is not an LDraw library part "
+                if len(shop.own_parts) == 1
+                else "are not LDraw library parts "
+            )
+            + f"({', '.join(shop.own_parts)}): {shop_name} may not know their ids; check those "
             "lots by hand"
         )
     return lines

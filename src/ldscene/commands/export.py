@@ -63,7 +63,9 @@ def export_command(
     if loaded.model.missing:
         names = sorted({m.name for m in loaded.model.missing})
         click.echo(
-            f"note: {output.name} leaves out the missing part(s) {', '.join(names)}: an export "
+            f"note: {output.name} leaves out the missing "
+            + ("part " if len(names) == 1 else "parts ")
+            + f"{', '.join(names)}: an export "
             "writes only what was found (put the parts in the library, or beside the model)",
             err=True,
         )

@@ -39,7 +39,7 @@ def library(ctx: click.Context, library: Path | None) -> None:
     type=click.Path(path_type=Path),
     default=None,
     help="Folder to install into (default: the user data folder); it is recorded as the "
-    "library to use in ldscene's config file (ldscene library shows both).",
+    "library to use in ldscene's config file (ldscene library shows the library in use).",
 )
 @quiet_option("No progress bar.")
 @click.option(

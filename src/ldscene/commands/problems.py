@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ldscene.wording import plural
+
 if TYPE_CHECKING:
     from ldscene.ldraw.model import Model
 
@@ -22,7 +24,7 @@ def report_problems(model: Model, quiet: bool = False, limit: int = 5) -> None:
             place = f"{item.path}:{item.line}"
             if place not in places:
                 places.append(place)
-        click.echo(f"warning: {len(where)} missing part(s), drawn as nothing:", err=True)
+        click.echo(f"warning: {plural(len(where), 'missing part')}, drawn as nothing:", err=True)
         for name, places in list(where.items())[: limit * 4]:
             shown = ", ".join(places[:3])
             more = f" and {len(places) - 3} more" if len(places) > 3 else ""

@@ -98,7 +98,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="fast: LDraw's 8-sided fast-draw studs; logo: studs with the LEGO logo; auto: fast "
     "when every stud of an auto-framed model comes out under 12 px wide, logo when the "
-    "nearest is 40 px or wider.",
+    "nearest is 40 px or wider; scenes keep full studs (their cameras may come close).",
 )
 @engine_options()
 @cluster_option

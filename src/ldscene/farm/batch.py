@@ -368,7 +368,10 @@ def run_batch(
         if model.missing and not req.quiet:
             names = sorted({m.name for m in model.missing})
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            warn(f"warning: {path.name}: {len(names)} missing part(s), drawn as nothing: {shown}")
+            warn(
+                f"warning: {path.name}: {plural(len(names), 'missing part')}, "
+                f"drawn as nothing: {shown}"
+            )
         if not req.quiet:
             for line in warning_lines(model):
                 warn(line)

@@ -17,6 +17,7 @@ from ldscene.ldraw.model import Model
 from ldscene.ldraw.parser import decode_text, split_lines
 from ldscene.ldraw.resolver import Files, Problems
 from ldscene.ldraw.studs import StudRule, Studs, StudStyle, as_rule
+from ldscene.wording import plural
 
 
 def library_colours(library: Library | None) -> ColourTable:
@@ -139,7 +140,7 @@ def _check_strict(model: Model, strict: bool) -> None:
         names = sorted({m.name for m in model.missing})
         first = model.missing[0]
         raise ModelError(
-            f"{len(names)} missing part(s): {', '.join(names[:10])}"
+            f"{plural(len(names), 'missing part')}: {', '.join(names[:10])}"
             + (" ..." if len(names) > 10 else ""),
             path=first.path,
             line=first.line,

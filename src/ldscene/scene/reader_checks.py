@@ -66,6 +66,8 @@ class Reader:
                     else "allowed keys: " + ", ".join(allowed)
                 )
                 raise self.error(node.key_mark(key), f"unknown key '{key}' in {what}", hint)
+        if "description" in node:  # free text wherever a section allows it, as the schema says
+            self.string(node, "description", what)
 
     def exactly_one(
         self, node: YMap, kinds: tuple[str, ...], what: str, where: Mark, hint: str
