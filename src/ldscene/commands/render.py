@@ -71,7 +71,14 @@ if TYPE_CHECKING:
     help="A named camera of a scene file; repeatable.",
 )
 @click.option("--all-cameras", is_flag=True, help="Render every camera of a scene file.")
-@click.option("--fov", type=float, default=None, help="Vertical field of view (default 30).")
+@click.option(
+    "--fov",
+    type=float,
+    default=None,
+    help="Vertical field of view in degrees (default 30). Views are framed to hold the whole "
+    "model, so a narrower one flattens the perspective rather than zooming in; for a close-up, "
+    "aim a scene camera at a target.",
+)
 @click.option("--ortho", is_flag=True, help="Orthographic projection.")
 @click.option("--width", type=int, default=None, help="Image width (default 1600).")
 @click.option("--height", type=int, default=None, help="Image height (default 1200).")
