@@ -417,3 +417,26 @@ def test_on_and_avoid_give_the_same_bytes_in_every_process(tmp_path):
         assert result.returncode == 0, result.stderr
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.slow  # the scatter settles ~1,850 pieces before it gives up (13 s)
+def test_an_overfilled_tiny_area_fails_without_trying_every_draw(tmp_path, monkeypatch):
+    """200 crates on one stud: the heap stops taking pieces after about 140, and the scatter
+    went on drawing (12,200 settling attempts, over a minute) before it failed; it now stops once
+    twice its recent rate could not place the pieces still missing."""
+    from ldscene.scene import scatter
+
+    attempts = []
+    real = scatter._Settling.rest
+    monkeypatch.setattr(
+        scatter._Settling, "rest", lambda self, a: attempts.append(a.strict) or real(self, a)
+    )
+    path = write_scene(
+        tmp_path,
+        "place:\n  ground: {part: 3811}\nscatter:\n  crates:\n    parts: [30150]\n"
+        "    count: 200\n    area: {rect: [[0, 0], [1, 1]]}\n    settle: true\n",
+    )
+    with pytest.raises(LdsceneError, match=r"placed only \d+ of 200 pieces"):
+        load_scene(path, use_cache=False)
+    assert attempts.count(True) == 5 * 200 + 50  # every strict draw is made, as before
+    assert len(attempts) < 3000, len(attempts)

@@ -440,11 +440,14 @@ def scatter(
     # up after `draws`, once a settling one has made as many draws inside after its strict
     # ones as it made strict ones.
     draws, strict_draws, inside = 60 * count + 200, 5 * count + 50, 0
+    late = _LateRate()
     for attempt in range(MOST_DRAWS * draws if settling is not None else draws):
         if len(pieces) == count:
             break
         if attempt >= draws and inside >= 2 * strict_draws:
             break
+        if late.hopeless(count - len(pieces), max(draws - attempt, 2 * strict_draws - inside)):
+            break  # it would fail after minutes of draws (300 crates on one stud: 100 s)
         draw = picker.draw()
         holder = _holder(float(draw.xz[0]), float(draw.xz[1]), areas)
         if holder is None:
@@ -457,6 +460,8 @@ def scatter(
         if settling is not None:
             strict = inside <= strict_draws
             rest = settling.rest(Attempt(attempt, strict, draw.pick, rotation, xz, height))
+            if not strict:
+                late.count(placed=not isinstance(rest, _Miss))
             if isinstance(rest, _Miss):
                 misses[rest] += 1
                 continue
@@ -484,6 +489,34 @@ def scatter(
         )
         cache.put_later(attempts_key, settling.attempts.to_entry())  # type: ignore[union-attr]
     return pieces
+
+
+class _LateRate:
+    """How often a settling scatter's draws after its strict ones have lately placed a piece:
+    where even twice that rate (one more piece counted, so a rare success is not ruled out)
+    cannot place the pieces still missing in the draws left, the scatter fails now instead of
+    after all of them (300 crates on one stud took 100 s to fail).  Judged every `EVERY` late
+    draws over the last `WINDOW`: a late draw keeps a piece on a heap's steep side, so while a
+    scatter still fills, most of them place one."""
+
+    EVERY, WINDOW = 100, 500
+
+    def __init__(self) -> None:
+        self.draws = self.placed = 0
+        self.history: list[int] = []  # pieces placed at each EVERY draws
+
+    def count(self, placed: bool) -> None:
+        self.draws += 1
+        self.placed += placed
+        if self.draws % self.EVERY == 0:
+            self.history.append(self.placed)
+
+    def hopeless(self, missing: int, draws_left: int) -> bool:
+        back = self.WINDOW // self.EVERY
+        if self.draws % self.EVERY or len(self.history) <= back:
+            return False
+        recent = self.placed - self.history[-1 - back]
+        return 2 * (recent + 1) * draws_left < missing * self.WINDOW
 
 
 class _Area:
