@@ -224,6 +224,19 @@ def test_same_seed_same_png_bytes(tmp_path):
     assert outputs[0] == outputs[1]
 
 
+def test_seeds_65536_apart_give_other_images(tmp_path):
+    """Pass seeds were seed * 65536 + pass, modulo 2^32: seeds 0 and 65536 gave the same
+    bytes.  Seeds below 65536 keep their images."""
+    from ldscene.render.path.renderer import pass_seed
+
+    assert [pass_seed(s, 3) for s in (0, 1, 7)] == [3, 65539, 7 * 65536 + 3]
+    assert len({pass_seed(s, k) for s in (0, 65536, 131072, 2**31 - 65536) for k in range(4)}) == 16
+    path = model_file(tmp_path, [brick(383)])
+    view = View(name="iso")
+    images = [path_render(path, view, samples=2, seed=s, width=48, height=36) for s in (0, 65536)]
+    assert not np.array_equal(*images)
+
+
 def test_denoising_lowers_the_seed_to_seed_difference(tmp_path):
     path = model_file(tmp_path, [brick(4), brick(14, 0, -24, 20), brick(383, 50, 0, 0)])
     view = View.named("iso")

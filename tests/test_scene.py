@@ -592,6 +592,14 @@ scatter:
             35,
             ["must be a whole number, got 'three' (write it in digits"],
         ),
+        # Found only when the path engine reached that camera, after tracing the others.
+        (
+            "place:\n  a: {part: 3001}\ncameras:\n  z: {position: [0, 5, 30], look_at: [0, 0, 0], "
+            "focus: [0, 0, 60], aperture: 2}\n",
+            4,
+            56,
+            ["camera 'z' focuses on a point behind it"],
+        ),
         # The schema says text; a list was accepted (and dropped).
         (
             "place:\n  a: {part: 3001, description: [1, 2]}\n",
@@ -838,3 +846,13 @@ def test_a_scene_model_names_the_files_it_was_read_from(tmp_path):
     assert scene.model.files == tuple(
         sorted([path.resolve(), (tmp_path / "models/wall.ldr").resolve()])
     )
+
+
+def test_focus_without_aperture_is_warned_of(tmp_path):
+    """focus: with no aperture: was dropped without a word (everything sharp)."""
+    path = write_scene(tmp_path, "place:\n  a: {part: 3001}\ncameras:\n  z: {lat: 20, focus: a}\n")
+    warnings = load_scene(path).model.warnings
+    assert [w for w in warnings if "has focus: but no aperture:" in w] == [
+        f"{path}:4:23: camera 'z' has focus: but no aperture:, so the whole image is sharp "
+        "(add aperture: an f-number (2.8 for a shallow depth of field))"
+    ]

@@ -369,16 +369,30 @@ class Composer(Landing):
             )
             fov = c.fov if c.fov is not None else DEFAULT_FOV
             focus = self._point(c.focus, c.focus_where, f"{what} focuses on", model, entries)
+            if focus is not None and c.aperture is None:
+                self.warn(
+                    c.focus_where,
+                    f"{what} has focus: but no aperture:, so the whole image is sharp",
+                    "add aperture: an f-number (2.8 for a shallow depth of field)",
+                )
             lens = {"focus": focus, "aperture": c.aperture}
             if c.position is not None:
                 if target is None:
                     box = model_box(model)
                     target = (box[0] + box[1]) / 2 if box else np.zeros(3)
-                if np.array_equal(target, tf.to_ldraw_point(c.position)):
+                eye = tf.to_ldraw_point(c.position)
+                if np.array_equal(target, eye):
                     raise self.error(
                         c.target_where,
                         f"{what} looks at its own position",
                         "look_at must be another point than position",
+                    )
+                behind = focus is not None and float(np.dot(focus - eye, target - eye)) <= 0
+                if behind and c.aperture is not None:  # else found only when rendering
+                    raise self.error(
+                        c.focus_where,
+                        f"{what} focuses on a point behind it",
+                        "give focus: a point in front of the camera, towards look_at",
                     )
                 out.append(
                     Camera(
@@ -530,13 +544,13 @@ def load_scene(
     composer.store_heights()
 
     model = world.build(path.stem + ".ldr", composer._like, sources.colours, studs)
+    cameras = composer.cameras(model, entries)  # (its warnings join the model's below)
     # The built model carries the problems of one loaded file; `sources` has those of every
     # file and part the scene loaded, each reference with its file and line.
     model.missing = _merged(sources.missing, model.missing)
     model.warnings = _merged(sources.warnings, model.warnings)
     model.files = tuple(sorted({path.resolve(), *sources.files}))
     model.title = spec.title  # exports title the scene's file with it
-    cameras = composer.cameras(model, entries)
     render = RenderDefaults(spec.render.size, spec.render.background, spec.render.edges)
     if isinstance(render.background, int) or (
         isinstance(render.background, str) and not render.background.startswith("#")

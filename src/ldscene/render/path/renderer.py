@@ -130,6 +130,13 @@ class Accumulator:
         )
 
 
+def pass_seed(seed: int, k: int) -> int:
+    """Mitsuba's 32-bit seed for pass `k` of a render with `seed` (0..2^31-1): the seed's low
+    16 bits and the pass, plus a multiplicative hash of its high bits, so that seeds 65,536
+    apart no longer give the same image (the seeds below 65,536 are as they were)."""
+    return (seed * MAX_SAMPLES + k + (seed >> 16) * 0x9E3779B1) % 2**32
+
+
 class PathRenderer:
     """One model's merged meshes; renders any number of views with Mitsuba 3."""
 
@@ -329,7 +336,7 @@ class PathRenderer:
         for k in range(passes):
             if self.progress:
                 self.progress(f"path-tracing {view.name}", k / passes)
-            seed = (self.settings.seed * MAX_SAMPLES + k) % 2**32
+            seed = pass_seed(self.settings.seed, k)
             colour = mi.render(scene, spp=1, seed=seed)
             film_sum.add(colour, mi.render(scene, integrator=passes_of, spp=1, seed=seed))
             raise_if_interrupted(mi)
