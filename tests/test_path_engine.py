@@ -89,6 +89,24 @@ def test_a_trans_orange_panel_is_orange_not_yellow(tmp_path):
     assert sat >= 0.5 * ref_sat, (sat, ref_sat)
 
 
+def test_glass_shows_the_background_behind_it_and_is_see_through_with_alpha(tmp_path):
+    """Rays through glass reached the studio's grey dome: trans-clear showed grey over any
+    background, and was opaque with --transparent.  The see-through passes put the
+    background there, and its share into alpha."""
+    path = model_file(tmp_path, [brick(47)])  # Trans_Clear
+    view = View.named("front")
+    magenta = (1.0, 0.0, 1.0)
+    rgb = path_render(path, view, ground=False, background=magenta)[..., :3].astype(float)
+    h, w, _ = rgb.shape
+    face = rgb[int(h * 0.45) : int(h * 0.6), int(w * 0.35) : int(w * 0.65)].reshape(-1, 3)
+    red, green, blue = face.mean(axis=0)
+    assert red > green + 60 and blue > green + 60, (red, green, blue)  # magenta, not grey
+    rgba = path_render(path, view, ground=False, transparent=True)
+    alpha = rgba[int(h * 0.45) : int(h * 0.6), int(w * 0.35) : int(w * 0.65), 3]
+    assert np.median(alpha) < 200, np.median(alpha)
+    assert rgba[0, 0, 3] == 0  # still nothing where there is no model
+
+
 def test_glow_in_the_dark_keeps_its_colour(tmp_path):
     """Glow_In_Dark_Opaque (21, #E0FFB0) glows, but still reads as pale green, not a white
     blob."""

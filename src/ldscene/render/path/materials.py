@@ -100,6 +100,25 @@ def see_through(look: Appearance) -> Dict:
     }
 
 
+#: A surface that reflects nothing: what hides the background in the see-through passes.
+BLACK: Dict = {"type": "diffuse", "reflectance": _rgb((0.0, 0.0, 0.0))}
+
+
+def glass_only(look: Appearance) -> Dict:
+    """A transparent appearance's glass alone, its share as in `see_through`, the rest
+    black: the see-through passes count only light that comes through the glass (the plastic
+    share of a milky or glow-in-the-dark part reflects, it does not show what is behind)."""
+    if look.clarity >= 1.0:
+        return glass(look.base)
+    black = {"type": "twosided", "bsdf": BLACK}
+    return {
+        "type": "blendbsdf",
+        "weight": look.clarity,
+        "bsdf_0": black,
+        "bsdf_1": glass(look.base),
+    }
+
+
 def bsdf(look: Appearance) -> Dict:
     """The Mitsuba BSDF dict for one appearance."""
     if look.finish is Finish.GLASS:

@@ -31,8 +31,10 @@ from ldscene.render.path import film
 from ldscene.render.path.interrupt import interrupt_watch, raise_if_interrupted
 from ldscene.render.path.lights import lighting
 from ldscene.render.path.materials import (
+    BLACK,
     bsdf,
     emitter,
+    glass_only,
     grain_texcoords,
     needs_texcoords,
     textured_bsdf,
@@ -79,6 +81,10 @@ class FilmLayers:
     albedo: np.ndarray  # (H, W, 3)
     normal: np.ndarray  # (H, W, 3)
     position: np.ndarray  # (H, W, 3), GL world
+    # The share of each pixel's light that comes through glass from behind the model (RGB,
+    # tinted, premultiplied like the colour): where the background shows through; None for
+    # a model without glass.
+    see_through: np.ndarray | None = None
 
 
 class Accumulator:
@@ -95,10 +101,13 @@ class Accumulator:
     def __init__(self, dr, lamp: tuple[np.ndarray, float] | None = None) -> None:
         self.dr = dr
         self.lamp = lamp  # a light's sphere (centre, radius) that counts as a miss
-        self.colour = self.surface = self.hits = None
+        self.colour = self.surface = self.hits = self.through = None
         self.passes = 0
 
-    def add(self, colour, surface) -> None:
+    def add(self, colour, surface, seen=None) -> None:
+        """One pass.  `seen`: the see-through passes of a model with glass (`SeeThrough`):
+        the dome as glass shows it, taken out of the colour, and the share of light that
+        comes through the glass, for the background to show there."""
         dr = self.dr
         hit = surface[..., 9] > 0
         if self.lamp is not None:
@@ -106,14 +115,24 @@ class Accumulator:
             offset = [surface[..., 6 + i] - float(centre[i]) for i in range(3)]
             hit &= offset[0] ** 2 + offset[1] ** 2 + offset[2] ** 2 > (radius * 1.01) ** 2
         hit = dr.select(hit, 1.0, 0.0)
+        colour = colour[..., :3]
+        through = None
+        if seen is not None:
+            dome, white = seen
+            colour = dr.maximum(colour - dome[..., :3], 0.0)
+            through = dr.minimum(white[..., :3], 1.0) * hit[..., None]
         # Fireflies (rare paths through glass or off chrome that carry huge radiance) are
         # clamped, as Cycles' "clamp" does: a little energy lost for far less noise.
-        colour = dr.minimum(colour[..., :3], FIREFLY_CLAMP) * hit[..., None]
+        colour = dr.minimum(colour, FIREFLY_CLAMP) * hit[..., None]
         surface = surface[..., :9] * hit[..., None]
         if self.passes:
             colour, surface, hit = colour + self.colour, surface + self.surface, hit + self.hits
+            if through is not None:
+                through = through + self.through
         dr.eval(colour, surface, hit)
-        self.colour, self.surface, self.hits = colour, surface, hit
+        if through is not None:
+            dr.eval(through)
+        self.colour, self.surface, self.hits, self.through = colour, surface, hit, through
         self.passes += 1
 
     def layers(self) -> FilmLayers:
@@ -127,6 +146,9 @@ class Accumulator:
             albedo=surface[..., 0:3] / self.passes,  # premultiplied like the colour (OIDN)
             normal=surface[..., 3:6] / self.passes,
             position=surface[..., 6:9] / np.maximum(hits, 1.0)[..., None],
+            see_through=None
+            if self.through is None
+            else np.asarray(self.through, np.float32) / self.passes,
         )
 
 
@@ -160,6 +182,7 @@ class PathRenderer:
         self.warnings: list[str] = []
         self._world: list[WorldMesh] | None = None
         self._mitsuba_shapes: dict[str, Any] | None = None
+        self._see_shapes: dict[str, Any] | None = None
 
     def __enter__(self) -> PathRenderer:
         return self
@@ -170,6 +193,7 @@ class PathRenderer:
     def close(self) -> None:
         self._world = None
         self._mitsuba_shapes = None
+        self._see_shapes = None
 
     @property
     def gl(self) -> dict[str, str]:
@@ -191,36 +215,54 @@ class PathRenderer:
         shapes: dict[str, Any] = {}
         for i, mesh in enumerate(self._world_meshes()):
             look = self.description.appearance(mesh.code)
-            props = mi.Properties()
             printed = mesh.image is not None
             surface = textured_bsdf(look, mesh.image) if printed else bsdf(look)
-            props["bsdf"] = mi.load_dict(_tensors(mi, surface))
             glow = emitter(look)
-            if glow is not None:
-                props["emitter"] = mi.load_dict(glow)
-            uv = printed or needs_texcoords(look)
-            shape = mi.Mesh(
-                f"printed{i}" if printed else f"colour{mesh.code}",
-                len(mesh.positions),
-                len(mesh.faces),
-                props=props,
-                has_vertex_normals=True,
-                has_vertex_texcoords=uv,
-            )
-            params = mi.traverse(shape)
-            params["vertex_positions"] = mi.Float(mesh.positions.ravel())
-            params["vertex_normals"] = mi.Float(mesh.normals.ravel())
-            params["faces"] = mi.UInt32(mesh.faces.ravel())
-            if uv:
-                coords = (
-                    mesh.texcoords
-                    if printed
-                    else grain_texcoords(look, mesh.positions, mesh.normals)
-                )
-                params["vertex_texcoords"] = mi.Float(coords.ravel())
-            params.update()
-            shapes[f"mesh{i}"] = shape
+            name = f"printed{i}" if printed else f"colour{mesh.code}"
+            shapes[f"mesh{i}"] = _mesh(mi, name, mesh, look, surface, glow)
         return shapes
+
+    def _see_through_shapes(self, mi) -> dict[str, Any]:
+        """The meshes of the see-through passes (`SeeThrough`): glass as it is, everything
+        else black, hiding what is behind it; none for a model without glass."""
+        if self._see_shapes is None:
+            self._see_shapes = {}
+            meshes = self._world_meshes()
+            looks = [self.description.appearance(mesh.code) for mesh in meshes]
+            glass = [look.transparent and mesh.image is None for mesh, look in zip(meshes, looks)]
+            if any(glass):
+                for i, (mesh, look) in enumerate(zip(meshes, looks)):
+                    surface = glass_only(look) if glass[i] else BLACK
+                    self._see_shapes[f"seen{i}"] = _mesh(mi, f"seen{i}", mesh, look, surface)
+        return self._see_shapes
+
+    def _see_through(self, mi, sensor: dict, ground: dict, light) -> SeeThrough | None:
+        """The see-through scene of a view: its glass, everything else black, lit by the
+        environment alone; None for a model without glass."""
+        shapes = self._see_through_shapes(mi)
+        if not shapes:
+            return None
+        dome = next(e["bitmap"] for e in light.emitters.values() if e["type"] == "envmap")
+        blocking = {key: {**value, "bsdf": BLACK} for key, value in ground.items()}
+        if light.lamp is not None:  # the softbox hides what is behind it, as in the picture
+            centre, radius = light.lamp
+            blocking["lamp"] = {
+                "type": "sphere",
+                "center": [*map(float, centre)],
+                "radius": float(radius),
+                "bsdf": BLACK,
+            }
+        scene = mi.load_dict(
+            {
+                "type": "scene",
+                "integrator": {"type": "path", "max_depth": MAX_DEPTH},
+                "sensor": sensor,
+                **shapes,
+                **blocking,
+                **_tensors(mi, {"environment": {"type": "envmap", "bitmap": dome}}),
+            }
+        )
+        return SeeThrough(mi, scene)
 
     def _ground(
         self, mi, ground: GroundPlane | None, open_irradiance: np.ndarray
@@ -317,16 +359,18 @@ class PathRenderer:
             below,
             float(np.linalg.norm(frame.position - self.description.centre)),
         )
-        shapes = {**self._shapes(mi), **self._ground(mi, ground, light.open_irradiance)}
+        floor = self._ground(mi, ground, light.open_irradiance)
         scene = mi.load_dict(
             {
                 "type": "scene",
                 "integrator": {"type": "path", "max_depth": MAX_DEPTH},
                 "sensor": self._sensor(mi, view, frame),
-                **shapes,
+                **self._shapes(mi),
+                **floor,
                 **_tensors(mi, light.emitters),
             }
         )
+        see = self._see_through(mi, self._sensor(mi, view, frame), floor, light)
         self.timings[f"translate:{view.name}"] = time.perf_counter() - begin
 
         begin = time.perf_counter()
@@ -338,7 +382,8 @@ class PathRenderer:
                 self.progress(f"path-tracing {view.name}", k / passes)
             seed = pass_seed(self.settings.seed, k)
             colour = mi.render(scene, spp=1, seed=seed)
-            film_sum.add(colour, mi.render(scene, integrator=passes_of, spp=1, seed=seed))
+            seen = None if see is None else see.render(mi, seed)
+            film_sum.add(colour, mi.render(scene, integrator=passes_of, spp=1, seed=seed), seen)
             raise_if_interrupted(mi)
         layers = film_sum.layers()
         if self.progress:
@@ -369,6 +414,12 @@ class PathRenderer:
                 coverage = film.denoise_coverage(coverage)
         straight = colour / np.maximum(coverage, 1e-4)[..., None]
         display = film.filmic(straight)
+        through = None  # the share of the background that glass shows, straight
+        if layers.see_through is not None:
+            seen = layers.see_through
+            if self.settings.denoise:  # as noisy as the colour: the same denoiser
+                seen = film.denoise(seen, layers.albedo, layers.normal, noisy_aux=through_lens)
+            through = np.clip(seen / np.maximum(coverage, 1e-4)[..., None], 0.0, 1.0)
         if ground is None:
             visible = coverage
         else:
@@ -376,8 +427,10 @@ class PathRenderer:
             visible = film.floor_visibility(where, coverage, ground)
         if self.options.transparent:
             floor = (ground, where) if ground else None
-            return self._transparent(display, visible, floor, open_irradiance)
+            return self._transparent(display, visible, floor, open_irradiance, through)
         background = srgb_to_linear(self.options.background)
+        if through is not None:
+            display = np.minimum(display + through * background, 1.0)
         mixed = display * visible[..., None] + background * (1.0 - visible[..., None])
         rgb = film.encode_srgb(mixed)
         out = np.empty((*rgb.shape[:2], 4), np.uint8)
@@ -404,9 +457,13 @@ class PathRenderer:
         visible: np.ndarray,
         floor: tuple[GroundPlane, np.ndarray] | None,
         open_irradiance: np.ndarray,
+        through: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Alpha output: the model opaque, the floor (the view's ground plane and each pixel's
-        surface position) reduced to its shadow (black, alpha)."""
+        """Alpha output: the model opaque but where glass shows what is behind it (`through`:
+        its share, which becomes transparency), the floor (the view's ground plane and each
+        pixel's surface position) reduced to its shadow (black, alpha)."""
+        if through is not None:
+            visible = visible * (1.0 - through.mean(axis=-1))
         if floor is None:
             model = visible
             shadow = np.zeros_like(visible)
@@ -431,6 +488,64 @@ class PathRenderer:
     def render(self, view: View):
         """Render one view to a PIL image (RGBA with --transparent, else RGB)."""
         return image_from_array(self.render_array(view), self.options.transparent)
+
+
+class SeeThrough:
+    """A view's see-through scene (its glass; the rest of the model, the floor and the
+    softbox black), rendered twice a pass with the main pass's seed: lit by the studio's
+    dome, it is the dome as the picture shows it through glass (taken out of the colour);
+    lit by a white dome, it is the share of light that comes through the glass, where the
+    background is shown instead (and, with --transparent, made transparent).  Without it
+    glass showed the grey dome behind it: trans-clear read smoky on any background, and
+    was opaque on a transparent one."""
+
+    def __init__(self, mi, scene) -> None:
+        self.scene = scene
+        self.params = mi.traverse(scene)
+        self.dome = mi.TensorXf(self.params[ENVIRONMENT_DATA])
+        self.white = mi.TensorXf(np.ones(self.dome.shape, np.float32))
+
+    def render(self, mi, seed: int) -> tuple[Any, Any]:
+        """(the dome through the glass, the share of white through it) for one pass."""
+        dome = mi.render(self.scene, spp=1, seed=seed)
+        self._light(self.white)
+        white = mi.render(self.scene, spp=1, seed=seed)
+        self._light(self.dome)
+        return dome, white
+
+    def _light(self, data) -> None:
+        self.params[ENVIRONMENT_DATA] = data
+        self.params.update()
+
+
+ENVIRONMENT_DATA = "environment.data"
+
+
+def _mesh(mi, name: str, mesh: WorldMesh, look, surface: dict, glow: dict | None = None):
+    """One merged mesh as a Mitsuba shape with its BSDF (and emitter)."""
+    props = mi.Properties()
+    props["bsdf"] = mi.load_dict(_tensors(mi, surface))
+    if glow is not None:
+        props["emitter"] = mi.load_dict(glow)
+    printed = mesh.image is not None
+    uv = printed or needs_texcoords(look)
+    shape = mi.Mesh(
+        name,
+        len(mesh.positions),
+        len(mesh.faces),
+        props=props,
+        has_vertex_normals=True,
+        has_vertex_texcoords=uv,
+    )
+    params = mi.traverse(shape)
+    params["vertex_positions"] = mi.Float(mesh.positions.ravel())
+    params["vertex_normals"] = mi.Float(mesh.normals.ravel())
+    params["faces"] = mi.UInt32(mesh.faces.ravel())
+    if uv:
+        coords = mesh.texcoords if printed else grain_texcoords(look, mesh.positions, mesh.normals)
+        params["vertex_texcoords"] = mi.Float(coords.ravel())
+    params.update()
+    return shape
 
 
 def _tensors(mi, plugin: dict[str, Any]) -> dict[str, Any]:
