@@ -523,3 +523,15 @@ def test_no_gpu_is_one_plain_line(tmp_path):
     assert result.exit_code == 1
     assert "cannot use the GPU: no CUDA GPU or driver found" in result.output
     assert "jit_" not in result.output and not out.exists()
+
+
+def test_an_orthographic_view_says_it_drops_depth_of_field(tmp_path):
+    """--ortho on a camera with an aperture rendered it sharp without a word."""
+    path = model_file(tmp_path, [brick(4)])
+    view = View(name="d", focus=(0.0, 0.0, 0.0), aperture=2.0)
+    for ortho, expected in ((True, 1), (False, 0)):
+        opts = RenderOptions(**{**SMALL, "ortho": ortho})
+        with PathRenderer(load_model(path), opts, PathSettings(samples=1)) as renderer:
+            renderer.render_array(view)
+            notes = [w for w in renderer.warnings if "has no depth of field" in w]
+        assert len(notes) == expected, renderer.warnings

@@ -310,6 +310,10 @@ class PathRenderer:
         # Rays need no depth buffer: clip planes well outside the framing keep the whole floor.
         clip = {"near_clip": float(frame.znear) * 0.01, "far_clip": float(frame.zfar) * 20.0}
         if frame.ortho:
+            if view.aperture is not None:
+                note = f"camera '{view.name}': an orthographic view has no depth of field"
+                if note not in self.warnings:
+                    self.warnings.append(note)
             return {
                 "type": "orthographic",
                 "to_world": look_at.scale([frame.xmag, frame.xmag, 1.0]),
