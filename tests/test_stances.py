@@ -456,3 +456,26 @@ def test_a_kneeling_figure_holding_a_broom_down_kneels_upright_and_is_warned(tmp
     assert f"{-lift:.0f} LDU below its body" in held[0]
     boxes = info_boxes(path)
     assert boxes["sweeper"]["low"] == pytest.approx(0.0, abs=1e-3)  # the broom on the ground
+
+
+def test_a_held_part_resting_on_a_neighbour_names_the_neighbour(tmp_path):
+    """Two astronauts settled side by side: the second's scanner came down on the first's
+    helmet, and the warning told the builder to raise the arms; it now names the neighbour
+    it rests on and says to move it away."""
+    text = (
+        "models:\n"
+        "  astronaut:\n"
+        "    minifig:\n"
+        "      hat: {part: 769, color: Trans_Clear}\n"
+        "      pose: {right_arm: 60, left_arm: 10}\n"
+        "      hold: {right: {part: 30035, color: Light_Bluish_Grey}}\n"
+        "place:\n"
+        "  ground: {part: 3811}\n"
+        "  lead: {model: astronaut, at: [-40, 0, 20], yaw: 30, settle: true}\n"
+        "  second: {model: astronaut, at: [30, 0, -10], yaw: -45, settle: true}\n"
+    )
+    scene = load_scene(write_scene(tmp_path, text, "crew.yaml"), use_cache=False)
+    held = [w for w in scene.model.warnings if "rests on what it holds" in w]
+    assert len(held) == 1 and "place 'second' rests on" in held[0], held
+    assert "what it holds rests on place 'lead'" in held[0]
+    assert "(move it away from place 'lead', or raise the arms" in held[0]

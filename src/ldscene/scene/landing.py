@@ -14,7 +14,7 @@ from ldscene.ldraw.model import Model
 from ldscene.scene import bounds, heightfield
 from ldscene.scene import spec as sp
 from ldscene.scene import transforms as tf
-from ldscene.scene.bounds import model_box, reaching
+from ldscene.scene.bounds import instance_boxes, model_box, reaching
 from ldscene.scene.composed import Instances
 from ldscene.scene.heightfield import (
     CELL,
@@ -96,7 +96,7 @@ class Landing:
             if on_copies is not None:
                 warned.add(id(p))
             for warning in (
-                self._held_up(rest, held[start:end]),
+                self._held_up(rest, held[start:end], records[:k]),
                 self._perched(rest, p),
                 on_copies,
             ):
@@ -126,22 +126,41 @@ class Landing:
             "space the copies at least their own width apart",
         )
 
-    def _held_up(self, rest: _Rest, held: np.ndarray) -> tuple[str, str] | None:
+    def _held_up(self, rest: _Rest, held: np.ndarray, before: list) -> tuple[str, str] | None:
         """A warning (what, what to do) when a settling figure comes to rest on something it
         holds, well above where its body would rest: a held oar pointing down into a boat
         keeps its rower off the seat.  It rests there as the rigid thing it is.  `held`:
-        which of the moving instances the figure holds."""
+        which of the moving instances the figure holds; `before`: the settling records before
+        it, to name one that what it holds came to rest on (a neighbour's helmet)."""
         if not held.any() or held.all():
             return None
         body = self.settle_drop(rest.model, rest.moving[~held], rest.below)
         if body is None or body - rest.drop <= HELD_UP:
             return None
+        on = self._resting_on(rest, rest.moving[held], before)
         return (
             f"rests on what it holds, {body - rest.drop:.0f} LDU above where it would rest "
-            "without it",
-            "raise the arms with pose:, or turn the held part with hold: ... turn:, so that it "
-            "clears what is below",
+            "without it" + (f"; what it holds rests on {', '.join(on)}" if on else ""),
+            (f"move it away from {', '.join(on)}, or " if on else "")
+            + "raise the arms with pose:, or turn the held part with hold: ... turn:, so that "
+            "it clears what is below",
         )
+
+    @staticmethod
+    def _resting_on(rest: _Rest, moving: np.ndarray, before: list) -> list[str]:
+        """The earlier settled placements (of `before`) whose instances' tops meet the lowest
+        point of the `moving` instances once they have come to rest (within 2 LDU)."""
+        box = model_box(rest.model, moving)
+        if box is None:
+            return []
+        lo, hi = box
+        lowest = hi[1] + rest.drop  # LDraw y points down; settling adds the drop
+        under = reaching(rest.model, rest.below, lo[[0, 2]], hi[[0, 2]])
+        tops, _, valid = instance_boxes(rest.model, under)
+        meeting = under[valid & (np.abs(tops[:, 1] - lowest) <= 2.0)]
+        return [
+            what for start, end, _, what in before if ((meeting >= start) & (meeting < end)).any()
+        ]
 
     def _perched(self, rest: _Rest, p: sp.Placement) -> tuple[str, str] | None:
         """A warning (what, what to do) when a seated figure comes to rest on the back edge
