@@ -146,3 +146,21 @@ def test_outline_sizes_are_per_connected_outline_and_leaves_keep_lines_largest_f
     assert (np.diff(keys) <= 0).all() and keys[0] > 2 * keys[-1]  # brick outline, then studs
     lengths = np.linalg.norm(leaf.cond[:, 1] - leaf.cond[:, 0], axis=1)
     assert len(lengths) and (np.diff(lengths) <= 1e-6).all()  # conditional lines: longest first
+
+
+def test_a_light_edge_on_a_dark_colour_is_drawn_half_way_to_the_face(library):
+    """Black's LDConfig edge is mid-grey #808080: a dark model's small parts read as a grey
+    wireframe (the Giant Truck's cab).  A line in an edge colour lighter than its face goes
+    half-way from the face to it; a dark edge on a light colour (White's #333333) is kept."""
+    from ldscene.appearance import srgb_to_linear
+    from ldscene.ldraw.loader import library_colours
+    from ldscene.render.meshes import LIGHT_EDGE_SHARE, line_rgb, linear_rgb
+
+    table = library_colours(library)
+    white_edge = -16  # White's edge colour (code -c-1)
+    rgb = line_rgb(table, np.array([-1, -16, 0]))
+    face = srgb_to_linear(table.get(0).rgb)
+    edge = srgb_to_linear(table.get(-1).rgb)
+    assert np.allclose(rgb[0], face + LIGHT_EDGE_SHARE * (edge - face), atol=1e-6)
+    assert np.allclose(rgb[1], linear_rgb(table, np.array([white_edge]))[0])
+    assert np.allclose(rgb[2], face)  # a line in the colour itself: as it is

@@ -177,6 +177,27 @@ def linear_rgb(table: ColourTable, codes: np.ndarray) -> np.ndarray:
     return rgb.reshape(-1, 3)[inverse.reshape(-1)]
 
 
+#: How far a line drawn in a colour's edge colour goes from its face colour towards that edge
+#: colour where the edge is the lighter one: LDConfig gives Black, Dark_Brown and
+#: Reddish_Brown mid-grey edges, which drew a dark model's many small parts as a grey
+#: wireframe; half-way keeps their outlines without it.
+LIGHT_EDGE_SHARE = 0.5
+
+
+def line_rgb(table: ColourTable, codes: np.ndarray) -> np.ndarray:
+    """(N, 3) linear RGB of line vertices in resolved codes: `linear_rgb`, except that an
+    edge colour (code -c-1) lighter than its colour c is drawn `LIGHT_EDGE_SHARE` of the way
+    from c to it."""
+    unique, inverse = np.unique(np.asarray(codes, np.int64), return_inverse=True)
+    rgb = np.array([srgb_to_linear(table.get(int(c)).rgb) for c in unique], np.float32)
+    for i, code in enumerate(unique.tolist()):
+        if code < 0:
+            face = srgb_to_linear(table.get(-code - 1).rgb).astype(np.float32)
+            if rgb[i].mean() > face.mean():
+                rgb[i] = face + LIGHT_EDGE_SHARE * (rgb[i] - face)
+    return rgb.reshape(-1, 3)[inverse.reshape(-1)]
+
+
 def _support_directions() -> np.ndarray:
     """The 49 distinct directions (one of each +/- pair) of integer vectors in [-2, 2]^3."""
     grid = np.stack(np.meshgrid(*[np.arange(-2, 3)] * 3, indexing="ij"), -1).reshape(-1, 3)

@@ -24,7 +24,7 @@ from ldscene.render.meshes import (
     BatchKind,
     ModelMeshes,
     Progress,
-    linear_rgb,
+    line_rgb,
     resolve_codes,
 )
 from ldscene.render.options import RenderOptions, View
@@ -224,7 +224,7 @@ class ModelRenderer:
                     sizes, fade = edge_fade(batch.leaf, lm)
                     prim = LeanPrimitive(
                         lm.edge_vertices,
-                        color_0=_rgba(linear_rgb(table, codes)),
+                        color_0=_rgba(line_rgb(table, codes)),
                         texcoord_0=sizes,
                         indices=lm.edge_indices,
                         material=lines,
@@ -235,7 +235,7 @@ class ModelRenderer:
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}")
                 if self.options.conditional_lines and len(lm.cond):
                     fade = cond_fade(batch.leaf, lm)
-                    rgba = _rgba(linear_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
+                    rgba = _rgba(line_rgb(table, resolve_codes(lm.cond_codes, batch.code)))
                     prim = conditional_line_primitive(pyrender, lm.cond, rgba, poses, lines)
                     prim.fade = fade
                     scene.add(pyrender.Mesh([prim]), name=f"{i:07d}c")
