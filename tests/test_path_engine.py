@@ -535,3 +535,17 @@ def test_an_orthographic_view_says_it_drops_depth_of_field(tmp_path):
             renderer.render_array(view)
             notes = [w for w in renderer.warnings if "has no depth of field" in w]
         assert len(notes) == expected, renderer.warnings
+
+
+def test_a_tiny_image_is_not_darkened_by_the_denoiser(tmp_path):
+    """Open Image Denoise turned a 1x1 trans-red render nearly black (12, 17, 13); an image
+    with a side under DENOISE_MIN_SIDE is left as traced."""
+    path = model_file(tmp_path, [brick(36)])
+    images = []
+    for denoise in (True, False):
+        opts = RenderOptions(width=1, height=1, ground=True)
+        settings = PathSettings(samples=4, denoise=denoise)
+        with PathRenderer(load_model(path), opts, settings) as renderer:
+            images.append(renderer.render_array(View()))
+    assert np.array_equal(*images)
+    assert images[0][..., :3].mean() > 100, images[0]

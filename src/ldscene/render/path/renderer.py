@@ -46,6 +46,10 @@ from ldscene.render.path.world import WorldMesh, world_meshes
 MAX_DEPTH = 12
 #: The most radiance one sample may carry (a white top face in full light is about 1).
 FIREFLY_CLAMP = 6.0
+#: Images with a side shorter than this are not denoised: Open Image Denoise turned a 1x1
+#: trans-red image nearly black (12, 17, 13 against 158, 148, 150) and shifted a 2x2 one by
+#: 25 levels; from 4 px on it agrees with the noisy image.
+DENOISE_MIN_SIDE = 4
 #: The surface passes (Mitsuba AOVs) of each camera ray, for OIDN and compositing.
 SURFACE_PASSES = "albedo:albedo,normal:sh_normal,position:position,depth:depth"
 #: The unshadowed floor's brightness (display-linear) against the background's: a white
@@ -412,7 +416,8 @@ class PathRenderer:
     ) -> np.ndarray:
         """Film layers -> RGBA uint8 (`ground`: the view's floor, if it has one)."""
         colour, coverage, position = layers.colour, layers.coverage, layers.position
-        if self.settings.denoise:
+        denoise = self.settings.denoise and min(coverage.shape) >= DENOISE_MIN_SIDE
+        if denoise:
             colour = self._denoise(layers, through_lens, to_sensor)
             if through_lens:
                 coverage = film.denoise_coverage(coverage)
@@ -421,7 +426,7 @@ class PathRenderer:
         through = None  # the share of the background that glass shows, straight
         if layers.see_through is not None:
             seen = layers.see_through
-            if self.settings.denoise:  # as noisy as the colour: the same denoiser
+            if denoise:  # as noisy as the colour: the same denoiser
                 seen = film.denoise(seen, layers.albedo, layers.normal, noisy_aux=through_lens)
             through = np.clip(seen / np.maximum(coverage, 1e-4)[..., None], 0.0, 1.0)
         if ground is None:
