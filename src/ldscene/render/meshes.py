@@ -189,13 +189,13 @@ def line_rgb(table: ColourTable, codes: np.ndarray) -> np.ndarray:
     edge colour (code -c-1) lighter than its colour c is drawn `LIGHT_EDGE_SHARE` of the way
     from c to it."""
     unique, inverse = np.unique(np.asarray(codes, np.int64), return_inverse=True)
-    rgb = np.array([srgb_to_linear(table.get(int(c)).rgb) for c in unique], np.float32)
+    rgb = linear_rgb(table, unique)
     for i, code in enumerate(unique.tolist()):
         if code < 0:
-            face = srgb_to_linear(table.get(-code - 1).rgb).astype(np.float32)
+            face = linear_rgb(table, np.array([-code - 1]))[0]
             if rgb[i].mean() > face.mean():
                 rgb[i] = face + LIGHT_EDGE_SHARE * (rgb[i] - face)
-    return rgb.reshape(-1, 3)[inverse.reshape(-1)]
+    return rgb[inverse.reshape(-1)]
 
 
 def _support_directions() -> np.ndarray:

@@ -194,8 +194,7 @@ def rest(
     his back); it only lifts the figure where it reaches lower than the body (`held_lift`).
     Last, its hip pin goes over the origin and its lowest point onto the ground.
     """
-    body, centre = _figure_points([p for p in pieces if not p.held], triangles_of)
-    points, _ = _figure_points(pieces, triangles_of)
+    body, centre, points = _body_and_all(pieces, triangles_of)
 
     def height(angle: float) -> float:
         turn = _axis_rotation(axis, angle) @ base
@@ -211,9 +210,20 @@ def rest(
 def held_lift(pieces: list[FigPiece], triangles_of: TrianglesOf) -> float:
     """How far (LDU) what a figure holds reaches below its body: how high it keeps the body
     off the ground; 0 when the body reaches lowest."""
-    body, _ = _figure_points([p for p in pieces if not p.held], triangles_of)
-    points, _ = _figure_points(pieces, triangles_of)
+    body, _, points = _body_and_all(pieces, triangles_of)
     return float(points[:, 1].max() - body[:, 1].max())  # LDraw y is down
+
+
+def _body_and_all(
+    pieces: list[FigPiece], triangles_of: TrianglesOf
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The corners of the figure's body, its centre of mass, and the corners of the whole
+    figure, what it holds too (each piece's corners worked out once)."""
+    body, centre = _figure_points([p for p in pieces if not p.held], triangles_of)
+    held, _ = _figure_points([p for p in pieces if p.held], triangles_of)
+    if not len(body):  # nothing to rest on: the origin
+        body = np.zeros((1, 3))
+    return body, centre, np.concatenate([body, held])
 
 
 def _figure_points(
@@ -234,7 +244,7 @@ def _figure_points(
         total += float(area.sum())
         corners.append(_unique_rows(moved.reshape(-1, 3)))
     if not corners:
-        return np.zeros((1, 3)), np.zeros(3)
+        return np.zeros((0, 3)), np.zeros(3)
     return np.concatenate(corners), weighted / max(total, 1e-12)
 
 

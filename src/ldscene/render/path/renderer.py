@@ -133,9 +133,7 @@ class Accumulator:
             colour, surface, hit = colour + self.colour, surface + self.surface, hit + self.hits
             if through is not None:
                 through = through + self.through
-        dr.eval(colour, surface, hit)
-        if through is not None:
-            dr.eval(through)
+        dr.eval(colour, surface, hit, *([] if through is None else [through]))
         self.colour, self.surface, self.hits, self.through = colour, surface, hit, through
         self.passes += 1
 
