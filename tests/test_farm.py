@@ -433,7 +433,9 @@ def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path, signum, sta
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        while not (out.is_dir() and any(out.glob("*.png"))):
+        # A finished image, not a temporary (`.NAME.ldscene-tmp-XXXX.png` matches *.png too:
+        # signalled then, the batch had finished nothing, and the test failed now and then).
+        while not (out.is_dir() and any(out.glob("[!.]*.png"))):
             assert driver.poll() is None and time.monotonic() < deadline, driver.stderr.read()
             time.sleep(0.05)
         workers = worker_children(driver.pid)
