@@ -151,6 +151,29 @@ def test_batch_skips_up_to_date_images_and_force_redoes_them(models, tmp_path):
     assert "rendered 2 images" in forced.output
 
 
+def test_a_library_part_named_as_an_input_is_up_to_date_until_its_file_changes(tmp_path):
+    """`ldscene render 3001 ... -o out/` rendered a part again on every run: it has no file
+    of its own beside the library, so the record kept nothing."""
+    library = tmp_path / "lib"
+    quad = "0 a tile\n4 16 0 0 0 20 0 0 20 0 20 0 0 20\n"
+    write(library / "parts", "tile.dat", quad)
+    write(library / "parts", "slab.dat", quad.replace("20", "40"))
+    saved_earlier(*(library / "parts").iterdir())
+    out = tmp_path / "out"
+    size = [arg for arg in TINY if arg != "-q"]  # not quiet: the summary line
+    command = ["render", "tile", "slab", "-o", f"{out}/", "--library", str(library), *size]
+    command += ["-j", "1"]
+    first = CliRunner().invoke(cli, command)
+    assert first.exit_code == 0, first.output
+    assert sorted(p.name for p in out.glob("*.png")) == ["slab.png", "tile.png"]
+    again = CliRunner().invoke(cli, command)
+    assert again.exit_code == 0, again.output
+    assert "rendered 0 images of 2 inputs" in again.output, again.output
+    saved_earlier(write(library / "parts", "tile.dat", quad.replace("16", "4")))
+    changed = CliRunner().invoke(cli, command)
+    assert "rendered 1 image of 2 inputs" in changed.output, changed.output
+
+
 def test_batch_record_follows_every_file_an_input_reads(tmp_path):
     """A sub-file beside an .ldr and a scene's part in its parts folder are in the record;
     an input with a missing part, or a file saved during its load, keeps no record."""

@@ -43,11 +43,12 @@ def _ldconfig(text: str) -> ColourTable:
     return colours
 
 
-def _open_root(files: Files, path: Path) -> str:
+def _open_root(files: Files, path: Path) -> tuple[str, tuple[Path, ...]]:
     """The root file's key: the file at `path`, else a library file of that name (so that
-    `ldscene render 3001` previews a part)."""
+    `ldscene render 3001` previews a part); and that library file when it is a file on disk
+    (not in a zip), which then counts among the model's `files`."""
     if path.exists() or files.library is None:
-        return files.open_root(path)
+        return files.open_root(path), ()
     source = files.library.find_named(str(path))
     if source is None:
         raise ModelError(
@@ -56,7 +57,8 @@ def _open_root(files: Files, path: Path) -> str:
             hint=f"looked in {path.absolute().parent} and in the library {files.library.root} "
             "(parts/, p/, models/, unofficial/); check the name",
         )
-    return files.record(source).key
+    on_disk = () if files.library.is_zip else (Path(source.display).resolve(),)
+    return files.record(source).key, on_disk
 
 
 def load_model(
@@ -80,8 +82,9 @@ def load_model(
     """
     rule = as_rule(studs)
     with _session(library, extra_paths, strict, use_cache, rule, wait_for_cache) as flattener:
-        model = flattener.flatten(_open_root(flattener.files, Path(path)))
-        model.files = flattener.files.disk_files()
+        root, library_file = _open_root(flattener.files, Path(path))
+        model = flattener.flatten(root)
+        model.files = (*library_file, *flattener.files.disk_files())
     _check_strict(model, strict)
     return model
 

@@ -93,8 +93,9 @@ class Model:
     missing: list[MissingReference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     studs: StudStyle = StudStyle.FULL  # how the leaves' studs were drawn (see `studs.py`)
-    # The files on disk outside the library it was read from (a scene: the scene file too),
-    # resolved: what `ldscene view` watches to show the model again when one changes.
+    # The files on disk outside the library it was read from (a scene: the scene file too;
+    # a library part named as the input: its own file), resolved: what `ldscene view`
+    # watches to show the model again when one changes, and what a batch's record digests.
     files: tuple[Path, ...] = ()
     title: str = ""  # the main file's title line ("Blizzard Baron"), "" if it has none
     # The STEP of the line that placed each sub-model chain's last sub-model in its parent,

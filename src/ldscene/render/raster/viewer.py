@@ -303,7 +303,7 @@ def view_input(
     )
     from ldscene.render.live import Reloader
 
-    files = loaded.model.files  # none for a library part named on the command line
+    files = loaded.model.files  # none for a part in a zipped library
     run_viewer(loaded.model, views, options, echo, Reloader(reload, files) if files else None)
 
 
