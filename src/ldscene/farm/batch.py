@@ -158,7 +158,7 @@ def files_read(model, load_started_ns: int) -> dict[str, str] | None:
     if model.missing:
         return None
     files: dict[str, str] = {}
-    for path in model.files:
+    for path in model.read_from:
         try:
             modified = path.stat().st_mtime_ns
         except OSError:
@@ -167,7 +167,7 @@ def files_read(model, load_started_ns: int) -> dict[str, str] | None:
         if digest is None or modified >= load_started_ns - CLOCK_SLACK_NS:
             return None
         files[str(path)] = digest
-    for folder in {path.parent for path in model.files}:
+    for folder in {path.parent for path in model.files}:  # not the library's parts folder
         files[f"{folder}{os.sep}"] = listing_digest(folder)
     return files
 

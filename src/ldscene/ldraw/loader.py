@@ -43,12 +43,12 @@ def _ldconfig(text: str) -> ColourTable:
     return colours
 
 
-def _open_root(files: Files, path: Path) -> tuple[str, tuple[Path, ...]]:
+def _open_root(files: Files, path: Path) -> tuple[str, Path | None]:
     """The root file's key: the file at `path`, else a library file of that name (so that
-    `ldscene render 3001` previews a part); and that library file when it is a file on disk
-    (not in a zip), which then counts among the model's `files`."""
+    `ldscene render 3001` previews a part); and that library file, when it is a file on disk
+    (not in a zip)."""
     if path.exists() or files.library is None:
-        return files.open_root(path), ()
+        return files.open_root(path), None
     source = files.library.find_named(str(path))
     if source is None:
         raise ModelError(
@@ -57,8 +57,8 @@ def _open_root(files: Files, path: Path) -> tuple[str, tuple[Path, ...]]:
             hint=f"looked in {path.absolute().parent} and in the library {files.library.root} "
             "(parts/, p/, models/, unofficial/); check the name",
         )
-    on_disk = () if files.library.is_zip else (Path(source.display).resolve(),)
-    return files.record(source).key, on_disk
+    part_file = None if files.library.is_zip else Path(source.display).resolve()
+    return files.record(source).key, part_file
 
 
 def load_model(
@@ -82,9 +82,10 @@ def load_model(
     """
     rule = as_rule(studs)
     with _session(library, extra_paths, strict, use_cache, rule, wait_for_cache) as flattener:
-        root, library_file = _open_root(flattener.files, Path(path))
+        root, model_part_file = _open_root(flattener.files, Path(path))
         model = flattener.flatten(root)
-        model.files = (*library_file, *flattener.files.disk_files())
+        model.files = flattener.files.disk_files()
+        model.part_file = model_part_file
     _check_strict(model, strict)
     return model
 

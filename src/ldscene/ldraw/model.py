@@ -93,10 +93,12 @@ class Model:
     missing: list[MissingReference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     studs: StudStyle = StudStyle.FULL  # how the leaves' studs were drawn (see `studs.py`)
-    # The files on disk outside the library it was read from (a scene: the scene file too;
-    # a library part named as the input: its own file), resolved: what `ldscene view`
-    # watches to show the model again when one changes, and what a batch's record digests.
+    # The files on disk outside the library it was read from (a scene: the scene file too),
+    # resolved (see `read_from`).
     files: tuple[Path, ...] = ()
+    # A library part named as the input (`ldscene render 3001`): its file in a library
+    # folder (see `read_from`).
+    part_file: Path | None = None
     title: str = ""  # the main file's title line ("Blizzard Baron"), "" if it has none
     # The STEP of the line that placed each sub-model chain's last sub-model in its parent,
     # by chain (one that only groups other sub-models too; none known, as in a scene: empty)
@@ -104,6 +106,12 @@ class Model:
     # each sub-model's title line, by the name its chains give it (none known: empty)
     sub_model_titles: dict[str, str] = field(default_factory=dict)
     credits: tuple[str, ...] = ()  # the main file's `Author:` and `!LICENSE` lines
+
+    @property
+    def read_from(self) -> tuple[Path, ...]:
+        """Every file on disk whose change changes this model: `files`, and `part_file`
+        (what `ldscene view` watches and a batch's record digests)."""
+        return (*self.files, self.part_file) if self.part_file else self.files
 
     def __post_init__(self) -> None:
         self.leaf = np.asarray(self.leaf, np.int32).reshape(-1)

@@ -270,7 +270,7 @@ def view_input(
         again = load.load(input_path, on_loaded, studs=studs)
         views = input_views(again.scene, again.model)[0]
         shown = (model_meshes(again.model), views, camera_names(again.scene))
-        return shown, again.model.files
+        return shown, again.model.read_from
 
     start = 0
     if camera is not None:
@@ -303,7 +303,7 @@ def view_input(
     )
     from ldscene.render.live import Reloader
 
-    files = loaded.model.files  # none for a part in a zipped library
+    files = loaded.model.read_from
     run_viewer(loaded.model, views, options, echo, Reloader(reload, files) if files else None)
 
 
