@@ -137,8 +137,12 @@ def test_a_damaged_library_member_is_one_clear_error(tmp_path: Path, library_pat
 
 
 def test_python_warnings_become_our_one_line_warnings(tmp_path: Path) -> None:
-    # A triangle's unknown colour is found when the mesh is coloured: a Python warning.
-    model = write(tmp_path, "odd.ldr", "3 123456 0 0 0 10 0 0 0 0 10\n")
+    # A part's triangle's unknown colour is found when the mesh is coloured: a Python warning.
+    # (A model file's own lines are checked where they are read, with their line numbers.)
+    write(
+        tmp_path, "odd.dat", "0 odd\n0 !LDRAW_ORG Unofficial_Part\n3 123456 0 0 0 10 0 0 0 0 10\n"
+    )
+    model = write(tmp_path, "odd.ldr", "1 16 0 0 0 1 0 0 0 1 0 0 0 1 odd.dat\n")
     done = run_cli("render", str(model), "-o", str(tmp_path / "odd.png"), "--width", "64")
     assert done.returncode == 0, done.stderr
     assert "warning: unknown colour code 123456" in done.stderr
@@ -308,3 +312,101 @@ def test_a_colour_line_that_defines_nothing_is_warned_at_its_own_line(tmp_path: 
     )
     warnings = load_model(model).warnings
     assert any("badc.ldr:2: a !COLOUR line needs a name, CODE" in w for w in warnings), warnings
+
+
+# --------------------------------------------------------------- from the stop-30 input review
+def test_data_lines_are_read_with_any_spacing(tmp_path) -> None:
+    """`0<tab>!:` and `0  !:` lines of a `0 !DATA` image were dropped (only `0 !:` was read),
+    and the texture then 'could not be read'."""
+    import base64
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGBA", (4, 4), (255, 0, 0, 255)).save(out, "PNG")
+    encoded = base64.b64encode(out.getvalue()).decode()
+    write(
+        tmp_path,
+        "d.mpd",
+        "0 FILE main.ldr\n0 main\n"
+        "0 !TEXMAP START PLANAR -40 0 -40 40 0 -40 -40 0 40 img.png\n"
+        "0 !: 4 16 -40 0 -40 40 0 -40 40 0 40 -40 0 40\n"
+        "0 !TEXMAP FALLBACK\n4 4 -40 0 -40 40 0 -40 40 0 40 -40 0 40\n0 !TEXMAP END\n"
+        f"0 NOFILE\n0 !DATA img.png\n0\t!: {encoded[:16]}\n0  !:{encoded[16:]}\n",
+    )
+    model = load_model(tmp_path / "d.mpd", use_cache=False)
+    assert not model.warnings, model.warnings
+    geom = model.leaves[0].geometry
+    assert geom.textured and geom.images() == [base64.b64decode(encoded)]
+
+
+def test_byte_order_marks_mid_file_are_not_part_of_a_line(tmp_path) -> None:
+    """Files joined with `copy /b` keep each one's BOM: it hid the `0 FILE` after it (b.ldr
+    was 'missing') and dropped the drawing line it started, without a word."""
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "joined.mpd").write_bytes(
+        b"0 FILE a.ldr\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 b.ldr\n"
+        + bom
+        + b"0 FILE b.ldr\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n"
+        + bom
+        + b"1 2 50 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n"
+    )
+    model = load_model(tmp_path / "joined.mpd", use_cache=False)
+    assert not model.missing and not model.warnings
+    assert sorted(int(c) for c in model.colour) == [1, 2]  # b.ldr's brick and line 5's
+
+
+def test_an_unknown_colour_of_a_model_files_own_lines_names_the_line(tmp_path) -> None:
+    write(
+        tmp_path,
+        "col.ldr",
+        "0 colours\n3 9998 0 -100 0 10 -100 0 0 -100 10\n2 9997 0 0 0 1 1 1\n"
+        "1 9999 200 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    model = load_model(tmp_path / "col.ldr", use_cache=False)
+    unknown = sorted(w for w in model.warnings if "unknown colour code" in w)
+    assert [w.split(": ", 1)[0].rsplit(":", 1)[1] for w in unknown] == ["2", "3", "4"], unknown
+
+
+def test_one_latin1_byte_does_not_garble_the_utf8_names_of_other_lines(tmp_path) -> None:
+    write(tmp_path, "Café.ldr", "0 sub\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3003.dat\n")
+    (tmp_path / "mixed.ldr").write_bytes(
+        b"0 Main \xa9 2010\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 Caf\xc3\xa9.ldr\n"
+    )
+    model = load_model(tmp_path / "mixed.ldr", use_cache=False)
+    assert not model.missing, model.missing
+    assert model.title == "Main © 2010"
+
+
+def test_a_file_line_without_a_name_is_a_warning_not_a_lost_model(tmp_path) -> None:
+    write(tmp_path, "n.mpd", "0 FILE main.ldr\n0 FILE\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    model = load_model(tmp_path / "n.mpd", use_cache=False)
+    assert len(model.leaves) == 1  # the brick stays in main.ldr
+    assert any(":2: '0 FILE' without a name" in w for w in model.warnings), model.warnings
+
+
+def test_a_second_data_block_of_a_name_is_a_warning(tmp_path) -> None:
+    write(
+        tmp_path,
+        "two.mpd",
+        "0 FILE main.ldr\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "0 !DATA a.png\n0 !: AAAA\n0 !DATA A.png\n0 !: BBBB\n",
+    )
+    model = load_model(tmp_path / "two.mpd", use_cache=False)
+    assert any(":5: a second '0 !DATA A.png' block" in w for w in model.warnings), model.warnings
+
+
+def test_a_referenced_file_that_draws_nothing_is_a_warning_at_the_reference(tmp_path) -> None:
+    write(tmp_path, "empty.ldr", "")
+    write(tmp_path, "text.ldr", "hello world\n")
+    write(
+        tmp_path,
+        "m.ldr",
+        "0 m\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 1 0 0 0 1 0 0 0 1 0 0 0 1 text.ldr\n"
+        "1 1 0 0 0 1 0 0 0 1 0 0 0 1 empty.ldr\n",
+    )
+    model = load_model(tmp_path / "m.ldr", use_cache=False)
+    assert any("m.ldr:3: 'text.ldr'" in w and "has no LDraw lines" in w for w in model.warnings)
+    assert any("m.ldr:4: 'empty.ldr'" in w and "is empty" in w for w in model.warnings)
+    assert len(model.leaves) == 1

@@ -85,13 +85,14 @@ def test_mpd_blocks_know_where_their_lines_start_and_stray_lines_are_reported() 
         "0 FILE sub.ldr\n"
         "2 24 0 0 0 1 1 1\n"
     )
-    outside: list[int] = []
-    blocks = split_blocks(text, outside)
+    notes: list[tuple[int, str]] = []
+    blocks = split_blocks(text, notes)
     assert [(b.name, b.first_line) for b in blocks] == [
         ("main.ldr", 3),
         ("sub.ldr", 6),
     ]  # after `0 FILE`
-    assert outside == [1]
+    assert [number for number, _ in notes] == [1]
+    assert "outside any '0 FILE' block is ignored" in notes[0][1]
     assert split_blocks("1 16 0 0 0 1 0 0 0 1 0 0 0 1 a.dat\n")[0].first_line == 1
 
 

@@ -419,6 +419,10 @@ class Flattener:
         scope = self._file_colours(source, parsed, remap_items)
         parts: list[_Placed] = []
         if len(parsed.triangles) or len(parsed.edges) or len(parsed.cond_lines):
+            lines = (parsed.triangle_lines, parsed.edge_lines, parsed.cond_line_numbers)
+            codes = (parsed.triangle_colours, parsed.edge_colours, parsed.cond_colours)
+            at = np.concatenate(lines)
+            self._unknown_colours(scope.apply(np.concatenate(codes), at), at, record.display)
             own = source.key.own_lines()
             self._own.setdefault(own, _own_record(own, record, views.own, source))
             # A model file's own lines cull only if it and all the model files above it are

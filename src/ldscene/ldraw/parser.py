@@ -153,11 +153,11 @@ def looks_binary(raw: bytes) -> bool:
 
 
 def decode_text(raw: bytes, path: str) -> str:
-    """Bytes → text: UTF-8 (BOM or not), falling back to Latin-1, or UTF-16 with its BOM (as
-    Windows editors save "Unicode"); binary files are refused."""
+    """Bytes → text: UTF-8 (BOM or not), falling back line by line to Latin-1, or UTF-16 with
+    its BOM (as Windows editors save "Unicode"); binary files are refused."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16")
+            return _without_marks(raw.decode("utf-16"))
         except UnicodeDecodeError:
             raise ModelError(
                 "not a text file: a UTF-16 mark, then bytes UTF-16 cannot hold",
@@ -168,27 +168,43 @@ def decode_text(raw: bytes, path: str) -> str:
         raise ModelError(
             "not a text file (binary data)", path=path, hint="give an LDraw .ldr, .mpd or .dat file"
         )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:  # an old file, or files joined from two editors: line by line
+        text = "\n".join(_decode_line(line) for line in raw.split(b"\n"))
+    return _without_marks(text)
+
+
+def _without_marks(text: str) -> str:
+    """`text` without byte-order marks: a file's own, and those left mid-file where files
+    were joined (`copy /b a.ldr+b.ldr`), where one hid the line type of the line it starts."""
+    return text.replace("\ufeff", "") if "\ufeff" in text else text
+
+
+def _decode_line(raw: bytes) -> str:
+    """One line of a file that is not all UTF-8: UTF-8 where it is (a file name), else
+    Latin-1 (a comment's (c) sign saved by an old editor)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
 
 
-def split_blocks(text: str, outside: list[int] | None = None) -> list[Block]:
+def split_blocks(text: str, notes: list[tuple[int, str]] | None = None) -> list[Block]:
     """Split MPD text into `0 FILE` / `0 !DATA` blocks; a plain file is one unnamed block.
 
-    The numbers of drawing lines that belong to no block (before the first `0 FILE`, after a
-    `0 NOFILE`), which the MPD rules ignore, are appended to `outside` for a warning.  A file
-    that draws before its first `0 FILE` line, and whose lines place none of its blocks, is a
-    plain file whose `0 FILE ...` lines are comments ("0 File converted from LDD" in an
-    .ldr), as LDView reads it."""
+    What the split leaves out is told in `notes` as (line number, warning): drawing lines
+    that belong to no block (before the first `0 FILE`, after a `0 NOFILE`), which the MPD
+    rules ignore, and `0 FILE` lines without a name (read as comments).  A file that draws
+    before its first `0 FILE` line, and whose lines place none of its blocks, is a plain file
+    whose `0 FILE ...` lines are comments ("0 File converted from LDD" in an .ldr), as LDView
+    reads it."""
     lines = split_lines(text)
     blocks: list[Block] = []
     current: Block | None = None
     has_files = False
     stray: list[int] = []
+    nameless: list[tuple[int, str]] = []
     drawn_first = False  # a drawing line before the first block
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
@@ -198,9 +214,13 @@ def split_blocks(text: str, outside: list[int] | None = None) -> list[Block]:
         if stripped[:1] == "0":
             words = stripped.split(None, 2)
             head = words[1].upper() if len(words) > 1 else ""
-            if head in ("FILE", "!DATA"):
+            name = words[2].strip() if len(words) > 2 else ""
+            if head in ("FILE", "!DATA") and not name:
+                nameless.append(
+                    (number, f"'0 {words[1]}' without a name is read as a comment; name the block")
+                )
+            elif head in ("FILE", "!DATA"):
                 has_files = True
-                name = words[2].strip() if len(words) > 2 else ""
                 current = Block(
                     name,
                     number + 1,
@@ -218,9 +238,20 @@ def split_blocks(text: str, outside: list[int] | None = None) -> list[Block]:
         if current is not None:
             current.lines.append(line)  # type: ignore[union-attr]
     if not has_files or (drawn_first and not _places_a_block(lines, blocks)):
+        if notes is not None:
+            notes.extend(nameless)
         return [Block("", 1, lines)]
-    if outside is not None:
-        outside.extend(stray)
+    if notes is not None:
+        if stray:
+            more = f" (and {len(stray) - 1} more)" if len(stray) > 1 else ""
+            notes.append(
+                (
+                    stray[0],
+                    f"drawing line outside any '0 FILE' block is ignored{more}, as the MPD "
+                    "rules say; move it into a '0 FILE' block",
+                )
+            )
+        notes.extend(nameless)
     for block in blocks:
         if block.data is not None:
             block.data = _decode_data(block.lines or [])
@@ -244,8 +275,8 @@ def _decode_data(lines: list[str]) -> bytes:
     payload = []
     for line in lines:
         stripped = line.strip()
-        if stripped.startswith("0 !:"):
-            payload.append(stripped[4:].strip())
+        if stripped[:1] == "0" and stripped[1:].lstrip().startswith("!:"):
+            payload.append(stripped[1:].lstrip()[2:].strip())
     try:
         return base64.b64decode("".join(payload), validate=False)
     except (binascii.Error, ValueError):

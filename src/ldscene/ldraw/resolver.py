@@ -27,7 +27,7 @@ from ldscene.ldraw.parser import LDrawFile, decode_text, parse_lines, split_bloc
 from ldscene.ldraw.texmap import FoundImage, find_image
 
 #: A line of LDraw: a line type 0-5 followed by a space, or a bare `0`.
-_LDRAW_LINE = re.compile(r"^[ \t\ufeff]*(?:[0-5][ \t]|0[ \t]*$)", re.MULTILINE)
+_LDRAW_LINE = re.compile(r"^[ \t]*(?:[0-5][ \t]|0[ \t]*$)", re.MULTILINE)
 
 
 class FileKind(str, Enum):
@@ -195,16 +195,10 @@ class Files:
         key = SourceKey.fs(path)
         if key in self.records:
             return key
-        outside: list[int] = []
-        blocks = split_blocks(text, outside)
-        if outside:
-            more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
-            self.problems.warn(
-                str(path),
-                outside[0],
-                f"drawing line outside any '0 FILE' block is ignored{more}, as the MPD "
-                "rules say; move it into a '0 FILE' block",
-            )
+        notes: list[tuple[int, str]] = []
+        blocks = split_blocks(text, notes)
+        for number, message in sorted(notes):
+            self.problems.warn(str(path), number, message)
         source = Source(key, str(path), None)
         if len(blocks) == 1 and not blocks[0].name:
             self._add_record(
@@ -220,7 +214,15 @@ class Files:
         table: dict[str, _Block] = {}
         for block in blocks:
             if block.data is not None:  # a `!DATA` block: an image for TEXMAP (ldraw/texmap.py)
-                self.data.setdefault(container, {}).setdefault(normalise(block.name), block.data)
+                images = self.data.setdefault(container, {})
+                if normalise(block.name) in images:
+                    self.problems.warn(
+                        str(path),
+                        block.first_line - 1,
+                        f"a second '0 !DATA {block.name}' block is ignored: the first one is "
+                        "used (rename one of them)",
+                    )
+                images.setdefault(normalise(block.name), block.data)
                 continue
             if block.lines is None:
                 continue
@@ -337,10 +339,24 @@ class Files:
         if key.kind is SourceKind.FS:
             path = Path(key.path)
             text = decode_text(self._read(source, Path.read_bytes, path), str(path))
+            self._warn_if_not_ldraw(source, text)
             self._register_fs(path, text)
             return self.records[key]
         container = key.container()
         return self._register_block(container, *self.blocks[container][key.block], Path(key.path))
+
+    def _warn_if_not_ldraw(self, source: Source, text: str) -> None:
+        """A warning at the line asking for a referenced file that is empty or has no LDraw
+        line: it draws nothing (named on the command line, it is an error)."""
+        if _LDRAW_LINE.search(text):
+            return
+        asked = self.asked_at.get(source.key)
+        if asked is not None:
+            display, line, name = asked
+            what = "is empty" if not text.strip() else "has no LDraw lines"
+            self.problems.warn(
+                display, line, f"'{name}' ({source.display}) {what}: it draws nothing"
+            )
 
     @staticmethod
     def _read(source: Source, read, where) -> bytes:
