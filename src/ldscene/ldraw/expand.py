@@ -46,7 +46,7 @@ from ldscene.ldraw.texmap import (
 )
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
-GEOMETRY_VERSION = 8
+GEOMETRY_VERSION = 9
 
 _UNKNOWN = object()  # not looked up yet
 
