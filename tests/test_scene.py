@@ -831,6 +831,25 @@ cameras:
         scene.camera("orbitt")
 
 
+@pytest.mark.parametrize("lat", [90, 89.95, -90])
+@pytest.mark.parametrize("lon", [0, 30, 135])
+@pytest.mark.parametrize("distance", [40.0, None])
+def test_a_view_from_straight_above_is_turned_as_the_one_beside_it(lat, lon, distance):
+    """An orbit camera at lat 90 (or 89.95) with a distance showed the scene turned 180
+    degrees against lat 89.5 or `--view top`: its image's up pointed to the front."""
+    from ldscene.scene.cameras import Camera, CameraKind
+
+    def image_up(latitude: float) -> np.ndarray:
+        camera = Camera("c", CameraKind.ORBIT, lat=latitude, lon=lon, distance=distance)
+        eye, target, up = camera.eye_target(np.full(3, -10.0), np.full(3, 10.0))
+        forward = (target - eye) / np.linalg.norm(target - eye)
+        up = up - np.dot(up, forward) * forward
+        return up / np.linalg.norm(up)
+
+    beside = 89.5 if lat > 0 else -89.5
+    assert np.dot(image_up(lat), image_up(beside)) > 0.99
+
+
 def test_a_scene_model_names_the_files_it_was_read_from(tmp_path):
     """`ldscene view` watches these: the scene file and the model files it places, not the
     library's parts."""

@@ -74,7 +74,7 @@ class Camera:
             corners = box_corners(lo, hi) @ flip
             margin = RenderOptions.margin  # as the render frames it
             distance = orbit_distance(corners, flip @ target, axes, aspect, self.fov, False, margin)
-        up = UP if abs(self.lat or 0.0) < 89.9 else np.array([np.sin(lon), 0, -np.cos(lon)])
+        up = UP if abs(self.lat or 0.0) < 89.9 else _overhead_up(self.lat or 0.0, self.lon or 0.0)
         return target + distance * direction, np.asarray(target, float), up
 
     def fit_box(self, bbox_min, bbox_max) -> tuple[np.ndarray, np.ndarray]:
@@ -83,6 +83,15 @@ class Camera:
         if self.fit is not None and self.kind is CameraKind.ORBIT:
             return np.asarray(self.fit[0], float), np.asarray(self.fit[1], float)
         return np.asarray(bbox_min, float), np.asarray(bbox_max, float)
+
+
+def _overhead_up(lat: float, lon: float) -> np.ndarray:
+    """The image's up (LDraw axes) for a view from straight above or below, where the world's
+    up no longer fixes it: as the render's own views have it (`view_axes`), the model's front
+    at the bottom of a top view and at the top of a bottom view."""
+    from ldscene.render.camera import LDRAW_TO_GL, view_axes
+
+    return LDRAW_TO_GL[:3, :3] @ view_axes(lat, lon)[:, 1]
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
