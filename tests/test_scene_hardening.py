@@ -305,6 +305,38 @@ def test_a_one_piece_hips_and_legs_part_in_legs_is_an_error(tmp_path):
     assert "41879a (Minifig Hips and Legs Short without Hole) is hips and both legs" in str(err)
 
 
+@pytest.mark.parametrize(
+    "slot, part, needle",
+    [
+        ("hips", "3815c01", "is hips and both legs in one part"),
+        ("torso", "973c01", "is a torso with its arms and hands in one part"),
+    ],
+)
+def test_a_part_that_holds_other_body_parts_is_an_error_in_any_slot(tmp_path, slot, part, needle):
+    """A hips-and-legs part in hips: and a torso with arms in torso: were accepted without a
+    word: the figure had two pairs of legs, or of arms."""
+    text = (
+        f"models:\n  f:\n    minifig:\n      {slot}: {{part: {part}}}\nplace:\n  f: {{model: f}}\n"
+    )
+    err = compose_error(tmp_path, text)
+    assert err.line == 4 and needle in str(err), str(err)
+
+
+def test_a_minifig_part_in_another_slot_is_a_warning(tmp_path):
+    """A head as hips, an arm as a leg: minifig parts, so the category check let them by."""
+    from ldscene.scene.compose import load_scene
+
+    text = (
+        "models:\n  f:\n    minifig:\n      hips: {part: 3626c}\n      legs: {part: 3818}\n"
+        "      head: {part: 3626cp01}\n      torso: {part: 973p01}\nplace:\n  f: {model: f}\n"
+    )
+    warnings = load_scene(write_scene(tmp_path, text)).model.warnings
+    wrong = [w for w in warnings if "is not a" in w]
+    assert len(wrong) == 2, warnings  # the legs: one warning for both legs
+    assert "(hips): 3626c (Minifig Head with Hollow Stud) is not a hips part" in wrong[0]
+    assert "3818 (Minifig Arm Right) is not a leg part" in wrong[1]
+
+
 def test_unknown_colours_and_parts_point_somewhere(tmp_path):
     err = compose_error(tmp_path, "place:\n  b: {part: 3001, color: Gold}\n")
     assert "did you mean 'Pearl_Gold'" in str(err)  # a word of the name, not close to it

@@ -203,15 +203,7 @@ class Composer(Landing):
             pieces = fig.assemble(definition.minifig)  # check every part before resting it
             models = {p.role: self.part(p.part, p.where, f"{what} ({p.role})") for p in pieces}
             self._check_figure_parts(pieces, what)
-            for piece in pieces:
-                title = self.sources.title(piece.part) if piece.role.endswith("_leg") else ""
-                if fig.ONE_PIECE_LEGS.match(title):
-                    raise self.error(
-                        piece.where,
-                        f"{what}: {piece.part} ({title}) is hips and both legs in one part; "
-                        "a figure here is built of hips and two legs",
-                        "give legs: a leg part (3816/3817 and their prints), or leave it out",
-                    )
+            self._check_combined_parts(pieces, what)
             if definition.minifig.stance != "stand":
                 pieces = fig.assemble(definition.minifig, self.part_triangles)
                 self._check_held_lift(pieces, definition.minifig, what)
@@ -239,6 +231,20 @@ class Composer(Landing):
                 "that it clears the ground",
             )
 
+    def _check_combined_parts(self, pieces: list, what: str) -> None:
+        """An error for a body slot given a part that already holds other body parts (hips
+        with both legs, a torso with its arms and hands): the figure would get them twice."""
+        for piece in pieces:
+            title = self.sources.title(piece.part)
+            for combined in fig.COMBINED_PARTS:
+                if piece.role in combined.roles and combined.title.match(title):
+                    raise self.error(
+                        piece.where,
+                        f"{what}: {piece.part} ({title}) is {combined.holds} in one part; "
+                        f"a figure here is built of {combined.built_of}",
+                        combined.hint,
+                    )
+
     def _check_figure_parts(self, pieces: list, what: str) -> None:
         """A warning for a body slot given a part that is no figure part (hat: 3001 renders
         a brick on the head): its category is not Minifig... or Figure...; what a hand holds
@@ -251,14 +257,25 @@ class Composer(Landing):
                 continue  # (legs: gives both legs: one warning)
             seen.add((piece.where, piece.part))
             category = self.sources.category(piece.part)
-            if category.split(" ")[0] in ("Minifig", "Figure") or category == "Moved":
+            title = self.sources.title(piece.part)
+            if category == "Moved":
                 continue
-            self.warn(
-                piece.where,
-                f"{what} ({piece.role}): {piece.part} ({self.sources.title(piece.part)}) is "
-                f"not a minifig part (its category is {category or 'none'})",
-                "give a minifig part for this slot; ldscene search --category minifig WORDS",
-            )
+            if category.split(" ")[0] not in ("Minifig", "Figure"):
+                self.warn(
+                    piece.where,
+                    f"{what} ({piece.role}): {piece.part} ({title}) is not a minifig part "
+                    f"(its category is {category or 'none'})",
+                    "give a minifig part for this slot; ldscene search --category minifig WORDS",
+                )
+                continue
+            word = fig.SLOT_WORDS.get(piece.role.split("_")[-1])
+            if word is not None and word not in title.lower():
+                self.warn(
+                    piece.where,
+                    f"{what} ({piece.role}): {piece.part} ({title}) is not a {word} part",
+                    f"this slot takes a part whose title says '{word}': "
+                    f"ldscene search minifig {word}",
+                )
 
     def _file_model(self, definition: sp.ModelDef) -> Model:
         assert definition.file is not None

@@ -44,9 +44,46 @@ DEFAULT_PARTS = {
 }
 DEFAULT_COLOURS = {"head": 14, "torso": 4, "hands": 14, "hips": 1}
 
-#: Titles of one-piece hips-and-legs parts (a child's short legs, robotic legs, ...): the
-#: figure is built of hips and two legs, so one of these cannot stand in for a leg.
-ONE_PIECE_LEGS = re.compile(r"^[~=_|]*\s*Minifig Hips and Legs", re.IGNORECASE)
+
+@dataclass(frozen=True)
+class CombinedPart:
+    """Parts that are several body parts in one (their titles), which the slots `roles`,
+    built of separate parts here, cannot take: the figure would have those parts twice."""
+
+    title: re.Pattern
+    roles: tuple[str, ...]
+    holds: str
+    built_of: str
+    hint: str
+
+
+COMBINED_PARTS = (
+    CombinedPart(  # a child's short legs, robotic legs, a skirt, ...
+        re.compile(r"^[~=_|]*\s*Minifig Hips and Legs", re.IGNORECASE),
+        ("hips", "left_leg", "right_leg"),
+        "hips and both legs",
+        "hips and two legs",
+        "give hips: a hips part (3815b) and legs: leg parts (3816b/3817b and their prints), "
+        "or leave them out",
+    ),
+    CombinedPart(
+        re.compile(r"^[~=_|]*\s*Minifig Torso .*with Arms", re.IGNORECASE),
+        ("torso",),
+        "a torso with its arms and hands",
+        "a torso, two arms and two hands",
+        "give torso: a torso without arms (973 and its prints, such as 973p01)",
+    ),
+)
+#: The word a slot's part has in its title ("Minifig Hips", "Minifig Leg Right"), by the
+#: slot's last word (`left_leg` -> leg): a minifig part without it belongs in another slot.
+SLOT_WORDS = {
+    "head": "head",
+    "torso": "torso",
+    "arm": "arm",
+    "hand": "hand",
+    "hips": "hips",
+    "leg": "leg",
+}
 
 #: Torso origin above the ground (feet bottoms at y = 0).
 TORSO_HEIGHT = 72.0
