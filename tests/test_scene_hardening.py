@@ -655,3 +655,19 @@ def test_render_of_a_bad_scene_is_one_line_and_no_image(tmp_path, text, where):
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {path}{where}")
     assert not out.exists()
+
+
+def test_numbers_in_exponent_form_are_numbers_everywhere(tmp_path):
+    """`yaw: 1.5e2`, `rotate: [1e1, 0, 0]` and `count: 1e1` were 'not a number' (YAML 1.1
+    reads them as text) while `at: [1e2, 0, 0]` worked; YAML 1.2 and the schema say number."""
+    from ldscene.scene.compose import load_scene
+
+    text = (
+        "place:\n  g: {part: 3811}\n  f: {part: 3024, yaw: 1.5e2}\n"
+        "  h: {part: 3024, rotate: [1e1, 0, 0]}\n"
+        "  r: {part: 3024, repeat: {count: 1e1, step: [1, 0, 0]}}\n"
+    )
+    scene = load_scene(write_scene(tmp_path, text))
+    assert len(scene.model.colour) == 1 + 1 + 1 + 10  # instances
+    quoted = compose_error(tmp_path, 'place:\n  f: {part: 3024, yaw: "1e2"}\n')
+    assert "must be a number" in str(quoted)  # quoted, it is text, as before

@@ -254,6 +254,15 @@ if yaml.__with_libyaml__:
             self._start(path)
 
 
+#: YAML 1.2 floats in exponent form without a point or a sign (`1e2`, `1.5e2`), which YAML
+#: 1.1 (PyYAML) reads as text: an editor that checks a scene against `ldscene schema`
+#: reads them as numbers, and so does ldscene.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+_LOADERS = (_Loader, _FastLoader) if yaml.__with_libyaml__ else (_Loader,)
+for _loader in _LOADERS:
+    _loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+.0123456789"))
+
+
 def loads(text: str, path: str = "<scene>") -> Any:
     """Parse YAML text into `YMap`/`YList`/scalars; syntax errors become `LdsceneError`.
 
