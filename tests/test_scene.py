@@ -703,6 +703,18 @@ def test_all_cameras_names_each_image_after_its_camera_even_one(tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == ["shot-only.png"]
 
 
+def test_a_camera_name_no_file_name_can_hold_names_an_image_all_the_same(tmp_path):
+    """A camera 'Détail/ä' ended --all-cameras with a traceback (ValueError: invalid name)."""
+    scene = write_scene(
+        tmp_path,
+        'place:\n  b: {part: 3001}\ncameras:\n  "Détail/ä": {lat: 30}\n  "a:b?": {lat: 10}\n',
+    )
+    out = tmp_path / "out" / "shot.png"
+    result = run_cli("render", str(scene), "--all-cameras", "-o", str(out), "--width", "40")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.parent.iterdir()) == ["shot-Détail_ä.png", "shot-a_b_.png"]
+
+
 def test_a_camera_inside_a_part_is_warned_about(tmp_path):
     """A scene camera moved into a wall renders that part's inside: a warning names the camera
     and the part, and a camera outside gets none."""

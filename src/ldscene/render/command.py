@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -64,7 +65,13 @@ def output_paths(base: Path, views: list[View], named: bool = False) -> list[Pat
     the latter when `named` (--all-cameras: `<scene>-<camera>`, however many there are)."""
     if len(views) == 1 and not named:
         return [base]
-    return [base.with_name(f"{base.stem}-{view.name}{base.suffix}") for view in views]
+    return [base.with_name(f"{base.stem}-{file_safe(view.name)}{base.suffix}") for view in views]
+
+
+def file_safe(name: str) -> str:
+    """A view's or camera's name as part of a file name: characters no file name can hold
+    here or on Windows (a camera 'Détail/ä' would name a folder) become '_'."""
+    return re.sub(r'[\x00-\x1f/\\<>:"|?*]', "_", name).strip(" .") or "view"
 
 
 def build_views(req: RenderRequest, scene=None, model=None) -> list[View]:
