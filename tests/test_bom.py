@@ -231,7 +231,7 @@ def test_parts_files_say_what_they_hold(tmp_path):
     items = ET.parse(wanted).getroot().findall("ITEM")
     assert len(items) == 2  # 973 (three torsos, Yellow) and 3001 (Red)
     assert "(4 parts in 2 lots)" in result.output
-    assert "2 printed parts as their plain part" in result.output
+    assert "2 printed or stickered parts as their plain part" in result.output
     assert "973p31, 973p32" in result.output
 
 
@@ -290,18 +290,25 @@ def test_bricklink_xml_follows_the_wanted_list_schema(library):
 
 
 def test_a_renumbered_part_is_listed_under_its_number_today(tmp_path):
-    """6029a.dat is LDraw's stub "~Moved to 87695": it counts as 87695 with that part's title;
-    a stub that also moves the part (109.dat: 2910 shifted 30 LDU) keeps its own name, as an
-    export must place the file it names."""
+    """6029a.dat is LDraw's stub "~Moved to 87695": it counts as 87695 with that part's title.
+    A stub that also moves or turns the part (109.dat: 2910 shifted 30 LDU; 32531.dat:
+    32531a turned) keeps its own name, as an export must place the file it names, but the
+    parts list gives the part it moved to (it listed "109 ~Moved to 2910" and 32531 beside
+    32531a as another design)."""
     path = tmp_path / "moved.ldr"
     path.write_text(
         "0 moved\n1 15 0 0 0 1 0 0 0 1 0 0 0 1 6029a.dat\n"
         "1 15 40 0 0 1 0 0 0 1 0 0 0 1 87695.dat\n1 4 80 0 0 1 0 0 0 1 0 0 0 1 109.dat\n"
+        "1 7 0 -100 0 1 0 0 0 1 0 0 0 1 32531.dat\n"
+        "1 7 0 -200 0 0 0 -1 0 1 0 1 0 0 32531a.dat\n"
     )
-    lines = {line.part: line for line in bom.bill_of_materials(load_model(path))}
-    assert sorted(lines) == ["109", "87695"]
+    model = load_model(path)
+    lines = {line.part: line for line in bom.bill_of_materials(model)}
+    assert sorted(lines) == ["2910", "32531a", "87695"]
     assert lines["87695"].quantity == 2 and not lines["87695"].description.startswith("~")
-    assert lines["109"].description.startswith("~Moved to 2910")
+    assert lines["2910"].description.startswith("Technic Shock Absorber")
+    assert lines["32531a"].quantity == 2 and lines["32531a"].description.startswith("Technic")
+    assert {"109.dat", "32531.dat"} <= {leaf.name for leaf in model.leaves}  # for exports
 
 
 def test_a_colour_the_model_defines_is_listed_under_its_own_code_and_no_shop_colour(tmp_path):
@@ -376,3 +383,20 @@ def test_a_direct_colour_gets_the_nearest_colour_the_shop_sells(tmp_path):
             f"warning: no {shop} colour for LDraw colour(s) #2F6F3F (nearest: Dark_Green 288)"
             in result.output
         )
+
+
+def test_descriptions_drop_ldraw_title_marks_and_stickered_parts_reduce(tmp_path):
+    """'=Dish 4 x 4 Inverted' (an alias's mark) reached the CSV, where a spreadsheet reads a
+    cell starting with '=' as a formula; a stickered 2431dm3 went to BrickLink as '2431dm3'
+    (only d + digits was known as a sticker) without a word."""
+    path = tmp_path / "m.ldr"
+    path.write_text(
+        "0 m\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 30065.dat\n1 4 0 -50 0 1 0 0 0 1 0 0 0 1 2431dm3.dat\n"
+    )
+    lines = bom.bill_of_materials(load_model(path))
+    assert {b.part: b.description for b in lines}["30065"] == "Dish 4 x 4 Inverted"
+    rows = list(csv.reader(io.StringIO(bom.to_csv(lines))))[1:]
+    assert len(rows) == 2 and not any(row[1].startswith(("=", "~")) for row in rows)
+    shop = bom.to_bricklink(lines)
+    items = [item.findtext("ITEMID") for item in ET.fromstring(shop.text)]
+    assert sorted(items) == ["2431", "30065"] and shop.reduced == ["2431dm3"]

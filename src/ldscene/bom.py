@@ -63,7 +63,12 @@ from ldscene.wording import plural
 #: Rebrickable's "[No Color/Any Color]".
 REBRICKABLE_ANY_COLOUR = 9999
 
-_PRINTED = re.compile(r"^(?P<base>\d+[a-z]?)(?:p[0-9a-z]{2,4}|d[0-9]{2,3})$")
+#: A printed (p..) or stickered (d.., dm3, dy0) variant of a part: its plain part's id.
+_PRINTED = re.compile(r"^(?P<base>\d+[a-z]?)(?:p[0-9a-z]{2,4}|d[0-9a-z]{2,3})$")
+#: The marks an LDraw title starts with for the library's own use ("~" moved or obsolete,
+#: "=" an alias, "_" a physical colour, "|" a patterned alias): no part of a description, and
+#: a cell starting with "=" is a formula to a spreadsheet.
+_TITLE_MARKS = re.compile(r"^[~=_|]+\s*")
 _OMR_EMBEDDED = re.compile(r"^\d+(?:-\d+)? - (?P<part>\S+)$")
 
 
@@ -108,10 +113,11 @@ def bill_of_materials(model: Model) -> list[BomLine]:
     for (leaf_index, code), count in zip(unique.tolist(), counts.tolist(), strict=True):
         leaf = model.leaves[leaf_index]
         name = model.colours.get(code).name.replace("_", " ")
-        description = " ".join(leaf.description.split())  # LDraw pads sizes: "Brick  2 x  4"
+        file_name, title = leaf.listed
+        description = _TITLE_MARKS.sub("", " ".join(title.split()))  # "Brick  2 x  4": padded
         written = model.colours.written_code(code)
         own = not leaf.from_library
-        line = BomLine(part_id(leaf.name), description, written, name, count, written != code, own)
+        line = BomLine(part_id(file_name), description, written, name, count, written != code, own)
         lines.append(line)
     # Two leaves can share a part id (same file found in two places): merge them.
     merged: dict[tuple[str, int, str], BomLine] = {}
@@ -289,9 +295,10 @@ def shop_warnings(shop: ShopList, shop_name: str, colours: ColourTable) -> list[
         )
     if shop.reduced:
         lines.append(
-            f"warning: the {shop_name} list gives {plural(len(shop.reduced), 'printed part')} as "
-            f"their plain part, without the print ({', '.join(shop.reduced)}): ldscene has no "
-            "verified table of its ids for prints; change those lots by hand if you want them"
+            f"warning: the {shop_name} list gives "
+            f"{plural(len(shop.reduced), 'printed or stickered part')} as their plain part, "
+            f"without the print or sticker ({', '.join(shop.reduced)}): ldscene has no verified "
+            "table of its ids for prints; change those lots by hand if you want them"
         )
     if shop.own_parts:
         lines.append(

@@ -274,13 +274,22 @@ class Flattener:
         leaves = []
         for use in self._leaves.items:
             geometry, title = self._leaf(use)
-            leaf_name, title = self._current_name(use, title)
+            leaf_name, title, listed_as = self._current_name(use, title)
             in_library = use.source.key.kind is SourceKind.LIB
             is_part = use.is_part and not is_assembly_piece(title)  # a hose segment: a piece
             record = None if in_library else self.files.records.get(use.source.key)
             credits = tuple(record.parsed.credits) if record is not None else ()
             leaves.append(
-                Leaf(leaf_name, title, is_part, geometry, in_library, credits, use.key.inverted)
+                Leaf(
+                    leaf_name,
+                    title,
+                    is_part,
+                    geometry,
+                    in_library,
+                    credits,
+                    use.key.inverted,
+                    listed_as,
+                )
             )
 
         return Model(
@@ -351,20 +360,24 @@ class Flattener:
         views = self._model_views(record)
         return views.placed, views.children
 
-    def _current_name(self, use: _LeafUse, title: str) -> tuple[str, str]:
-        """A part LDraw has renumbered ("~Moved to 87695": a stub that places the new file) is
-        named as the new file, with its title, so that parts lists and exports give the number
-        the part has today; anything else keeps its own name and title."""
+    def _current_name(self, use: _LeafUse, title: str) -> tuple[str, str, tuple[str, str] | None]:
+        """(name, title, what a parts list calls it if not that).  A part LDraw has renumbered
+        ("~Moved to 87695": a stub that places the new file) is named as the new file, with
+        its title, so that parts lists and exports give the number the part has today; a stub
+        that also turns the new part keeps its own name (an export places its geometry by
+        it), but parts lists give the new one (`Leaf.listed_as`); anything else keeps its own
+        name and title."""
         if not (use.is_part and title.lower().startswith("~moved to")):
-            return use.name, title
+            return use.name, title, None
         record = self.files.record(use.source)
         refs = record.parsed.refs
         if refs is None or len(refs.names) != 1 or record.children[0] is None:
-            return use.name, title
-        if not np.allclose(refs.matrix[0], np.eye(4)):  # not a plain rename: keep the stub
-            return use.name, title
+            return use.name, title, None
+        current = normalise(refs.names[0]).replace("/", "\\")
         target = self.files.record(record.children[0]).parsed.title
-        return normalise(refs.names[0]).replace("/", "\\"), target
+        if not np.allclose(refs.matrix[0], np.eye(4)):  # not a plain rename: keep the stub
+            return use.name, title, (current, target)
+        return current, target, None
 
     def _model_views(self, record: Record) -> ModelViews:
         """A model file's lines as the flattener draws them (TEXMAP: `texmap.model_views`);

@@ -61,6 +61,14 @@ class Leaf:
     # placed after a model's `0 BFC INVERTNEXT`: its geometry is drawn inside out (its
     # winding reversed), which an LDraw export says again before a reference by name
     inverted: bool = False
+    # (name, title) parts lists give instead: a "~Moved to" stub that turns the part it moved
+    # to keeps its own name (an export places its geometry by it), but is that part
+    listed_as: tuple[str, str] | None = None
+
+    @property
+    def listed(self) -> tuple[str, str]:
+        """(name, title) as parts lists and part counts give it."""
+        return self.listed_as or (self.name, self.description)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
     return {
         "name": model.name,
         "parts": int(part_instances.sum()),
-        "unique_parts": len({model.leaves[i].name for i in leaf[part_instances]}),
+        "unique_parts": len({model.leaves[i].listed[0] for i in np.unique(leaf[part_instances])}),
         "triangles": int(counts[leaf, 0].sum()) if len(leaf) else 0,
         "lines": int(counts[leaf, 1].sum()) if len(leaf) else 0,
         "cond_lines": int(counts[leaf, 2].sum()) if len(leaf) else 0,
