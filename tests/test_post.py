@@ -162,14 +162,17 @@ def test_post_says_which_parts_its_list_does_not_count(tmp_path):
     model = write(
         tmp_path,
         "two.ldr",
-        "0 two\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 -24 0 1 0 0 0 1 0 0 0 1 nosuch9.dat\n",
+        "0 two\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 -24 0 1 0 0 0 1 0 0 0 1 nosuch9.dat\n"
+        "1 0 0 -40 0 1 0 0 0 1 0 0 0 1 756.dat\n1 0 0 -44 0 1 0 0 0 1 0 0 0 1 756.dat\n",
     )
     out = tmp_path / "kit"
     result = post([str(model), "-o", str(out), *SMALL, "--turntable", "none"])
     assert result.exit_code == 0, result.output
     said = "Not counted, not in the library: nosuch9.dat."
+    hose = "Not counted: 2 segments of bent hoses or cables (756 x2); add each hose"  # as `parts`
     for name in ("post.md", "post.bbcode.txt", "post.html"):
         assert said in (out / name).read_text(), name
+        assert hose in (out / name).read_text(), name
     assert "1 parts" not in (out / "post.md").read_text()  # the brick alone is counted
     assert (
         "1 part in 1 different design (1 part and colour combination)."

@@ -31,8 +31,9 @@ class PostContent:
     lots: int
     top_colours: list[tuple[str, str, int]]  # (name, #rrggbb, parts)
     lines: list = field(default_factory=list)  # BomLine
-    #: What the parts list leaves out: `bom.not_counted` of the parts the library lacks.
-    not_counted: str = ""
+    #: What the parts list leaves out, a note each: the parts the library lacks
+    #: (`bom.not_counted`), the segments of bent hoses (`bom.segments_note`).
+    not_counted: list[str] = field(default_factory=list)
     parts_csv: str = "parts.csv"
     bricklink: str = "bricklink.xml"
 

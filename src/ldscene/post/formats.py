@@ -24,7 +24,7 @@ def _summary_sentence(post: PostContent) -> str:
         f"{plural(post.total, 'part')} in {plural(post.designs, 'different design')} "
         f"({plural(post.lots, 'part and colour combination')})."
     )
-    return text + (f" {_sentence(post.not_counted)}" if post.not_counted else "")
+    return " ".join([text, *(_sentence(note) for note in post.not_counted)])
 
 
 def _sentence(text: str) -> str:
@@ -186,8 +186,8 @@ def to_html(post: PostContent) -> str:
         f'<div class="stat"><b>{post.lots:,}</b><span>part/colour lots</span></div>',
         "</div>",
     ]
-    if post.not_counted:
-        out.append(f"<p>{e(_sentence(post.not_counted))}</p>")
+    for note in post.not_counted:
+        out.append(f"<p>{e(_sentence(note))}</p>")
     if post.top_colours:
         out.append('<ul class="colours">')
         for name, rgb, count in post.top_colours:

@@ -147,7 +147,14 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
             lots,
             top,
             lines,
-            bom.not_counted(m.name for m in model.missing),
+            [
+                note
+                for note in (
+                    bom.not_counted(m.name for m in model.missing),
+                    bom.segments_note(model),
+                )
+                if note
+            ],
         )
         _write_text(work, post.parts_csv, csv_text)
         _write_text(work, post.bricklink, xml_text)
