@@ -442,7 +442,11 @@ def test_a_port_that_is_not_rays_is_one_line(tmp_path):
 @pytest.mark.integration
 @pytest.mark.parametrize(
     "signum, status, last",
-    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    [
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGTERM, 143, "terminated"),
+        (signal.SIGHUP, 129, "hung up"),  # the terminal closed: it left temporaries behind
+    ],
 )
 def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path, signum, status, last):
     """SIGINT (Ctrl-C) or SIGTERM (kill, timeout) mid-batch: exit 130 or 143, the workers stop,

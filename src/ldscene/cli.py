@@ -3,6 +3,7 @@ each in `ldscene.commands`) registered on it."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -63,9 +64,10 @@ class LdsceneGroup(click.Group):
         except LdsceneError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
-        except Terminated:
-            click.echo("terminated", err=True)
-            sys.exit(143)
+        except Terminated as ended:
+            with contextlib.suppress(OSError):  # a closed terminal cannot be told
+                click.echo(ENDING_SIGNALS[signal.Signals(ended.signum)], err=True)
+            sys.exit(128 + ended.signum)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -82,12 +84,21 @@ def _drop_stdout() -> None:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (kill, timeout, a CI's cancel), raised as a Ctrl-C is: the same clean-up runs
-    (workers stopped, temporaries removed, finished work recorded), then exit 143."""
+    """SIGTERM (kill, timeout, a CI's cancel) or SIGHUP (the terminal closed), raised as a
+    Ctrl-C is: the same clean-up runs (workers stopped, temporaries removed, finished work
+    recorded), then exit 128 + the signal's number (143, 129)."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)
+
+
+#: What a run ended by each of these signals says last.
+ENDING_SIGNALS = {signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
 
 
 def _terminate(signum, frame) -> None:
-    raise Terminated
+    raise Terminated(signum)
 
 
 def _caused_by_interrupt(err: BaseException) -> bool:
@@ -130,7 +141,8 @@ def main() -> None:
     # llvmpipe, cache writes); OpenBLAS's own threads then only spin on the two cores that
     # work needs (a cold Millennium Falcon render: about 0.1 s faster).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    signal.signal(signal.SIGTERM, _terminate)
+    for signum in ENDING_SIGNALS:
+        signal.signal(signum, _terminate)
     try:
         cli()
     except SystemExit as done:
