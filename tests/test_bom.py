@@ -400,3 +400,28 @@ def test_descriptions_drop_ldraw_title_marks_and_stickered_parts_reduce(tmp_path
     shop = bom.to_bricklink(lines)
     items = [item.findtext("ITEMID") for item in ET.fromstring(shop.text)]
     assert sorted(items) == ["2431", "30065"] and shop.reduced == ["2431dm3"]
+
+
+def test_colours_without_a_shop_colour_stay_apart_and_a_kept_name_keeps_its_colour(tmp_path):
+    """A model that restates LDConfig's Red and Blue with an older value got one BrickLink
+    lot of '2 x 3001, any colour'; direct colours merged into one lot the same way."""
+    path = tmp_path / "m.ldr"
+    path.write_text(
+        "0 !COLOUR Red CODE 4 VALUE #C91A09 EDGE #333333\n"
+        "0 !COLOUR Blue CODE 1 VALUE #0055BF EDGE #333333\n"
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 1 0 -24 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 0x27F7F7F 0 -48 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 0x2FF0000 0 -72 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 0x2FF0000 0 -96 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    lines = bom.bill_of_materials(load_model(path))
+    shop = bom.to_bricklink(lines)
+    lots = sorted(
+        (item.findtext("COLOR") or "-", item.findtext("MINQTY"))
+        for item in ET.fromstring(shop.text)
+    )
+    assert lots == [("-", "1"), ("-", "2"), ("5", "1"), ("7", "1")], lots  # Red 5, Blue 7
+    assert shop.lots == 4 and len(shop.unmapped) == 2
+    rows = list(csv.reader(io.StringIO(bom.to_rebrickable(lines).text)))[1:]
+    assert sorted(rows) == [["3001", "1", "1"], ["3001", "4", "1"], ["3001", "9999", "1"],
+                            ["3001", "9999", "2"]]  # fmt: skip

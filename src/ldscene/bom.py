@@ -112,12 +112,16 @@ def bill_of_materials(model: Model) -> list[BomLine]:
     lines = []
     for (leaf_index, code), count in zip(unique.tolist(), counts.tolist(), strict=True):
         leaf = model.leaves[leaf_index]
-        name = model.colours.get(code).name.replace("_", " ")
+        colour = model.colours.get(code)
+        name = colour.name.replace("_", " ")
         file_name, title = leaf.listed
         description = _TITLE_MARKS.sub("", " ".join(title.split()))  # "Brick  2 x  4": padded
         written = model.colours.written_code(code)
+        # A model's own colour that keeps LDConfig's name for its code (an older LDConfig's
+        # value for Red) is that colour, as shops sell it.
+        own_colour = written != code and colour.name != model.colours.get(written).name
         own = not leaf.from_library
-        line = BomLine(part_id(file_name), description, written, name, count, written != code, own)
+        line = BomLine(part_id(file_name), description, written, name, count, own_colour, own)
         lines.append(line)
     # Two leaves can share a part id (same file found in two places): merge them.
     merged: dict[tuple[str, int, str], BomLine] = {}
@@ -194,37 +198,40 @@ class ShopList(NamedTuple):
     own_parts: list[str] = []  # parts not in the LDraw library: the shop may not know them
 
 
+def _lots(
+    lines: list[BomLine], table: dict[int, tuple[int, str]], item_of
+) -> dict[tuple[str, int | None, int], int]:
+    """Quantities by (the shop's item `item_of(part)`, the shop's colour or None, the LDraw
+    colour where the shop has none): parts in colours the shop does not sell stay in a lot
+    per colour (a red and a blue brick are not two bricks of any colour)."""
+    lots: dict[tuple[str, int | None, int], int] = {}
+    for b in lines:
+        found = _shop_colour(b, table)
+        key = (item_of(b.part), found[0], -1) if found else (item_of(b.part), None, b.colour)
+        lots[key] = lots.get(key, 0) + b.quantity
+    return lots
+
+
 def to_rebrickable(lines: list[BomLine]) -> ShopList:
     """Rebrickable part-list CSV (Part,Color,Quantity)."""
     table = rebrickable_colours()
-    quantities: dict[tuple[str, int], int] = {}
-    for b in lines:
-        colour = (_shop_colour(b, table) or (REBRICKABLE_ANY_COLOUR, ""))[0]
-        key = (shop_part_id(b.part), colour)
-        quantities[key] = quantities.get(key, 0) + b.quantity
+    lots = _lots(lines, table, shop_part_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["Part", "Color", "Quantity"])
-    for (part, colour), quantity in quantities.items():
-        writer.writerow([part, colour, quantity])
-    return ShopList(out.getvalue(), len(quantities), _unmapped(lines, table), [], _own(lines))
+    for (part, colour, _), quantity in lots.items():
+        writer.writerow([part, REBRICKABLE_ANY_COLOUR if colour is None else colour, quantity])
+    return ShopList(out.getvalue(), len(lots), _unmapped(lines, table), [], _own(lines))
 
 
 def to_bricklink(lines: list[BomLine]) -> ShopList:
     """BrickLink wanted-list XML (printed parts as their plain part: `bricklink_part_id`)."""
     table = bricklink_colours()
-    quantities: dict[tuple[str, int | None], int] = {}
-    reduced: set[str] = set()
-    for b in lines:
-        found = _shop_colour(b, table)
-        colour = found[0] if found else None
-        item = bricklink_part_id(b.part)
-        if item != shop_part_id(b.part):
-            reduced.add(shop_part_id(b.part))
-        key = (item, colour)
-        quantities[key] = quantities.get(key, 0) + b.quantity
+    lots = _lots(lines, table, bricklink_part_id)
+    reduced = {shop_part_id(b.part) for b in lines}
+    reduced = {part for part in reduced if bricklink_part_id(part) != part}
     root = ET.Element("INVENTORY")
-    for (item, colour), quantity in quantities.items():
+    for (item, colour, _), quantity in lots.items():
         node = ET.SubElement(root, "ITEM")
         ET.SubElement(node, "ITEMTYPE").text = "P"
         ET.SubElement(node, "ITEMID").text = item
@@ -234,7 +241,7 @@ def to_bricklink(lines: list[BomLine]) -> ShopList:
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode") + "\n"
     reduced_ids = sorted(reduced, key=_natural)
-    return ShopList(text, len(quantities), _unmapped(lines, table), reduced_ids, _own(lines))
+    return ShopList(text, len(lots), _unmapped(lines, table), reduced_ids, _own(lines))
 
 
 def nearest_shop_colour(
