@@ -271,3 +271,21 @@ def test_file_names_keep_accented_letters_and_light_swatches_show():
     post = PostContent("T", "", [], None, 3, 2, 2, [("White", "#f4f4f4", 2), ("Red", "#b40000", 1)])
     text = to_bbcode(post)
     assert "[color=#999999]□[/color] White (2)" in text and "[color=#b40000]■[/color] Red" in text
+
+
+def test_a_post_again_leaves_files_the_user_edited_alone(tmp_path):
+    """Running post again replaced a post.md the user had added their story to, without a
+    word (the record kept file names only)."""
+    model = write(tmp_path, "one.ldr", "0 one\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    out = tmp_path / "kit"
+    args = [str(model), "-o", str(out), *SMALL, "--turntable", "none"]
+    assert post(args).exit_code == 0
+    story = (out / "post.md").read_text() + "My long story about this build\n"
+    (out / "post.md").write_text(story)
+    again = post(args)
+    assert again.exit_code == 1
+    assert "changed after ldscene wrote them (post.md)" in again.output, again.output
+    assert (out / "post.md").read_text() == story
+    (out / "post.md").unlink()  # the user moved it away: the post is written again
+    assert post(args).exit_code == 0 and (out / "post.md").is_file()
+    assert post(args).exit_code == 0  # and unchanged, again and again

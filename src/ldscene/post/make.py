@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -26,6 +25,7 @@ from ldscene.post.request import (
     PostRequest,
     check_folder,
     check_request,
+    manifest_text,
     still_size,
 )
 from ldscene.render.engines import EngineSettings, open_renderer
@@ -161,8 +161,7 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
         _write_text(work, "post.md", to_markdown(post, req.url_prefix))
         _write_text(work, "post.bbcode.txt", to_bbcode(post, req.url_prefix))
         _write_text(work, "post.html", to_html(post))
-        files = sorted(entry.name for entry in work.iterdir())
-        _write_text(work, MANIFEST, json.dumps({"files": files}, indent=1) + "\n")
+        _write_text(work, MANIFEST, manifest_text(work))
         check_folder(out)  # nothing of the user's was added to it while this post rendered
         _replace_folder(work, out)
         work = None

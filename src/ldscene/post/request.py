@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -71,15 +72,47 @@ def check_request(req: PostRequest) -> tuple[str, str]:
     return image, turntable
 
 
-def written_files(out: Path) -> set[str] | None:
-    """The names an earlier post in `out` wrote (its `MANIFEST`); None without a readable one."""
+def manifest_text(folder: Path) -> str:
+    """The `MANIFEST` of a finished post folder: each file's name and the sha256 of what was
+    written, by which a later post sees the files the user has since edited."""
+    files = sorted(entry.name for entry in folder.iterdir())
+    digests = {name: file_digest(folder / name) for name in files if (folder / name).is_file()}
+    return json.dumps({"files": files, "sha256": digests}, indent=1) + "\n"
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def written_files(out: Path) -> dict[str, str | None] | None:
+    """The files an earlier post in `out` wrote (its `MANIFEST`), each with the sha256 it was
+    written with (None where the manifest, from an older ldscene, has none); None without a
+    readable manifest."""
     try:
-        names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        names = data["files"]
+        digests = data.get("sha256", {})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         return None
-    return {*names, MANIFEST}
+    if not isinstance(digests, dict):
+        digests = {}
+    return {MANIFEST: None} | {name: digests.get(name) for name in names}
+
+
+def _edited(out: Path, written: dict[str, str | None]) -> list[str]:
+    """The files of an earlier post that were changed after it was written."""
+    edited = []
+    for name, digest in written.items():
+        path = out / name
+        if isinstance(digest, str) and path.is_file():
+            try:
+                if file_digest(path) != digest:
+                    edited.append(name)
+            except OSError:
+                edited.append(name)
+    return edited
 
 
 def check_folder(out: Path) -> None:
@@ -99,12 +132,19 @@ def check_folder(out: Path) -> None:
         own = [entry.name + ("/" if entry.is_dir() else "") for entry in entries]
         own = [name for name in own if name not in written]
         if own:
-            shown = ", ".join(own[:4]) + (f" and {len(own) - 4} more" if len(own) > 4 else "")
             raise LdsceneError(
-                f"the post folder also holds files ldscene did not write ({shown}); it is left "
-                "alone",
+                f"the post folder also holds files ldscene did not write ({_shown(own)}); it is "
+                "left alone",
                 path=str(out),
                 hint="move them out of the folder, or choose a new one",
+            )
+        if edited := _edited(out, written):
+            raise LdsceneError(
+                f"files of the post were changed after ldscene wrote them ({_shown(edited)}); "
+                "the folder is left alone",
+                path=str(out),
+                hint="move the edited files out of the folder (or delete them), or choose a "
+                "new one",
             )
     probe = out.parent
     while not probe.exists() and probe != probe.parent:
@@ -115,6 +155,10 @@ def check_folder(out: Path) -> None:
         raise LdsceneError(
             "cannot create the post folder: the folder is not writable", path=str(out)
         )
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
 def still_size(req: PostRequest, scene) -> tuple[int, int]:
