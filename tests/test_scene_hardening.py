@@ -671,3 +671,17 @@ def test_numbers_in_exponent_form_are_numbers_everywhere(tmp_path):
     assert len(scene.model.colour) == 1 + 1 + 1 + 10  # instances
     quoted = compose_error(tmp_path, 'place:\n  f: {part: 3024, yaw: "1e2"}\n')
     assert "must be a number" in str(quoted)  # quoted, it is text, as before
+
+
+def test_a_tab_for_indentation_says_to_indent_with_spaces(tmp_path):
+    err = spec_error(tmp_path, "place:\n\tg: {part: 3811}\n")
+    assert (err.line, err.column) == (2, 1) and "indent with spaces" in str(err), str(err)
+
+
+def test_exporting_a_scene_that_places_nothing_does_not_blame_missing_parts(tmp_path):
+    scene = write_scene(
+        tmp_path, "place:\n  g: {part: 3811, repeat: {count: 0, step: [1, 0, 0]}}\n"
+    )
+    done = run_cli("export", str(scene), "-o", str(tmp_path / "z.glb"))
+    assert done.returncode == 1 and "places nothing that draws" in done.stderr, done.stderr
+    assert "missing parts" not in done.stderr and not (tmp_path / "z.glb").exists()

@@ -108,7 +108,10 @@ def instances_by_leaf(model: Model) -> dict[int, np.ndarray]:
 
 def check_nonempty(model: Model) -> None:
     if not instances_by_leaf(model):
+        said = model.missing or model.warnings
         raise LdsceneError(
             f"model {model.name!r} has no triangles to export",
-            hint="it draws nothing: see the warnings above (missing parts?)",
+            hint="it draws nothing: see the warnings above (missing parts?)"
+            if said
+            else "it places nothing that draws (every entry placed 0 times, or only lines)",
         )

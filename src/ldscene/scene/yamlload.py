@@ -297,15 +297,18 @@ def loads(text: str, path: str = "<scene>") -> Any:
             said = f"{problem} {err.context}"
         else:  # "expected a single document in the stream, but found another document"
             said = f"{err.context}, {problem}"
-        another = "another document" in problem
+        if "another document" in problem:
+            hint = "a scene file is one YAML document: remove the '---' line"
+        elif "'\\t'" in problem:
+            hint = "indent with spaces: YAML does not take tabs for indentation"
+        else:
+            hint = "check indentation, colons and quotes near this spot"
         raise LdsceneError(
             f"YAML syntax error: {said}",
             path=path,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
-            hint="a scene file is one YAML document: remove the '---' line"
-            if another
-            else "check indentation, colons and quotes near this spot",
+            hint=hint,
         ) from None
     except yaml.YAMLError as err:
         raise LdsceneError(f"YAML error: {err}", path=path) from None
