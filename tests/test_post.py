@@ -224,7 +224,7 @@ def test_a_kit_is_not_titled_with_an_editor_s_placeholder():
     editor's meta line: the post was titled "main" or "ROTATION CONFIG 0 0"."""
     from ldscene.post.content import kit_title
 
-    assert kit_title("", "main", Path("6080 - Kings Castle.mpd")) == "6080 Kings Castle"
+    assert kit_title("", "main", Path("6080 - Kings Castle.mpd")) == "6080 - Kings Castle"
     assert kit_title("", "Untitled Model", Path("moc.ldr")) == "Moc"
     assert kit_title("", "Brick  2 x  4", Path("3001")) == "Brick 2 x 4"
     assert kit_title("", "Blizzard Baron", Path("6879.mpd")) == "Blizzard Baron"
@@ -289,3 +289,28 @@ def test_a_post_again_leaves_files_the_user_edited_alone(tmp_path):
     (out / "post.md").unlink()  # the user moved it away: the post is written again
     assert post(args).exit_code == 0 and (out / "post.md").is_file()
     assert post(args).exit_code == 0  # and unchanged, again and again
+
+
+def test_bbcode_shows_scene_text_as_written():
+    """A title 'Croc [b]bold[/b]' closed the post's own [b] early: BBCode read the title's
+    tags as its own."""
+    from ldscene.post.content import Figure, PostContent
+    from ldscene.post.formats import to_bbcode
+
+    post = PostContent(
+        "Croc [b]bold[/b] [WIP]", "See [url=x]", [Figure("01-a.jpg", "Cam [i]")], None, 1, 1, 1, []
+    )
+    text = to_bbcode(post)
+    title = text.splitlines()[0]
+    assert title.count("[b]") == 1 and title.count("[/b]") == 1, title
+    assert title.replace("\u200b", "") == "[size=150][b]Croc [b]bold[/b] [WIP][/b][/size]"
+    assert "[url=x]" not in text and "[i]Cam [i][/i]" not in text
+    assert "[img]01-a.jpg[/img]" in text  # the post's own tags stay
+
+
+def test_titles_made_from_file_names_keep_their_separators():
+    from ldscene.post.content import caption_for
+
+    assert caption_for("10179-1 - Millennium Falcon - UCS") == "10179-1 - Millennium Falcon - UCS"
+    assert caption_for("6080 - Kings Castle") == "6080 - Kings Castle"
+    assert caption_for("street_corner") == "Street corner" and caption_for("mg42") == "MG42"

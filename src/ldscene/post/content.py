@@ -39,15 +39,22 @@ class PostContent:
 
 
 def caption_for(name: str) -> str:
-    """'street_corner' -> 'Street corner', 'mg42' -> 'MG42' (a camera name as a caption)."""
-    words = re.sub(r"[_\-]+", " ", name).split()
-    if not words:
+    """'street_corner' -> 'Street corner', 'mg42' -> 'MG42' (a camera name as a caption);
+    a file name keeps its ' - ' separators and a set number its hyphen ('10179-1 - Millennium
+    Falcon - UCS')."""
+    parts = []
+    for part in re.split(r"\s+-\s+", name):
+        spaced = re.sub(r"_+|(?<!\d)-+|-+(?!\d)", " ", part)  # 10179-1 keeps its hyphen
+        words = [
+            w.upper() if re.search(r"\d", w) and re.search(r"[a-z]", w, re.I) else w
+            for w in spaced.split()
+        ]
+        if words:
+            parts.append(" ".join(words))
+    if not parts:
         return "View"
-    words = [
-        w.upper() if re.search(r"\d", w) and re.search(r"[a-z]", w, re.I) else w for w in words
-    ]
-    words[0] = words[0][:1].upper() + words[0][1:]
-    return " ".join(words)
+    text = " - ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 #: Title lines that name no model: editors' defaults for an MPD's main block.

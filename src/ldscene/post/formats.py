@@ -84,19 +84,24 @@ def _swatch(rgb: str) -> str:
     return f"[color={rgb}]■[/color]"
 
 
+def _bb(text: str) -> str:
+    """Text from the scene as BBCode shows it as written: BBCode has no escape, so a zero-width
+    space after each '[' that starts something like a tag ("[b]", "[/i]", "[url=") keeps
+    the forum from reading it as one."""
+    return re.sub(r"\[(?=/?[A-Za-z*])", "[\u200b", text)
+
+
 def to_bbcode(post: PostContent, prefix: str = "") -> str:
-    out = [f"[size=150][b]{post.title}[/b][/size]", ""]
+    out = [f"[size=150][b]{_bb(post.title)}[/b][/size]", ""]
     if post.description:
-        out += [post.description.strip(), ""]
+        out += [_bb(post.description.strip()), ""]
     figures = post.figures + ([post.turntable] if post.turntable is not None else [])
     for fig in figures:
-        url = _url(prefix, fig.file)
+        url, caption = _url(prefix, fig.file), _bb(fig.caption)
         shown = (
-            f"[url={url}]{fig.caption} (video)[/url]"
-            if _is_video(fig.file)
-            else f"[img]{url}[/img]"
+            f"[url={url}]{caption} (video)[/url]" if _is_video(fig.file) else f"[img]{url}[/img]"
         )
-        out += [shown, f"[i]{fig.caption}[/i]", ""]
+        out += [shown, f"[i]{caption}[/i]", ""]
     out += ["[b]Parts[/b]", _summary_sentence(post)]
     if post.top_colours:
         out.append(
