@@ -194,6 +194,8 @@ def test_errors_are_one_line_and_write_nothing(tmp_path):
         (["-o", str(blocker)], "it is a file"),
         (["-o", str(other)], "not an ldscene post"),
         (["-o", str(tmp_path / "a"), "--width", "4000"], "outside 16..1600"),
+        (["-o", str(tmp_path / "a"), "--url-prefix", "host/dir"], "is not a full address"),
+        (["-o", str(tmp_path / "a"), "--url-prefix", "https://x.org/?a=1"], "holds a query"),
     )
     for args, words in cases:
         result = post([str(scene), *args, *SMALL[4:]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,9 +68,31 @@ def check_request(req: PostRequest) -> tuple[str, str]:
         raise LdsceneError(f"turntable width {req.turntable_width} is outside 32..1600")
     if turntable and not 1 <= req.frames <= 360:
         raise LdsceneError(f"--frames must be 1..360, not {req.frames}")
+    check_url_prefix(req.url_prefix)
     check_folder(req.output)
     req.load.check(req.input_path)
     return image, turntable
+
+
+def check_url_prefix(prefix: str) -> None:
+    """--url-prefix is the folder's address online, which a forum post links images by: an
+    absolute address (a forum reads others relative to its own pages) that a file name can
+    follow (not after a query or fragment)."""
+    if not prefix:
+        return
+    example = "give the folder's full address, for example https://example.org/my-moc/"
+    if not re.match(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//", prefix):
+        raise LdsceneError(
+            f"--url-prefix {prefix!r} is not a full address (no https://): a forum would read "
+            "the image links as relative to its own pages",
+            hint=example,
+        )
+    if "?" in prefix or "#" in prefix:
+        raise LdsceneError(
+            f"--url-prefix {prefix!r} holds a query or fragment ('?', '#'): the image names "
+            "cannot follow it",
+            hint=example,
+        )
 
 
 def manifest_text(folder: Path) -> str:
