@@ -685,3 +685,10 @@ def test_exporting_a_scene_that_places_nothing_does_not_blame_missing_parts(tmp_
     done = run_cli("export", str(scene), "-o", str(tmp_path / "z.glb"))
     assert done.returncode == 1 and "places nothing that draws" in done.stderr, done.stderr
     assert "missing parts" not in done.stderr and not (tmp_path / "z.glb").exists()
+
+
+def test_a_fixed_camera_without_look_at_at_the_centre_says_where_it_looks(tmp_path):
+    """It said 'looks at its own position (look_at must be another point than position)' of
+    a look_at the scene never gave."""
+    err = compose_error(tmp_path, "place:\n  g: {part: 3811}\ncameras:\n  c: {position: [0,0,0]}\n")
+    assert "without look_at it looks at the scene's centre" in str(err), str(err)

@@ -394,15 +394,19 @@ class Composer(Landing):
                 )
             lens = {"focus": focus, "aperture": c.aperture}
             if c.position is not None:
-                if target is None:
+                centre = target is None  # no look_at: the scene's centre
+                if centre:
                     box = model_box(model)
                     target = (box[0] + box[1]) / 2 if box else np.zeros(3)
                 eye = tf.to_ldraw_point(c.position)
                 if np.array_equal(target, eye):
                     raise self.error(
                         c.target_where,
-                        f"{what} looks at its own position",
-                        "look_at must be another point than position",
+                        f"{what} looks at its own position"
+                        + (" (without look_at it looks at the scene's centre)" if centre else ""),
+                        "give look_at another point than position"
+                        if centre
+                        else "look_at must be another point than position",
                     )
                 behind = focus is not None and float(np.dot(focus - eye, target - eye)) <= 0
                 if behind and c.aperture is not None:  # else found only when rendering
