@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import run_cli, write_scene
 
@@ -692,3 +693,20 @@ def test_a_fixed_camera_without_look_at_at_the_centre_says_where_it_looks(tmp_pa
     a look_at the scene never gave."""
     err = compose_error(tmp_path, "place:\n  g: {part: 3811}\ncameras:\n  c: {position: [0,0,0]}\n")
     assert "without look_at it looks at the scene's centre" in str(err), str(err)
+
+
+def test_a_number_as_an_entry_name_is_found_by_every_reference(tmp_path):
+    """`123:` names an entry (keys are text); `near: 123` found it, `avoid: [7]` was 'must
+    hold entry names' and `target: 7` 'must be a list of 3 values'."""
+    from ldscene.scene.compose import load_scene
+
+    text = (
+        "place:\n  123: {part: 3811}\n  7: {part: 3001, at: [0, 8, 0]}\nscatter:\n"
+        "  s: {parts: [3024], count: 2, area: {near: 123}, settle: true, avoid: [7], on: [123]}\n"
+        "cameras:\n  c: {lat: 30, target: 7}\n"
+        "  d: {position: [100, -100, 100], look_at: 7, focus: 7, aperture: 8}\n"
+    )
+    scene = load_scene(write_scene(tmp_path, text))
+    assert len(scene.model.colour) == 4
+    brick = scene.camera("c").target
+    assert np.allclose(scene.camera("d").target, brick)

@@ -251,6 +251,12 @@ class Reader:
         return np.eye(3)
 
 
+def is_whole_number(value: Any) -> bool:
+    """An int from YAML (not a bool): where an entry name is asked for, `123` names the
+    entry `123:` (mapping keys are read as text)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def value_kind(value: Any) -> str:
     if value is None:
         return "nothing"

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, value_kind
+from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, is_whole_number, value_kind
 from ldscene.scene.spec import (
     AREA_KEYS,
     CHOICE_KEYS,
@@ -131,8 +131,8 @@ def read_scatter(
 def _names(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[str, Mark]]:
     """A list of entry names (or one name), each with its position."""
     value = node[key]
-    if isinstance(value, str):
-        return [(value, node.value_mark(key))]
+    if isinstance(value, str) or is_whole_number(value):  # `123:` is a name too
+        return [(str(value), node.value_mark(key))]
     if not isinstance(value, YList) or not len(value):
         raise reader.error(
             node.value_mark(key),
@@ -141,11 +141,11 @@ def _names(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[str, M
         )
     out = []
     for i, item in enumerate(value):
-        if not isinstance(item, str):
+        if not (isinstance(item, str) or is_whole_number(item)):
             raise reader.error(
                 value.item_mark(i), f"{key} of {what} must hold entry names, got {value_kind(item)}"
             )
-        out.append((item, value.item_mark(i)))
+        out.append((str(item), value.item_mark(i)))
     return out
 
 
