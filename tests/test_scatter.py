@@ -372,7 +372,8 @@ scatter:
         ),
         ("    on: statue\n    area: {rect: [[200, 200], [220, 220]]}", 0, 0, ["area"]),
         ("    on: []", 19, 9, ["must be a list of entry names"]),
-        ("    avoid: [3]", 19, 13, ["must hold entry names"]),
+        ("    avoid: [3]", 19, 13, ["'3' is not a placed name"]),  # a number names `3:`
+        ("    avoid: [3.5]", 19, 13, ["must hold entry names"]),
     ],
 )
 def test_on_and_avoid_errors(tmp_path, extra, line, column, needles):
