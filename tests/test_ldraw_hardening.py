@@ -410,3 +410,24 @@ def test_a_referenced_file_that_draws_nothing_is_a_warning_at_the_reference(tmp_
     assert any("m.ldr:3: 'text.ldr'" in w and "has no LDraw lines" in w for w in model.warnings)
     assert any("m.ldr:4: 'empty.ldr'" in w and "is empty" in w for w in model.warnings)
     assert len(model.leaves) == 1
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_mark_is_read(tmp_path, codec) -> None:
+    """Saved without a byte-order mark, it was 'not a text file (binary data)'."""
+    text = "0 sixteen\r\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\r\n"
+    (tmp_path / "u.ldr").write_bytes(text.encode(codec))
+    model = load_model(tmp_path / "u.ldr", use_cache=False)
+    assert model.title == "sixteen" and len(model.colour) == 1
+
+
+def test_a_link_that_leads_nowhere_says_so(tmp_path) -> None:
+    (tmp_path / "a.ldr").symlink_to("b.ldr")
+    (tmp_path / "b.ldr").symlink_to("a.ldr")  # a loop
+    (tmp_path / "gone.ldr").symlink_to("missing.ldr")
+    for name in ("a.ldr", "gone.ldr"):
+        done = run_cli("render", str(tmp_path / name), "-o", str(tmp_path / "x.png"))
+        assert done.returncode == 1, done.stderr
+        assert (
+            "a symbolic link that leads nowhere" in done.stderr and "Traceback" not in done.stderr
+        )

@@ -10,7 +10,7 @@ from typing import Any
 
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.library import find_library
-from ldscene.ldraw.loader import load_model
+from ldscene.ldraw.loader import check_link, load_model
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.studs import Studs, StudStyle, as_rule
 
@@ -37,6 +37,7 @@ def check_input(path: Path, library: Path | str | None = None) -> None:
         return
     if path.exists():
         raise LdsceneError("not a file", path=str(path))
+    check_link(path)
     if is_scene(path):
         raise LdsceneError("no such file", path=str(path), hint="check the path")
     lib = find_library(library)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,12 +44,24 @@ def _ldconfig(text: str) -> ColourTable:
     return colours
 
 
+def check_link(path: Path) -> None:
+    """A clear error for a symbolic link that leads nowhere (its target missing, or a loop of
+    links), which would otherwise read as 'no such file'."""
+    if path.is_symlink() and not path.exists():
+        raise ModelError(
+            f"a symbolic link that leads nowhere (to {os.readlink(path)}: missing, or a loop)",
+            path=str(path),
+            hint="point the link at the model file, or give the file itself",
+        )
+
+
 def _open_root(files: Files, path: Path) -> tuple[str, Path | None]:
     """The root file's key: the file at `path`, else a library file of that name (so that
     `ldscene render 3001` previews a part); and that library file, when it is a file on disk
     (not in a zip)."""
     if path.exists() or files.library is None:
         return files.open_root(path), None
+    check_link(path)
     source = files.library.find_named(str(path))
     if source is None:
         raise ModelError(

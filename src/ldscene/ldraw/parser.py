@@ -165,6 +165,9 @@ def decode_text(raw: bytes, path: str) -> str:
                 hint="save it again as UTF-8",
             ) from None
     if looks_binary(raw):
+        utf16 = _utf16_without_mark(raw)
+        if utf16 is not None:
+            return utf16
         raise ModelError(
             "not a text file (binary data)", path=path, hint="give an LDraw .ldr, .mpd or .dat file"
         )
@@ -173,6 +176,25 @@ def decode_text(raw: bytes, path: str) -> str:
     except UnicodeDecodeError:  # an old file, or files joined from two editors: line by line
         text = "\n".join(_decode_line(line) for line in raw.split(b"\n"))
     return _without_marks(text)
+
+
+def _utf16_without_mark(raw: bytes) -> str | None:
+    """The text of UTF-16 saved without its byte-order mark (some Windows tools): ASCII text
+    with a NUL beside every character, after it (little-endian) or before it (big-endian);
+    None for anything else."""
+    head = raw[:4096]
+    if len(head) < 4 or len(head) % 2:
+        head = head[: len(head) - len(head) % 2]
+    for codec, zeros, text in (
+        ("utf-16-le", head[1::2], head[0::2]),
+        ("utf-16-be", head[0::2], head[1::2]),
+    ):
+        if zeros.count(0) >= 0.95 * len(zeros) and text.count(0) == 0:
+            try:
+                return _without_marks(raw.decode(codec))
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def _without_marks(text: str) -> str:
