@@ -215,6 +215,23 @@ def test_a_view_from_below_shows_the_underside_not_the_floor_or_the_lamp(tmp_pat
     assert np.abs(corners - expected).max() <= 1, corners
 
 
+def test_daylight_turns_over_for_a_view_from_below(tmp_path):
+    """The studio turns upside down for a view from below; daylight did not, and the
+    underside was in the sun's shadow: a red brick's underside came out near black."""
+    from ldscene.render.description import LightPreset
+
+    path = model_file(tmp_path, [brick(4)])
+    reds = []
+    for name in ("iso", "bottom"):
+        opts = RenderOptions(**{**SMALL, "ground": True})
+        settings = PathSettings(samples=8, light=LightPreset.DAYLIGHT)
+        with PathRenderer(load_model(path), opts, settings) as renderer:
+            img = renderer.render_array(View.named(name)).astype(float)
+        red = (img[..., 0] > img[..., 2] + 20) & (img[..., 0] > img[..., 1] + 20)
+        reds.append(img[red][:, 0].mean())
+    assert reds[1] > 0.6 * reds[0], reds
+
+
 def test_a_long_lens_sees_the_model_not_the_softbox(tmp_path):
     """A camera far out (a long lens) on the softbox's side stood behind the studio's softbox,
     which hid part of the floor (drawn as background there, a curved edge across the picture);

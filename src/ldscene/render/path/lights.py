@@ -75,12 +75,15 @@ def lighting(
     """The emitters of `preset` for a camera at `longitude` (degrees) looking at a model
     centred at `centre` (GL world) with bounding-box diagonal `scale`.  `below`: the camera
     looks up from under a view without floor, and the studio turns upside down with it (its
-    dome's bright zenith and its softbox below), as a photographer would light that side."""
+    dome's bright zenith and its softbox below), as a photographer would light that side;
+    daylight turns over the same way (its sky and sun), or the underside is in shadow."""
     if preset is LightPreset.DAYLIGHT:
         sky, sky_irradiance = dome((0.22, 0.34, 0.62), (0.55, 0.62, 0.72), (0.12, 0.11, 0.10))
         sun = np.array([1.0, 0.93, 0.82]) * math.pi * 0.85
         elevation = 42.0
-        towards = direction(longitude - 55.0, elevation)
+        if below:
+            sky = np.ascontiguousarray(sky[::-1])
+        towards = direction(longitude - 55.0, -elevation if below else elevation)
         return Lighting(
             {
                 "sky": {"type": "envmap", "bitmap": sky},
