@@ -33,22 +33,24 @@ def xdisplay():
     """A private Xvfb server; yields its DISPLAY string."""
     for tool in ("Xvfb", "import", "xdotool"):
         assert shutil.which(tool), f"{tool} is needed for the viewer tests (see .ci/run)"
-    number = 90 + os.getpid() % 500
-    while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
-        number += 1
+    # -displayfd: Xvfb picks a free display itself and writes its number once it listens.
+    # Picking one here raced with the other pytest-xdist worker: both could choose the same
+    # number, the second Xvfb failed, and both workers' viewers shared one server, where one
+    # test's 'q' closed the other's window (window ids repeat across clients).
     # -noreset: by default Xvfb resets when its last client leaves, and a viewer that connects
     # during that reset is refused ("Cannot connect"), which made the next test flaky.
+    read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "640x480x24", "-nolisten", "tcp",
+         "-noreset"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
-    socket = Path(f"/tmp/.X11-unix/X{number}")
-    deadline = time.monotonic() + 15
-    while not socket.exists():
-        assert server.poll() is None, "Xvfb did not start"
-        assert time.monotonic() < deadline, "Xvfb did not start in 15 s"
-        time.sleep(0.05)
+        pass_fds=(write_end,),
+    )  # fmt: skip
+    os.close(write_end)
+    with os.fdopen(read_end) as numbers:
+        number = numbers.readline().strip()  # empty when Xvfb failed before listening
+    assert number.isdigit() and server.poll() is None, "Xvfb did not start"
     yield f":{number}"
     server.terminate()
     server.wait(10)
