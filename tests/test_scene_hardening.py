@@ -335,7 +335,7 @@ def test_a_minifig_part_in_another_slot_is_a_warning(tmp_path):
     wrong = [w for w in warnings if "is not a" in w]
     assert len(wrong) == 2, warnings  # the legs: one warning for both legs
     assert "(hips): 3626c (Minifig Head with Hollow Stud) is not a hips part" in wrong[0]
-    assert "3818 (Minifig Arm Right) is not a leg part" in wrong[1]
+    assert "(legs): 3818 (Minifig Arm Right) is not a leg part" in wrong[1]  # both, as written
 
 
 def test_unknown_colours_and_parts_point_somewhere(tmp_path):

@@ -249,13 +249,16 @@ class Composer(Landing):
         """A warning for a body slot given a part that is no figure part (hat: 3001 renders
         a brick on the head): its category is not Minifig... or Figure...; what a hand holds
         and accessories may be anything."""
-        seen = set()
+        slots: dict[tuple, list] = {}  # (where, part) -> its pieces: legs: gives both legs
         for piece in pieces:
             if piece.held or piece.role.startswith("accessory"):
                 continue
-            if piece.part == fig.DEFAULT_PARTS.get(piece.role) or (piece.where, piece.part) in seen:
-                continue  # (legs: gives both legs: one warning)
-            seen.add((piece.where, piece.part))
+            if piece.part != fig.DEFAULT_PARTS.get(piece.role):
+                slots.setdefault((piece.where, piece.part), []).append(piece)
+        for group in slots.values():
+            piece = group[0]
+            # One warning per slot written: `legs:` names both legs, `left_leg:` one.
+            slot = piece.role.split("_")[-1] + "s" if len(group) > 1 else piece.role
             category = self.sources.category(piece.part)
             title = self.sources.title(piece.part)
             if category == "Moved":
@@ -263,7 +266,7 @@ class Composer(Landing):
             if category.split(" ")[0] not in ("Minifig", "Figure"):
                 self.warn(
                     piece.where,
-                    f"{what} ({piece.role}): {piece.part} ({title}) is not a minifig part "
+                    f"{what} ({slot}): {piece.part} ({title}) is not a minifig part "
                     f"(its category is {category or 'none'})",
                     "give a minifig part for this slot; ldscene search --category minifig WORDS",
                 )
@@ -272,7 +275,7 @@ class Composer(Landing):
             if word is not None and word not in title.lower():
                 self.warn(
                     piece.where,
-                    f"{what} ({piece.role}): {piece.part} ({title}) is not a {word} part",
+                    f"{what} ({slot}): {piece.part} ({title}) is not a {word} part",
                     f"this slot takes a part whose title says '{word}': "
                     f"ldscene search minifig {word}",
                 )
