@@ -97,7 +97,11 @@ def test_many_warnings_are_summarised(tmp_path):
     result = run("info", str(path), "--json")
     assert result.returncode == 0
     assert len(result.stderr.splitlines()) < 10
-    assert "more warnings" in result.stderr
+    assert "more warnings (ldscene info --json lists them all)" in result.stderr
+    import json
+
+    listed = json.loads(result.stdout)["warnings"]  # all of them, each with its line
+    assert len(listed) == 500 and "m.ldr:501: type-3 line needs a colour and 9" in listed[-1]
 
 
 def test_no_library_gives_a_clear_way_out(tmp_path):

@@ -30,6 +30,7 @@ def info(input_path: Path, as_json: bool, load: LoadSettings) -> None:
     if loaded.scene is not None:
         stats["models"] = loaded.scene.entry_stats()
     report_problems(loaded.model)
+    stats["warnings"] = list(dict.fromkeys(loaded.model.warnings))  # all, not summarised
     if as_json:
         click.echo(json.dumps(stats, allow_nan=False))  # strict JSON: stats hold no inf/NaN
         return

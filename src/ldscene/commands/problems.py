@@ -37,9 +37,12 @@ def report_problems(model: Model, quiet: bool = False, limit: int = 5) -> None:
 
 def warning_lines(model: Model, limit: int = 5) -> list[str]:
     """The model's warnings (malformed lines, unknown colours: each with its file:line), the
-    first `limit` of them and a count of the rest."""
+    first `limit` of them and a count of the rest, with where to see them all."""
     unique = list(dict.fromkeys(model.warnings))  # a line met twice is one problem
     lines = [f"warning: {text}" for text in unique[:limit]]
     if len(unique) > limit:
-        lines.append(f"warning: ... and {len(unique) - limit} more warnings")
+        lines.append(
+            f"warning: ... and {plural(len(unique) - limit, 'more warning')} "
+            "(ldscene info --json lists them all)"
+        )
     return lines
