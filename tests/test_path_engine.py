@@ -107,6 +107,27 @@ def test_glass_shows_the_background_behind_it_and_is_see_through_with_alpha(tmp_
     assert rgba[0, 0, 3] == 0  # still nothing where there is no model
 
 
+def test_tinted_glass_with_a_transparent_background_keeps_its_tint(tmp_path):
+    """With --transparent, trans-red glass lost its tint with the light it lets through: near
+    black (14, 1, 0) at a stud, a dark block over white.  Over the --background, the image
+    now shows the glass as the opaque render does."""
+    path = model_file(tmp_path, [brick(36)])
+    images = {}
+    for transparent in (False, True):
+        img = path_render(path, View.named("iso"), samples=8, transparent=transparent)
+        images[transparent] = img.astype(float)
+    cut = images[True]
+    alpha = cut[..., 3:] / 255.0
+    background = np.array(RenderOptions().background) * 255.0  # sRGB, as the image
+    over = cut[..., :3] * alpha + background * (1.0 - alpha)
+    glass = (cut[..., 3] > 20) & (images[False][..., 0] > images[False][..., 1] + 30)
+    assert glass.sum() > 300
+    red, opaque = over[glass][:, 0], images[False][..., 0][glass]  # the red channel
+    assert abs(red.mean() - opaque.mean()) < 10, (red.mean(), opaque.mean())  # was 122 to 144
+    dark, opaque_dark = np.percentile(red, 5), np.percentile(opaque, 5)
+    assert dark > 0.85 * opaque_dark, (dark, opaque_dark)  # was 62 to 106: black studs
+
+
 def test_glow_in_the_dark_keeps_its_colour(tmp_path):
     """Glow_In_Dark_Opaque (21, #E0FFB0) glows, but still reads as pale green, not a white
     blob."""

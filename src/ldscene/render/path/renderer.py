@@ -468,9 +468,13 @@ class PathRenderer:
     ) -> np.ndarray:
         """Alpha output: the model opaque but where glass shows what is behind it (`through`:
         its share, which becomes transparency), the floor (the view's ground plane and each
-        pixel's surface position) reduced to its shadow (black, alpha)."""
-        if through is not None:
-            visible = visible * (1.0 - through.mean(axis=-1))
+        pixel's surface position) reduced to its shadow (black, alpha).
+
+        Tinted glass lets each colour through in its own share, which one alpha cannot hold:
+        the mean share becomes transparency and the rest of the tint stays in the colour, so
+        that the image over the --background is the opaque render's, and near it over others
+        (taking the whole tint out made trans-red glass black)."""
+        share = through.mean(axis=-1) if through is not None else np.zeros_like(visible)
         if floor is None:
             model = visible
             shadow = np.zeros_like(visible)
@@ -484,9 +488,14 @@ class PathRenderer:
             # Below SHADOW_FLOOR the floor counts as unshadowed: the softbox's falloff across
             # the floor leaves up to about 9 % at its far corners.
             darkening = (1.0 - lit - SHADOW_FLOOR) / (1.0 - SHADOW_FLOOR)
-            shadow = np.clip(darkening, 0.0, 1.0) * (visible - model)
-        alpha = np.clip(model + shadow, 0.0, 1.0)
-        rgb = display * (model / np.maximum(alpha, 1e-4))[..., None]
+            shadow = np.clip(darkening, 0.0, 1.0) * (visible - model) * (1.0 - share)
+        colour = display
+        if through is not None:
+            background = srgb_to_linear(self.options.background)
+            colour = display + (through - share[..., None]) * background
+        premultiplied = np.maximum(colour * model[..., None], 0.0)
+        alpha = np.clip(model * (1.0 - share) + shadow, 0.0, 1.0)
+        rgb = np.clip(premultiplied / np.maximum(alpha, 1e-4)[..., None], 0.0, 1.0)
         out = np.empty((*rgb.shape[:2], 4), np.uint8)
         out[..., :3] = np.round(film.encode_srgb(rgb) * 255.0)
         out[..., 3] = np.round(alpha * 255.0)
