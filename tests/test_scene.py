@@ -715,6 +715,22 @@ def test_a_camera_name_no_file_name_can_hold_names_an_image_all_the_same(tmp_pat
     assert sorted(p.name for p in out.parent.iterdir()) == ["shot-Détail_ä.png", "shot-a_b_.png"]
 
 
+def test_fov_replaces_a_scene_camera_s_own(tmp_path):
+    """--fov was silently ignored with --camera (byte-identical images), while --ortho
+    applied to scene cameras."""
+    scene = write_scene(
+        tmp_path, "place:\n  a: {part: 3001}\ncameras:\n  far: {lat: 15, lon: 20, distance: 300}\n"
+    )
+    shots = []
+    for extra in ([], ["--fov", "60"], ["--fov", "30"]):
+        out = tmp_path / f"shot{len(shots)}.png"
+        result = run_cli("render", str(scene), "--camera", "far", "-o", str(out), "--width", "80",
+                         *extra)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        shots.append(out.read_bytes())
+    assert shots[1] != shots[0] and shots[2] == shots[0]  # 30: the camera's own (default) fov
+
+
 def test_a_camera_inside_a_part_is_warned_about(tmp_path):
     """A scene camera moved into a wall renders that part's inside: a warning names the camera
     and the part, and a camera outside gets none."""

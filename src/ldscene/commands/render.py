@@ -75,9 +75,9 @@ if TYPE_CHECKING:
     "--fov",
     type=float,
     default=None,
-    help="Vertical field of view in degrees (default 30). Views are framed to hold the whole "
-    "model, so a narrower one flattens the perspective rather than zooming in; for a close-up, "
-    "aim a scene camera at a target.",
+    help="Vertical field of view in degrees (default 30; replaces a scene camera's fov:). Views "
+    "are framed to hold the whole model, so a narrower one flattens the perspective rather than "
+    "zooming in; for a close-up, aim a scene camera at a target.",
 )
 @click.option("--ortho", is_flag=True, help="Orthographic projection.")
 @click.option("--width", type=int, default=None, help="Image width (default 1600).")

@@ -96,16 +96,21 @@ def build_views(req: RenderRequest, scene=None, model=None) -> list[View]:
     for name in names:
         if scene is None:
             raise LdsceneError("--camera needs a scene file (.yaml)", hint="use --view")
-        views.append(scene_view(scene.camera(name), model))
+        views.append(scene_view(_with_fov(scene.camera(name), req.fov), model))
     if not views:
         if scene is not None and getattr(scene, "cameras", None):
-            views.append(scene_view(scene.camera(None), model))
+            views.append(scene_view(_with_fov(scene.camera(None), req.fov), model))
         else:
             views.append(View.named("iso"))
     names = [v.name for v in views]
     if len(set(names)) != len(names):
         raise LdsceneError("the same view is asked for twice: " + ", ".join(names))
     return views
+
+
+def _with_fov(camera, fov: float | None):
+    """A scene camera with --fov, when given, for its own `fov:` (as --ortho applies to it)."""
+    return camera if fov is None else replace(camera, fov=fov)
 
 
 def scene_view(camera, model) -> View:
