@@ -168,3 +168,22 @@ def test_an_animation_s_real_frame_time_is_what_is_reported(bricks, tmp_path):
     assert result.exit_code == 0, result.output
     assert "note: .gif frames last 20 ms: 50 fps, not 100" in result.output
     assert "(1 frame, " in result.output and "0.02 s long" in result.output
+
+
+@pytest.mark.slow  # whole child processes (worker pools): the full suite runs it
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_no_cache_turntables_and_posts_write_no_cache(tmp_path, jobs):
+    """turntable --no-cache wrote a render-meshes pack (its help: 'do not read or write the
+    on-disk geometry cache'), in this process or for its workers; post too."""
+    from conftest import run_process
+
+    model = write(tmp_path, "b.ldr", "0 b\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    small = ("--frames", "2", "--width", "64", "-j", jobs, "--no-cache")
+    done = run_process("turntable", str(model), "-o", str(tmp_path / "s.gif"), *small, env=env)
+    assert done.returncode == 0, done.stderr
+    post = ("post", str(model), "-o", str(tmp_path / "kit"), "--engine", "raster", "--width",
+            "64", "--height", "48", *small)  # fmt: skip
+    done = run_process(*post, env=env)
+    assert done.returncode == 0, done.stderr
+    assert not list((tmp_path / "cache").rglob("*.pack"))

@@ -118,6 +118,7 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
                 jobs=req.jobs,
                 quiet=req.quiet,
                 executor=executor,
+                use_cache=req.load.use_cache,
             )
             turntable = Figure(name, "A full turn around the model")
         figures = _render_stills(
@@ -130,6 +131,7 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
             image_suffix,
             ProgressLine(enabled=None if not req.quiet else False),
             executor,
+            req.load.use_cache,
         )
         total, designs, lots, top = parts_summary(model, lines)
         csv_text = bom.to_csv(lines)
@@ -194,8 +196,10 @@ def _render_stills(
     suffix: str,
     progress,
     executor=None,
+    use_cache: bool = True,
 ) -> list[Figure]:
-    """One image per view in `folder`: in this process, or as farm tasks on `executor`."""
+    """One image per view in `folder`: in this process, or as farm tasks on `executor`
+    (`use_cache` False: --no-cache, the on-disk mesh cache neither read nor written)."""
     from ldscene.render.images import save_image
 
     figures = []
@@ -207,10 +211,11 @@ def _render_stills(
         used.add(name)
         figures.append(Figure(name, caption))
     if executor is not None:
-        _farm_stills(model, views, [f.file for f in figures], options, engine, folder, executor)
+        names = [f.file for f in figures]
+        _farm_stills(model, views, names, options, engine, folder, executor, use_cache)
         return figures
     try:
-        with open_renderer(engine, model, options, progress) as renderer:
+        with open_renderer(engine, model, options, progress, use_cache=use_cache) as renderer:
             for i, (view, figure) in enumerate(zip(views, figures, strict=True), 1):
                 progress(f"rendering {view.name} ({i}/{len(views)})")
                 save_image(
@@ -224,14 +229,16 @@ def _render_stills(
     return figures
 
 
-def _farm_stills(model, views, names, options, engine, folder: Path, executor) -> None:
+def _farm_stills(
+    model, views, names, options, engine, folder: Path, executor, use_cache: bool = True
+) -> None:
     from ldscene.atomic import write_atomic
     from ldscene.farm.runner import FarmJob, FarmRun
     from ldscene.farm.tasks import RenderTask, portable_meshes
     from ldscene.render.description import RenderDescription
     from ldscene.render.meshes import build_model_meshes
 
-    meshes = build_model_meshes(model)
+    meshes = build_model_meshes(model, None, use_cache)
     RenderDescription(meshes, options)  # "nothing to render" here, not in every worker
     suffix = Path(names[0]).suffix
     tasks = [

@@ -56,13 +56,15 @@ def render_frames(
     engine: EngineSettings | None = None,
     executor=None,
     stats=None,
+    use_cache: bool = True,
 ) -> list:
     """Render the turntable's frames (PIL images, in order).
 
     With one job and no `executor`, in this process; otherwise one farm task per frame on
     `executor` (a `ldscene.farm.executor.Executor`, e.g. a Ray cluster's) or on `jobs` local worker
     processes.  This process meshes the model once; the workers get the meshes, not the
-    model.  `stats`, a `FarmStats`, receives the farm's counts (tasks, retries, nodes).
+    model.  `stats`, a `FarmStats`, receives the farm's counts (tasks, retries, nodes);
+    `use_cache` False (--no-cache) neither reads nor writes the on-disk mesh cache.
     """
     from PIL import Image
 
@@ -77,7 +79,7 @@ def render_frames(
     jobs = min(jobs, frames)
     if executor is None and jobs == 1:
         arrays = []
-        with open_renderer(engine, model, options) as renderer:
+        with open_renderer(engine, model, options, use_cache=use_cache) as renderer:
             views = orbit_views(
                 renderer.meshes.frame_points, frames, options, latitude, start_longitude
             )
@@ -86,8 +88,13 @@ def render_frames(
                 if on_frame:
                     on_frame(i + 1, frames)
     else:
+        from ldscene.render.meshes import ModelMeshes, build_model_meshes
+
+        meshes = (
+            model if isinstance(model, ModelMeshes) else build_model_meshes(model, None, use_cache)
+        )
         arrays = _farm_frames(
-            model, frames, options, latitude, start_longitude, jobs, on_frame, engine, executor,
+            meshes, frames, options, latitude, start_longitude, jobs, on_frame, engine, executor,
             stats,
         )  # fmt: skip
     images = []
@@ -100,18 +107,16 @@ def render_frames(
 
 
 def _farm_frames(
-    model, frames, options, latitude, start_longitude, jobs, on_frame, engine, executor, stats
+    meshes, frames, options, latitude, start_longitude, jobs, on_frame, engine, executor, stats
 ) -> list[np.ndarray]:
-    """One farm task per frame; the arrays in frame order."""
+    """One farm task per frame (the workers get `meshes`); the arrays in frame order."""
     import contextlib
 
     from ldscene.farm.executor import open_executor
     from ldscene.farm.runner import FarmJob, FarmRun
     from ldscene.farm.tasks import RenderTask, portable_meshes
     from ldscene.render.description import RenderDescription
-    from ldscene.render.meshes import ModelMeshes, build_model_meshes
 
-    meshes = model if isinstance(model, ModelMeshes) else build_model_meshes(model)
     RenderDescription(meshes, options)  # "nothing to render" here, not in every worker
     views = orbit_views(meshes.frame_points, frames, options, latitude, start_longitude)
     tasks = [
@@ -333,9 +338,10 @@ def make_turntable(
     engine: EngineSettings | None = None,
     executor=None,
     stats=None,
+    use_cache: bool = True,
 ) -> Path:
-    """Render and write a turntable animation; returns the path written.  `executor` and
-    `stats`: see `render_frames`."""
+    """Render and write a turntable animation; returns the path written.  `executor`,
+    `stats` and `use_cache`: see `render_frames`."""
     check_animation_path(output)
     check_fps(fps)
     on_frame, close = rich_progress(quiet)
@@ -351,6 +357,7 @@ def make_turntable(
             engine,
             executor=executor,
             stats=stats,
+            use_cache=use_cache,
         )
     finally:
         close()
@@ -463,6 +470,7 @@ def turntable_input(req: TurntableRequest, echo=print, on_loaded=None) -> Path:
             req.engine,
             executor=executor,
             stats=stats,
+            use_cache=req.load.use_cache,
         )
         where = executor.describe() if executor is not None else ""
     if not req.quiet:
