@@ -151,6 +151,24 @@ def test_batch_skips_up_to_date_images_and_force_redoes_them(models, tmp_path):
     assert "rendered 2 images" in forced.output
 
 
+def test_settings_that_do_not_change_the_images_keep_a_batch_up_to_date(models, tmp_path):
+    """--samples with the raster engine (noted and ignored), or --library naming the library
+    $LDRAWDIR names, rendered every input again."""
+    import os
+
+    (models / "broken.mpd").unlink()
+    saved_earlier(*models.iterdir())
+    out = tmp_path / "out"
+    command = ["render", str(models), "-o", f"{out}/", "--width", "64", "--height", "48"]
+    command += ["--aa", "1", "-j", "1"]
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    for extra in (["--samples", "99"], ["--library", os.environ["LDRAWDIR"]]):
+        again = CliRunner().invoke(cli, [*command, *extra])
+        assert "rendered 0 images of 2 inputs" in again.output, (extra, again.output)
+    changed = CliRunner().invoke(cli, [*command, "--engine", "path", "--samples", "1"])
+    assert "rendered 2 images" in changed.output, changed.output  # another engine: again
+
+
 def test_a_library_part_named_as_an_input_is_up_to_date_until_its_file_changes(tmp_path):
     """`ldscene render 3001 ... -o out/` rendered a part again on every run: it has no file
     of its own beside the library, so the record kept nothing."""

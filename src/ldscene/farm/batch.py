@@ -33,6 +33,7 @@ from ldscene.errors import LdsceneError
 from ldscene.farm.executor import Executor, open_executor
 from ldscene.farm.runner import FarmJob, FarmRun, FarmStats
 from ldscene.farm.tasks import RenderTask, TaskOutput, portable_meshes
+from ldscene.render.engines import Engine
 from ldscene.wording import plural
 
 #: What a folder given as an input contributes: its models and scenes (not its parts).
@@ -132,11 +133,26 @@ def settings_text(req, suffix: str) -> str:
     keys += ["aa", "background", "transparent", "ground", "edges", "shadows", "studs"]
     keys += ["library", "strict"]
     settings = {key: getattr(req, key) for key in keys}
-    settings["library"] = str(settings["library"]) if settings["library"] else None
-    settings["engine"] = repr(req.engine)
+    settings["library"] = _library_place(req.library)
+    # The path engine's settings change only its images (--samples with the raster engine is
+    # noted and ignored).
+    raster = req.engine.engine is Engine.RASTER
+    settings["engine"] = req.engine.engine.value if raster else repr(req.engine)
     settings["format"] = suffix
     settings["ldscene"] = __version__
     return json.dumps(settings, sort_keys=True, default=str)
+
+
+def _library_place(explicit) -> str | None:
+    """Where the library is, as found (--library, else $LDRAWDIR, else the config file or a
+    usual place): the same library named two ways is one setting."""
+    from ldscene.ldraw.library import candidate_paths
+
+    for _, path in candidate_paths(explicit):
+        path = Path(os.path.expanduser(str(path)))
+        if path.exists():
+            return str(path.resolve())
+    return None
 
 
 def file_digest(path: Path) -> str | None:
