@@ -425,3 +425,14 @@ def test_colours_without_a_shop_colour_stay_apart_and_a_kept_name_keeps_its_colo
     rows = list(csv.reader(io.StringIO(bom.to_rebrickable(lines).text)))[1:]
     assert sorted(rows) == [["3001", "1", "1"], ["3001", "4", "1"], ["3001", "9999", "1"],
                             ["3001", "9999", "2"]]  # fmt: skip
+
+
+def test_the_rebrickable_warning_says_what_the_list_holds():
+    """It said 'listed without a colour' while the file held Rebrickable's 9999."""
+    from ldscene.ldraw.colours import ColourTable
+
+    lines = [bom.BomLine("3001", "Brick 2 x 4", 16, "Main Colour", 1)]
+    shop = bom.to_rebrickable(lines)
+    assert "3001,9999,1" in shop.text
+    (warning,) = bom.shop_warnings(shop, "Rebrickable", ColourTable())
+    assert "listed in Rebrickable's 'any colour' (9999)" in warning, warning

@@ -296,9 +296,14 @@ def shop_warnings(shop: ShopList, shop_name: str, colours: ColourTable) -> list[
             return f"{name} (nearest: {colours.get(near).name} {near})"
 
         listed = ", ".join(described(code, name) for code, name in shop.unmapped)
+        how = (
+            f"in Rebrickable's 'any colour' ({REBRICKABLE_ANY_COLOUR})"
+            if shop_name == "Rebrickable"
+            else "without a colour"
+        )
         lines.append(
             f"warning: no {shop_name} colour for LDraw colour(s) {listed}; "
-            "those parts are listed without a colour"
+            f"those parts are listed {how}"
         )
     if shop.reduced:
         lines.append(
