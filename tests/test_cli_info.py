@@ -192,3 +192,23 @@ def test_library_found_in_config_file_and_usual_places(tmp_path, library):
     assert f"the config file {config} names {tmp_path / 'gone'}, which does not exist" in (
         " ".join(result.stderr.split())
     )
+
+
+def test_option_and_folder_errors_say_which_and_what_to_do(tmp_path):
+    """'error: in: not a file', 'frame rate 0 is outside 0.5..100' and "cannot read colour
+    'red2'" named neither the option nor a way out."""
+    (tmp_path / "in").mkdir()
+    model = write(tmp_path, "m.ldr", "0 m\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    out = str(tmp_path / "x.gif")
+    cases = [
+        (("turntable", str(tmp_path / "in"), "-o", out), "is a folder, not an LDraw file"),
+        (("turntable", str(model), "-o", out, "--fps", "0"), "--fps 0 is outside 0.5..100"),
+        (("render", str(model), "-o", str(tmp_path / "x.png"), "--background", "red2"),
+         "--background: cannot read colour 'red2'"),
+    ]  # fmt: skip
+    for args, words in cases:
+        done = run(*args)
+        assert done.returncode == 1 and words in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert "give one model" in run("info", str(tmp_path / "in")).stderr
+    assert not (tmp_path / "x.gif").exists() and not (tmp_path / "x.png").exists()

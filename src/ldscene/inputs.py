@@ -35,6 +35,13 @@ def check_input(path: Path, library: Path | str | None = None) -> None:
     path = Path(path)
     if path.is_file():
         return
+    if path.is_dir():
+        raise LdsceneError(
+            "is a folder, not an LDraw file or a scene",
+            path=str(path),
+            hint="give one model (.ldr, .mpd, .dat) or scene (.yaml); ldscene render also "
+            "takes a folder, as a batch",
+        )
     if path.exists():
         raise LdsceneError("not a file", path=str(path))
     check_link(path)

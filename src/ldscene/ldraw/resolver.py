@@ -172,7 +172,12 @@ class Files:
         if not path.exists():
             raise ModelError("no such file", path=str(path), hint="check the path")
         if path.is_dir():
-            raise ModelError("is a folder, not an LDraw file", path=str(path))
+            raise ModelError(
+                "is a folder, not an LDraw file",
+                path=str(path),
+                hint="give one model (.ldr, .mpd, .dat) in it; ldscene render also takes a "
+                "folder, as a batch",
+            )
         if not path.is_file():  # a device or a pipe: it may never end
             raise ModelError("not a regular file", path=str(path), hint="give an LDraw file")
         try:

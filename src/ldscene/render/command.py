@@ -193,7 +193,12 @@ def build_options(req: RenderRequest, scene=None) -> RenderOptions:
     if background is None and defaults is not None and defaults.background is not None:
         background = defaults.background
     if isinstance(background, str):
-        opts.background = parse_colour(background)
+        try:
+            opts.background = parse_colour(background)
+        except LdsceneError as err:
+            if req.background is None:  # the scene's, checked where it was read
+                raise
+            raise LdsceneError(f"--background: {err.message}", hint=err.hint) from None
     elif background is not None:
         values = tuple(float(v) for v in background)
         opts.background = tuple(v / 255.0 if max(values) > 1 else v for v in values[:3])

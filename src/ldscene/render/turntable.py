@@ -160,7 +160,7 @@ def check_animation_path(path: Path) -> None:
 
 def check_fps(fps: float) -> None:
     if not 0.5 <= fps <= 100:
-        raise LdsceneError(f"frame rate {fps:g} is outside 0.5..100")
+        raise LdsceneError(f"--fps {fps:g} is outside 0.5..100", hint="12 is the default")
 
 
 def check_encoder(suffix: str) -> None:
