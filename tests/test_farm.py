@@ -228,6 +228,11 @@ def test_batch_record_follows_every_file_an_input_reads(tmp_path):
     # A file added beside the model that now stands for a library part it uses (not notes).
     saved_earlier(write(folder, "notes.txt", "to do"))
     assert rendered() == {"gap.png"}
+    # Another model added to the folder stands for no library part: the others stay.
+    other = write(folder, "other.ldr", "0 other\n" + PLATE)
+    saved_earlier(other)
+    assert rendered() == {"gap.png"}
+    other.unlink()
     saved_earlier(write(folder, "3001.dat", "0 my 3001\n" + PLATE))
     assert rendered() == {"main.png", "gap.png", "tiny.png"}
     (folder / "3001.dat").unlink()

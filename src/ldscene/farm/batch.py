@@ -189,14 +189,15 @@ def files_read(model, load_started_ns: int) -> dict[str, str] | None:
 
 
 def listing_digest(folder: Path) -> str:
-    """The sha256 of the LDraw file names a model's folder offers its references (the
-    resolver's view of it): a file added there may now stand for a library part the model
-    uses.  Other files (images written there, notes) do not count."""
-    from ldscene.ldraw.library import LDRAW_SUFFIXES
+    """The sha256 of the part file names (.dat) a model's folder offers its references (the
+    resolver's view of it): a part file added there may now stand for a library part the
+    model uses.  Other files do not count: not images or notes written there, and not other
+    models (.ldr, .mpd), which stand for no library part - a model added to a folder of
+    models left every other model of it to render again."""
     from ldscene.ldraw.resolver import FolderIndex
 
     index = FolderIndex(folder).index
-    names = "\n".join(sorted(n for n in index if n.endswith(LDRAW_SUFFIXES)))
+    names = "\n".join(sorted(n for n in index if n.endswith(".dat")))
     return hashlib.sha256(names.encode("utf-8")).hexdigest()
 
 
