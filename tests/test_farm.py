@@ -169,6 +169,22 @@ def test_settings_that_do_not_change_the_images_keep_a_batch_up_to_date(models, 
     assert "rendered 2 images" in changed.output, changed.output  # another engine: again
 
 
+def test_two_formats_into_one_folder_keep_both_records(models, tmp_path):
+    """A PNG batch and a JPEG batch into one folder each rendered everything every time: the
+    record kept one entry per input, and each run replaced the other's."""
+    (models / "broken.mpd").unlink()
+    saved_earlier(*models.iterdir())
+    out = tmp_path / "out"
+    command = ["render", str(models), "-o", f"{out}/", "--width", "64", "--height", "48"]
+    command += ["--aa", "1", "-j", "1"]
+    for extra in ([], ["--format", "jpg"]):
+        assert "rendered 2 images" in CliRunner().invoke(cli, [*command, *extra]).output
+    for extra in ([], ["--format", "jpg"], []):
+        again = CliRunner().invoke(cli, [*command, *extra])
+        assert "rendered 0 images of 2 inputs" in again.output, (extra, again.output)
+    assert len(list(out.glob("*.png"))) == 2 and len(list(out.glob("*.jpg"))) == 2
+
+
 def test_a_library_part_named_as_an_input_is_up_to_date_until_its_file_changes(tmp_path):
     """`ldscene render 3001 ... -o out/` rendered a part again on every run: it has no file
     of its own beside the library, so the record kept nothing."""

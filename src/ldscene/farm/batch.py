@@ -39,7 +39,7 @@ from ldscene.wording import plural
 #: What a folder given as an input contributes: its models and scenes (not its parts).
 INPUT_SUFFIXES = (".ldr", ".mpd", ".yaml", ".yml")
 MANIFEST = ".ldscene-render.json"
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3  # 3: an entry per input and settings
 
 
 @dataclass
@@ -365,9 +365,14 @@ def run_batch(
     failed: dict[Path, str] = {}
     display = _Display(len(items), req.quiet, echo)
 
+    def record_key(item: Item) -> str:
+        """An input's entry for these settings: a folder rendered with two formats or view
+        sets keeps both (one entry per input made each run undo the other's)."""
+        return f"{item.input.resolve()} {settings[:16]}"
+
     def finish_item(item: Item) -> None:
         nonlocal changed
-        key = str(item.input.resolve())
+        key = record_key(item)
         if item.errors:
             failed[item.input] = "; ".join(dict.fromkeys(item.errors))
             if manifest.pop(key, None) is not None:
@@ -413,7 +418,7 @@ def run_batch(
             todo = []
             for n, item in enumerate(items):
                 if out_dir is not None and not force:
-                    entry = manifest.get(str(item.input.resolve()))
+                    entry = manifest.get(record_key(item))
                     if is_up_to_date(entry, settings, out_dir):
                         up_to_date.append(item.input)
                         continue
