@@ -525,6 +525,47 @@ def test_ctrl_c_stops_a_local_batch_and_keeps_what_is_done(tmp_path, signum, sta
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
+def test_workers_end_when_their_driver_is_killed(tmp_path):
+    """A driver killed outright (SIGKILL: no clean-up of its own) left its worker processes
+    running for good, each holding its renderer and meshes."""
+    out = tmp_path / "out"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ldscene", "render", str(OMR), "-o", f"{out}/", "--width", "800",
+         "--height", "600"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.is_dir() and any(out.glob("[!.]*.png"))):
+            assert driver.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        workers = worker_children(driver.pid)
+        assert workers
+        driver.kill()
+        driver.wait(10)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    deadline = time.monotonic() + 20
+    while [pid for pid in workers if alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if alive(pid)]
+    for pid in left:  # do not leave them behind for the next tests
+        os.kill(pid, signal.SIGKILL)
+    assert not left
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie does not: it has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def worker_children(pid: int) -> list[int]:
     """The worker processes a driver started (its children)."""
     children = []

@@ -171,7 +171,27 @@ def _local_init(threads: int | None) -> None:
     # driver stops them with SIGTERM, which ends a worker outright (not the driver's handler).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_with_parent()
     set_gl_threads(threads)
+
+
+#: Linux's prctl option that sends the calling process a signal when its parent ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent() -> None:
+    """A worker ends when the process that started it does, however that ends: a driver
+    killed outright (SIGKILL, the OOM killer) left its workers waiting on their queues for
+    good, holding memory.  (Linux; elsewhere the pool's own shutdown is all there is.)"""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
 
 
 def _local_noop(seconds: float) -> int:
