@@ -128,6 +128,18 @@ def test_tinted_glass_with_a_transparent_background_keeps_its_tint(tmp_path):
     assert dark > 0.85 * opaque_dark, (dark, opaque_dark)  # was 62 to 106: black studs
 
 
+@pytest.mark.parametrize("background", [(0.0, 0.0, 0.0), (0.125, 0.376, 0.753)])
+def test_the_floor_is_no_lighter_than_a_dark_background(tmp_path, background):
+    """The floor's albedo had a floor of 0.02 a channel: on black it showed as a grey slab
+    (33, 32, 32), and on a blue background with a red channel over the background's."""
+    path = model_file(tmp_path, [brick(4)])
+    img = path_render(path, View.named("iso"), background=background).astype(float)
+    h, w, _ = img.shape
+    floor = img[int(h * 0.9) :, : w // 6, :3].reshape(-1, 3)  # in front, away from the brick
+    expected = np.round(np.asarray(background) * 255)
+    assert (floor.mean(axis=0) <= expected + 3).all(), (floor.mean(axis=0), expected)
+
+
 def test_glow_in_the_dark_keeps_its_colour(tmp_path):
     """Glow_In_Dark_Opaque (21, #E0FFB0) glows, but still reads as pale green, not a white
     blob."""

@@ -291,7 +291,7 @@ class PathRenderer:
         """The floor's albedo: unshadowed, a shade darker than the background it fades into
         (`FLOOR_SHADE`), so that white parts on it stand out as they do in the raster engine."""
         target = film.inverse_filmic(srgb_to_linear(self.options.background) * FLOOR_SHADE)
-        return np.clip(target * math.pi / np.maximum(open_irradiance, 1e-6), 0.02, 0.8)
+        return np.clip(target * math.pi / np.maximum(open_irradiance, 1e-6), 0.0, 0.8)
 
     def _sensor(self, mi, view: View, frame: Framing) -> dict[str, Any]:
         opts = self.options
