@@ -140,6 +140,41 @@ def test_the_floor_is_no_lighter_than_a_dark_background(tmp_path, background):
     assert (floor.mean(axis=0) <= expected + 3).all(), (floor.mean(axis=0), expected)
 
 
+def test_the_floor_fades_smoothly_out_of_focus(tmp_path):
+    """Through a lens the floor's far edge, where it fades into the background, was grain
+    (salt and pepper, still at 64 samples): the fade was worked out from each pixel's
+    position, a mix of lens samples.  Out of focus, it is now smoother than in focus."""
+    from conftest import write_scene
+
+    from ldscene.render.command import scene_view
+    from ldscene.scene.compose import load_scene
+
+    text = (
+        "units: stud\nplace:\n"
+        + "".join(
+            f"  {n}: {{part: 3001, color: {c}, at: [0, 0, {z}]}}\n"
+            for n, c, z in (
+                ("a", "Red", 0),
+                ("b", "Yellow", -6),
+                ("c", "Blue", -12),
+                ("d", "Green", -18),
+            )
+        )
+        + "cameras:\n  far: {lat: 15, lon: 20, target: a, focus: d, aperture: 2}\n"
+        "  sharp: {lat: 15, lon: 20, target: a}\n"
+    )
+    scene = load_scene(write_scene(tmp_path, text))
+    grain = {}
+    for name in ("far", "sharp"):
+        view = scene_view(scene.camera(name), scene.model)
+        opts = RenderOptions(width=160, height=120, ground=True)
+        with PathRenderer(scene.model, opts, PathSettings(samples=8)) as renderer:
+            grey = renderer.render_array(view)[..., :3].astype(float).mean(axis=-1)
+        bands = [np.abs(np.diff(grey[y : y + 8], axis=1)).mean() for y in range(0, 40, 4)]
+        grain[name] = max(bands)  # the upper third: the floor's far edge
+    assert grain["far"] < grain["sharp"], grain  # was 10.2 against 4.9
+
+
 def test_glow_in_the_dark_keeps_its_colour(tmp_path):
     """Glow_In_Dark_Opaque (21, #E0FFB0) glows, but still reads as pale green, not a white
     blob."""

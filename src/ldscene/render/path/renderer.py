@@ -432,6 +432,8 @@ class PathRenderer:
         else:
             where = position
             visible = film.floor_visibility(where, coverage, ground)
+            if denoise and through_lens:  # each pixel's position mixes lens samples: noisy
+                visible = film.denoise_coverage(visible)
         if self.options.transparent:
             floor = (ground, where) if ground else None
             return self._transparent(display, visible, floor, open_irradiance, through)
