@@ -12,6 +12,7 @@ from ldscene.errors import LdsceneError
 from ldscene.ldraw.library import find_library
 from ldscene.ldraw.loader import check_link, load_model
 from ldscene.ldraw.model import Model
+from ldscene.ldraw.resolver import folder_error
 from ldscene.ldraw.studs import Studs, StudStyle, as_rule
 
 SCENE_SUFFIXES = (".yaml", ".yml")
@@ -36,12 +37,7 @@ def check_input(path: Path, library: Path | str | None = None) -> None:
     if path.is_file():
         return
     if path.is_dir():
-        raise LdsceneError(
-            "is a folder, not an LDraw file or a scene",
-            path=str(path),
-            hint="give one model (.ldr, .mpd, .dat) or scene (.yaml); ldscene render also "
-            "takes a folder, as a batch",
-        )
+        raise folder_error(path, scenes=True)
     if path.exists():
         raise LdsceneError("not a file", path=str(path))
     check_link(path)

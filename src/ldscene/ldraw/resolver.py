@@ -73,6 +73,17 @@ class Problems:
         self.warnings.append(f"{display}:{line}: {message}")
 
 
+def folder_error(path: Path, scenes: bool = False) -> ModelError:
+    """The error for a folder named where one model (or scene) file is asked for."""
+    what = "an LDraw file or a scene" if scenes else "an LDraw file"
+    given = "model (.ldr, .mpd, .dat) or scene (.yaml)" if scenes else "model (.ldr, .mpd, .dat)"
+    return ModelError(
+        f"is a folder, not {what}",
+        path=str(path),
+        hint=f"give one {given} in it; ldscene render also takes a folder, as a batch",
+    )
+
+
 class FolderIndex:
     """Case-insensitive index of a user folder (a model's folder or a scene's `parts/`)."""
 
@@ -172,12 +183,7 @@ class Files:
         if not path.exists():
             raise ModelError("no such file", path=str(path), hint="check the path")
         if path.is_dir():
-            raise ModelError(
-                "is a folder, not an LDraw file",
-                path=str(path),
-                hint="give one model (.ldr, .mpd, .dat) in it; ldscene render also takes a "
-                "folder, as a batch",
-            )
+            raise folder_error(path)
         if not path.is_file():  # a device or a pipe: it may never end
             raise ModelError("not a regular file", path=str(path), hint="give an LDraw file")
         try:
