@@ -212,3 +212,17 @@ def test_option_and_folder_errors_say_which_and_what_to_do(tmp_path):
         assert "Traceback" not in done.stderr
     assert "give one model" in run("info", str(tmp_path / "in")).stderr
     assert not (tmp_path / "x.gif").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_warnings_come_in_line_order(tmp_path):
+    """They came as the loader met them (2, 9, 10, 4, 5, 3 ...): references first, then the
+    drawing lines by kind."""
+    path = write(
+        tmp_path,
+        "mal.ldr",
+        "0 mal\n2 4 0 0 0 1 1\n3 4 0 0 0 1 0 0 0 1 x\n1 9999 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "5 4 0 0 0\n4 4 0 0 0 1 0 0\n",
+    )
+    result = run("info", str(path))
+    lines = [int(line.split(":")[2]) for line in result.stderr.splitlines() if "mal.ldr:" in line]
+    assert lines == [2, 3, 4, 5, 6], result.stderr

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ldscene.commands.options import input_argument, load_options
-from ldscene.commands.problems import report_problems
+from ldscene.commands.problems import in_file_order, report_problems
 from ldscene.wording import plural
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def info(input_path: Path, as_json: bool, load: LoadSettings) -> None:
     if loaded.scene is not None:
         stats["models"] = loaded.scene.entry_stats()
     report_problems(loaded.model)
-    stats["warnings"] = list(dict.fromkeys(loaded.model.warnings))  # all, not summarised
+    stats["warnings"] = in_file_order(dict.fromkeys(loaded.model.warnings))  # all of them
     if as_json:
         click.echo(json.dumps(stats, allow_nan=False))  # strict JSON: stats hold no inf/NaN
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import click
@@ -38,7 +39,7 @@ def report_problems(model: Model, quiet: bool = False, limit: int = 5) -> None:
 def warning_lines(model: Model, limit: int = 5) -> list[str]:
     """The model's warnings (malformed lines, unknown colours: each with its file:line), the
     first `limit` of them and a count of the rest, with where to see them all."""
-    unique = list(dict.fromkeys(model.warnings))  # a line met twice is one problem
+    unique = in_file_order(dict.fromkeys(model.warnings))  # a line met twice is one problem
     lines = [f"warning: {text}" for text in unique[:limit]]
     if len(unique) > limit:
         lines.append(
@@ -46,3 +47,23 @@ def warning_lines(model: Model, limit: int = 5) -> list[str]:
             "(ldscene info --json lists them all)"
         )
     return lines
+
+
+_LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): ")
+
+
+def in_file_order(warnings) -> list[str]:
+    """Warnings by file (in the order files were first warned of) and by line in each file:
+    the loader meets a file's lines by kind (references, then drawing lines), not in order.
+    Warnings without a file:line keep their place after the located ones."""
+    warnings = list(warnings)
+    files: dict[str, int] = {}
+    keyed = []
+    for n, text in enumerate(warnings):
+        found = _LOCATED.match(text)
+        if found is None:
+            keyed.append(((1, 0, 0, n), text))
+            continue
+        rank = files.setdefault(found["file"], len(files))
+        keyed.append(((0, rank, int(found["line"]), n), text))
+    return [text for _, text in sorted(keyed)]
