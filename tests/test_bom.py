@@ -434,5 +434,5 @@ def test_the_rebrickable_warning_says_what_the_list_holds():
     lines = [bom.BomLine("3001", "Brick 2 x 4", 16, "Main Colour", 1)]
     shop = bom.to_rebrickable(lines)
     assert "3001,9999,1" in shop.text
-    (warning,) = bom.shop_warnings(shop, "Rebrickable", ColourTable())
+    (warning,) = bom.shop_warnings(shop, ColourTable())
     assert "listed in Rebrickable's 'any colour' (9999)" in warning, warning

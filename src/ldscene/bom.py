@@ -188,9 +188,13 @@ def _own(lines: list[BomLine]) -> list[str]:
 
 
 class ShopList(NamedTuple):
-    """A shop's list as written: its text, how many rows (lots) it has, the LDraw colours it
-    has no colour for, and the printed parts it lists as their plain part (BrickLink)."""
+    """A shop's list as written: the shop, its colour table and how it lists a part in a
+    colour it has none for; the text, how many rows (lots) it has, the LDraw colours it has
+    no colour for, and the printed parts it lists as their plain part (BrickLink)."""
 
+    shop: str
+    table: dict[int, tuple[int, str]]
+    no_colour: str
     text: str
     lots: int
     unmapped: list[tuple[int, str]]
@@ -221,7 +225,11 @@ def to_rebrickable(lines: list[BomLine]) -> ShopList:
     writer.writerow(["Part", "Color", "Quantity"])
     for (part, colour, _), quantity in lots.items():
         writer.writerow([part, REBRICKABLE_ANY_COLOUR if colour is None else colour, quantity])
-    return ShopList(out.getvalue(), len(lots), _unmapped(lines, table), [], _own(lines))
+    any_colour = f"in Rebrickable's 'any colour' ({REBRICKABLE_ANY_COLOUR})"
+    unmapped = _unmapped(lines, table)
+    return ShopList(
+        "Rebrickable", table, any_colour, out.getvalue(), len(lots), unmapped, [], _own(lines)
+    )
 
 
 def to_bricklink(lines: list[BomLine]) -> ShopList:
@@ -241,7 +249,10 @@ def to_bricklink(lines: list[BomLine]) -> ShopList:
     ET.indent(root)
     text = ET.tostring(root, encoding="unicode") + "\n"
     reduced_ids = sorted(reduced, key=_natural)
-    return ShopList(text, len(lots), _unmapped(lines, table), reduced_ids, _own(lines))
+    unmapped = _unmapped(lines, table)
+    return ShopList(
+        "BrickLink", table, "without a colour", text, len(lots), unmapped, reduced_ids, _own(lines)
+    )
 
 
 def nearest_shop_colour(
@@ -279,31 +290,26 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     )
 
 
-def shop_warnings(shop: ShopList, shop_name: str, colours: ColourTable) -> list[str]:
-    """Warning lines for what a shop list (`shop_name`: BrickLink, Rebrickable) could not say
-    exactly: LDraw colours it has no colour for (a direct colour with the nearest one the shop
-    sells), and printed parts given as plain parts."""
+def shop_warnings(shop: ShopList, colours: ColourTable) -> list[str]:
+    """Warning lines for what a shop list could not say exactly: LDraw colours it has no
+    colour for (a direct colour with the nearest one the shop sells), and printed parts given
+    as plain parts."""
     lines = []
+    shop_name = shop.shop
     if shop.unmapped:
-        table = bricklink_colours() if shop_name == "BrickLink" else rebrickable_colours()
 
         def described(code: int, name: str) -> str:
             if not is_direct(code):
                 return f"{code} {name}"
-            near = nearest_shop_colour(colours.get(code).rgb, colours, table)
+            near = nearest_shop_colour(colours.get(code).rgb, colours, shop.table)
             if near is None:
                 return name
             return f"{name} (nearest: {colours.get(near).name} {near})"
 
         listed = ", ".join(described(code, name) for code, name in shop.unmapped)
-        how = (
-            f"in Rebrickable's 'any colour' ({REBRICKABLE_ANY_COLOUR})"
-            if shop_name == "Rebrickable"
-            else "without a colour"
-        )
         lines.append(
             f"warning: no {shop_name} colour for LDraw colour(s) {listed}; "
-            f"those parts are listed {how}"
+            f"those parts are listed {shop.no_colour}"
         )
     if shop.reduced:
         lines.append(

@@ -69,8 +69,7 @@ def parts_command(
     else:
         shop = bom.to_rebrickable(lines) if fmt == "rebrickable" else bom.to_bricklink(lines)
         text, lots = shop.text, shop.lots
-        shop_name = "Rebrickable" if fmt == "rebrickable" else "BrickLink"
-        for line in bom.shop_warnings(shop, shop_name, loaded.model.colours):
+        for line in bom.shop_warnings(shop, loaded.model.colours):
             click.echo(line, err=True)
     if output is None:
         click.echo(text, nl=False)

@@ -137,7 +137,7 @@ def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
         csv_text = bom.to_csv(lines)
         shop = bom.to_bricklink(lines)
         xml_text = shop.text
-        for line in [] if req.quiet else bom.shop_warnings(shop, "BrickLink", model.colours):
+        for line in [] if req.quiet else bom.shop_warnings(shop, model.colours):
             warn(line)
         post = PostContent(
             title,
