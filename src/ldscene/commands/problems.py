@@ -49,7 +49,8 @@ def warning_lines(model: Model, limit: int = 5) -> list[str]:
     return lines
 
 
-_LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): ")
+#: How a located warning starts: `file:line: ` (LDraw files) or `file:line:column: ` (scenes).
+_LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::(?P<column>\d+))?: ")
 
 
 def in_file_order(warnings) -> list[str]:
@@ -62,8 +63,8 @@ def in_file_order(warnings) -> list[str]:
     for n, text in enumerate(warnings):
         found = _LOCATED.match(text)
         if found is None:
-            keyed.append(((1, 0, 0, n), text))
+            keyed.append(((1, 0, 0, 0, n), text))
             continue
         rank = files.setdefault(found["file"], len(files))
-        keyed.append(((0, rank, int(found["line"]), n), text))
+        keyed.append(((0, rank, int(found["line"]), int(found["column"] or 0), n), text))
     return [text for _, text in sorted(keyed)]
