@@ -182,9 +182,7 @@ def _utf16_without_mark(raw: bytes) -> str | None:
     """The text of UTF-16 saved without its byte-order mark (some Windows tools): ASCII text
     with a NUL beside every character, after it (little-endian) or before it (big-endian);
     None for anything else."""
-    head = raw[:4096]
-    if len(head) < 4 or len(head) % 2:
-        head = head[: len(head) - len(head) % 2]
+    head = raw[: min(len(raw), 4096) // 2 * 2]  # whole 2-byte characters
     for codec, zeros, text in (
         ("utf-16-le", head[1::2], head[0::2]),
         ("utf-16-be", head[0::2], head[1::2]),
@@ -293,12 +291,21 @@ def _places_a_block(lines: list[str], blocks: list[Block]) -> bool:
     return False
 
 
+def _after_data_mark(line: str) -> str | None:
+    """What follows `0 !:` on a stripped line (any spacing after the 0: a `!DATA` block's
+    base64, or a TEXMAP's texture-only geometry line); None on any other line."""
+    if line[:1] != "0":
+        return None
+    rest = line[1:].lstrip()
+    return rest[2:].strip() if rest.startswith("!:") else None
+
+
 def _decode_data(lines: list[str]) -> bytes:
     payload = []
     for line in lines:
-        stripped = line.strip()
-        if stripped[:1] == "0" and stripped[1:].lstrip().startswith("!:"):
-            payload.append(stripped[1:].lstrip()[2:].strip())
+        after = _after_data_mark(line.strip())
+        if after is not None:
+            payload.append(after)
     try:
         return base64.b64decode("".join(payload), validate=False)
     except (binascii.Error, ValueError):
@@ -401,9 +408,10 @@ def parse_lines(lines: list[str], name: str, first_line: int = 1) -> LDrawFile:
             continue
         kind = line[0]
         number = first_line + offset
-        if kind == "0" and line[1:].lstrip().startswith("!:"):
+        after = _after_data_mark(line) if kind == "0" else None
+        if after is not None:
             result.texmaps.append((number, "!:"))  # texture-only geometry (see ldraw/texmap.py)
-            line = line[1:].lstrip()[2:].strip()
+            line = after
             if not line:
                 continue
             kind = line[0]
