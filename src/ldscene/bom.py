@@ -58,6 +58,7 @@ from ldscene.ldraw.colours import ColourTable, is_direct
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.resolver import is_assembly_piece
+from ldscene.search import plain_title
 from ldscene.wording import plural
 
 #: Rebrickable's "[No Color/Any Color]".
@@ -65,10 +66,6 @@ REBRICKABLE_ANY_COLOUR = 9999
 
 #: A printed (p..) or stickered (d.., dm3, dy0) variant of a part: its plain part's id.
 _PRINTED = re.compile(r"^(?P<base>\d+[a-z]?)(?:p[0-9a-z]{2,4}|d[0-9a-z]{2,3})$")
-#: The marks an LDraw title starts with for the library's own use ("~" moved or obsolete,
-#: "=" an alias, "_" a physical colour, "|" a patterned alias): no part of a description, and
-#: a cell starting with "=" is a formula to a spreadsheet.
-_TITLE_MARKS = re.compile(r"^[~=_|]+\s*")
 _OMR_EMBEDDED = re.compile(r"^\d+(?:-\d+)? - (?P<part>\S+)$")
 
 
@@ -115,7 +112,7 @@ def bill_of_materials(model: Model) -> list[BomLine]:
         colour = model.colours.get(code)
         name = colour.name.replace("_", " ")
         file_name, title = leaf.listed
-        description = _TITLE_MARKS.sub("", " ".join(title.split()))  # "Brick  2 x  4": padded
+        description = plain_title(" ".join(title.split()))  # "Brick  2 x  4": padded
         written = model.colours.written_code(code)
         # A model's own colour that keeps LDConfig's name for its code (an older LDConfig's
         # value for Red) is that colour, as shops sell it.

@@ -30,6 +30,18 @@ from typing import NamedTuple
 
 from ldscene.errors import LdsceneError
 
+#: The marks an LDraw title starts with for the library's own use: "~" moved, obsolete or
+#: a sub-part, "=" an alias, "_" a physical colour, "|" a patterned alias.
+_TITLE_MARKS = re.compile(r"^[~=_|]+\s*")
+
+
+def plain_title(title: str) -> str:
+    """A part's title without the library's marks ("=Dish 4 x 4 Inverted" -> "Dish 4 x 4
+    Inverted"): what a parts list shows (a CSV cell starting with "=" is a formula to a
+    spreadsheet), what a category is read from, what a title is recognised by."""
+    return _TITLE_MARKS.sub("", title.strip())
+
+
 #: Bump when the stored index's meaning changes; older files are then rebuilt.
 INDEX_VERSION = 2
 #: Bytes of a part file read for its header; the rest only when the header runs past them.
@@ -128,7 +140,7 @@ def read_header(data: bytes) -> tuple[str, str, str, str]:
         elif upper.startswith("!LDRAW_ORG"):
             org = rest[10:].strip()
     if not category:
-        category = (title.lstrip("~=_| ").split() or [""])[0]
+        category = (plain_title(title).split() or [""])[0]
     return title, category, ", ".join(keywords), org
 
 

@@ -35,6 +35,7 @@ from ldscene.scene.heightfield import HeightField
 from ldscene.scene.landing import HELD_UP, Landing
 from ldscene.scene.sources import Sources
 from ldscene.scene.yamlload import Mark
+from ldscene.search import plain_title
 
 
 def default_parts_paths(scene_path: Path) -> list[Path]:
@@ -237,7 +238,7 @@ class Composer(Landing):
         for piece in pieces:
             title = self.sources.title(piece.part)
             for combined in fig.COMBINED_PARTS:
-                if piece.role in combined.roles and combined.title.match(title):
+                if piece.role in combined.roles and combined.title.match(plain_title(title)):
                     raise self.error(
                         piece.where,
                         f"{what}: {piece.part} ({title}) is {combined.holds} in one part; "

@@ -47,8 +47,9 @@ DEFAULT_COLOURS = {"head": 14, "torso": 4, "hands": 14, "hips": 1}
 
 @dataclass(frozen=True)
 class CombinedPart:
-    """Parts that are several body parts in one (their titles), which the slots `roles`,
-    built of separate parts here, cannot take: the figure would have those parts twice."""
+    """Parts that are several body parts in one (their titles, without the library's marks:
+    `plain_title`), which the slots `roles`, built of separate parts here, cannot take: the
+    figure would have those parts twice."""
 
     title: re.Pattern
     roles: tuple[str, ...]
@@ -59,7 +60,7 @@ class CombinedPart:
 
 COMBINED_PARTS = (
     CombinedPart(  # a child's short legs, robotic legs, a skirt, ...
-        re.compile(r"^[~=_|]*\s*Minifig Hips and Legs", re.IGNORECASE),
+        re.compile(r"Minifig Hips and Legs", re.IGNORECASE),
         ("hips", "left_leg", "right_leg"),
         "hips and both legs",
         "hips and two legs",
@@ -67,7 +68,7 @@ COMBINED_PARTS = (
         "or leave them out",
     ),
     CombinedPart(
-        re.compile(r"^[~=_|]*\s*Minifig Torso .*with Arms", re.IGNORECASE),
+        re.compile(r"Minifig Torso .*with Arms", re.IGNORECASE),
         ("torso",),
         "a torso with its arms and hands",
         "a torso, two arms and two hands",
