@@ -5,12 +5,14 @@ nothing) behind.  Every writer goes through `atomic_path`, so the rules live her
 regular file (or nothing) is replaced, never a device node, FIFO or folder; a read-only file is
 refused; the temporary file is removed on any failure.  A SIGKILL cannot run that clean-up, so
 temporaries carry a recognisable name (`.NAME.ldscene-tmp-XXXX.SUFFIX`) and the next write in
-the same folder removes those older than `STALE_AFTER_S`.
+the same folder removes those older than `STALE_AFTER_S`.  `file_digest` is how the records
+ldscene keeps of files (a batch's, a post's) know one again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
@@ -115,3 +117,11 @@ def write_atomic(
     with atomic_path(path, what) as tmp, open(tmp, "wb") as handle:
         write(handle)
     return Path(path)
+
+
+def file_digest(path: Path) -> str | None:
+    """The sha256 of a file's bytes; None when it cannot be read (gone, unreadable)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ldscene import __version__
+from ldscene.atomic import file_digest
 from ldscene.commands.problems import warning_lines
 from ldscene.errors import LdsceneError
 from ldscene.farm.executor import Executor, open_executor
@@ -153,14 +154,6 @@ def _library_place(explicit) -> str | None:
         if path.exists():
             return str(path.resolve())
     return None
-
-
-def file_digest(path: Path) -> str | None:
-    """The sha256 of a file's bytes; None when it cannot be read (gone, unreadable)."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 #: File times come from the kernel's coarse clock, which may trail `time.time_ns()` by a tick.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ldscene.atomic import file_digest
 from ldscene.errors import LdsceneError
 from ldscene.inputs import LoadSettings
 from ldscene.render.description import Engine
@@ -103,10 +103,6 @@ def manifest_text(folder: Path) -> str:
     return json.dumps({"files": files, "sha256": digests}, indent=1) + "\n"
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def written_files(out: Path) -> dict[str, str | None] | None:
     """The files an earlier post in `out` wrote (its `MANIFEST`), each with the sha256 it was
     written with (None where the manifest, from an older ldscene, has none); None without a
@@ -129,12 +125,8 @@ def _edited(out: Path, written: dict[str, str | None]) -> list[str]:
     edited = []
     for name, digest in written.items():
         path = out / name
-        if isinstance(digest, str) and path.is_file():
-            try:
-                if file_digest(path) != digest:
-                    edited.append(name)
-            except OSError:
-                edited.append(name)
+        if isinstance(digest, str) and path.is_file() and file_digest(path) != digest:
+            edited.append(name)  # (unreadable now: changed too)
     return edited
 
 
