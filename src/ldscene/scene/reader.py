@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ldscene.imaging import MAX_FOV, MAX_SIDE, MIN_FOV
-from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, is_whole_number, value_kind
+from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, entry_name, value_kind
 from ldscene.scene.reader_minifig import read_minifig
 from ldscene.scene.reader_scatter import read_scatter
 from ldscene.scene.spec import (
@@ -303,9 +303,8 @@ def _camera(reader: Reader, name: str, body: Any, where: Mark, key_where: Mark) 
     def point(key: str) -> np.ndarray | str | None:
         if key not in node:
             return None
-        if isinstance(node[key], str) or is_whole_number(node[key]):  # a name, `123:` too
-            return str(node[key])
-        return reader.vector(node, key, what)
+        name = entry_name(node[key])
+        return name if name is not None else reader.vector(node, key, what)
 
     if "aperture" in node and "focus" not in node:
         raise reader.error(

@@ -251,10 +251,14 @@ class Reader:
         return np.eye(3)
 
 
-def is_whole_number(value: Any) -> bool:
-    """An int from YAML (not a bool): where an entry name is asked for, `123` names the
-    entry `123:` (mapping keys are read as text)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+def entry_name(value: Any) -> str | None:
+    """`value` as the name of a place: or scatter: entry, None if it cannot be one: text, or
+    a whole number, which names the entry `123:` (mapping keys are read as text)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def value_kind(value: Any) -> str:

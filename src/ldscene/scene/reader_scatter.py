@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, is_whole_number, value_kind
+from ldscene.scene.reader_checks import COUNT_HINT, SEED_HINT, Reader, entry_name, value_kind
 from ldscene.scene.spec import (
     AREA_KEYS,
     CHOICE_KEYS,
@@ -131,8 +131,9 @@ def read_scatter(
 def _names(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[str, Mark]]:
     """A list of entry names (or one name), each with its position."""
     value = node[key]
-    if isinstance(value, str) or is_whole_number(value):  # `123:` is a name too
-        return [(str(value), node.value_mark(key))]
+    name = entry_name(value)
+    if name is not None:  # one name
+        return [(name, node.value_mark(key))]
     if not isinstance(value, YList) or not len(value):
         raise reader.error(
             node.value_mark(key),
@@ -141,11 +142,12 @@ def _names(reader: Reader, node: YMap, key: str, what: str) -> list[tuple[str, M
         )
     out = []
     for i, item in enumerate(value):
-        if not (isinstance(item, str) or is_whole_number(item)):
+        name = entry_name(item)
+        if name is None:
             raise reader.error(
                 value.item_mark(i), f"{key} of {what} must hold entry names, got {value_kind(item)}"
             )
-        out.append((str(item), value.item_mark(i)))
+        out.append((name, value.item_mark(i)))
     return out
 
 
