@@ -17,7 +17,7 @@ def test_the_denoiser_keeps_the_border_the_colour_of_the_image(height, width):
     albedo = np.full((height, width, 3), 0.5, np.float32)
     normal = np.zeros((height, width, 3), np.float32)
     normal[..., 2] = 1.0
-    out = film.denoise(colour, albedo, normal)
+    out = film.denoise(colour, film.guides(albedo, normal))
     assert out.shape == colour.shape
     borders = [out[0], out[-1], out[:, 0], out[:, -1]]
     drift = max(float(np.abs(line.mean(axis=0) - 0.5).max()) for line in borders)

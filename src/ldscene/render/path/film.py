@@ -8,6 +8,8 @@ white.  The floor fades into the background with distance from the model, and wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ldscene.render.description import GroundPlane
@@ -74,24 +76,38 @@ def _without_margin(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image[m:-m, m:-m])
 
 
-def denoise(
-    colour: np.ndarray, albedo: np.ndarray, normal: np.ndarray, noisy_aux: bool = False
-) -> np.ndarray:
-    """Intel Open Image Denoise with the albedo and normal passes, as OIDN recommends.
+@dataclass(frozen=True)
+class Guides:
+    """The albedo and normal passes as Open Image Denoise takes them, prepared once for every
+    image of a view they guide (the colour, the see-through share): with the mirrored margin,
+    and, through a lens, denoised on their own (`cleaned`)."""
 
-    The passes are noise-free where camera rays hit surfaces directly, but not through a lens
-    (depth of field): then, as OIDN's documentation advises, they are denoised first on their
-    own, or OIDN keeps their noise as if it were detail.
-    """
+    albedo: np.ndarray
+    normal: np.ndarray
+    cleaned: bool
+
+
+def guides(albedo: np.ndarray, normal: np.ndarray, noisy: bool = False) -> Guides:
+    """The passes are noise-free where camera rays hit surfaces directly, but not through a
+    lens (depth of field, `noisy`): then, as OIDN's documentation advises, they are denoised
+    first on their own, or OIDN keeps their noise as if it were detail."""
     import pyoidn
 
     albedo = _with_margin(np.clip(albedo, 0.0, 1.0).astype(np.float32))
     normal = _with_margin(np.clip(normal, -1.0, 1.0).astype(np.float32))
-    if noisy_aux:
+    if noisy:
         albedo = pyoidn.denoise(albedo)
         normal = pyoidn.denoise(normal)
+    return Guides(albedo, normal, noisy)
+
+
+def denoise(colour: np.ndarray, guide: Guides) -> np.ndarray:
+    """Intel Open Image Denoise with the albedo and normal passes, as OIDN recommends."""
+    import pyoidn
+
     colour = _with_margin(np.asarray(colour, np.float32))
-    return _without_margin(pyoidn.denoise(colour, albedo, normal, hdr=True, clean_aux=noisy_aux))
+    filtered = pyoidn.denoise(colour, guide.albedo, guide.normal, hdr=True, clean_aux=guide.cleaned)
+    return _without_margin(filtered)
 
 
 def denoise_optix(mi, colour, albedo, normal, to_sensor) -> np.ndarray:

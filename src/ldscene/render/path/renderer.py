@@ -415,8 +415,16 @@ class PathRenderer:
         """Film layers -> RGBA uint8 (`ground`: the view's floor, if it has one)."""
         colour, coverage, position = layers.colour, layers.coverage, layers.position
         denoise = self.settings.denoise and min(coverage.shape) >= DENOISE_MIN_SIDE
+        prepared: list[film.Guides] = []
+
+        def guides() -> film.Guides:
+            """OIDN's guide passes, prepared once for every image that needs them."""
+            if not prepared:
+                prepared.append(film.guides(layers.albedo, layers.normal, noisy=through_lens))
+            return prepared[0]
+
         if denoise:
-            colour = self._denoise(layers, through_lens, to_sensor)
+            colour = self._denoise(layers, through_lens, to_sensor, guides)
             if through_lens:
                 coverage = film.denoise_coverage(coverage)
         straight = colour / np.maximum(coverage, 1e-4)[..., None]
@@ -425,7 +433,7 @@ class PathRenderer:
         if layers.see_through is not None:
             seen = layers.see_through
             if denoise:  # as noisy as the colour: the same denoiser
-                seen = film.denoise(seen, layers.albedo, layers.normal, noisy_aux=through_lens)
+                seen = film.denoise(seen, guides())
             through = np.clip(seen / np.maximum(coverage, 1e-4)[..., None], 0.0, 1.0)
         if ground is None:
             visible = coverage
@@ -447,8 +455,9 @@ class PathRenderer:
         out[..., 3] = 255
         return out
 
-    def _denoise(self, layers: FilmLayers, through_lens: bool, to_sensor) -> np.ndarray:
-        """OptiX on a GPU (Mitsuba's CUDA variant), else Intel Open Image Denoise."""
+    def _denoise(self, layers: FilmLayers, through_lens: bool, to_sensor, guides) -> np.ndarray:
+        """OptiX on a GPU (Mitsuba's CUDA variant), else Intel Open Image Denoise guided by
+        `guides()`."""
         if self.variant.startswith("cuda") and not through_lens:
             import mitsuba as mi
 
@@ -458,7 +467,7 @@ class PathRenderer:
                 )
             except (RuntimeError, AttributeError, TypeError) as err:
                 self.warnings.append(f"OptiX denoiser unavailable ({err}); used OIDN")
-        return film.denoise(layers.colour, layers.albedo, layers.normal, noisy_aux=through_lens)
+        return film.denoise(layers.colour, guides())
 
     def _transparent(
         self,
