@@ -145,8 +145,15 @@ def viewer(display: str, folder: Path, path: Path):
 
 
 def quit_viewer(display: str, window: str, proc: subprocess.Popen) -> tuple[str, str]:
-    """Press q: the viewer must exit 0 with no traceback.  Its (stdout, stderr)."""
-    press(display, window, "q")
+    """Press q: the viewer must exit 0 with no traceback.  Its (stdout, stderr).
+
+    The viewer closes its window on the key's press; xdotool, sending the release to a window
+    that may be gone by then, fails (BadWindow) and leaves q held down in the X server, whose
+    key repeat then closed every later viewer on that display.  The release goes anywhere."""
+    env = env_with(display)
+    done = subprocess.run(["xdotool", "key", "--window", window, "q"], env=env, capture_output=True)
+    if done.returncode:  # the window went between press and release
+        subprocess.run(["xdotool", "keyup", "q"], env=env, capture_output=True)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
