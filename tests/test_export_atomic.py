@@ -100,5 +100,5 @@ def test_export_write_errors_say_what_and_what_to_do(tmp_path):
         assert message in result.stderr and hint in result.stderr, result.stderr
     empty = write(tmp_path, "none.ldr", "0 none\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 nosuch.dat\n")
     result = run_cli("export", str(empty), "-o", str(tmp_path / "none.glb"))
-    assert result.returncode == 1 and "has no triangles to export" in result.stderr
+    assert result.returncode == 1 and "none.ldr: nothing to export" in result.stderr
     assert "missing parts?" in result.stderr

@@ -414,6 +414,16 @@ def test_cli_empty_model_leaves_no_file(tmp_path):
     assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob(".*"))
 
 
+def test_cli_scene_of_empty_groups_names_the_scene(tmp_path):
+    """A scene that places only an empty group: the error names the scene file, not the
+    made-up name of the model it composes."""
+    scene = write(tmp_path, "hall.yaml", "models:\n  g:\n    group: {}\nplace:\n  a: {model: g}\n")
+    result = CliRunner().invoke(cli, ["render", str(scene), "-o", str(tmp_path / "h.png")])
+    assert result.exit_code == 1
+    assert f"{scene}: nothing to render" in result.output, result.output
+    assert "hall.ldr" not in result.output
+
+
 # ---------------------------------------------------------------------------- units
 def test_a_failed_image_write_names_the_image_and_leaves_nothing(tmp_path, monkeypatch):
     """A full disk while the PNG is written: the error names the -o path (it named the

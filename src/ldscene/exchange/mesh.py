@@ -110,7 +110,7 @@ def check_nonempty(model: Model) -> None:
     if not instances_by_leaf(model):
         said = model.missing or model.warnings
         raise LdsceneError(
-            f"model {model.name!r} has no triangles to export",
+            f"{model.label}: nothing to export: it has no triangles",
             hint="it draws nothing: see the warnings above (missing parts?)"
             if said
             else "it places nothing that draws (every entry placed 0 times, or only lines)",

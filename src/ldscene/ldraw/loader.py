@@ -99,6 +99,7 @@ def load_model(
         model = flattener.flatten(root)
         model.files = flattener.files.disk_files()
         model.part_file = model_part_file
+        model.source = Path(path)
     _check_strict(model, strict)
     return model
 

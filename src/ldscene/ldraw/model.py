@@ -114,6 +114,14 @@ class Model:
     # each sub-model's title line, by the name its chains give it (none known: empty)
     sub_model_titles: dict[str, str] = field(default_factory=dict)
     credits: tuple[str, ...] = ()  # the main file's `Author:` and `!LICENSE` lines
+    # The file given as the input (a model, or a scene whose `name` is made up): what
+    # messages about the whole model name (see `label`).
+    source: Path | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages about the whole model name it: its input file, else its name."""
+        return str(self.source) if self.source is not None else self.name
 
     @property
     def read_from(self) -> tuple[Path, ...]:

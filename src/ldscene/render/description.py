@@ -79,7 +79,7 @@ class RenderDescription:
         if meshes.empty and not self.textured:
             raise LdsceneError(
                 "nothing to render: the model has no visible geometry",
-                path=getattr(meshes.model, "name", None),
+                path=meshes.model.label,
             )
         self.options = options
         self._appearances: dict[int, Appearance] = {}

@@ -576,6 +576,7 @@ def load_scene(
     model.warnings = _merged(sources.warnings, model.warnings)
     model.files = tuple(sorted({path.resolve(), *sources.files}))
     model.title = spec.title  # exports title the scene's file with it
+    model.source = path
     render = RenderDefaults(spec.render.size, spec.render.background, spec.render.edges)
     if isinstance(render.background, int) or (
         isinstance(render.background, str) and not render.background.startswith("#")
