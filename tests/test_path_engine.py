@@ -555,6 +555,36 @@ def test_scene_camera_with_focus_and_aperture_renders(tmp_path):
     assert (centre[..., 0] - centre[..., 2]).mean() > 40  # the red brick in focus, centred
 
 
+def test_a_focus_behind_a_later_camera_stops_before_the_first_image(tmp_path, monkeypatch):
+    """--all-cameras with a camera whose focus is behind it: refused before any camera is
+    traced (it was found only after tracing the cameras before it), and no image written."""
+    scene = write(
+        tmp_path,
+        "dof.yaml",
+        "place:\n"
+        "  near: {part: 3001, color: Red}\n"
+        "  far: {part: 3001, color: Blue, at: [0, 0, -20]}\n"
+        "cameras:\n"
+        "  good: {position: [0, 3, 8], look_at: near}\n"
+        "  bad: {lat: 20, lon: 0, target: near, focus: [0, 0, 200], aperture: 2}\n",
+    )
+    traced = []
+    monkeypatch.setattr(PathRenderer, "render_array", lambda self, view: traced.append(view))
+    args = [
+        "render",
+        str(scene),
+        "--engine",
+        "path",
+        "--all-cameras",
+        "-o",
+        str(tmp_path / "x.png"),
+    ]
+    result = CliRunner().invoke(cli, [*args, "--samples", "2", "--width", "64", "--height", "48"])
+    assert result.exit_code == 1
+    assert "camera 'bad': its focus point is behind it" in result.output, result.output
+    assert traced == [] and not list(tmp_path.glob("*.png"))
+
+
 def test_ctrl_c_while_path_tracing_is_one_line_and_no_image(tmp_path):
     """Mitsuba turns a Ctrl-C inside its render into a RuntimeError: it still ends as
     `interrupted`, exit 130, no traceback and no image."""

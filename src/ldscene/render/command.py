@@ -342,6 +342,8 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
             contextlib.ExitStack() as outputs,
         ):
             timings["mesh"] = renderer.timings["mesh"]
+            if engine is Engine.PATH:
+                renderer.check_views(views)
             for view, path in zip(views, paths, strict=True):
                 image = renderer.render(view)
                 if shows_nothing(image, options.background):

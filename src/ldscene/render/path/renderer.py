@@ -74,6 +74,20 @@ def check_view(view: View) -> None:
         raise LdsceneError(f"camera '{view.name}': aperture must be an f-number above 0")
 
 
+def focus_distance(view: View, frame: Framing) -> float | None:
+    """How far in front of the camera `view`'s focus point lies (None: no depth of field)."""
+    if view.aperture is None or view.focus is None:
+        return None
+    focus_gl = np.asarray(view.focus, np.float64) * np.array([1.0, -1.0, -1.0])
+    distance = float(np.dot(focus_gl - frame.position, frame.forward))
+    if distance <= 0:
+        raise LdsceneError(
+            f"camera '{view.name}': its focus point is behind it",
+            hint="give it a focus in front of the camera, or no aperture",
+        )
+    return distance
+
+
 @dataclass
 class FilmLayers:
     """A view's averaged film: colour, albedo and normal of what the camera rays hit
@@ -330,11 +344,8 @@ class PathRenderer:
             "film": film_dict,
             **clip,
         }
-        if view.aperture is not None and view.focus is not None:
-            focus_gl = np.asarray(view.focus, np.float64) * np.array([1.0, -1.0, -1.0])
-            distance = float(np.dot(focus_gl - eye, frame.forward))
-            if distance <= 0:
-                raise LdsceneError(f"camera '{view.name}': its focus point is behind it")
+        distance = focus_distance(view, frame)
+        if distance is not None:
             focal_mm = FILM_HEIGHT_MM / 2 / math.tan(frame.yfov / 2)
             sensor["type"] = "thinlens"
             sensor["aperture_radius"] = focal_mm / (2 * view.aperture) * LDU_PER_MM
@@ -342,6 +353,13 @@ class PathRenderer:
         return sensor
 
     # -------------------------------------------------------------- per view
+    def check_views(self, views: list[View]) -> None:
+        """Refuse, before the first image, a view that no image of the batch could show
+        (a focus point behind its camera), rather than after minutes of tracing the others."""
+        for view in views:
+            check_view(view)
+            focus_distance(view, self.description.framing(view))
+
     def render_array(self, view: View) -> np.ndarray:
         """Render one view; (H, W, 4) uint8 RGBA, straight alpha."""
         check_view(view)
