@@ -169,6 +169,20 @@ def test_settings_that_do_not_change_the_images_keep_a_batch_up_to_date(models, 
     assert "rendered 2 images" in changed.output, changed.output  # another engine: again
 
 
+def test_every_setting_that_changes_the_images_renders_again(models, tmp_path):
+    """--no-ao changed every image but left the batch "up to date": the record's settings
+    listed the options one by one and missed it."""
+    (models / "broken.mpd").unlink()
+    saved_earlier(*models.iterdir())
+    out = tmp_path / "out"
+    command = ["render", str(models / "plate.ldr"), "-o", f"{out}/", "--width", "64"]
+    command += ["--height", "48", "--aa", "1", "-j", "1"]
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    for extra in (["--no-ao"], ["--no-edges"], ["--studs", "fast"], ["--no-ground"]):
+        again = CliRunner().invoke(cli, [*command, *extra])
+        assert "rendered 1 image of 1 input" in again.output, (extra, again.output)
+
+
 def test_two_formats_into_one_folder_keep_both_records(models, tmp_path):
     """A PNG batch and a JPEG batch into one folder each rendered everything every time: the
     record kept one entry per input, and each run replaced the other's."""

@@ -24,7 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ldscene import __version__
@@ -41,6 +41,9 @@ from ldscene.wording import plural
 INPUT_SUFFIXES = (".ldr", ".mpd", ".yaml", ".yml")
 MANIFEST = ".ldscene-render.json"
 MANIFEST_FORMAT = 3  # 3: an entry per input and settings
+#: The fields of a `RenderRequest` that leave its images as they are (the input and output
+#: are the record's key and entries; the cache only makes them sooner).
+IMAGE_NEUTRAL = frozenset({"input_path", "output", "quiet", "timings", "use_cache"})
 
 
 @dataclass
@@ -129,11 +132,9 @@ def make_out_dir(out_dir: Path) -> None:
 
 # ----------------------------------------------------------------------------- up to date
 def settings_text(req, suffix: str) -> str:
-    """Everything of a request that changes its images, as a stable text."""
-    keys = ["views", "cameras", "all_cameras", "lat", "lon", "fov", "ortho", "width", "height"]
-    keys += ["aa", "background", "transparent", "ground", "edges", "shadows", "studs"]
-    keys += ["library", "strict"]
-    settings = {key: getattr(req, key) for key in keys}
+    """Everything of a request that changes its images, as a stable text: every field but
+    those that cannot (`IMAGE_NEUTRAL`), so that a new option counts unless said otherwise."""
+    settings = {f.name: getattr(req, f.name) for f in fields(req) if f.name not in IMAGE_NEUTRAL}
     settings["library"] = _library_place(req.library)
     # The path engine's settings change only its images (--samples with the raster engine is
     # noted and ignored).
