@@ -441,3 +441,19 @@ def test_an_overfilled_tiny_area_fails_without_trying_every_draw(tmp_path, monke
         load_scene(path, use_cache=False)
     assert attempts.count(True) == 5 * 200 + 50  # every strict draw is made, as before
     assert len(attempts) < 3000, len(attempts)
+
+
+def test_a_settling_scatter_reports_its_progress(tmp_path):
+    """A dense settling scatter takes seconds to minutes: `render` showed "loading" and no
+    more all that time. Each placed piece is now reported, up to the whole count."""
+    scene = write_scene(
+        tmp_path,
+        "place:\n  floor: {part: 3811, color: Green}\n"
+        "scatter:\n  snow:\n    parts: [3024]\n    color: White\n    count: 12\n"
+        "    area: {polygon: [[-60, -60], [60, -60], [60, 60], [-60, 60]]}\n"
+        "    settle: true\n",
+    )
+    heard: list[tuple[str, float]] = []
+    load_scene(scene, use_cache=False, progress=lambda stage, done: heard.append((stage, done)))
+    assert [stage for stage, _ in heard] == ["placing scatter 'snow'"] * 12
+    assert [done for _, done in heard] == [(i + 1) / 12 for i in range(12)]

@@ -14,6 +14,7 @@ from ldscene.ldraw.loader import check_link, load_model
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.resolver import folder_error
 from ldscene.ldraw.studs import Studs, StudStyle, as_rule
+from ldscene.progress import Progress
 
 SCENE_SUFFIXES = (".yaml", ".yml")
 
@@ -108,11 +109,13 @@ def load_input(
     use_cache: bool = True,
     studs: Studs = StudStyle.FULL,
     wait_for_cache: bool = True,
+    progress: Progress | None = None,
 ) -> LoadedInput:
     """Load a `.ldr/.mpd/.dat` model or a scene `.yaml` into a flattened `Model`.
 
     `studs`, `wait_for_cache`: see `load_model`; a scene
     takes only a style (a rule means full studs there) and always waits for its cache writes.
+    `progress(stage, fraction)`: how a scene's scatters are going.
     """
     path = Path(path)
     rule = as_rule(studs)
@@ -120,7 +123,7 @@ def load_input(
         from ldscene.scene import load_scene
 
         style = rule if isinstance(rule, StudStyle) else StudStyle.FULL
-        scene = load_scene(path, library=library, strict=strict, use_cache=use_cache, studs=style)
+        scene = load_scene(path, library, strict, use_cache, studs=style, progress=progress)
         return LoadedInput(scene.model, scene)
     lib = find_library(library)
     model = load_model(

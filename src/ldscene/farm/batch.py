@@ -302,7 +302,7 @@ class _Display:
         self.progress = None
         self.task = None
         if not quiet and sys.stderr.isatty():
-            from ldscene.render.progress import counting_bar
+            from ldscene.progress import counting_bar
 
             self.progress, self.task = counting_bar("rendering inputs", total)
 

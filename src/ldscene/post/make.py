@@ -53,9 +53,9 @@ def make_post(req: PostRequest, echo=print, warn=print, on_loaded=None) -> Path:
 
 def _make_post(req: PostRequest, executor, echo, warn, on_loaded) -> Path:
     from ldscene import bom
+    from ldscene.progress import ProgressLine
     from ldscene.render.command import RenderRequest, build_options, scene_view
     from ldscene.render.options import View
-    from ldscene.render.progress import ProgressLine
 
     image_suffix, turntable_suffix = check_request(req)
     loaded = req.load.load(req.input_path, on_loaded)

@@ -276,8 +276,8 @@ def one_shot_process() -> Iterator[None]:
 
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
+    from ldscene.progress import ProgressLine
     from ldscene.render.images import image_writer, shows_nothing
-    from ldscene.render.progress import ProgressLine
     from ldscene.render.studs import stud_rule
 
     # Cheap checks first: a bad size or path must not cost a model load.
@@ -316,7 +316,7 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
         progress("loading")
         start = time.perf_counter()
         # The cache files are written while the model renders.
-        loaded = req.load.load(req.input_path, studs=studs, wait_for_cache=False)
+        loaded = req.load.load(req.input_path, studs=studs, wait_for_cache=False, progress=progress)
         timings["load"] = time.perf_counter() - start
         if on_loaded is not None:
             progress.done()

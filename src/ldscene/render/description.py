@@ -19,8 +19,9 @@ from ldscene.appearance import Appearance, appearance
 from ldscene.choice import Choice
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
+from ldscene.progress import Progress
 from ldscene.render.camera import Framing, frame_points
-from ldscene.render.meshes import ModelMeshes, Progress, build_model_meshes
+from ldscene.render.meshes import ModelMeshes, build_model_meshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.textured import TexturedMesh, textured_meshes
 

@@ -10,7 +10,6 @@ the winding reversed so back-face culling stays right.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -21,12 +20,11 @@ from ldscene.ldraw.colours import ColourTable, resolve_codes
 from ldscene.ldraw.geometry import EDGE_COLOUR, MAIN_COLOUR, content_key
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.normals import connected_components, smooth_normals
+from ldscene.progress import Progress
 from ldscene.render.camera import to_gl
 
 #: Inherit classes: a triangle/line coded 16 or 24 takes its colour from the instance.
 _INHERIT = (MAIN_COLOUR, EDGE_COLOUR)
-
-Progress = Callable[[str, float], None]
 
 
 @dataclass

@@ -305,7 +305,7 @@ def rich_progress(quiet: bool):
     """(on_frame, close) showing a rich progress bar on a terminal; no-ops otherwise."""
     if quiet or not sys.stderr.isatty():
         return None, lambda: None
-    from ldscene.render.progress import counting_bar
+    from ldscene.progress import counting_bar
 
     progress, task = counting_bar("rendering frames")
     started = []

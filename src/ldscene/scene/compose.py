@@ -23,6 +23,7 @@ from ldscene.ldraw.library import LDRAW_SUFFIXES, Library
 from ldscene.ldraw.model import Model
 from ldscene.ldraw.resolver import is_assembly_piece
 from ldscene.ldraw.studs import StudStyle
+from ldscene.progress import Progress
 from ldscene.scene import limits, yamlload
 from ldscene.scene import minifig as fig
 from ldscene.scene import reader as rd
@@ -50,6 +51,7 @@ class Composer(Landing):
     def __init__(self, spec: sp.SceneSpec, sources: Sources) -> None:
         self.spec = spec
         self.sources = sources
+        self.progress: Progress | None = None  # hears how a long scatter is going
         self.reader = rd.Reader(str(spec.path), spec.units)
         self.folder = spec.path.resolve().parent
         self.built: dict[str, Model] = {}
@@ -520,10 +522,12 @@ def load_scene(
     strict: bool = False,
     use_cache: bool = True,
     studs: StudStyle = StudStyle.FULL,
+    progress: Progress | None = None,
 ) -> Scene:
     """Read, check and compose a scene file (raises `LdsceneError` on bad input).
 
-    `studs` draws every stud in that style (full, LDraw's 8-sided fast-draw, or logo studs).
+    `studs` draws every stud in that style (full, LDraw's 8-sided fast-draw, or logo studs);
+    `progress(stage, fraction)` hears how each scatter is going.
     """
     path = Path(path)
     spec = read_spec(path)
@@ -543,6 +547,7 @@ def load_scene(
         parts_path = default_parts_paths(path)
     sources = Sources(library, parts_path, strict, use_cache, studs)
     composer = Composer(spec, sources)
+    composer.progress = progress
     sources.load_parts([n for n in spec_part_names(spec) if sources.find_part(n) is not None])
 
     world = Instances()

@@ -293,6 +293,7 @@ class Landing:
                 self._owner_ids[s.name],
                 allowed,
                 self._field_cache(),
+                self.progress,
             )
         except ScatterFailure as failure:
             if failure.placed == 0 and failure.refused:

@@ -29,6 +29,7 @@ from enum import Enum
 import numpy as np
 
 from ldscene.ldraw.cache import DiskCache, code_digest
+from ldscene.progress import Progress
 from ldscene.scene import attempts, bounds, heightfield, resting
 from ldscene.scene import transforms as tf
 from ldscene.scene.attempts import Attempts, Rest
@@ -394,6 +395,7 @@ def scatter(
     owner: int = -1,
     allowed: np.ndarray | None = None,
     cache: DiskCache | None = None,
+    progress: Progress | None = None,
 ) -> list[Piece]:
     """Place `count` pieces in the union of `polygons` (LDraw x, z corners).
 
@@ -404,7 +406,8 @@ def scatter(
     window lo..hi; it is called once, when `settle` is on, and pieces are added to it as
     `owner`.  `allowed`: booleans by owner (the last entry for surfaces of no known owner)
     saying what a settling piece may rest on; None allows everything.  `cache` keeps the
-    settled pieces between runs (see the module's docstring).
+    settled pieces between runs (see the module's docstring).  `progress(stage, fraction)`
+    hears of each piece placed (a dense settling scatter takes seconds, even minutes).
     """
     if count == 0:
         return []
@@ -473,6 +476,8 @@ def scatter(
         place = tf.matrix(rotation, np.array([xz[0], origin_y, xz[1]]))
         pieces.append(Piece(draw.pick, colour, place, settling is not None and rest.steep))
         near.add(xz)
+        if progress is not None:
+            progress(f"placing scatter '{name}'", len(pieces) / count)
     if len(pieces) < count:
         raise ScatterFailure(
             len(pieces), misses[_Miss.UNSUPPORTED], misses[_Miss.CROWDED], misses[_Miss.REFUSED]

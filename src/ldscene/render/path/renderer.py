@@ -21,11 +21,12 @@ import numpy as np
 from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
+from ldscene.progress import Progress
 from ldscene.render.camera import Framing
 from ldscene.render.description import GroundPlane, describe
 from ldscene.render.engines import MAX_SAMPLES, PathSettings
 from ldscene.render.images import image_from_array
-from ldscene.render.meshes import ModelMeshes, Progress
+from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.path import film
 from ldscene.render.path.interrupt import interrupt_watch, raise_if_interrupted

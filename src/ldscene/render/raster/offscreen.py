@@ -17,13 +17,13 @@ import numpy as np
 from ldscene.appearance import srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
+from ldscene.progress import Progress
 from ldscene.render.camera import Framing
 from ldscene.render.description import describe
 from ldscene.render.images import image_from_array
 from ldscene.render.meshes import (
     BatchKind,
     ModelMeshes,
-    Progress,
     line_rgb,
     resolve_codes,
 )

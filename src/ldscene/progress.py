@@ -1,10 +1,15 @@
-"""A one-line progress display on stderr for long renders (only when stderr is a terminal)."""
+"""Progress: what long work reports (`Progress`), and its displays on stderr (a one-line
+status for a render, only when stderr is a terminal; a counting bar for many images)."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+#: Told how long work is going: `(stage, fraction done)`, the fraction in 0..1.
+Progress = Callable[[str, float], None]
 
 
 class ProgressLine:
