@@ -174,3 +174,40 @@ def test_a_view_from_below_the_floor_shows_no_floor(tmp_path):
         )
         # (the shadow map, fitted to the floor too, moves a few edge pixels by a level)
         assert np.abs(floor.astype(int) - none).max() <= 2, view
+
+
+def test_a_transparent_image_laid_over_the_background_is_the_render(tmp_path):
+    """--transparent: laid over its --background as browsers and editors do it (in sRGB
+    values), the image is the opaque render, glass and the floor's shadow included. Alpha
+    taken as linear coverage made trans-orange muddy tan and the shadow twice as dark;
+    over white the shadow still darkens the floor about as a render on white does."""
+    model = write(
+        tmp_path,
+        "glass.ldr",
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 231 0 0 -40 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+
+    def image(name: str, *args: str) -> np.ndarray:
+        out = tmp_path / f"{name}.png"
+        done = run_cli("render", str(model), "-o", str(out), "--width", "240", "--height",
+                       "180", "-q", *args)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return np.asarray(Image.open(out)).astype(float)
+
+    for background in ("#e6e8eb", "#203040"):
+        opaque = image("opaque", "--background", background)
+        clear = image("clear", "--background", background, "--transparent")
+        alpha = clear[..., 3:] / 255
+        rgb = np.array([int(background[i : i + 2], 16) for i in (1, 3, 5)], float)
+        laid = clear[..., :3] * alpha + rgb * (1 - alpha)
+        assert np.abs(laid - opaque).max() <= 1.0, (background, np.abs(laid - opaque).max())
+        assert (alpha < 0.99).mean() > 0 and (alpha == 0).mean() > 0.2  # clear around it
+    on_white = image("white", "--background", "#ffffff")
+    clear = image("clear_white", "--background", "#e6e8eb", "--transparent")
+    alpha = clear[..., 3] / 255
+    floor = (alpha > 0.05) & (alpha < 0.5) & (on_white[..., :3].min(axis=-1) < 250)
+    laid = clear[..., :3] * alpha[..., None] + 255 * (1 - alpha[..., None])
+    darkening = 255 - laid[floor].mean(axis=-1)
+    expected = 255 - on_white[floor].mean(axis=-1)
+    assert floor.sum() > 200
+    assert abs(darkening.mean() - expected.mean()) < 0.25 * expected.mean() + 2

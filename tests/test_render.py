@@ -487,11 +487,12 @@ def test_save_image_formats_and_atomicity(tmp_path):
         save_image(img, tmp_path / "a.bmp")
 
 
-def test_downsample_weights_colour_by_alpha():
+def test_downsample_averages_every_channel():
     block = np.zeros((2, 2, 4), np.uint8)
-    block[0, 0] = (200, 0, 0, 255)  # one opaque red sample, three transparent black
+    block[0, 0] = (200, 0, 0, 255)  # one covered red sample, three black uncovered
+    block[1, 1] = (3, 0, 0, 0)
     out = downsample(block, 2)
-    assert tuple(out[0, 0]) == (200, 0, 0, 64)
+    assert tuple(out[0, 0]) == (51, 0, 0, 64)
 
 
 @pytest.mark.parametrize("ortho", [False, True])

@@ -10,6 +10,7 @@ from typing import IO
 
 import numpy as np
 
+from ldscene.appearance import linear_to_srgb
 from ldscene.atomic import check_target, write_atomic
 from ldscene.errors import LdsceneError
 
@@ -63,6 +64,37 @@ def shows_nothing(image, background: tuple[float, float, float]) -> bool:
     if pixels.shape[-1] == 4:
         return not pixels[..., 3].any()
     return bool((pixels == np.round(np.asarray(background) * 255).astype(pixels.dtype)).all())
+
+
+def transparent_pixels(
+    over: np.ndarray, coverage: np.ndarray, background: tuple[float, float, float]
+) -> np.ndarray:
+    """A --transparent image, (H, W, 4) uint8 sRGB with straight alpha, from the render over
+    `background` (`over`: (H, W, 3) sRGB 0..1) and how much of each pixel the model, its
+    shadow and its contact shading cover (`coverage`: (H, W), linear light 0..1).
+
+    Browsers and image editors lay a PNG over what is behind it in sRGB values, not in linear
+    light. So alpha is the coverage as they see it (black at that alpha darkens white as
+    the coverage does in light), raised where the colour would leave 0..1, and the colour
+    is solved for: laid over `background` the image is `over` exactly, and over other
+    backgrounds near a render over them (tinted glass, which one alpha cannot hold, keeps
+    some of `background` in its colour). Taken linearly, a floor's shadow at coverage 0.5 came
+    out twice as dark as rendered, and trans-orange glass muddy tan."""
+    b = np.asarray(background, np.float64)
+    over = np.asarray(over, np.float64)
+    alpha = 1.0 - linear_to_srgb(1.0 - np.clip(coverage, 0.0, 1.0))
+    half = 0.5 / 255  # what rounding to 8 bits may move `over` by
+    with np.errstate(divide="ignore", invalid="ignore"):
+        darker = np.where(b > 0, 1.0 - (over + half) / b, 0.0)  # keeps the colour >= 0
+        lighter = np.where(b < 1, (over - half - b) / (1.0 - b), 0.0)  # keeps it <= 1
+    alpha = np.clip(np.maximum(alpha, np.maximum(darker, lighter).max(axis=-1)), 0.0, 1.0)
+    alpha = np.ceil(alpha * 255 - 1e-6) / 255  # the stored alpha, never under its bound
+    colour = (over - b * (1.0 - alpha[..., None])) / np.maximum(alpha, 1e-6)[..., None]
+    out = np.empty((*over.shape[:2], 4), np.uint8)
+    out[..., :3] = np.round(np.clip(colour, 0.0, 1.0) * 255)
+    out[..., 3] = np.round(alpha * 255)
+    out[out[..., 3] == 0] = 0  # clear is clear black
+    return out
 
 
 def image_from_array(array: np.ndarray, transparent: bool):

@@ -59,12 +59,6 @@ def inverse_filmic(display: np.ndarray) -> np.ndarray:
     return y * (x / np.maximum(peak, 1e-9)) / EXPOSURE
 
 
-def encode_srgb(linear: np.ndarray) -> np.ndarray:
-    """Display-linear 0..1 -> sRGB-encoded 0..1."""
-    c = np.clip(linear, 0.0, 1.0)
-    return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1 / 2.4) - 0.055)
-
-
 def _with_margin(image: np.ndarray) -> np.ndarray:
     """`image` (height, width, channels) mirrored DENOISE_MARGIN pixels out on every side."""
     m = DENOISE_MARGIN

@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ldscene.appearance import srgb_to_linear
+from ldscene.appearance import linear_to_srgb, srgb_to_linear
 from ldscene.errors import LdsceneError
 from ldscene.ldraw.model import Model
 from ldscene.progress import Progress
 from ldscene.render.camera import Framing
 from ldscene.render.description import GroundPlane, describe
 from ldscene.render.engines import MAX_SAMPLES, PathSettings
-from ldscene.render.images import image_from_array
+from ldscene.render.images import image_from_array, transparent_pixels
 from ldscene.render.meshes import ModelMeshes
 from ldscene.render.options import RenderOptions, View
 from ldscene.render.path import film
@@ -468,7 +468,7 @@ class PathRenderer:
         if through is not None:
             display = np.minimum(display + through * background, 1.0)
         mixed = display * visible[..., None] + background * (1.0 - visible[..., None])
-        rgb = film.encode_srgb(mixed)
+        rgb = linear_to_srgb(mixed)
         out = np.empty((*rgb.shape[:2], 4), np.uint8)
         out[..., :3] = np.round(rgb * 255.0)
         out[..., 3] = 255
@@ -519,17 +519,14 @@ class PathRenderer:
             # the floor leaves up to about 9 % at its far corners.
             darkening = (1.0 - lit - SHADOW_FLOOR) / (1.0 - SHADOW_FLOOR)
             shadow = np.clip(darkening, 0.0, 1.0) * (visible - model) * (1.0 - share)
+        background = srgb_to_linear(self.options.background)
         colour = display
         if through is not None:
-            background = srgb_to_linear(self.options.background)
             colour = display + (through - share[..., None]) * background
         premultiplied = np.maximum(colour * model[..., None], 0.0)
         alpha = np.clip(model * (1.0 - share) + shadow, 0.0, 1.0)
-        rgb = np.clip(premultiplied / np.maximum(alpha, 1e-4)[..., None], 0.0, 1.0)
-        out = np.empty((*rgb.shape[:2], 4), np.uint8)
-        out[..., :3] = np.round(film.encode_srgb(rgb) * 255.0)
-        out[..., 3] = np.round(alpha * 255.0)
-        return out
+        over = premultiplied + (1.0 - alpha[..., None]) * background
+        return transparent_pixels(linear_to_srgb(over), alpha, self.options.background)
 
     def render(self, view: View):
         """Render one view to a PIL image (RGBA with --transparent, else RGB)."""

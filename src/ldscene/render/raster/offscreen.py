@@ -20,7 +20,7 @@ from ldscene.ldraw.model import Model
 from ldscene.progress import Progress
 from ldscene.render.camera import Framing
 from ldscene.render.description import describe
-from ldscene.render.images import image_from_array
+from ldscene.render.images import image_from_array, transparent_pixels
 from ldscene.render.meshes import (
     BatchKind,
     ModelMeshes,
@@ -108,9 +108,10 @@ class ModelRenderer:
         # The scene is Python objects until the upload: built before taking the context, it
         # overlaps the warm-up's last shader compiles (the wait of a small model's cold render).
         # The framebuffer is sRGB: clear with linear values so the image shows the colour asked.
-        # It holds premultiplied colour, so a transparent background is (0, 0, 0, 0): the
-        # floor's shadow and the contact shading then darken as coverage, not towards white.
-        bg = (0.0, 0.0, 0.0, 0.0) if opts.transparent else (*srgb_to_linear(opts.background), 1.0)
+        # Its colour is the image over the background either way; with a transparent one,
+        # alpha starts at 0 and gathers coverage (parts, lines, the floor's shadow, contact
+        # shading), from which `transparent_pixels` makes the image's alpha.
+        bg = (*srgb_to_linear(opts.background), 0.0 if opts.transparent else 1.0)
         self._scene = pyrender.Scene(
             bg_color=np.array(bg, float), ambient_light=np.full(3, self.rig.ambient)
         )
@@ -288,6 +289,10 @@ class ModelRenderer:
             self.progress(f"rendering {view.name}", 0.0)
         color, _ = self._renderer.render(scene, self._flags())
         image = downsample(color, opts.aa // self._renderer.reduce)
+        if opts.transparent:
+            image = transparent_pixels(
+                image[..., :3] / 255.0, image[..., 3] / 255.0, opts.background
+            )
         self.timings[f"render:{view.name}"] = time.perf_counter() - start
         return image
 
@@ -331,25 +336,18 @@ def conditional_line_primitive(
 
 
 def downsample(color: np.ndarray, factor: int) -> np.ndarray:
-    """Box-filter a premultiplied RGBA uint8 image by `factor`; returns straight alpha."""
+    """Box-filter an RGBA uint8 image (colour over the background, coverage in alpha) by
+    `factor`: the rounded mean of each block, channel by channel."""
     h, w = color.shape[0] // factor, color.shape[1] // factor
     c = color[: h * factor, : w * factor]
     if factor == 1:
-        if (c[..., 3] == 255).all():  # opaque: nothing to divide (the common case)
-            return np.ascontiguousarray(c)
-        acc, n = c.astype(np.uint32), 1
-    else:
-        acc = np.zeros((h, w, 4), np.uint32)
-        for i in range(factor):
-            for j in range(factor):
-                acc += c[i::factor, j::factor]
-        n = factor * factor
-    alpha = acc[..., 3:4]
-    if alpha.min() == 255 * n:  # opaque everywhere: a plain mean
-        return ((acc + n // 2) // n).astype(np.uint8)
-    rgb = (acc[..., :3] * 255 + alpha // 2) // np.maximum(alpha, 1)
-    out = np.concatenate([rgb, (alpha + n // 2) // n], axis=-1)
-    return np.clip(out, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(c)
+    acc = np.zeros((h, w, 4), np.uint32)
+    for i in range(factor):
+        for j in range(factor):
+            acc += c[i::factor, j::factor]
+    n = factor * factor
+    return ((acc + n // 2) // n).astype(np.uint8)
 
 
 def render_model(
