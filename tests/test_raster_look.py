@@ -211,3 +211,25 @@ def test_a_transparent_image_laid_over_the_background_is_the_render(tmp_path):
     expected = 255 - on_white[floor].mean(axis=-1)
     assert floor.sum() > 200
     assert abs(darkening.mean() - expected.mean()) < 0.25 * expected.mean() + 2
+
+
+def test_contact_shading_stays_off_glass_and_off_a_floor_seen_edge_on(tmp_path):
+    """Crevices behind glass showed through it as dark dashes (the occlusion was multiplied
+    into the finished image, glass and all), and in a view from the front the floor towards
+    the horizon drew a grey line across the whole image (its depth too coarse, seen edge-on,
+    for contact shading)."""
+    behind = write(
+        tmp_path,
+        "behind.ldr",
+        "1 21 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n1 4 0 0 60 1 0 0 0 1 0 0 0 1 3001.dat\n",
+    )
+    shaded = render(behind, "front", width=512, height=384)
+    plain = render(behind, "front", width=512, height=384, ambient_occlusion=False)
+    glass = np.abs(shaded - plain).max(axis=-1)
+    assert np.percentile(glass, 99.5) <= 3, np.percentile(glass, 99.5)
+
+    lone = brick(tmp_path, 14)
+    shaded = render(lone, "front", width=1024, height=768, ground=True)
+    plain = render(lone, "front", width=1024, height=768, ground=True, ambient_occlusion=False)
+    edge = np.abs(shaded[:, :8] - plain[:, :8]).max()  # far from the brick: floor, sky
+    assert edge <= 2, edge

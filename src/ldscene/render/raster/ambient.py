@@ -1,11 +1,11 @@
 """Screen-space ambient occlusion for the raster engine: contact shading in crevices.
 
-Two full-screen passes at the output resolution: after the opaque geometry (before the glass,
-whose depth must not count), shaders/ao.frag reads the depth buffer and writes how open each
-pixel is into a one-channel texture; once the image is drawn (and, when supersampled,
-box-filtered to its output size), shaders/ao_apply.frag blurs that over 4x4 pixels and
-multiplies it into the image, in linear light.  No normal buffer and no
-extra geometry pass, so the cost does not grow with the model.
+Two full-screen passes after the opaque geometry and before the glass (whose depth must not
+count, and through which the crevices behind it must not show): shaders/ao.frag reads the
+depth buffer and writes how open each output pixel is into a one-channel texture, and
+shaders/ao_apply.frag blurs that over 4x4 output pixels and multiplies it into the image drawn
+so far (each supersampled pixel by its output pixel's), in linear light.  No normal buffer and
+no extra geometry pass, so the cost does not grow with the model.
 """
 
 from __future__ import annotations
@@ -158,11 +158,11 @@ class AmbientOcclusion:
         glDrawArrays(GL_TRIANGLES, 0, 3)
         self._finish()
 
-    def apply(self, target: int, depth_texture: int, stride: int) -> None:
-        """Darken framebuffer `target`, the image at its output size, by the last `measure`;
-        `depth_texture` (which must not be attached to `target`) tells the background."""
-        assert self._size is not None
-        width, height = self._size
+    def apply(self, target: int, size: tuple[int, int], depth_texture: int, stride: int) -> None:
+        """Darken framebuffer `target` (of `size`: the output size times `stride`, the
+        supersampling factor) by the last `measure`; `depth_texture` (which must not be
+        attached to `target`) tells the background."""
+        width, height = size
         glDisable(GL_DEPTH_TEST)
         glDepthMask(False)
         glBindVertexArray(self._vao)
@@ -181,7 +181,8 @@ class AmbientOcclusion:
         self._set(self._apply, "open_map", 1)
         self._set(self._apply, "depth_map", 0)
         self._set(self._apply, "stride", stride)
-        glUniform2f(glGetUniformLocation(self._apply, "out_size"), float(width), float(height))
+        assert self._size is not None
+        glUniform2f(glGetUniformLocation(self._apply, "out_size"), *map(float, self._size))
         glDrawArrays(GL_TRIANGLES, 0, 3)
         glDisable(GL_BLEND)
         glDisable(GL_FRAMEBUFFER_SRGB)

@@ -63,18 +63,24 @@ class Framebuffers:
     (read by ambient occlusion), a half-size one that 2x2 supersampled images are blitted
     into, and the read-back of the colour buffer only."""
 
-    def _measure_occlusion(self, P: np.ndarray) -> None:
-        """Ambient occlusion from the depth of the opaque geometry and the floor (glass must
-        not count); it darkens the image when it is read back."""
+    def _shade_occlusion(self, P: np.ndarray) -> None:
+        """Ambient occlusion from the depth of the opaque geometry and the floor, multiplied
+        into what is drawn so far: before the glass, whose depth must not count and through
+        which the crevices behind it must not show as smudges on its face."""
         from ldscene.render.raster.ambient import AmbientOcclusion
 
         if self._ambient is None:
             self._ambient = AmbientOcclusion()
         self._ambient.measure(self._depth_texture, self._main_fb_dims, self.reduce, P)
-        self._occlusion_measured = True
-        width, height = self._main_fb_dims
+        # The image is the main framebuffer: its depth texture is detached meanwhile.
         glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-        glViewport(0, 0, width, height)
+        glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, 0, 0)
+        self._ambient.apply(self._main_fb, self._main_fb_dims, self._depth_texture, self.reduce)
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
+        glFramebufferTexture2D(
+            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, self._depth_texture, 0
+        )
+        glViewport(0, 0, *self._main_fb_dims)
 
     def _configure_main_framebuffer(self):
         if self._main_fb is not None and (self.viewport_width, self.viewport_height) != tuple(
@@ -130,20 +136,6 @@ class Framebuffers:
         self._main_fb_ms = self._main_cb_ms = self._main_db_ms = None
         self._main_fb_dims = (None, None)
 
-    def _darken_occluded(self) -> None:
-        """Multiply the measured occlusion into the output-size image."""
-        if self.reduce == 2:
-            self._ambient.apply(self._small_fb, self._depth_texture, 2)
-            return
-        # The image is the main framebuffer: its depth texture is detached meanwhile.
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-        glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, 0, 0)
-        self._ambient.apply(self._main_fb, self._depth_texture, 1)
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, self._main_fb)
-        glFramebufferTexture2D(
-            GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_TEXTURE_2D, self._depth_texture, 0
-        )
-
     def _read_main_framebuffer(self, scene, flags):
         width, height = self._main_fb_dims
         glBindFramebuffer(GL_READ_FRAMEBUFFER, self._main_fb)
@@ -157,9 +149,6 @@ class Framebuffers:
                 0, 0, 2 * width, 2 * height, 0, 0, width, height, GL_COLOR_BUFFER_BIT, GL_LINEAR
             )
             glBindFramebuffer(GL_READ_FRAMEBUFFER, self._small_fb)
-        if self._occlusion_measured:
-            self._occlusion_measured = False
-            self._darken_occluded()
         data = glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE)
         image = np.frombuffer(data, np.uint8).reshape(height, width, 4)
         glBindFramebuffer(GL_FRAMEBUFFER, 0)

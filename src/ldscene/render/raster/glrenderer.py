@@ -151,7 +151,6 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
         self.ambient_occlusion = True  # offscreen images get contact shading (ambient.py)
         self._ambient = None
         self._depth_only = False  # drawing the glass's depth for its lines (colour writes off)
-        self._occlusion_measured = False  # this frame's AO waits to be applied (read-back)
         self._line_view = (np.eye(4), 1.0)  # this frame's P @ V and line_pixels (lines.py)
 
     @property
@@ -364,8 +363,9 @@ class LdRenderer(ShadowPass, Framebuffers, pyrender.Renderer):
             if current is not None:
                 unbind(current)
                 current = None
-            self._measure_occlusion(P)
+            self._shade_occlusion(P)
             self._gl_state = {}
+            glEnable(GL_FRAMEBUFFER_SRGB)  # the occlusion's passes turn it off
         draw_nodes(glass, MODE_SURFACE)
         if glass_lines:
             # The lines of transparent parts show only on their near side: the glass's depth
