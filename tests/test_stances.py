@@ -458,6 +458,26 @@ def test_a_kneeling_figure_holding_a_broom_down_kneels_upright_and_is_warned(tmp
     assert boxes["sweeper"]["low"] == pytest.approx(0.0, abs=1e-3)  # the broom on the ground
 
 
+def test_a_standing_figure_holding_a_spear_into_the_ground_is_warned(tmp_path):
+    """A standing figure stands on its feet whatever it holds: a spear held down went 12 LDU
+    into the baseplate without a word, while the same hold on a kneeling figure warned. A
+    torch, which ends above the feet, is no warning."""
+    text = (
+        "models:\n"
+        "  spear: {minifig: {hold: {right: {part: 4497, color: Brown}}}}\n"
+        "  torch: {minifig: {hold: {right: {part: 3959, color: Black}}}}\n"
+        "place:\n"
+        "  floor: {part: 3811, color: Green}\n"
+        "  spearman: {model: spear, at: [8, 0, 0]}\n"
+        "  torchman: {model: torch, at: [-8, 0, 0]}\n"
+    )
+    path = write_scene(tmp_path, text, "spear.yaml")
+    scene = load_scene(path, use_cache=False)
+    held = [w for w in scene.model.warnings if "what it holds reaches" in w]
+    assert len(held) == 1 and held[0].startswith(f"{path}:2:"), scene.model.warnings
+    assert "LDU below its feet, into what it stands on" in held[0]
+
+
 def test_a_held_part_resting_on_a_neighbour_names_the_neighbour(tmp_path):
     """Two astronauts settled side by side: the second's scanner came down on the first's
     helmet, and the warning told the builder to raise the arms; it now names the neighbour

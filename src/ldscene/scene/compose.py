@@ -33,7 +33,7 @@ from ldscene.scene.bounds import model_box
 from ldscene.scene.cameras import DEFAULT_FOV, DEFAULT_LAT, DEFAULT_LON, Camera, CameraKind
 from ldscene.scene.composed import Instances, RenderDefaults, Scene
 from ldscene.scene.heightfield import HeightField
-from ldscene.scene.landing import HELD_UP, Landing
+from ldscene.scene.landing import HELD_UP, STUD_HEIGHT, Landing
 from ldscene.scene.sources import Sources
 from ldscene.scene.yamlload import Mark
 from ldscene.search import plain_title
@@ -209,7 +209,7 @@ class Composer(Landing):
             self._check_combined_parts(pieces, what)
             if definition.minifig.stance != "stand":
                 pieces = fig.assemble(definition.minifig, self.part_triangles)
-                self._check_held_lift(pieces, definition.minifig, what)
+            self._check_held_lift(pieces, definition.minifig, what)
             for piece in pieces:
                 colour = self.colour(piece.colour)
                 out.add(models[piece.role], piece.transform, colour, held=piece.held)
@@ -219,19 +219,30 @@ class Composer(Landing):
         return built
 
     def _check_held_lift(self, pieces: list, figure: sp.MinifigSpec, what: str) -> None:
-        """A warning when what a kneeling or lying figure holds reaches more than half a
-        brick below its body: the figure rests on it, off the ground (`minifig.rest`)."""
+        """A warning when what a figure holds reaches well below it: a kneeling or lying
+        figure rests on it, off the ground (`minifig.rest`), more than half a brick up; a
+        standing one stands on its feet, and it goes into the ground, past a stud's height."""
         held = [piece for piece in pieces if piece.held]
         if figure.stance == "sit" or not held:
             return
         lift = fig.held_lift(pieces, self.part_triangles)
-        if lift > HELD_UP:
+        hint = (
+            "raise the arms with pose:, or turn the held part with hold: ... turn:, so that "
+            "it clears the ground"
+        )
+        if figure.stance == "stand" and lift > STUD_HEIGHT:
+            self.warn(
+                held[0].where,
+                f"{what}: what it holds reaches {lift:.0f} LDU below its feet, into what it "
+                "stands on",
+                hint,
+            )
+        elif figure.stance != "stand" and lift > HELD_UP:
             self.warn(
                 held[0].where,
                 f"{what}: what it holds reaches {lift:.0f} LDU below its body, so the figure "
                 f"rests on it ({figure.stance}), off the ground",
-                "raise the arms with pose:, or turn the held part with hold: ... turn:, so "
-                "that it clears the ground",
+                hint,
             )
 
     def _check_combined_parts(self, pieces: list, what: str) -> None:

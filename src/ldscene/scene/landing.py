@@ -36,6 +36,9 @@ OVER_FILLED = 0.1
 #: that takes it (4 LDU, a stud's height), or a neighbour's top edge flush with its side.
 #: Less than that is a round thing dipping between studs, which the full field gets right.
 NARROW_HOLD = 3.0
+#: LDU a stud stands up from its brick: what a standing figure holds may reach this far
+#: below its feet (between the studs it stands on) before it goes into the ground.
+STUD_HEIGHT = 4.0
 #: A settled figure held up by what it holds more than this (LDU, half a brick) above where
 #: its body would rest gets a warning; less is a rifle under a lying figure, as meant.
 HELD_UP = 12.0
