@@ -499,3 +499,29 @@ def test_a_held_part_resting_on_a_neighbour_names_the_neighbour(tmp_path):
     assert len(held) == 1 and "place 'second' rests on" in held[0], held
     assert "what it holds rests on place 'lead'" in held[0]
     assert "(move it away from place 'lead', or raise the arms" in held[0]
+
+
+def test_hips_with_a_skirt_to_the_ground_take_the_legs_place(tmp_path):
+    """36036 "Minifig Hips and Skirt" in hips: got default legs too, which stuck out through
+    the front of the skirt. A skirt to the ground now takes the legs' place: the figure
+    stands on its hem; legs given as well, or sitting and kneeling, are errors."""
+    text = (
+        "models:\n"
+        "  woman: {minifig: {hips: {part: 36036, color: Red}, torso: {color: White}}}\n"
+        "place:\n"
+        "  woman: {model: woman}\n"
+    )
+    path = write_scene(tmp_path, text, "skirt.yaml")
+    scene = load_scene(path, use_cache=False)
+    names = {leaf.name for leaf in scene.entry_model("woman").leaves}
+    assert "36036.dat" in names and not names & {"3816b.dat", "3817b.dat"}, names
+    assert info_boxes(path)["woman"]["low"] == pytest.approx(0.0, abs=0.5)  # on its hem
+    cases = {
+        "legs: {color: Blue}": ("skirt.yaml:2:", "in the legs' place"),
+        "stance: kneel": ("skirt.yaml:2:", "it has no legs to kneel on"),
+    }
+    for extra, (where, message) in cases.items():
+        bad = text.replace("torso: {color: White}", f"torso: {{color: White}}, {extra}")
+        with pytest.raises(LdsceneError) as caught:
+            load_scene(write_scene(tmp_path, bad, "skirt.yaml"), use_cache=False)
+        assert where in str(caught.value) and message in str(caught.value), str(caught.value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -203,13 +204,15 @@ class Composer(Landing):
         else:
             assert definition.minifig is not None
             what = f"minifig '{name}'"
-            pieces = fig.assemble(definition.minifig)  # check every part before resting it
+            legs = self._figure_has_legs(definition.minifig, what)
+            figure = replace(definition.minifig, legs=legs)
+            pieces = fig.assemble(figure)  # check every part before resting it
             models = {p.role: self.part(p.part, p.where, f"{what} ({p.role})") for p in pieces}
             self._check_figure_parts(pieces, what)
             self._check_combined_parts(pieces, what)
-            if definition.minifig.stance != "stand":
-                pieces = fig.assemble(definition.minifig, self.part_triangles)
-            self._check_held_lift(pieces, definition.minifig, what)
+            if figure.stance != "stand":
+                pieces = fig.assemble(figure, self.part_triangles)
+            self._check_held_lift(pieces, figure, what)
             for piece in pieces:
                 colour = self.colour(piece.colour)
                 out.add(models[piece.role], piece.transform, colour, held=piece.held)
@@ -244,6 +247,31 @@ class Composer(Landing):
                 f"rests on it ({figure.stance}), off the ground",
                 hint,
             )
+
+    def _figure_has_legs(self, figure: sp.MinifigSpec, what: str) -> bool:
+        """False for hips with a skirt to the ground (`minifig.SKIRT_HIPS`), which take the
+        legs' place; legs given as well, or a stance that bends them, are then an error."""
+        hips = figure.pieces.get("hips")
+        if hips is None or hips.part is None or self.sources.find_part(hips.part) is None:
+            return True
+        title = self.sources.title(hips.part)
+        if not fig.SKIRT_HIPS.match(plain_title(title)):
+            return True
+        skirt = f"{hips.part} ({title}) reaches the ground"
+        for slot in ("legs", "left_leg", "right_leg"):
+            if slot in figure.pieces:
+                raise self.error(
+                    figure.pieces[slot].where,
+                    f"{what}: its hips {skirt}, in the legs' place",
+                    f"leave out {slot}:, or give hips: a hips part (3815b) for legs",
+                )
+        if figure.stance in ("sit", "kneel"):
+            raise self.error(
+                hips.where,
+                f"{what}: its hips {skirt}: it has no legs to {figure.stance} on",
+                "stand it or lie it down, or give hips: a hips part (3815b) and legs",
+            )
+        return False
 
     def _check_combined_parts(self, pieces: list, what: str) -> None:
         """An error for a body slot given a part that already holds other body parts (hips

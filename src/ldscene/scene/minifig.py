@@ -75,6 +75,9 @@ COMBINED_PARTS = (
         "give torso: a torso without arms (973 and its prints, such as 973p01)",
     ),
 )
+#: Hips whose skirt reaches the ground ("Minifig Hips and Skirt", 36036): no legs are added
+#: under them, and a figure in one stands or lies (it has no legs to sit or kneel on).
+SKIRT_HIPS = re.compile(r"Minifig Hips and (Long )?Skirt", re.IGNORECASE)
 #: The word a slot's part has in its title ("Minifig Hips", "Minifig Leg Right"), by the
 #: slot's last word (`left_leg` -> leg): a minifig part without it belongs in another slot.
 SLOT_WORDS = {
@@ -375,7 +378,7 @@ def _posed(spec: MinifigSpec) -> list[FigPiece]:
 
     hips = root @ tf.matrix(translation=HIPS_OFFSET)
     out.append(FigPiece("hips", hips_part, hips_colour, hips, hips_where))
-    for side in ("left", "right"):
+    for side in ("left", "right") if spec.legs else ():
         leg = root @ tf.matrix(tf.rot_x(-pose.get(f"{side}_leg", 0.0)), LEGS_OFFSET)
         part, colour, where = choose(f"{side}_leg", "legs", hips_colour)
         out.append(FigPiece(f"{side}_leg", part, colour, leg, where))

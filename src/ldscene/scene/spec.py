@@ -118,6 +118,9 @@ class MinifigSpec:
     accessories: list[AccessorySpec]
     where: Mark
     stance: str = "stand"  # one of minifig.STANCES
+    # False: its hips part is a skirt to the ground ("Minifig Hips and Skirt"), which takes
+    # the legs' place (the composer decides, from the part's title: `minifig.SKIRT_HIPS`)
+    legs: bool = True
 
 
 @dataclass
