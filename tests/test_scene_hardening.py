@@ -583,7 +583,6 @@ def test_a_margin_that_shrinks_a_near_box_away_is_an_error(tmp_path):
 @pytest.mark.parametrize(
     "camera,column,needle",
     [
-        ("{target: none}", 15, "camera 'c' looks at 'none', which has nothing in it"),
         ("{focus: none, aperture: 2}", 14, "camera 'c' focuses on 'none', which has nothing in it"),
         ("{position: [0, -10, 0], look_at: b}", 39, "camera 'c' looks at its own position"),
     ],
@@ -597,6 +596,34 @@ def test_cameras_aimed_at_nothing_or_at_themselves(tmp_path, camera, column, nee
     )
     assert (err.line, err.column) == (5, column), str(err)
     assert needle in str(err)
+
+
+def test_a_camera_aimed_at_an_empty_entry_looks_at_the_scene_centre_with_a_warning(tmp_path):
+    """`count: 0` places nothing, as the docs say: a camera aimed at that entry stopped the
+    render of every camera. It is now a warning at its line, and the camera orbits the
+    whole scene."""
+    from ldscene.scene.compose import load_scene
+
+    text = (
+        "place:\n  b: {part: 3001}\n"
+        "  none: {part: 3001, repeat: {count: 0, step: [1, 0, 0]}}\n"
+        "cameras:\n  c: {target: none}\n  d: {lat: 30}\n"
+    )
+    scene = load_scene(write_scene(tmp_path, text), use_cache=False)
+    said = [w for w in scene.model.warnings if "which has nothing in it" in w]
+    assert len(said) == 1 and ":5:15: camera 'c' looks at 'none'" in said[0], said
+    assert "it looks at the scene's centre" in said[0]
+    camera = next(c for c in scene.cameras if c.name == "c")
+    assert camera.target is None and camera.fit is None
+
+
+def test_a_camera_aimed_at_a_group_member_is_told_what_places_it(tmp_path):
+    err = compose_error(
+        tmp_path,
+        "models:\n  squad:\n    group:\n      sentry: {part: 3001}\n"
+        "place:\n  guards: {model: squad}\ncameras:\n  c: {target: sentry}\n",
+    )
+    assert "'sentry' is inside model 'squad': name what places it ('guards')" in str(err)
 
 
 @pytest.mark.parametrize("colour", ['"¹"', '"#-12345"', '"' + "9" * 5000 + '"', '"٣"'])

@@ -428,6 +428,7 @@ class Composer(Landing):
                 f"{what} looks at",
                 model,
                 entries,
+                at_empty="the scene's centre",
             )
             fov = c.fov if c.fov is not None else DEFAULT_FOV
             focus = self._point(c.focus, c.focus_where, f"{what} focuses on", model, entries)
@@ -472,7 +473,7 @@ class Composer(Landing):
                 )
             else:
                 fit = None
-                if isinstance(c.target, str):
+                if isinstance(c.target, str) and target is not None:
                     fit = model_box(model, entries[c.target])
                 out.append(
                     Camera(
@@ -490,10 +491,18 @@ class Composer(Landing):
         return out
 
     def _point(
-        self, value, where: Mark, what: str, model: Model, entries: dict[str, slice]
+        self,
+        value,
+        where: Mark,
+        what: str,
+        model: Model,
+        entries: dict[str, slice],
+        at_empty: str | None = None,
     ) -> np.ndarray | None:
         """A camera's point (`what`: "camera 'a' looks at"): a placed name's centre, or a
-        point in scene units."""
+        point in scene units.  A name that places nothing (`count: 0`) is an error, or with
+        `at_empty` (what the camera takes instead, for None) a warning: as an error it stopped
+        the render of every other camera too."""
         if value is None:
             return None
         if isinstance(value, str):
@@ -504,17 +513,39 @@ class Composer(Landing):
                     f"{what} '{value}', which is not a placed name",
                     f"did you mean '{close[0]}'?"
                     if close
-                    else "use a place or scatter name, or a point [x, y, z]",
+                    else self._member_hint(value)
+                    or "use a place or scatter name, or a point [x, y, z]",
                 )
             box = model_box(model, entries[value])
-            if not box:
+            if not box and at_empty is None:
                 raise self.error(
                     where,
                     f"{what} '{value}', which has nothing in it",
                     "use an entry that places something, or a point [x, y, z]",
                 )
+            if not box:
+                self.warn(
+                    where,
+                    f"{what} '{value}', which has nothing in it: it looks at {at_empty}",
+                    "use an entry that places something, or a point [x, y, z]",
+                )
+                return None
             return (box[0] + box[1]) / 2
         return tf.to_ldraw_point(value)
+
+    def _member_hint(self, name: str) -> str | None:
+        """For a name a group model gives one of its members: the entries that place that
+        model, which a camera can name."""
+        models = [
+            model_name
+            for model_name, definition in self.spec.models.items()
+            if any(member.name == name for member in definition.group or ())
+        ]
+        placing = [p.name for p in self.spec.place if p.model in models]
+        if not placing:
+            return None
+        listed = ", ".join(f"'{n}'" for n in placing)
+        return f"'{name}' is inside model '{models[0]}': name what places it ({listed})"
 
 
 def spec_part_names(spec: sp.SceneSpec) -> list[str]:
