@@ -660,6 +660,24 @@ def test_schema_command_prints_the_schema():
 # -- cameras -----------------------------------------------------------------------------------
 
 
+def test_a_camera_right_against_a_surface_is_warned_about(tmp_path):
+    """An auto-framed camera whose eye came down just in front of another figure rendered one
+    flat colour without a word: a view that is all one surface is now warned of."""
+    scene = write_scene(
+        tmp_path,
+        "units: stud\nplace:\n  ground: {part: 3811, color: 71}\n"
+        "  brick: {part: 3001, color: Red, at: [3, 0, 0]}\ncameras:\n"
+        "  close: {position: [0.5, 0.25, 0.5], look_at: [0.5, 0, 0.6]}\n"
+        "  good: {position: [0, 20, 40], look_at: [0, 0, 0]}\n",
+    )
+    out = tmp_path / "shot.png"
+    result = run_cli("render", str(scene), "--all-cameras", "-o", str(out), "--width", "80",
+                     "--height", "60")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "view 'close' is all one surface" in result.stderr
+    assert "'good'" not in result.stderr
+
+
 def test_a_camera_that_shows_nothing_is_warned_about(tmp_path):
     scene = write_scene(
         tmp_path,

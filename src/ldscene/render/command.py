@@ -277,7 +277,7 @@ def one_shot_process() -> Iterator[None]:
 def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
     """Do the whole `ldscene render`; returns the written paths."""
     from ldscene.progress import ProgressLine
-    from ldscene.render.images import image_writer, shows_nothing
+    from ldscene.render.images import filled_by_one_surface, image_writer, shows_nothing
     from ldscene.render.studs import stud_rule
 
     # Cheap checks first: a bad size or path must not cost a model load.
@@ -351,6 +351,13 @@ def run_render(req: RenderRequest, echo=print, on_loaded=None) -> list[Path]:
                         f"warning: view '{view.name}' shows nothing of the model, only the "
                         "background (a camera aimed away from it, or from inside a part: check "
                         "its position and look_at)",
+                        file=sys.stderr,
+                    )
+                elif filled_by_one_surface(image, options.background):
+                    print(
+                        f"warning: view '{view.name}' is all one surface: the camera is right "
+                        "against something that hides what it looks at (give it a distance:, "
+                        "or a position: clear of the other entries)",
                         file=sys.stderr,
                     )
                 # Written into the temporary itself: an error names `path`, not a temporary.

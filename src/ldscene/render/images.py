@@ -66,6 +66,25 @@ def shows_nothing(image, background: tuple[float, float, float]) -> bool:
     return bool((pixels == np.round(np.asarray(background) * 255).astype(pixels.dtype)).all())
 
 
+def filled_by_one_surface(image, background: tuple[float, float, float]) -> bool:
+    """Whether a render is (nearly) all one colour with no background: a camera right
+    against something that hides what it looks at (an auto-framed camera whose eye came
+    down in front of another figure), or inside a part's hollow."""
+    pixels = np.asarray(image)
+    if pixels.shape[0] * pixels.shape[1] < 256:
+        return False  # a thumbnail of a few pixels may well be one colour
+    if pixels.shape[-1] == 4:
+        if (pixels[..., 3] < 255).any():
+            return False
+        pixels = pixels[..., :3]
+    bg = np.round(np.asarray(background) * 255).astype(np.int16)
+    if (np.abs(pixels.astype(np.int16) - bg).max(axis=-1) <= 2).any():
+        return False  # the background shows: something is framed against it
+    coarse = (pixels // 16).reshape(-1, 3)
+    _, counts = np.unique(coarse, axis=0, return_counts=True)
+    return bool(counts.max() >= 0.95 * len(coarse))
+
+
 def transparent_pixels(
     over: np.ndarray, coverage: np.ndarray, background: tuple[float, float, float]
 ) -> np.ndarray:
