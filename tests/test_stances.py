@@ -525,3 +525,30 @@ def test_hips_with_a_skirt_to_the_ground_take_the_legs_place(tmp_path):
         with pytest.raises(LdsceneError) as caught:
             load_scene(write_scene(tmp_path, bad, "skirt.yaml"), use_cache=False)
         assert where in str(caught.value) and message in str(caught.value), str(caught.value)
+
+
+def test_a_lying_figure_held_up_by_its_legs_on_rubble_is_warned(tmp_path):
+    """A wounded figure settled onto rubble came to rest on one tilted brick under its legs,
+    its torso 26 LDU above the bricks, without a word. The same figure on flat ground is no
+    warning."""
+    text = (
+        "units: stud\n"
+        "models:\n"
+        "  wounded: {minifig: {stance: lie_back}}\n"
+        "  heap:\n"
+        "    group:\n"
+        "      a: {part: 3004, at: [0, '1 brick', 0]}\n"
+        "      b: {part: 3004, at: [2, '1 brick', 0]}\n"
+        "      c: {part: 3005, at: [1, '2 bricks', 0], rotate: [0, 30, 20]}\n"
+        "      d: {part: 3010, at: [0, '1 brick', 2], yaw: 15}\n"
+        "place:\n"
+        "  ground: {part: 3811}\n"
+        "  heap: {model: heap, at: [2, 0, 0]}\n"
+        "  patient: {model: wounded, at: [3, 5, 1], yaw: 90, settle: true}\n"
+        "  resting: {model: wounded, at: [-8, 5, 1], yaw: 90, settle: true}\n"
+    )
+    path = write_scene(tmp_path, text, "rubble.yaml")
+    scene = load_scene(path, use_cache=False)
+    said = [w for w in scene.model.warnings if "lies with its body" in w]
+    assert len(said) == 1 and said[0].startswith(f"{path}:13:"), scene.model.warnings
+    assert "place 'patient' lies with its body" in said[0]

@@ -101,6 +101,7 @@ class Landing:
             for warning in (
                 self._held_up(rest, held[start:end], records[:k]),
                 self._perched(rest, p),
+                self._bridging(rest, p),
                 on_copies,
             ):
                 if warning is not None:
@@ -189,6 +190,25 @@ class Landing:
             f"sits on the edge of what is under it (a chair's back?), "
             f"{there - rest.drop:.0f} LDU higher than it would sit half a stud forward",
             "move it forward with at: if it should sit on the seat in front of it",
+        )
+
+    def _bridging(self, rest: _Rest, p: sp.Placement) -> tuple[str, str] | None:
+        """A warning (what, what to do) when a lying figure comes to rest with its body in
+        the air: on rubble, its legs caught on one brick and its torso half a brick or more
+        above what is under it (a figure rests as the rigid thing it is; it does not tip)."""
+        definition = self.spec.models.get(p.model) if p.model else None
+        if definition is None or definition.minifig is None:
+            return None
+        if not definition.minifig.stance.startswith("lie"):
+            return None
+        torso = rest.moving[:1]  # a figure's first piece (`minifig.assemble`)
+        alone = self.settle_drop(rest.model, torso, rest.below)
+        if alone is None or alone - rest.drop <= HELD_UP:
+            return None
+        return (
+            f"lies with its body {alone - rest.drop:.0f} LDU above what is under it, held up "
+            "by what its legs or arms rest on",
+            "move it with at: or turn it with yaw: to where the ground under it is flatter",
         )
 
     def settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
