@@ -266,3 +266,29 @@ def test_a_part_first_built_inside_another_is_cached_as_a_part(tmp_path, library
     keys = DiskCache(tmp_path / "cache" / "ldscene" / "geometry")._entries()
     assert any(key.endswith("parts/outer.dat") for key in keys)
     assert any(key.endswith("parts/inner.dat") for key in keys)
+
+
+def test_a_cached_part_warns_of_its_texture_again(tmp_path, library, monkeypatch):
+    """A printed part whose texture image is missing is drawn plain with a warning; the next
+    run read the part from the cache and said nothing (the cache kept only the warnings of
+    parsing, not those of building)."""
+    import shutil
+
+    from ldscene.ldraw.library import Library
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "lib"
+    (root / "parts").mkdir(parents=True)
+    shutil.copy(library.root / "LDConfig.ldr", root / "LDConfig.ldr")
+    (root / "parts" / "printed.dat").write_text(
+        "0 Printed\n0 !LDRAW_ORG Part\n"
+        "0 !TEXMAP START PLANAR 0 0 0 10 0 0 0 0 10 gone.png\n"
+        "3 16 0 0 0 10 0 0 0 0 10\n0 !TEXMAP END\n"
+    )
+    model = tmp_path / "m.ldr"
+    model.write_text("0 M\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 printed.dat\n")
+    said = []
+    for _ in range(2):
+        loaded = load_model(model, library=Library(root))
+        said.append([w for w in loaded.warnings if "'gone.png' not found" in w])
+    assert len(said[0]) == 1 and said[1] == said[0], said

@@ -46,7 +46,7 @@ from ldscene.ldraw.texmap import (
 )
 
 #: Bump when what `build` makes of a file changes (older disk-cache entries are then ignored).
-GEOMETRY_VERSION = 9
+GEOMETRY_VERSION = 10
 
 _UNKNOWN = object()  # not looked up yet
 
@@ -159,6 +159,9 @@ class Expander:
         self._image_deps: dict[
             SourceKey, list[str]
         ] = {}  # record key → library texture images used
+        # record key → the warnings building it gave (display, line, message), beyond its
+        # parse's: a cached part gives them again
+        self._build_warnings: dict[SourceKey, list[tuple[str, int, str]]] = {}
         self._sizes = PartSizes(files)  # counted before building: see limits.py
 
     def use_studs(self, style: StudStyle) -> None:
@@ -367,6 +370,8 @@ class Expander:
         states = line_states(parsed.texmaps, drawing_lines(parsed), problem)
         for number, message in states.warnings:
             self.files.problems.warn(record.display, number, message)
+        # Kept with the part's cache entry, so that the next run warns of them too.
+        self._build_warnings[record.key] = [(record.display, n, m) for n, m in states.warnings]
         for i, projection in enumerate(states.projections):
             image = found.get(projection.image)
             if image is not None:
@@ -506,6 +511,7 @@ class Expander:
                     seen.add(child.key)
                     todo.append((child, normalise(refs.names[i])))
             warnings.extend((record.display, n, m) for n, m in record.parsed.warnings)
+            warnings.extend(self._build_warnings.get(current.key, ()))
         self.cache.put_later(
             key,
             {  # type: ignore[union-attr]
