@@ -612,3 +612,38 @@ def test_a_cluster_address_from_the_environment_is_named_and_a_jobs_url_is_not_o
     assert resolve_cluster(None) is None
     result = run_cli("render", str(model), "-o", str(tmp_path / "one.png"), *TINY)
     assert result.returncode == 0 and (tmp_path / "one.png").is_file()
+
+
+PARTIAL_RESULT = """
+import struct, sys, time
+from ldscene.farm.executor import LocalExecutor
+
+def half_sent():
+    # As if killed while sending its result: the length of a long message, a few of its
+    # bytes, and no more (the pool's worker loop holds the result pipe).
+    result_queue = sys._getframe(1).f_locals["result_queue"]
+    result_queue._writer._send(struct.pack("!i", 10**6) + b"the first bytes")
+    time.sleep(600)
+
+if __name__ == "__main__":
+    executor = LocalExecutor(1)
+    executor._pool.submit(half_sent)
+    time.sleep(0.5)  # the manager thread is reading the message
+    executor.cancel()  # what a Ctrl-C does
+    print("cancelled", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_sending_its_result_does_not_hang_the_exit(tmp_path):
+    """A Ctrl-C'd turntable said 'interrupted' and then hung for ever, one run in eight: its
+    worker was killed while sending a frame back, and the pool's manager thread, which the
+    interpreter's exit joins, waited for the rest of the message. Other runs printed
+    'OSError: Bad file descriptor' from the exit's wake-up of an ended pool."""
+    script = write(tmp_path, "partial.py", PARTIAL_RESULT)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "cancelled", done.stderr
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr

@@ -344,6 +344,7 @@ class LocalExecutor(Executor):
         if pool is None:
             return
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with contextlib.suppress(Exception):
@@ -351,6 +352,8 @@ class LocalExecutor(Executor):
         for process in processes:
             with contextlib.suppress(Exception):
                 process.join(5)
+        if manager is not None:
+            _release_manager_thread(manager)
         self._pool = None
 
     def cancel(self) -> None:
@@ -365,6 +368,24 @@ class LocalExecutor(Executor):
                 self._pool.shutdown(wait=True)
                 self._pool = None
         self._cleanup()
+
+
+def _release_manager_thread(thread: threading.Thread) -> None:
+    """Let the manager `thread` of a pool whose workers were killed end, and take it off
+    the interpreter's exit list (CPython's `concurrent.futures.process`).
+
+    A worker killed while it sent a result leaves half a message in the result pipe, which
+    the thread then waited on for ever (a Ctrl-C'd turntable said 'interrupted' and hung at
+    exit, one run in eight); closing this process's end of the pipe ends that wait.  The
+    exit also wakes every pool's thread through a pipe an ended thread has closed ('OSError:
+    Bad file descriptor' printed after 'interrupted')."""
+    from concurrent.futures import process as futures_process
+
+    with contextlib.suppress(Exception):
+        thread.result_queue._writer.close()  # type: ignore[attr-defined]
+    thread.join(5)
+    if not thread.is_alive():
+        futures_process._threads_wakeups.pop(thread, None)  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------------- choosing
