@@ -431,3 +431,27 @@ def test_a_link_that_leads_nowhere_says_so(tmp_path) -> None:
         assert (
             "a symbolic link that leads nowhere" in done.stderr and "Traceback" not in done.stderr
         )
+
+
+def test_links_that_loop_inside_a_library_folder_are_no_crash(tmp_path, library) -> None:
+    """Two parts linked to each other in a library folder ended `ldscene library`, `info` and
+    `render --library` in a traceback (OSError: Too many levels of symbolic links, while the
+    folder was indexed), and a link to a folder above would have been followed for ever."""
+    import shutil
+
+    root = tmp_path / "lib"
+    (root / "parts").mkdir(parents=True)
+    shutil.copy(library.root / "LDConfig.ldr", root / "LDConfig.ldr")
+    shutil.copy(library.root / "parts" / "3001.dat", root / "parts" / "3001.dat")
+    (root / "parts" / "y.dat").symlink_to("x.dat")
+    (root / "parts" / "x.dat").symlink_to("y.dat")
+    (root / "parts" / "up").symlink_to("..")
+    done = run_cli("library", "--library", str(root))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    model = write(tmp_path, "m.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n")
+    done = run_cli("info", str(model), "--library", str(root))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    looped = write(tmp_path, "l.ldr", "1 4 0 0 0 1 0 0 0 1 0 0 0 1 x.dat\n")
+    done = run_cli("info", str(looped), "--library", str(root))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "l.ldr:1: 'x.dat'" in done.stderr and "symbolic links" in done.stderr, done.stderr

@@ -146,16 +146,33 @@ class Library:
 
     # -- indexing ---------------------------------------------------------------------------
     def _index_folder(self) -> None:
+        """Every file under the root, by lower-cased relative path.  A folder reached twice
+        (a symbolic link to a folder above it) is indexed once, and a link that loops or
+        leads nowhere is indexed as a file: asked for, it is reported where it is used."""
         todo = [("", "")]  # (lower-case prefix, real prefix) relative to the root
+        seen: set[tuple[int, int]] = set()
         while todo:
             low_prefix, real_prefix = todo.pop()
-            with os.scandir(os.path.join(self.root, real_prefix)) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if entry.is_dir():
-                        todo.append((low_prefix + name.lower() + "/", real_prefix + name + "/"))
-                    else:
-                        self.index[low_prefix + name.lower()] = real_prefix + name
+            folder = os.path.join(self.root, real_prefix)
+            try:
+                found = os.stat(folder)
+                if (found.st_dev, found.st_ino) in seen:
+                    continue
+                seen.add((found.st_dev, found.st_ino))
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError:  # unreadable: its files are not there to find
+                continue
+            for entry in entries:
+                name = entry.name
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:  # a symbolic link that loops
+                    is_folder = False
+                if is_folder:
+                    todo.append((low_prefix + name.lower() + "/", real_prefix + name + "/"))
+                else:
+                    self.index[low_prefix + name.lower()] = real_prefix + name
 
     def _index_zip(self) -> None:
         try:
