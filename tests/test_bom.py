@@ -436,3 +436,25 @@ def test_the_rebrickable_warning_says_what_the_list_holds():
     assert "3001,9999,1" in shop.text
     (warning,) = bom.shop_warnings(shop, ColourTable())
     assert "listed in Rebrickable's 'any colour' (9999)" in warning, warning
+
+
+def test_an_mpds_own_copy_of_a_library_part_is_listed_as_that_part(tmp_path):
+    """The OMR names the parts an MPD carries "<set> - <part>.dat": the Black Seas Barracuda
+    carries a copy of 2532, which the parts list gave as "6285 - 2532" described "2532", and
+    Rebrickable's list warned of it as a part no shop knows. A copy of a library part is now
+    listed as that part, with its title, and merges with the library's own; a part the library
+    lacks stays the model's own."""
+    model = tmp_path / "set.mpd"
+    model.write_text(
+        "0 FILE main.ldr\n0 Main\n"
+        "1 4 0 0 0 1 0 0 0 1 0 0 0 1 1234 - 3001.dat\n"
+        "1 4 0 0 60 1 0 0 0 1 0 0 0 1 3001.dat\n"
+        "1 1 0 0 120 1 0 0 0 1 0 0 0 1 1234 - 99x9.dat\n"
+        "0 FILE 1234 - 3001.dat\n0 3001\n0 !LDRAW_ORG Unofficial_Part\n3 16 0 0 0 1 0 0 0 0 1\n"
+        "0 FILE 1234 - 99x9.dat\n0 Odd Thing\n0 !LDRAW_ORG Unofficial_Part\n"
+        "3 16 0 0 0 1 0 0 0 0 1\n"
+    )
+    lines = {line.part: line for line in bom.bill_of_materials(load_model(model))}
+    assert set(lines) == {"3001", "1234 - 99x9"}, lines
+    assert lines["3001"].quantity == 2 and lines["3001"].description == "Brick 2 x 4"
+    assert not lines["3001"].own_part and lines["1234 - 99x9"].own_part

@@ -117,7 +117,7 @@ def bill_of_materials(model: Model) -> list[BomLine]:
         # A model's own colour that keeps LDConfig's name for its code (an older LDConfig's
         # value for Red) is that colour, as shops sell it.
         own_colour = written != code and colour.name != model.colours.get(written).name
-        own = not leaf.from_library
+        own = not leaf.from_library and leaf.listed_as is None  # not a library part's copy
         line = BomLine(part_id(file_name), description, written, name, count, own_colour, own)
         lines.append(line)
     # Two leaves can share a part id (same file found in two places): merge them.

@@ -6,6 +6,7 @@ its composed transform, resolved colour and sub-model path; leaf geometry is nev
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -39,6 +40,9 @@ from ldscene.wording import plural
 #: Up to this many instances, the stud rule is given the corners of their boxes (see
 #: `Flattener._choose_studs`).
 FEW_INSTANCES = 16
+#: The OMR's name for a part file an MPD carries: "<set number> - <part>.dat" (a copy of a
+#: library part, or one the library lacks).
+OMR_PART_NAME = re.compile(r"\d[\w.-]* - (.+\.dat)", re.IGNORECASE)
 
 
 def _inverted(geometry: PartGeometry) -> PartGeometry:
@@ -366,7 +370,10 @@ class Flattener:
         its title, so that parts lists and exports give the number the part has today; a stub
         that also turns the new part keeps its own name (an export places its geometry by
         it), but parts lists give the new one (`Leaf.listed_as`); anything else keeps its own
-        name and title."""
+        name and title.  An MPD's own copy of a library part, named by the OMR's rule for
+        parts it carries ("6285 - 2532.dat"), is listed as that library part."""
+        if use.is_part and use.source.key.kind is not SourceKind.LIB:
+            return use.name, title, self._official_copy(use.name)
         if not (use.is_part and title.lower().startswith("~moved to")):
             return use.name, title, None
         record = self.files.record(use.source)
@@ -378,6 +385,16 @@ class Flattener:
         if not np.allclose(refs.matrix[0], np.eye(4)):  # not a plain rename: keep the stub
             return use.name, title, (current, target)
         return current, target, None
+
+    def _official_copy(self, name: str) -> tuple[str, str] | None:
+        """(name, title) of the library part that a model's own part named by the OMR's rule,
+        "<set number> - <part>.dat", is a copy of; None when it is no such copy."""
+        match = OMR_PART_NAME.fullmatch(name)
+        library = self.files.library
+        found = library.find(match.group(1)) if match and library is not None else None
+        if found is None:
+            return None
+        return match.group(1), self.files.record(found).parsed.title  # type: ignore[union-attr]
 
     def _model_views(self, record: Record) -> ModelViews:
         """A model file's lines as the flattener draws them (TEXMAP: `texmap.model_views`);
