@@ -458,3 +458,15 @@ def test_an_mpds_own_copy_of_a_library_part_is_listed_as_that_part(tmp_path):
     assert set(lines) == {"3001", "1234 - 99x9"}, lines
     assert lines["3001"].quantity == 2 and lines["3001"].description == "Brick 2 x 4"
     assert not lines["3001"].own_part and lines["1234 - 99x9"].own_part
+
+
+def test_a_list_whose_suffix_says_another_format_gets_a_note(tmp_path):
+    """--format rebrickable -o list.xml wrote CSV into an .xml without a word (an .xml with
+    no --format is BrickLink's XML)."""
+    out = tmp_path / "list.xml"
+    result = CliRunner().invoke(cli, ["parts", "3001", "--format", "rebrickable", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "note: list.xml holds a rebrickable list" in result.output
+    assert out.read_text().startswith("Part,Color,Quantity")
+    same = CliRunner().invoke(cli, ["parts", "3001", "--format", "bricklink", "-o", str(out)])
+    assert "note:" not in same.output

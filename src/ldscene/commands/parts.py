@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from ldscene.inputs import LoadSettings
 
 
+#: The suffix a parts list of each --format is written with.
+SUFFIXES = {"table": ".txt", "csv": ".csv", "rebrickable": ".csv", "bricklink": ".xml"}
+
+
 @click.command("parts")
 @input_argument()
 @click.option(
@@ -51,6 +55,14 @@ def parts_command(
         fmt = "table" if output is None else "csv"
         if output is not None and output.suffix.lower() == ".xml":
             fmt = "bricklink"
+    elif output is not None:
+        suffix = output.suffix.lower()
+        if suffix in SUFFIXES.values() and suffix != SUFFIXES[fmt]:
+            click.echo(
+                f"note: {output.name} holds a {fmt} list (--format {fmt}), not what its "
+                f"suffix says; name it {output.stem}{SUFFIXES[fmt]} to say so",
+                err=True,
+            )
     missing = {m.name for m in loaded.model.missing}
     if fmt == "table" and output is None:
         from rich.console import Console

@@ -55,13 +55,15 @@ if TYPE_CHECKING:
     "--lat",
     type=float,
     default=None,
-    help="Camera elevation in degrees (-90..90); with --view, that view's elevation.",
+    help="Camera elevation in degrees (-90..90): with --view, that view's elevation; else "
+    "a view of its own (with --lon; default 30, as iso), beside any --camera.",
 )
 @click.option(
     "--lon",
     type=float,
     default=None,
-    help="Camera turn in degrees from the front towards the right; with --view, that view's.",
+    help="Camera turn in degrees from the front towards the right: with --view, that "
+    "view's; else a view of its own (with --lat; default 45, as iso), beside any --camera.",
 )
 @click.option(
     "--camera",
