@@ -192,6 +192,13 @@ def test_library_found_in_config_file_and_usual_places(tmp_path, library):
     assert f"the config file {config} names {tmp_path / 'gone'}, which does not exist" in (
         " ".join(result.stderr.split())
     )
+    # A misspelt key named no library, and the error did not say why.
+    config.write_text(f"librray: {library.root}\n")
+    result = run("library", env={**env, "HOME": str(tmp_path / "empty-home")})
+    assert result.returncode == 1
+    assert f"the config file {config} has no library: key (it has librray:)" in (
+        " ".join(result.stderr.split())
+    )
 
 
 def test_option_and_folder_errors_say_which_and_what_to_do(tmp_path):

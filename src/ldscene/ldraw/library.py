@@ -368,4 +368,21 @@ def find_library(explicit: Path | str | None = None) -> Library:
             raise LibraryNotFoundError(f"{origin} {path} {what}", hint=LIBRARY_HELP)
         if origin != "default location":  # the config file's: the user may have moved it
             configured = f": the config file {origin} names {path}, which {what}"
+    if not configured and (keys := _config_keys()):
+        # `librray: /path`: a key it does not know, so it names no library at all
+        configured = (
+            f": the config file {config_path()} has no library: key (it has "
+            + ", ".join(f"{key}:" for key in keys)
+            + ")"
+        )
     raise LibraryNotFoundError(f"no LDraw library found{configured}", hint=LIBRARY_HELP)
+
+
+def _config_keys() -> list[str]:
+    """The keys the config file gives, as written (top-level `key:` lines)."""
+    keys = []
+    for line in _config_lines():
+        key, colon, _ = line.partition(":")
+        if colon and key.strip() and not line[:1].isspace() and not key.startswith("#"):
+            keys.append(key.strip())
+    return keys
