@@ -29,6 +29,11 @@ def test_info_json_is_one_object_with_the_keys():
     for key in ("parts", "unique_parts", "triangles", "lines", "cond_lines", "bbox", "missing"):
         assert key in data
     assert data["parts"] == 89 and data["missing"] == []
+    assert data["file"] == str(OMR / "6879-1 - Blizzard Baron.mpd")
+    # A scene's model has a made-up name; its file is the scene's own.
+    scene = Path(__file__).resolve().parent.parent / "scenes" / "example.yaml"
+    data = json.loads(run("info", str(scene), "--json").stdout)
+    assert data["file"] == str(scene) and data["name"] == "example.ldr"
 
 
 def test_info_human_summary():

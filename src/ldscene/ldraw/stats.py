@@ -83,6 +83,7 @@ def model_stats(model: Model, mask: np.ndarray | None = None) -> dict:
     )
     return {
         "name": model.name,
+        "file": None if model.source is None else str(model.source),  # a scene's: its .yaml
         "parts": int(part_instances.sum()),
         "unique_parts": len({model.leaves[i].listed[0] for i in np.unique(leaf[part_instances])}),
         "triangles": int(counts[leaf, 0].sum()) if len(leaf) else 0,
