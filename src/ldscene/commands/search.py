@@ -100,7 +100,8 @@ def search_command(
         if as_json:
             click.echo(message, err=True)
         else:
-            click.echo(message + " (try fewer or shorter words, or a part number)")
+            tip = "a colour number" if colours_only else "a part number"
+            click.echo(f"{message} (try fewer or shorter words, or {tip})")
         return
     if not as_json:
         _print_search(query, category, parts, colours, limit)
