@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -647,3 +648,27 @@ def test_a_worker_killed_while_sending_its_result_does_not_hang_the_exit(tmp_pat
     )  # fmt: skip
     assert done.returncode == 0 and done.stdout.strip() == "cancelled", done.stderr
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_payload_folders_of_drivers_that_are_gone_are_removed(tmp_path):
+    """A driver killed outright leaves its shared-memory payload folder behind (it cannot
+    remove it): they piled up, 14 of them and 641 MB. The next local farm removes those of
+    drivers that are gone, and keeps those of drivers still running."""
+    from ldscene.farm.executor import PAYLOAD_PREFIX, LocalExecutor, _payload_folder
+
+    made = _payload_folder()
+    base = made.parent  # where this machine keeps them
+    shutil.rmtree(made)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    orphan = base / f"{PAYLOAD_PREFIX}{gone}-test"
+    alive = base / f"{PAYLOAD_PREFIX}{os.getppid()}-test"  # pytest's parent: running
+    for folder in (orphan, alive):
+        folder.mkdir(exist_ok=True)
+        (folder / "1.pickle").write_bytes(b"x")
+    try:
+        LocalExecutor(1).close()
+        assert not orphan.exists() and alive.exists()
+    finally:
+        for folder in (orphan, alive):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -213,12 +213,37 @@ def _local_run(task: RenderTask, path: str) -> TaskOutput:
     return run_task(task, lambda: _local_load(path))
 
 
+#: The start of a payload folder's name; the driver's process id follows.
+PAYLOAD_PREFIX = "ldscene-farm-"
+
+
 def _payload_folder() -> Path:
     """Shared memory when there is some (/dev/shm): the files never touch a disk.  Named
     after this process, so that one left behind says whose it was."""
     shm = Path("/dev/shm")
     base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
-    return Path(tempfile.mkdtemp(prefix=f"ldscene-farm-{os.getpid()}-", dir=base))
+    _remove_orphaned_payloads(Path(base or tempfile.gettempdir()))
+    return Path(tempfile.mkdtemp(prefix=f"{PAYLOAD_PREFIX}{os.getpid()}-", dir=base))
+
+
+def _remove_orphaned_payloads(base: Path) -> None:
+    """Remove the payload folders of drivers that are gone: one killed outright (SIGKILL, the
+    out-of-memory killer) cannot remove its own, and they piled up in shared memory (14
+    folders, 641 MB).  Only this user's, and only where no process has that id."""
+    try:
+        entries = list(base.glob(f"{PAYLOAD_PREFIX}*-*"))
+    except OSError:
+        return
+    for folder in entries:
+        pid = folder.name[len(PAYLOAD_PREFIX) :].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive (another user's process has that id), or unreadable
+            continue
 
 
 def _start_method() -> str:
