@@ -365,11 +365,17 @@ def test_cli_notes_options_the_engine_does_not_read(tmp_path):
         result.output
     )
     assert "note: a JPEG has no transparency; --transparent is ignored" in result.output
-    result = runner.invoke(
-        cli, ["render", str(path), "-o", str(tmp_path / "t.png"), *small, "--transparent",
-              "--background", "#102030"],
-    )  # fmt: skip
-    assert result.exit_code == 0 and "--background is ignored" in result.output
+    # With --transparent, --background is the page the image is made for: not ignored.
+    made_for = []
+    for background in ("#102030", "#e6e8eb"):
+        out = tmp_path / f"t{background[1:]}.png"
+        result = runner.invoke(
+            cli, ["render", str(path), "-o", str(out), *small, "--transparent",
+                  "--background", background],
+        )  # fmt: skip
+        assert result.exit_code == 0 and "note:" not in result.output, result.output
+        made_for.append(out.read_bytes())
+    assert made_for[0] != made_for[1]
     # Defaults and the options the raster engine reads say nothing.
     result = runner.invoke(
         cli, ["render", str(path), "-o", str(tmp_path / "b.png"), *small, "--aa", "1",

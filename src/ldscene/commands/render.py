@@ -88,7 +88,12 @@ if TYPE_CHECKING:
 @click.option(
     "--background", default=None, metavar="#RRGGBB", help="Background colour (default #E6E8EB)."
 )
-@click.option("--transparent", is_flag=True, help="Transparent background (PNG/WebP alpha).")
+@click.option(
+    "--transparent",
+    is_flag=True,
+    help="Transparent background (PNG/WebP alpha): laid over the --background colour (the "
+    "page's), the image is the opaque render; glass keeps some of that colour in its own.",
+)
 @click.option(
     "--ground/--no-ground",
     default=None,
@@ -173,8 +178,6 @@ def render_command(
         click.echo(
             f"note: a {pillow_format} has no transparency; --transparent is ignored", err=True
         )
-    elif transparent and background is not None:
-        click.echo("note: --transparent leaves no background; --background is ignored", err=True)
     request = RenderRequest(
         input_path=inputs[0],
         output=Path(output) if output else None,
