@@ -223,6 +223,7 @@ def test_info_and_export_of_a_scene_agree(tmp_path):
     assert out.read_text().startswith("0 FILE")
     again = json.loads(run_cli("info", str(out), "--json").stdout)
     data.pop("models")
+    assert again.pop("file") == str(out) and data.pop("file") == str(scene_path)
     assert again == data
 
 

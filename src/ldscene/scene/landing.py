@@ -121,11 +121,11 @@ class Landing:
         if not earlier:
             return None
         others = rest.below[~np.isin(rest.below, np.concatenate(earlier))]
-        alone = self.settle_drop(rest.model, rest.moving, others)
-        if alone is None or alone - rest.drop <= HELD_UP:
+        up = self._held_above(rest, rest.moving, others)
+        if up is None:
             return None
         return (
-            f"has copies resting on each other, one {alone - rest.drop:.0f} LDU above where it "
+            f"has copies resting on each other, one {up:.0f} LDU above where it "
             "would rest without them",
             "space the copies at least their own width apart",
         )
@@ -138,12 +138,12 @@ class Landing:
         it, to name one that what it holds came to rest on (a neighbour's helmet)."""
         if not held.any() or held.all():
             return None
-        body = self.settle_drop(rest.model, rest.moving[~held], rest.below)
-        if body is None or body - rest.drop <= HELD_UP:
+        up = self._held_above(rest, rest.moving[~held], rest.below)
+        if up is None:
             return None
         on = self._resting_on(rest, rest.moving[held], before)
         return (
-            f"rests on what it holds, {body - rest.drop:.0f} LDU above where it would rest "
+            f"rests on what it holds, {up:.0f} LDU above where it would rest "
             "without it" + (f"; what it holds rests on {', '.join(on)}" if on else ""),
             (f"move it away from {', '.join(on)}, or " if on else "")
             + "raise the arms with pose:, or turn the held part with hold: ... turn:, so that "
@@ -202,14 +202,23 @@ class Landing:
         if not definition.minifig.stance.startswith("lie"):
             return None
         torso = rest.moving[:1]  # a figure's first piece (`minifig.assemble`)
-        alone = self.settle_drop(rest.model, torso, rest.below)
-        if alone is None or alone - rest.drop <= HELD_UP:
+        up = self._held_above(rest, torso, rest.below)
+        if up is None:
             return None
         return (
-            f"lies with its body {alone - rest.drop:.0f} LDU above what is under it, held up "
+            f"lies with its body {up:.0f} LDU above what is under it, held up "
             "by what its legs or arms rest on",
             "move it with at: or turn it with yaw: to where the ground under it is flatter",
         )
+
+    def _held_above(self, rest: _Rest, alone: np.ndarray, below: np.ndarray) -> float | None:
+        """How far (LDU) the settled placement `rest` lies above where the instances `alone`
+        of it would come to rest on `below` by themselves, when that is more than half a
+        brick (`HELD_UP`): what the warnings of settling look for; else None."""
+        drop = self.settle_drop(rest.model, alone, below)
+        if drop is None or drop - rest.drop <= HELD_UP:
+            return None
+        return drop - rest.drop
 
     def settle_drop(self, model: Model, moving: np.ndarray, below: np.ndarray) -> float | None:
         """How far (LDU, down) the `moving` instances fall onto the `below` ones (see
