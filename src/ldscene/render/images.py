@@ -77,12 +77,16 @@ def filled_by_one_surface(image, background: tuple[float, float, float]) -> bool
         if (pixels[..., 3] < 255).any():
             return False
         pixels = pixels[..., :3]
-    bg = np.round(np.asarray(background) * 255).astype(np.int16)
-    if (np.abs(pixels.astype(np.int16) - bg).max(axis=-1) <= 2).any():
+    # A sample of about 65,000 pixels tells a share of 95 % as well as all of them do, and
+    # this runs after every image.
+    step = max(1, int(np.sqrt(pixels.shape[0] * pixels.shape[1] / 65536)))
+    sample = pixels[::step, ::step].reshape(-1, 3).astype(np.int32)
+    bg = np.round(np.asarray(background) * 255).astype(np.int32)
+    if (np.abs(sample - bg).max(axis=-1) <= 2).any():
         return False  # the background shows: something is framed against it
-    coarse = (pixels // 16).reshape(-1, 3)
-    _, counts = np.unique(coarse, axis=0, return_counts=True)
-    return bool(counts.max() >= 0.95 * len(coarse))
+    coarse = sample // 16  # 16 levels a channel, one bin of 4,096 per colour
+    counts = np.bincount(coarse[:, 0] * 256 + coarse[:, 1] * 16 + coarse[:, 2], minlength=4096)
+    return bool(counts.max() >= 0.95 * len(sample))
 
 
 def transparent_pixels(
