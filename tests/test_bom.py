@@ -470,3 +470,16 @@ def test_a_list_whose_suffix_says_another_format_gets_a_note(tmp_path):
     assert out.read_text().startswith("Part,Color,Quantity")
     same = CliRunner().invoke(cli, ["parts", "3001", "--format", "bricklink", "-o", str(out)])
     assert "note:" not in same.output
+
+
+def test_an_mpds_own_moved_to_stub_is_listed_as_the_part_it_moved_to(tmp_path):
+    """The rule for OMR-named copies took every part of an MPD past the "~Moved to" rule: an
+    MPD's own stub was listed as "old", "Moved to 3001"."""
+    model = tmp_path / "mv.mpd"
+    model.write_text(
+        "0 FILE main.ldr\n0 Main\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 old.dat\n"
+        "0 FILE old.dat\n0 ~Moved to 3001\n0 !LDRAW_ORG Unofficial_Part\n"
+        "1 16 0 0 0 1 0 0 0 1 0 0 0 1 3001.dat\n"
+    )
+    (line,) = bom.bill_of_materials(load_model(model))
+    assert (line.part, line.description, line.quantity) == ("3001", "Brick 2 x 4", 1)

@@ -373,7 +373,9 @@ class Flattener:
         name and title.  An MPD's own copy of a library part, named by the OMR's rule for
         parts it carries ("6285 - 2532.dat"), is listed as that library part."""
         if use.is_part and use.source.key.kind is not SourceKind.LIB:
-            return use.name, title, self._official_copy(use.name)
+            official = self._official_copy(use.name)
+            if official is not None:
+                return use.name, title, official
         if not (use.is_part and title.lower().startswith("~moved to")):
             return use.name, title, None
         record = self.files.record(use.source)

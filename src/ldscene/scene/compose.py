@@ -49,10 +49,12 @@ def default_parts_paths(scene_path: Path) -> list[Path]:
 class Composer(Landing):
     """Turns a checked `SceneSpec` into a `Scene` (part lookup, cycles, scatter, cameras)."""
 
-    def __init__(self, spec: sp.SceneSpec, sources: Sources) -> None:
+    def __init__(
+        self, spec: sp.SceneSpec, sources: Sources, progress: Progress | None = None
+    ) -> None:
         self.spec = spec
         self.sources = sources
-        self.progress: Progress | None = None  # hears how a long scatter is going
+        self.progress = progress  # hears how a long scatter is going
         self.reader = rd.Reader(str(spec.path), spec.units)
         self.folder = spec.path.resolve().parent
         self.built: dict[str, Model] = {}
@@ -616,8 +618,7 @@ def load_scene(
     if not spec.parts_path:
         parts_path = default_parts_paths(path)
     sources = Sources(library, parts_path, strict, use_cache, studs)
-    composer = Composer(spec, sources)
-    composer.progress = progress
+    composer = Composer(spec, sources, progress)
     sources.load_parts([n for n in spec_part_names(spec) if sources.find_part(n) is not None])
 
     world = Instances()
