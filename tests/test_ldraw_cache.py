@@ -19,6 +19,20 @@ from ldscene.ldraw.stats import model_stats
 MODEL = OMR / "6246 - Crocodile Cage.mpd"
 
 
+def small_library(folder, library, parts: dict[str, str]):
+    """A library in `folder`/lib: the real LDConfig and the `parts` given (name -> text)."""
+    import shutil
+
+    from ldscene.ldraw.library import Library
+
+    root = folder / "lib"
+    (root / "parts").mkdir(parents=True)
+    shutil.copy(library.root / "LDConfig.ldr", root / "LDConfig.ldr")
+    for name, text in parts.items():
+        (root / "parts" / name).write_text(text)
+    return Library(root)
+
+
 def packs(folder) -> list:
     return sorted(folder.rglob("*.pack"))
 
@@ -244,25 +258,20 @@ def test_a_part_first_built_inside_another_is_cached_as_a_part(tmp_path, library
     """`outer.dat` draws `inner.dat`, which the model also places on its own: both are cached
     as parts, so that a warm load builds neither (the Millennium Falcon rebuilt three such
     parts, and their primitives, on every warm load)."""
-    import shutil
-
-    from ldscene.ldraw.library import Library
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    root = tmp_path / "lib"
-    (root / "parts").mkdir(parents=True)
-    shutil.copy(library.root / "LDConfig.ldr", root / "LDConfig.ldr")
-    (root / "parts" / "inner.dat").write_text(
-        "0 Inner\n0 !LDRAW_ORG Part\n3 16 0 0 0 1 0 0 0 1 0\n"
-    )
-    (root / "parts" / "outer.dat").write_text(
-        "0 Outer\n0 !LDRAW_ORG Part\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 inner.dat\n"
+    own = small_library(
+        tmp_path,
+        library,
+        {
+            "inner.dat": "0 Inner\n0 !LDRAW_ORG Part\n3 16 0 0 0 1 0 0 0 1 0\n",
+            "outer.dat": "0 Outer\n0 !LDRAW_ORG Part\n1 16 0 0 0 1 0 0 0 1 0 0 0 1 inner.dat\n",
+        },
     )
     model = tmp_path / "m.ldr"
     model.write_text(
         "0 M\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 outer.dat\n1 4 9 0 0 1 0 0 0 1 0 0 0 1 inner.dat\n"
     )
-    load_model(model, library=Library(root))
+    load_model(model, library=own)
     keys = DiskCache(tmp_path / "cache" / "ldscene" / "geometry")._entries()
     assert any(key.endswith("parts/outer.dat") for key in keys)
     assert any(key.endswith("parts/inner.dat") for key in keys)
@@ -272,23 +281,17 @@ def test_a_cached_part_warns_of_its_texture_again(tmp_path, library, monkeypatch
     """A printed part whose texture image is missing is drawn plain with a warning; the next
     run read the part from the cache and said nothing (the cache kept only the warnings of
     parsing, not those of building)."""
-    import shutil
-
-    from ldscene.ldraw.library import Library
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    root = tmp_path / "lib"
-    (root / "parts").mkdir(parents=True)
-    shutil.copy(library.root / "LDConfig.ldr", root / "LDConfig.ldr")
-    (root / "parts" / "printed.dat").write_text(
+    printed = (
         "0 Printed\n0 !LDRAW_ORG Part\n"
         "0 !TEXMAP START PLANAR 0 0 0 10 0 0 0 0 10 gone.png\n"
         "3 16 0 0 0 10 0 0 0 0 10\n0 !TEXMAP END\n"
     )
+    own = small_library(tmp_path, library, {"printed.dat": printed})
     model = tmp_path / "m.ldr"
     model.write_text("0 M\n1 4 0 0 0 1 0 0 0 1 0 0 0 1 printed.dat\n")
     said = []
     for _ in range(2):
-        loaded = load_model(model, library=Library(root))
+        loaded = load_model(model, library=own)
         said.append([w for w in loaded.warnings if "'gone.png' not found" in w])
     assert len(said[0]) == 1 and said[1] == said[0], said
