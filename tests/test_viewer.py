@@ -69,8 +69,15 @@ def ldscene(*args: str) -> list[str]:
     return [sys.executable, "-m", "ldscene", *args]
 
 
+def release_keys(display: str) -> None:
+    """Release q and Escape in the X server: one held down there (a quit whose release went to
+    a window already gone) is repeated into every later window, which closes at once."""
+    subprocess.run(["xdotool", "keyup", "q", "Escape"], env=env_with(display), capture_output=True)
+
+
 def open_viewer(display: str, folder: Path, path: Path) -> subprocess.Popen:
     """`ldscene view PATH` in a small window on `display`, run from `folder`, output piped."""
+    release_keys(display)
     return subprocess.Popen(
         ldscene("view", str(path), *WINDOW),
         cwd=folder,
@@ -151,9 +158,8 @@ def quit_viewer(display: str, window: str, proc: subprocess.Popen) -> tuple[str,
     that may be gone by then, fails (BadWindow) and leaves q held down in the X server, whose
     key repeat then closed every later viewer on that display.  The release goes anywhere."""
     env = env_with(display)
-    done = subprocess.run(["xdotool", "key", "--window", window, "q"], env=env, capture_output=True)
-    if done.returncode:  # the window went between press and release
-        subprocess.run(["xdotool", "keyup", "q"], env=env, capture_output=True)
+    subprocess.run(["xdotool", "key", "--window", window, "q"], env=env, capture_output=True)
+    release_keys(display)  # the window may have gone between press and release
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
@@ -265,6 +271,7 @@ def test_camera_starts_at_any_scene_camera_or_any_named_view(xdisplay, tmp_path)
     scene = write(tmp_path, "ten.yaml", f"place:\n  b: {{part: 3001}}\ncameras:\n{cameras}")
     for path, camera in ((scene, "c11"), (brick(tmp_path), "bottom")):
         shot = tmp_path / f"{camera}.png"
+        release_keys(xdisplay)
         done = subprocess.run(
             ldscene(
                 "view",
@@ -299,6 +306,7 @@ def test_screenshot_matches_offscreen_render(xdisplay, tmp_path):
     background, floor, studs, edges and lights)."""
     path = brick(tmp_path)
     shot = tmp_path / "shot.png"
+    release_keys(xdisplay)
     done = subprocess.run(
         ldscene("view", str(path), *WINDOW, "--screenshot", str(shot), "--exit-after", "0"),
         env=env_with(xdisplay),
